@@ -1,0 +1,63 @@
+/**
+ * Errors a person can act on. Every error that crosses a boundary (HTTP, CLI, event handler) carries a
+ * code; the code decides the HTTP status and whether an event is worth retrying.
+ */
+export type ErrorCode =
+  | 'invalid_argument'
+  | 'not_found'
+  | 'already_exists'
+  | 'failed_precondition'
+  | 'payload_too_large'
+  | 'unauthenticated'
+  | 'permission_denied'
+  | 'unavailable'
+  | 'internal';
+
+const HTTP_STATUS: Record<ErrorCode, number> = {
+  invalid_argument: 400,
+  unauthenticated: 401,
+  permission_denied: 403,
+  not_found: 404,
+  already_exists: 409,
+  failed_precondition: 409,
+  payload_too_large: 413,
+  unavailable: 503,
+  internal: 500,
+};
+
+export class MloopError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'MloopError';
+  }
+
+  get httpStatus(): number {
+    return HTTP_STATUS[this.code];
+  }
+
+  /** Retrying cannot help: bad input, missing things, broken preconditions. */
+  get permanent(): boolean {
+    return this.code !== 'unavailable' && this.code !== 'internal';
+  }
+}
+
+export const invalid = (message: string, details?: Record<string, unknown>) =>
+  new MloopError('invalid_argument', message, details);
+export const notFound = (message: string, details?: Record<string, unknown>) =>
+  new MloopError('not_found', message, details);
+export const preconditionFailed = (message: string, details?: Record<string, unknown>) =>
+  new MloopError('failed_precondition', message, details);
+export const unavailable = (message: string, details?: Record<string, unknown>) =>
+  new MloopError('unavailable', message, details);
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function isPermanent(err: unknown): boolean {
+  return err instanceof MloopError && err.permanent;
+}

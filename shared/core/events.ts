@@ -1,0 +1,87 @@
+import { z } from 'zod';
+
+/** Topic names: the same strings are Pub/Sub topic ids on Google Cloud and queue names locally. */
+export const TOPICS = {
+  objectFinalized: 'object-finalized',
+  trainingRequested: 'training-requested',
+  trainingCompleted: 'training-completed',
+  modelPromoted: 'model-promoted',
+  monitoringTick: 'monitoring-tick',
+  driftDetected: 'drift-detected',
+} as const;
+export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
+
+/** The fields of Cloud Storage's StorageObjectData that mloop reads. */
+export const ObjectFinalized = z.object({
+  bucket: z.string().min(1),
+  name: z.string().min(1),
+  generation: z.union([z.string(), z.number()]).transform(String),
+  size: z.union([z.string(), z.number()]).transform(Number).optional(),
+  md5Hash: z.string().optional(),
+  contentType: z.string().optional(),
+  timeCreated: z.string().optional(),
+  updated: z.string().optional(),
+});
+export type ObjectFinalized = z.infer<typeof ObjectFinalized>;
+
+export const TrainingReason = z.enum(['upload', 'drift', 'performance', 'manual', 'retry']);
+export type TrainingReason = z.infer<typeof TrainingReason>;
+
+export const TrainingRequested = z.object({
+  request_id: z.string().min(1),
+  model: z.string().min(1),
+  dataset_version: z.string().min(1),
+  reason: TrainingReason,
+  requested_at: z.string(),
+  requested_by: z.string().optional(),
+});
+export type TrainingRequested = z.infer<typeof TrainingRequested>;
+
+export const Metrics = z.record(z.string(), z.number().nullable());
+export type Metrics = z.infer<typeof Metrics>;
+
+export const TrainingCompleted = z.object({
+  run_id: z.string().min(1),
+  attempt: z.number().int().positive(),
+  model: z.string().min(1),
+  model_version: z.string().min(1),
+  status: z.enum(['succeeded', 'failed']),
+  artifacts_prefix: z.string().optional(),
+  metrics: Metrics.optional(),
+  error: z.string().optional(),
+  finished_at: z.string(),
+});
+export type TrainingCompleted = z.infer<typeof TrainingCompleted>;
+
+export const ModelPromoted = z.object({
+  model: z.string().min(1),
+  version: z.string().min(1),
+  previous_version: z.string().nullable(),
+  decision_id: z.string(),
+  promoted_at: z.string(),
+});
+export type ModelPromoted = z.infer<typeof ModelPromoted>;
+
+export const MonitoringTick = z.object({
+  tick_id: z.string().optional(),
+  model: z.string().optional(),
+  requested_at: z.string().optional(),
+});
+export type MonitoringTick = z.infer<typeof MonitoringTick>;
+
+export const DriftDetected = z.object({
+  model: z.string().min(1),
+  report_id: z.string().min(1),
+  reason: z.enum(['drift', 'performance']),
+  detected_at: z.string(),
+});
+export type DriftDetected = z.infer<typeof DriftDetected>;
+
+export const EVENT_SCHEMAS = {
+  [TOPICS.objectFinalized]: ObjectFinalized,
+  [TOPICS.trainingRequested]: TrainingRequested,
+  [TOPICS.trainingCompleted]: TrainingCompleted,
+  [TOPICS.modelPromoted]: ModelPromoted,
+  [TOPICS.monitoringTick]: MonitoringTick,
+  [TOPICS.driftDetected]: DriftDetected,
+} as const;

@@ -1,0 +1,188 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * The interfaces the pipeline talks to. Each has a local adapter (files, SQLite, child processes) and a
+ * Google Cloud adapter (Cloud Storage, Pub/Sub, Firestore, Cloud Run); one contract suite runs over both.
+ */
+
+// ---------------------------------------------------------------- objects
+
+export interface ObjectMetadata {
+  bucket: string;
+  name: string;
+  /** Monotonic per object name, as a decimal string (Cloud Storage's int64 generation). */
+  generation: string;
+  /** Base64 MD5 of the content, as Cloud Storage reports `md5Hash`. */
+  md5Hash: string;
+  size: number;
+  contentType: string;
+  updated: string;
+}
+
+export interface PutOptions {
+  contentType?: string;
+  /** Write only if the live generation is this one; `'0'` means "only if the object does not exist". */
+  ifGenerationMatch?: string;
+}
+
+export interface ObjectStore {
+  put(bucket: string, name: string, data: Buffer | string, options?: PutOptions): Promise<ObjectMetadata>;
+  /** Uploads a local file by streaming it, so large datasets never sit in memory. */
+  putFile(bucket: string, name: string, localPath: string, options?: PutOptions): Promise<ObjectMetadata>;
+  get(bucket: string, name: string): Promise<Buffer>;
+  createReadStream(bucket: string, name: string): Promise<Readable>;
+  /** null when the object does not exist. */
+  stat(bucket: string, name: string): Promise<ObjectMetadata | null>;
+  list(bucket: string, prefix?: string): Promise<ObjectMetadata[]>;
+  delete(bucket: string, name: string, options?: { ifGenerationMatch?: string }): Promise<void>;
+}
+
+// ---------------------------------------------------------------- events
+
+export interface BusMessage<T = unknown> {
+  id: string;
+  topic: string;
+  data: T;
+  attributes: Record<string, string>;
+  publishTime: string;
+  /** 1 on first delivery. */
+  deliveryAttempt: number;
+}
+
+/** Resolving acknowledges the message; throwing asks for redelivery with backoff. */
+export type MessageHandler = (message: BusMessage) => Promise<void>;
+
+export interface SubscriptionOptions {
+  /** Deliveries before the message moves to the dead-letter list. */
+  maxDeliveryAttempts?: number;
+  ackDeadlineSeconds?: number;
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+export interface PublishOptions {
+  attributes?: Record<string, string>;
+  orderingKey?: string;
+}
+
+export interface DeadLetter {
+  id: string;
+  subscription: string;
+  topic: string;
+  data: unknown;
+  attributes: Record<string, string>;
+  deliveryAttempts: number;
+  lastError: string;
+  deadLetteredAt: string;
+}
+
+export interface Subscription {
+  close(): Promise<void>;
+}
+
+export interface EventBus {
+  /** Declares a durable subscription; messages published after this call are kept for it. */
+  ensureSubscription(topic: string, subscription: string, options?: SubscriptionOptions): Promise<void>;
+  publish(topic: string, data: unknown, options?: PublishOptions): Promise<string>;
+  /** Starts delivering the subscription's messages to the handler, at least once each. */
+  subscribe(subscription: string, handler: MessageHandler): Promise<Subscription>;
+  deadLetters(subscription?: string): Promise<DeadLetter[]>;
+  /** Puts a dead letter back on its subscription with a fresh attempt count. */
+  redeliver(deadLetterId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------- documents
+
+export type Doc = Record<string, unknown>;
+
+export type WhereOp = '==' | '!=' | '<' | '<=' | '>' | '>=' | 'in';
+
+export interface Query {
+  where?: Array<[field: string, op: WhereOp, value: unknown]>;
+  orderBy?: Array<[field: string, direction: 'asc' | 'desc']>;
+  limit?: number;
+}
+
+export interface StoredDoc<T = Doc> {
+  id: string;
+  data: T;
+}
+
+/** Reads first, then writes, as in Firestore; the whole callback is retried on contention. */
+export interface Transaction {
+  get<T = Doc>(collection: string, id: string): Promise<T | null>;
+  query<T = Doc>(collection: string, query: Query): Promise<Array<StoredDoc<T>>>;
+  set(collection: string, id: string, data: Doc): void;
+  /** Fails the transaction with `already_exists` if the document exists. */
+  create(collection: string, id: string, data: Doc): void;
+  /** Shallow merge of top-level fields; fails with `not_found` if the document is missing. */
+  update(collection: string, id: string, patch: Doc): void;
+  delete(collection: string, id: string): void;
+}
+
+export interface DocumentStore {
+  get<T = Doc>(collection: string, id: string): Promise<T | null>;
+  set(collection: string, id: string, data: Doc): Promise<void>;
+  /** Creates the document; false (and no write) when it already exists. */
+  create(collection: string, id: string, data: Doc): Promise<boolean>;
+  /** Shallow merge of top-level fields; throws `not_found` if the document is missing. */
+  update(collection: string, id: string, patch: Doc): Promise<void>;
+  delete(collection: string, id: string): Promise<void>;
+  query<T = Doc>(collection: string, query?: Query): Promise<Array<StoredDoc<T>>>;
+  runTransaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
+}
+
+// ---------------------------------------------------------------- jobs
+
+export interface JobSpec {
+  runId: string;
+  attempt: number;
+  /** Overrides on top of the job's configured environment, as Cloud Run Job overrides. */
+  env: Record<string, string>;
+  taskCount?: number;
+  timeoutSeconds?: number;
+}
+
+export type ExecutionState = 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface Execution {
+  id: string;
+  state: ExecutionState;
+  startedAt: string;
+  finishedAt?: string;
+  exitCode?: number;
+  /** Why it failed: exit code, signal, timeout, lost process. */
+  error?: string;
+  logUri?: string;
+}
+
+export interface JobLauncher {
+  launch(spec: JobSpec): Promise<Execution>;
+  /** null when the launcher has never heard of the execution. */
+  status(executionId: string): Promise<Execution | null>;
+  cancel(executionId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------- serving, time
+
+export interface ServiceDeployer {
+  /** Makes the scoring service serve `version` of `model` (a new revision on Cloud Run). */
+  deploy(model: string, version: string): Promise<{ revision: string }>;
+}
+
+export interface Clock {
+  now(): Date;
+  sleep(ms: number): Promise<void>;
+}
+
+export interface Platform {
+  objects: ObjectStore;
+  bus: EventBus;
+  docs: DocumentStore;
+  jobs: JobLauncher;
+  deployer: ServiceDeployer;
+  clock: Clock;
+  close(): Promise<void>;
+}
