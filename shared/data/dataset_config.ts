@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { MloopError } from '../core/errors';
+
+/**
+ * The optional `mloop.json` beside a dataset. Every field has a default so that a bare PaySim-like CSV
+ * trains without one; unknown keys are rejected because a typo ("epoch") would otherwise be ignored
+ * silently and the run would not do what its author meant.
+ */
+const Promotion = z.strictObject({
+  metric: z.literal('auc').default('auc'),
+  delta: z.number().nonnegative().optional(),
+});
+
+export const DatasetConfigSchema = z.strictObject({
+  target: z.string().trim().min(1).default('isFraud'),
+  positive_class: z.union([z.string().min(1), z.number()]).optional(),
+  task: z.literal('binary').default('binary'),
+  algorithm: z.enum(['mlp', 'logistic']).default('mlp'),
+  promotion: Promotion.default({ metric: 'auc' }),
+  epochs: z.number().int().positive().max(10_000).optional(),
+  drop: z.array(z.string().min(1)).default([]),
+  seed: z.number().int().optional(),
+});
+
+export type DatasetConfig = z.output<typeof DatasetConfigSchema>;
+
+function describe(issue: z.core.$ZodIssue): string {
+  const field = issue.path.join('.');
+  if (issue.code === 'unrecognized_keys') {
+    const where = field ? ` in "${field}"` : '';
+    const allowed = field === 'promotion' ? Object.keys(Promotion.shape) : Object.keys(DatasetConfigSchema.shape);
+    const keys = issue.keys.map((k) => `"${k}"`).join(', ');
+    return `unknown field ${keys}${where} (allowed: ${allowed.join(', ')})`;
+  }
+  return `field "${field}": ${issue.message}`;
+}
+
+export function parseDatasetConfig(raw: unknown): DatasetConfig {
+  if (raw === undefined || raw === null) return DatasetConfigSchema.parse({});
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new MloopError('invalid_argument', `mloop.json must be a JSON object, got ${Array.isArray(raw) ? 'an array' : typeof raw}`);
+  }
+  const parsed = DatasetConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(describe);
+    throw new MloopError('invalid_argument', `invalid mloop.json: ${problems.join('; ')}`, { issues: problems });
+  }
+  return parsed.data;
+}

@@ -1,0 +1,71 @@
+import { MloopError } from '../core/errors';
+import { seededRandom, shuffleInPlace } from './random';
+
+/**
+ * Train / validation / test row indices, stratified by label so that a rare positive class appears in
+ * every split in the same proportion, and deterministic for a seed so that a rerun sees the same holdout.
+ */
+export interface SplitFractions {
+  train: number;
+  validation: number;
+  test: number;
+}
+
+export interface Split {
+  train: Uint32Array;
+  validation: Uint32Array;
+  test: Uint32Array;
+}
+
+const SPLITS = ['train', 'validation', 'test'] as const;
+
+/**
+ * How many of `count` rows of one class go to each split: largest remainder, then at least one row per
+ * split that asks for any, when the class has enough rows, so that no split lacks a class.
+ */
+function allocate(count: number, fractions: SplitFractions): number[] {
+  const exact = SPLITS.map((s) => count * fractions[s]);
+  const sizes = exact.map(Math.floor);
+  const order = [0, 1, 2].sort((a, b) => exact[b] - sizes[b] - (exact[a] - sizes[a]) || a - b);
+  for (let k = 0, left = count - sizes[0] - sizes[1] - sizes[2]; left > 0; k++, left--) sizes[order[k % 3]]++;
+  const wanting = [0, 1, 2].filter((s) => fractions[SPLITS[s]] > 0);
+  if (count >= wanting.length) {
+    for (const s of wanting) {
+      if (sizes[s] > 0) continue;
+      const donor = wanting.reduce((best, d) => (sizes[d] > sizes[best] ? d : best), wanting[0]);
+      sizes[donor]--;
+      sizes[s]++;
+    }
+  }
+  return sizes;
+}
+
+export function stratifiedSplit(
+  labels: ArrayLike<number>,
+  fractions: SplitFractions = { train: 0.7, validation: 0.15, test: 0.15 },
+  seed = 42,
+): Split {
+  const total = fractions.train + fractions.validation + fractions.test;
+  if (SPLITS.some((s) => !(fractions[s] >= 0)) || Math.abs(total - 1) > 1e-9) {
+    throw new MloopError('invalid_argument', `split fractions must be non-negative and sum to 1, got ${JSON.stringify(fractions)}`);
+  }
+  const byClass = new Map<number, number[]>();
+  for (let i = 0; i < labels.length; i++) {
+    const rows = byClass.get(labels[i]);
+    if (rows) rows.push(i);
+    else byClass.set(labels[i], [i]);
+  }
+  const parts: number[][] = [[], [], []];
+  const random = seededRandom(seed);
+  for (const label of [...byClass.keys()].sort((a, b) => a - b)) {
+    const rows = shuffleInPlace(Uint32Array.from(byClass.get(label)!), random);
+    let start = 0;
+    allocate(rows.length, fractions).forEach((size, s) => {
+      for (let k = start; k < start + size; k++) parts[s].push(rows[k]);
+      start += size;
+    });
+  }
+  // Ascending order keeps reads of column arrays sequential and makes the result independent of class order.
+  const [train, validation, test] = parts.map((p) => Uint32Array.from(p).sort());
+  return { train, validation, test };
+}

@@ -1,0 +1,39 @@
+/**
+ * How a single cell is read, shared by schema inference, the training pass and the encoder so that a
+ * value means the same thing everywhere: what counts as missing, as a number, as a boolean.
+ */
+const MISSING = new Set(['', 'na', 'nan', 'null']);
+
+export function isMissing(cell: string): boolean {
+  const t = cell.trim();
+  return t.length === 0 || (t.length <= 4 && MISSING.has(t.toLowerCase()));
+}
+
+/** NaN when the cell is missing or not a finite number. */
+export function parseNumber(cell: string): number {
+  const t = cell.trim();
+  // Number('') is 0, which would turn an empty cell into a real zero
+  if (t.length === 0) return NaN;
+  const value = Number(t);
+  return Number.isFinite(value) ? value : NaN;
+}
+
+const TRUE = new Set(['true', 'yes', 't', 'y', '1']);
+const FALSE = new Set(['false', 'no', 'f', 'n', '0']);
+
+/** The textual pairs a boolean column may use; 0/1 columns stay numeric. */
+export const BOOLEAN_PAIRS: ReadonlyArray<readonly [string, string]> = [
+  ['true', 'false'],
+  ['yes', 'no'],
+  ['t', 'f'],
+  ['y', 'n'],
+];
+
+/** 1, 0, or null when the value is missing or not a recognised boolean. */
+export function parseBoolean(value: unknown): 0 | 1 | null {
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (typeof value === 'number') return value === 1 ? 1 : value === 0 ? 0 : null;
+  if (typeof value !== 'string') return null;
+  const t = value.trim().toLowerCase();
+  return TRUE.has(t) ? 1 : FALSE.has(t) ? 0 : null;
+}
