@@ -51,7 +51,7 @@ export interface TrainedModel {
 
 export type TrainingData = Pick<PreparedData, 'specs' | 'train' | 'validation'>;
 
-export const DEFAULT_TRAIN_PARAMS: TrainParams = {
+const DEFAULT_TRAIN_PARAMS: TrainParams = {
   algorithm: 'mlp',
   epochs: 30,
   batchSize: 512,
