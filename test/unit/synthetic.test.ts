@@ -53,7 +53,8 @@ describe('synthetic PaySim-like data', () => {
     const file = path.join(dir, 'paysim.csv');
     const started = performance.now();
     await writeFraudCsv(file, { rows: 100_000, seed: 1 });
-    expect(performance.now() - started).toBeLessThan(2000);
+    // ~0.3 s on an idle 2-core machine; the bound only catches a blow-up, as the suite shares the cores
+    expect(performance.now() - started).toBeLessThan(10_000);
     const sniff = await sniffCsv(createReadStream(file), 10);
     expect(sniff.header).toEqual([...FRAUD_COLUMNS]);
     expect(sniff.sample[0]).toHaveLength(10);
