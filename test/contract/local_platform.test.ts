@@ -1,0 +1,58 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { TOPICS } from '../../shared/core/events';
+import { createBucketWatcher, createPlatform } from '../../shared/platform';
+import type { BusMessage } from '../../shared/platform/ports';
+import { removeDir, tempDir, testConfig, waitFor } from './support';
+
+describe('createPlatform', () => {
+  let home: string;
+  beforeEach(() => (home = tempDir('mloop-platform')));
+  afterEach(() => removeDir(home));
+
+  test('gcp is refused until its adapters exist', () => {
+    expect(() => createPlatform(testConfig(home, { MLOOP_PLATFORM: 'gcp' }))).toThrow(
+      expect.objectContaining({
+        code: 'invalid_argument',
+        message: 'MLOOP_PLATFORM=gcp needs the Google Cloud adapters, which this build does not include yet',
+      }),
+    );
+  });
+
+  test('the local platform wires one stack: an upload is announced, documents and deploys work, close ends it', async () => {
+    const config = testConfig(home);
+    const platform = createPlatform(config);
+    const watcher = createBucketWatcher(config, platform, { bucket: config.dataBucket, prefix: 'datasets/' });
+    await platform.bus.ensureSubscription(TOPICS.objectFinalized, 'on-data-uploaded', { minBackoffMs: 10, maxBackoffMs: 20 });
+    const received: BusMessage[] = [];
+    await platform.bus.subscribe('on-data-uploaded', async (m) => void received.push(m));
+    watcher.start();
+
+    const written = await platform.objects.put(config.dataBucket, 'datasets/iris/data.csv', 'a,b\n');
+    fs.mkdirSync(path.join(config.storage, config.dataBucket, 'datasets', 'wine'), { recursive: true });
+    fs.writeFileSync(path.join(config.storage, config.dataBucket, 'datasets', 'wine', 'data.csv'), 'c,d\n');
+    await waitFor(() => received.length === 2, 'both finalize events');
+    expect(received.map((m) => (m.data as { name: string }).name).sort()).toEqual(['datasets/iris/data.csv', 'datasets/wine/data.csv']);
+    expect(received.find((m) => (m.data as { name: string }).name === 'datasets/iris/data.csv')!.data).toMatchObject({
+      bucket: 'data',
+      generation: written.generation,
+    });
+
+    await platform.docs.set('runs', 'r1', { state: 'queued' });
+    expect(await platform.docs.get('runs', 'r1')).toEqual({ state: 'queued' });
+    expect(await platform.deployer.deploy('iris', '3')).toEqual({ revision: 'local-iris-3' });
+    expect(Math.abs(platform.clock.now().getTime() - Date.now())).toBeLessThan(1000);
+    expect(fs.existsSync(path.join(home, 'mloop.db'))).toBe(true);
+
+    await platform.close();
+    await platform.close();
+    await expect(platform.docs.get('runs', 'r1')).rejects.toThrow(/not open/);
+  });
+
+  test('a bucket watcher needs a local platform', async () => {
+    const config = testConfig(home);
+    const fake = { ...createPlatform(config) };
+    expect(() => createBucketWatcher(config, fake, { bucket: 'data' })).toThrow(expect.objectContaining({ code: 'failed_precondition' }));
+    await fake.close();
+  });
+});
