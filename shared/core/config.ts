@@ -15,7 +15,7 @@ const EnvSchema = z.object({
   MLOOP_STORAGE: z.string().optional(),
   MLOOP_DATA_BUCKET: z.string().default('data'),
   MLOOP_ARTIFACTS_BUCKET: z.string().default('artifacts'),
-  PORT: int(8080),
+  PORT: z.coerce.number().int().nonnegative().default(8080),
   MLOOP_HOST: z.string().default('127.0.0.1'),
   MLOOP_URL: z.string().optional(),
   MLOOP_MAX_PARALLEL_JOBS: int(1),
@@ -85,7 +85,8 @@ export interface Config {
 
 const INHERITED = /^(MLOOP_|GOOGLE_|PUBSUB_EMULATOR_HOST$|FIRESTORE_EMULATOR_HOST$|STORAGE_EMULATOR_HOST$|PATH$|HOME$|NODE_OPTIONS$|TZ$|LANG$)/;
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(base: NodeJS.ProcessEnv = process.env, overrides: Record<string, string> = {}): Config {
+  const env = { ...base, ...overrides };
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');

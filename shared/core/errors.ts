@@ -45,6 +45,12 @@ export class MloopError extends Error {
   }
 }
 
+/** The error a client of mloop's HTTP API should raise for a status it received. */
+export function errorFromHttp(status: number, message: string): MloopError {
+  const code = (Object.keys(HTTP_STATUS) as ErrorCode[]).find((c) => HTTP_STATUS[c] === status) ?? 'internal';
+  return new MloopError(code, message);
+}
+
 export const invalid = (message: string, details?: Record<string, unknown>) =>
   new MloopError('invalid_argument', message, details);
 export const notFound = (message: string, details?: Record<string, unknown>) =>

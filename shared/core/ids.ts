@@ -21,3 +21,10 @@ const MODEL_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 export function isValidModelName(name: string): boolean {
   return MODEL_NAME.test(name);
 }
+
+/** A dataset version: the content hash of the file, so the same bytes always name the same version. */
+export async function contentVersion(chunks: AsyncIterable<Buffer | string>): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of chunks) hash.update(chunk);
+  return hash.digest('hex').slice(0, 16);
+}

@@ -1,0 +1,111 @@
+import type { Metrics, TrainingReason } from '../core/events';
+
+/**
+ * The documents mloop keeps, one collection each, as in Firestore. Field names are snake_case
+ * because they are also what `--json` prints and what the admin API returns.
+ */
+export const COLLECTIONS = {
+  datasets: 'datasets',
+  runs: 'runs',
+  models: 'models',
+  versions: 'model_versions',
+  decisions: 'decisions',
+} as const;
+
+export interface DatasetDoc {
+  model: string;
+  version: string;
+  status: 'accepted' | 'rejected';
+  reason?: string;
+  object: { bucket: string; name: string; generation: string; md5Hash: string; size: number };
+  header?: string[];
+  config?: Record<string, unknown>;
+  created_at: string;
+}
+
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+export interface ExecutionRecord {
+  id: string;
+  attempt: number;
+  started_at: string;
+  state?: string;
+  error?: string;
+  log_uri?: string;
+}
+
+export interface RunProgress {
+  epoch: number;
+  epochs: number;
+  loss?: number;
+  val_loss?: number;
+  seconds?: number;
+}
+
+export interface RunDoc {
+  id: string;
+  model: string;
+  model_version: string;
+  dataset_version: string;
+  request_id: string;
+  reason: TrainingReason;
+  status: RunStatus;
+  attempt: number;
+  max_attempts: number;
+  execution_id?: string | null;
+  executions: ExecutionRecord[];
+  /** The attempt whose job has already published its training-completed event. */
+  reported_attempt?: number;
+  progress?: RunProgress | null;
+  metrics?: Metrics | null;
+  backend?: string;
+  decision_id?: string;
+  promoted?: boolean;
+  error?: string | null;
+  created_at: string;
+  claimed_at?: string;
+  started_at?: string;
+  finished_at?: string;
+  duration_seconds?: number;
+}
+
+export interface ModelDoc {
+  name: string;
+  production_version: string | null;
+  previous_version: string | null;
+  next_version: number;
+  updated_at: string;
+}
+
+export type Stage = 'candidate' | 'production' | 'archived' | 'rejected';
+
+export interface ModelVersionDoc {
+  model: string;
+  version: string;
+  stage: Stage;
+  run_id: string;
+  dataset_version: string;
+  artifacts_prefix: string;
+  metrics: Metrics;
+  decision_id: string;
+  created_at: string;
+  promoted_at?: string;
+}
+
+export interface DecisionDoc {
+  id: string;
+  model: string;
+  candidate_version: string;
+  production_version: string | null;
+  promote: boolean;
+  metric: string;
+  candidate_metric: number | null;
+  production_metric: number | null;
+  delta: number;
+  reasons: string[];
+  holdout_rows: number;
+  run_id: string;
+  decided_at: string;
+}
+
+export const artifactsPrefix = (model: string, version: string) => `models/${model}/${version}/`;

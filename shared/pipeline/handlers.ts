@@ -1,0 +1,47 @@
+import type { z } from 'zod';
+import { errorMessage, isPermanent } from '../core/errors';
+import { ObjectFinalized, TOPICS, TrainingCompleted, TrainingRequested, MonitoringTick } from '../core/events';
+import type { Context } from './context';
+import { ingestObject } from './ingest';
+import { requestTraining } from './launch';
+import { completeTraining } from './promote';
+import { reconcileRuns } from './reconcile';
+
+/**
+ * The event handlers, shared by the Cloud Functions and the local stack. One policy for all of them:
+ * a payload that does not parse, or an error that retrying cannot fix, is logged and acknowledged
+ * (never retried forever); anything else is thrown, so the bus redelivers with backoff and finally
+ * dead-letters it.
+ */
+function handler<S extends z.ZodType>(name: string, schema: S, useCase: (ctx: Context, event: z.infer<S>) => Promise<unknown>) {
+  return async (ctx: Context, data: unknown): Promise<void> => {
+    const parsed = schema.safeParse(data);
+    if (!parsed.success) {
+      ctx.log.warn({ handler: name, issues: parsed.error.issues.slice(0, 5) }, `${name}: malformed event acknowledged`);
+      return;
+    }
+    try {
+      const result = await useCase(ctx, parsed.data);
+      ctx.log.debug({ handler: name, result }, `${name} done`);
+    } catch (err) {
+      if (isPermanent(err)) {
+        ctx.log.error({ handler: name, err: errorMessage(err) }, `${name}: event acknowledged after a permanent error`);
+        return;
+      }
+      throw err;
+    }
+  };
+}
+
+export const onDataUploaded = handler('onDataUploaded', ObjectFinalized, ingestObject);
+export const onTrainingRequested = handler('onTrainingRequested', TrainingRequested, requestTraining);
+export const onTrainingCompleted = handler('onTrainingCompleted', TrainingCompleted, completeTraining);
+export const onMonitoringTick = handler('onMonitoringTick', MonitoringTick, (ctx) => reconcileRuns(ctx));
+
+/** Which handler consumes which topic, and under which subscription name. */
+export const SUBSCRIPTIONS = [
+  { topic: TOPICS.objectFinalized, subscription: 'on-data-uploaded', handle: onDataUploaded },
+  { topic: TOPICS.trainingRequested, subscription: 'on-training-requested', handle: onTrainingRequested },
+  { topic: TOPICS.trainingCompleted, subscription: 'on-training-completed', handle: onTrainingCompleted },
+  { topic: TOPICS.monitoringTick, subscription: 'on-monitoring-tick', handle: onMonitoringTick },
+] as const;

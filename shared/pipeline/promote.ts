@@ -1,0 +1,195 @@
+import { errorMessage, MloopError } from '../core/errors';
+import { TOPICS, type ModelPromoted, type TrainingCompleted } from '../core/events';
+import { datasetId, modelVersionId, shortHash } from '../core/ids';
+import { rocAuc } from '../ml/metrics';
+import { loadScorer } from '../ml/scorer';
+import { loadModelArtifacts, readHoldout, type HoldoutRow } from './artifacts';
+import type { Context } from './context';
+import {
+  artifactsPrefix,
+  COLLECTIONS,
+  type DatasetDoc,
+  type DecisionDoc,
+  type ModelDoc,
+  type ModelVersionDoc,
+  type RunDoc,
+} from './documents';
+import { dispatchQueuedRuns } from './launch';
+import { shouldPromote } from './should_promote';
+
+export type CompletionResult =
+  | { outcome: 'ignored'; reason: string }
+  | { outcome: 'failed'; runId: string }
+  | { outcome: 'decided'; runId: string; decision: DecisionDoc };
+
+/**
+ * onTrainingCompleted: champion/challenger on the candidate's held-out rows. Both models are scored
+ * here, with onnxruntime, on the very same rows, so the comparison does not depend on numbers either
+ * job reported. The run, the version, the decision and the production pointer change in one
+ * transaction; `model-promoted` is published after it, and again on redelivery.
+ */
+export async function completeTraining(ctx: Context, event: TrainingCompleted): Promise<CompletionResult> {
+  const { docs } = ctx.platform;
+  const run = await docs.get<RunDoc>(COLLECTIONS.runs, event.run_id);
+  if (!run) return { outcome: 'ignored', reason: `run ${event.run_id} does not exist` };
+  if (run.status === 'succeeded' || run.status === 'failed') {
+    await republishPromotion(ctx, run);
+    return { outcome: 'ignored', reason: `run ${run.id} is already ${run.status}` };
+  }
+  if (run.attempt !== event.attempt) {
+    return { outcome: 'ignored', reason: `attempt ${event.attempt} is stale: run ${run.id} is on attempt ${run.attempt}` };
+  }
+  const outcome = event.status === 'failed' ? await failRun(ctx, run, event) : await decide(ctx, run, event);
+  await dispatchQueuedRuns(ctx);
+  return outcome;
+}
+
+async function failRun(ctx: Context, run: RunDoc, event: TrainingCompleted): Promise<CompletionResult> {
+  const { docs, clock } = ctx.platform;
+  await docs.runTransaction(async (tx) => {
+    const current = await tx.get<RunDoc>(COLLECTIONS.runs, run.id);
+    if (!current || current.status !== 'running' || current.attempt !== event.attempt) return;
+    tx.update(COLLECTIONS.runs, run.id, {
+      status: 'failed',
+      error: event.error ?? 'the training job reported a failure',
+      finished_at: clock.now().toISOString(),
+      duration_seconds: durationSeconds(current, clock.now()),
+    });
+  });
+  ctx.log.error({ run_id: run.id, error: event.error }, 'training failed');
+  return { outcome: 'failed', runId: run.id };
+}
+
+async function decide(ctx: Context, run: RunDoc, event: TrainingCompleted): Promise<CompletionResult> {
+  const { docs, clock } = ctx.platform;
+  const holdout = await readHoldout(ctx, run.model, run.model_version);
+  const labels = Uint8Array.from(holdout, (row) => row.label);
+  const candidateMetric = await aucOf(ctx, run.model, run.model_version, holdout, labels);
+  if (candidateMetric.error) {
+    throw new MloopError('failed_precondition', `candidate ${run.model_version} cannot score its own holdout: ${candidateMetric.error}`);
+  }
+  const modelDoc = await docs.get<ModelDoc>(COLLECTIONS.models, run.model);
+  const productionVersion = modelDoc?.production_version ?? null;
+  const productionMetric = productionVersion
+    ? await aucOf(ctx, run.model, productionVersion, holdout, labels)
+    : { auc: null };
+  const delta = await promotionDelta(ctx, run);
+  const verdict = shouldPromote({ candidate: candidateMetric.auc, production: productionMetric.auc, delta, metric: 'auc' });
+  if (productionMetric.error) verdict.reasons.push(`production ${productionVersion} could not score the holdout: ${productionMetric.error}`);
+
+  const now = clock.now();
+  const decision: DecisionDoc = {
+    id: `dec-${shortHash(`${run.id}:${run.attempt}`, 12)}`,
+    model: run.model,
+    candidate_version: run.model_version,
+    production_version: productionVersion,
+    promote: verdict.promote,
+    metric: 'auc',
+    candidate_metric: candidateMetric.auc,
+    production_metric: productionMetric.auc,
+    delta,
+    reasons: verdict.reasons,
+    holdout_rows: holdout.length,
+    run_id: run.id,
+    decided_at: now.toISOString(),
+  };
+
+  const committed = await docs.runTransaction(async (tx) => {
+    const current = await tx.get<RunDoc>(COLLECTIONS.runs, run.id);
+    const model = await tx.get<ModelDoc>(COLLECTIONS.models, run.model);
+    if (!current || current.status !== 'running' || current.attempt !== event.attempt) return false;
+    if ((model?.production_version ?? null) !== productionVersion) {
+      // Production changed while we scored: the comparison is stale, so redo it on redelivery.
+      throw new MloopError('unavailable', `production of ${run.model} changed during evaluation`);
+    }
+    const version: ModelVersionDoc = {
+      model: run.model,
+      version: run.model_version,
+      stage: verdict.promote ? 'production' : 'rejected',
+      run_id: run.id,
+      dataset_version: run.dataset_version,
+      artifacts_prefix: artifactsPrefix(run.model, run.model_version),
+      metrics: { ...(event.metrics ?? {}), holdout_auc: candidateMetric.auc },
+      decision_id: decision.id,
+      created_at: now.toISOString(),
+      ...(verdict.promote ? { promoted_at: now.toISOString() } : {}),
+    };
+    tx.set(COLLECTIONS.versions, modelVersionId(run.model, run.model_version), { ...version });
+    tx.set(COLLECTIONS.decisions, decision.id, { ...decision });
+    tx.update(COLLECTIONS.runs, run.id, {
+      status: 'succeeded',
+      metrics: event.metrics ?? null,
+      decision_id: decision.id,
+      promoted: verdict.promote,
+      error: null,
+      finished_at: now.toISOString(),
+      duration_seconds: durationSeconds(current, now),
+    });
+    if (verdict.promote) {
+      if (productionVersion) tx.update(COLLECTIONS.versions, modelVersionId(run.model, productionVersion), { stage: 'archived' });
+      tx.update(COLLECTIONS.models, run.model, {
+        production_version: run.model_version,
+        previous_version: productionVersion,
+        updated_at: now.toISOString(),
+      });
+    }
+    return true;
+  });
+  if (!committed) return { outcome: 'ignored', reason: `run ${run.id} moved on during evaluation` };
+  ctx.log.info(
+    { run_id: run.id, model: run.model, candidate: run.model_version, production: productionVersion, promote: verdict.promote, reasons: verdict.reasons },
+    verdict.promote ? `${run.model} ${run.model_version} promoted` : `${run.model} ${run.model_version} not promoted`,
+  );
+  if (verdict.promote) await announcePromotion(ctx, run.model, run.model_version, productionVersion, decision.id, now);
+  return { outcome: 'decided', runId: run.id, decision };
+}
+
+async function aucOf(
+  ctx: Context,
+  model: string,
+  version: string,
+  holdout: HoldoutRow[],
+  labels: Uint8Array,
+): Promise<{ auc: number | null; error?: string }> {
+  try {
+    const artifacts = await loadModelArtifacts(ctx, model, version);
+    const scorer = await loadScorer(artifacts.onnx, artifacts.manifest);
+    try {
+      const scores = await scorer.scoreRecords(holdout.map((row) => row.record));
+      const auc = rocAuc(labels, scores);
+      return { auc: Number.isFinite(auc) ? auc : null };
+    } finally {
+      await scorer.release();
+    }
+  } catch (err) {
+    return { auc: null, error: errorMessage(err) };
+  }
+}
+
+/** The dataset's `mloop.json` may set its own delta; otherwise the deployment's default applies. */
+async function promotionDelta(ctx: Context, run: RunDoc): Promise<number> {
+  const dataset = await ctx.platform.docs.get<DatasetDoc>(COLLECTIONS.datasets, datasetId(run.model, run.dataset_version));
+  const configured = (dataset?.config as { promotion?: { delta?: number } } | undefined)?.promotion?.delta;
+  return typeof configured === 'number' ? configured : ctx.config.promotionDelta;
+}
+
+function durationSeconds(run: RunDoc, now: Date): number | undefined {
+  const start = run.started_at ?? run.claimed_at;
+  return start ? Math.round((now.getTime() - Date.parse(start)) / 100) / 10 : undefined;
+}
+
+async function announcePromotion(ctx: Context, model: string, version: string, previous: string | null, decisionId: string, at: Date) {
+  const message: ModelPromoted = { model, version, previous_version: previous, decision_id: decisionId, promoted_at: at.toISOString() };
+  await ctx.platform.bus.publish(TOPICS.modelPromoted, message, { attributes: { model }, orderingKey: model });
+  const { revision } = await ctx.platform.deployer.deploy(model, version);
+  ctx.log.info({ model, version, revision }, 'scoring service updated');
+}
+
+/** A redelivered completion of a promoted run publishes the promotion again, in case it was lost. */
+async function republishPromotion(ctx: Context, run: RunDoc): Promise<void> {
+  if (run.status !== 'succeeded' || !run.promoted || !run.decision_id) return;
+  const model = await ctx.platform.docs.get<ModelDoc>(COLLECTIONS.models, run.model);
+  if (model?.production_version !== run.model_version) return;
+  const decision = await ctx.platform.docs.get<DecisionDoc>(COLLECTIONS.decisions, run.decision_id);
+  await announcePromotion(ctx, run.model, run.model_version, decision?.production_version ?? null, run.decision_id, new Date(decision?.decided_at ?? Date.now()));
+}
