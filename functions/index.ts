@@ -1,0 +1,42 @@
+import * as functions from '@google-cloud/functions-framework';
+import { ModelServer } from '../shared/pipeline/model_server';
+import {
+  onDataUploadedFunction,
+  onMonitoringTickFunction,
+  onTrainingCompletedFunction,
+  onTrainingRequestedFunction,
+} from './event_functions';
+import { functionContext } from './runtime';
+import { createScoreHandler } from './score';
+
+/** Every entry point, under the name it is deployed with (`--entry-point`). */
+functions.cloudEvent('onDataUploaded', onDataUploadedFunction);
+functions.cloudEvent('onTrainingRequested', onTrainingRequestedFunction);
+functions.cloudEvent('onTrainingCompleted', onTrainingCompletedFunction);
+functions.cloudEvent('onMonitoringTick', onMonitoringTickFunction);
+
+const REGISTRY_POLL_MS = 10_000;
+let modelServer: Promise<ModelServer> | undefined;
+
+function sharedModelServer(): Promise<ModelServer> {
+  modelServer ??= (async () => {
+    const server = new ModelServer(functionContext());
+    await server.refresh();
+    server.startPolling(REGISTRY_POLL_MS);
+    return server;
+  })().catch((err) => {
+    modelServer = undefined;
+    throw err;
+  });
+  return modelServer;
+}
+
+let scoreHandler: ReturnType<typeof createScoreHandler> | undefined;
+
+functions.http('score', (req, res) => {
+  if (!scoreHandler) {
+    const ctx = functionContext();
+    scoreHandler = createScoreHandler(sharedModelServer, { apiKey: ctx.config.apiKey, log: ctx.log });
+  }
+  return scoreHandler(req, res);
+});

@@ -1,0 +1,54 @@
+import type { Request, Response } from 'express';
+import { apiKeyMatches, presentedKey } from '../shared/core/auth';
+import { MloopError } from '../shared/core/errors';
+import type { Logger } from '../shared/core/log';
+import type { ModelServer } from '../shared/pipeline/model_server';
+import { sendError } from './http_errors';
+
+export interface ScoreOptions {
+  apiKey?: string;
+  log: Logger;
+}
+
+const SCORE_PATH = /^\/(?:score(?:\/([^/]+))?)?\/?$/;
+
+/**
+ * The `score` HTTP function: `POST /score[/<model>]` with `{"instances": [...]}`, and `GET /health`.
+ * When an API key is configured every route but health needs it.
+ */
+export function createScoreHandler(server: () => Promise<ModelServer>, options: ScoreOptions) {
+  return async (req: Request, res: Response): Promise<void> => {
+    try {
+      const path = req.path;
+      if (req.method === 'GET' && (path === '/health' || path === '/healthz')) {
+        res.json(health(await server()));
+        return;
+      }
+      const match = SCORE_PATH.exec(path);
+      if (!match) throw new MloopError('not_found', `no route ${req.method} ${path}`);
+      if (req.method !== 'POST') throw new MloopError('not_found', `use POST ${path} with {"instances": [...]}`);
+      if (options.apiKey && !apiKeyMatches(presentedKey(req.headers), options.apiKey)) {
+        throw new MloopError('unauthenticated', 'missing or wrong API key: send Authorization: Bearer <key>');
+      }
+      const body = req.body as { instances?: unknown } | undefined;
+      if (!body || typeof body !== 'object' || Array.isArray(body) || !('instances' in body)) {
+        throw new MloopError('invalid_argument', 'the body must be a JSON object {"instances": [{feature: value, ...}]} sent as application/json');
+      }
+      const model = match[1] ? decodeURIComponent(match[1]) : undefined;
+      res.json(await (await server()).score(model, body.instances));
+    } catch (err) {
+      sendError(res, err, options.log);
+    }
+  };
+}
+
+function health(server: ModelServer) {
+  const versions = server.versions();
+  const names = Object.keys(versions);
+  return {
+    status: 'ok',
+    model_version: names.length === 1 ? versions[names[0]] : null,
+    model_loaded: names.length > 0,
+    models: versions,
+  };
+}
