@@ -1,0 +1,37 @@
+import express, { type Request, type Response, type NextFunction } from 'express';
+import { apiKeyMatches, presentedKey } from '../shared/core/auth';
+import { MloopError } from '../shared/core/errors';
+import type { Context } from '../shared/pipeline/context';
+import { listDatasets, listModels, listRuns, getRun } from '../shared/pipeline/queries';
+import { sendError } from '../functions/http_errors';
+
+/**
+ * The local stack's admin API (`/api/...`): what the CLI and the dashboard read. Read-only for now,
+ * behind the API key when one is configured.
+ */
+export function adminApi(ctx: Context): express.Router {
+  const router = express.Router();
+  router.use((req: Request, res: Response, next: NextFunction) => {
+    if (ctx.config.apiKey && !apiKeyMatches(presentedKey(req.headers), ctx.config.apiKey)) {
+      sendError(res, new MloopError('unauthenticated', 'missing or wrong API key: send Authorization: Bearer <key>'), ctx.log);
+      return;
+    }
+    next();
+  });
+  const route = (fn: (req: Request) => Promise<unknown>) => async (req: Request, res: Response) => {
+    try {
+      res.json(await fn(req));
+    } catch (err) {
+      sendError(res, err, ctx.log);
+    }
+  };
+  router.get('/runs', route(async (req) => listRuns(ctx, typeof req.query.model === 'string' ? req.query.model : undefined)));
+  router.get('/runs/:id', route(async (req) => getRun(ctx, String(req.params.id))));
+  router.get('/models', route(async () => listModels(ctx)));
+  router.get('/datasets', route(async () => listDatasets(ctx)));
+  router.get('/dead-letters', route(async () => ctx.platform.bus.deadLetters()));
+  router.use(route(async (req) => {
+    throw new MloopError('not_found', `no admin route ${req.method} ${req.originalUrl}`);
+  }));
+  return router;
+}

@@ -1,0 +1,190 @@
+import { Command, Option } from 'commander';
+import { loadConfig } from '../shared/core/config';
+import { errorMessage, MloopError } from '../shared/core/errors';
+import { createLogger } from '../shared/core/log';
+import { writeFraudCsv } from '../shared/data/synthetic';
+import { listDatasets, listModels, listRuns } from '../shared/pipeline/queries';
+import { runningStackPid } from '../shared/platform/local/instance_lock';
+import { withContext } from './cli_context';
+import { runDemo } from './demo';
+import { fixed, printJson, table } from './output';
+import { pushDataset } from './push';
+import { scoreFromFile } from './score_command';
+import { startStack } from './stack';
+import { waitForUploadRun } from './wait';
+
+const program = new Command('mloop')
+  .description('Continuous training for tabular ML: push data, and the loop trains, evaluates, promotes and serves.')
+  .showHelpAfterError('(run mloop <command> --help for usage)');
+
+program
+  .command('up')
+  .description('start the local stack: bucket watcher, event queue, job launcher, scoring and admin API on one port')
+  .action(async () => {
+    const config = loadConfig();
+    const stack = await startStack(config, createLogger(config.logLevel, { component: 'stack' }));
+    process.stdout.write(
+      `mloop is up on ${stack.url} (state in ${config.home})\n` +
+        `  push a dataset:  npx mloop push data.csv --model fraud\n` +
+        `  follow it:       npx mloop runs   |   npx mloop models\n` +
+        `  score:           curl -s ${stack.url}/score/fraud -H 'content-type: application/json' -d '{"instances":[...]}'\n` +
+        `Ctrl-C stops it.\n`,
+    );
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    process.stdout.write('stopping...\n');
+    await stack.stop();
+  });
+
+program
+  .command('push <file>')
+  .description('upload a CSV to datasets/<model>/ in the data bucket; the loop takes it from there')
+  .requiredOption('-m, --model <name>', 'model name (lowercase letters, digits, - and _)')
+  .option('-t, --target <column>', 'target column (default isFraud, or mloop.json)')
+  .option('-p, --positive <label>', 'the positive class of a string target, e.g. Yes or bad')
+  .option('-w, --wait', 'follow the training run to its end')
+  .option('--json', 'print JSON')
+  .action(async (file: string, opts: { model: string; target?: string; positive?: string; wait?: boolean; json?: boolean }) => {
+    await withContext(async (ctx) => {
+      const pushed = await pushDataset(ctx, file, opts);
+      if (!opts.json) {
+        process.stdout.write(`pushed ${pushed.object.name} (${pushed.object.size} bytes) as dataset ${pushed.dataset_version}\n`);
+        if (ctx.config.platform === 'local' && !runningStackPid(ctx.config.home)) {
+          process.stdout.write('no local stack is running: start it with `npm start` and it will pick the file up\n');
+        }
+      }
+      if (!opts.wait) {
+        if (opts.json) printJson(pushed);
+        return;
+      }
+      const run = await waitForUploadRun(ctx, opts.model, pushed.dataset_version, 30 * 60_000, (r) => {
+        if (!opts.json && process.stderr.isTTY && r.progress) {
+          process.stderr.write(`\r${r.status} epoch ${r.progress.epoch}/${r.progress.epochs} val_loss ${fixed(r.progress.val_loss)}   `);
+        }
+      });
+      if (opts.json) printJson({ ...pushed, run });
+      else process.stdout.write(`\nrun ${run.id} ${run.status}: ${run.model_version} auc ${fixed(run.metrics?.auc)} ${run.promoted ? '(promoted)' : ''}${run.error ?? ''}\n`);
+      if (run.status !== 'succeeded') process.exitCode = 1;
+    });
+  });
+
+program
+  .command('runs')
+  .description('training runs, oldest first')
+  .option('-m, --model <name>', 'only this model')
+  .option('--json', 'print a JSON array')
+  .action(async (opts: { model?: string; json?: boolean }) => {
+    await withContext(async (ctx) => {
+      const runs = await listRuns(ctx, opts.model);
+      if (opts.json) {
+        printJson(runs);
+        return;
+      }
+      process.stdout.write(
+        table(
+          ['run', 'model', 'version', 'dataset', 'status', 'progress', 'auc', 'seconds', 'promoted'],
+          runs.map((r) => [
+            r.id,
+            r.model,
+            r.model_version,
+            r.dataset_version,
+            r.status + (r.attempt > 1 ? ` (attempt ${r.attempt})` : ''),
+            r.progress ? `epoch ${r.progress.epoch}/${r.progress.epochs}` : null,
+            fixed(r.metrics?.auc),
+            r.duration_seconds,
+            r.promoted === null ? null : r.promoted ? 'yes' : 'no',
+          ]),
+        ) + '\n',
+      );
+      for (const r of runs.filter((run) => run.error && run.status === 'failed')) process.stdout.write(`${r.id}: ${r.error}\n`);
+    });
+  });
+
+program
+  .command('models')
+  .description('model versions and their stage; the production one is served')
+  .option('--json', 'print a JSON array')
+  .action(async (opts: { json?: boolean }) => {
+    await withContext(async (ctx) => {
+      const models = await listModels(ctx);
+      if (opts.json) {
+        printJson(models);
+        return;
+      }
+      process.stdout.write(
+        table(
+          ['model', 'version', 'stage', 'auc', 'pr_auc', 'holdout auc', 'decision'],
+          models.map((m) => [m.model, m.version, m.stage, fixed(m.metrics.auc), fixed(m.metrics.pr_auc), fixed(m.metrics.holdout_auc), m.decision?.reasons.join('; ')]),
+        ) + '\n',
+      );
+    });
+  });
+
+program
+  .command('datasets')
+  .description('dataset versions, with the reason when one was rejected')
+  .option('--json', 'print a JSON array')
+  .action(async (opts: { json?: boolean }) => {
+    await withContext(async (ctx) => {
+      const datasets = await listDatasets(ctx);
+      if (opts.json) {
+        printJson(datasets);
+        return;
+      }
+      process.stdout.write(
+        table(
+          ['model', 'version', 'status', 'object', 'bytes', 'reason'],
+          datasets.map((d) => [d.model, d.version, d.status, d.object.name, d.object.size, d.reason]),
+        ) + '\n',
+      );
+    });
+  });
+
+program
+  .command('score <model> <source>')
+  .description('score instances from a JSON file (or - for stdin): {"instances":[...]} or an array')
+  .action(async (model: string, source: string) => {
+    await withContext(async (ctx) => printJson(await scoreFromFile(ctx, model, source)));
+  });
+
+program
+  .command('generate <file>')
+  .description('write a synthetic PaySim-like mobile-money fraud CSV (the demo data) to try the loop with')
+  .addOption(new Option('--rows <n>', 'rows').default(100_000).argParser(positiveInt))
+  .addOption(new Option('--seed <n>', 'random seed: the same seed writes the same file').default(1).argParser(positiveInt))
+  .addOption(new Option('--amount-scale <x>', 'multiply amounts, to simulate drift').argParser(Number))
+  .action(async (file: string, opts: { rows: number; seed: number; amountScale?: number }) => {
+    await writeFraudCsv(file, { rows: opts.rows, seed: opts.seed, shift: opts.amountScale ? { amountScale: opts.amountScale } : undefined });
+    process.stdout.write(`wrote ${opts.rows} transactions to ${file}\n`);
+  });
+
+program
+  .command('demo')
+  .description('run the whole loop on a fresh local stack with synthetic fraud data, then exit')
+  .addOption(new Option('--rows <n>', 'rows in the first dataset').default(100_000).argParser(positiveInt))
+  .addOption(new Option('--second-rows <n>', 'rows in the second dataset').default(100_000).argParser(positiveInt))
+  .option('--keep', 'keep the demo state folder')
+  .action(async (opts: { rows: number; secondRows: number; keep?: boolean }) => {
+    const summary = await runDemo({
+      rows: opts.rows,
+      secondRows: opts.secondRows,
+      keep: Boolean(opts.keep),
+      say: (line) => process.stdout.write(line + '\n'),
+    });
+    printJson(summary);
+  });
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new MloopError('invalid_argument', `${value} is not a positive whole number`);
+  return n;
+}
+
+program.parseAsync(process.argv).catch((err) => {
+  const code = err instanceof MloopError ? err.code : 'error';
+  process.stderr.write(`mloop: ${errorMessage(err)}${code === 'error' ? '' : ` [${code}]`}\n`);
+  process.exitCode = err instanceof MloopError && err.code === 'invalid_argument' ? 2 : 1;
+});

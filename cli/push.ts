@@ -1,0 +1,49 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { MloopError } from '../shared/core/errors';
+import { contentVersion, isValidModelName } from '../shared/core/ids';
+import type { Context } from '../shared/pipeline/context';
+import { CONFIG_FILE } from '../shared/pipeline/ingest';
+import type { ObjectMetadata } from '../shared/platform/ports';
+
+export interface PushOptions {
+  model: string;
+  target?: string;
+  positive?: string;
+}
+
+export interface PushResult {
+  object: ObjectMetadata;
+  model: string;
+  dataset_version: string;
+  config?: Record<string, unknown>;
+}
+
+/**
+ * `mloop push`: put a CSV under `datasets/<model>/` in the data bucket, which is all it takes to start
+ * the loop. `--target`/`--positive` are written to the model's mloop.json first, so the upload is
+ * validated with them.
+ */
+export async function pushDataset(ctx: Context, file: string, options: PushOptions): Promise<PushResult> {
+  if (!isValidModelName(options.model)) {
+    throw new MloopError('invalid_argument', `--model "${options.model}": use lowercase letters, digits, '-' or '_' (at most 63 characters)`);
+  }
+  const stat = fs.statSync(file, { throwIfNoEntry: false });
+  if (!stat?.isFile()) throw new MloopError('not_found', `${file}: no such file`);
+  const base = path.basename(file);
+  if (!base.toLowerCase().endsWith('.csv')) throw new MloopError('invalid_argument', `${file}: only .csv files are datasets`);
+  const { objects } = ctx.platform;
+  const bucket = ctx.config.dataBucket;
+
+  let config: Record<string, unknown> | undefined;
+  if (options.target || options.positive) {
+    const name = `datasets/${options.model}/${CONFIG_FILE}`;
+    const existing = await objects.stat(bucket, name);
+    config = existing ? (JSON.parse((await objects.get(bucket, name)).toString('utf8')) as Record<string, unknown>) : {};
+    if (options.target) config.target = options.target;
+    if (options.positive) config.positive_class = options.positive;
+    await objects.put(bucket, name, JSON.stringify(config, null, 2) + '\n', { contentType: 'application/json' });
+  }
+  const object = await objects.putFile(bucket, `datasets/${options.model}/${base}`, file, { contentType: 'text/csv' });
+  return { object, model: options.model, dataset_version: await contentVersion(fs.createReadStream(file)), config };
+}

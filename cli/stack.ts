@@ -1,0 +1,106 @@
+import type { Server } from 'node:http';
+import express from 'express';
+import type { Config } from '../shared/core/config';
+import { errorMessage } from '../shared/core/errors';
+import { ModelPromoted, TOPICS } from '../shared/core/events';
+import { createLogger, type Logger } from '../shared/core/log';
+import { createScoreHandler } from '../functions/score';
+import type { Context } from '../shared/pipeline/context';
+import { SUBSCRIPTIONS } from '../shared/pipeline/handlers';
+import { ModelServer } from '../shared/pipeline/model_server';
+import { reconcileRuns } from '../shared/pipeline/reconcile';
+import { createBucketWatcher, createPlatform } from '../shared/platform';
+import { acquireInstanceLock } from '../shared/platform/local/instance_lock';
+import type { Subscription } from '../shared/platform/ports';
+import { adminApi } from './admin_api';
+
+export interface Stack {
+  url: string;
+  ctx: Context;
+  models: ModelServer;
+  stop(): Promise<void>;
+}
+
+const SCORE_RELOAD_SUBSCRIPTION = 'score-reload';
+const REGISTRY_POLL_MS = 5_000;
+
+/**
+ * `mloop up`: every cloud part in one process. The bucket watcher plays Eventarc, the SQLite queue
+ * plays Pub/Sub, the job launcher plays Cloud Run Jobs, the reconcile timer plays Cloud Scheduler's
+ * tick, and one HTTP server serves the scoring function and the admin API.
+ */
+export async function startStack(config: Config, log: Logger = createLogger(config.logLevel, { component: 'stack' })): Promise<Stack> {
+  const lock = acquireInstanceLock(config.home);
+  const platform = createPlatform(config, log);
+  const ctx: Context = { config, log, platform };
+  const subscriptions: Subscription[] = [];
+  const models = new ModelServer(ctx);
+  const watcher = createBucketWatcher(config, platform, { bucket: config.dataBucket, prefix: 'datasets/' });
+  let reconcileTimer: NodeJS.Timeout | undefined;
+  let http: Server | undefined;
+  try {
+    const options = { maxDeliveryAttempts: config.eventMaxAttempts, ackDeadlineSeconds: config.ackDeadlineSeconds };
+    for (const { topic, subscription } of SUBSCRIPTIONS) await platform.bus.ensureSubscription(topic, subscription, options);
+    await platform.bus.ensureSubscription(TOPICS.modelPromoted, SCORE_RELOAD_SUBSCRIPTION, options);
+
+    await reconcile(ctx);
+    await models.refresh();
+    models.startPolling(REGISTRY_POLL_MS);
+    for (const { subscription, handle } of SUBSCRIPTIONS) {
+      subscriptions.push(await platform.bus.subscribe(subscription, (message) => handle(ctx, message.data)));
+    }
+    subscriptions.push(
+      await platform.bus.subscribe(SCORE_RELOAD_SUBSCRIPTION, async (message) => {
+        const parsed = ModelPromoted.safeParse(message.data);
+        if (parsed.success) await models.onPromoted(parsed.data.model);
+      }),
+    );
+    watcher.start();
+    let reconciling = false;
+    reconcileTimer = setInterval(() => {
+      if (reconciling) return;
+      reconciling = true;
+      void reconcile(ctx).finally(() => (reconciling = false));
+    }, config.reconcileMs);
+
+    const app = express();
+    app.disable('x-powered-by');
+    app.use(express.json({ limit: '32mb' }));
+    app.use('/api', adminApi(ctx));
+    app.use(createScoreHandler(async () => models, { apiKey: config.apiKey, log }));
+    http = await new Promise<Server>((resolve, reject) => {
+      const server = app.listen(config.port, config.host, () => resolve(server));
+      server.once('error', reject);
+    });
+  } catch (err) {
+    await shutdown();
+    throw err;
+  }
+  const address = http.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+
+  async function shutdown(): Promise<void> {
+    if (reconcileTimer) clearInterval(reconcileTimer);
+    watcher.stop();
+    if (http) {
+      const closed = new Promise<void>((resolve) => http!.close(() => resolve()));
+      http.closeIdleConnections();
+      await closed;
+    }
+    await Promise.all(subscriptions.map((s) => s.close()));
+    await models.close();
+    await platform.close();
+    lock.release();
+  }
+
+  return { url: `http://${config.host}:${port}`, ctx, models, stop: shutdown };
+}
+
+async function reconcile(ctx: Context): Promise<void> {
+  try {
+    const result = await reconcileRuns(ctx);
+    if (result.retried.length || result.failed.length) ctx.log.warn(result, 'reconcile moved runs on');
+  } catch (err) {
+    ctx.log.warn({ err: errorMessage(err) }, 'reconcile failed; it runs again on the next tick');
+  }
+}

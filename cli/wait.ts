@@ -1,0 +1,40 @@
+import { datasetId, runIdFor } from '../shared/core/ids';
+import type { Context } from '../shared/pipeline/context';
+import { COLLECTIONS, type DatasetDoc, type RunDoc } from '../shared/pipeline/documents';
+import { uploadRequestId } from '../shared/pipeline/ingest';
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class TimeoutError extends Error {}
+
+/** Polls until `probe` returns something, or fails after `timeoutMs` with `what` in the message. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined>, timeoutMs: number, everyMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== null && value !== undefined) return value;
+    if (Date.now() > deadline) throw new TimeoutError(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+export async function waitForDataset(ctx: Context, model: string, version: string, timeoutMs: number): Promise<DatasetDoc> {
+  return waitFor(`dataset ${model}:${version} to be ingested (is the stack running? npm start)`, () =>
+    ctx.platform.docs.get<DatasetDoc>(COLLECTIONS.datasets, datasetId(model, version)), timeoutMs);
+}
+
+/** Follows the run of an uploaded dataset to its end, reporting progress on the way. */
+export async function waitForUploadRun(
+  ctx: Context,
+  model: string,
+  version: string,
+  timeoutMs: number,
+  onProgress?: (run: RunDoc) => void,
+): Promise<RunDoc> {
+  const runId = runIdFor(uploadRequestId(model, version));
+  return waitFor(`run ${runId} to finish`, async () => {
+    const run = await ctx.platform.docs.get<RunDoc>(COLLECTIONS.runs, runId);
+    if (run) onProgress?.(run);
+    return run && (run.status === 'succeeded' || run.status === 'failed') ? run : null;
+  }, timeoutMs, 500);
+}
