@@ -1,6 +1,6 @@
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import type { Context } from '../shared/pipeline/context';
-import { onDataUploaded, onMonitoringTick, onTrainingCompleted, onTrainingRequested } from '../shared/pipeline/handlers';
+import { onDataUploaded, onDriftDetected, onMonitoringTick, onTrainingCompleted, onTrainingRequested } from '../shared/pipeline/handlers';
 import { decodePubSub, decodeStorage, type Decoded } from './cloud_events';
 import { functionContext } from './runtime';
 
@@ -26,3 +26,4 @@ export const onDataUploadedFunction = eventFunction('onDataUploaded', decodeStor
 export const onTrainingRequestedFunction = eventFunction('onTrainingRequested', decodePubSub, onTrainingRequested);
 export const onTrainingCompletedFunction = eventFunction('onTrainingCompleted', decodePubSub, onTrainingCompleted);
 export const onMonitoringTickFunction = eventFunction('onMonitoringTick', decodePubSub, onMonitoringTick);
+export const onDriftDetectedFunction = eventFunction('onDriftDetected', decodePubSub, onDriftDetected);

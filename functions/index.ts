@@ -2,6 +2,7 @@ import * as functions from '@google-cloud/functions-framework';
 import { ModelServer } from '../shared/pipeline/model_server';
 import {
   onDataUploadedFunction,
+  onDriftDetectedFunction,
   onMonitoringTickFunction,
   onTrainingCompletedFunction,
   onTrainingRequestedFunction,
@@ -14,6 +15,7 @@ functions.cloudEvent('onDataUploaded', onDataUploadedFunction);
 functions.cloudEvent('onTrainingRequested', onTrainingRequestedFunction);
 functions.cloudEvent('onTrainingCompleted', onTrainingCompletedFunction);
 functions.cloudEvent('onMonitoringTick', onMonitoringTickFunction);
+functions.cloudEvent('onDriftDetected', onDriftDetectedFunction);
 
 const REGISTRY_POLL_MS = 10_000;
 let modelServer: Promise<ModelServer> | undefined;

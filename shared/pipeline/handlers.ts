@@ -1,11 +1,12 @@
 import type { z } from 'zod';
 import { errorMessage, isPermanent } from '../core/errors';
-import { ObjectFinalized, TOPICS, TrainingCompleted, TrainingRequested, MonitoringTick } from '../core/events';
+import { DriftDetected, ObjectFinalized, TOPICS, TrainingCompleted, TrainingRequested, MonitoringTick } from '../core/events';
 import type { Context } from './context';
 import { ingestObject } from './ingest';
 import { requestTraining } from './launch';
 import { completeTraining } from './promote';
 import { reconcileRuns } from './reconcile';
+import { requestRetraining } from './retrain';
 
 /**
  * The event handlers, shared by the Cloud Functions and the local stack. One policy for all of them:
@@ -37,6 +38,7 @@ export const onDataUploaded = handler('onDataUploaded', ObjectFinalized, ingestO
 export const onTrainingRequested = handler('onTrainingRequested', TrainingRequested, requestTraining);
 export const onTrainingCompleted = handler('onTrainingCompleted', TrainingCompleted, completeTraining);
 export const onMonitoringTick = handler('onMonitoringTick', MonitoringTick, (ctx) => reconcileRuns(ctx));
+export const onDriftDetected = handler('onDriftDetected', DriftDetected, requestRetraining);
 
 /** Which handler consumes which topic, and under which subscription name. */
 export const SUBSCRIPTIONS = [
@@ -44,4 +46,5 @@ export const SUBSCRIPTIONS = [
   { topic: TOPICS.trainingRequested, subscription: 'on-training-requested', handle: onTrainingRequested },
   { topic: TOPICS.trainingCompleted, subscription: 'on-training-completed', handle: onTrainingCompleted },
   { topic: TOPICS.monitoringTick, subscription: 'on-monitoring-tick', handle: onMonitoringTick },
+  { topic: TOPICS.driftDetected, subscription: 'on-drift-detected', handle: onDriftDetected },
 ] as const;
