@@ -3,10 +3,11 @@ import { loadConfig } from '../shared/core/config';
 import { errorMessage, MloopError } from '../shared/core/errors';
 import { createLogger } from '../shared/core/log';
 import { writeFraudCsv } from '../shared/data/synthetic';
-import { listDatasets, listModels, listRuns } from '../shared/pipeline/queries';
+import { listDatasets, listRuns } from '../shared/pipeline/queries';
 import { runningStackPid } from '../shared/platform/local/instance_lock';
 import { withContext } from './cli_context';
 import { runDemo } from './demo';
+import { registerModelsCommand } from './models_command';
 import { fixed, printJson, table } from './output';
 import { pushDataset } from './push';
 import { scoreFromFile } from './score_command';
@@ -15,7 +16,8 @@ import { waitForUploadRun } from './wait';
 
 const program = new Command('mloop')
   .description('Continuous training for tabular ML: push data, and the loop trains, evaluates, promotes and serves.')
-  .showHelpAfterError('(run mloop <command> --help for usage)');
+  .showHelpAfterError('(run mloop <command> --help for usage)')
+  .enablePositionalOptions();
 
 program
   .command('up')
@@ -103,25 +105,7 @@ program
     });
   });
 
-program
-  .command('models')
-  .description('model versions and their stage; the production one is served')
-  .option('--json', 'print a JSON array')
-  .action(async (opts: { json?: boolean }) => {
-    await withContext(async (ctx) => {
-      const models = await listModels(ctx);
-      if (opts.json) {
-        printJson(models);
-        return;
-      }
-      process.stdout.write(
-        table(
-          ['model', 'version', 'stage', 'auc', 'pr_auc', 'holdout auc', 'decision'],
-          models.map((m) => [m.model, m.version, m.stage, fixed(m.metrics.auc), fixed(m.metrics.pr_auc), fixed(m.metrics.holdout_auc), m.decision?.reasons.join('; ')]),
-        ) + '\n',
-      );
-    });
-  });
+registerModelsCommand(program);
 
 program
   .command('datasets')

@@ -74,6 +74,8 @@ export interface ModelDoc {
   production_version: string | null;
   previous_version: string | null;
   next_version: number;
+  /** `champion` follows production; others are free names a person sets. */
+  aliases?: Record<string, string>;
   updated_at: string;
 }
 
@@ -90,6 +92,7 @@ export interface ModelVersionDoc {
   decision_id: string;
   created_at: string;
   promoted_at?: string;
+  history?: Array<{ from: Stage | null; to: Stage; by: string; at: string; reason: string }>;
 }
 
 export interface DecisionDoc {

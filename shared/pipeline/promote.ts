@@ -1,5 +1,5 @@
 import { errorMessage, MloopError } from '../core/errors';
-import { TOPICS, type ModelPromoted, type TrainingCompleted } from '../core/events';
+import type { TrainingCompleted } from '../core/events';
 import { datasetId, modelVersionId, shortHash } from '../core/ids';
 import { rocAuc } from '../ml/metrics';
 import { loadScorer } from '../ml/scorer';
@@ -15,6 +15,7 @@ import {
   type RunDoc,
 } from './documents';
 import { dispatchQueuedRuns } from './launch';
+import { announcePromotion, historyEntry, writePromotion } from './registry';
 import { shouldPromote } from './should_promote';
 
 export type CompletionResult =
@@ -97,22 +98,24 @@ async function decide(ctx: Context, run: RunDoc, event: TrainingCompleted): Prom
   const committed = await docs.runTransaction(async (tx) => {
     const current = await tx.get<RunDoc>(COLLECTIONS.runs, run.id);
     const model = await tx.get<ModelDoc>(COLLECTIONS.models, run.model);
-    if (!current || current.status !== 'running' || current.attempt !== event.attempt) return false;
-    if ((model?.production_version ?? null) !== productionVersion) {
+    const previous = productionVersion ? await tx.get<ModelVersionDoc>(COLLECTIONS.versions, modelVersionId(run.model, productionVersion)) : null;
+    if (!current || current.status !== 'running' || current.attempt !== event.attempt || !model) return false;
+    if ((model.production_version ?? null) !== productionVersion) {
       // Production changed while we scored: the comparison is stale, so redo it on redelivery.
       throw new MloopError('unavailable', `production of ${run.model} changed during evaluation`);
     }
+    const actor = { by: 'mloop', reason: verdict.reasons.join('; ') };
     const version: ModelVersionDoc = {
       model: run.model,
       version: run.model_version,
-      stage: verdict.promote ? 'production' : 'rejected',
+      stage: verdict.promote ? 'candidate' : 'rejected',
       run_id: run.id,
       dataset_version: run.dataset_version,
       artifacts_prefix: artifactsPrefix(run.model, run.model_version),
       metrics: { ...(event.metrics ?? {}), holdout_auc: candidateMetric.auc },
       decision_id: decision.id,
       created_at: now.toISOString(),
-      ...(verdict.promote ? { promoted_at: now.toISOString() } : {}),
+      history: [historyEntry(null, verdict.promote ? 'candidate' : 'rejected', actor, now)],
     };
     tx.set(COLLECTIONS.versions, modelVersionId(run.model, run.model_version), { ...version });
     tx.set(COLLECTIONS.decisions, decision.id, { ...decision });
@@ -125,14 +128,7 @@ async function decide(ctx: Context, run: RunDoc, event: TrainingCompleted): Prom
       finished_at: now.toISOString(),
       duration_seconds: durationSeconds(current, now),
     });
-    if (verdict.promote) {
-      if (productionVersion) tx.update(COLLECTIONS.versions, modelVersionId(run.model, productionVersion), { stage: 'archived' });
-      tx.update(COLLECTIONS.models, run.model, {
-        production_version: run.model_version,
-        previous_version: productionVersion,
-        updated_at: now.toISOString(),
-      });
-    }
+    if (verdict.promote) writePromotion(tx, model, version, previous, actor, now);
     return true;
   });
   if (!committed) return { outcome: 'ignored', reason: `run ${run.id} moved on during evaluation` };
@@ -140,7 +136,7 @@ async function decide(ctx: Context, run: RunDoc, event: TrainingCompleted): Prom
     { run_id: run.id, model: run.model, candidate: run.model_version, production: productionVersion, promote: verdict.promote, reasons: verdict.reasons },
     verdict.promote ? `${run.model} ${run.model_version} promoted` : `${run.model} ${run.model_version} not promoted`,
   );
-  if (verdict.promote) await announcePromotion(ctx, run.model, run.model_version, productionVersion, decision.id, now);
+  if (verdict.promote) await announcePromotion(ctx, run.model, run.model_version, productionVersion, decision.id);
   return { outcome: 'decided', runId: run.id, decision };
 }
 
@@ -178,18 +174,11 @@ function durationSeconds(run: RunDoc, now: Date): number | undefined {
   return start ? Math.round((now.getTime() - Date.parse(start)) / 100) / 10 : undefined;
 }
 
-async function announcePromotion(ctx: Context, model: string, version: string, previous: string | null, decisionId: string, at: Date) {
-  const message: ModelPromoted = { model, version, previous_version: previous, decision_id: decisionId, promoted_at: at.toISOString() };
-  await ctx.platform.bus.publish(TOPICS.modelPromoted, message, { attributes: { model }, orderingKey: model });
-  const { revision } = await ctx.platform.deployer.deploy(model, version);
-  ctx.log.info({ model, version, revision }, 'scoring service updated');
-}
-
 /** A redelivered completion of a promoted run publishes the promotion again, in case it was lost. */
 async function republishPromotion(ctx: Context, run: RunDoc): Promise<void> {
   if (run.status !== 'succeeded' || !run.promoted || !run.decision_id) return;
   const model = await ctx.platform.docs.get<ModelDoc>(COLLECTIONS.models, run.model);
   if (model?.production_version !== run.model_version) return;
   const decision = await ctx.platform.docs.get<DecisionDoc>(COLLECTIONS.decisions, run.decision_id);
-  await announcePromotion(ctx, run.model, run.model_version, decision?.production_version ?? null, run.decision_id, new Date(decision?.decided_at ?? Date.now()));
+  await announcePromotion(ctx, run.model, run.model_version, decision?.production_version ?? null, run.decision_id);
 }

@@ -1,0 +1,148 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { MloopError } from '../shared/core/errors';
+import { modelVersionId } from '../shared/core/ids';
+import type { Context } from '../shared/pipeline/context';
+import { artifactsPrefix, COLLECTIONS, type DecisionDoc, type ModelDoc, type ModelVersionDoc } from '../shared/pipeline/documents';
+import { listModels } from '../shared/pipeline/queries';
+import { deleteVersion, promoteVersion, rejectVersion, rollback, setAlias, type Actor } from '../shared/pipeline/registry';
+import { withContext } from './cli_context';
+import { fixed, printJson, table } from './output';
+
+/** `mloop models ...`: the registry, by hand. Every change records who made it and why. */
+export function registerModelsCommand(program: Command): void {
+  const models = program
+    .command('models')
+    .description('the model registry: versions, stages, decisions; subcommands change it')
+    .option('--json', 'print a JSON array')
+    // `models show v1 --json` must give --json to `show`, not to `models`.
+    .enablePositionalOptions()
+    .action(async (opts: { json?: boolean }) => withContext((ctx) => printList(ctx, Boolean(opts.json))));
+
+  models
+    .command('show <version>')
+    .description('one version: stage, metrics, decision, history (<version> is v2, or fraud@v2 with several models)')
+    .option('-m, --model <name>', 'the model, when there are several')
+    .option('--json', 'print JSON')
+    .action(async (ref: string, opts: { model?: string; json?: boolean }) =>
+      withContext(async (ctx) => {
+        const { model, version } = await resolveRef(ctx, ref, opts.model);
+        const doc = await ctx.platform.docs.get<ModelVersionDoc>(COLLECTIONS.versions, modelVersionId(model, version));
+        const decision = doc ? await ctx.platform.docs.get<DecisionDoc>(COLLECTIONS.decisions, doc.decision_id) : null;
+        const modelDoc = await ctx.platform.docs.get<ModelDoc>(COLLECTIONS.models, model);
+        const aliases = Object.entries(modelDoc?.aliases ?? {}).filter(([, v]) => v === version).map(([a]) => a);
+        const view = { ...doc, aliases, decision };
+        if (opts.json) return printJson(view);
+        process.stdout.write(
+          `${model} ${version}: ${doc!.stage}${aliases.length ? ` (${aliases.join(', ')})` : ''}\n` +
+            `  run ${doc!.run_id}, dataset ${doc!.dataset_version}, created ${doc!.created_at}\n` +
+            `  metrics: ${Object.entries(doc!.metrics).map(([k, v]) => `${k} ${fixed(v)}`).join(', ')}\n` +
+            (decision ? `  decision: ${decision.promote ? 'promote' : 'keep production'}: ${decision.reasons.join('; ')}\n` : '') +
+            `  history:\n` +
+            (doc!.history ?? []).map((h) => `    ${h.at}  ${h.from ?? 'new'} → ${h.to}  by ${h.by}: ${h.reason}`).join('\n') +
+            '\n',
+        );
+      }),
+    );
+
+  const change = (name: string, description: string, run: (ctx: Context, model: string, version: string, actor: Actor) => Promise<unknown>) =>
+    models
+      .command(`${name} <version>`)
+      .description(description)
+      .option('-m, --model <name>', 'the model, when there are several')
+      .option('-r, --reason <text>', 'why (kept in the history)')
+      .option('--json', 'print JSON')
+      .action(async (ref: string, opts: { model?: string; reason?: string; json?: boolean }) =>
+        withContext(async (ctx) => {
+          const { model, version } = await resolveRef(ctx, ref, opts.model);
+          const result = await run(ctx, model, version, actor(opts.reason ?? `${name} by hand`));
+          if (opts.json) printJson(result);
+          else process.stdout.write(`${model} ${version}: ${name} done\n`);
+        }),
+      );
+
+  change('promote', 'make a version the production one (the scoring function swaps to it)', (ctx, m, v, a) => promoteVersion(ctx, m, v, a));
+  change('approve', 'promote a candidate that waits for approval', (ctx, m, v, a) => promoteVersion(ctx, m, v, a, 'candidate'));
+  change('reject', 'reject a candidate', (ctx, m, v, a) => rejectVersion(ctx, m, v, a));
+  change('delete', 'delete an archived or rejected version and its artifacts', (ctx, m, v) => deleteVersion(ctx, m, v));
+
+  models
+    .command('rollback')
+    .description('put the previous production version back in production')
+    .option('-m, --model <name>', 'the model, when there are several')
+    .option('-r, --reason <text>', 'why (kept in the history)')
+    .option('--json', 'print JSON')
+    .action(async (opts: { model?: string; reason?: string; json?: boolean }) =>
+      withContext(async (ctx) => {
+        const model = opts.model ?? (await onlyModel(ctx));
+        const result = await rollback(ctx, model, actor(opts.reason ?? 'rollback by hand'));
+        if (opts.json) printJson(result);
+        else process.stdout.write(`${model}: ${result.version} is back in production (was ${result.previous_production})\n`);
+      }),
+    );
+
+  models
+    .command('alias <alias> <version>')
+    .description('point a free alias (challenger, shadow, ...) at a version')
+    .option('-m, --model <name>', 'the model, when there are several')
+    .action(async (alias: string, ref: string, opts: { model?: string }) =>
+      withContext(async (ctx) => {
+        const { model, version } = await resolveRef(ctx, ref, opts.model);
+        await setAlias(ctx, model, alias, version);
+        process.stdout.write(`${model}: ${alias} → ${version}\n`);
+      }),
+    );
+
+  models
+    .command('pull <version>')
+    .description('download a version\'s artifacts (model.onnx, manifest.json, report.html, ...)')
+    .option('-m, --model <name>', 'the model, when there are several')
+    .option('-o, --out <dir>', 'where to write them (default artifacts/<model>/<version>)')
+    .action(async (ref: string, opts: { model?: string; out?: string }) =>
+      withContext(async (ctx) => {
+        const { model, version } = await resolveRef(ctx, ref, opts.model);
+        const out = opts.out ?? path.join('artifacts', model, version);
+        const prefix = artifactsPrefix(model, version);
+        const objects = await ctx.platform.objects.list(ctx.config.artifactsBucket, prefix);
+        if (objects.length === 0) throw new MloopError('not_found', `no artifacts under ${prefix}`);
+        fs.mkdirSync(out, { recursive: true });
+        for (const object of objects) {
+          const target = path.join(out, object.name.slice(prefix.length));
+          fs.mkdirSync(path.dirname(target), { recursive: true });
+          fs.writeFileSync(target, await ctx.platform.objects.get(object.bucket, object.name));
+        }
+        process.stdout.write(`wrote ${objects.length} files to ${out}\n`);
+      }),
+    );
+}
+
+async function printList(ctx: Context, json: boolean): Promise<void> {
+  const models = await listModels(ctx);
+  if (json) return printJson(models);
+  process.stdout.write(
+    table(
+      ['model', 'version', 'stage', 'auc', 'pr_auc', 'holdout auc', 'decision'],
+      models.map((m) => [m.model, m.version, m.stage, fixed(m.metrics.auc), fixed(m.metrics.pr_auc), fixed(m.metrics.holdout_auc), m.decision?.reasons.join('; ')]),
+    ) + '\n',
+  );
+}
+
+function actor(reason: string): Actor {
+  return { by: `cli:${os.userInfo().username}`, reason };
+}
+
+/** `fraud@v2`, or `v2` with --model, or `v2` when the registry holds a single model. */
+async function resolveRef(ctx: Context, ref: string, model?: string): Promise<{ model: string; version: string }> {
+  const at = ref.indexOf('@');
+  if (at > 0) return { model: ref.slice(0, at), version: ref.slice(at + 1) };
+  return { model: model ?? (await onlyModel(ctx)), version: ref };
+}
+
+async function onlyModel(ctx: Context): Promise<string> {
+  const models = await ctx.platform.docs.query<ModelDoc>(COLLECTIONS.models);
+  if (models.length === 1) return models[0].data.name;
+  if (models.length === 0) throw new MloopError('not_found', 'the registry is empty: push a dataset first');
+  throw new MloopError('invalid_argument', `several models exist (${models.map((m) => m.data.name).join(', ')}): pass --model or <model>@<version>`);
+}
