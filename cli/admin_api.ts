@@ -30,6 +30,10 @@ export function adminApi(ctx: Context): express.Router {
   router.get('/models', route(async () => listModels(ctx)));
   router.get('/datasets', route(async () => listDatasets(ctx)));
   router.get('/dead-letters', route(async () => ctx.platform.bus.deadLetters()));
+  router.post('/dead-letters/:id/redeliver', route(async (req) => {
+    await ctx.platform.bus.redeliver(String(req.params.id));
+    return { redelivered: req.params.id };
+  }));
   router.use(route(async (req) => {
     throw new MloopError('not_found', `no admin route ${req.method} ${req.originalUrl}`);
   }));

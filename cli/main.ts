@@ -7,6 +7,7 @@ import { listDatasets, listRuns } from '../shared/pipeline/queries';
 import { runningStackPid } from '../shared/platform/local/instance_lock';
 import { withContext } from './cli_context';
 import { runDemo } from './demo';
+import { registerDlqCommand } from './dlq_command';
 import { registerModelsCommand } from './models_command';
 import { fixed, printJson, table } from './output';
 import { pushDataset } from './push';
@@ -106,6 +107,7 @@ program
   });
 
 registerModelsCommand(program);
+registerDlqCommand(program);
 
 program
   .command('datasets')
