@@ -8,6 +8,7 @@ import { createScoreHandler } from '../functions/score';
 import type { Context } from '../shared/pipeline/context';
 import { SUBSCRIPTIONS } from '../shared/pipeline/handlers';
 import { ModelServer } from '../shared/pipeline/model_server';
+import { PredictionLog } from '../shared/pipeline/prediction_log';
 import { reconcileRuns } from '../shared/pipeline/reconcile';
 import { createBucketWatcher, createPlatform } from '../shared/platform';
 import { acquireInstanceLock } from '../shared/platform/local/instance_lock';
@@ -35,6 +36,7 @@ export async function startStack(config: Config, log: Logger = createLogger(conf
   const ctx: Context = { config, log, platform };
   const subscriptions: Subscription[] = [];
   const models = new ModelServer(ctx);
+  const predictionLog = new PredictionLog(ctx, config.predictionLog);
   const watcher = createBucketWatcher(config, platform, { bucket: config.dataBucket, prefix: 'datasets/' });
   let reconcileTimer: NodeJS.Timeout | undefined;
   let http: Server | undefined;
@@ -67,7 +69,8 @@ export async function startStack(config: Config, log: Logger = createLogger(conf
     app.disable('x-powered-by');
     app.use(express.json({ limit: '32mb' }));
     app.use('/api', adminApi(ctx));
-    app.use(createScoreHandler(async () => models, { apiKey: config.apiKey, log }));
+    predictionLog.start();
+    app.use(createScoreHandler(async () => models, { apiKey: config.apiKey, log, predictionLog }));
     http = await new Promise<Server>((resolve, reject) => {
       const server = app.listen(config.port, config.host, () => resolve(server));
       server.once('error', reject);
@@ -88,6 +91,7 @@ export async function startStack(config: Config, log: Logger = createLogger(conf
       await closed;
     }
     await Promise.all(subscriptions.map((s) => s.close()));
+    await predictionLog.stop();
     await models.close();
     await platform.close();
     lock.release();

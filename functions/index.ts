@@ -1,5 +1,6 @@
 import * as functions from '@google-cloud/functions-framework';
 import { ModelServer } from '../shared/pipeline/model_server';
+import { PredictionLog } from '../shared/pipeline/prediction_log';
 import {
   onDataUploadedFunction,
   onDriftDetectedFunction,
@@ -38,7 +39,12 @@ let scoreHandler: ReturnType<typeof createScoreHandler> | undefined;
 functions.http('score', (req, res) => {
   if (!scoreHandler) {
     const ctx = functionContext();
-    scoreHandler = createScoreHandler(sharedModelServer, { apiKey: ctx.config.apiKey, log: ctx.log });
+    // Cloud Run gives a function instance CPU only while it serves requests, so the log is also
+    // flushed whenever its buffer fills, and on SIGTERM before the instance goes away.
+    const predictionLog = new PredictionLog(ctx, ctx.config.predictionLog);
+    predictionLog.start();
+    process.once('SIGTERM', () => void predictionLog.stop());
+    scoreHandler = createScoreHandler(sharedModelServer, { apiKey: ctx.config.apiKey, log: ctx.log, predictionLog });
   }
   return scoreHandler(req, res);
 });

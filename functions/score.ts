@@ -1,13 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { apiKeyMatches, presentedKey } from '../shared/core/auth';
 import { MloopError } from '../shared/core/errors';
 import type { Logger } from '../shared/core/log';
 import type { ModelServer } from '../shared/pipeline/model_server';
+import type { PredictionLog } from '../shared/pipeline/prediction_log';
 import { sendError } from './http_errors';
 
 export interface ScoreOptions {
   apiKey?: string;
   log: Logger;
+  predictionLog?: PredictionLog;
 }
 
 const SCORE_PATH = /^\/(?:score(?:\/([^/]+))?)?\/?$/;
@@ -35,11 +38,20 @@ export function createScoreHandler(server: () => Promise<ModelServer>, options: 
         throw new MloopError('invalid_argument', 'the body must be a JSON object {"instances": [{feature: value, ...}]} sent as application/json');
       }
       const model = match[1] ? decodeURIComponent(match[1]) : undefined;
-      res.json(await (await server()).score(model, body.instances));
+      const requestId = requestIdOf(req);
+      const scored = await (await server()).score(model, body.instances);
+      options.predictionLog?.record(requestId, scored.model, scored.model_version, body.instances as unknown[], scored.predictions);
+      res.json({ request_id: requestId, ...scored });
     } catch (err) {
       sendError(res, err, options.log);
     }
   };
+}
+
+/** The caller's id when it sends one (to join feedback later), else a fresh one. */
+function requestIdOf(req: Request): string {
+  const given = req.get('x-request-id');
+  return given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
 }
 
 function health(server: ModelServer) {

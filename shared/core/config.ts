@@ -1,5 +1,7 @@
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { CLOUD_RUN_PRICES, type RunResources, type UnitPrices } from './cost';
 import { MloopError } from './errors';
 
 /**
@@ -26,11 +28,22 @@ const EnvSchema = z.object({
   MLOOP_POLL_MS: int(200),
   MLOOP_RECONCILE_MS: int(2000),
   MLOOP_API_KEY: z.string().optional(),
+  MLOOP_PREDICTION_SAMPLE: z.coerce.number().min(0).max(1).default(1),
+  MLOOP_PREDICTION_FLUSH_MS: int(5000),
+  MLOOP_PREDICTION_MAX_BUFFER: int(5000),
   MLOOP_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
   MLOOP_JOB_SCRIPT: z.string().optional(),
   MLOOP_JOB_TIMEOUT_SECONDS: int(3600),
   MLOOP_TRAIN_EPOCHS: int(30),
   MLOOP_TF_BACKEND: z.enum(['auto', 'node-gpu', 'node', 'wasm', 'cpu']).default('auto'),
+  // What the train job runs on, as the Cloud Run Job is configured; unset locally means this machine.
+  MLOOP_JOB_CPU: z.coerce.number().positive().optional(),
+  MLOOP_JOB_MEMORY_GIB: z.coerce.number().positive().optional(),
+  MLOOP_JOB_GPU_COUNT: z.coerce.number().int().nonnegative().optional(),
+  MLOOP_JOB_GPU_TYPE: z.string().min(1).optional(),
+  MLOOP_PRICE_VCPU_SECOND: num(CLOUD_RUN_PRICES.vcpu_second),
+  MLOOP_PRICE_GIB_SECOND: num(CLOUD_RUN_PRICES.gib_second),
+  MLOOP_PRICE_GPU_SECOND: num(CLOUD_RUN_PRICES.gpu_second),
   GOOGLE_CLOUD_PROJECT: z.string().optional(),
   GOOGLE_CLOUD_REGION: z.string().default('europe-west1'),
   // Set by Cloud Run Jobs (and by the local job launcher, which plays it).
@@ -63,11 +76,16 @@ export interface Config {
   pollMs: number;
   reconcileMs: number;
   apiKey?: string;
+  /** The prediction log that monitoring reads: share of requests kept, and how it is batched. */
+  predictionLog: { sampleRate: number; flushEveryMs: number; maxBuffered: number };
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
   jobScript: string;
   jobTimeoutSeconds: number;
   trainEpochs: number;
   tfBackend: 'auto' | 'node-gpu' | 'node' | 'wasm' | 'cpu';
+  /** What one training job runs on, for the run's record and its cost estimate. */
+  jobResources: RunResources;
+  prices: UnitPrices;
   gcpProject?: string;
   gcpRegion: string;
   job: {
@@ -118,11 +136,14 @@ export function loadConfig(base: NodeJS.ProcessEnv = process.env, overrides: Rec
     pollMs: e.MLOOP_POLL_MS,
     reconcileMs: e.MLOOP_RECONCILE_MS,
     apiKey: e.MLOOP_API_KEY || undefined,
+    predictionLog: { sampleRate: e.MLOOP_PREDICTION_SAMPLE, flushEveryMs: e.MLOOP_PREDICTION_FLUSH_MS, maxBuffered: e.MLOOP_PREDICTION_MAX_BUFFER },
     logLevel: e.MLOOP_LOG_LEVEL,
     jobScript: e.MLOOP_JOB_SCRIPT ?? path.resolve(__dirname, '..', 'jobs', 'train.js'),
     jobTimeoutSeconds: e.MLOOP_JOB_TIMEOUT_SECONDS,
     trainEpochs: e.MLOOP_TRAIN_EPOCHS,
     tfBackend: e.MLOOP_TF_BACKEND,
+    jobResources: jobResources(e, platform),
+    prices: { vcpu_second: e.MLOOP_PRICE_VCPU_SECOND, gib_second: e.MLOOP_PRICE_GIB_SECOND, gpu_second: e.MLOOP_PRICE_GPU_SECOND },
     gcpProject: e.GOOGLE_CLOUD_PROJECT,
     gcpRegion: e.GOOGLE_CLOUD_REGION,
     job: {
@@ -135,6 +156,24 @@ export function loadConfig(base: NodeJS.ProcessEnv = process.env, overrides: Rec
       runAttempt: e.MLOOP_RUN_ATTEMPT,
     },
     jobEnv,
+  };
+}
+
+// The Cloud Run Job Terraform deploys: the smallest shape Cloud Run accepts with an L4 GPU.
+const CLOUD_JOB: RunResources = { vcpu: 4, memory_gib: 16, gpu_count: 1, gpu_type: 'nvidia-l4' };
+
+/** Locally the job is a child process on this machine: its cores and memory, and no GPU. */
+function jobResources(e: z.infer<typeof EnvSchema>, platform: 'local' | 'gcp'): RunResources {
+  const base: RunResources =
+    platform === 'gcp'
+      ? CLOUD_JOB
+      : { vcpu: os.availableParallelism(), memory_gib: Math.round((os.totalmem() / 2 ** 30) * 10) / 10, gpu_count: 0, gpu_type: null };
+  const gpuCount = e.MLOOP_JOB_GPU_COUNT ?? base.gpu_count;
+  return {
+    vcpu: e.MLOOP_JOB_CPU ?? base.vcpu,
+    memory_gib: e.MLOOP_JOB_MEMORY_GIB ?? base.memory_gib,
+    gpu_count: gpuCount,
+    gpu_type: gpuCount === 0 ? null : (e.MLOOP_JOB_GPU_TYPE ?? base.gpu_type ?? CLOUD_JOB.gpu_type),
   };
 }
 
