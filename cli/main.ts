@@ -88,7 +88,7 @@ program
       }
       process.stdout.write(
         table(
-          ['run', 'model', 'version', 'dataset', 'status', 'progress', 'auc', 'seconds', 'promoted'],
+          ['run', 'model', 'version', 'dataset', 'status', 'progress', 'auc', 'seconds', 'cost', 'backend', 'promoted'],
           runs.map((r) => [
             r.id,
             r.model,
@@ -98,6 +98,8 @@ program
             r.progress ? `epoch ${r.progress.epoch}/${r.progress.epochs}` : null,
             fixed(r.metrics?.auc),
             r.duration_seconds,
+            r.cost_usd === null ? null : `$${r.cost_usd.toFixed(4)}`,
+            r.backend,
             r.promoted === null ? null : r.promoted ? 'yes' : 'no',
           ]),
         ) + '\n',

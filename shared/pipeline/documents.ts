@@ -1,3 +1,4 @@
+import type { CostEstimate, RunResources } from '../core/cost';
 import type { Metrics, TrainingReason } from '../core/events';
 
 /**
@@ -67,6 +68,8 @@ export interface RunDoc {
   started_at?: string;
   finished_at?: string;
   duration_seconds?: number;
+  resources?: RunResources;
+  cost_estimate?: CostEstimate;
 }
 
 export interface ModelDoc {

@@ -17,6 +17,7 @@ import {
 import { dispatchQueuedRuns } from './launch';
 import { announcePromotion, historyEntry, writePromotion } from './registry';
 import { shouldPromote } from './should_promote';
+import { runUsage } from './usage';
 
 export type CompletionResult =
   | { outcome: 'ignored'; reason: string }
@@ -54,7 +55,7 @@ async function failRun(ctx: Context, run: RunDoc, event: TrainingCompleted): Pro
       status: 'failed',
       error: event.error ?? 'the training job reported a failure',
       finished_at: clock.now().toISOString(),
-      duration_seconds: durationSeconds(current, clock.now()),
+      ...runUsage(ctx.config, current, clock.now()),
     });
   });
   ctx.log.error({ run_id: run.id, error: event.error }, 'training failed');
@@ -126,7 +127,7 @@ async function decide(ctx: Context, run: RunDoc, event: TrainingCompleted): Prom
       promoted: verdict.promote,
       error: null,
       finished_at: now.toISOString(),
-      duration_seconds: durationSeconds(current, now),
+      ...runUsage(ctx.config, current, now),
     });
     if (verdict.promote) writePromotion(tx, model, version, previous, actor, now);
     return true;
@@ -167,11 +168,6 @@ async function promotionDelta(ctx: Context, run: RunDoc): Promise<number> {
   const dataset = await ctx.platform.docs.get<DatasetDoc>(COLLECTIONS.datasets, datasetId(run.model, run.dataset_version));
   const configured = (dataset?.config as { promotion?: { delta?: number } } | undefined)?.promotion?.delta;
   return typeof configured === 'number' ? configured : ctx.config.promotionDelta;
-}
-
-function durationSeconds(run: RunDoc, now: Date): number | undefined {
-  const start = run.started_at ?? run.claimed_at;
-  return start ? Math.round((now.getTime() - Date.parse(start)) / 100) / 10 : undefined;
 }
 
 /** A redelivered completion of a promoted run publishes the promotion again, in case it was lost. */

@@ -19,6 +19,8 @@ export interface RunView {
   finished_at: string | null;
   duration_seconds: number | null;
   backend: string | null;
+  resources: RunDoc['resources'] | null;
+  cost_usd: number | null;
 }
 
 export interface ModelView {
@@ -63,6 +65,8 @@ export function runView(run: RunDoc): RunView {
     finished_at: run.finished_at ?? null,
     duration_seconds: run.duration_seconds ?? null,
     backend: run.backend ?? null,
+    resources: run.resources ?? null,
+    cost_usd: run.cost_estimate?.usd ?? null,
   };
 }
 

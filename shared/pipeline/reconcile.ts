@@ -2,6 +2,7 @@ import { errorMessage } from '../core/errors';
 import type { Context } from './context';
 import { COLLECTIONS, type RunDoc } from './documents';
 import { dispatchQueuedRuns } from './launch';
+import { runUsage } from './usage';
 
 /** A claim whose launch never got recorded is abandoned after this long (the dispatcher died). */
 const CLAIM_GRACE_MS = 60_000;
@@ -58,6 +59,7 @@ async function retryOrFail(ctx: Context, seen: RunDoc, cause: string): Promise<'
         error: `attempt ${run.attempt} of ${run.max_attempts} failed: ${cause}`,
         executions,
         finished_at: now.toISOString(),
+        ...runUsage(ctx.config, run, now),
       });
       ctx.log.error({ run_id: run.id, attempt: run.attempt, cause }, 'run failed: no attempts left');
       return 'failed';
