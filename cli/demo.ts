@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../shared/core/config';
+import { loadConfigWith } from '../shared/core/config';
 import { createLogger } from '../shared/core/log';
 import { fraudRows, writeFraudCsv } from '../shared/data/synthetic';
 import { listDatasets, listModels, listRuns } from '../shared/pipeline/queries';
@@ -39,7 +39,7 @@ const RUN_TIMEOUT_MS = 150_000;
 export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const { say } = options;
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mloop-demo-'));
-  const config = loadConfig(process.env, { MLOOP_HOME: home, PORT: '0', MLOOP_STORAGE: path.join(home, 'buckets') });
+  const config = loadConfigWith({ MLOOP_HOME: home, PORT: '0', MLOOP_STORAGE: path.join(home, 'buckets') });
   const stack = await startStack(config, createLogger('warn', { component: 'demo' }));
   const ctx = stack.ctx;
   say(`local stack on ${stack.url} (state in ${home})`);
