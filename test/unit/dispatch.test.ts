@@ -1,0 +1,120 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { configFor } from '../../shared/core/config';
+import { TOPICS, type TrainingCompleted, type TrainingRequested } from '../../shared/core/events';
+import { datasetId } from '../../shared/core/ids';
+import { createLogger } from '../../shared/core/log';
+import type { Context } from '../../shared/pipeline/context';
+import { COLLECTIONS, type RunDoc } from '../../shared/pipeline/documents';
+import { requestTraining } from '../../shared/pipeline/launch';
+import { completeTraining } from '../../shared/pipeline/promote';
+import { createPlatform } from '../../shared/platform';
+import type { BusMessage, Execution, JobLauncher, Platform } from '../../shared/platform/ports';
+
+/** Records launches: on Google Cloud only onTrainingRequested's identity may run the job. */
+class RecordingLauncher implements JobLauncher {
+  readonly launched: string[] = [];
+  async launch(spec: { runId: string }): Promise<Execution> {
+    this.launched.push(spec.runId);
+    return { id: `exec-${this.launched.length}`, state: 'running', startedAt: new Date().toISOString() };
+  }
+  async status(): Promise<Execution | null> {
+    return null;
+  }
+  async cancel(): Promise<void> {}
+  async close(): Promise<void> {}
+}
+
+let home: string;
+let platform: Platform;
+let launcher: RecordingLauncher;
+
+function contextWith(env: Record<string, string>): Context {
+  return { config: configFor(home, { MLOOP_LOG_LEVEL: 'silent', MLOOP_MAX_PARALLEL_JOBS: '1', ...env }), log: createLogger('silent'), platform };
+}
+
+beforeEach(async () => {
+  home = fs.mkdtempSync(path.join(os.tmpdir(), 'mloop-dispatch-'));
+  launcher = new RecordingLauncher();
+  platform = { ...createPlatform(configFor(home, { MLOOP_LOG_LEVEL: 'silent' })), jobs: launcher };
+  await platform.bus.ensureSubscription(TOPICS.trainingRequested, 'probe');
+  for (const version of ['a', 'b']) {
+    await platform.docs.create(COLLECTIONS.datasets, datasetId('fraud', version), {
+      model: 'fraud',
+      version,
+      status: 'accepted',
+      object: { bucket: 'data', name: `datasets/fraud/${version}.csv`, generation: '1', md5Hash: 'x', size: 1 },
+      created_at: new Date().toISOString(),
+    });
+  }
+});
+
+afterEach(async () => {
+  await platform.close();
+  fs.rmSync(home, { recursive: true, force: true });
+});
+
+const request = (version: string): TrainingRequested => ({
+  request_id: `upload:fraud:${version}`,
+  model: 'fraud',
+  dataset_version: version,
+  reason: 'upload',
+  requested_at: new Date().toISOString(),
+});
+
+const failed = (runId: string): TrainingCompleted => ({
+  run_id: runId,
+  attempt: 1,
+  model: 'fraud',
+  model_version: 'v1',
+  status: 'failed',
+  error: 'bad data',
+  finished_at: new Date().toISOString(),
+});
+
+async function published(count: number): Promise<TrainingRequested[]> {
+  const received: BusMessage[] = [];
+  const subscription = await platform.bus.subscribe('probe', async (message) => void received.push(message));
+  const deadline = Date.now() + 5000;
+  while (received.length < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  await subscription.close();
+  return received.map((message) => message.data as TrainingRequested);
+}
+
+describe('a slot that frees up', () => {
+  test('with dispatch=launch, the next queued run starts where the slot freed up', async () => {
+    const ctx = contextWith({});
+    const first = await requestTraining(ctx, request('a'));
+    const second = await requestTraining(ctx, request('b'));
+    expect(launcher.launched).toEqual([first.runId]);
+    await completeTraining(ctx, failed(first.runId));
+    expect(launcher.launched).toEqual([first.runId, second.runId]);
+    expect(await published(0)).toEqual([]);
+  });
+
+  test('with dispatch=announce, the next queued run is handed to onTrainingRequested, which launches it', async () => {
+    const launcherCtx = contextWith({});
+    const completerCtx = contextWith({ MLOOP_DISPATCH: 'announce' });
+    const first = await requestTraining(launcherCtx, request('a'));
+    const second = await requestTraining(launcherCtx, request('b'));
+
+    await completeTraining(completerCtx, failed(first.runId));
+    expect(launcher.launched).toEqual([first.runId]);
+    const [announced, ...more] = await published(1);
+    expect(more).toEqual([]);
+    expect(announced).toMatchObject({ request_id: 'upload:fraud:b', model: 'fraud', dataset_version: 'b', reason: 'upload' });
+
+    expect(await requestTraining(launcherCtx, announced)).toMatchObject({ outcome: 'exists', runId: second.runId });
+    expect(launcher.launched).toEqual([first.runId, second.runId]);
+    expect((await platform.docs.get<RunDoc>(COLLECTIONS.runs, second.runId))!.status).toBe('running');
+  });
+
+  test('onTrainingRequested launches even when configured to announce, so a request never loops', async () => {
+    const ctx = contextWith({ MLOOP_DISPATCH: 'announce' });
+    const { runId } = await requestTraining(ctx, request('a'));
+    expect(launcher.launched).toEqual([runId]);
+    expect(await published(0)).toEqual([]);
+  });
+});
