@@ -1,0 +1,18 @@
+/**
+ * The names of an mloop ONNX model's input and outputs: the contract between every exporter and the
+ * scorer. One float input of encoded features [N, width]; the output says what the model predicts.
+ */
+export const ONNX_INPUT = 'features';
+
+export const ONNX_OUTPUTS = {
+  /** P(positive) [N, 1]. */
+  binary: 'probability',
+  /** One probability per class [N, K], in the manifest's class order. */
+  multiclass: 'probabilities',
+  /** [N, 1]. */
+  regression: 'value',
+  /** In [0, 1], higher is more anomalous [N, 1]. */
+  anomaly: 'anomaly_score',
+} as const;
+
+export type OnnxOutput = (typeof ONNX_OUTPUTS)[keyof typeof ONNX_OUTPUTS];
