@@ -1,82 +1,42 @@
+import { isUtf8 } from 'node:buffer';
 import type { Readable } from 'node:stream';
-import { parse, type Options } from 'csv-parse';
 import { MloopError } from '../core/errors';
+import { fieldText } from './cells';
+import { CsvScanner, type CsvRecord } from './csv_scan';
 
 /**
- * CSV reading on csv-parse, always streaming: datasets can be far larger than memory is comfortable
- * with, and the sniff must answer after reading only the start of a file.
+ * Reading a CSV dataset from a stream, one pass, chunk by chunk: the header is checked, and rows that
+ * cannot be used as they are (ragged, not UTF-8) are rejected with their line and a reason instead of
+ * failing the file, so that one bad line does not sink a large file.
+ *
+ * Invalid UTF-8 is rejected rather than replaced: replacing would merge distinct categories ("Café" in
+ * Latin-1 and "Cafè" both become "Caf�") and train on values nobody wrote.
  */
-export interface CsvSniff {
-  header: string[];
-  sample: string[][];
-  rowsSampled: number;
+export interface Rejection {
+  line: number;
+  reason: string;
 }
 
 export interface CsvReadResult {
   header: string[];
-  /** Rows handed to onRow and accepted by it. */
+  /** Data records read: every non-empty line after the header, accepted or not. */
+  read: number;
+  /** Records handed to onRecord and accepted by it. */
   rows: number;
-  /** The first MAX_REJECTED rejected rows, in file order. */
-  rejected: Array<{ line: number; reason: string }>;
+  /** The first MAX_REJECTED rejections, in file order. */
+  rejected: Rejection[];
   rejectedCount: number;
 }
 
-/** Returning a string rejects the row with that reason; returning nothing accepts it. */
-export type RowHandler = (cells: string[], line: number) => string | void;
+export const MAX_REJECTED = 100;
 
-const MAX_REJECTED = 100;
+/** Returned by a record handler to end the read early; the stream is released. */
+export const STOP = Symbol('stop');
 
-interface Positioned {
-  cells: string[];
-  line: number;
-}
+/** Returning a string rejects the record with that reason; returning nothing accepts it. */
+export type RecordHandler = (record: CsvRecord) => string | typeof STOP | void;
 
-/**
- * Records with the line each one starts on. csv-parse reports the line a record ends on; a quoted field
- * can span lines, and a person looks for the start, so the start is derived from the previous end and
- * the empty lines skipped in between. This runs inside the parser, not where records are consumed, so
- * that a parse error can name its line even while parsed records still wait in the stream's buffer.
- */
-async function* records(stream: Readable): AsyncGenerator<Positioned> {
-  let lastEnd = 0;
-  let lastEmpty = 0;
-  const options: Options<Positioned, string[]> = {
-    bom: true,
-    relax_column_count: true,
-    skip_empty_lines: true,
-    on_record: (cells, info) => {
-      const line = lastEnd + 1 + (info.empty_lines - lastEmpty);
-      lastEnd = info.lines;
-      lastEmpty = info.empty_lines;
-      return { cells, line };
-    },
-  };
-  // csv-parse types a transforming on_record only for its `columns` overload; the runtime takes it anyway
-  const parser = parse(options as unknown as Options);
-  stream.on('error', (err) => parser.destroy(err));
-  stream.pipe(parser);
-  try {
-    yield* parser as AsyncIterable<Positioned>;
-  } catch (err) {
-    throw parseError(err, lastEnd, lastEmpty);
-  } finally {
-    stream.unpipe(parser);
-    stream.destroy();
-    parser.destroy();
-  }
-}
-
-function parseError(err: unknown, lastEnd: number, lastEmpty: number): Error {
-  const e = err as { code?: unknown; message?: string; empty_lines?: unknown };
-  if (typeof e.code === 'string' && (e.code.startsWith('CSV_') || e.code === 'INVALID_OPENING_QUOTE')) {
-    const skipped = typeof e.empty_lines === 'number' ? e.empty_lines - lastEmpty : 0;
-    const line = lastEnd + 1 + Math.max(0, skipped);
-    return new MloopError('invalid_argument', `cannot parse the CSV at line ${line}: ${e.message}`, { line, csvCode: e.code });
-  }
-  return err instanceof Error ? err : new Error(String(err));
-}
-
-function checkHeader(raw: string[]): string[] {
+export function checkHeader(raw: string[]): string[] {
   const header = raw.map((name) => name.trim());
   if (header.length === 1 && /[;\t|]/.test(header[0])) {
     const sep = header[0].match(/[;\t|]/)![0];
@@ -96,51 +56,86 @@ function checkHeader(raw: string[]): string[] {
 
 const ragged = (got: number, want: number) => `has ${got} fields but the header has ${want}`;
 
-/** Reads the header and up to sampleRows rows, then releases the stream. */
-export async function sniffCsv(stream: Readable, sampleRows = 2000): Promise<CsvSniff> {
-  let header: string[] | null = null;
-  const sample: string[][] = [];
-  for await (const { cells, line } of records(stream)) {
-    if (header === null) {
-      header = checkHeader(cells);
-      continue;
-    }
-    if (cells.length !== header.length) {
-      throw new MloopError('invalid_argument', `line ${line} ${ragged(cells.length, header.length)}`, { line });
-    }
-    sample.push(cells);
-    if (sample.length >= sampleRows) break;
-  }
-  if (header === null) throw new MloopError('invalid_argument', 'the CSV file is empty');
-  if (sample.length === 0) {
-    throw new MloopError('invalid_argument', 'the CSV file has a header but no data rows');
-  }
-  return { header, sample, rowsSampled: sample.length };
+function notUtf8(rec: CsvRecord, header: string[]): string {
+  let field = 0;
+  while (field < rec.count - 1 && isUtf8(rec.buf.subarray(rec.starts[field], rec.ends[field]))) field++;
+  return `field "${header[field]}" is not valid UTF-8; save the file as UTF-8`;
 }
 
-/** The full pass: ragged rows are recorded and skipped so one bad line does not sink a large file. */
-export async function readCsvRows(stream: Readable, onRow: RowHandler): Promise<CsvReadResult> {
+/**
+ * Reads the stream to its end (or until onRecord returns STOP). onHeader sees the checked header before
+ * any record; it may throw to refuse the file.
+ */
+export async function readCsv(
+  stream: Readable,
+  onHeader: (header: string[]) => void,
+  onRecord: RecordHandler,
+): Promise<CsvReadResult> {
   let header: string[] | null = null;
+  let width = 0;
+  let read = 0;
   let rows = 0;
   let rejectedCount = 0;
-  const rejected: CsvReadResult['rejected'] = [];
+  let stopped = false;
+  const rejected: Rejection[] = [];
   const reject = (line: number, reason: string) => {
     rejectedCount++;
     if (rejected.length < MAX_REJECTED) rejected.push({ line, reason });
   };
-  for await (const { cells, line } of records(stream)) {
+  const scanner = new CsvScanner((rec) => {
+    if (stopped) return;
     if (header === null) {
-      header = checkHeader(cells);
-      continue;
+      if (!rec.utf8) throw new MloopError('invalid_argument', 'the header (line 1) is not valid UTF-8; save the file as UTF-8');
+      header = checkHeader(Array.from({ length: rec.count }, (_, i) => fieldText(rec, i)));
+      width = header.length;
+      onHeader(header);
+      return;
     }
-    if (cells.length !== header.length) {
-      reject(line, ragged(cells.length, header.length));
-      continue;
-    }
-    const reason = onRow(cells, line);
-    if (typeof reason === 'string') reject(line, reason);
+    read++;
+    if (rec.count !== width) return reject(rec.line, ragged(rec.count, width));
+    if (!rec.utf8) return reject(rec.line, notUtf8(rec, header));
+    const outcome = onRecord(rec);
+    if (outcome === STOP) stopped = true;
+    else if (typeof outcome === 'string') reject(rec.line, outcome);
     else rows++;
+  });
+  try {
+    for await (const chunk of stream) {
+      scanner.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Uint8Array));
+      if (stopped) break;
+    }
+    if (!stopped) scanner.end();
+  } finally {
+    stream.destroy();
   }
   if (header === null) throw new MloopError('invalid_argument', 'the CSV file is empty');
-  return { header, rows, rejected, rejectedCount };
+  return { header, read, rows, rejected, rejectedCount };
+}
+
+export interface CsvSniff {
+  header: string[];
+  sample: string[][];
+  rowsSampled: number;
+}
+
+const cellsOf = (rec: CsvRecord) => Array.from({ length: rec.count }, (_, i) => fieldText(rec, i));
+
+/** Reads the header and up to sampleRows rows, then releases the stream. */
+export async function sniffCsv(stream: Readable, sampleRows = 2000): Promise<CsvSniff> {
+  const sample: string[][] = [];
+  const result = await readCsv(stream, () => undefined, (rec) => {
+    sample.push(cellsOf(rec));
+    return sample.length >= sampleRows ? STOP : undefined;
+  });
+  if (result.rejected.length > 0) {
+    const first = result.rejected[0];
+    throw new MloopError('invalid_argument', `line ${first.line} ${first.reason}`, { line: first.line });
+  }
+  if (sample.length === 0) throw new MloopError('invalid_argument', 'the CSV file has a header but no data rows');
+  return { header: result.header, sample, rowsSampled: sample.length };
+}
+
+/** The full pass with each row as strings. */
+export async function readCsvRows(stream: Readable, onRow: (cells: string[], line: number) => string | void) {
+  return readCsv(stream, () => undefined, (rec) => onRow(cellsOf(rec), rec.line));
 }

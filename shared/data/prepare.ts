@@ -12,10 +12,13 @@ import { isMissing, parseBoolean, parseNumber } from './values';
  * champion is scored on. Columns are kept as typed arrays rather than row objects so that a million rows
  * fit comfortably in a job's memory.
  */
+export type Task = 'binary' | 'multiclass' | 'regression';
+
 export interface SplitData {
   /** Row-major [n × encodedWidth(specs)]. */
   X: Float32Array;
-  y: Uint8Array;
+  /** 0/1 (binary), the class index (multiclass) or the value (regression). */
+  y: Float32Array;
   n: number;
 }
 
@@ -41,6 +44,9 @@ export interface DataReport {
 }
 
 export interface PreparedData {
+  task: Task;
+  /** Binary: [negative, positive]; multiclass: the class names, index = label; regression: null. */
+  classes: string[] | null;
   specs: FeatureSpec[];
   dropped: Array<{ name: string; reason: DropReason }>;
   target: string;
@@ -158,7 +164,7 @@ function encodeSplit(indices: Uint32Array, stores: Store[], specs: FeatureSpec[]
   const width = encodedWidth(specs);
   const n = indices.length;
   const X = new Float32Array(n * width);
-  const y = new Uint8Array(n);
+  const y = new Float32Array(n);
   const chunk: Array<Record<string, unknown>> = [];
   for (let start = 0; start < n; start += ENCODE_CHUNK) {
     const end = Math.min(n, start + ENCODE_CHUNK);
@@ -262,6 +268,8 @@ export async function prepareTrainingData(
     }),
   };
   return {
+    task: 'binary',
+    classes: [negative, positive],
     specs,
     dropped: droppedColumns.map((c) => ({ name: c.name, reason: c.reason! })),
     target,

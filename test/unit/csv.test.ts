@@ -92,6 +92,7 @@ describe('readCsvRows', () => {
     expect(seen).toEqual([[['1', '2'], 2], [['multi\nline', '4'], 4], [['8', '9'], 8]]);
     expect(result).toEqual({
       header: ['a', 'b'],
+      read: 5,
       rows: 3,
       rejected: [
         { line: 3, reason: 'has 1 fields but the header has 2' },
@@ -111,7 +112,7 @@ describe('readCsvRows', () => {
   });
 
   it('accepts a header-only file as zero rows but not an empty one', async () => {
-    expect(await readCsvRows(streamOf('a,b\n'), () => undefined)).toEqual({ header: ['a', 'b'], rows: 0, rejected: [], rejectedCount: 0 });
+    expect(await readCsvRows(streamOf('a,b\n'), () => undefined)).toEqual({ header: ['a', 'b'], read: 0, rows: 0, rejected: [], rejectedCount: 0 });
     await failure(readCsvRows(streamOf(''), () => undefined));
   });
 });
