@@ -47,6 +47,9 @@ const EnvSchema = z.object({
   MLOOP_PRICE_GPU_SECOND: num(CLOUD_RUN_PRICES.gpu_second),
   GOOGLE_CLOUD_PROJECT: z.string().optional(),
   GOOGLE_CLOUD_REGION: z.string().default('europe-west1'),
+  // Names Terraform gives the Cloud Run Job that trains and the Cloud Run service behind `score`.
+  MLOOP_TRAIN_JOB: z.string().min(1).optional(),
+  MLOOP_SCORE_SERVICE: z.string().min(1).optional(),
   // Set by Cloud Run Jobs (and by the local job launcher, which plays it).
   CLOUD_RUN_JOB: z.string().optional(),
   CLOUD_RUN_EXECUTION: z.string().optional(),
@@ -94,6 +97,10 @@ export interface Config {
   prices: UnitPrices;
   gcpProject?: string;
   gcpRegion: string;
+  /** The Cloud Run Job onTrainingRequested runs, in gcpProject and gcpRegion. */
+  gcpTrainJob?: string;
+  /** The Cloud Run service a promotion rolls a new scoring revision of. */
+  gcpScoreService?: string;
   job: {
     name?: string;
     execution?: string;
@@ -153,6 +160,8 @@ export function loadConfig(base: NodeJS.ProcessEnv = process.env, overrides: Rec
     prices: { vcpu_second: e.MLOOP_PRICE_VCPU_SECOND, gib_second: e.MLOOP_PRICE_GIB_SECOND, gpu_second: e.MLOOP_PRICE_GPU_SECOND },
     gcpProject: e.GOOGLE_CLOUD_PROJECT,
     gcpRegion: e.GOOGLE_CLOUD_REGION,
+    gcpTrainJob: e.MLOOP_TRAIN_JOB,
+    gcpScoreService: e.MLOOP_SCORE_SERVICE,
     job: {
       name: e.CLOUD_RUN_JOB,
       execution: e.CLOUD_RUN_EXECUTION,

@@ -1,0 +1,275 @@
+# The functions' source: the esbuild bundle (`npm run build`) with the package files, from which Cloud
+# Build installs the dependencies. .npmrc keeps onnxruntime-node from downloading its CUDA build.
+data "archive_file" "functions" {
+  type        = "zip"
+  output_path = "${path.module}/.build/functions.zip"
+
+  source {
+    filename = "dist/functions/index.js"
+    content  = file("${path.module}/../dist/functions/index.js")
+  }
+  source {
+    filename = "package.json"
+    content  = file("${path.module}/../package.json")
+  }
+  source {
+    filename = "package-lock.json"
+    content  = file("${path.module}/../package-lock.json")
+  }
+  source {
+    filename = ".npmrc"
+    content  = file("${path.module}/../.npmrc")
+  }
+  # package.json names the package's own bin, which npm links while installing.
+  source {
+    filename = "bin/mloop.js"
+    content  = file("${path.module}/../bin/mloop.js")
+  }
+}
+
+resource "google_storage_bucket_object" "functions" {
+  name   = "functions-${data.archive_file.functions.output_md5}.zip"
+  bucket = google_storage_bucket.sources.name
+  source = data.archive_file.functions.output_path
+}
+
+locals {
+  runtime = "nodejs20"
+
+  # What every function's configuration (shared/core/config.ts) needs on Google Cloud.
+  base_env = {
+    MLOOP_PLATFORM             = "gcp"
+    GOOGLE_CLOUD_PROJECT       = var.project_id
+    GOOGLE_CLOUD_REGION        = var.region
+    MLOOP_DATA_BUCKET          = google_storage_bucket.data.name
+    MLOOP_ARTIFACTS_BUCKET     = google_storage_bucket.artifacts.name
+    MLOOP_LOG_LEVEL            = var.log_level
+    MLOOP_EVENT_MAX_ATTEMPTS   = var.max_delivery_attempts
+    MLOOP_ACK_DEADLINE_SECONDS = var.ack_deadline_seconds
+  }
+
+  # The training job as it is configured below, for the resources and cost a finished run records.
+  usage_env = {
+    MLOOP_JOB_CPU           = var.job_cpu
+    MLOOP_JOB_MEMORY_GIB    = var.job_memory_gib
+    MLOOP_JOB_GPU_COUNT     = local.job_gpu_count
+    MLOOP_JOB_GPU_TYPE      = var.job_gpu_type
+    MLOOP_PRICE_VCPU_SECOND = var.price_vcpu_second
+    MLOOP_PRICE_GIB_SECOND  = var.price_gib_second
+    MLOOP_PRICE_GPU_SECOND  = var.price_gpu_second
+  }
+
+  launcher_env = {
+    MLOOP_DISPATCH            = "launch"
+    MLOOP_MAX_PARALLEL_JOBS   = var.max_parallel_jobs
+    MLOOP_RUN_MAX_ATTEMPTS    = var.run_max_attempts
+    MLOOP_JOB_TIMEOUT_SECONDS = var.job_timeout_seconds
+  }
+
+  # Only onTrainingRequested's identity may run the job: elsewhere a freed slot is announced to it.
+  announce_env = {
+    MLOOP_DISPATCH = "announce"
+  }
+
+  # onTrainingRequested runs it; the reconcile pass reads the state of its executions.
+  job_target_env = {
+    MLOOP_TRAIN_JOB = google_cloud_run_v2_job.train.name
+  }
+
+  evaluator_env = {
+    MLOOP_PROMOTION_DELTA = var.promotion_delta
+    MLOOP_SCORE_SERVICE   = google_cloudfunctions2_function.score.service_config[0].service
+  }
+
+  score_env = {
+    MLOOP_PREDICTION_SAMPLE = var.prediction_sample
+  }
+
+  build_service_account = google_service_account.build.id
+}
+
+resource "google_cloudfunctions2_function" "on_data_uploaded" {
+  name     = "${var.name_prefix}-on-data-uploaded"
+  location = var.region
+
+  build_config {
+    runtime         = local.runtime
+    entry_point     = "onDataUploaded"
+    service_account = local.build_service_account
+    source {
+      storage_source {
+        bucket = google_storage_bucket.sources.name
+        object = google_storage_bucket_object.functions.name
+      }
+    }
+  }
+
+  service_config {
+    service_account_email = google_service_account.ingest.email
+    available_memory      = "1Gi"
+    timeout_seconds       = 540
+    max_instance_count    = 10
+    ingress_settings      = "ALLOW_INTERNAL_ONLY"
+    environment_variables = local.base_env
+  }
+
+  event_trigger {
+    trigger_region        = var.region
+    event_type            = "google.cloud.storage.object.v1.finalized"
+    retry_policy          = "RETRY_POLICY_RETRY"
+    service_account_email = google_service_account.events.email
+    event_filters {
+      attribute = "bucket"
+      value     = google_storage_bucket.data.name
+    }
+  }
+
+  depends_on = [google_project_iam_member.gcs_agent_publisher, google_project_iam_member.events_receiver, google_project_iam_member.build_builder]
+}
+
+resource "google_cloudfunctions2_function" "on_training_requested" {
+  name     = "${var.name_prefix}-on-training-requested"
+  location = var.region
+
+  build_config {
+    runtime         = local.runtime
+    entry_point     = "onTrainingRequested"
+    service_account = local.build_service_account
+    source {
+      storage_source {
+        bucket = google_storage_bucket.sources.name
+        object = google_storage_bucket_object.functions.name
+      }
+    }
+  }
+
+  service_config {
+    service_account_email = google_service_account.launcher.email
+    available_memory      = "512Mi"
+    timeout_seconds       = 300
+    max_instance_count    = 5
+    ingress_settings      = "ALLOW_INTERNAL_ONLY"
+    environment_variables = merge(local.base_env, local.launcher_env, local.job_target_env)
+  }
+
+  depends_on = [google_project_iam_member.build_builder]
+}
+
+resource "google_cloudfunctions2_function" "on_training_completed" {
+  name     = "${var.name_prefix}-on-training-completed"
+  location = var.region
+
+  build_config {
+    runtime         = local.runtime
+    entry_point     = "onTrainingCompleted"
+    service_account = local.build_service_account
+    source {
+      storage_source {
+        bucket = google_storage_bucket.sources.name
+        object = google_storage_bucket_object.functions.name
+      }
+    }
+  }
+
+  # Scores the candidate and the production model on the holdout: the most memory of the events.
+  service_config {
+    service_account_email = google_service_account.evaluator.email
+    available_memory      = "2Gi"
+    available_cpu         = "1"
+    timeout_seconds       = 540
+    max_instance_count    = 5
+    ingress_settings      = "ALLOW_INTERNAL_ONLY"
+    environment_variables = merge(local.base_env, local.usage_env, local.announce_env, local.evaluator_env)
+  }
+
+  depends_on = [google_project_iam_member.build_builder]
+}
+
+resource "google_cloudfunctions2_function" "on_monitoring_tick" {
+  name     = "${var.name_prefix}-on-monitoring-tick"
+  location = var.region
+
+  build_config {
+    runtime         = local.runtime
+    entry_point     = "onMonitoringTick"
+    service_account = local.build_service_account
+    source {
+      storage_source {
+        bucket = google_storage_bucket.sources.name
+        object = google_storage_bucket_object.functions.name
+      }
+    }
+  }
+
+  service_config {
+    service_account_email = google_service_account.monitor.email
+    available_memory      = "512Mi"
+    timeout_seconds       = 300
+    # One reconcile pass at a time is enough; ticks are minutes apart.
+    max_instance_count    = 1
+    ingress_settings      = "ALLOW_INTERNAL_ONLY"
+    environment_variables = merge(local.base_env, local.usage_env, local.announce_env, local.job_target_env)
+  }
+
+  depends_on = [google_project_iam_member.build_builder]
+}
+
+resource "google_cloudfunctions2_function" "on_drift_detected" {
+  name     = "${var.name_prefix}-on-drift-detected"
+  location = var.region
+
+  build_config {
+    runtime         = local.runtime
+    entry_point     = "onDriftDetected"
+    service_account = local.build_service_account
+    source {
+      storage_source {
+        bucket = google_storage_bucket.sources.name
+        object = google_storage_bucket_object.functions.name
+      }
+    }
+  }
+
+  service_config {
+    service_account_email = google_service_account.drift.email
+    available_memory      = "512Mi"
+    timeout_seconds       = 120
+    max_instance_count    = 2
+    ingress_settings      = "ALLOW_INTERNAL_ONLY"
+    environment_variables = local.base_env
+  }
+
+  depends_on = [google_project_iam_member.build_builder]
+}
+
+# The HTTP scoring function. Callers present an identity token (roles/run.invoker): no public access.
+resource "google_cloudfunctions2_function" "score" {
+  name     = "${var.name_prefix}-score"
+  location = var.region
+
+  build_config {
+    runtime         = local.runtime
+    entry_point     = "score"
+    service_account = local.build_service_account
+    source {
+      storage_source {
+        bucket = google_storage_bucket.sources.name
+        object = google_storage_bucket_object.functions.name
+      }
+    }
+  }
+
+  service_config {
+    service_account_email            = google_service_account.score.email
+    available_memory                 = "1Gi"
+    available_cpu                    = "1"
+    max_instance_request_concurrency = 16
+    timeout_seconds                  = 60
+    min_instance_count               = 0
+    max_instance_count               = var.score_max_instances
+    ingress_settings                 = "ALLOW_ALL"
+    environment_variables            = merge(local.base_env, local.score_env)
+  }
+
+  depends_on = [google_project_iam_member.build_builder]
+}

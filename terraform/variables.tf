@@ -1,0 +1,161 @@
+variable "project_id" {
+  description = "The Google Cloud project mloop is deployed to."
+  type        = string
+}
+
+variable "region" {
+  description = "Region of every regional resource. The training job needs one with Cloud Run L4 GPUs (europe-west1, europe-west4, us-east4, asia-southeast1; us-central1 and asia-south1 by invitation)."
+  type        = string
+  default     = "europe-west1"
+}
+
+variable "name_prefix" {
+  description = "Prefix of buckets (which must be globally unique), functions, the job and service accounts."
+  type        = string
+  default     = "mloop"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,14}$", var.name_prefix))
+    error_message = "name_prefix must be 2-15 lowercase letters, digits or '-', starting with a letter (service account ids are limited to 30 characters)."
+  }
+}
+
+variable "firestore_location" {
+  description = "Firestore location: a region (defaults to var.region) or a multi-region such as eur3 or nam5."
+  type        = string
+  default     = null
+}
+
+variable "job_image" {
+  description = "The train job's image in Artifact Registry, built from jobs/train/Dockerfile (see cloudbuild.yaml)."
+  type        = string
+}
+
+variable "job_cpu" {
+  description = "vCPUs of the training job. Cloud Run requires at least 4 with an L4 GPU."
+  type        = number
+  default     = 4
+
+  validation {
+    condition     = var.job_cpu >= 4 && var.job_cpu <= 8
+    error_message = "A Cloud Run job with an L4 GPU needs 4 to 8 vCPUs."
+  }
+}
+
+variable "job_memory_gib" {
+  description = "Memory of the training job in GiB. Cloud Run requires at least 16 GiB with an L4 GPU."
+  type        = number
+  default     = 16
+
+  validation {
+    condition     = var.job_memory_gib >= 16 && var.job_memory_gib <= 32
+    error_message = "A Cloud Run job with an L4 GPU needs 16 to 32 GiB of memory."
+  }
+}
+
+variable "job_gpu_type" {
+  description = "GPU of the training job."
+  type        = string
+  default     = "nvidia-l4"
+}
+
+variable "job_timeout_seconds" {
+  description = "How long one attempt of the training job may run before Cloud Run stops it."
+  type        = number
+  default     = 3600
+}
+
+variable "job_max_retries" {
+  description = "Cloud Run's own retries of a failed task. mloop already retries a run whose job died as a new attempt (run_max_attempts), so the default is none: GPU seconds are not spent twice for one attempt."
+  type        = number
+  default     = 0
+}
+
+variable "max_parallel_jobs" {
+  description = "Training jobs running at once; further requests queue."
+  type        = number
+  default     = 1
+}
+
+variable "run_max_attempts" {
+  description = "Attempts of a run whose job dies before reporting."
+  type        = number
+  default     = 3
+}
+
+variable "train_epochs" {
+  description = "Maximum training epochs (early stopping usually ends sooner)."
+  type        = number
+  default     = 30
+}
+
+variable "promotion_delta" {
+  description = "AUC margin a candidate must beat production by to be promoted."
+  type        = number
+  default     = 0.01
+}
+
+variable "max_delivery_attempts" {
+  description = "Deliveries of a Pub/Sub message before it goes to the topic's dead-letter topic (5 to 100)."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.max_delivery_attempts >= 5 && var.max_delivery_attempts <= 100
+    error_message = "Pub/Sub accepts 5 to 100 delivery attempts."
+  }
+}
+
+variable "ack_deadline_seconds" {
+  description = "How long Pub/Sub waits for a function to answer a push before redelivering (at most 600)."
+  type        = number
+  default     = 600
+}
+
+variable "monitoring_schedule" {
+  description = "Cron schedule (UTC) of the monitoring tick, which also reconciles runs whose job is gone."
+  type        = string
+  default     = "*/5 * * * *"
+}
+
+variable "prediction_sample" {
+  description = "Share of scored requests written to the prediction log (0 to 1)."
+  type        = number
+  default     = 1
+}
+
+variable "price_vcpu_second" {
+  description = "USD per vCPU-second of the training job, for the cost estimate of each run (Cloud Run Tier 1 list price)."
+  type        = number
+  default     = 0.000024
+}
+
+variable "price_gib_second" {
+  description = "USD per GiB-second of the training job (Cloud Run Tier 1 list price)."
+  type        = number
+  default     = 0.0000025
+}
+
+variable "price_gpu_second" {
+  description = "USD per GPU-second of the training job (Cloud Run L4 without zonal redundancy, Tier 1 list price)."
+  type        = number
+  default     = 0.0001867
+}
+
+variable "log_level" {
+  description = "Log level of the functions and the job."
+  type        = string
+  default     = "info"
+}
+
+variable "score_max_instances" {
+  description = "Upper bound of scoring function instances."
+  type        = number
+  default     = 10
+}
+
+variable "score_invokers" {
+  description = "Principals allowed to call the scoring function (e.g. user:ana@example.com, serviceAccount:...). Project owners can already."
+  type        = list(string)
+  default     = []
+}

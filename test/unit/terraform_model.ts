@@ -1,0 +1,146 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from '@cdktf/hcl2json';
+
+/**
+ * The Terraform configuration as data: every `.tf` file parsed by HashiCorp's own HCL parser (compiled
+ * to WebAssembly), merged, with just enough evaluation for the checks the tests make: `for_each` over
+ * literal lists, maps and locals, `each.key`, and `merge()` of locals.
+ */
+export type Block = Record<string, unknown>;
+
+export interface Instance {
+  /** The resource's address, e.g. `google_pubsub_topic.topic["training-requested"]`. */
+  address: string;
+  type: string;
+  name: string;
+  key?: string;
+  block: Block;
+}
+
+export class TerraformModel {
+  private constructor(
+    private readonly resources: Record<string, Record<string, Block>>,
+    readonly locals: Record<string, unknown>,
+    readonly variables: Record<string, Block>,
+    readonly data: Record<string, Record<string, Block>>,
+  ) {}
+
+  static async load(dir: string): Promise<TerraformModel> {
+    const resources: Record<string, Record<string, Block>> = {};
+    const data: Record<string, Record<string, Block>> = {};
+    const locals: Record<string, unknown> = {};
+    const variables: Record<string, Block> = {};
+    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.tf')).sort()) {
+      const parsed = (await parse(file, fs.readFileSync(path.join(dir, file), 'utf8'))) as Record<string, unknown>;
+      for (const [kind, target] of [
+        ['resource', resources],
+        ['data', data],
+      ] as const) {
+        for (const [type, byName] of Object.entries((parsed[kind] ?? {}) as Record<string, Record<string, Block[]>>)) {
+          for (const [name, [block]] of Object.entries(byName)) {
+            target[type] ??= {};
+            if (target[type][name]) throw new Error(`${type}.${name} is declared twice`);
+            target[type][name] = block;
+          }
+        }
+      }
+      for (const block of (parsed.locals ?? []) as Block[]) Object.assign(locals, block);
+      for (const [name, [block]] of Object.entries((parsed.variable ?? {}) as Record<string, Block[]>)) variables[name] = block;
+    }
+    return new TerraformModel(resources, locals, variables, data);
+  }
+
+  resource(type: string, name: string): Block {
+    const block = this.resources[type]?.[name];
+    if (!block) throw new Error(`no resource ${type}.${name}`);
+    return block;
+  }
+
+  /** Every instance of every resource of these types, `for_each` expanded. */
+  instances(...types: string[]): Instance[] {
+    return types.flatMap((type) =>
+      Object.entries(this.resources[type] ?? {}).flatMap(([name, block]) => {
+        if (block.for_each === undefined) return [{ address: `${type}.${name}`, type, name, block }];
+        const literal = isMap(block.for_each) ? block.for_each : {};
+        return this.forEachKeys(block.for_each).map((key) => ({
+          address: `${type}.${name}["${key}"]`,
+          type,
+          name,
+          key,
+          block: substituteEach(block, key, literal[key]) as Block,
+        }));
+      }),
+    );
+  }
+
+  /** The keys a `for_each` iterates over: a literal map, `toset([...])`, a local list or map, or a variable. */
+  forEachKeys(forEach: unknown): string[] {
+    if (isMap(forEach)) return Object.keys(forEach);
+    const expression = unwrap(String(forEach));
+    const inner = /^toset\((.*)\)$/s.exec(expression)?.[1] ?? expression;
+    if (inner.startsWith('[')) return JSON.parse(inner) as string[];
+    // What an operator adds through a variable is judged by its default: the deployment as shipped.
+    const variable = /^var\.(\w+)$/.exec(inner)?.[1];
+    if (variable) return (this.variableDefault(variable) as string[]).map(String);
+    const local = /^local\.(\w+)$/.exec(inner)?.[1];
+    if (!local) throw new Error(`for_each ${expression} is not a form the tests understand`);
+    const value = this.local(local);
+    return Array.isArray(value) ? value.map(String) : Object.keys(value as object);
+  }
+
+  local(name: string): unknown {
+    if (!(name in this.locals)) throw new Error(`no local.${name}`);
+    return this.locals[name];
+  }
+
+  /** A map attribute written as a literal, `local.x`, or `merge(local.a, local.b, ...)`. */
+  mapValue(value: unknown): Record<string, unknown> {
+    if (isMap(value)) return value;
+    const expression = unwrap(String(value));
+    const parts = /^merge\((.*)\)$/s.exec(expression)?.[1].split(',').map((s) => s.trim()) ?? [expression];
+    const merged: Record<string, unknown> = {};
+    for (const part of parts) {
+      const local = /^local\.(\w+)$/.exec(part)?.[1];
+      if (!local) throw new Error(`${part} in ${expression} is not a local the tests can read`);
+      Object.assign(merged, this.mapValue(this.local(local)));
+    }
+    return merged;
+  }
+
+  variableDefault(name: string): unknown {
+    const variable = this.variables[name];
+    if (!variable) throw new Error(`no variable ${name}`);
+    return variable.default;
+  }
+}
+
+/** `"${expr}"` → `expr`. */
+export function unwrap(value: string): string {
+  const match = /^\$\{(.*)\}$/s.exec(value);
+  return match ? match[1] : value;
+}
+
+/** The first block of a nested block list (`template[0]`), or fails naming the path. */
+export function nested(block: Block, ...names: string[]): Block {
+  let current: unknown = block;
+  for (const name of names) {
+    const list = (current as Block)[name];
+    if (!Array.isArray(list) || list.length === 0) throw new Error(`no ${names.join('.')} block`);
+    current = list[0];
+  }
+  return current as Block;
+}
+
+const isMap = (value: unknown): value is Record<string, unknown> => !!value && typeof value === 'object' && !Array.isArray(value);
+
+/** `each.key`, and `each.value` of a literal map, as Terraform would put them in. */
+function substituteEach(value: unknown, key: string, eachValue: unknown): unknown {
+  if (typeof value === 'string') {
+    if (value === '${each.value}' && eachValue !== undefined) return eachValue;
+    return value.replaceAll('${each.key}', key).replaceAll('[each.key]', `["${key}"]`);
+  }
+  if (Array.isArray(value)) return value.map((v) => substituteEach(v, key, eachValue));
+  if (isMap(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteEach(v, key, eachValue)]));
+  return value;
+}
