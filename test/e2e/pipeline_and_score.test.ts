@@ -2,14 +2,17 @@
  * @jest-environment ./test/unit/native_arrays_environment.js
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { loadConfig } from '../../shared/core/config';
+import { estimateCost } from '../../shared/core/cost';
 import { TOPICS, type TrainingCompleted } from '../../shared/core/events';
 import { createLogger } from '../../shared/core/log';
 import { writeFraudCsv } from '../../shared/data/synthetic';
 import type { Context } from '../../shared/pipeline/context';
+import { COLLECTIONS, type RunDoc } from '../../shared/pipeline/documents';
 import { ingestObject } from '../../shared/pipeline/ingest';
 import { requestTraining } from '../../shared/pipeline/launch';
 import { completeTraining, type CompletionResult } from '../../shared/pipeline/promote';
@@ -109,6 +112,16 @@ describe('upload → train job → evaluate → promote, through the use-cases',
     expect(completion.decision.promote).toBe(true);
     expect(completion.decision.candidate_metric).toBeGreaterThan(0.75);
     expect(completion.decision.production_version).toBeNull();
+  });
+
+  it('records the backend the job trained on, and the resources and estimated cost of the run', async () => {
+    if (completion.outcome !== 'decided') throw new Error(`no decision: ${JSON.stringify(completion)}`);
+    const run = (await ctx.platform.docs.get<RunDoc>(COLLECTIONS.runs, completion.runId))!;
+    expect(run.backend).toEqual(expect.any(String));
+    expect(run.resources).toEqual({ vcpu: os.availableParallelism(), memory_gib: expect.any(Number), gpu_count: 0, gpu_type: null });
+    expect(run.duration_seconds).toBeGreaterThan(0);
+    expect(run.cost_estimate).toEqual(estimateCost(run.duration_seconds!, run.resources!, ctx.config.prices));
+    expect(run.cost_estimate!.usd).toBeGreaterThan(0);
   });
 
   it('scores rows over HTTP with the promoted model, ignoring dropped columns', async () => {
