@@ -166,6 +166,45 @@ export function bestF1Threshold(y: Labels, scores: Scores): { threshold: number;
   return best;
 }
 
+/**
+ * The highest threshold whose recall reaches `target`: the most precise cut that still catches that share
+ * of the positives, for teams that size alerts by the fraud they must not miss.
+ */
+export function thresholdForRecall(y: Labels, scores: Scores, target: number): { threshold: number; recall: number } {
+  checkLengths(y, scores);
+  if (!(target > 0 && target <= 1)) throw new RangeError(`target recall must be in (0, 1], got ${target}`);
+  const positives = countPositives(y);
+  if (positives === 0) return { threshold: 0.5, recall: NaN };
+  const { tp, thresholds } = thresholdWalk(y, scores);
+  const k = tp.findIndex((t) => t / positives >= target);
+  return { threshold: thresholds[k], recall: tp[k] / positives };
+}
+
+export type Confusion = { tp: number; fp: number; tn: number; fn: number };
+
+/** Label = score ≥ threshold, as the scorer labels. */
+export function confusionAt(y: Labels, scores: Scores, threshold: number): Confusion {
+  checkLengths(y, scores);
+  const c = { tp: 0, fp: 0, tn: 0, fn: 0 };
+  for (let i = 0; i < y.length; i++) {
+    const predicted = scores[i] >= threshold;
+    if (y[i] === 1) predicted ? c.tp++ : c.fn++;
+    else predicted ? c.fp++ : c.tn++;
+  }
+  return c;
+}
+
+export type ThresholdMetrics = Confusion & { precision: number; recall: number; f1: number };
+
+/** Precision of a threshold that flags nothing is NaN: there is no precision to speak of. */
+export function metricsAt(y: Labels, scores: Scores, threshold: number): ThresholdMetrics {
+  const c = confusionAt(y, scores, threshold);
+  const precision = c.tp + c.fp > 0 ? c.tp / (c.tp + c.fp) : NaN;
+  const recall = c.tp + c.fn > 0 ? c.tp / (c.tp + c.fn) : NaN;
+  const f1 = c.tp + c.fn > 0 ? (2 * c.tp) / (2 * c.tp + c.fp + c.fn) : NaN;
+  return { ...c, precision, recall, f1 };
+}
+
 export function evaluateBinary(y: Labels, scores: Scores, threshold = 0.5): BinaryMetrics {
   return {
     auc: rocAuc(y, scores),

@@ -1,0 +1,67 @@
+import { MloopError } from '../core/errors';
+import type { Task } from '../data/prepare';
+import { rocAuc } from './metrics';
+import { macroAuc, multiclassLogLoss } from './multiclass_metrics';
+import { evaluateRegression } from './regression_metrics';
+
+/**
+ * The one number per task that picks the best sweep trial on validation and decides promotion on the
+ * holdout, with the direction that is better.
+ */
+export type TaskMetricName = 'auc' | 'macro_auc' | 'logloss' | 'rmse';
+
+export interface TaskMetric {
+  name: TaskMetricName;
+  higherIsBetter: boolean;
+  /**
+   * An error measured in the target's units (RMSE) has no scale-free margin: its promotion delta is a
+   * fraction of production's value. Scores in [0, 1] and logloss take an absolute delta.
+   */
+  relativeDelta: boolean;
+}
+
+const METRICS: Record<TaskMetricName, TaskMetric> = {
+  auc: { name: 'auc', higherIsBetter: true, relativeDelta: false },
+  macro_auc: { name: 'macro_auc', higherIsBetter: true, relativeDelta: false },
+  logloss: { name: 'logloss', higherIsBetter: false, relativeDelta: false },
+  rmse: { name: 'rmse', higherIsBetter: false, relativeDelta: true },
+};
+
+const ALLOWED: Record<Task, TaskMetricName[]> = {
+  binary: ['auc'],
+  multiclass: ['macro_auc', 'logloss'],
+  regression: ['rmse'],
+};
+
+/**
+ * The task's default (the first allowed) unless another is preferred. "auc", which mloop.json's
+ * promotion.metric defaults to, names each task's default: AUC, macro AUC, and RMSE for a regression.
+ */
+export function taskMetric(task: Task, preferred?: string): TaskMetric {
+  if (preferred === undefined || preferred === 'auc') return METRICS[ALLOWED[task][0]];
+  const allowed = ALLOWED[task].find((m) => m === preferred);
+  if (!allowed) {
+    throw new MloopError('invalid_argument', `metric "${preferred}" does not apply to a ${task} model (use ${ALLOWED[task].join(' or ')})`);
+  }
+  return METRICS[allowed];
+}
+
+export function isBetter(metric: TaskMetric, value: number, than: number): boolean {
+  if (!Number.isFinite(value)) return false;
+  if (!Number.isFinite(than)) return true;
+  return metric.higherIsBetter ? value > than : value < than;
+}
+
+/** The metric of predictions as the model makes them ([n], or [n × K] for multiclass). */
+export function measure(metric: TaskMetric, y: ArrayLike<number>, predicted: ArrayLike<number>, classes: number): number {
+  switch (metric.name) {
+    case 'auc':
+      return rocAuc(y, predicted);
+    case 'macro_auc':
+      return macroAuc(y, predicted, classes);
+    case 'logloss':
+      return multiclassLogLoss(y, predicted, classes);
+    case 'rmse':
+      return evaluateRegression(y, predicted).rmse;
+  }
+}
