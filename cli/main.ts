@@ -124,8 +124,8 @@ program
       }
       process.stdout.write(
         table(
-          ['model', 'version', 'status', 'object', 'bytes', 'reason'],
-          datasets.map((d) => [d.model, d.version, d.status, d.object.name, d.object.size, d.reason]),
+          ['model', 'version', 'status', 'object', 'bytes', 'rows', 'rejected', 'reason'],
+          datasets.map((d) => [d.model, d.version, d.status, d.object.name, d.object.size, d.rows, d.rejected_count, d.reason]),
         ) + '\n',
       );
     });

@@ -4,8 +4,9 @@ locals {
 
   # The job's own configuration; MLOOP_RUN_ID and MLOOP_RUN_ATTEMPT come as overrides of each execution.
   job_env = {
-    MLOOP_TF_BACKEND   = "auto"
-    MLOOP_TRAIN_EPOCHS = var.train_epochs
+    MLOOP_TF_BACKEND     = "auto"
+    MLOOP_TRAIN_EPOCHS   = var.train_epochs
+    MLOOP_DEFAULT_SAMPLE = var.default_sample
   }
 }
 

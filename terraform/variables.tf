@@ -89,6 +89,12 @@ variable "train_epochs" {
   default     = 30
 }
 
+variable "default_sample" {
+  description = "Rows a training run samples (stratified on the target) when the dataset's mloop.json sets no sample."
+  type        = number
+  default     = 500000
+}
+
 variable "promotion_delta" {
   description = "AUC margin a candidate must beat production by to be promoted."
   type        = number

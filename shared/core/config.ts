@@ -36,6 +36,7 @@ const EnvSchema = z.object({
   MLOOP_JOB_SCRIPT: z.string().optional(),
   MLOOP_JOB_TIMEOUT_SECONDS: int(3600),
   MLOOP_TRAIN_EPOCHS: int(30),
+  MLOOP_DEFAULT_SAMPLE: z.coerce.number().int().positive().optional(),
   MLOOP_TF_BACKEND: z.enum(['auto', 'node-gpu', 'node', 'wasm', 'cpu']).default('auto'),
   // What the train job runs on, as the Cloud Run Job is configured; unset locally means this machine.
   MLOOP_JOB_CPU: z.coerce.number().positive().optional(),
@@ -91,6 +92,8 @@ export interface Config {
   jobScript: string;
   jobTimeoutSeconds: number;
   trainEpochs: number;
+  /** Rows a training run samples when mloop.json sets no `sample`; unset trains on every row. */
+  defaultSample?: number;
   tfBackend: 'auto' | 'node-gpu' | 'node' | 'wasm' | 'cpu';
   /** What one training job runs on, for the run's record and its cost estimate. */
   jobResources: RunResources;
@@ -155,6 +158,7 @@ export function loadConfig(base: NodeJS.ProcessEnv = process.env, overrides: Rec
     jobScript: e.MLOOP_JOB_SCRIPT ?? path.resolve(__dirname, '..', 'jobs', 'train.js'),
     jobTimeoutSeconds: e.MLOOP_JOB_TIMEOUT_SECONDS,
     trainEpochs: e.MLOOP_TRAIN_EPOCHS,
+    defaultSample: e.MLOOP_DEFAULT_SAMPLE,
     tfBackend: e.MLOOP_TF_BACKEND,
     jobResources: jobResources(e, platform),
     prices: { vcpu_second: e.MLOOP_PRICE_VCPU_SECOND, gib_second: e.MLOOP_PRICE_GIB_SECOND, gpu_second: e.MLOOP_PRICE_GPU_SECOND },

@@ -1,5 +1,5 @@
 import { ESCAPED, type CsvRecord } from './csv_scan';
-import { isMissing, parseNumber } from './values';
+import { isMissing, parseNumber, parseTime } from './values';
 
 /**
  * values.ts read straight from a record's bytes. Each function gives exactly what its string twin gives
@@ -32,6 +32,9 @@ export function fieldNumber(rec: CsvRecord, i: number): number {
   let c = buf[k];
   const negative = c === 0x2d;
   if (negative || c === 0x2b) k++;
+  // Only a digit or a point can start a finite number ("Infinity" is not finite): text fails here, undecoded.
+  c = buf[k];
+  if (k < e && c < 0x80 && c !== 0x2e && (c < 0x30 || c > 0x39)) return NaN;
   let mantissa = 0;
   let digits = 0;
   let fraction = 0;
@@ -68,6 +71,12 @@ export function fieldNumber(rec: CsvRecord, i: number): number {
   }
   const value = power === 0 ? mantissa : power > 0 ? mantissa * POW10[power] : mantissa / POW10[-power];
   return negative ? -value : value;
+}
+
+/** parseTime of the field; numbers stay on the fast path. */
+export function fieldTime(rec: CsvRecord, i: number): number {
+  const n = fieldNumber(rec, i);
+  return Number.isNaN(n) ? parseTime(fieldText(rec, i)) : n;
 }
 
 /** isMissing of the field. */

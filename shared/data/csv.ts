@@ -111,31 +111,3 @@ export async function readCsv(
   if (header === null) throw new MloopError('invalid_argument', 'the CSV file is empty');
   return { header, read, rows, rejected, rejectedCount };
 }
-
-export interface CsvSniff {
-  header: string[];
-  sample: string[][];
-  rowsSampled: number;
-}
-
-const cellsOf = (rec: CsvRecord) => Array.from({ length: rec.count }, (_, i) => fieldText(rec, i));
-
-/** Reads the header and up to sampleRows rows, then releases the stream. */
-export async function sniffCsv(stream: Readable, sampleRows = 2000): Promise<CsvSniff> {
-  const sample: string[][] = [];
-  const result = await readCsv(stream, () => undefined, (rec) => {
-    sample.push(cellsOf(rec));
-    return sample.length >= sampleRows ? STOP : undefined;
-  });
-  if (result.rejected.length > 0) {
-    const first = result.rejected[0];
-    throw new MloopError('invalid_argument', `line ${first.line} ${first.reason}`, { line: first.line });
-  }
-  if (sample.length === 0) throw new MloopError('invalid_argument', 'the CSV file has a header but no data rows');
-  return { header: result.header, sample, rowsSampled: sample.length };
-}
-
-/** The full pass with each row as strings. */
-export async function readCsvRows(stream: Readable, onRow: (cells: string[], line: number) => string | void) {
-  return readCsv(stream, () => undefined, (rec) => onRow(cellsOf(rec), rec.line));
-}

@@ -14,12 +14,17 @@ const Promotion = z.strictObject({
 export const DatasetConfigSchema = z.strictObject({
   target: z.string().trim().min(1).default('isFraud'),
   positive_class: z.union([z.string().min(1), z.number()]).optional(),
-  task: z.literal('binary').default('binary'),
+  /** Detected from the target when absent: see target.ts. */
+  task: z.enum(['binary', 'multiclass', 'regression']).optional(),
   algorithm: z.enum(['mlp', 'logistic']).default('mlp'),
   promotion: Promotion.default({ metric: 'auc' }),
   epochs: z.number().int().positive().max(10_000).optional(),
   drop: z.array(z.string().min(1)).default([]),
   seed: z.number().int().optional(),
+  /** Rows to train on, drawn stratified on the target; absent: the caller's default (all rows locally). */
+  sample: z.number().int().positive().optional(),
+  /** Split by this column's order (oldest 70 % train, next 15 % validation, latest 15 % test) instead of at random. */
+  time_column: z.string().trim().min(1).optional(),
 });
 
 export type DatasetConfig = z.output<typeof DatasetConfigSchema>;

@@ -36,7 +36,7 @@ export type TrainingColumn =
 
 /** Fits the specs on the given rows only (the training split), so no statistic leaks from the holdout. */
 export function fitFeatureSpecs(
-  schema: InferredSchema,
+  schema: Pick<InferredSchema, 'columns'>,
   columns: ReadonlyMap<string, TrainingColumn>,
   rows: ArrayLike<number>,
 ): FeatureSpec[] {

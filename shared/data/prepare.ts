@@ -1,45 +1,56 @@
 import type { Readable } from 'node:stream';
 import { MloopError } from '../core/errors';
-import { readCsvRows, sniffCsv } from './csv';
+import { ByteDictionary } from './byte_dictionary';
+import { fieldKey, fieldMissing, fieldNumber, fieldText, fieldTime, type Trimmed } from './cells';
+import { ColumnStore } from './columns';
+import { readCsv, STOP, type Rejection } from './csv';
+import type { CsvRecord } from './csv_scan';
 import type { DatasetConfig } from './dataset_config';
-import { encodedWidth, encodeRecords, fitFeatureSpecs, type FeatureSpec, type TrainingColumn } from './encoding';
-import { inferSchema, targetLabeler, type ColumnKind, type DropReason, type InferredSchema } from './schema';
-import { stratifiedSplit } from './split';
-import { isMissing, parseBoolean, parseNumber } from './values';
+import { badTime, missingTarget } from './dataset_profile';
+import { encodeColumns } from './encode_columns';
+import { fitFeatureSpecs, type FeatureSpec, type TrainingColumn } from './encoding';
+import { allocateSample, StratifiedReservoir } from './sample';
+import type { DropReason, InferredSchema } from './schema';
+import { stratifiedSplit, timeSplit, type Split } from './split';
+import { MIN_CLASS_ROWS, targetLabeler, targetRejection, type Task, type TargetSpec } from './target';
+import { validateCsv, type ColumnStats, type TargetStats } from './validation_report';
+
+export type { Task } from './target';
 
 /**
- * The train job's data path: from a CSV stream to encoded, split matrices and the raw holdout rows the
- * champion is scored on. Columns are kept as typed arrays rather than row objects so that a million rows
- * fit comfortably in a job's memory.
+ * The train job's data path, from a CSV stream to encoded, split matrices and the raw holdout rows the
+ * champion is scored on, in three streaming passes that never hold the text: validate (profile every
+ * column, decide the schema and the task), load (the kept columns into typed arrays, sampled when asked),
+ * and fetch the test rows' own strings. Memory is the typed columns and the matrices, bounded by the
+ * sample when there is one.
  */
-export type Task = 'binary' | 'multiclass' | 'regression';
-
 export interface SplitData {
-  /** Row-major [n × encodedWidth(specs)]. */
+  /** Row-major [n × encodedWidth(specs)]: encodeRecords' encoding. */
   X: Float32Array;
   /** 0/1 (binary), the class index (multiclass) or the value (regression). */
   y: Float32Array;
   n: number;
 }
 
-export interface ColumnStats {
-  name: string;
-  kind: ColumnKind;
-  reason?: DropReason;
-  missing: number;
-  unique?: number;
-  min?: number;
-  max?: number;
-  mean?: number;
-}
-
 export interface DataReport {
-  /** Rows kept for training and evaluation. */
+  task: Task;
+  /** Rows prepared: train, validation and test together. */
   rows: number;
-  rejected: Array<{ line: number; reason: string }>;
+  /** Data records in the file. */
+  rows_read: number;
+  /** Rows the file has that a model can use; a sample is drawn from these. */
+  rows_usable: number;
+  sampled: boolean;
+  rejected: Rejection[];
   rejectedCount: number;
-  positives: number;
-  negatives: number;
+  /** Binary, over the prepared rows. */
+  positives?: number;
+  negatives?: number;
+  /** Multiclass, over the prepared rows. */
+  class_counts?: Record<string, number>;
+  /** Regression, over the prepared rows. */
+  target_stats?: TargetStats;
+  /** Over the whole file. */
   columns: ColumnStats[];
 }
 
@@ -50,9 +61,6 @@ export interface PreparedData {
   specs: FeatureSpec[];
   dropped: Array<{ name: string; reason: DropReason }>;
   target: string;
-  /** The target value that is class 1, spelled as in the data. */
-  positiveClass: string;
-  negativeClass: string;
   train: SplitData;
   validation: SplitData;
   /** The holdout, also as the original strings of the feature columns, for scoring any model on it. */
@@ -60,251 +68,175 @@ export interface PreparedData {
   report: DataReport;
 }
 
-const INITIAL_CAPACITY = 1 << 16;
-// Uint16 codes; values past this many distinct ones encode as unknown, which the top-50 vocabulary makes them anyway.
-const MAX_DICTIONARY = 65_535;
-const ENCODE_CHUNK = 4096;
-
-function grow<T extends Float64Array | Uint32Array | Uint16Array | Uint8Array>(array: T, needed: number): T {
-  if (needed <= array.length) return array;
-  const bigger = new (array.constructor as new (n: number) => T)(Math.max(needed, array.length * 2));
-  bigger.set(array);
-  return bigger;
+export interface PrepareOptions {
+  seed?: number;
+  /** Rows to keep, stratified on the target for classification, uniform for regression; all when absent. */
+  sample?: number;
 }
 
-/** One kept column while the file streams past. */
-interface Store {
-  name: string;
-  index: number;
-  kind: 'numeric' | 'categorical' | 'boolean';
-  numbers: Float64Array;
-  codes: Uint16Array;
-  /** 0, 1, or 2 for missing. */
-  flags: Uint8Array;
-  dictionary: string[];
-  lookup: Map<string, number>;
-  missing: number;
-}
+const changed = (what: string) => new MloopError('failed_precondition', `the dataset changed while it was being read (${what})`);
 
-function newStore(name: string, index: number, kind: Store['kind']): Store {
-  const size = (k: Store['kind']) => (kind === k ? INITIAL_CAPACITY : 0);
-  return {
-    name,
-    index,
-    kind,
-    numbers: new Float64Array(size('numeric')),
-    codes: new Uint16Array(size('categorical')),
-    flags: new Uint8Array(size('boolean')),
-    dictionary: [],
-    lookup: new Map(),
-    missing: 0,
+/** The target cell → its label, from the bytes: a class's raw spellings are looked up once each. */
+function labeler(target: TargetSpec): (rec: CsvRecord) => number | null {
+  const i = target.index;
+  if (target.task === 'regression') {
+    return (rec) => {
+      const v = fieldNumber(rec, i);
+      return Number.isNaN(v) ? null : v;
+    };
+  }
+  const label = targetLabeler(target);
+  const spellings = new ByteDictionary();
+  const labels: Array<number | null> = [];
+  const key: Trimmed = { buf: new Uint8Array(0), start: 0, end: 0 };
+  return (rec) => {
+    fieldKey(rec, i, key);
+    const code = spellings.code(key.buf, key.start, key.end);
+    if (code === labels.length) labels.push(label(spellings.text(code)));
+    return labels[code];
   };
 }
 
-function push(store: Store, row: number, cell: string): void {
-  if (store.kind === 'numeric') {
-    store.numbers = grow(store.numbers, row + 1);
-    const v = parseNumber(cell);
-    store.numbers[row] = v;
-    if (Number.isNaN(v)) store.missing++;
-  } else if (store.kind === 'boolean') {
-    store.flags = grow(store.flags, row + 1);
-    const v = parseBoolean(cell);
-    store.flags[row] = v ?? 2;
-    if (v === null) store.missing++;
-  } else {
-    store.codes = grow(store.codes, row + 1);
-    if (isMissing(cell)) {
-      store.codes[row] = 0;
-      store.missing++;
-      return;
+function targetSummary(target: TargetSpec, y: Float32Array): Pick<DataReport, 'positives' | 'negatives' | 'class_counts' | 'target_stats'> {
+  if (target.task === 'regression') {
+    let sum = 0;
+    let min = Infinity;
+    let max = -Infinity;
+    for (const v of y) {
+      sum += v;
+      if (v < min) min = v;
+      if (v > max) max = v;
     }
-    const value = cell.trim();
-    let code = store.lookup.get(value);
-    if (code === undefined && store.dictionary.length < MAX_DICTIONARY) {
-      store.dictionary.push(value);
-      code = store.dictionary.length;
-      store.lookup.set(value, code);
+    const mean = sum / y.length;
+    let m2 = 0;
+    for (const v of y) m2 += (v - mean) ** 2;
+    return { target_stats: { min, max, mean, std: Math.sqrt(m2 / y.length) } };
+  }
+  const counts = new Array<number>(target.classes!.length).fill(0);
+  for (const v of y) counts[v]++;
+  if (target.task === 'binary') return { positives: counts[1], negatives: counts[0] };
+  return { class_counts: Object.fromEntries(target.classes!.map((c, k) => [c, counts[k]])) };
+}
+
+/** A split by time cannot be stratified; say so when it leaves a split without one of the classes. */
+function checkTimeSplit(split: Split, y: Float32Array, target: TargetSpec): void {
+  for (const name of ['train', 'validation', 'test'] as const) {
+    const seen = new Set<number>();
+    for (const row of split[name]) seen.add(y[row]);
+    const absent = target.classes!.filter((_, k) => !seen.has(k));
+    if (absent.length > 0) {
+      throw new MloopError(
+        'invalid_argument',
+        `split by time, the ${name} rows have no "${absent.join('", "')}" rows of target "${target.name}"; every split needs each class (split at random without time_column, or use more data)`,
+      );
     }
-    store.codes[row] = code ?? 0;
   }
 }
 
-/** The value the shared encoder receives for a stored cell: what a JSON client would send. */
-function valueAt(store: Store, row: number): number | string | null {
-  if (store.kind === 'numeric') {
-    const v = store.numbers[row];
-    return Number.isNaN(v) ? null : v;
+function splitRows(schema: InferredSchema, y: Float32Array, times: Float64Array | null, seed: number): Split {
+  const { target } = schema;
+  if (times) {
+    const split = timeSplit(times);
+    if (target.task !== 'regression') checkTimeSplit(split, y, target);
+    return split;
   }
-  if (store.kind === 'boolean') return store.flags[row] === 2 ? null : store.flags[row];
-  const code = store.codes[row];
-  return code === 0 ? null : store.dictionary[code - 1];
+  return stratifiedSplit(target.task === 'regression' ? new Uint8Array(y.length) : y, undefined, seed);
 }
 
-function stats(store: Store, rows: number): ColumnStats {
-  const base = { name: store.name, kind: store.kind, missing: store.missing };
-  if (store.kind === 'categorical') return { ...base, unique: store.dictionary.length };
-  let min = Infinity;
-  let max = -Infinity;
-  let sum = 0;
-  let count = 0;
-  for (let i = 0; i < rows; i++) {
-    const v = store.kind === 'numeric' ? store.numbers[i] : store.flags[i] === 2 ? NaN : store.flags[i];
-    if (Number.isNaN(v)) continue;
-    count++;
-    sum += v;
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  if (count === 0) return base;
-  return store.kind === 'numeric' ? { ...base, min, max, mean: sum / count } : { ...base, mean: sum / count };
-}
-
-function encodeSplit(indices: Uint32Array, stores: Store[], specs: FeatureSpec[], labels: Uint8Array): SplitData {
-  const width = encodedWidth(specs);
-  const n = indices.length;
-  const X = new Float32Array(n * width);
-  const y = new Float32Array(n);
-  const chunk: Array<Record<string, unknown>> = [];
-  for (let start = 0; start < n; start += ENCODE_CHUNK) {
-    const end = Math.min(n, start + ENCODE_CHUNK);
-    chunk.length = 0;
-    for (let k = start; k < end; k++) {
-      const row = indices[k];
-      const record: Record<string, unknown> = {};
-      for (const store of stores) record[store.name] = valueAt(store, row);
-      chunk.push(record);
-      y[k] = labels[row];
-    }
-    encodeRecords(chunk, specs, X.subarray(start * width, end * width));
-  }
-  return { X, y, n };
-}
-
-function checkClasses(schema: InferredSchema, rows: number, positives: number, rejected: string): void {
-  const { name, positive, negative } = schema.target;
-  if (rows === 0) throw new MloopError('invalid_argument', `no usable rows: every data row was rejected${rejected}`);
-  const negatives = rows - positives;
-  if (positives === 0 || negatives === 0) {
-    const only = positives === 0 ? negative : positive;
-    throw new MloopError('invalid_argument', `target column "${name}" is "${only}" in all ${rows} rows; binary classification needs both classes`);
-  }
-  // Each of train, validation and test needs a row of each class, or its loss or AUC is undefined.
-  if (Math.min(positives, negatives) < 3) {
-    throw new MloopError(
-      'invalid_argument',
-      `target column "${name}" has ${positives} "${positive}" and ${negatives} "${negative}" rows; at least 3 of each are needed to split into train, validation and test`,
-    );
-  }
-}
-
-export async function prepareTrainingData(
-  open: () => Promise<Readable>,
-  cfg: DatasetConfig,
-  opts: { seed?: number } = {},
-): Promise<PreparedData> {
+export async function prepareTrainingData(open: () => Promise<Readable>, cfg: DatasetConfig, opts: PrepareOptions = {}): Promise<PreparedData> {
   const seed = opts.seed ?? cfg.seed ?? 42;
-  const sniff = await sniffCsv(await open());
-  const schema = inferSchema(sniff.header, sniff.sample, { target: cfg.target, positiveClass: cfg.positive_class, drop: cfg.drop });
-  const stores = schema.columns.filter((c) => c.kind !== 'dropped').map((c) => newStore(c.name, c.index, c.kind as Store['kind']));
-  const droppedColumns = schema.columns.filter((c) => c.kind === 'dropped');
-  const droppedMissing = new Float64Array(droppedColumns.length);
-  const label = targetLabeler(schema.target);
-  const { name: target, index: targetIndex, positive, negative } = schema.target;
+  const wanted = opts.sample ?? cfg.sample;
+  const { profile, schema, report: validation } = await validateCsv(await open(), cfg);
+  const { target } = schema;
 
-  let rows = 0;
-  let positives = 0;
-  let labels = new Uint8Array(INITIAL_CAPACITY);
-  let lines = new Uint32Array(INITIAL_CAPACITY);
-  const read = await readCsvRows(await open(), (cells, line) => {
-    const y = label(cells[targetIndex]);
-    if (y === null) {
-      return isMissing(cells[targetIndex])
-        ? `missing target "${target}"`
-        : `target "${target}" is "${cells[targetIndex].trim()}", expected "${positive}" or "${negative}"`;
-    }
-    for (const store of stores) push(store, rows, cells[store.index]);
-    droppedColumns.forEach((c, k) => {
-      if (isMissing(cells[c.index])) droppedMissing[k]++;
-    });
-    labels = grow(labels, rows + 1);
-    lines = grow(lines, rows + 1);
-    labels[rows] = y;
-    lines[rows] = line;
-    positives += y;
-    rows++;
-  });
-  if (read.header.join('\u0000') !== sniff.header.join('\u0000')) {
-    throw new MloopError('failed_precondition', 'the dataset changed while it was being read (the header differs)');
-  }
-  const firstRejected = read.rejected.length > 0 ? ` (first: line ${read.rejected[0].line}: ${read.rejected[0].reason})` : '';
-  checkClasses(schema, rows, positives, firstRejected);
+  const usable = validation.rows;
+  const sampled = wanted !== undefined && wanted < usable;
+  // Unsampled rows keep file order in one stratum; a sample keeps each class's share.
+  const strata = !sampled || target.task === 'regression' ? [usable] : target.counts!;
+  const reservoir = new StratifiedReservoir(sampled ? allocateSample(strata, wanted, MIN_CLASS_ROWS) : strata, seed);
+  const n = reservoir.size;
+  const stores = schema.columns.flatMap((c) => (c.kind === 'dropped' ? [] : [new ColumnStore({ ...c, kind: c.kind }, n)]));
+  const y = new Float32Array(n);
+  const lines = new Uint32Array(n);
+  const times = schema.time ? new Float64Array(n) : null;
+  const timeIndex = schema.time?.index ?? -1;
+  const label = labeler(target);
+  const stratified = strata.length > 1;
 
-  labels = labels.subarray(0, rows);
-  const split = stratifiedSplit(labels, undefined, seed);
-  const columns = new Map<string, TrainingColumn>(
-    stores.map((s): [string, TrainingColumn] => [
-      s.name,
-      s.kind === 'numeric'
-        ? { kind: 'numeric', values: s.numbers }
-        : s.kind === 'categorical'
-          ? { kind: 'categorical', codes: s.codes, dictionary: s.dictionary }
-          : { kind: 'boolean' },
-    ]),
+  const load = await readCsv(
+    await open(),
+    (header) => {
+      if (header.join('\u0000') !== profile.header.join('\u0000')) throw changed('the header differs');
+    },
+    (rec) => {
+      if (fieldMissing(rec, target.index)) return missingTarget(target.name);
+      const time = timeIndex >= 0 ? fieldTime(rec, timeIndex) : 0;
+      if (Number.isNaN(time)) return badTime(schema.time!.name, fieldText(rec, timeIndex));
+      const value = label(rec);
+      if (value === null) return targetRejection(target, fieldText(rec, target.index));
+      const slot = reservoir.offer(stratified ? value : 0);
+      if (slot < 0) return;
+      for (let k = 0; k < stores.length; k++) stores[k].write(rec, slot);
+      y[slot] = value;
+      lines[slot] = rec.line;
+      if (times) times[slot] = time;
+    },
   );
-  const specs = fitFeatureSpecs(schema, columns, split.train);
+  if (load.rows !== usable) throw changed(`${load.rows} usable rows, ${usable} before`);
 
+  const split = splitRows(schema, y, times, seed);
+  const columns = new Map<string, TrainingColumn>(stores.map((s) => [s.column.name, s.training()]));
+  const specs = fitFeatureSpecs(schema, columns, split.train);
+  const encode = (rows: Uint32Array): SplitData => ({ X: encodeColumns(stores, specs, rows), y: Float32Array.from(rows, (row) => y[row]), n: rows.length });
   const records = await holdoutRecords(open, split.test, lines, stores);
-  const report: DataReport = {
-    rows,
-    rejected: read.rejected,
-    rejectedCount: read.rejectedCount,
-    positives,
-    negatives: rows - positives,
-    columns: schema.columns.map((c) => {
-      const store = stores.find((s) => s.name === c.name);
-      if (store) return stats(store, rows);
-      return { name: c.name, kind: 'dropped', reason: c.reason, missing: droppedMissing[droppedColumns.indexOf(c)] };
-    }),
-  };
+
   return {
-    task: 'binary',
-    classes: [negative, positive],
+    task: target.task,
+    classes: target.classes,
     specs,
-    dropped: droppedColumns.map((c) => ({ name: c.name, reason: c.reason! })),
-    target,
-    positiveClass: positive,
-    negativeClass: negative,
-    train: encodeSplit(split.train, stores, specs, labels),
-    validation: encodeSplit(split.validation, stores, specs, labels),
-    test: { ...encodeSplit(split.test, stores, specs, labels), records },
-    report,
+    dropped: schema.columns.flatMap((c) => (c.kind === 'dropped' ? [{ name: c.name, reason: c.reason! }] : [])),
+    target: target.name,
+    train: encode(split.train),
+    validation: encode(split.validation),
+    test: { ...encode(split.test), records },
+    report: {
+      task: target.task,
+      rows: n,
+      rows_read: validation.rows_read,
+      rows_usable: usable,
+      sampled,
+      rejected: load.rejected,
+      rejectedCount: load.rejectedCount,
+      ...targetSummary(target, y),
+      columns: validation.columns,
+    },
   };
 }
 
 /**
- * The test rows as the file spells them, read in a second pass by line number: keeping every row's
- * strings during the first pass would cost more memory than the whole encoded dataset, and the
- * holdout is only known once all labels are in.
+ * The test rows as the file spells them, read in another pass by line number: keeping every row's
+ * strings while loading would cost more memory than the whole encoded dataset, and the holdout is only
+ * known once all rows are in.
  */
 async function holdoutRecords(
   open: () => Promise<Readable>,
   test: Uint32Array,
   lines: Uint32Array,
-  stores: Store[],
+  stores: ColumnStore[],
 ): Promise<Array<Record<string, string>>> {
-  const wanted = test.map((row) => lines[row]);
-  const records: Array<Record<string, string>> = [];
+  const order = Uint32Array.from(test.keys()).sort((a, b) => lines[test[a]] - lines[test[b]]);
+  const records = new Array<Record<string, string>>(test.length);
   let next = 0;
-  await readCsvRows(await open(), (cells, line) => {
-    if (line !== wanted[next]) return;
-    const record: Record<string, string> = {};
-    for (const store of stores) record[store.name] = cells[store.index];
-    records.push(record);
-    next++;
-  });
-  if (records.length !== wanted.length) {
-    throw new MloopError('failed_precondition', 'the dataset changed while it was being read (holdout rows are missing)');
+  if (test.length > 0) {
+    await readCsv(await open(), () => undefined, (rec) => {
+      const k = order[next];
+      if (rec.line !== lines[test[k]]) return;
+      const record: Record<string, string> = {};
+      for (const store of stores) record[store.column.name] = fieldText(rec, store.column.index);
+      records[k] = record;
+      return ++next === order.length ? STOP : undefined;
+    });
   }
+  if (next !== test.length) throw changed('holdout rows are missing');
   return records;
 }

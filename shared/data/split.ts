@@ -2,8 +2,9 @@ import { MloopError } from '../core/errors';
 import { seededRandom, shuffleInPlace } from './random';
 
 /**
- * Train / validation / test row indices, stratified by label so that a rare positive class appears in
- * every split in the same proportion, and deterministic for a seed so that a rerun sees the same holdout.
+ * Train / validation / test row indices: stratified by label so that a rare positive class appears in
+ * every split in the same proportion, and deterministic for a seed so that a rerun sees the same holdout;
+ * or by time.
  */
 export interface SplitFractions {
   train: number;
@@ -40,15 +41,19 @@ function allocate(count: number, fractions: SplitFractions): number[] {
   return sizes;
 }
 
+function checkFractions(fractions: SplitFractions): void {
+  const total = fractions.train + fractions.validation + fractions.test;
+  if (SPLITS.some((s) => !(fractions[s] >= 0)) || Math.abs(total - 1) > 1e-9) {
+    throw new MloopError('invalid_argument', `split fractions must be non-negative and sum to 1, got ${JSON.stringify(fractions)}`);
+  }
+}
+
 export function stratifiedSplit(
   labels: ArrayLike<number>,
   fractions: SplitFractions = { train: 0.7, validation: 0.15, test: 0.15 },
   seed = 42,
 ): Split {
-  const total = fractions.train + fractions.validation + fractions.test;
-  if (SPLITS.some((s) => !(fractions[s] >= 0)) || Math.abs(total - 1) > 1e-9) {
-    throw new MloopError('invalid_argument', `split fractions must be non-negative and sum to 1, got ${JSON.stringify(fractions)}`);
-  }
+  checkFractions(fractions);
   const byClass = new Map<number, number[]>();
   for (let i = 0; i < labels.length; i++) {
     const rows = byClass.get(labels[i]);
@@ -68,4 +73,18 @@ export function stratifiedSplit(
   // Ascending order keeps reads of column arrays sequential and makes the result independent of class order.
   const [train, validation, test] = parts.map((p) => Uint32Array.from(p).sort());
   return { train, validation, test };
+}
+
+/**
+ * Rows by time: the oldest `train` share for training, the next for validation, the latest for test, so
+ * that a model is judged on data newer than what it learnt from. Ties keep file order.
+ */
+export function timeSplit(times: ArrayLike<number>, fractions: SplitFractions = { train: 0.7, validation: 0.15, test: 0.15 }): Split {
+  checkFractions(fractions);
+  const n = times.length;
+  const order = Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => times[a] - times[b] || a - b);
+  const trainEnd = Math.round(n * fractions.train);
+  const validationEnd = trainEnd + Math.round(n * fractions.validation);
+  const part = (from: number, to: number) => order.slice(from, Math.min(to, n)).sort();
+  return { train: part(0, trainEnd), validation: part(trainEnd, validationEnd), test: part(validationEnd, n) };
 }

@@ -18,6 +18,12 @@ export function parseNumber(cell: string): number {
   return Number.isFinite(value) ? value : NaN;
 }
 
+/** A time column's value, comparable across rows: a number as it is, or a date in milliseconds; NaN otherwise. */
+export function parseTime(cell: string): number {
+  const n = parseNumber(cell);
+  return Number.isNaN(n) && !isMissing(cell) ? Date.parse(cell.trim()) : n;
+}
+
 const TRUE = new Set(['true', 'yes', 't', 'y', '1']);
 const FALSE = new Set(['false', 'no', 'f', 'n', '0']);
 

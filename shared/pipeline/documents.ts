@@ -1,5 +1,6 @@
 import type { CostEstimate, RunResources } from '../core/cost';
 import type { Metrics, TrainingReason } from '../core/events';
+import type { ValidationReport } from '../data/validation_report';
 
 /**
  * The documents mloop keeps, one collection each, as in Firestore. Field names are snake_case
@@ -21,6 +22,13 @@ export interface DatasetDoc {
   object: { bucket: string; name: string; generation: string; md5Hash: string; size: number };
   header?: string[];
   config?: Record<string, unknown>;
+  /** Rows a model can be trained on, and rows rejected (with lines and reasons in the report). */
+  rows?: number;
+  rejected_count?: number;
+  /** The validation report; without its columns when it is large, and then whole at `report_object`. */
+  report?: Omit<ValidationReport, 'columns'> & { columns?: ValidationReport['columns'] };
+  /** `<bucket>/<name>` of the whole report in the artifacts bucket. */
+  report_object?: string;
   created_at: string;
 }
 

@@ -1,9 +1,8 @@
 import { errorMessage, MloopError } from '../core/errors';
 import { TOPICS, type ObjectFinalized, type TrainingRequested } from '../core/events';
 import { contentVersion, datasetId, isValidModelName } from '../core/ids';
-import { sniffCsv } from '../data/csv';
 import { parseDatasetConfig, type DatasetConfig } from '../data/dataset_config';
-import { inferSchema } from '../data/schema';
+import { validateCsv, type ValidationReport } from '../data/validation_report';
 import type { Context } from './context';
 import { COLLECTIONS, type DatasetDoc } from './documents';
 
@@ -85,17 +84,27 @@ async function validate(
   };
   try {
     const config = await readDatasetConfig(ctx, model);
-    const sniff = await sniffCsv(await ctx.platform.objects.createReadStream(stat.bucket, stat.name));
-    inferSchema(sniff.header, sniff.sample, {
-      target: config.target,
-      drop: config.drop,
-      positiveClass: config.positive_class,
-    });
-    return { ...base, header: sniff.header, config: { ...config } };
+    const { profile, report } = await validateCsv(await ctx.platform.objects.createReadStream(stat.bucket, stat.name), config);
+    const stored = await storeReport(ctx, model, version, report);
+    return { ...base, header: profile.header, config: { ...config }, rows: report.rows, rejected_count: report.rejected_count, ...stored };
   } catch (err) {
     if (err instanceof MloopError && err.permanent) return { ...base, status: 'rejected', reason: err.message };
     throw err;
   }
+}
+
+/** Past this size the report goes to the artifacts bucket, and the document keeps it without the columns. */
+const REPORT_INLINE_BYTES = 64 * 1024;
+
+export const reportObjectName = (model: string, version: string) => `datasets/${model}/${version}/report.json`;
+
+async function storeReport(ctx: Context, model: string, version: string, report: ValidationReport): Promise<Pick<DatasetDoc, 'report' | 'report_object'>> {
+  const json = JSON.stringify(report);
+  if (Buffer.byteLength(json) <= REPORT_INLINE_BYTES) return { report };
+  const name = reportObjectName(model, version);
+  await ctx.platform.objects.put(ctx.config.artifactsBucket, name, json, { contentType: 'application/json' });
+  const { columns: _columns, ...summary } = report;
+  return { report: summary, report_object: `${ctx.config.artifactsBucket}/${name}` };
 }
 
 /** The model's `mloop.json`, or the defaults when there is none. */

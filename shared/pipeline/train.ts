@@ -64,6 +64,7 @@ async function train(ctx: Context, run: RunDoc) {
   const started = clock.now();
   const data = await prepareTrainingData(() => objects.createReadStream(dataset.object.bucket, dataset.object.name), config, {
     seed: config.seed,
+    sample: config.sample ?? ctx.config.defaultSample,
   });
   ctx.log.info({ run_id: run.id, rows: data.report.rows, positives: data.report.positives, features: data.specs.length }, 'data prepared');
 

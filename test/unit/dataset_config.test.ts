@@ -4,7 +4,7 @@ import { parseDatasetConfig } from '../../shared/data/dataset_config';
 describe('parseDatasetConfig', () => {
   it('fills defaults when there is no mloop.json', () => {
     for (const raw of [undefined, null, {}]) {
-      expect(parseDatasetConfig(raw)).toEqual({ target: 'isFraud', task: 'binary', algorithm: 'mlp', promotion: { metric: 'auc' }, drop: [] });
+      expect(parseDatasetConfig(raw)).toEqual({ target: 'isFraud', algorithm: 'mlp', promotion: { metric: 'auc' }, drop: [] });
     }
   });
 
@@ -18,8 +18,11 @@ describe('parseDatasetConfig', () => {
       epochs: 12,
       drop: ['customer'],
       seed: 7,
+      sample: 500_000,
+      time_column: 'created_at',
     });
     expect(config).toMatchObject({ target: 'default', positive_class: 'Yes', algorithm: 'logistic', promotion: { delta: 0.02 }, epochs: 12, seed: 7 });
+    expect(config).toMatchObject({ task: 'binary', sample: 500_000, time_column: 'created_at' });
     expect(parseDatasetConfig({ positive_class: 1 }).positive_class).toBe(1);
   });
 
@@ -41,7 +44,9 @@ describe('parseDatasetConfig', () => {
     expect(() => parseDatasetConfig({ algorithm: 'xgboost' })).toThrow(/field "algorithm"/);
     expect(() => parseDatasetConfig({ promotion: { delta: -1 } })).toThrow(/field "promotion.delta"/);
     expect(() => parseDatasetConfig({ epochs: 2.5 })).toThrow(/field "epochs"/);
-    expect(() => parseDatasetConfig({ task: 'regression' })).toThrow(/field "task"/);
+    expect(() => parseDatasetConfig({ task: 'ranking' })).toThrow(/field "task"/);
+    expect(() => parseDatasetConfig({ sample: 0 })).toThrow(/field "sample"/);
+    expect(() => parseDatasetConfig({ time_column: '' })).toThrow(/field "time_column"/);
     expect(() => parseDatasetConfig({ drop: 'a' })).toThrow(/field "drop"/);
     expect(() => parseDatasetConfig([1])).toThrow(/must be a JSON object, got an array/);
   });

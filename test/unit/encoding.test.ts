@@ -7,7 +7,11 @@ import {
   type FeatureSpec,
   type TrainingColumn,
 } from '../../shared/data/encoding';
-import { inferSchema } from '../../shared/data/schema';
+import type { ColumnKind, ColumnSchema } from '../../shared/data/schema';
+
+const columnsOf = (kinds: Record<string, ColumnKind>): { columns: ColumnSchema[] } => ({
+  columns: Object.entries(kinds).map(([name, kind], index) => ({ name, index, kind, missing: 0, unique: 0 })),
+});
 
 const specs: FeatureSpec[] = [
   { name: 'amount', kind: 'numeric', mean: 100, std: 50, min: 0, max: 500, fill: 100 },
@@ -66,11 +70,7 @@ describe('encodeRecords', () => {
 
 describe('fitFeatureSpecs', () => {
   it('fits statistics and vocabularies on the given rows only', () => {
-    const schema = inferSchema(
-      ['amount', 'type', 'night', 'y'],
-      [['1', 'A', 'yes', '0'], ['2', 'B', 'no', '1'], ['3', 'A', 'no', '0']],
-      { target: 'y' },
-    );
+    const schema = columnsOf({ amount: 'numeric', type: 'categorical', night: 'boolean', y: 'dropped' });
     const columns = new Map<string, TrainingColumn>([
       ['amount', { kind: 'numeric', values: Float64Array.of(1, NaN, 3, 1000) }],
       ['type', { kind: 'categorical', codes: Uint16Array.of(1, 2, 2, 3), dictionary: ['A', 'B', 'C'] }],
@@ -86,7 +86,7 @@ describe('fitFeatureSpecs', () => {
   it('keeps the 50 most frequent categories, ties in name order', () => {
     const dictionary = Array.from({ length: 60 }, (_, i) => `v${String(i).padStart(2, '0')}`);
     const codes = Uint16Array.from({ length: 580 }, (_, i) => (i < 100 ? 60 : ((i - 100) % 60) + 1));
-    const schema = inferSchema(['c', 'y'], [['a', '0'], ['b', '1']], { target: 'y' });
+    const schema = columnsOf({ c: 'categorical', y: 'dropped' });
     const [spec] = fitFeatureSpecs(schema, new Map([['c', { kind: 'categorical', codes, dictionary }]]), codes.map((_, i) => i));
     expect(spec.kind === 'categorical' && spec.categories).toEqual(['v59', ...dictionary.slice(0, 49)]);
   });

@@ -274,7 +274,7 @@ describe('configuration', () => {
     onDriftDetected: BASE,
     score: [...BASE, 'MLOOP_PREDICTION_SAMPLE'],
   };
-  const JOB_NEEDS = [...BASE, ...USAGE, 'MLOOP_TF_BACKEND', 'MLOOP_TRAIN_EPOCHS'];
+  const JOB_NEEDS = [...BASE, ...USAGE, 'MLOOP_TF_BACKEND', 'MLOOP_TRAIN_EPOCHS', 'MLOOP_DEFAULT_SAMPLE'];
 
   test('every variable config.ts reads is either set on the functions that need it or explained', () => {
     const needed = new Set([...Object.values(NEEDS).flat(), ...JOB_NEEDS]);
