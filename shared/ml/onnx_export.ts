@@ -1,4 +1,6 @@
 import { onnx } from 'onnx-proto';
+import { encodeModel, floatValue, IR_VERSION, OPSET, tensor } from './onnx_graph';
+import { ONNX_INPUT, ONNX_OUTPUTS } from './onnx_io';
 
 /**
  * Writes a trained dense network as ONNX for onnxruntime-node. The input preprocessing — a signed log
@@ -19,30 +21,17 @@ export interface DenseNetwork {
   /** Of the (log-scaled) training columns. */
   mean: Float32Array;
   std: Float32Array;
-  /** Relu after every layer but the last, which has one unit and a sigmoid. */
+  /** Relu after every layer but the last, whose units and activation are the head's. */
   layers: DenseLayer[];
+  /**
+   * sigmoid: one unit, P(positive); softmax: one unit per class; identity: one unit, the value itself
+   * (the target's scaling is folded into the last layer).
+   */
+  head: 'sigmoid' | 'softmax' | 'identity';
 }
 
-export const ONNX_INPUT = 'features';
-export const ONNX_OUTPUT = 'probability';
-const OPSET = 17;
-const IR_VERSION = 8;
-const { FLOAT, BOOL } = onnx.TensorProto.DataType;
-
-// raw_data is little-endian, which is what typed arrays hold on every platform Node runs on
-const bytesOf = (values: Float32Array | Uint8Array) => new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
-
-const tensor = (name: string, dims: number[], values: Float32Array | Uint8Array, dataType = FLOAT): onnx.ITensorProto => ({
-  name,
-  dims,
-  dataType,
-  rawData: bytesOf(values),
-});
-
-const floatValue = (name: string, width: number): onnx.IValueInfoProto => ({
-  name,
-  type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimParam: 'N' }, { dimValue: width }] } } },
-});
+const HEAD_OUTPUT = { sigmoid: ONNX_OUTPUTS.binary, softmax: ONNX_OUTPUTS.multiclass, identity: ONNX_OUTPUTS.regression } as const;
+const { BOOL } = onnx.TensorProto.DataType;
 
 /** sign(x)·log(1 + |x|) where the mask says so, x elsewhere. */
 function signedLog(mask: Uint8Array, initializer: onnx.ITensorProto[]): onnx.INodeProto[] {
@@ -60,9 +49,9 @@ function signedLog(mask: Uint8Array, initializer: onnx.ITensorProto[]): onnx.INo
 export function exportOnnx(net: DenseNetwork, docString = ''): Uint8Array {
   const width = net.mean.length;
   if (net.std.length !== width || net.logScale.length !== width) throw new RangeError('logScale, mean and std differ in length');
-  if (net.layers.length === 0 || net.layers[net.layers.length - 1].units !== 1) {
-    throw new RangeError('the last layer must have exactly one unit');
-  }
+  const outputs = net.layers.length > 0 ? net.layers[net.layers.length - 1].units : 0;
+  if (net.head === 'softmax' ? outputs < 2 : outputs !== 1) throw new RangeError(`a ${net.head} head cannot have ${outputs} output units`);
+  const output = HEAD_OUTPUT[net.head];
   const initializer: onnx.ITensorProto[] = [tensor('mean', [width], net.mean), tensor('std', [width], net.std)];
   const logged = net.logScale.some((m) => m === 1);
   const node: onnx.INodeProto[] = [
@@ -78,11 +67,10 @@ export function exportOnnx(net: DenseNetwork, docString = ''): Uint8Array {
     const last = k === net.layers.length - 1;
     initializer.push(tensor(`W${k}`, [layer.inputs, layer.units], layer.kernel), tensor(`b${k}`, [layer.units], layer.bias));
     node.push({ opType: 'Gemm', input: [`h${k}`, `W${k}`, `b${k}`], output: [`z${k}`], name: `dense${k}` });
-    node.push(
-      last
-        ? { opType: 'Sigmoid', input: [`z${k}`], output: [ONNX_OUTPUT], name: 'sigmoid' }
-        : { opType: 'Relu', input: [`z${k}`], output: [`h${k + 1}`], name: `relu${k}` },
-    );
+    if (!last) node.push({ opType: 'Relu', input: [`z${k}`], output: [`h${k + 1}`], name: `relu${k}` });
+    else if (net.head === 'sigmoid') node.push({ opType: 'Sigmoid', input: [`z${k}`], output: [output], name: 'sigmoid' });
+    else if (net.head === 'softmax') node.push({ opType: 'Softmax', input: [`z${k}`], output: [output], name: 'softmax', attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 }] });
+    else node.push({ opType: 'Identity', input: [`z${k}`], output: [output], name: 'value' });
     inputs = layer.units;
   });
   const model: onnx.IModelProto = {
@@ -91,12 +79,12 @@ export function exportOnnx(net: DenseNetwork, docString = ''): Uint8Array {
     producerName: 'mloop',
     docString,
     graph: {
-      name: 'mloop_binary_classifier',
+      name: `mloop_dense_${net.head}`,
       node,
       initializer,
       input: [floatValue(ONNX_INPUT, width)],
-      output: [floatValue(ONNX_OUTPUT, 1)],
+      output: [floatValue(output, outputs)],
     },
   };
-  return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
+  return encodeModel(model);
 }

@@ -1,148 +1,93 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { MloopError } from '../core/errors';
-import { encodedColumns, encodedWidth } from '../data/encoding';
-import type { PreparedData } from '../data/prepare';
+import { encodedWidth } from '../data/encoding';
 import { seededRandom, shuffleInPlace } from '../data/random';
-import { exportOnnx, type DenseLayer } from './onnx_export';
-import { selectBackend, type BackendName, type BackendPreference, type Tf } from './tf_backend';
+import { exportOnnx, type DenseLayer, type DenseNetwork } from './onnx_export';
+import { checkParams } from './params';
+import { fitPreprocessing, preprocess } from './preprocessing';
+import { selectBackend, type BackendPreference, type Tf } from './tf_backend';
+import type { OnProgress, TrainedModel } from './trained_model';
+import type { TrainingData } from './training_data';
 
 /**
- * Trains a binary classifier (an MLP, or logistic regression as an MLP without hidden layers) with
- * TensorFlow.js and exports it to ONNX. The loop is written out rather than using `model.fit` so that
- * shuffling and initialisation come from our seeded generator and the run repeats exactly.
+ * Trains a dense network with TensorFlow.js — an MLP, or logistic/softmax/linear regression as a
+ * network without hidden layers — for any task, and exports it to ONNX. The loop is written out rather
+ * than using `model.fit` so that shuffling and initialisation come from our seeded generator and the
+ * run repeats exactly.
  */
+export type NetworkAlgorithm = 'mlp' | 'logistic';
 
-/** Type aliases rather than interfaces, so that they can be stored where a plain JSON record is expected. */
-export type TrainParams = {
-  algorithm: 'mlp' | 'logistic';
+/** snake_case, as they are written in mloop.json and stored in the manifest. */
+export type NetworkParams = {
   epochs: number;
-  batchSize: number;
-  learningRate: number;
+  batch_size: number;
+  learning_rate: number;
   /** Epochs without a better validation loss before stopping; 0 trains every epoch. */
   patience: number;
-  hiddenUnits: number[];
+  hidden_units: number[];
   seed: number;
   backend: BackendPreference;
-  /** Upper bound of the balanced class weight, so a handful of positives cannot dominate every batch. */
-  maxClassWeight: number;
+  /** balanced: each class weighs as much as the others in the loss, so a rare class is not ignored. */
+  class_weight: 'balanced' | 'none';
+  /** Upper bound of a balanced class weight, so a handful of positives cannot dominate every batch. */
+  max_class_weight: number;
 };
 
-export type EpochProgress = {
-  epoch: number;
-  epochs: number;
-  loss: number;
-  val_loss: number;
-  /** Wall time of this epoch. */
-  seconds: number;
-};
-
-export interface TrainedModel {
-  onnx: Uint8Array;
-  /** Probabilities from the trainer's own forward pass over raw encoded rows [n × width]. */
-  predict(X: Float32Array, n: number): Float32Array;
-  history: Array<{ epoch: number; loss: number; val_loss: number }>;
-  /** 1-based; the weights of this epoch are the ones kept. */
-  bestEpoch: number;
-  /** Numeric features fed to the network as sign(x)·log(1 + |x|) because they are heavily skewed. */
-  logScaled: string[];
-  backend: BackendName;
-  params: TrainParams;
-}
-
-export type TrainingData = Pick<PreparedData, 'specs' | 'train' | 'validation'>;
-
-const DEFAULT_TRAIN_PARAMS: TrainParams = {
-  algorithm: 'mlp',
+const DEFAULTS: NetworkParams = {
   epochs: 30,
-  batchSize: 512,
-  learningRate: 0.003,
+  batch_size: 512,
+  learning_rate: 0.003,
   patience: 3,
-  hiddenUnits: [32, 16],
+  hidden_units: [32, 16],
   seed: 42,
   backend: 'auto',
-  maxClassWeight: 50,
+  class_weight: 'balanced',
+  max_class_weight: 50,
 };
 
 const PREDICT_CHUNK = 16_384;
 
-/**
- * Money columns span many orders of magnitude; standardised raw, a zero balance and a small one look
- * alike and the network needs many epochs to tell them apart. A signed log fixes that; it is applied to
- * numeric columns whose training skewness exceeds this.
- */
-const SKEW_FOR_LOG = 2;
-
-/** The float32 steps the ONNX graph takes (Abs, Add 1, Log, Sign, Mul), so that both compute the same. */
-function signedLog(x: number): number {
-  return Math.sign(x) * Math.fround(Math.log(Math.fround(Math.abs(x) + 1)));
-}
-
-function skewedColumns(X: Float32Array, n: number, data: TrainingData): Uint8Array {
-  const columns = encodedColumns(data.specs);
-  const width = columns.length;
-  const mask = new Uint8Array(width);
-  columns.forEach((column, j) => {
-    if (column.kind !== 'numeric') return;
-    let mean = 0;
-    for (let i = 0; i < n; i++) mean += X[i * width + j];
-    mean /= n;
-    let m2 = 0;
-    let m3 = 0;
-    for (let i = 0; i < n; i++) {
-      const d = X[i * width + j] - mean;
-      m2 += d * d;
-      m3 += d * d * d;
-    }
-    m2 /= n;
-    m3 /= n;
-    if (m2 > 0 && Math.abs(m3 / m2 ** 1.5) > SKEW_FOR_LOG) mask[j] = 1;
-  });
-  return mask;
-}
-
-/** Per encoded column, over the training rows; a constant column gets std 1 so it scales to 0, not NaN. */
-function moments(X: Float32Array, n: number, width: number): { mean: Float32Array; std: Float32Array } {
-  const sum = new Float64Array(width);
-  const sq = new Float64Array(width);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0, at = i * width; j < width; j++, at++) sum[j] += X[at];
-  }
-  const mean = sum.map((s) => s / n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0, at = i * width; j < width; j++, at++) sq[j] += (X[at] - mean[j]) ** 2;
-  }
-  const std = sq.map((s) => Math.sqrt(s / n));
-  return { mean: Float32Array.from(mean), std: Float32Array.from(std, (s) => (s > 0 && Number.isFinite(s) ? s : 1)) };
-}
-
+type Head = DenseNetwork['head'];
 type Weights = Array<{ kernel: Float32Array; bias: Float32Array }>;
 
-interface Preprocessing {
-  logScale: Uint8Array;
-  mean: Float32Array;
-  std: Float32Array;
+function resolveParams(params: Record<string, unknown>): NetworkParams {
+  const p = checkParams('mlp/logistic', DEFAULTS, params);
+  const count = (v: number) => Number.isInteger(v) && v > 0;
+  const positive = (v: number) => Number.isFinite(v) && v > 0;
+  const valid =
+    [p.epochs, p.batch_size].every(count) &&
+    Array.isArray(p.hidden_units) &&
+    p.hidden_units.every(count) &&
+    [p.learning_rate, p.max_class_weight].every(positive) &&
+    Number.isInteger(p.patience) &&
+    p.patience >= 0 &&
+    Number.isInteger(p.seed) &&
+    ['auto', 'node-gpu', 'node', 'wasm', 'cpu'].includes(p.backend) &&
+    ['balanced', 'none'].includes(p.class_weight);
+  if (!valid) throw new MloopError('invalid_argument', `invalid mlp/logistic parameters: ${JSON.stringify(p)}`);
+  return p;
 }
 
-/** Signed log where masked, then standardisation in two float32 steps, as the graph's Sub and Div. */
-function preprocess(X: Float32Array, n: number, { logScale, mean, std }: Preprocessing): Float32Array {
-  const width = logScale.length;
-  const out = new Float32Array(n * width);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0, at = i * width; j < width; j++, at++) {
-      const x = logScale[j] ? signedLog(X[at]) : X[at];
-      out[at] = Math.fround(x - mean[j]) / std[j];
-    }
-  }
-  return out;
+/** Balanced weights n / (K · n_k), capped; a class absent from training gets the cap (it is never used). */
+function classWeights(y: ArrayLike<number>, classes: number, p: NetworkParams): Float32Array {
+  if (p.class_weight === 'none') return new Float32Array(classes).fill(1);
+  const counts = new Float64Array(classes);
+  for (let i = 0; i < y.length; i++) counts[y[i]]++;
+  return Float32Array.from(counts, (c) => (c > 0 ? Math.min(p.max_class_weight, y.length / (classes * c)) : p.max_class_weight));
 }
 
-function fitPreprocessing(X: Float32Array, n: number, data: TrainingData): Preprocessing {
-  const logScale = skewedColumns(X, n, data);
-  const logged = X.map((x, at) => (logScale[at % logScale.length] ? signedLog(x) : x));
-  return { logScale, ...moments(logged, n, logScale.length) };
+/** Mean and std of a regression target, so that the network fits a unit-scale value whatever the units. */
+function targetScale(y: ArrayLike<number>): { mean: number; std: number } {
+  let mean = 0;
+  for (let i = 0; i < y.length; i++) mean += y[i];
+  mean /= y.length;
+  let sq = 0;
+  for (let i = 0; i < y.length; i++) sq += (y[i] - mean) ** 2;
+  const std = Math.sqrt(sq / y.length);
+  return { mean, std: std > 0 && Number.isFinite(std) ? std : 1 };
 }
 
-/** He-uniform before a Relu, Glorot-uniform before the sigmoid, drawn from the seeded generator. */
+/** He-uniform before a Relu, Glorot-uniform before the head, drawn from the seeded generator. */
 function initialKernel(inputs: number, units: number, last: boolean, random: ReturnType<typeof seededRandom>): Float32Array {
   const limit = last ? Math.sqrt(6 / (inputs + units)) : Math.sqrt(6 / inputs);
   return Float32Array.from({ length: inputs * units }, () => (2 * random.next() - 1) * limit);
@@ -155,55 +100,87 @@ function forward(tf: Tf, x: tfjs.Tensor2D, layers: Array<{ W: tfjs.Tensor2D; b: 
   }, x);
 }
 
-/** Weighted binary cross-entropy from logits, the stable form, averaged over rows. */
-function weightedLoss(logits: Float32Array, y: Uint8Array, weights: [number, number]): number {
+/**
+ * The validation loss the early stopping watches, from the network's raw outputs: weighted
+ * cross-entropy for classes (the training loss), mean squared error of the scaled target for values.
+ */
+function validationLoss(head: Head, out: Float32Array, y: ArrayLike<number>, weights: Float32Array, scale: { mean: number; std: number }): number {
+  const n = y.length;
   let sum = 0;
-  for (let i = 0; i < logits.length; i++) {
-    const z = logits[i];
-    sum += weights[y[i]] * (Math.max(z, 0) - z * y[i] + Math.log1p(Math.exp(-Math.abs(z))));
+  if (head === 'sigmoid') {
+    for (let i = 0; i < n; i++) {
+      const z = out[i];
+      sum += weights[y[i]] * (Math.max(z, 0) - z * y[i] + Math.log1p(Math.exp(-Math.abs(z))));
+    }
+  } else if (head === 'softmax') {
+    const K = out.length / n;
+    for (let i = 0; i < n; i++) {
+      let max = -Infinity;
+      for (let k = 0; k < K; k++) max = Math.max(max, out[i * K + k]);
+      let total = 0;
+      for (let k = 0; k < K; k++) total += Math.exp(out[i * K + k] - max);
+      sum += weights[y[i]] * (max + Math.log(total) - out[i * K + y[i]]);
+    }
+  } else {
+    for (let i = 0; i < n; i++) sum += (out[i] - (y[i] - scale.mean) / scale.std) ** 2;
   }
-  return sum / logits.length;
+  return sum / n;
 }
 
-function resolveParams(params: Partial<TrainParams>): TrainParams {
-  // undefined means "the default", as when a dataset's mloop.json leaves epochs out
-  const given = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined)) as Partial<TrainParams>;
-  const p: TrainParams = { ...DEFAULT_TRAIN_PARAMS, ...given };
-  const count = (v: number) => Number.isInteger(v) && v > 0;
-  const positive = (v: number) => Number.isFinite(v) && v > 0;
-  const valid =
-    [p.epochs, p.batchSize, ...p.hiddenUnits].every(count) &&
-    [p.learningRate, p.maxClassWeight].every(positive) &&
-    Number.isInteger(p.patience) &&
-    p.patience >= 0 &&
-    Number.isInteger(p.seed);
-  if (!valid) throw new MloopError('invalid_argument', `invalid training parameters: ${JSON.stringify(p)}`);
-  return p;
+/** What the ONNX head computes, from the trainer's raw outputs. */
+function applyHead(head: Head, out: Float32Array, n: number): Float32Array {
+  if (head === 'sigmoid') return out.map((z) => 1 / (1 + Math.exp(-z)));
+  if (head === 'identity') return out;
+  const K = out.length / n;
+  const probabilities = new Float32Array(out.length);
+  for (let i = 0; i < n; i++) {
+    let max = -Infinity;
+    for (let k = 0; k < K; k++) max = Math.max(max, out[i * K + k]);
+    let total = 0;
+    for (let k = 0; k < K; k++) total += Math.exp(out[i * K + k] - max);
+    for (let k = 0; k < K; k++) probabilities[i * K + k] = Math.exp(out[i * K + k] - max) / total;
+  }
+  return probabilities;
 }
 
-export async function trainBinaryClassifier(
+/** Regression: the target's scaling moves into the last layer, so the graph outputs the value itself. */
+function foldTargetScale(weights: Weights, scale: { mean: number; std: number }): Weights {
+  const last = weights[weights.length - 1];
+  return [
+    ...weights.slice(0, -1),
+    { kernel: last.kernel.map((w) => w * scale.std), bias: last.bias.map((b) => b * scale.std + scale.mean) },
+  ];
+}
+
+function headOf(data: TrainingData): { head: Head; outputs: number } {
+  if (data.task === 'binary') return { head: 'sigmoid', outputs: 1 };
+  if (data.task === 'regression') return { head: 'identity', outputs: 1 };
+  const classes = data.classes?.length ?? 0;
+  if (classes < 2) throw new MloopError('invalid_argument', `a multiclass target needs at least 2 classes, got ${classes}`);
+  return { head: 'softmax', outputs: classes };
+}
+
+export async function trainNetwork(
+  algorithm: NetworkAlgorithm,
   data: TrainingData,
-  params: Partial<TrainParams> = {},
-  onEpoch?: (progress: EpochProgress) => void | Promise<void>,
+  params: Record<string, unknown> = {},
+  onProgress?: OnProgress,
 ): Promise<TrainedModel> {
   const p = resolveParams(params);
   const { tf, name: backend } = await selectBackend(p.backend);
   const width = encodedWidth(data.specs);
   const { train, validation } = data;
   if (train.n === 0 || validation.n === 0) throw new MloopError('invalid_argument', 'training needs rows in both the train and validation splits');
+  const { head, outputs } = headOf(data);
 
-  const prep = fitPreprocessing(train.X, train.n, data);
+  const prep = fitPreprocessing(train.X, train.n, data.specs);
   const Xtrain = preprocess(train.X, train.n, prep);
   const Xval = preprocess(validation.X, validation.n, prep);
-  const positives = train.y.reduce((a, b) => a + b, 0);
-  // Balanced weights, n / (2 · n_class): the rare class counts as much as the common one in the loss.
-  const classWeights: [number, number] = [
-    Math.min(p.maxClassWeight, train.n / (2 * Math.max(1, train.n - positives))),
-    Math.min(p.maxClassWeight, train.n / (2 * Math.max(1, positives))),
-  ];
+  const weightOf = head === 'identity' ? new Float32Array(1).fill(1) : classWeights(train.y, Math.max(2, outputs), p);
+  const scale = head === 'identity' ? targetScale(train.y) : { mean: 0, std: 1 };
 
   const random = seededRandom(p.seed);
-  const sizes = p.algorithm === 'mlp' ? [width, ...p.hiddenUnits, 1] : [width, 1];
+  const sizes = algorithm === 'mlp' ? [width, ...p.hidden_units, outputs] : [width, outputs];
   // tidy frees the initial values; variables outlive it
   const variables = tf.tidy(() =>
     sizes.slice(1).map((units, k) => ({
@@ -212,77 +189,85 @@ export async function trainBinaryClassifier(
     })),
   );
   const varList = variables.flatMap(({ W, b }) => [W, b]);
-  const optimizer = tf.train.adam(p.learningRate);
+  const optimizer = tf.train.adam(p.learning_rate);
 
   const snapshot = (): Weights => variables.map(({ W, b }) => ({ kernel: W.dataSync().slice() as Float32Array, bias: b.dataSync().slice() as Float32Array }));
-  const logitsOf = (X: Float32Array, n: number, weights: Weights) => {
-    const out = new Float32Array(n);
+  const outputsOf = (X: Float32Array, n: number, weights: Weights) => {
+    const out = new Float32Array(n * outputs);
     for (let start = 0; start < n; start += PREDICT_CHUNK) {
       const m = Math.min(PREDICT_CHUNK, n - start);
-      const logits = tf.tidy(() => {
+      const result = tf.tidy(() => {
         const layers = weights.map((w, k) => ({ W: tf.tensor2d(w.kernel, [sizes[k], sizes[k + 1]]), b: tf.tensor1d(w.bias) }));
         return forward(tf, tf.tensor2d(X.subarray(start * width, (start + m) * width), [m, width]), layers);
       });
-      out.set(logits.dataSync(), start);
-      logits.dispose();
+      out.set(result.dataSync(), start * outputs);
+      result.dispose();
     }
     return out;
   };
+  const batchLoss = (x: tfjs.Tensor2D, target: tfjs.Tensor2D, w: tfjs.Tensor, layers: Array<{ W: tfjs.Tensor2D; b: tfjs.Tensor1D }>) => {
+    const out = forward(tf, x, layers);
+    if (head === 'sigmoid') return tf.losses.sigmoidCrossEntropy(target, out, w) as tfjs.Scalar;
+    if (head === 'softmax') return tf.losses.softmaxCrossEntropy(target, out, w) as tfjs.Scalar;
+    return tf.losses.meanSquaredError(target, out) as tfjs.Scalar;
+  };
 
   const history: TrainedModel['history'] = [];
-  let best: { epoch: number; loss: number; weights: Weights } = { epoch: 0, loss: Infinity, weights: [] };
+  let best: { iteration: number; loss: number; weights: Weights } = { iteration: 0, loss: Infinity, weights: [] };
   const order = new Uint32Array(train.n).map((_, i) => i);
-  const xb = new Float32Array(p.batchSize * width);
-  const yb = new Float32Array(p.batchSize);
-  const wb = new Float32Array(p.batchSize);
+  const targetWidth = head === 'softmax' ? outputs : 1;
+  const xb = new Float32Array(p.batch_size * width);
+  const tb = new Float32Array(p.batch_size * targetWidth);
+  const wb = new Float32Array(p.batch_size);
   try {
     for (let epoch = 1; epoch <= p.epochs; epoch++) {
       const started = performance.now();
       shuffleInPlace(order, random);
       let lossSum = 0;
-      for (let start = 0; start < train.n; start += p.batchSize) {
-        const m = Math.min(p.batchSize, train.n - start);
+      for (let start = 0; start < train.n; start += p.batch_size) {
+        const m = Math.min(p.batch_size, train.n - start);
+        if (head === 'softmax') tb.fill(0, 0, m * targetWidth);
         for (let k = 0; k < m; k++) {
           const row = order[start + k];
+          const y = train.y[row];
           xb.set(Xtrain.subarray(row * width, (row + 1) * width), k * width);
-          yb[k] = train.y[row];
-          wb[k] = classWeights[train.y[row]];
+          if (head === 'softmax') tb[k * targetWidth + y] = 1;
+          else tb[k] = head === 'identity' ? (y - scale.mean) / scale.std : y;
+          wb[k] = head === 'identity' ? 1 : weightOf[y];
         }
         const x = tf.tensor2d(xb.subarray(0, m * width), [m, width]);
-        const y = tf.tensor2d(yb.subarray(0, m), [m, 1]);
-        const w = tf.tensor2d(wb.subarray(0, m), [m, 1]);
+        const target = tf.tensor2d(tb.subarray(0, m * targetWidth), [m, targetWidth]);
+        const w = head === 'softmax' ? tf.tensor1d(wb.subarray(0, m)) : tf.tensor2d(wb.subarray(0, m), [m, 1]);
         const layers = variables.map(({ W, b }) => ({ W: W as tfjs.Tensor2D, b: b as tfjs.Tensor1D }));
-        const cost = optimizer.minimize(() => tf.losses.sigmoidCrossEntropy(y, forward(tf, x, layers), w) as tfjs.Scalar, true, varList);
-        lossSum += cost!.dataSync()[0] * m;
-        tf.dispose([x, y, w, cost!]);
+        const cost = optimizer.minimize(() => batchLoss(x, target, w, layers), true, varList)!;
+        lossSum += cost.dataSync()[0] * m;
+        tf.dispose([x, target, w, cost]);
       }
       const weights = snapshot();
-      const valLoss = weightedLoss(logitsOf(Xval, validation.n, weights), validation.y, classWeights);
+      const valLoss = validationLoss(head, outputsOf(Xval, validation.n, weights), validation.y, weightOf, scale);
       const loss = lossSum / train.n;
-      history.push({ epoch, loss, val_loss: valLoss });
-      if (valLoss < best.loss) best = { epoch, loss: valLoss, weights };
-      await onEpoch?.({ epoch, epochs: p.epochs, loss, val_loss: valLoss, seconds: (performance.now() - started) / 1000 });
-      if (p.patience > 0 && epoch - best.epoch >= p.patience) break;
+      history.push({ iteration: epoch, loss, val_loss: valLoss });
+      if (valLoss < best.loss) best = { iteration: epoch, loss: valLoss, weights };
+      await onProgress?.({ iteration: epoch, iterations: p.epochs, loss, val_loss: valLoss, seconds: (performance.now() - started) / 1000 });
+      if (p.patience > 0 && epoch - best.iteration >= p.patience) break;
     }
   } finally {
     tf.dispose(varList);
     optimizer.dispose();
   }
-  if (best.epoch === 0) {
-    throw new MloopError('failed_precondition', `training diverged: the validation loss was never finite (learning rate ${p.learningRate})`);
+  if (best.iteration === 0) {
+    throw new MloopError('failed_precondition', `training diverged: the validation loss was never finite (learning rate ${p.learning_rate})`);
   }
 
-  const layers: DenseLayer[] = best.weights.map((w, k) => ({ kernel: w.kernel, bias: w.bias, inputs: sizes[k], units: sizes[k + 1] }));
+  const final = head === 'identity' ? foldTargetScale(best.weights, scale) : best.weights;
+  const layers: DenseLayer[] = final.map((w, k) => ({ kernel: w.kernel, bias: w.bias, inputs: sizes[k], units: sizes[k + 1] }));
   return {
-    onnx: exportOnnx({ ...prep, layers }, `mloop ${p.algorithm}, tfjs ${backend}, best epoch ${best.epoch}`),
-    predict: (X, n) => {
-      const logits = logitsOf(preprocess(X, n, prep), n, best.weights);
-      return logits.map((z) => 1 / (1 + Math.exp(-z)));
-    },
+    onnx: exportOnnx({ ...prep, layers, head }, `mloop ${algorithm} (${data.task}), tfjs ${backend}, best epoch ${best.iteration}`),
+    predict: (X, n) => applyHead(head, outputsOf(preprocess(X, n, prep), n, final), n),
     history,
-    bestEpoch: best.epoch,
-    logScaled: encodedColumns(data.specs).filter((_, j) => prep.logScale[j]).map((c) => c.feature),
+    bestIteration: best.iteration,
     backend,
-    params: p,
+    // logistic regression has no hidden layers: recording their default would only mislead
+    params: algorithm === 'logistic' ? Object.fromEntries(Object.entries(p).filter(([k]) => k !== 'hidden_units')) : { ...p },
   };
 }
