@@ -2,50 +2,99 @@ import { z } from 'zod';
 import { MloopError } from '../core/errors';
 import { encodedWidth, FeatureSpecSchema } from '../data/encoding';
 import { DROP_REASONS } from '../data/schema';
-import { ONNX_INPUT, ONNX_OUTPUT } from './onnx_export';
+import type { Task } from '../data/prepare';
+import { ALGORITHMS, type Algorithm } from './algorithms';
+import { ONNX_INPUT, ONNX_OUTPUTS, type OnnxOutput } from './onnx_io';
 
 /**
- * manifest.json: everything needed to serve a model version and to explain it — the encoding, the
- * threshold, metrics, lineage and how it was trained. The scorer trusts nothing else.
+ * manifest.json: everything needed to serve a model version and to explain it — the task and its
+ * classes, the encoding, the threshold, metrics, lineage and how it was trained, and the second model
+ * (an anomaly detector) when one was trained beside it. The scorer trusts nothing else.
  */
 
 // JSON has no NaN; an undefined metric is written as null and read back as NaN, as the metrics module uses.
 const Metric = z.union([z.number(), z.nan(), z.null()]).transform((v) => v ?? NaN);
+const Metrics = z.record(z.string(), Metric);
+
+/** The file names of a version folder that the manifest refers to. */
+export const MODEL_FILE = 'model.onnx';
+export const ANOMALY_FILE = 'anomaly.onnx';
+
+const Trial = z.object({
+  trial: z.number().int().nonnegative(),
+  params: z.record(z.string(), z.unknown()),
+  metric: z.string(),
+  value: z.number().nullable(),
+  best_iteration: z.number().int().nonnegative(),
+  seconds: z.number().nonnegative(),
+  worker: z.number().int().nonnegative(),
+  task: z.number().int().nonnegative().optional(),
+});
 
 export const Manifest = z
   .object({
-    format_version: z.literal(1),
+    format_version: z.literal(2),
     model: z.string().min(1),
     version: z.string().min(1),
     run_id: z.string().min(1),
-    task: z.literal('binary'),
-    algorithm: z.enum(['mlp', 'logistic']),
+    task: z.enum(['binary', 'multiclass', 'regression']),
+    algorithm: z.enum(ALGORITHMS),
     target: z.string().min(1),
-    /** The target value the model's probability is about. */
-    positive_class: z.union([z.string(), z.number()]),
+    /** binary: [negative, positive]; multiclass: class names, index = output column; regression: null. */
+    classes: z.array(z.string()).nullable(),
     features: z.array(FeatureSpecSchema).min(1),
     dropped: z.array(z.object({ name: z.string(), reason: z.enum(DROP_REASONS) })),
-    /** label = probability ≥ threshold. */
-    threshold: z.number().min(0).max(1),
-    metrics: z.object({ auc: Metric, pr_auc: Metric, logloss: Metric, accuracy: Metric }).catchall(Metric),
+    /** Binary: label = score ≥ threshold. */
+    threshold: z.number().nullable(),
+    metrics: Metrics,
     dataset: z.object({ version: z.string().min(1), uri: z.string(), rows: z.number().int().nonnegative() }),
     trainer: z.object({
-      name: z.literal('tfjs'),
       backend: z.string().min(1),
       params: z.record(z.string(), z.unknown()),
-      best_epoch: z.number().int().nonnegative(),
-      history: z.array(z.object({ epoch: z.number().int(), loss: Metric, val_loss: Metric })),
+      best_iteration: z.number().int().nonnegative(),
+      history: z.array(z.object({ iteration: z.number().int(), loss: Metric, val_loss: Metric })),
+      importance: z.array(z.object({ feature: z.string(), gain: z.number() })).optional(),
     }),
+    /** The sweep the model won, when the run tried several parameter sets. */
+    sweep: z.object({ metric: z.string(), best_trial: z.number().int().nonnegative(), trials: z.array(Trial) }).optional(),
     input: z.object({ name: z.literal(ONNX_INPUT), width: z.number().int().positive() }),
-    output: z.object({ name: z.literal(ONNX_OUTPUT) }),
+    output: z.object({ name: z.enum([ONNX_OUTPUTS.binary, ONNX_OUTPUTS.multiclass, ONNX_OUTPUTS.regression, ONNX_OUTPUTS.anomaly]) }),
+    /** An isolation forest trained beside the model on the same rows; its score is served next to the model's. */
+    unsupervised: z
+      .object({
+        file: z.literal(ANOMALY_FILE),
+        algorithm: z.literal('isolation_forest'),
+        output: z.literal(ONNX_OUTPUTS.anomaly),
+        params: z.record(z.string(), z.unknown()),
+        metrics: Metrics,
+      })
+      .optional(),
     created_at: z.string().min(1),
   })
   .refine((m) => encodedWidth(m.features) === m.input.width, {
     message: 'input.width differs from the width the features encode to',
     path: ['input', 'width'],
+  })
+  .refine((m) => (m.task === 'regression' ? m.classes === null : m.classes !== null && (m.task === 'binary' ? m.classes.length === 2 : m.classes.length >= 2)), {
+    message: 'classes must be [negative, positive] for binary, the class names for multiclass and null for regression',
+    path: ['classes'],
+  })
+  .refine((m) => m.output.name === expectedOutput(m.task, m.algorithm), {
+    message: 'output.name does not match the task and algorithm',
+    path: ['output', 'name'],
+  })
+  .refine((m) => (m.task === 'binary') === (m.threshold !== null), {
+    message: 'a binary model has a threshold, other tasks have none',
+    path: ['threshold'],
   });
 
 export type Manifest = z.output<typeof Manifest>;
+
+/** What the model's ONNX outputs: an isolation forest scores anomalies whatever the target. */
+export function expectedOutput(task: Task, algorithm: Algorithm): OnnxOutput {
+  if (algorithm === 'isolation_forest') return ONNX_OUTPUTS.anomaly;
+  return task === 'binary' ? ONNX_OUTPUTS.binary : task === 'multiclass' ? ONNX_OUTPUTS.multiclass : ONNX_OUTPUTS.regression;
+}
 
 export function parseManifest(raw: unknown): Manifest {
   const parsed = Manifest.safeParse(raw);

@@ -1,6 +1,6 @@
 import { errorMessage, MloopError } from '../core/errors';
-import { loadScorer, type Scorer } from '../ml/scorer';
-import { loadModelArtifacts } from './artifacts';
+import type { Prediction, Scorer } from '../ml/scorer';
+import { openScorer } from './artifacts';
 import type { Context } from './context';
 import { COLLECTIONS, type ModelDoc } from './documents';
 
@@ -11,7 +11,7 @@ const MISS_REFRESH_MS = 1_000;
 export interface ScoreResponse {
   model: string;
   model_version: string;
-  predictions: Array<{ score: number; label: 0 | 1 }>;
+  predictions: Prediction[];
 }
 
 /**
@@ -66,9 +66,8 @@ export class ModelServer {
     if (pending) return pending;
     const task = (async () => {
       const started = Date.now();
-      const artifacts = await loadModelArtifacts(this.ctx, model, version);
-      const scorer = await loadScorer(artifacts.onnx, artifacts.manifest);
-      await scorer.scoreRecords([warmupRecord(artifacts.manifest.features)]);
+      const scorer = await openScorer(this.ctx, model, version);
+      await scorer.scoreRecords([warmupRecord(scorer.manifest.features)]);
       const previous = this.live.get(model);
       this.live.set(model, scorer);
       if (previous) setTimeout(() => void previous.release(), RETIRE_AFTER_MS).unref();

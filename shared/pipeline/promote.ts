@@ -1,9 +1,8 @@
-import { errorMessage, MloopError } from '../core/errors';
+import { MloopError } from '../core/errors';
 import type { TrainingCompleted } from '../core/events';
 import { datasetId, modelVersionId, shortHash } from '../core/ids';
-import { rocAuc } from '../ml/metrics';
-import { loadScorer } from '../ml/scorer';
-import { loadModelArtifacts, readHoldout, type HoldoutRow } from './artifacts';
+import { taskMetric } from '../ml/task_metric';
+import { readHoldout, readManifest } from './artifacts';
 import type { Context } from './context';
 import {
   artifactsPrefix,
@@ -14,6 +13,7 @@ import {
   type ModelVersionDoc,
   type RunDoc,
 } from './documents';
+import { holdoutMetric } from './holdout_metric';
 import { dispatchQueuedRuns } from './launch';
 import { announcePromotion, historyEntry, writePromotion } from './registry';
 import { shouldPromote } from './should_promote';
@@ -65,18 +65,26 @@ async function failRun(ctx: Context, run: RunDoc, event: TrainingCompleted): Pro
 async function decide(ctx: Context, run: RunDoc, event: TrainingCompleted): Promise<CompletionResult> {
   const { docs, clock } = ctx.platform;
   const holdout = await readHoldout(ctx, run.model, run.model_version);
-  const labels = Uint8Array.from(holdout, (row) => row.label);
-  const candidateMetric = await aucOf(ctx, run.model, run.model_version, holdout, labels);
+  const candidate = await readManifest(ctx, run.model, run.model_version);
+  const policy = await promotionPolicy(ctx, run);
+  const metric = taskMetric(candidate.task, policy.metric);
+  const target = { task: candidate.task, classes: candidate.classes, metric };
+  const candidateMetric = await holdoutMetric(ctx, run.model, run.model_version, holdout, target);
   if (candidateMetric.error) {
     throw new MloopError('failed_precondition', `candidate ${run.model_version} cannot score its own holdout: ${candidateMetric.error}`);
   }
   const modelDoc = await docs.get<ModelDoc>(COLLECTIONS.models, run.model);
   const productionVersion = modelDoc?.production_version ?? null;
-  const productionMetric = productionVersion
-    ? await aucOf(ctx, run.model, productionVersion, holdout, labels)
-    : { auc: null };
-  const delta = await promotionDelta(ctx, run);
-  const verdict = shouldPromote({ candidate: candidateMetric.auc, production: productionMetric.auc, delta, metric: 'auc' });
+  const productionMetric = productionVersion ? await holdoutMetric(ctx, run.model, productionVersion, holdout, target) : { value: null };
+  const { delta } = policy;
+  const verdict = shouldPromote({
+    candidate: candidateMetric.value,
+    production: productionMetric.value,
+    delta,
+    metric: metric.name,
+    higherIsBetter: metric.higherIsBetter,
+    relativeDelta: metric.relativeDelta,
+  });
   if (productionMetric.error) verdict.reasons.push(`production ${productionVersion} could not score the holdout: ${productionMetric.error}`);
 
   const now = clock.now();
@@ -86,9 +94,9 @@ async function decide(ctx: Context, run: RunDoc, event: TrainingCompleted): Prom
     candidate_version: run.model_version,
     production_version: productionVersion,
     promote: verdict.promote,
-    metric: 'auc',
-    candidate_metric: candidateMetric.auc,
-    production_metric: productionMetric.auc,
+    metric: metric.name,
+    candidate_metric: candidateMetric.value,
+    production_metric: productionMetric.value,
     delta,
     reasons: verdict.reasons,
     holdout_rows: holdout.length,
@@ -113,7 +121,7 @@ async function decide(ctx: Context, run: RunDoc, event: TrainingCompleted): Prom
       run_id: run.id,
       dataset_version: run.dataset_version,
       artifacts_prefix: artifactsPrefix(run.model, run.model_version),
-      metrics: { ...(event.metrics ?? {}), holdout_auc: candidateMetric.auc },
+      metrics: { ...(event.metrics ?? {}), [`holdout_${metric.name}`]: candidateMetric.value },
       decision_id: decision.id,
       created_at: now.toISOString(),
       history: [historyEntry(null, verdict.promote ? 'candidate' : 'rejected', actor, now)],
@@ -141,33 +149,14 @@ async function decide(ctx: Context, run: RunDoc, event: TrainingCompleted): Prom
   return { outcome: 'decided', runId: run.id, decision };
 }
 
-async function aucOf(
-  ctx: Context,
-  model: string,
-  version: string,
-  holdout: HoldoutRow[],
-  labels: Uint8Array,
-): Promise<{ auc: number | null; error?: string }> {
-  try {
-    const artifacts = await loadModelArtifacts(ctx, model, version);
-    const scorer = await loadScorer(artifacts.onnx, artifacts.manifest);
-    try {
-      const scores = await scorer.scoreRecords(holdout.map((row) => row.record));
-      const auc = rocAuc(labels, scores);
-      return { auc: Number.isFinite(auc) ? auc : null };
-    } finally {
-      await scorer.release();
-    }
-  } catch (err) {
-    return { auc: null, error: errorMessage(err) };
-  }
-}
-
-/** The dataset's `mloop.json` may set its own delta; otherwise the deployment's default applies. */
-async function promotionDelta(ctx: Context, run: RunDoc): Promise<number> {
+/** The dataset's `mloop.json` may set its own delta (otherwise the deployment's default applies) and metric. */
+async function promotionPolicy(ctx: Context, run: RunDoc): Promise<{ delta: number; metric?: string }> {
   const dataset = await ctx.platform.docs.get<DatasetDoc>(COLLECTIONS.datasets, datasetId(run.model, run.dataset_version));
-  const configured = (dataset?.config as { promotion?: { delta?: number } } | undefined)?.promotion?.delta;
-  return typeof configured === 'number' ? configured : ctx.config.promotionDelta;
+  const promotion = (dataset?.config as { promotion?: { delta?: number; metric?: string } } | undefined)?.promotion;
+  return {
+    delta: typeof promotion?.delta === 'number' ? promotion.delta : ctx.config.promotionDelta,
+    metric: promotion?.metric,
+  };
 }
 
 /** A redelivered completion of a promoted run publishes the promotion again, in case it was lost. */

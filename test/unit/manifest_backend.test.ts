@@ -1,16 +1,16 @@
 import { parseManifest } from '../../shared/ml/manifest';
 import { selectBackend } from '../../shared/ml/tf_backend';
-import { trainBinaryClassifier } from '../../shared/ml/train_tf';
+import { trainModel } from '../../shared/ml/trainers';
 
 const manifest = {
-  format_version: 1,
+  format_version: 2,
   model: 'fraud',
   version: 'v2',
   run_id: 'run-2',
   task: 'binary',
   algorithm: 'mlp',
   target: 'isFraud',
-  positive_class: '1',
+  classes: ['0', '1'],
   features: [
     { name: 'amount', kind: 'numeric', mean: 1, std: 2, min: 0, max: 9, fill: 1 },
     { name: 'type', kind: 'categorical', categories: ['A', 'B'] },
@@ -19,7 +19,7 @@ const manifest = {
   threshold: 0.5,
   metrics: { auc: null, pr_auc: 0.2, logloss: 0.3, accuracy: 0.9, positives: 4 },
   dataset: { version: 'd', uri: 'data/x.csv', rows: 10 },
-  trainer: { name: 'tfjs', backend: 'wasm', params: { epochs: 3 }, best_epoch: 2, history: [{ epoch: 1, loss: 0.5, val_loss: null }] },
+  trainer: { backend: 'wasm', params: { epochs: 3 }, best_iteration: 2, history: [{ iteration: 1, loss: 0.5, val_loss: null }] },
   input: { name: 'features', width: 3 },
   output: { name: 'probability' },
   created_at: '2024-01-01T00:00:00.000Z',
@@ -36,7 +36,22 @@ describe('manifest', () => {
   it('names what is wrong', () => {
     expect(() => parseManifest({ ...manifest, input: { name: 'features', width: 4 } })).toThrow(/input\.width: input\.width differs/);
     expect(() => parseManifest({ ...manifest, dropped: [{ name: 'x', reason: 'whim' }] })).toThrow(/dropped\.0\.reason/);
-    expect(() => parseManifest({ ...manifest, format_version: 2 })).toThrow(/format_version/);
+    expect(() => parseManifest({ ...manifest, format_version: 1 })).toThrow(/format_version/);
+    expect(() => parseManifest({ ...manifest, output: { name: 'value' } })).toThrow(/output\.name: output\.name does not match the task/);
+    expect(() => parseManifest({ ...manifest, classes: ['a', 'b', 'c'] })).toThrow(/classes must be \[negative, positive\]/);
+    expect(() => parseManifest({ ...manifest, threshold: null })).toThrow(/a binary model has a threshold/);
+  });
+
+  it('describes every task and a second, unsupervised model', () => {
+    const multiclass = { ...manifest, task: 'multiclass', classes: ['a', 'b', 'c'], threshold: null, output: { name: 'probabilities' } };
+    expect(parseManifest(multiclass).classes).toEqual(['a', 'b', 'c']);
+    const regression = { ...manifest, task: 'regression', classes: null, threshold: null, output: { name: 'value' }, metrics: { rmse: 2.5 } };
+    expect(parseManifest(regression).metrics.rmse).toBe(2.5);
+    const forest = { ...manifest, algorithm: 'isolation_forest', output: { name: 'anomaly_score' } };
+    expect(parseManifest(forest).output.name).toBe('anomaly_score');
+    const unsupervised = { file: 'anomaly.onnx', algorithm: 'isolation_forest', output: 'anomaly_score', params: { n_estimators: 100 }, metrics: { anomaly_auc: 0.9 } };
+    expect(parseManifest({ ...manifest, unsupervised }).unsupervised?.file).toBe('anomaly.onnx');
+    expect(() => parseManifest({ ...manifest, unsupervised: { ...unsupervised, file: 'other.onnx' } })).toThrow(/unsupervised\.file/);
   });
 });
 
@@ -56,13 +71,13 @@ describe('selectBackend', () => {
     const cpu = await selectBackend('cpu');
     expect([cpu.name, cpu.tf.getBackend(), cpu.skipped]).toEqual(['cpu', 'cpu', []]);
     const X = Float32Array.from({ length: 200 * 2 }, (_, i) => ((i * 7919) % 100) / 10);
-    const y = Uint8Array.from({ length: 200 }, (_, i) => (X[i * 2] > 5 ? 1 : 0));
+    const y = Float32Array.from({ length: 200 }, (_, i) => (X[i * 2] > 5 ? 1 : 0));
     const split = { X, y, n: 200 };
     const specs = [
       { name: 'a', kind: 'numeric' as const, mean: 0, std: 1, min: 0, max: 10, fill: 0 },
       { name: 'b', kind: 'numeric' as const, mean: 0, std: 1, min: 0, max: 10, fill: 0 },
     ];
-    const model = await trainBinaryClassifier({ specs, train: split, validation: split }, { backend: 'cpu', epochs: 2, algorithm: 'logistic' });
+    const model = await trainModel('logistic', { task: 'binary', classes: ['0', '1'], specs, train: split, validation: split }, { backend: 'cpu', epochs: 2 });
     expect(model.backend).toBe('cpu');
     expect(model.history).toHaveLength(2);
     warn.mockRestore();

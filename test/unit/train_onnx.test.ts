@@ -7,33 +7,34 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { onnx } from 'onnx-proto';
 import { parseDatasetConfig } from '../../shared/data/dataset_config';
-import { encodedWidth } from '../../shared/data/encoding';
+import { encodedColumns, encodedWidth } from '../../shared/data/encoding';
 import { prepareTrainingData, type PreparedData } from '../../shared/data/prepare';
 import { writeFraudCsv } from '../../shared/data/synthetic';
 import { Manifest, parseManifest } from '../../shared/ml/manifest';
 import { evaluateBinary, rocAuc } from '../../shared/ml/metrics';
 import { loadScorer } from '../../shared/ml/scorer';
-import { trainBinaryClassifier, type TrainedModel } from '../../shared/ml/train_tf';
+import { trainModel } from '../../shared/ml/trainers';
+import type { TrainedModel } from '../../shared/ml/trained_model';
 
-function manifestFor(data: PreparedData, model: TrainedModel, threshold = 0.5): Manifest {
+function manifestFor(data: PreparedData, model: TrainedModel, algorithm: 'mlp' | 'logistic', threshold = 0.5): Manifest {
   const metrics = evaluateBinary(data.test.y, model.predict(data.test.X, data.test.n), threshold);
   return parseManifest(
     JSON.parse(
       JSON.stringify({
-        format_version: 1,
+        format_version: 2,
         model: 'fraud',
         version: 'v1',
         run_id: 'run-1',
         task: 'binary',
-        algorithm: model.params.algorithm,
+        algorithm,
         target: data.target,
-        positive_class: data.positiveClass,
+        classes: data.classes,
         features: data.specs,
         dropped: data.dropped,
         threshold,
         metrics,
         dataset: { version: 'd1', uri: 'data/datasets/fraud/paysim.csv', rows: data.report.rows },
-        trainer: { name: 'tfjs', backend: model.backend, params: model.params, best_epoch: model.bestEpoch, history: model.history },
+        trainer: { backend: model.backend, params: model.params, best_iteration: model.bestIteration, history: model.history },
         input: { name: 'features', width: encodedWidth(data.specs) },
         output: { name: 'probability' },
         created_at: '2024-01-01T00:00:00.000Z',
@@ -58,20 +59,24 @@ describe('training, ONNX export and scoring on synthetic fraud data', () => {
   it.each(['mlp', 'logistic'] as const)('trains a %s that ranks fraud well, without leaking tensors', async (algorithm) => {
     const before = tf.memory().numTensors;
     const progress: number[] = [];
-    const model = await trainBinaryClassifier(data, { algorithm, seed: 1 }, (p) => {
-      progress.push(p.epoch);
-      expect(p.epochs).toBe(30);
+    const model = await trainModel(algorithm, data, { seed: 1 }, (p) => {
+      progress.push(p.iteration);
+      expect(p.iterations).toBe(30);
       expect(Number.isFinite(p.loss) && Number.isFinite(p.val_loss) && p.seconds >= 0).toBe(true);
     });
     trained[algorithm] = model;
     expect(tf.memory().numTensors).toBe(before);
     expect(model.backend).toBe('wasm');
-    expect(progress).toEqual(model.history.map((h) => h.epoch));
-    expect(model.bestEpoch).toBeGreaterThanOrEqual(1);
-    expect(model.history[model.bestEpoch - 1].val_loss).toBe(Math.min(...model.history.map((h) => h.val_loss)));
-    expect(model.params).toMatchObject({ algorithm, epochs: 30, batchSize: 512, learningRate: 0.003, patience: 3, hiddenUnits: [32, 16], seed: 1 });
-    expect(model.logScaled).toEqual(expect.arrayContaining(['amount', 'oldbalanceOrg']));
-    expect(model.logScaled).not.toContain('step');
+    expect(progress).toEqual(model.history.map((h) => h.iteration));
+    expect(model.bestIteration).toBeGreaterThanOrEqual(1);
+    expect(model.history[model.bestIteration - 1].val_loss).toBe(Math.min(...model.history.map((h) => h.val_loss)));
+    expect(model.params).toMatchObject({ epochs: 30, batch_size: 512, learning_rate: 0.003, patience: 3, hidden_units: [32, 16], seed: 1 });
+    // the skewed money columns go through a signed log in the graph, the step count does not
+    const initializers = (onnx.ModelProto.decode(model.onnx).graph as onnx.GraphProto).initializer;
+    const mask = initializers.find((t) => t.name === 'log_mask')!.rawData!;
+    const logged = encodedColumns(data.specs).filter((_, j) => mask[j] === 1).map((c) => c.feature);
+    expect(logged).toEqual(expect.arrayContaining(['amount', 'oldbalanceOrg']));
+    expect(logged).not.toContain('step');
     expect(rocAuc(data.test.y, model.predict(data.test.X, data.test.n))).toBeGreaterThan(0.8);
   });
 
@@ -88,7 +93,7 @@ describe('training, ONNX export and scoring on synthetic fraud data', () => {
     expect(ops.filter((op) => op === 'Gemm')).toHaveLength(algorithm === 'mlp' ? 3 : 1);
     expect(ops.slice(-1)).toEqual(['Sigmoid']);
 
-    const scorer = await loadScorer(model.onnx, manifestFor(data, model));
+    const scorer = await loadScorer(model.onnx, manifestFor(data, model, algorithm));
     try {
       const served = await scorer.scoreRecords(data.test.records);
       const own = model.predict(data.test.X, data.test.n);
@@ -102,14 +107,14 @@ describe('training, ONNX export and scoring on synthetic fraud data', () => {
   });
 
   it('repeats a training run exactly for a seed', async () => {
-    const again = await trainBinaryClassifier(data, { algorithm: 'logistic', seed: 1 });
+    const again = await trainModel('logistic', data, { seed: 1 });
     expect(again.history).toEqual(trained.logistic!.history);
     expect(Buffer.from(again.onnx).equals(Buffer.from(trained.logistic!.onnx))).toBe(true);
   });
 
   it('serves predictions with labels at the manifest threshold and explains bad instances', async () => {
     const model = trained.mlp!;
-    const scorer = await loadScorer(model.onnx, manifestFor(data, model, 0.7));
+    const scorer = await loadScorer(model.onnx, manifestFor(data, model, 'mlp', 0.7));
     try {
       expect(scorer.version).toBe('v1');
       const rows = data.test.records.slice(0, 20);
@@ -118,8 +123,7 @@ describe('training, ONNX export and scoring on synthetic fraud data', () => {
       const result = await scorer.predict(asNumbers);
       if (!result.ok) throw new Error(JSON.stringify(result.errors));
       const scores = await scorer.scoreRecords(rows);
-      expect(result.predictions.map((p) => p.score)).toEqual(Array.from(scores));
-      expect(result.predictions.map((p) => p.label)).toEqual(Array.from(scores, (s) => (s >= 0.7 ? 1 : 0)));
+      expect(result.predictions).toEqual(Array.from(scores, (score) => ({ score, label: score >= 0.7 ? 1 : 0 })));
 
       const bad = await scorer.predict([{ ...asNumbers[0], amount: 'lots' }]);
       expect(bad).toEqual({ ok: false, errors: [{ index: 0, field: 'amount', message: 'instances[0].amount: expected a number, got string "lots"' }] });
@@ -130,7 +134,7 @@ describe('training, ONNX export and scoring on synthetic fraud data', () => {
   });
 
   it('refuses a manifest whose width does not match its features', async () => {
-    const manifest = manifestFor(data, trained.logistic!);
+    const manifest = manifestFor(data, trained.logistic!, 'logistic');
     expect(Manifest.safeParse({ ...manifest, input: { name: 'features', width: 3 } }).success).toBe(false);
     await expect(loadScorer(trained.logistic!.onnx, { ...manifest, input: { name: 'features', width: 3 } })).rejects.toThrow(/encode to 11 columns/);
   });
