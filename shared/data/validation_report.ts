@@ -129,12 +129,21 @@ export async function validateCsv(stream: Readable, cfg: Pick<DatasetConfig, 'ta
     const first = profile.rejected[0];
     throw new MloopError('invalid_argument', `no usable rows: all ${profile.read} data rows were rejected (first: line ${first.line}: ${first.reason})`);
   }
-  const schema = inferSchema(profile.columns, {
-    target: cfg.target,
-    task: cfg.task,
-    positiveClass: cfg.positive_class,
-    drop: cfg.drop,
-    timeColumn: cfg.time_column,
-  });
+  let schema: InferredSchema;
+  try {
+    schema = inferSchema(profile.columns, {
+      target: cfg.target,
+      task: cfg.task,
+      positiveClass: cfg.positive_class,
+      drop: cfg.drop,
+      timeColumn: cfg.time_column,
+    });
+  } catch (err) {
+    // The rows that were rejected may be why a class or a column is missing: say so.
+    const first = profile.rejected[0];
+    if (!(err instanceof MloopError) || !first) throw err;
+    const rows = profile.rejectedCount === 1 ? '1 row was' : `${profile.rejectedCount} rows were`;
+    throw new MloopError(err.code, `${err.message} (${rows} rejected; first: line ${first.line}: ${first.reason})`, err.details);
+  }
   return { profile, schema, report: validationReport(profile, schema) };
 }

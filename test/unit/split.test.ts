@@ -1,5 +1,5 @@
 import { seededRandom } from '../../shared/data/random';
-import { stratifiedSplit } from '../../shared/data/split';
+import { stratifiedSplit, timeSplit } from '../../shared/data/split';
 
 const labelsWith = (n: number, positives: number) => Uint8Array.from({ length: n }, (_, i) => (i % Math.floor(n / positives) === 0 && i / Math.floor(n / positives) < positives ? 1 : 0));
 
@@ -50,5 +50,23 @@ describe('stratifiedSplit', () => {
   it('rejects fractions that do not add up', () => {
     expect(() => stratifiedSplit(labels, { train: 0.7, validation: 0.2, test: 0.2 })).toThrow(/sum to 1/);
     expect(() => stratifiedSplit(labels, { train: 1.2, validation: -0.2, test: 0 })).toThrow(/non-negative/);
+  });
+});
+
+describe('timeSplit', () => {
+  it('puts the oldest rows in train and the latest in test, each split in ascending row order', () => {
+    const times = Float64Array.from({ length: 100 }, (_, i) => (i * 37) % 100);
+    const { train, validation, test } = timeSplit(times);
+    expect([train.length, validation.length, test.length]).toEqual([70, 15, 15]);
+    const at = (rows: Uint32Array) => Array.from(rows, (i) => times[i]);
+    expect(Math.max(...at(train))).toBeLessThan(Math.min(...at(validation)));
+    expect(Math.max(...at(validation))).toBeLessThan(Math.min(...at(test)));
+    expect(at(test).sort((a, b) => a - b)).toEqual(Array.from({ length: 15 }, (_, k) => 85 + k));
+    for (const part of [train, validation, test]) expect(Array.from(part)).toEqual(Array.from(part).sort((a, b) => a - b));
+  });
+
+  it('breaks ties by row order, so equal times split the same way every time', () => {
+    const times = new Float64Array(20).fill(5);
+    expect(Array.from(timeSplit(times).test)).toEqual([17, 18, 19]);
   });
 });
