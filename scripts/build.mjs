@@ -5,6 +5,8 @@ import { build } from 'esbuild';
 const entries = {
   'functions/index': 'functions/index.ts',
   'jobs/train': 'jobs/train/main.ts',
+  // beside the job: config.ts finds the sweep's worker-thread script next to the job script
+  'jobs/trial_worker': 'jobs/train/trial_worker.ts',
   'cli/mloop': 'cli/main.ts',
 };
 

@@ -38,6 +38,8 @@ const EnvSchema = z.object({
   MLOOP_TRAIN_EPOCHS: int(30),
   MLOOP_DEFAULT_SAMPLE: z.coerce.number().int().positive().optional(),
   MLOOP_TF_BACKEND: z.enum(['auto', 'node-gpu', 'node', 'wasm', 'cpu']).default('auto'),
+  MLOOP_TRAIN_WORKERS: z.coerce.number().int().positive().optional(),
+  MLOOP_SWEEP_TASKS: int(1),
   // What the train job runs on, as the Cloud Run Job is configured; unset locally means this machine.
   MLOOP_JOB_CPU: z.coerce.number().positive().optional(),
   MLOOP_JOB_MEMORY_GIB: z.coerce.number().positive().optional(),
@@ -100,6 +102,12 @@ export interface Config {
   prices: UnitPrices;
   gcpProject?: string;
   gcpRegion: string;
+  /** Sweep trials one job task trains at once, in worker threads; 1 trains in the job's own thread. */
+  trainWorkers: number;
+  /** The sweep's worker-thread script, built beside the job script. */
+  trialWorkerScript: string;
+  /** Cloud Run tasks a sweep is spread over at most (each task takes every n-th trial). */
+  sweepTasks: number;
   /** The Cloud Run Job onTrainingRequested runs, in gcpProject and gcpRegion. */
   gcpTrainJob?: string;
   /** The Cloud Run service a promotion rolls a new scoring revision of. */
@@ -137,6 +145,7 @@ export function loadConfig(base: NodeJS.ProcessEnv = process.env, overrides: Rec
   jobEnv.MLOOP_HOME = home;
   return {
     home,
+  const jobScript = e.MLOOP_JOB_SCRIPT ?? path.resolve(__dirname, '..', 'jobs', 'train.js');
     platform,
     storage,
     dataBucket: e.MLOOP_DATA_BUCKET,
@@ -155,7 +164,7 @@ export function loadConfig(base: NodeJS.ProcessEnv = process.env, overrides: Rec
     apiKey: e.MLOOP_API_KEY || undefined,
     predictionLog: { sampleRate: e.MLOOP_PREDICTION_SAMPLE, flushEveryMs: e.MLOOP_PREDICTION_FLUSH_MS, maxBuffered: e.MLOOP_PREDICTION_MAX_BUFFER },
     logLevel: e.MLOOP_LOG_LEVEL,
-    jobScript: e.MLOOP_JOB_SCRIPT ?? path.resolve(__dirname, '..', 'jobs', 'train.js'),
+    jobScript,
     jobTimeoutSeconds: e.MLOOP_JOB_TIMEOUT_SECONDS,
     trainEpochs: e.MLOOP_TRAIN_EPOCHS,
     defaultSample: e.MLOOP_DEFAULT_SAMPLE,
@@ -167,6 +176,9 @@ export function loadConfig(base: NodeJS.ProcessEnv = process.env, overrides: Rec
     gcpTrainJob: e.MLOOP_TRAIN_JOB,
     gcpScoreService: e.MLOOP_SCORE_SERVICE,
     job: {
+    trainWorkers: e.MLOOP_TRAIN_WORKERS ?? os.availableParallelism(),
+    trialWorkerScript: path.join(path.dirname(jobScript), 'trial_worker.js'),
+    sweepTasks: e.MLOOP_SWEEP_TASKS,
       name: e.CLOUD_RUN_JOB,
       execution: e.CLOUD_RUN_EXECUTION,
       taskIndex: e.CLOUD_RUN_TASK_INDEX,

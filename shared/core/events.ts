@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ALGORITHMS } from '../ml/algorithms';
 
 /** Topic names: the same strings are Pub/Sub topic ids on Google Cloud and queue names locally. */
 export const TOPICS = {
@@ -27,6 +28,14 @@ export type ObjectFinalized = z.infer<typeof ObjectFinalized>;
 export const TrainingReason = z.enum(['upload', 'drift', 'performance', 'manual', 'retry']);
 export type TrainingReason = z.infer<typeof TrainingReason>;
 
+/** What a request may change for its run only, over the dataset's mloop.json; `search` is checked by the job. */
+export const TrainingOverrides = z.object({
+  algorithm: z.enum(ALGORITHMS).optional(),
+  params: z.record(z.string(), z.unknown()).optional(),
+  search: z.unknown().optional(),
+});
+export type TrainingOverrides = z.infer<typeof TrainingOverrides>;
+
 export const TrainingRequested = z.object({
   request_id: z.string().min(1),
   model: z.string().min(1),
@@ -34,6 +43,7 @@ export const TrainingRequested = z.object({
   reason: TrainingReason,
   requested_at: z.string(),
   requested_by: z.string().optional(),
+  training: TrainingOverrides.optional(),
 });
 export type TrainingRequested = z.infer<typeof TrainingRequested>;
 

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { MloopError } from '../core/errors';
+import { errorMessage, MloopError } from '../core/errors';
+import { ALGORITHMS } from '../ml/algorithms';
+import { parseSearch } from '../ml/search_space';
 
 /**
  * The optional `mloop.json` beside a dataset. Every field has a default so that a bare PaySim-like CSV
@@ -7,7 +9,8 @@ import { MloopError } from '../core/errors';
  * silently and the run would not do what its author meant.
  */
 const Promotion = z.strictObject({
-  metric: z.literal('auc').default('auc'),
+  /** auc names each task's default: AUC, macro AUC (multiclass), RMSE (regression). */
+  metric: z.enum(['auc', 'macro_auc', 'logloss', 'rmse']).default('auc'),
   delta: z.number().nonnegative().optional(),
 });
 
@@ -16,7 +19,25 @@ export const DatasetConfigSchema = z.strictObject({
   positive_class: z.union([z.string().min(1), z.number()]).optional(),
   /** Detected from the target when absent: see target.ts. */
   task: z.enum(['binary', 'multiclass', 'regression']).optional(),
-  algorithm: z.enum(['mlp', 'logistic']).default('mlp'),
+  algorithm: z.enum(ALGORITHMS).default('mlp'),
+  /** The algorithm's parameters over its defaults, under its own names (learning_rate, num_leaves, epochs, …). */
+  params: z.record(z.string(), z.unknown()).optional(),
+  /** A sweep: values to try per parameter, {"space": {...}, "method": "random", "max_trials": n} or just the space. */
+  search: z
+    .unknown()
+    .optional()
+    .superRefine((value, ctx) => {
+      if (value === undefined) return;
+      try {
+        parseSearch(value);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: errorMessage(err) });
+      }
+    }),
+  /** Also train an isolation forest on the same rows, served beside the model (`anomaly_score`). */
+  unsupervised: z.boolean().optional(),
+  /** Binary: the label threshold is the most precise one reaching this recall on validation, not the best F1. */
+  target_recall: z.number().gt(0).max(1).optional(),
   promotion: Promotion.default({ metric: 'auc' }),
   epochs: z.number().int().positive().max(10_000).optional(),
   drop: z.array(z.string().min(1)).default([]),

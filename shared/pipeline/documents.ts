@@ -1,6 +1,7 @@
 import type { CostEstimate, RunResources } from '../core/cost';
-import type { Metrics, TrainingReason } from '../core/events';
+import type { Metrics, TrainingOverrides, TrainingReason } from '../core/events';
 import type { ValidationReport } from '../data/validation_report';
+import type { TrialRecord } from '../ml/sweep';
 
 /**
  * The documents mloop keeps, one collection each, as in Firestore. Field names are snake_case
@@ -44,11 +45,29 @@ export interface ExecutionRecord {
 }
 
 export interface RunProgress {
-  epoch: number;
-  epochs: number;
+  /** Networks train in epochs; trees and forests grow one iteration (round, tree) at a time. */
+  unit: 'epoch' | 'iteration';
+  iteration: number;
+  iterations: number;
   loss?: number;
   val_loss?: number;
   seconds?: number;
+  /** In a sweep: the trial this is about (0-based), of how many. */
+  trial?: number;
+  trials?: number;
+}
+
+/**
+ * A sweep split over the tasks of one job execution: each task adds its trials and its index when done;
+ * the task that completes the set becomes the finisher, the only one that publishes the outcome.
+ */
+export interface SweepState {
+  attempt: number;
+  tasks: number;
+  done: number[];
+  /** By trial number. */
+  trials: Record<string, TrialRecord & { task: number }>;
+  finisher: number | null;
 }
 
 export interface RunDoc {
@@ -66,6 +85,9 @@ export interface RunDoc {
   /** The attempt whose job has already published its training-completed event. */
   reported_attempt?: number;
   progress?: RunProgress | null;
+  /** What the training request asked for, over the dataset's mloop.json. */
+  training?: TrainingOverrides | null;
+  sweep?: SweepState | null;
   metrics?: Metrics | null;
   backend?: string;
   decision_id?: string;

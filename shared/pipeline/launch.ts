@@ -3,6 +3,7 @@ import { TOPICS, type TrainingRequested } from '../core/events';
 import { datasetId, runIdFor } from '../core/ids';
 import type { Context } from './context';
 import { COLLECTIONS, type DatasetDoc, type ModelDoc, type RunDoc } from './documents';
+import { taskCountFor } from './task_count';
 
 export type RequestResult = { outcome: 'created' | 'exists'; runId: string; modelVersion: string };
 
@@ -50,6 +51,7 @@ export async function requestTraining(ctx: Context, request: TrainingRequested):
       metrics: null,
       error: null,
       created_at: now,
+      training: request.training ?? null,
     };
     tx.create(COLLECTIONS.runs, runId, { ...run });
     return { outcome: 'created' as const, runId, modelVersion };
@@ -133,6 +135,7 @@ async function launchClaimed(ctx: Context, run: RunDoc): Promise<void> {
       runId: run.id,
       attempt: run.attempt,
       env: { MLOOP_RUN_ID: run.id, MLOOP_RUN_ATTEMPT: String(run.attempt) },
+      taskCount: await taskCountFor(ctx, run),
     });
     await docs.runTransaction(async (tx) => {
       const current = await tx.get<RunDoc>(COLLECTIONS.runs, run.id);

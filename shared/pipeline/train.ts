@@ -1,25 +1,26 @@
 import { errorMessage, MloopError } from '../core/errors';
-import { TOPICS, type TrainingCompleted } from '../core/events';
+import { TOPICS, type Metrics, type TrainingCompleted } from '../core/events';
 import { datasetId } from '../core/ids';
 import { parseDatasetConfig } from '../data/dataset_config';
 import { prepareTrainingData } from '../data/prepare';
-import type { Manifest } from '../ml/manifest';
-import { bestF1Threshold, evaluateBinary } from '../ml/metrics';
-import { trainBinaryClassifier } from '../ml/train_tf';
-import { ARTIFACT_FILES, encodeHoldout, writeArtifact } from './artifacts';
+import { writeArtifact } from './artifacts';
 import type { Context } from './context';
-import { artifactsPrefix, COLLECTIONS, type DatasetDoc, type RunDoc } from './documents';
-import { renderReport } from './report';
+import { artifactsPrefix, COLLECTIONS, type DatasetDoc, type RunDoc, type RunProgress, type SweepState } from './documents';
+import { runSweepShare } from './sweep_share';
+import { trainCandidate, type Candidate } from './train_core';
+import { planTraining } from './training_plan';
+import { versionFiles } from './version_files';
 
 export type JobOutcome = 'succeeded' | 'failed' | 'skipped';
 
-/** Progress is written at most this often, so a fast epoch loop does not hammer the document store. */
+/** Progress is written at most this often, so a fast iteration loop does not hammer the document store. */
 const PROGRESS_EVERY_MS = 500;
 
 /**
- * The train job: read the dataset, train, evaluate on the test split, write the artifacts, and report
- * with `training-completed`. Any error is reported as a failed completion (bad data does not get better
- * by retrying); a job that dies without reporting is retried by the reconcile pass instead.
+ * The train job: read the dataset, train (a sweep's share of it when the execution has several tasks),
+ * evaluate on the test split, write the artifacts, and report with `training-completed`. Any error is
+ * reported as a failed completion (bad data does not get better by retrying); a job that dies without
+ * reporting is retried by the reconcile pass instead.
  */
 export async function runTrainingJob(ctx: Context, runId: string, attempt: number): Promise<JobOutcome> {
   const { docs, bus, clock } = ctx.platform;
@@ -42,7 +43,8 @@ export async function runTrainingJob(ctx: Context, runId: string, attempt: numbe
     await docs.update(COLLECTIONS.runs, run.id, { reported_attempt: attempt });
   };
   try {
-    const metrics = await train(ctx, run);
+    const metrics = await train(ctx, run, attempt);
+    if (metrics === null) return 'succeeded';
     await report({ status: 'succeeded', metrics, artifacts_prefix: artifactsPrefix(run.model, run.model_version) });
     return 'succeeded';
   } catch (err) {
@@ -52,7 +54,8 @@ export async function runTrainingJob(ctx: Context, runId: string, attempt: numbe
   }
 }
 
-async function train(ctx: Context, run: RunDoc) {
+/** The metrics to report, or null when this task's part is done and another task reports. */
+async function train(ctx: Context, run: RunDoc, attempt: number): Promise<Metrics | null> {
   const { docs, objects, clock } = ctx.platform;
   const dataset = await docs.get<DatasetDoc>(COLLECTIONS.datasets, datasetId(run.model, run.dataset_version));
   if (!dataset) throw new MloopError('not_found', `dataset ${run.model}:${run.dataset_version} does not exist`);
@@ -66,52 +69,45 @@ async function train(ctx: Context, run: RunDoc) {
     seed: config.seed,
     sample: config.sample ?? ctx.config.defaultSample,
   });
-  ctx.log.info({ run_id: run.id, rows: data.report.rows, positives: data.report.positives, features: data.specs.length }, 'data prepared');
+  const plan = planTraining(data.task, config, run.training, { epochs: ctx.config.trainEpochs, backend: ctx.config.tfBackend });
+  ctx.log.info(
+    { run_id: run.id, task: data.task, rows: data.report.rows, features: data.specs.length, algorithm: plan.algorithm, trials: plan.trials.length },
+    'data prepared',
+  );
 
   let lastWrite = 0;
-  const trained = await trainBinaryClassifier(
-    data,
-    { algorithm: config.algorithm, epochs: config.epochs ?? ctx.config.trainEpochs, seed: config.seed },
-    async (progress) => {
-      const now = Date.now();
-      if (now - lastWrite < PROGRESS_EVERY_MS && progress.epoch < progress.epochs) return;
-      lastWrite = now;
-      await docs.update(COLLECTIONS.runs, run.id, { progress });
-    },
-  );
-  // Rare positives make 0.5 a poor cut: the label threshold is the one with the best F1 on validation.
-  const { threshold } = bestF1Threshold(data.validation.y, trained.predict(data.validation.X, data.validation.n));
-  const testScores = trained.predict(data.test.X, data.test.n);
-  const metrics = { ...evaluateBinary(data.test.y, testScores, threshold), threshold };
-  const seconds = (clock.now().getTime() - started.getTime()) / 1000;
+  const onProgress = async (progress: RunProgress) => {
+    const now = Date.now();
+    if (now - lastWrite < PROGRESS_EVERY_MS && progress.iteration < progress.iterations) return;
+    lastWrite = now;
+    await docs.update(COLLECTIONS.runs, run.id, { progress });
+  };
+  const parallelism = { workers: ctx.config.trainWorkers, workerScript: ctx.config.trialWorkerScript };
+  let candidate: Candidate;
+  if (ctx.config.job.taskCount > 1) {
+    const share = await runSweepShare(ctx, run, attempt, data, plan, parallelism, onProgress);
+    if (share.role !== 'finisher') return null;
+    candidate = share.candidate;
+  } else {
+    candidate = await trainCandidate(data, plan, parallelism, onProgress);
+    if (plan.trials.length > 1) {
+      const sweep: SweepState = { attempt, tasks: 1, done: [0], trials: Object.fromEntries(candidate.trials.map((t) => [String(t.trial), { ...t, task: 0 }])), finisher: 0 };
+      await docs.update(COLLECTIONS.runs, run.id, { sweep });
+    }
+  }
 
-  const manifest: Manifest = {
-    format_version: 1,
+  const { manifest, files } = versionFiles(data, candidate, plan, {
     model: run.model,
     version: run.model_version,
     run_id: run.id,
-    task: 'binary',
-    algorithm: config.algorithm,
-    target: data.target,
-    positive_class: data.positiveClass,
-    features: data.specs,
-    dropped: data.dropped,
-    threshold,
-    metrics,
-    dataset: { version: run.dataset_version, uri: `${dataset.object.bucket}/${dataset.object.name}`, rows: data.report.rows },
-    trainer: { name: 'tfjs', backend: trained.backend, params: trained.params, best_epoch: trained.bestEpoch, history: trained.history },
-    input: { name: 'features', width: data.train.X.length / Math.max(1, data.train.n) },
-    output: { name: 'probability' },
+    dataset: { version: run.dataset_version, uri: `${dataset.object.bucket}/${dataset.object.name}` },
     created_at: clock.now().toISOString(),
-  } as Manifest;
-
-  const holdout = data.test.records.map((record, i) => ({ label: data.test.y[i] as 0 | 1, record }));
-  await writeArtifact(ctx, run.model, run.model_version, ARTIFACT_FILES.model, Buffer.from(trained.onnx), 'application/octet-stream');
-  await writeArtifact(ctx, run.model, run.model_version, ARTIFACT_FILES.holdout, encodeHoldout(holdout), 'application/x-ndjson');
-  await writeArtifact(ctx, run.model, run.model_version, ARTIFACT_FILES.report, renderReport(manifest, data.report), 'text/html');
-  // The manifest goes last: a version folder with a manifest is complete.
-  await writeArtifact(ctx, run.model, run.model_version, ARTIFACT_FILES.manifest, JSON.stringify(manifest, null, 2), 'application/json');
-  await docs.update(COLLECTIONS.runs, run.id, { backend: trained.backend, metrics, training_seconds: seconds });
-  ctx.log.info({ run_id: run.id, auc: metrics.auc, seconds, backend: trained.backend }, 'model trained');
+  });
+  for (const file of files) await writeArtifact(ctx, run.model, run.model_version, file.name, file.data, file.contentType);
+  const seconds = (clock.now().getTime() - started.getTime()) / 1000;
+  // JSON has no NaN: an undefined metric travels as null
+  const metrics: Metrics = Object.fromEntries(Object.entries(manifest.metrics).map(([k, v]) => [k, Number.isFinite(v) ? v : null]));
+  await docs.update(COLLECTIONS.runs, run.id, { backend: candidate.fitted.backend, metrics, training_seconds: seconds });
+  ctx.log.info({ run_id: run.id, metric: plan.metric.name, value: metrics[plan.metric.name], seconds, backend: candidate.fitted.backend }, 'model trained');
   return metrics;
 }

@@ -1,0 +1,25 @@
+import type { PreparedData } from '../data/prepare';
+import type { Algorithm } from './algorithms';
+import { trainModel } from './trainers';
+import type { OnProgress, TrainedModel } from './trained_model';
+
+/**
+ * A trained model reduced to what outlives the trainer: its ONNX, how it trained, and its own
+ * predictions on validation (to choose a threshold or a sweep's winner) and on test (to evaluate it).
+ * Plain data, so that it can come back from a worker thread.
+ */
+export type FitData = Pick<PreparedData, 'task' | 'classes' | 'specs' | 'train' | 'validation'> & { test: Pick<PreparedData['test'], 'X' | 'n'> };
+
+export interface Fitted extends Omit<TrainedModel, 'predict'> {
+  algorithm: Algorithm;
+  predictions: { validation: Float32Array; test: Float32Array };
+}
+
+export async function fit(algorithm: Algorithm, data: FitData, params: Record<string, unknown>, onProgress?: OnProgress): Promise<Fitted> {
+  const { predict, ...model } = await trainModel(algorithm, data, params, onProgress);
+  return {
+    ...model,
+    algorithm,
+    predictions: { validation: predict(data.validation.X, data.validation.n), test: predict(data.test.X, data.test.n) },
+  };
+}
