@@ -7,6 +7,7 @@ import { fraudRows, writeFraudCsv } from '../shared/data/synthetic';
 import { listDatasets, listModels, listRuns } from '../shared/pipeline/queries';
 import type { RunDoc } from '../shared/pipeline/documents';
 import { fixed, table } from './output';
+import { progressText } from './progress_text';
 import { pushDataset } from './push';
 import { startStack } from './stack';
 import { waitFor, waitForUploadRun } from './wait';
@@ -121,7 +122,7 @@ function progressPrinter(say: (line: string) => void) {
   return (run: RunDoc) => {
     const p = run.progress;
     const line = p
-      ? `  ${run.id} ${run.status}: epoch ${p.epoch}/${p.epochs} loss ${fixed(p.loss)} val_loss ${fixed(p.val_loss)}`
+      ? `  ${run.id} ${run.status}: ${progressText(p)} loss ${fixed(p.loss)} val_loss ${fixed(p.val_loss)}`
       : `  ${run.id} ${run.status}`;
     if (line !== last) say(line);
     last = line;

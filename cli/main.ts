@@ -10,9 +10,11 @@ import { runDemo } from './demo';
 import { registerDlqCommand } from './dlq_command';
 import { registerModelsCommand } from './models_command';
 import { fixed, printJson, table } from './output';
+import { progressText } from './progress_text';
 import { pushDataset } from './push';
 import { scoreFromFile } from './score_command';
 import { startStack } from './stack';
+import { registerTrainCommand } from './train_command';
 import { waitForUploadRun } from './wait';
 
 const program = new Command('mloop')
@@ -65,7 +67,7 @@ program
       }
       const run = await waitForUploadRun(ctx, opts.model, pushed.dataset_version, 30 * 60_000, (r) => {
         if (!opts.json && process.stderr.isTTY && r.progress) {
-          process.stderr.write(`\r${r.status} epoch ${r.progress.epoch}/${r.progress.epochs} val_loss ${fixed(r.progress.val_loss)}   `);
+          process.stderr.write(`\r${r.status} ${progressText(r.progress)} val_loss ${fixed(r.progress.val_loss)}   `);
         }
       });
       if (opts.json) printJson({ ...pushed, run });
@@ -95,7 +97,7 @@ program
             r.model_version,
             r.dataset_version,
             r.status + (r.attempt > 1 ? ` (attempt ${r.attempt})` : ''),
-            r.progress ? `epoch ${r.progress.epoch}/${r.progress.epochs}` : null,
+            r.progress ? progressText(r.progress) : null,
             fixed(r.metrics?.auc),
             r.duration_seconds,
             r.cost_usd === null ? null : `$${r.cost_usd.toFixed(4)}`,
@@ -110,6 +112,7 @@ program
 
 registerModelsCommand(program);
 registerDlqCommand(program);
+registerTrainCommand(program);
 
 program
   .command('datasets')

@@ -1,0 +1,39 @@
+import { Option, type Command } from 'commander';
+import { loadConfig } from '../shared/core/config';
+import { MloopError } from '../shared/core/errors';
+import { ALGORITHMS } from '../shared/ml/algorithms';
+import { fixed, printJson, table } from './output';
+import { trainFile, type TrainFileOptions } from './train_file';
+
+/** `mloop train <file.csv>`: train by hand, as the seeds' train-local.sh did, with the job's own code. */
+export function registerTrainCommand(program: Command): void {
+  program
+    .command('train <file>')
+    .description('train on a CSV in the foreground, as the train job would, and write the model version to a folder')
+    .option('-t, --target <column>', 'target column (default isFraud)')
+    .option('-p, --positive <label>', 'the positive class of a binary string target')
+    .addOption(new Option('-a, --algorithm <name>', 'model family (default mlp)').choices([...ALGORITHMS]))
+    .addOption(new Option('--sample <n>', 'train on n rows, drawn stratified on the target (default: all)').argParser(positiveInt))
+    .option('--out <dir>', 'where to write the artifacts (default artifacts/<version>/)')
+    .option('--params <json>', 'parameters of the algorithm, e.g. \'{"learning_rate":0.05}\'')
+    .option('--search <json>', 'a sweep, e.g. \'{"learning_rate":[0.05,0.1],"num_leaves":[15,31]}\'; the best on validation is kept')
+    .option('--unsupervised', 'also train an isolation forest, served beside the model')
+    .addOption(new Option('--target-recall <r>', 'label threshold: the most precise one reaching this recall (default: best F1)').argParser(Number))
+    .addOption(new Option('--seed <n>', 'seed of the split and the trainer').argParser(positiveInt))
+    .option('--json', 'print the result as JSON (the last line of stdout)')
+    .action(async (file: string, opts: TrainFileOptions & { json?: boolean }) => {
+      const result = await trainFile(loadConfig(), file, opts, process.stderr);
+      if (opts.json) return printJson(result);
+      const rows = Object.entries(result.metrics).map(([name, value]) => [name, Number.isInteger(value) ? value : fixed(value)]);
+      process.stdout.write(
+        `${result.algorithm} on ${result.rows} rows (${result.task}) in ${result.seconds} s${result.trials > 1 ? `, best of ${result.trials} trials` : ''}\n` +
+          `${table(['metric', 'test'], rows)}\nartifacts: ${result.artifacts}\n`,
+      );
+    });
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new MloopError('invalid_argument', `${value} is not a positive whole number`);
+  return n;
+}

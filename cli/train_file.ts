@@ -1,0 +1,100 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../shared/core/config';
+import { MloopError } from '../shared/core/errors';
+import { contentVersion } from '../shared/core/ids';
+import { parseDatasetConfig } from '../shared/data/dataset_config';
+import { prepareTrainingData } from '../shared/data/prepare';
+import type { Algorithm } from '../shared/ml/algorithms';
+import { trainCandidate } from '../shared/pipeline/train_core';
+import { planTraining } from '../shared/pipeline/training_plan';
+import { versionFiles } from '../shared/pipeline/version_files';
+import { progressReporter } from './progress_bar';
+
+/**
+ * `mloop train <file.csv>`: what the train job does, in the foreground and without a stack — the same
+ * data preparation, training core and artifact files — written to a folder instead of the bucket.
+ */
+export interface TrainFileOptions {
+  target?: string;
+  positive?: string;
+  algorithm?: Algorithm;
+  sample?: number;
+  out?: string;
+  /** JSON objects, as in mloop.json. */
+  params?: string;
+  search?: string;
+  unsupervised?: boolean;
+  targetRecall?: number;
+  seed?: number;
+}
+
+export interface TrainFileResult {
+  algorithm: Algorithm;
+  task: string;
+  rows: number;
+  seconds: number;
+  metrics: Record<string, number | null>;
+  artifacts: string;
+  trials: number;
+}
+
+function json(flag: string, text: string | undefined): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // reported below, with what was expected
+  }
+  throw new MloopError('invalid_argument', `${flag} must be a JSON object, got ${text}`);
+}
+
+/** A version name that sorts by time, as the folder of one training by hand. */
+const versionAt = (at: Date) => at.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+
+export async function trainFile(config: Config, file: string, options: TrainFileOptions, stderr: NodeJS.WritableStream & { isTTY?: boolean }): Promise<TrainFileResult> {
+  if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) throw new MloopError('not_found', `${file}: no such file`);
+  const started = Date.now();
+  const dataset = parseDatasetConfig({
+    target: options.target,
+    positive_class: options.positive,
+    algorithm: options.algorithm,
+    sample: options.sample,
+    seed: options.seed,
+    params: json('--params', options.params),
+    search: json('--search', options.search),
+    unsupervised: options.unsupervised,
+    target_recall: options.targetRecall,
+  });
+  const data = await prepareTrainingData(async () => fs.createReadStream(file), dataset, { seed: dataset.seed, sample: dataset.sample });
+  const plan = planTraining(data.task, dataset, null, { epochs: config.trainEpochs, backend: config.tfBackend });
+  stderr.write(`${data.report.rows} rows, ${data.task} target "${data.target}", ${plan.algorithm}${plan.trials.length > 1 ? `, ${plan.trials.length} trials` : ''}\n`);
+
+  const bar = progressReporter(stderr);
+  const candidate = await trainCandidate(data, plan, { workers: config.trainWorkers, workerScript: config.trialWorkerScript }, (p) => bar.update(p));
+  bar.done();
+
+  const now = new Date();
+  const version = versionAt(now);
+  const model = path.basename(file).replace(/\.csv$/i, '').toLowerCase().replace(/[^a-z0-9_-]+/g, '-') || 'model';
+  const { manifest, files } = versionFiles(data, candidate, plan, {
+    model,
+    version,
+    run_id: `local-${version}`,
+    dataset: { version: await contentVersion(fs.createReadStream(file)), uri: path.resolve(file) },
+    created_at: now.toISOString(),
+  });
+  const out = path.resolve(options.out ?? path.join('artifacts', version));
+  fs.mkdirSync(out, { recursive: true });
+  for (const f of files) fs.writeFileSync(path.join(out, f.name), f.data);
+  return {
+    algorithm: plan.algorithm,
+    task: data.task,
+    rows: data.report.rows,
+    seconds: Math.round((Date.now() - started) / 100) / 10,
+    metrics: Object.fromEntries(Object.entries(manifest.metrics).map(([k, v]) => [k, Number.isFinite(v) ? v : null])),
+    artifacts: out,
+    trials: plan.trials.length,
+  };
+}

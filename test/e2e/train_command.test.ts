@@ -1,0 +1,65 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { CLI, tempHome } from './helpers';
+
+/** `mloop train` as a person runs it: the built CLI, no stack, artifacts in a folder. */
+const dir = tempHome('mloop-train-cli-');
+const env = { PATH: process.env.PATH, HOME: process.env.HOME, MLOOP_HOME: path.join(dir, 'state'), MLOOP_TRAIN_EPOCHS: '8' };
+
+function mloop(args: string[], extra: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, env: { ...env, ...extra }, encoding: 'utf8', timeout: 120_000 });
+  if (result.status !== 0) throw new Error(`mloop ${args.join(' ')} exited ${result.status}\n${result.stdout}\n${result.stderr}`);
+  return result;
+}
+
+const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').pop()!);
+
+beforeAll(() => {
+  mloop(['generate', 'fraud.csv', '--rows', '20000', '--seed', '4']);
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('mloop train', () => {
+  it('trains a file in the foreground and prints the result as the last JSON line', () => {
+    const { stdout, stderr } = mloop(['train', 'fraud.csv', '--target', 'isFraud', '--out', 'out/mlp', '--json']);
+    const result = lastJson(stdout);
+    expect(result).toMatchObject({ algorithm: 'mlp', task: 'binary', rows: 20000, trials: 1, artifacts: path.join(dir, 'out', 'mlp') });
+    expect(result.seconds).toBeGreaterThan(0);
+    expect(result.metrics.auc).toBeGreaterThan(0.8);
+    expect(Object.keys(result.metrics)).toEqual(expect.arrayContaining(['auc', 'pr_auc', 'logloss', 'precision', 'recall', 'f1', 'threshold']));
+    expect(fs.readdirSync(result.artifacts).sort()).toEqual(['curves.json', 'holdout.ndjson', 'manifest.json', 'model.onnx', 'report.html']);
+    const manifest = JSON.parse(fs.readFileSync(path.join(result.artifacts, 'manifest.json'), 'utf8'));
+    expect(manifest.metrics.auc).toBe(result.metrics.auc);
+    // not a terminal: progress comes as plain lines on stderr, never on stdout
+    expect(stderr).toMatch(/^epoch 1\/8 loss [\d.]+ val_loss [\d.]+$/m);
+    expect(stdout.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('runs a sweep in parallel worker threads and keeps the best trial, beside an anomaly detector', () => {
+    const search = JSON.stringify({ learning_rate: [0.000001, 0.01] });
+    const { stdout } = mloop(['train', 'fraud.csv', '--algorithm', 'logistic', '--search', search, '--unsupervised', '--json'], { MLOOP_TRAIN_WORKERS: '2' });
+    const result = lastJson(stdout);
+    expect(result).toMatchObject({ algorithm: 'logistic', trials: 2 });
+    expect(result.artifacts).toMatch(new RegExp(`^${dir}/artifacts/\\d{8}-\\d{6}$`));
+    expect(result.metrics.anomaly_auc).toBeGreaterThan(0);
+    const manifest = JSON.parse(fs.readFileSync(path.join(result.artifacts, 'manifest.json'), 'utf8'));
+    const trials = manifest.sweep.trials;
+    expect(trials.map((t: { params: unknown }) => t.params)).toEqual([{ learning_rate: 0.000001 }, { learning_rate: 0.01 }]);
+    // one trial per worker thread: they ran side by side
+    expect(trials.map((t: { worker: number }) => t.worker).sort()).toEqual([1, 2]);
+    expect(manifest.sweep.best_trial).toBe(1);
+    expect(manifest.trainer.params.learning_rate).toBe(0.01);
+    expect(manifest.unsupervised).toMatchObject({ file: 'anomaly.onnx', output: 'anomaly_score' });
+    expect(fs.existsSync(path.join(result.artifacts, 'anomaly.onnx'))).toBe(true);
+  });
+
+  it('prints the metrics for a person, and refuses a bad request with the reason', () => {
+    const { stdout } = mloop(['train', 'fraud.csv', '--algorithm', 'logistic', '--out', 'out/plain']);
+    expect(stdout).toMatch(/^logistic on 20000 rows \(binary\) in [\d.]+ s$/m);
+    expect(stdout).toMatch(/^auc\s+0\.\d{4}$/m);
+    const bad = spawnSync(process.execPath, [CLI, 'train', 'fraud.csv', '--params', '{"learning_rat":1}'], { cwd: dir, env, encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/unknown mlp\/logistic parameter "learning_rat"/);
+  });
+});
