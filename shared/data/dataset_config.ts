@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { errorMessage, MloopError } from '../core/errors';
 import { ALGORITHMS } from '../ml/algorithms';
 import { parseSearch } from '../ml/search_space';
+import { MonitoringSettings } from '../monitoring/settings';
 
 /**
  * The optional `mloop.json` beside a dataset. Every field has a default so that a bare PaySim-like CSV
@@ -46,6 +47,8 @@ export const DatasetConfigSchema = z.strictObject({
   sample: z.number().int().positive().optional(),
   /** Split by this column's order (oldest 70 % train, next 15 % validation, latest 15 % test) instead of at random. */
   time_column: z.string().trim().min(1).optional(),
+  /** Drift monitoring of the served model: windows, thresholds, tests per feature (see shared/monitoring/settings.ts). */
+  monitoring: MonitoringSettings.optional(),
 });
 
 export type DatasetConfig = z.output<typeof DatasetConfigSchema>;
@@ -54,7 +57,7 @@ function describe(issue: z.core.$ZodIssue): string {
   const field = issue.path.join('.');
   if (issue.code === 'unrecognized_keys') {
     const where = field ? ` in "${field}"` : '';
-    const allowed = field === 'promotion' ? Object.keys(Promotion.shape) : Object.keys(DatasetConfigSchema.shape);
+    const allowed = Object.keys(field === 'promotion' ? Promotion.shape : field === 'monitoring' ? MonitoringSettings.shape : DatasetConfigSchema.shape);
     const keys = issue.keys.map((k) => `"${k}"`).join(', ');
     return `unknown field ${keys}${where} (allowed: ${allowed.join(', ')})`;
   }

@@ -1,0 +1,73 @@
+import { isMissing, parseBoolean, parseNumber } from './values';
+
+/**
+ * A feature column reduced to what profiling and drift tests read: the present numeric values, or the
+ * count of each category; plus how many values were missing. The training data and the live traffic
+ * both arrive in this shape, read by the same cell rules as the encoder, so a value means the same
+ * thing on both sides of a drift test.
+ */
+export type ColumnData =
+  | { kind: 'numeric'; values: Float64Array; missing: number }
+  | { kind: 'categorical' | 'boolean'; counts: Map<string, number>; missing: number };
+
+export type ColumnKindOf = ColumnData['kind'];
+
+/** A numeric cell: JSON numbers as sent, CSV strings parsed; anything else is missing. */
+export function numericCell(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (typeof value === 'string') {
+    const n = parseNumber(value);
+    return Number.isNaN(n) ? null : n;
+  }
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  return null;
+}
+
+/** A category as the encoder keys it: trimmed strings, numbers and booleans spelled out. */
+export function categoryCell(value: unknown): string | null {
+  if (typeof value === 'string') return isMissing(value) ? null : value.trim();
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : null;
+  if (typeof value === 'boolean') return String(value);
+  return null;
+}
+
+/** Booleans in any accepted spelling (true/yes/1…) become "true" or "false". */
+export function booleanCell(value: unknown): string | null {
+  const b = parseBoolean(value);
+  return b === null ? null : b === 1 ? 'true' : 'false';
+}
+
+/** Builds a ColumnData one value at a time, growing its buffer as a vector would. */
+export class ColumnBuilder {
+  private values = new Float64Array(1024);
+  private length = 0;
+  private readonly counts = new Map<string, number>();
+  private missing = 0;
+
+  constructor(readonly kind: ColumnKindOf) {}
+
+  add(value: unknown): void {
+    if (this.kind === 'numeric') {
+      const n = numericCell(value);
+      if (n === null) {
+        this.missing++;
+        return;
+      }
+      if (this.length === this.values.length) {
+        const bigger = new Float64Array(this.values.length * 2);
+        bigger.set(this.values);
+        this.values = bigger;
+      }
+      this.values[this.length++] = n;
+      return;
+    }
+    const key = this.kind === 'boolean' ? booleanCell(value) : categoryCell(value);
+    if (key === null) this.missing++;
+    else this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+
+  build(): ColumnData {
+    if (this.kind === 'numeric') return { kind: 'numeric', values: this.values.slice(0, this.length), missing: this.missing };
+    return { kind: this.kind, counts: new Map(this.counts), missing: this.missing };
+  }
+}

@@ -1,0 +1,206 @@
+import type { ColumnData } from '../data/column_data';
+import { chiSquareTest, jensenShannonDistance, shares, twoProportionZTest } from './categorical_tests';
+import { alignedCounts, type AlignedCounts } from './histogram';
+import { ksTwoSample } from './ks';
+import { populationStabilityIndex } from './psi';
+import type { FeatureProfile, NumericProfile, ReferenceProfile } from './reference';
+import { DEFAULT_THRESHOLDS, defaultTest, isDrift, isNumericOnly } from './selection';
+import type { DriftTest, FeatureMonitoring, MonitoringSettings } from './settings';
+import { normedWasserstein } from './wasserstein';
+
+/**
+ * Compares a window of live values with the reference profile, feature by feature: the drift test
+ * (chosen as Evidently chooses, or as configured), PSI for every feature, data quality (missing rate,
+ * values outside the training range, unseen categories) and the drift of the model's scores. Pure: the
+ * tick, `mloop drift compare` and the benchmark all call this.
+ */
+export interface CurrentData {
+  rows: number;
+  features: ReadonlyMap<string, ColumnData>;
+  /** Scores of the production version in the window; null when not comparable (no profile, other data). */
+  scores: Float64Array | null;
+}
+
+export interface FeatureQuality {
+  missing_rate: { reference: number; current: number };
+  out_of_range?: { count: number; share: number; min: number; max: number };
+  unseen?: { count: number; share: number; values: Array<[string, number]> };
+  issues: string[];
+}
+
+export interface FeatureDrift {
+  name: string;
+  kind: FeatureProfile['kind'];
+  test: DriftTest | null;
+  /** null when the test had nothing to compare, or its statistic is infinite (a category never seen). */
+  statistic: number | null;
+  p_value: number | null;
+  threshold: number | null;
+  drifted: boolean;
+  psi: number | null;
+  ignored: boolean;
+  reference_count: number;
+  current_count: number;
+  quality: FeatureQuality;
+  histogram: { labels: string[]; reference: number[]; current: number[] };
+  note?: string;
+}
+
+export interface DriftResult {
+  rows: number;
+  /** Share of the monitored (not ignored, testable) features that drifted. */
+  share: number;
+  drift_share: number;
+  dataset_drift: boolean;
+  drifted: string[];
+  features: FeatureDrift[];
+  prediction: FeatureDrift | null;
+}
+
+type Settings = Pick<MonitoringSettings, 'drift_share' | 'missing_rate_change' | 'features'>;
+
+export function compareToReference(reference: ReferenceProfile, current: CurrentData, settings: Settings): DriftResult {
+  const features = reference.features.map((profile) => {
+    const column = current.features.get(profile.name) ?? emptyLike(profile);
+    return compareFeature(profile, column, settings.features[profile.name] ?? { method: 'auto', ignore: false }, settings.missing_rate_change);
+  });
+  const monitored = features.filter((f) => !f.ignored && f.test !== null);
+  const drifted = monitored.filter((f) => f.drifted).map((f) => f.name);
+  const share = monitored.length > 0 ? drifted.length / monitored.length : 0;
+  const prediction =
+    reference.scores && current.scores
+      ? compareFeature(reference.scores, { kind: 'numeric', values: current.scores, missing: 0 }, { method: 'auto', ignore: false }, settings.missing_rate_change)
+      : null;
+  return {
+    rows: current.rows,
+    share,
+    drift_share: settings.drift_share,
+    dataset_drift: monitored.length > 0 && share >= settings.drift_share,
+    drifted,
+    features,
+    prediction,
+  };
+}
+
+function emptyLike(profile: FeatureProfile): ColumnData {
+  return profile.kind === 'numeric' ? { kind: 'numeric', values: new Float64Array(0), missing: 0 } : { kind: profile.kind, counts: new Map(), missing: 0 };
+}
+
+export function compareFeature(profile: FeatureProfile, column: ColumnData, config: FeatureMonitoring, missingRateChange: number): FeatureDrift {
+  if (column.kind === 'numeric') column.values.sort();
+  const counts = alignedCounts(profile, column);
+  const currentCount = present(column);
+  const base = {
+    name: profile.name,
+    kind: profile.kind,
+    ignored: config.ignore,
+    reference_count: profile.count,
+    current_count: currentCount,
+    quality: quality(profile, column, currentCount, missingRateChange),
+    histogram: { labels: counts.labels, reference: Array.from(shares(counts.reference)), current: Array.from(shares(counts.current)) },
+  };
+  if (profile.count === 0 || currentCount === 0) {
+    const note = profile.count === 0 ? 'the reference has no values' : 'no values in the window';
+    return { ...base, test: null, statistic: null, p_value: null, threshold: null, drifted: false, psi: null, note };
+  }
+  const automatic = defaultTest(profile.kind, profile.count, distinctValues(profile, column));
+  let test: DriftTest = config.method === 'auto' ? automatic : config.method;
+  let note: string | undefined;
+  if (isNumericOnly(test) && profile.kind !== 'numeric') {
+    note = `${test} applies to numeric features only; ${automatic} was used`;
+    test = automatic;
+  }
+  const threshold = config.method === 'auto' || test === config.method ? (config.threshold ?? DEFAULT_THRESHOLDS[test]) : DEFAULT_THRESHOLDS[test];
+  const { statistic, pValue } = runTest(test, profile, column, counts);
+  return {
+    ...base,
+    test,
+    statistic: Number.isFinite(statistic) ? statistic : null,
+    p_value: pValue,
+    threshold,
+    drifted: isDrift(test, statistic, pValue, threshold),
+    psi: populationStabilityIndex(counts.reference, counts.current),
+    ...(note ? { note } : {}),
+  };
+}
+
+function runTest(test: DriftTest, profile: FeatureProfile, column: ColumnData, counts: AlignedCounts): { statistic: number; pValue: number | null } {
+  switch (test) {
+    case 'ks': {
+      const result = ksTwoSample((profile as NumericProfile).sample, (column as { values: Float64Array }).values);
+      return { statistic: result.statistic, pValue: result.pValue };
+    }
+    case 'wasserstein': {
+      const numeric = profile as NumericProfile;
+      return { statistic: normedWasserstein(numeric.sample, (column as { values: Float64Array }).values, numeric.std), pValue: null };
+    }
+    case 'chisquare': {
+      const result = chiSquareTest(counts.reference, counts.current);
+      return { statistic: result.statistic, pValue: result.pValue };
+    }
+    case 'z': {
+      const result = twoProportionZTest(counts.reference, counts.current);
+      return { statistic: result.statistic, pValue: result.pValue };
+    }
+    case 'jensenshannon':
+      return { statistic: jensenShannonDistance(counts.reference, counts.current), pValue: null };
+    case 'psi':
+      return { statistic: populationStabilityIndex(counts.reference, counts.current), pValue: null };
+  }
+}
+
+function present(column: ColumnData): number {
+  if (column.kind === 'numeric') return column.values.length;
+  let total = 0;
+  for (const n of column.counts.values()) total += n;
+  return total;
+}
+
+/** Distinct values of reference and current together, counted only as far as the test choice needs (6). */
+function distinctValues(profile: FeatureProfile, column: ColumnData): number {
+  if (profile.kind === 'numeric') {
+    if (!profile.values || column.kind !== 'numeric') return profile.unique;
+    const seen = new Set(profile.values.map(([v]) => v));
+    for (let i = 0; i < column.values.length && seen.size <= 5; i++) seen.add(column.values[i]);
+    return seen.size;
+  }
+  if (column.kind === 'numeric') return profile.unique;
+  const seen = new Set(profile.categories.map(([name]) => name));
+  for (const key of column.counts.keys()) seen.add(key);
+  return seen.size + (profile.other > 0 ? profile.unique - profile.categories.length : 0);
+}
+
+function quality(profile: FeatureProfile, column: ColumnData, currentCount: number, missingRateChange: number): FeatureQuality {
+  const rate = (missing: number, count: number) => (missing + count > 0 ? missing / (missing + count) : 0);
+  const missingRate = { reference: rate(profile.missing, profile.count), current: rate(column.missing, currentCount) };
+  const issues: string[] = [];
+  if (Math.abs(missingRate.current - missingRate.reference) >= missingRateChange) {
+    issues.push(`missing rate ${percent(missingRate.reference)} → ${percent(missingRate.current)}`);
+  }
+  const result: FeatureQuality = { missing_rate: missingRate, issues };
+  if (profile.kind === 'numeric' && column.kind === 'numeric') {
+    if (profile.count === 0) return result;
+    let count = 0;
+    let min = Infinity;
+    let max = -Infinity;
+    for (const v of column.values) {
+      if (v < profile.min || v > profile.max) count++;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    result.out_of_range = { count, share: currentCount > 0 ? count / currentCount : 0, min: currentCount > 0 ? min : 0, max: currentCount > 0 ? max : 0 };
+    if (count > 0) issues.push(`${count} values (${percent(count / currentCount)}) outside the training range [${profile.min}, ${profile.max}]`);
+  } else if (profile.kind !== 'numeric' && column.kind !== 'numeric') {
+    const known = new Set(profile.categories.map(([name]) => name));
+    const unseen = [...column.counts].filter(([key]) => !known.has(key)).sort((a, b) => b[1] - a[1]);
+    const count = unseen.reduce((sum, [, n]) => sum + n, 0);
+    result.unseen = { count, share: currentCount > 0 ? count / currentCount : 0, values: unseen.slice(0, 10) };
+    if (count > 0) {
+      const what = profile.other > 0 ? `not among the ${profile.categories.length} most frequent training categories` : 'never seen in training';
+      issues.push(`${count} values (${percent(count / currentCount)}) ${what}: ${unseen.slice(0, 3).map(([k]) => k).join(', ')}`);
+    }
+  }
+  return result;
+}
+
+const percent = (x: number) => `${(100 * x).toFixed(1)}%`;

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+/**
+ * The `monitoring` section of a model's mloop.json. Every field has a default, so a model is monitored
+ * without one; thresholds and methods can be set per feature.
+ */
+export const DRIFT_METHODS = ['auto', 'ks', 'wasserstein', 'chisquare', 'z', 'jensenshannon', 'psi'] as const;
+export type DriftMethod = (typeof DRIFT_METHODS)[number];
+export type DriftTest = Exclude<DriftMethod, 'auto'>;
+
+export const FeatureMonitoring = z.strictObject({
+  /** `auto` picks the test as Evidently does by default (see selection.ts). */
+  method: z.enum(DRIFT_METHODS).default('auto'),
+  /** p-value below which (KS: at or below which) a test says drift, or distance from which it does. */
+  threshold: z.number().positive().optional(),
+  /** Left out of the drift share (its drift is still computed and shown). */
+  ignore: z.boolean().default(false),
+});
+export type FeatureMonitoring = z.infer<typeof FeatureMonitoring>;
+
+export const MonitoringSettings = z.strictObject({
+  window_hours: z.number().positive().max(24 * 31).default(24),
+  /** Fewer logged predictions in the window than this and the report decides nothing. */
+  min_rows: z.number().int().positive().default(200),
+  /** The dataset drifted when at least this share of the monitored features drifted. */
+  drift_share: z.number().positive().max(1).default(0.5),
+  /** At most one drift-driven retraining per model within this many hours. */
+  retrain_cooldown_hours: z.number().nonnegative().default(6),
+  /** Performance drift: live ROC AUC this far below the model's test AUC. */
+  auc_drop: z.number().nonnegative().max(1).default(0.05),
+  /** Labelled predictions needed (with both classes present) before AUC is judged. */
+  min_labels: z.number().int().positive().default(200),
+  /** A change of the missing rate by this much (absolute) is flagged as a data-quality issue. */
+  missing_rate_change: z.number().positive().max(1).default(0.05),
+  features: z.record(z.string(), FeatureMonitoring).default({}),
+});
+export type MonitoringSettings = z.infer<typeof MonitoringSettings>;
+
+export const DEFAULT_MONITORING: MonitoringSettings = MonitoringSettings.parse({});
