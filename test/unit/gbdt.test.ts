@@ -1,0 +1,113 @@
+import { MloopError } from '../../shared/core/errors';
+import { seededRandom } from '../../shared/data/random';
+import { trainGbdt } from '../../shared/ml/gbdt';
+import { rocAuc } from '../../shared/ml/metrics';
+import { taskData } from './task_data';
+
+function logloss(y: ArrayLike<number>, p: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < y.length; i++) sum -= Math.log(Math.max(1e-15, y[i] === 1 ? p[i] : 1 - p[i]));
+  return sum / y.length;
+}
+
+describe('gbdt training', () => {
+  it('ranks a rare positive class well, stopping early at the best validation loss', async () => {
+    const data = taskData('binary', 4000, 5);
+    const progress: number[] = [];
+    const model = await trainGbdt(data, { learning_rate: 0.3, min_data_in_leaf: 5, lambda_l2: 0, early_stopping_rounds: 10 }, (p) => {
+      progress.push(p.iteration);
+      expect(p.iterations).toBe(300);
+      expect(Number.isFinite(p.loss!) && Number.isFinite(p.val_loss!) && p.seconds >= 0).toBe(true);
+    });
+    expect(rocAuc(data.test.y, model.predict(data.test.X, data.test.n))).toBeGreaterThan(0.95);
+    // overfitting at this learning rate: the loss bottoms out, then ten worse rounds end the run
+    expect(progress).toEqual(model.history.map((h) => h.iteration));
+    expect(model.history).toHaveLength(model.bestIteration + 10);
+    const best = model.history[model.bestIteration - 1].val_loss;
+    expect(Math.min(...model.history.map((h) => h.val_loss))).toBe(best);
+    // the model kept is the best iteration's, not the last one's
+    const validation = model.predict(data.validation.X, data.validation.n);
+    expect(logloss(data.validation.y, validation)).toBeCloseTo(best, 5);
+    expect(model.backend).toBe('js');
+    expect(model.params).toMatchObject({ learning_rate: 0.3, min_data_in_leaf: 5, num_leaves: 31, lambda_l2: 0 });
+  });
+
+  it('learns multiclass probabilities that sum to one, and a regression target', async () => {
+    const multi = taskData('multiclass', 3000, 6);
+    const probabilities = (await trainGbdt(multi, { min_data_in_leaf: 20 })).predict(multi.test.X, multi.test.n);
+    let right = 0;
+    for (let i = 0; i < multi.test.n; i++) {
+      const row = Array.from(probabilities.subarray(i * 3, i * 3 + 3));
+      expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+      if (row.indexOf(Math.max(...row)) === multi.test.y[i]) right++;
+    }
+    expect(right / multi.test.n).toBeGreaterThan(0.8);
+
+    const reg = taskData('regression', 3000, 7);
+    const values = (await trainGbdt(reg, { min_data_in_leaf: 20 })).predict(reg.test.X, reg.test.n);
+    const mean = reg.test.y.reduce((a, b) => a + b, 0) / reg.test.n;
+    let residual = 0;
+    let total = 0;
+    for (let i = 0; i < reg.test.n; i++) {
+      residual += (reg.test.y[i] - values[i]) ** 2;
+      total += (reg.test.y[i] - mean) ** 2;
+    }
+    expect(1 - residual / total).toBeGreaterThan(0.9);
+  });
+
+  it('ranks features by gain, the one-hot columns of a categorical as that feature', async () => {
+    const data = taskData('regression', 2000, 8);
+    const { importance } = await trainGbdt(data, { num_iterations: 50, min_data_in_leaf: 20 });
+    expect(importance!.map((i) => i.feature).sort()).toEqual(['a', 'amount', 'b', 'kind']);
+    // the target weighs a by 1.5, b by 1, the category z by 1 and log(amount) by 0.3
+    expect(importance![0].feature).toBe('a');
+    expect(importance!.every((i, k) => k === 0 || i.gain <= importance![k - 1].gain)).toBe(true);
+  });
+
+  it('repeats a run exactly for a seed; bagging and feature fraction draw from it', async () => {
+    const data = taskData('binary', 2000, 9);
+    const params = { num_iterations: 20, min_data_in_leaf: 20, bagging_fraction: 0.7, bagging_freq: 1, feature_fraction: 0.5 };
+    const first = await trainGbdt(data, params);
+    const again = await trainGbdt(data, params);
+    const reseeded = await trainGbdt(data, { ...params, seed: 7 });
+    const plain = await trainGbdt(data, { num_iterations: 20, min_data_in_leaf: 20 });
+    expect(Buffer.from(again.onnx).equals(Buffer.from(first.onnx))).toBe(true);
+    expect(again.history).toEqual(first.history);
+    expect(Buffer.from(reseeded.onnx).equals(Buffer.from(first.onnx))).toBe(false);
+    expect(Buffer.from(plain.onnx).equals(Buffer.from(first.onnx))).toBe(false);
+  });
+
+  it('raises the scores of the positive class with scale_pos_weight', async () => {
+    const data = taskData('binary', 2000, 10);
+    const mean = (p: Float32Array) => p.reduce((a, b) => a + b, 0) / p.length;
+    const plain = await trainGbdt(data, { num_iterations: 30, min_data_in_leaf: 20 });
+    const weighted = await trainGbdt(data, { num_iterations: 30, min_data_in_leaf: 20, scale_pos_weight: 10 });
+    expect(mean(weighted.predict(data.test.X, data.test.n))).toBeGreaterThan(2 * mean(plain.predict(data.test.X, data.test.n)));
+  });
+
+  it('builds the same trees with histograms split across two threads as on one', async () => {
+    // enough rows that the root and the first children are built in parallel
+    const data = taskData('multiclass', 60_000, 12);
+    const params = { num_iterations: 4, early_stopping_rounds: 0 };
+    const one = await trainGbdt(data, { ...params, num_threads: 1 });
+    const two = await trainGbdt(data, { ...params, num_threads: 2 });
+    expect(two.backend).toBe('js, 2 threads');
+    expect(Buffer.from(two.onnx).equals(Buffer.from(one.onnx))).toBe(true);
+  });
+
+  it('refuses unknown parameters and bad values, naming them', async () => {
+    const data = taskData('binary', 300, 13);
+    await expect(trainGbdt(data, { num_leaf: 31 })).rejects.toThrow(/unknown gbdt parameter "num_leaf"/);
+    await expect(trainGbdt(data, { bagging_fraction: 0, max_bin: 300 })).rejects.toThrow(
+      /bagging_fraction must be in \(0, 1\], got 0; max_bin must be an integer in \[2, 256\], got 300/,
+    );
+    await expect(trainGbdt(data, { num_leaves: '31' })).rejects.toBeInstanceOf(MloopError);
+  });
+
+  it('refuses labels that do not fit the task', async () => {
+    const data = taskData('binary', 300, 14);
+    const random = seededRandom(1);
+    const y = data.train.y.map(() => random.int(3));
+    await expect(trainGbdt({ ...data, train: { ...data.train, y } })).rejects.toThrow(/not a valid binary target/);
+  });
+});
