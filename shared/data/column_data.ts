@@ -1,3 +1,4 @@
+import type { ColumnStore } from './columns';
 import { isMissing, parseBoolean, parseNumber } from './values';
 
 /**
@@ -70,4 +71,31 @@ export class ColumnBuilder {
     if (this.kind === 'numeric') return { kind: 'numeric', values: this.values.slice(0, this.length), missing: this.missing };
     return { kind: this.kind, counts: new Map(this.counts), missing: this.missing };
   }
+}
+
+/**
+ * A training pass's stored column, restricted to some rows (the training split), as a ColumnData: what
+ * the train job profiles for reference.json.
+ */
+export function storedColumn(store: ColumnStore, rows: ArrayLike<number>): ColumnData {
+  const kind = store.column.kind;
+  if (kind === 'numeric') {
+    const values = new Float64Array(rows.length);
+    let n = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const v = store.numbers[rows[i]];
+      if (!Number.isNaN(v)) values[n++] = v;
+    }
+    return { kind, values: values.slice(0, n), missing: rows.length - n };
+  }
+  const tally = new Float64Array(kind === 'categorical' ? store.dictionary.size + 1 : 3);
+  for (let i = 0; i < rows.length; i++) tally[kind === 'categorical' ? store.codes[rows[i]] : store.flags[rows[i]]]++;
+  const counts = new Map<string, number>();
+  if (kind === 'categorical') {
+    for (let code = 1; code < tally.length; code++) if (tally[code] > 0) counts.set(store.dictionary.text(code - 1), tally[code]);
+    return { kind, counts, missing: tally[0] };
+  }
+  if (tally[0] > 0) counts.set('false', tally[0]);
+  if (tally[1] > 0) counts.set('true', tally[1]);
+  return { kind, counts, missing: tally[2] };
 }

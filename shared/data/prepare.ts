@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { MloopError } from '../core/errors';
 import { ByteDictionary } from './byte_dictionary';
 import { fieldKey, fieldMissing, fieldNumber, fieldText, fieldTime, type Trimmed } from './cells';
+import { storedColumn, type ColumnData } from './column_data';
 import { ColumnStore } from './columns';
 import { readCsv, STOP, type Rejection } from './csv';
 import type { CsvRecord } from './csv_scan';
@@ -65,6 +66,8 @@ export interface PreparedData {
   validation: SplitData;
   /** The holdout, also as the original strings of the feature columns, for scoring any model on it. */
   test: SplitData & { records: Array<Record<string, string>> };
+  /** The training split's raw feature values, column by column: what reference.json profiles. */
+  trainColumns: Array<{ name: string } & ColumnData>;
   report: DataReport;
 }
 
@@ -199,6 +202,7 @@ export async function prepareTrainingData(open: () => Promise<Readable>, cfg: Da
     train: encode(split.train),
     validation: encode(split.validation),
     test: { ...encode(split.test), records },
+    trainColumns: stores.map((store) => ({ name: store.column.name, ...storedColumn(store, split.train) })),
     report: {
       task: target.task,
       rows: n,

@@ -183,8 +183,11 @@ function quality(profile: FeatureProfile, column: ColumnData, currentCount: numb
     let count = 0;
     let min = Infinity;
     let max = -Infinity;
+    // The train job stores values as float32, so the training extremes may sit ~1e-7 (relative) inside the values they were read from.
+    const low = profile.min - Math.abs(profile.min) * 1e-6;
+    const high = profile.max + Math.abs(profile.max) * 1e-6;
     for (const v of column.values) {
-      if (v < profile.min || v > profile.max) count++;
+      if (v < low || v > high) count++;
       if (v < min) min = v;
       if (v > max) max = v;
     }

@@ -1,8 +1,10 @@
 import { encodedWidth } from '../data/encoding';
 import type { PreparedData } from '../data/prepare';
 import { expectedOutput, parseManifest, type Manifest } from '../ml/manifest';
+import { buildReference } from '../monitoring/reference';
 import { ONNX_INPUT, ONNX_OUTPUTS } from '../ml/onnx_io';
 import { ARTIFACT_FILES, encodeHoldout, type HoldoutRow } from './artifacts';
+import { REFERENCE_FILE } from './reference_artifact';
 import { renderReport } from './report';
 import type { Candidate } from './train_core';
 import type { TrainingPlan } from './training_plan';
@@ -30,6 +32,11 @@ function holdoutRows(data: PreparedData): HoldoutRow[] {
   const { y, records } = data.test;
   const label = (i: number): number | string => (data.task === 'multiclass' ? data.classes![y[i]] : y[i]);
   return records.map((record, i) => ({ label: label(i), record }));
+}
+
+/** What the scorer serves as one number per row, on the test split: a binary score or a regression value. */
+function servedScores(data: PreparedData, fitted: Candidate['fitted']): ArrayLike<number> | null {
+  return data.task === 'multiclass' ? null : fitted.predictions.test;
 }
 
 export function versionFiles(data: PreparedData, candidate: Candidate, plan: TrainingPlan, info: VersionInfo): { manifest: Manifest; files: ArtifactFile[] } {
@@ -72,6 +79,7 @@ export function versionFiles(data: PreparedData, candidate: Candidate, plan: Tra
     { name: ARTIFACT_FILES.holdout, data: encodeHoldout(holdoutRows(data)), contentType: 'application/x-ndjson' },
     { name: ARTIFACT_FILES.curves, data: JSON.stringify(evaluation.curves), contentType: 'application/json' },
     { name: ARTIFACT_FILES.report, data: renderReport(manifest, data.report, evaluation.curves), contentType: 'text/html' },
+    { name: REFERENCE_FILE, data: JSON.stringify(buildReference(data.trainColumns, servedScores(data, fitted))), contentType: 'application/json' },
     { name: ARTIFACT_FILES.manifest, data: text, contentType: 'application/json' },
   ];
   return { manifest, files };

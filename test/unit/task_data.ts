@@ -58,6 +58,10 @@ export function taskData(task: Task, n = 1500, seed = 3): PreparedData {
     train: split(task, train, seed),
     validation: split(task, validation, seed + 1),
     test: { ...testSplit, records: test.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)]))) },
+    trainColumns: [
+      ...(['a', 'b', 'amount'] as const).map((name) => ({ name, kind: 'numeric' as const, values: Float64Array.from(train, (r) => r[name]), missing: 0 })),
+      { name: 'kind', kind: 'categorical' as const, counts: train.reduce((m, r) => m.set(r.kind, (m.get(r.kind) ?? 0) + 1), new Map<string, number>()), missing: 0 },
+    ],
     report: { task, rows: n, rows_read: n, rows_usable: n, sampled: false, rejected: [], rejectedCount: 0, columns: [] },
   };
 }
