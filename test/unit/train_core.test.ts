@@ -1,6 +1,7 @@
 /**
  * @jest-environment ./test/unit/native_arrays_environment.js
  */
+import { parseDatasetConfig } from '../../shared/data/dataset_config';
 import type { Task } from '../../shared/data/prepare';
 import { loadScorer, type Prediction } from '../../shared/ml/scorer';
 import { trainCandidate } from '../../shared/pipeline/train_core';
@@ -29,7 +30,7 @@ describe('the training core and the scorer, per task', () => {
   it('binary: {score, label} at the validation threshold, with the anomaly score of the forest trained beside it', async () => {
     const { candidate, manifest, files, file, scorer } = await trainedVersion('binary', { unsupervised: true });
     try {
-      expect(files.map((f) => f.name)).toEqual(['model.onnx', 'anomaly.onnx', 'holdout.ndjson', 'curves.json', 'report.html', 'manifest.json']);
+      expect(files.map((f) => f.name)).toEqual(['model.onnx', 'anomaly.onnx', 'holdout.ndjson', 'curves.json', 'report.html', 'reference.json', 'manifest.json']);
       expect(manifest).toMatchObject({ task: 'binary', classes: ['no', 'yes'], output: { name: 'probability' }, unsupervised: { file: 'anomaly.onnx', output: 'anomaly_score' } });
       expect(manifest.threshold).toBe(candidate.evaluation.threshold);
       expect(Object.keys(manifest.metrics)).toEqual(expect.arrayContaining(['auc', 'pr_auc', 'logloss', 'precision', 'recall', 'f1', 'tp', 'fp', 'tn', 'fn', 'threshold', 'anomaly_auc']));
@@ -90,6 +91,31 @@ describe('the training core and the scorer, per task', () => {
     }
   });
 
+  it('an isolation forest alone: its anomaly score is the binary score, judged by AUC, with no log loss', async () => {
+    const { manifest, scorer } = await trainedVersion('binary', { algorithm: 'isolation_forest', params: { n_estimators: 20 } });
+    try {
+      expect(manifest).toMatchObject({ algorithm: 'isolation_forest', output: { name: 'anomaly_score' }, trainer: { backend: 'js', history: [] } });
+      expect(manifest.metrics).not.toHaveProperty('logloss');
+      expect(manifest.metrics.auc).toBeGreaterThan(0);
+      const result = await scorer.predict(instances);
+      if (!result.ok) throw new Error(JSON.stringify(result.errors));
+      expect(result.predictions.every((p) => 'score' in p && 'label' in p && !('anomaly_score' in p))).toBe(true);
+    } finally {
+      await scorer.release();
+    }
+  });
+
+  it('gbdt through the same core: its gain importance reaches the manifest and the report', async () => {
+    const { manifest, file, scorer } = await trainedVersion('regression', { algorithm: 'gbdt', params: { num_iterations: 30, min_data_in_leaf: 20 } });
+    try {
+      expect(manifest).toMatchObject({ algorithm: 'gbdt', output: { name: 'value' } });
+      expect(manifest.trainer.importance?.map((f) => f.feature)).toEqual(expect.arrayContaining(['a', 'b']));
+      expect(file('report.html')).toContain('Feature importance (gain)');
+    } finally {
+      await scorer.release();
+    }
+  });
+
   it('keeps the best trial of a sweep on validation and records every one', async () => {
     const data = taskData('regression', 900);
     const plan = planTraining(
@@ -109,6 +135,15 @@ describe('the training core and the scorer, per task', () => {
     expect(candidate.fitted.params).toMatchObject({ learning_rate: 0.03, batch_size: 64, epochs: 6 });
     const { manifest } = versionFiles(data, candidate, plan, info);
     expect(manifest.sweep).toMatchObject({ metric: 'rmse', best_trial: 1 });
+  });
+
+  it('reads the training fields of mloop.json, and refuses a broken search when the dataset arrives', () => {
+    const config = parseDatasetConfig({ algorithm: 'gbdt', params: { num_leaves: 15 }, search: { learning_rate: [0.05, 0.1] }, unsupervised: true, target_recall: 0.8 });
+    const plan = planTraining('binary', config, null, defaults);
+    expect(plan).toMatchObject({ algorithm: 'gbdt', params: { num_leaves: 15 }, unsupervised: true, rule: { kind: 'recall', target: 0.8 } });
+    expect(plan.trials).toEqual([{ learning_rate: 0.05 }, { learning_rate: 0.1 }]);
+    expect(() => parseDatasetConfig({ search: { learning_rate: [] } })).toThrow(/field "search": invalid search space/);
+    expect(() => parseDatasetConfig({ target_recall: 1.5 })).toThrow(/target_recall/);
   });
 
   it('refuses plans that cannot work, before training', () => {
