@@ -157,6 +157,13 @@ export function inferTarget(profile: ColumnProfile, opts: TargetOptions): Target
     }
     return { name, index, task, classes: null, counts: null };
   }
+  if (profile.capped) {
+    // Past the cap the values were no longer counted, so neither the classes nor the rejected rows would be exact.
+    throw new MloopError(
+      'invalid_argument',
+      `target column "${name}" has more than ${profile.distinct} distinct values; ${task} classification needs a few classes (set "task": "regression" for a numeric target)`,
+    );
+  }
   const names = task === 'binary' ? binary(profile, classes, opts.positiveClass) : ordered(classes);
   if (task === 'multiclass' && (names.length < 2 || names.length > MAX_CLASSES)) {
     throw new MloopError('invalid_argument', `target column "${name}" has ${names.length} classes; multiclass classification needs 2 to ${MAX_CLASSES}`);

@@ -149,4 +149,9 @@ describe('the target and its task', () => {
     expect(await messageOf(target(times(3, ['a', 'b', 'c']), { task: 'binary' }))).toMatch(/exactly 2 classes for binary classification; found 3 values/);
     expect(await messageOf(target(times(3, ['a', 'b']), { task: 'regression' }))).toMatch(/0 numeric values; a regression needs at least 3/);
   });
+
+  it('refuses to classify a target with more distinct values than it counts', async () => {
+    const values = Array.from({ length: 21_000 }, (_, i) => (i % 2 ? 'yes' : `other${i}`));
+    expect(await messageOf(target(values, { positiveClass: 'yes' }))).toMatch(/more than 10000 distinct values; binary classification needs a few classes/);
+  });
 });
