@@ -48,8 +48,6 @@ export interface TargetLines {
   byValue: Map<string, number[]>;
 }
 
-const MAX_VALUES_WITH_LINES = 256;
-
 export class ColumnProfiler {
   private present = 0;
   private missing = 0;
@@ -123,7 +121,8 @@ export class ColumnProfiler {
       this.counts = bigger;
     }
     this.counts[code]++;
-    if (this.lines && code < MAX_VALUES_WITH_LINES) {
+    // At most DISTINCT_CAP × MAX_LINES line numbers, and only for the target.
+    if (this.lines) {
       const lines = (this.valueLines[code] ??= []);
       if (lines.length < MAX_LINES) lines.push(line);
     }
