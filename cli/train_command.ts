@@ -3,7 +3,7 @@ import { loadConfig } from '../shared/core/config';
 import { MloopError } from '../shared/core/errors';
 import { ALGORITHMS } from '../shared/ml/algorithms';
 import { fixed, printJson, table } from './output';
-import { trainFile, type TrainFileOptions } from './train_file';
+import type { TrainFileOptions } from './train_file';
 
 /** `mloop train <file.csv>`: train by hand, as the seeds' train-local.sh did, with the job's own code. */
 export function registerTrainCommand(program: Command): void {
@@ -22,6 +22,8 @@ export function registerTrainCommand(program: Command): void {
     .addOption(new Option('--seed <n>', 'seed of the split and the trainer').argParser(positiveInt))
     .option('--json', 'print the result as JSON (the last line of stdout)')
     .action(async (file: string, opts: TrainFileOptions & { json?: boolean }) => {
+      // loaded here: TensorFlow.js takes a quarter of a second to load, which no other command should pay
+      const { trainFile } = await import('./train_file');
       const result = await trainFile(loadConfig(), file, opts, process.stderr);
       if (opts.json) return printJson(result);
       const rows = Object.entries(result.metrics).map(([name, value]) => [name, Number.isInteger(value) ? value : fixed(value)]);

@@ -22,7 +22,7 @@ export type Search = z.output<typeof SearchSchema>;
 export type TrialParams = Record<string, unknown>;
 
 /** More trials than this is a study, not a sweep: it belongs in a tool built for that. */
-export const MAX_TRIALS = 100;
+const MAX_TRIALS = 100;
 const DEFAULT_RANDOM_TRIALS = 10;
 
 export function parseSearch(raw: unknown): Search {
