@@ -2,14 +2,22 @@ import express, { type Request, type Response, type NextFunction } from 'express
 import { apiKeyMatches, presentedKey } from '../shared/core/auth';
 import { MloopError } from '../shared/core/errors';
 import type { Context } from '../shared/pipeline/context';
+import { latestReports } from '../shared/pipeline/drift_report';
+import { runMonitoringTick } from '../shared/pipeline/monitor';
 import { listDatasets, listModels, listRuns, getRun } from '../shared/pipeline/queries';
 import { sendError } from '../functions/http_errors';
 
 /**
- * The local stack's admin API (`/api/...`): what the CLI and the dashboard read. Read-only for now,
- * behind the API key when one is configured.
+ * The local stack's admin API (`/api/...`): what the CLI and the dashboard read, and the few actions
+ * they take (redeliver a dead letter, run a monitoring pass now), behind the API key when one is
+ * configured.
  */
-export function adminApi(ctx: Context): express.Router {
+export interface AdminHooks {
+  /** Writes the scores still buffered, so that a monitoring pass run now sees them. */
+  flushPredictions: () => Promise<void>;
+}
+
+export function adminApi(ctx: Context, hooks: AdminHooks): express.Router {
   const router = express.Router();
   router.use((req: Request, res: Response, next: NextFunction) => {
     if (ctx.config.apiKey && !apiKeyMatches(presentedKey(req.headers), ctx.config.apiKey)) {
@@ -34,6 +42,12 @@ export function adminApi(ctx: Context): express.Router {
     await ctx.platform.bus.redeliver(String(req.params.id));
     return { redelivered: req.params.id };
   }));
+  const modelOf = (req: Request) => (typeof req.query.model === 'string' ? req.query.model : undefined);
+  router.post('/monitor', route(async (req) => {
+    await hooks.flushPredictions();
+    return (await runMonitoringTick(ctx, { model: modelOf(req), requested_at: ctx.platform.clock.now().toISOString() })).models;
+  }));
+  router.get('/drift', route(async (req) => latestReports(ctx, modelOf(req))));
   router.use(route(async (req) => {
     throw new MloopError('not_found', `no admin route ${req.method} ${req.originalUrl}`);
   }));

@@ -8,6 +8,7 @@ import { runningStackPid } from '../shared/platform/local/instance_lock';
 import { withContext } from './cli_context';
 import { runDemo } from './demo';
 import { registerDlqCommand } from './dlq_command';
+import { registerDriftCommands } from './drift_command';
 import { registerModelsCommand } from './models_command';
 import { fixed, printJson, table } from './output';
 import { progressText } from './progress_text';
@@ -112,6 +113,7 @@ program
 
 registerModelsCommand(program);
 registerDlqCommand(program);
+registerDriftCommands(program);
 registerTrainCommand(program);
 
 program

@@ -1,11 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import express from 'express';
 import type { Config } from '../shared/core/config';
 import { errorMessage } from '../shared/core/errors';
-import { ModelPromoted, TOPICS } from '../shared/core/events';
+import { ModelPromoted, TOPICS, type MonitoringTick } from '../shared/core/events';
 import { createLogger, type Logger } from '../shared/core/log';
 import { createScoreHandler } from '../functions/score';
 import type { Context } from '../shared/pipeline/context';
+import { FEEDBACK_PREFIX, recordFeedback } from '../shared/pipeline/feedback';
 import { SUBSCRIPTIONS } from '../shared/pipeline/handlers';
 import { ModelServer } from '../shared/pipeline/model_server';
 import { PredictionLog } from '../shared/pipeline/prediction_log';
@@ -26,9 +28,10 @@ const SCORE_RELOAD_SUBSCRIPTION = 'score-reload';
 const REGISTRY_POLL_MS = 5_000;
 
 /**
- * `mloop up`: every cloud part in one process. The bucket watcher plays Eventarc, the SQLite queue
- * plays Pub/Sub, the job launcher plays Cloud Run Jobs, the reconcile timer plays Cloud Scheduler's
- * tick, and one HTTP server serves the scoring function and the admin API.
+ * `mloop up`: every cloud part in one process. The bucket watchers play Eventarc, the SQLite queue
+ * plays Pub/Sub, the job launcher plays Cloud Run Jobs, a timer plays Cloud Scheduler's monitoring
+ * tick (another reconciles runs more often), and one HTTP server serves the scoring function (with
+ * feedback) and the admin API.
  */
 export async function startStack(config: Config, log: Logger = createLogger(config.logLevel, { component: 'stack' })): Promise<Stack> {
   const lock = acquireInstanceLock(config.home);
@@ -37,8 +40,12 @@ export async function startStack(config: Config, log: Logger = createLogger(conf
   const subscriptions: Subscription[] = [];
   const models = new ModelServer(ctx);
   const predictionLog = new PredictionLog(ctx, config.predictionLog);
-  const watcher = createBucketWatcher(config, platform, { bucket: config.dataBucket, prefix: 'datasets/' });
+  const watchers = [
+    createBucketWatcher(config, platform, { bucket: config.dataBucket, prefix: 'datasets/' }),
+    createBucketWatcher(config, platform, { bucket: config.dataBucket, prefix: FEEDBACK_PREFIX }),
+  ];
   let reconcileTimer: NodeJS.Timeout | undefined;
+  let monitorTimer: NodeJS.Timeout | undefined;
   let http: Server | undefined;
   try {
     const options = { maxDeliveryAttempts: config.eventMaxAttempts, ackDeadlineSeconds: config.ackDeadlineSeconds };
@@ -48,8 +55,14 @@ export async function startStack(config: Config, log: Logger = createLogger(conf
     await reconcile(ctx);
     await models.refresh();
     models.startPolling(REGISTRY_POLL_MS);
-    for (const { subscription, handle } of SUBSCRIPTIONS) {
-      subscriptions.push(await platform.bus.subscribe(subscription, (message) => handle(ctx, message.data)));
+    for (const { topic, subscription, handle } of SUBSCRIPTIONS) {
+      subscriptions.push(
+        await platform.bus.subscribe(subscription, async (message) => {
+          // In one process the tick can see every score so far: what is still buffered is written first.
+          if (topic === TOPICS.monitoringTick) await predictionLog.flush();
+          await handle(ctx, message.data);
+        }),
+      );
     }
     subscriptions.push(
       await platform.bus.subscribe(SCORE_RELOAD_SUBSCRIPTION, async (message) => {
@@ -57,20 +70,28 @@ export async function startStack(config: Config, log: Logger = createLogger(conf
         if (parsed.success) await models.onPromoted(parsed.data.model);
       }),
     );
-    watcher.start();
+    for (const watcher of watchers) watcher.start();
     let reconciling = false;
     reconcileTimer = setInterval(() => {
       if (reconciling) return;
       reconciling = true;
       void reconcile(ctx).finally(() => (reconciling = false));
     }, config.reconcileMs);
+    if (config.monitorIntervalSeconds > 0) {
+      monitorTimer = setInterval(() => {
+        const tick: MonitoringTick = { tick_id: randomUUID(), requested_at: platform.clock.now().toISOString() };
+        platform.bus.publish(TOPICS.monitoringTick, tick).catch((err) => log.warn({ err: errorMessage(err) }, 'monitoring tick not published'));
+      }, config.monitorIntervalSeconds * 1000);
+    }
 
     const app = express();
     app.disable('x-powered-by');
     app.use(express.json({ limit: '32mb' }));
-    app.use('/api', adminApi(ctx));
+    app.use('/api', adminApi(ctx, { flushPredictions: () => predictionLog.flush() }));
     predictionLog.start();
-    app.use(createScoreHandler(async () => models, { apiKey: config.apiKey, log, predictionLog }));
+    app.use(
+      createScoreHandler(async () => models, { apiKey: config.apiKey, log, predictionLog, recordFeedback: (items) => recordFeedback(ctx, items, 'http') }),
+    );
     http = await new Promise<Server>((resolve, reject) => {
       const server = app.listen(config.port, config.host, () => resolve(server));
       server.once('error', reject);
@@ -84,7 +105,8 @@ export async function startStack(config: Config, log: Logger = createLogger(conf
 
   async function shutdown(): Promise<void> {
     if (reconcileTimer) clearInterval(reconcileTimer);
-    watcher.stop();
+    if (monitorTimer) clearInterval(monitorTimer);
+    for (const watcher of watchers) watcher.stop();
     if (http) {
       const closed = new Promise<void>((resolve) => http!.close(() => resolve()));
       http.closeIdleConnections();

@@ -1,4 +1,5 @@
 import * as functions from '@google-cloud/functions-framework';
+import { recordFeedback } from '../shared/pipeline/feedback';
 import { ModelServer } from '../shared/pipeline/model_server';
 import { PredictionLog } from '../shared/pipeline/prediction_log';
 import {
@@ -44,7 +45,12 @@ functions.http('score', (req, res) => {
     const predictionLog = new PredictionLog(ctx, ctx.config.predictionLog);
     predictionLog.start();
     process.once('SIGTERM', () => void predictionLog.stop());
-    scoreHandler = createScoreHandler(sharedModelServer, { apiKey: ctx.config.apiKey, log: ctx.log, predictionLog });
+    scoreHandler = createScoreHandler(sharedModelServer, {
+      apiKey: ctx.config.apiKey,
+      log: ctx.log,
+      predictionLog,
+      recordFeedback: (items) => recordFeedback(ctx, items, 'http'),
+    });
   }
   return scoreHandler(req, res);
 });

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { apiKeyMatches, presentedKey } from '../shared/core/auth';
 import { MloopError } from '../shared/core/errors';
 import type { Logger } from '../shared/core/log';
+import { parseFeedbackBody, type FeedbackItem } from '../shared/pipeline/feedback';
 import type { ModelServer } from '../shared/pipeline/model_server';
 import type { PredictionLog } from '../shared/pipeline/prediction_log';
 import { sendError } from './http_errors';
@@ -11,13 +12,17 @@ export interface ScoreOptions {
   apiKey?: string;
   log: Logger;
   predictionLog?: PredictionLog;
+  /** Stores labels sent to POST /feedback; without it the route does not exist. */
+  recordFeedback?: (items: FeedbackItem[]) => Promise<number>;
 }
 
 const SCORE_PATH = /^\/(?:score(?:\/([^/]+))?)?\/?$/;
+const FEEDBACK_PATH = /^\/feedback\/?$/;
 
 /**
- * The `score` HTTP function: `POST /score[/<model>]` with `{"instances": [...]}`, and `GET /health`.
- * When an API key is configured every route but health needs it.
+ * The `score` HTTP function: `POST /score[/<model>]` with `{"instances": [...]}`, `POST /feedback` with
+ * `{"request_id", "label"[, "index"]}` (or an array of them) for a response's request id, and
+ * `GET /health`. When an API key is configured every route but health needs it.
  */
 export function createScoreHandler(server: () => Promise<ModelServer>, options: ScoreOptions) {
   return async (req: Request, res: Response): Promise<void> => {
@@ -27,17 +32,22 @@ export function createScoreHandler(server: () => Promise<ModelServer>, options: 
         res.json(health(await server()));
         return;
       }
+      const feedback = options.recordFeedback && FEEDBACK_PATH.test(path);
       const match = SCORE_PATH.exec(path);
-      if (!match) throw new MloopError('not_found', `no route ${req.method} ${path}`);
-      if (req.method !== 'POST') throw new MloopError('not_found', `use POST ${path} with {"instances": [...]}`);
+      if (!match && !feedback) throw new MloopError('not_found', `no route ${req.method} ${path}`);
+      if (req.method !== 'POST') throw new MloopError('not_found', feedback ? 'use POST /feedback with {"request_id": "...", "label": 0 or 1}' : `use POST ${path} with {"instances": [...]}`);
       if (options.apiKey && !apiKeyMatches(presentedKey(req.headers), options.apiKey)) {
         throw new MloopError('unauthenticated', 'missing or wrong API key: send Authorization: Bearer <key>');
+      }
+      if (feedback) {
+        res.json({ recorded: await options.recordFeedback!(parseFeedbackBody(req.body)) });
+        return;
       }
       const body = req.body as { instances?: unknown } | undefined;
       if (!body || typeof body !== 'object' || Array.isArray(body) || !('instances' in body)) {
         throw new MloopError('invalid_argument', 'the body must be a JSON object {"instances": [{feature: value, ...}]} sent as application/json');
       }
-      const model = match[1] ? decodeURIComponent(match[1]) : undefined;
+      const model = match![1] ? decodeURIComponent(match![1]) : undefined;
       const requestId = requestIdOf(req);
       const scored = await (await server()).score(model, body.instances);
       options.predictionLog?.record(requestId, scored.model, scored.model_version, body.instances as unknown[], scored.predictions);

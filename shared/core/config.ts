@@ -28,6 +28,8 @@ const EnvSchema = z.object({
   MLOOP_PROMOTION_DELTA: num(0.01),
   MLOOP_POLL_MS: int(200),
   MLOOP_RECONCILE_MS: int(2000),
+  // 0 turns the local stack's monitoring scheduler off (ticks then come from mloop monitor only).
+  MLOOP_MONITOR_INTERVAL_SECONDS: z.coerce.number().int().nonnegative().default(3600),
   MLOOP_API_KEY: z.string().optional(),
   MLOOP_PREDICTION_SAMPLE: z.coerce.number().min(0).max(1).default(1),
   MLOOP_PREDICTION_FLUSH_MS: int(5000),
@@ -87,6 +89,8 @@ export interface Config {
   promotionDelta: number;
   pollMs: number;
   reconcileMs: number;
+  /** How often `mloop up` publishes a monitoring tick, as Cloud Scheduler does on Google Cloud; 0: never. */
+  monitorIntervalSeconds: number;
   apiKey?: string;
   /** The prediction log that monitoring reads: share of requests kept, and how it is batched. */
   predictionLog: { sampleRate: number; flushEveryMs: number; maxBuffered: number };
@@ -161,6 +165,7 @@ export function loadConfig(base: NodeJS.ProcessEnv = process.env, overrides: Rec
     promotionDelta: e.MLOOP_PROMOTION_DELTA,
     pollMs: e.MLOOP_POLL_MS,
     reconcileMs: e.MLOOP_RECONCILE_MS,
+    monitorIntervalSeconds: e.MLOOP_MONITOR_INTERVAL_SECONDS,
     apiKey: e.MLOOP_API_KEY || undefined,
     predictionLog: { sampleRate: e.MLOOP_PREDICTION_SAMPLE, flushEveryMs: e.MLOOP_PREDICTION_FLUSH_MS, maxBuffered: e.MLOOP_PREDICTION_MAX_BUFFER },
     logLevel: e.MLOOP_LOG_LEVEL,

@@ -2,10 +2,11 @@ import type { z } from 'zod';
 import { errorMessage, isPermanent } from '../core/errors';
 import { DriftDetected, ObjectFinalized, TOPICS, TrainingCompleted, TrainingRequested, MonitoringTick } from '../core/events';
 import type { Context } from './context';
+import { ingestFeedbackFile, isFeedbackObject } from './feedback';
 import { ingestObject } from './ingest';
 import { requestTraining } from './launch';
+import { runMonitoringTick } from './monitor';
 import { completeTraining } from './promote';
-import { reconcileRuns } from './reconcile';
 import { requestRetraining } from './retrain';
 
 /**
@@ -34,10 +35,13 @@ function handler<S extends z.ZodType>(name: string, schema: S, useCase: (ctx: Co
   };
 }
 
-export const onDataUploaded = handler('onDataUploaded', ObjectFinalized, ingestObject);
+/** Datasets and label files land in the same bucket; the object name says which is which. */
+export const onDataUploaded = handler('onDataUploaded', ObjectFinalized, (ctx, event) =>
+  isFeedbackObject(event.name) ? ingestFeedbackFile(ctx, event) : ingestObject(ctx, event),
+);
 export const onTrainingRequested = handler('onTrainingRequested', TrainingRequested, requestTraining);
 export const onTrainingCompleted = handler('onTrainingCompleted', TrainingCompleted, completeTraining);
-export const onMonitoringTick = handler('onMonitoringTick', MonitoringTick, (ctx) => reconcileRuns(ctx));
+export const onMonitoringTick = handler('onMonitoringTick', MonitoringTick, runMonitoringTick);
 export const onDriftDetected = handler('onDriftDetected', DriftDetected, requestRetraining);
 
 /** Which handler consumes which topic, and under which subscription name. */

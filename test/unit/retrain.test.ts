@@ -7,10 +7,14 @@ import { datasetId } from '../../shared/core/ids';
 import { createLogger } from '../../shared/core/log';
 import type { Context } from '../../shared/pipeline/context';
 import { COLLECTIONS, type DatasetDoc, type RunDoc } from '../../shared/pipeline/documents';
+import { recordFeedback } from '../../shared/pipeline/feedback';
 import { onDriftDetected, onTrainingRequested } from '../../shared/pipeline/handlers';
+import { MONITORING_COLLECTIONS } from '../../shared/pipeline/monitoring_docs';
+import { PredictionLog } from '../../shared/pipeline/prediction_log';
 import { driftRequestId } from '../../shared/pipeline/retrain';
+import type { DerivedDatasetDoc } from '../../shared/pipeline/retrain_dataset';
 import { createPlatform } from '../../shared/platform';
-import type { BusMessage, Execution, JobLauncher } from '../../shared/platform/ports';
+import type { BusMessage, Clock, Execution, JobLauncher } from '../../shared/platform/ports';
 
 /** Records launches instead of starting processes: these tests are about which run is requested. */
 class RecordingLauncher implements JobLauncher {
@@ -31,12 +35,16 @@ const SUBSCRIPTION = 'test-training-requested';
 let home: string;
 let ctx: Context;
 let launcher: RecordingLauncher;
+let now: Date;
+const clock: Clock = { now: () => now, sleep: async () => {} };
+const HOUR = 3_600_000;
 
 beforeEach(async () => {
   home = fs.mkdtempSync(path.join(os.tmpdir(), 'mloop-retrain-'));
   const config = configFor(home, { MLOOP_LOG_LEVEL: 'silent', MLOOP_MAX_PARALLEL_JOBS: '5' });
   launcher = new RecordingLauncher();
-  ctx = { config, log: createLogger('silent'), platform: { ...createPlatform(config), jobs: launcher } };
+  now = new Date('2025-01-05T00:00:00.000Z');
+  ctx = { config, log: createLogger('silent'), platform: { ...createPlatform(config), jobs: launcher, clock } };
   await ctx.platform.bus.ensureSubscription(TOPICS.trainingRequested, SUBSCRIPTION);
 });
 
@@ -105,12 +113,72 @@ describe('onDriftDetected', () => {
     expect(launcher.launched).toEqual([runs[0].id]);
   });
 
-  test('another report on the same model is another run', async () => {
+  test('another report within the cooldown (6 h by default) is not another run; after it, it is', async () => {
     await addDataset('fraud', 'v1', 'accepted', '2025-01-01T00:00:00.000Z');
     await onDriftDetected(ctx, drift);
+    now = new Date(now.getTime() + 5.9 * HOUR);
     await onDriftDetected(ctx, { ...drift, report_id: 'rep-43' });
-    for (const request of await drainRequests(2)) await onTrainingRequested(ctx, request);
+    now = new Date(now.getTime() + 0.2 * HOUR);
+    await onDriftDetected(ctx, { ...drift, report_id: 'rep-44' });
+    const requests = await drainRequests(2);
+    expect(requests.map((r) => r.request_id)).toEqual([driftRequestId('fraud', 'rep-42'), driftRequestId('fraud', 'rep-44')]);
+    for (const request of requests) await onTrainingRequested(ctx, request);
     expect(await ctx.platform.docs.query(COLLECTIONS.runs)).toHaveLength(2);
+  });
+
+  test('reports racing each other within the cooldown start one run; the cooldown comes from mloop.json', async () => {
+    await addDataset('fraud', 'v1', 'accepted', '2025-01-01T00:00:00.000Z');
+    await Promise.all(['a', 'b', 'c'].map((id) => onDriftDetected(ctx, { ...drift, report_id: id })));
+    expect(await drainRequests(1)).toHaveLength(1);
+
+    const config = { monitoring: { retrain_cooldown_hours: 0.5 } };
+    await ctx.platform.objects.put(ctx.config.dataBucket, 'datasets/fraud/mloop.json', JSON.stringify(config));
+    now = new Date(now.getTime() + 0.6 * HOUR);
+    await onDriftDetected(ctx, { ...drift, report_id: 'd' });
+    expect((await drainRequests(1)).map((r) => r.requested_by)).toEqual(['report:d']);
+  });
+
+  test('labels fed back in the report window join their predictions and are appended to the newest upload', async () => {
+    const csv = 'step,type,amount,verdict\n1,TRANSFER,100.5,No\n2,"CASH, OUT",20,Yes\n';
+    const object = await ctx.platform.objects.put(ctx.config.dataBucket, 'datasets/fraud/a.csv', csv);
+    const base: DatasetDoc = {
+      model: 'fraud',
+      version: 'base',
+      status: 'accepted',
+      object: { bucket: object.bucket, name: object.name, generation: object.generation, md5Hash: object.md5Hash, size: object.size },
+      header: ['step', 'type', 'amount', 'verdict'],
+      config: { target: 'verdict', positive_class: 'Yes' },
+      created_at: '2025-01-01T00:00:00.000Z',
+    };
+    await ctx.platform.docs.create(COLLECTIONS.datasets, datasetId('fraud', 'base'), { ...base });
+    now = new Date('2025-01-04T12:00:00.000Z');
+    const log = new PredictionLog(ctx, { sampleRate: 1, flushEveryMs: 60_000, maxBuffered: 1000 });
+    log.record('r1', 'fraud', 'v1', [{ step: 3, type: 'PAYMENT', amount: 7 }], [{ score: 0.1, label: 0 }]);
+    log.record('r2', 'fraud', 'v1', [{ step: 4, type: 'A "quoted", one', amount: 8 }, { step: 5, type: 'DEBIT', amount: 9 }], [{ score: 0.9, label: 1 }, { score: 0.2, label: 0 }]);
+    log.record('r3', 'fraud', 'v1', [{ step: 6, type: 'DEBIT', amount: 10 }], [{ score: 0.3, label: 0 }]);
+    await log.stop();
+    now = new Date('2025-01-04T13:00:00.000Z');
+    await recordFeedback(ctx, [{ request_id: 'r1', index: 0, label: 1 }, { request_id: 'r2', index: 0, label: 0 }, { request_id: 'elsewhere', index: 0, label: 1 }], 'http');
+    await ctx.platform.docs.create(MONITORING_COLLECTIONS.reports, 'rep-42', {
+      id: 'rep-42',
+      model: 'fraud',
+      window: { from: '2025-01-04T00:00:00.000Z', to: '2025-01-05T00:00:00.000Z' },
+    });
+    now = new Date('2025-01-05T00:00:00.000Z');
+
+    await onDriftDetected(ctx, drift);
+    const [request] = await drainRequests(1);
+    expect(request.dataset_version).not.toBe('base');
+    const derived = (await ctx.platform.docs.get<DerivedDatasetDoc>(COLLECTIONS.datasets, datasetId('fraud', request.dataset_version)))!;
+    expect(derived).toMatchObject({ status: 'accepted', header: base.header, config: base.config, derived_from: { dataset_version: 'base', report_id: 'rep-42', feedback_rows: 2 } });
+    const text = (await ctx.platform.objects.get(derived.object.bucket, derived.object.name)).toString('utf8');
+    expect(text).toBe(csv + '3,PAYMENT,7,Yes\n4,"A ""quoted"", one",8,No\n');
+    expect(derived.object.name).toBe(`retrain/fraud/${request.dataset_version}.csv`);
+
+    // The next drift retrains on the upload again (plus its own window's labels), not on a derived file.
+    now = new Date(now.getTime() + 7 * HOUR);
+    await onDriftDetected(ctx, { ...drift, report_id: 'no-such-report' });
+    expect((await drainRequests(1)).map((r) => r.dataset_version)).toEqual(['base']);
   });
 
   test('a model without an accepted dataset, or a malformed event, is acknowledged without a request', async () => {

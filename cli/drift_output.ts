@@ -1,0 +1,37 @@
+import type { FeatureSummary, DriftReportDoc } from '../shared/pipeline/monitoring_docs';
+import { fixed, table } from './output';
+
+/** The drift table `mloop drift`, `mloop monitor`, `mloop drift compare` and the demo print. */
+export function driftTable(features: FeatureSummary[]): string {
+  return table(
+    ['feature', 'kind', 'test', 'statistic', 'p-value', 'threshold', 'drifted', 'psi', 'data quality'],
+    features.map((f) => [
+      f.name + (f.ignored ? ' (ignored)' : ''),
+      f.kind,
+      f.test,
+      statistic(f.statistic),
+      f.p_value === null ? null : f.p_value < 1e-4 ? f.p_value.toExponential(1) : fixed(f.p_value),
+      f.threshold,
+      f.test === null ? null : f.drifted ? 'YES' : 'no',
+      fixed(f.psi),
+      f.issues.join('; ') || null,
+    ]),
+  );
+}
+
+const statistic = (value: number | null) => (value === null ? 'inf' : Math.abs(value) >= 1000 ? value.toExponential(2) : fixed(value));
+
+export function reportText(report: DriftReportDoc): string {
+  const head = `${report.model} ${report.model_version}: report ${report.id}, ${report.rows} predictions from ${report.window.from} to ${report.window.to}`;
+  if (report.status === 'not_enough_data') return `${head}\nnot enough data: at least ${report.min_rows} predictions are needed; nothing was decided\n`;
+  const monitored = report.features.filter((f) => !f.ignored && f.test !== null).length;
+  const verdict = report.dataset_drift
+    ? `DATASET DRIFT: ${report.drifted.length} of ${monitored} features drifted (share ${fixed(report.share, 2)} ≥ ${report.drift_share}): ${report.drifted.join(', ')}`
+    : `no dataset drift: ${report.drifted.length} of ${monitored} features drifted (share ${fixed(report.share, 2)} < ${report.drift_share})`;
+  const rows = report.prediction ? [...report.features, { ...report.prediction, name: 'prediction (score)' }] : report.features;
+  const lines = [head, verdict, driftTable(rows)];
+  if (report.performance) lines.push(report.performance.summary);
+  if (report.event) lines.push(`drift-detected published (reason ${report.event}): retraining follows unless one ran within the cooldown`);
+  lines.push(`report: ${report.files.html}`);
+  return lines.join('\n') + '\n';
+}

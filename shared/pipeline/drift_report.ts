@@ -1,0 +1,98 @@
+import type { DriftResult, FeatureDrift } from '../monitoring/drift';
+import type { PerformanceResult } from '../monitoring/performance';
+import { renderDriftHtml } from '../monitoring/report_html';
+import type { Context } from './context';
+import { MONITORING_COLLECTIONS, type DriftReportDoc, type FeatureSummary } from './monitoring_docs';
+
+/**
+ * A tick's report, three ways: a document (the summary `mloop drift` prints), and in the artifacts
+ * bucket `drift/<model>/<stamp>.json` (everything, histograms included) and `.html` (what people read).
+ */
+export const DRIFT_PREFIX = 'drift/';
+
+/** Report ids and file names sort by time: 20261122T053258123Z. */
+export const reportStamp = (at: Date) => at.toISOString().replace(/[-:.]/g, '');
+export const reportId = (model: string, at: Date) => `${model}-${reportStamp(at)}`;
+
+export function summarize(feature: FeatureDrift): FeatureSummary {
+  return {
+    name: feature.name,
+    kind: feature.kind,
+    test: feature.test,
+    statistic: feature.statistic,
+    p_value: feature.p_value,
+    threshold: feature.threshold,
+    drifted: feature.drifted,
+    psi: feature.psi,
+    ignored: feature.ignored,
+    issues: feature.quality.issues,
+  };
+}
+
+export interface ReportInput {
+  model: string;
+  version: string;
+  at: Date;
+  window: { from: Date; to: Date };
+  rows: number;
+  minRows: number;
+  driftShare: number;
+  result: DriftResult | null;
+  performance: PerformanceResult | null;
+  event: DriftReportDoc['event'];
+  tickId: string | null;
+}
+
+export async function writeDriftReport(ctx: Context, input: ReportInput): Promise<DriftReportDoc> {
+  const { model, at, result } = input;
+  const base = `${DRIFT_PREFIX}${model}/${reportStamp(at)}`;
+  const doc: DriftReportDoc = {
+    id: reportId(model, at),
+    model,
+    model_version: input.version,
+    created_at: at.toISOString(),
+    window: { from: input.window.from.toISOString(), to: input.window.to.toISOString() },
+    status: result ? 'ok' : 'not_enough_data',
+    rows: input.rows,
+    min_rows: input.minRows,
+    share: result ? result.share : null,
+    drift_share: input.driftShare,
+    dataset_drift: result?.dataset_drift ?? false,
+    drifted: result?.drifted ?? [],
+    features: result ? result.features.map(summarize) : [],
+    prediction: result?.prediction ? summarize(result.prediction) : null,
+    performance: input.performance,
+    event: input.event,
+    files: { json: `${ctx.config.artifactsBucket}/${base}.json`, html: `${ctx.config.artifactsBucket}/${base}.html` },
+    tick_id: input.tickId,
+  };
+  const html = renderDriftHtml(
+    {
+      title: `Drift report: ${model} ${input.version}`,
+      subtitle: `${input.rows} logged predictions from ${doc.window.from} to ${doc.window.to} against the training reference of ${input.version}`,
+      notEnoughData: result ? undefined : `${input.rows} logged predictions in the window, at least ${input.minRows} needed`,
+      performance: input.performance?.summary,
+    },
+    result,
+  );
+  const { objects } = ctx.platform;
+  // JSON has no Infinity or NaN: such statistics are written as null.
+  const json = JSON.stringify({ report: doc, result }, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? null : value));
+  await objects.put(ctx.config.artifactsBucket, `${base}.json`, json, { contentType: 'application/json' });
+  await objects.put(ctx.config.artifactsBucket, `${base}.html`, html, { contentType: 'text/html' });
+  if (!(await ctx.platform.docs.create(MONITORING_COLLECTIONS.reports, doc.id, { ...doc }))) {
+    return (await ctx.platform.docs.get<DriftReportDoc>(MONITORING_COLLECTIONS.reports, doc.id)) ?? doc;
+  }
+  return doc;
+}
+
+/** The newest reports, one per model (or of one model), newest first. */
+export async function latestReports(ctx: Context, model?: string): Promise<DriftReportDoc[]> {
+  const reports = await ctx.platform.docs.query<DriftReportDoc>(MONITORING_COLLECTIONS.reports, {
+    where: model ? [['model', '==', model]] : [],
+    orderBy: [['created_at', 'desc']],
+    ...(model ? { limit: 1 } : {}),
+  });
+  const seen = new Set<string>();
+  return reports.map(({ data }) => data).filter((r) => !seen.has(r.model) && seen.add(r.model));
+}

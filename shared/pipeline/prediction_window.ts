@@ -1,0 +1,85 @@
+import { ColumnBuilder } from '../data/column_data';
+import type { CurrentData } from '../monitoring/drift';
+import type { FeatureProfile } from '../monitoring/reference';
+import type { Context } from './context';
+import { feedbackId } from './monitoring_docs';
+import { predictionObjectPrefix, type PredictionRecord } from './prediction_log';
+
+/**
+ * Reads the prediction log of a window one object at a time and hands each record over without keeping
+ * it, so a tick over a million logged rows holds columns of numbers, not a million objects.
+ */
+export async function forEachPrediction(ctx: Context, model: string, from: Date, to: Date, visit: (record: PredictionRecord) => void): Promise<void> {
+  const fromIso = from.toISOString();
+  const toIso = to.toISOString();
+  const { objects } = ctx.platform;
+  for (let day = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate()); day <= to.getTime(); day += 86_400_000) {
+    const prefix = predictionObjectPrefix(model, new Date(day).toISOString().slice(0, 10));
+    for (const object of await objects.list(ctx.config.artifactsBucket, prefix)) {
+      const text = (await objects.get(object.bucket, object.name)).toString('utf8');
+      let start = 0;
+      while (start < text.length) {
+        let end = text.indexOf('\n', start);
+        if (end < 0) end = text.length;
+        if (end > start) {
+          const record = JSON.parse(text.slice(start, end)) as PredictionRecord;
+          if (record.time >= fromIso && record.time <= toIso) visit(record);
+        }
+        start = end + 1;
+      }
+    }
+  }
+}
+
+export interface WindowScan {
+  current: CurrentData;
+  /** Logged rows per model version. */
+  versions: Record<string, number>;
+  /** Scores of `scoredBy` and the labels fed back for them. */
+  labelled: { labels: number[]; scores: number[] };
+}
+
+/** The window's feature columns (by the reference's kinds), the scores of one version, and its labelled part. */
+export async function scanWindow(
+  ctx: Context,
+  model: string,
+  window: { from: Date; to: Date },
+  features: readonly FeatureProfile[],
+  scoredBy: string,
+  labels: ReadonlyMap<string, 0 | 1>,
+): Promise<WindowScan> {
+  const builders = features.map((f) => ({ name: f.name, builder: new ColumnBuilder(f.kind) }));
+  const versions: Record<string, number> = {};
+  let scores = new Float64Array(1024);
+  let scored = 0;
+  let rows = 0;
+  const labelled = { labels: [] as number[], scores: [] as number[] };
+  await forEachPrediction(ctx, model, window.from, window.to, (record) => {
+    rows++;
+    versions[record.model_version] = (versions[record.model_version] ?? 0) + 1;
+    const values = record.features ?? {};
+    for (const { name, builder } of builders) builder.add(values[name]);
+    const score = record.prediction?.score;
+    if (record.model_version !== scoredBy || typeof score !== 'number') return;
+    if (scored === scores.length) {
+      const bigger = new Float64Array(scores.length * 2);
+      bigger.set(scores);
+      scores = bigger;
+    }
+    scores[scored++] = score;
+    const label = labels.get(feedbackId(record.request_id, record.index));
+    if (label !== undefined) {
+      labelled.labels.push(label);
+      labelled.scores.push(score);
+    }
+  });
+  return {
+    current: {
+      rows,
+      features: new Map(builders.map(({ name, builder }) => [name, builder.build()])),
+      scores: scored > 0 ? scores.slice(0, scored) : null,
+    },
+    versions,
+    labelled,
+  };
+}
