@@ -36,7 +36,7 @@ export const STOP = Symbol('stop');
 /** Returning a string rejects the record with that reason; returning nothing accepts it. */
 export type RecordHandler = (record: CsvRecord) => string | typeof STOP | void;
 
-export function checkHeader(raw: string[]): string[] {
+function checkHeader(raw: string[]): string[] {
   const header = raw.map((name) => name.trim());
   if (header.length === 1 && /[;\t|]/.test(header[0])) {
     const sep = header[0].match(/[;\t|]/)![0];

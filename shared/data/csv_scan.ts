@@ -36,7 +36,7 @@ const CR = 0x0d;
 const INITIAL_BUFFER = 1 << 17;
 const INITIAL_FIELDS = 64;
 /** A record longer than this is almost always a quote left open that swallows the rest of the file. */
-export const MAX_RECORD_BYTES = 64 << 20;
+const MAX_RECORD_BYTES = 64 << 20;
 
 function syntaxError(line: number, what: string, code: string): MloopError {
   return new MloopError('invalid_argument', `cannot parse the CSV at line ${line}: ${what}`, { line, csvCode: code });
@@ -274,7 +274,7 @@ export class CsvScanner {
         if (held > MAX_RECORD_BYTES) {
           throw syntaxError(recordLine, `the record starting here is longer than ${MAX_RECORD_BYTES >> 20} MiB; a quote is probably never closed`, 'record_too_large');
         }
-        this.waitFor = held > INITIAL_BUFFER ? held * 2 : 0;
+        this.waitFor = held > INITIAL_BUFFER ? Math.min(held * 2, MAX_RECORD_BYTES + 1) : 0;
         this.pos = recordStart;
         this.line = line;
         return;

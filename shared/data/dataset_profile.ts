@@ -32,7 +32,7 @@ export const badTime = (column: string, cell: string) =>
   cell.trim() === '' ? `missing time "${column}"` : `time "${column}" is "${cell.trim()}", neither a number nor a date`;
 
 /** The header must name the target and the time column: said before a byte of data is read. */
-export function checkColumns(header: string[], opts: ProfileOptions): void {
+function checkColumns(header: string[], opts: ProfileOptions): void {
   const must = (name: string, what: string, how: string) => {
     if (header.includes(name)) return;
     const near = header.find((h) => h.toLowerCase() === name.toLowerCase());

@@ -8,9 +8,9 @@ import type { CsvRecord } from './csv_scan';
  * detection and the validation report are all decided from this, over the whole file rather than a
  * sample of its first rows, which a file sorted by date or by class would fool.
  */
-export const DISTINCT_CAP = 10_000;
+const DISTINCT_CAP = 10_000;
 /** Line numbers kept per reason, as many as a report shows. */
-export const MAX_LINES = 100;
+const MAX_LINES = 100;
 
 export interface DistinctValue {
   value: string;

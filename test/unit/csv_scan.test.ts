@@ -94,6 +94,15 @@ describe('CsvScanner', () => {
     expect(at('a\n "x"\n').details).toEqual({ line: 2, csvCode: 'invalid_opening_quote' });
   });
 
+  it('gives up on a record past 64 MiB, where a quote is almost surely left open', () => {
+    const scanner = new CsvScanner(() => undefined);
+    scanner.push(Buffer.from('a\n"'));
+    const mib = Buffer.alloc(1 << 20, 0x61);
+    expect(() => {
+      for (let k = 0; k < 65; k++) scanner.push(mib);
+    }).toThrow(/at line 2: the record starting here is longer than 64 MiB/);
+  });
+
   it('hands over a record as offsets into its buffer, without copying fields', () => {
     const seen: number[] = [];
     scan(Buffer.from('a,b\n12,"x"\n'), [100], (rec) => {
