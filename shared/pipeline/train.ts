@@ -86,6 +86,7 @@ async function train(ctx: Context, run: RunDoc, attempt: number): Promise<Metric
   let candidate: Candidate;
   if (ctx.config.job.taskCount > 1) {
     const share = await runSweepShare(ctx, run, attempt, data, plan, parallelism, onProgress);
+    if (share.role === 'stale') ctx.log.warn({ run_id: run.id, attempt }, 'the run moved on while this task trained: its trials are dropped');
     if (share.role !== 'finisher') return null;
     candidate = share.candidate;
   } else {
