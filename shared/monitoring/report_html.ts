@@ -47,15 +47,23 @@ function featureSection(f: FeatureDrift): string {
   const note = f.note ? `<p>${esc(f.note)}</p>` : '';
   return `<section class="feature"><h2>${esc(f.name)} <small>${f.kind}${f.test ? ` · ${f.test} ${num(f.statistic)}` : ''}${f.drifted ? ' · <span class="yes">drifted</span>' : ''}</small></h2>${note}
 <p>reference: ${f.reference_count} values · current: ${f.current_count} values</p>
-<div class="charts">${bars('reference', f.histogram.labels, f.histogram.reference, '#2563eb')}${bars('current', f.histogram.labels, f.histogram.current, '#dc2626')}</div></section>`;
+<div class="charts">${charts(f.histogram)}</div></section>`;
 }
 
 const WIDTH = 420;
 const ROW = 16;
 
+/** Both sides on one scale, so that equal bars mean equal shares; bins empty on both sides are left out. */
+function charts(histogram: FeatureDrift['histogram']): string {
+  const kept = histogram.labels.flatMap((label, i) => (histogram.reference[i] > 0 || histogram.current[i] > 0 ? [i] : []));
+  const pick = <T>(values: T[]) => kept.map((i) => values[i]);
+  const max = Math.max(...histogram.reference, ...histogram.current, 1e-9);
+  const labels = pick(histogram.labels);
+  return bars('reference', labels, pick(histogram.reference), max, '#2563eb') + bars('current', labels, pick(histogram.current), max, '#dc2626');
+}
+
 /** Horizontal bars: one row per bin, so long category names stay readable. */
-function bars(title: string, labels: string[], shares: number[], color: string): string {
-  const max = Math.max(...shares, 1e-9);
+function bars(title: string, labels: string[], shares: number[], max: number, color: string): string {
   const labelWidth = 140;
   const barWidth = WIDTH - labelWidth - 60;
   const height = 24 + labels.length * ROW;
