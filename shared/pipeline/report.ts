@@ -5,7 +5,7 @@ import type { Manifest } from '../ml/manifest';
 /** report.html: what a person opens to see what was trained, on what, and how well. Self-contained. */
 export function renderReport(manifest: Manifest, data: Pick<DataReport, 'rows' | 'rejectedCount'>, curves: Curves): string {
   const metrics = Object.entries(manifest.metrics)
-    .map(([name, value]) => `<tr><td>${esc(name)}</td><td>${Number.isFinite(value) ? round(value, 4) : '-'}</td></tr>`)
+    .map(([name, value]) => `<tr><td>${esc(name)}</td><td>${Number.isInteger(value) ? value : Number.isFinite(value) ? round(value, 4) : '-'}</td></tr>`)
     .join('');
   const features = manifest.features
     .map((f) => `<tr><td>${esc(f.name)}</td><td>${esc(f.kind)}</td><td>${esc(describe(f))}</td></tr>`)
