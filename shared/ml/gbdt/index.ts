@@ -6,12 +6,13 @@ import type { OnProgress, TrainedModel } from '../trained_model';
 import { binRows, fitBins } from './binning';
 import { predictForest, type Forest } from './forest';
 import { TreeGrower } from './grower';
-import { histogramLayout, localHistogramBuilder, type HistogramInputs } from './histogram';
+import { histogramLayout } from './histogram';
 import { gainImportance } from './importance';
 import { objectiveFor, type ObjectiveName } from './objective';
-import { parallelHistogramBuilder } from './parallel_histogram';
 import { exportForestOnnx } from './onnx_trees';
 import { resolveGbdtParams, type GbdtParams } from './params';
+import { OBJECTIVE_CODES } from './shard_ops';
+import { Shards, type SharedArrays } from './shards';
 import { leafOf, type Tree } from './tree';
 
 /**
@@ -93,17 +94,13 @@ function evenlySpaced(n: number, size: number): Uint32Array | null {
   return Uint32Array.from({ length: size }, (_, k) => Math.floor((k * n) / size));
 }
 
-/** Each row kept with probability `fraction`: the bag (ascending) and the rows left out. */
-function drawBag(n: number, fraction: number, random: Random): { bag: Uint32Array; out: Uint32Array } {
-  const bag = new Uint32Array(n);
-  const out = new Uint32Array(n);
-  let b = 0;
-  let o = 0;
-  for (let i = 0; i < n; i++) {
-    if (random.next() < fraction) bag[b++] = i;
-    else out[o++] = i;
-  }
-  return { bag: bag.slice(0, b), out: out.slice(0, o) };
+/** Marks each row of the bag with probability `fraction`; returns the rows left out. */
+function drawBag(inBag: Uint8Array, fraction: number, random: Random): Uint32Array {
+  let kept = 0;
+  for (let i = 0; i < inBag.length; i++) kept += inBag[i] = random.next() < fraction ? 1 : 0;
+  const out = new Uint32Array(inBag.length - kept);
+  for (let i = 0, o = 0; i < inBag.length; i++) if (inBag[i] === 0) out[o++] = i;
+  return out;
 }
 
 /** Adds a tree's leaf values to class-major scores, for the given rows (all when null). */
@@ -134,19 +131,38 @@ export async function trainGbdt(data: GbdtData, params: Record<string, unknown> 
   const threads = threadsFor(p.num_threads, n);
   // what worker threads read and write must be shared memory
   const buffer = (bytes: number) => (threads > 1 ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
-  const binned = binRows(train.X, n, width, columns, new Uint8Array(buffer(columns.length * n)));
   const layout = histogramLayout(columns.map((c) => c.numBins));
-  const input: HistogramInputs = {
-    bins: binned.bins,
+  const objective = objectiveFor(task, { numClass: K, scalePosWeight: p.scale_pos_weight });
+  const base = objective.initScore(y, n);
+  const bagging = p.bagging_freq > 0 && p.bagging_fraction < 1;
+  const shared: SharedArrays = {
     n,
-    layout,
+    numClass: K,
+    objective: OBJECTIVE_CODES[task],
+    scalePosWeight: p.scale_pos_weight,
+    bins: binRows(train.X, n, width, columns, new Uint8Array(buffer(columns.length * n))).bins,
     g: new Float32Array(buffer(K * n * 4)),
     h: new Float32Array(buffer(K * n * 4)),
+    scores: new Float64Array(buffer(K * n * 8)),
+    y: new Float32Array(buffer(n * 4)),
+    inBag: new Uint8Array(buffer(bagging ? n : 0)),
+    goesLeft: new Uint8Array(buffer(256)),
+    usable: new Int32Array(buffer(columns.length * 4)),
+    leafValue: new Float64Array(buffer(p.num_leaves * 8)),
+    offsets: layout.offsets,
+    numBins: layout.numBins,
+    totalBins: layout.totalBins,
     indices: new Uint32Array(buffer(n * 4)),
-    pool: new Float64Array(buffer(p.num_leaves * layout.totalBins * 3 * 8)),
   };
-  const histograms = threads > 1 ? parallelHistogramBuilder(input, threads) : localHistogramBuilder(input);
-  const grower = new TreeGrower(input, columns, histograms, {
+  shared.y.set(y);
+  const { scores } = shared;
+  const valScores = new Float64Array(K * nv);
+  for (let k = 0; k < K; k++) {
+    scores.fill(base[k], k * n, (k + 1) * n);
+    valScores.fill(base[k], k * nv, (k + 1) * nv);
+  }
+  const shards = new Shards(shared, threads, p.num_leaves, buffer);
+  const grower = new TreeGrower(shards, columns, layout, {
     numLeaves: p.num_leaves,
     maxDepth: p.max_depth,
     learningRate: p.learning_rate,
@@ -156,21 +172,10 @@ export async function trainGbdt(data: GbdtData, params: Record<string, unknown> 
     minGainToSplit: p.min_gain_to_split,
   });
 
-  const objective = objectiveFor(task, { numClass: K, scalePosWeight: p.scale_pos_weight });
-  const base = objective.initScore(y, n);
-  const scores = new Float64Array(K * n);
-  const valScores = new Float64Array(K * nv);
-  for (let k = 0; k < K; k++) {
-    scores.fill(base[k], k * n, (k + 1) * n);
-    valScores.fill(base[k], k * nv, (k + 1) * nv);
-  }
-
   const random = seededRandom(p.seed);
   const splittable = Int32Array.from(columns.flatMap((c, j) => (c.numBins > 1 ? [j] : [])));
   const sampleFeatures = featureSampler(splittable, p.feature_fraction, random);
-  const bagging = p.bagging_freq > 0 && p.bagging_fraction < 1;
-  let bag: { bag: Uint32Array; out: Uint32Array } | null = null;
-
+  let outOfBag: Uint32Array | null = null;
   const lossRows = evenlySpaced(n, TRAIN_LOSS_ROWS);
   const trees: Tree[] = [];
   const history: TrainedModel['history'] = [];
@@ -178,12 +183,12 @@ export async function trainGbdt(data: GbdtData, params: Record<string, unknown> 
   try {
     for (let iteration = 1; iteration <= p.num_iterations; iteration++) {
       const started = performance.now();
-      if (bagging && (iteration - 1) % p.bagging_freq === 0) bag = drawBag(n, p.bagging_fraction, random);
-      objective.gradients(scores, y, n, input.g, input.h);
+      if (bagging && (iteration - 1) % p.bagging_freq === 0) outOfBag = drawBag(shared.inBag, p.bagging_fraction, random);
+      shards.gradients();
       for (let k = 0; k < K; k++) {
-        const tree = grower.grow(k * n, bag?.bag ?? null, sampleFeatures());
-        grower.addToScores(tree, scores, k * n);
-        if (bag) addTree(tree, train.X, width, bag.out, n, scores, k * n);
+        const tree = grower.grow(k * n, bagging, sampleFeatures());
+        // the grower added the tree to the bag's rows; the others are routed through it
+        if (outOfBag) addTree(tree, train.X, width, outOfBag, n, scores, k * n);
         addTree(tree, validation.X, width, null, nv, valScores, k * nv);
         trees.push(tree);
       }
@@ -196,7 +201,7 @@ export async function trainGbdt(data: GbdtData, params: Record<string, unknown> 
       if (p.early_stopping_rounds > 0 && iteration - best.iteration >= p.early_stopping_rounds) break;
     }
   } finally {
-    await histograms.close();
+    await shards.close();
   }
   if (best.iteration === 0) {
     throw new MloopError('failed_precondition', `training diverged: the validation loss was never finite (learning rate ${p.learning_rate})`);
@@ -208,7 +213,7 @@ export async function trainGbdt(data: GbdtData, params: Record<string, unknown> 
     predict: (X, rows) => predictForest(forest, X, rows),
     history,
     bestIteration: best.iteration,
-    backend: histograms.threads > 1 ? `js, ${histograms.threads} threads` : 'js',
+    backend: threads > 1 ? `js, ${threads} threads` : 'js',
     params: p,
     importance: gainImportance(forest.trees, encodedColumns(data.specs)),
   };

@@ -1,7 +1,8 @@
 /**
  * The three losses the trees are boosted on, as LightGBM defines them: binary logloss on a logit,
- * softmax over one raw score per class, and squared error. Raw scores and gradients are class-major
- * ([K × n], class k of row i at k·n + i), so a tree of class k reads one contiguous slice.
+ * softmax over one raw score per class, and squared error. Raw scores are class-major ([K × n], class k
+ * of row i at k·n + i), so a tree of class k reads one contiguous slice. Their gradients are computed
+ * where the rows are, in the shards (shard_ops.ts).
  */
 export type ObjectiveName = 'binary' | 'multiclass' | 'regression';
 
@@ -11,7 +12,6 @@ export interface Objective {
   readonly numClass: number;
   /** The best constant raw score per class, where boosting starts. */
   initScore(y: Float32Array, n: number): Float64Array;
-  gradients(scores: Float64Array, y: Float32Array, n: number, g: Float32Array, h: Float32Array): void;
   /**
    * Mean loss of the raw scores over the given rows (all n when null): binary or multi logloss, or
    * squared error; unweighted, as LightGBM's metrics.
@@ -20,9 +20,6 @@ export interface Objective {
 }
 
 const EPS = 1e-15;
-// A hessian of exactly 0 (a row the model is sure about) would make an all-sure leaf's value 0/λ, fine,
-// but with λ = 0 a division by zero; LightGBM floors it the same way.
-const MIN_HESSIAN = 1e-16;
 
 function binaryObjective(scalePosWeight: number): Objective {
   return {
@@ -34,15 +31,6 @@ function binaryObjective(scalePosWeight: number): Objective {
       const weighted = positive * scalePosWeight;
       const p = Math.min(1 - EPS, Math.max(EPS, weighted / (weighted + n - positive)));
       return Float64Array.of(Math.log(p / (1 - p)));
-    },
-    gradients(scores, y, n, g, h) {
-      for (let i = 0; i < n; i++) {
-        const p = 1 / (1 + Math.exp(-scores[i]));
-        const label = y[i];
-        const w = label > 0 ? scalePosWeight : 1;
-        g[i] = (p - label) * w;
-        h[i] = Math.max(p * (1 - p), MIN_HESSIAN) * w;
-      }
     },
     loss(scores, y, n, rows) {
       const m = rows ? rows.length : n;
@@ -68,8 +56,6 @@ function multiclassObjective(K: number): Objective {
     for (let k = 0; k < K; k++) sum += prob[k] = Math.exp(scores[k * n + i] - max);
     for (let k = 0; k < K; k++) prob[k] /= sum;
   };
-  // LightGBM scales the diagonal hessian by K/(K−1): the softmax has one redundant degree of freedom
-  const factor = K / (K - 1);
   return {
     name: 'multiclass',
     numClass: K,
@@ -77,17 +63,6 @@ function multiclassObjective(K: number): Objective {
       const counts = new Float64Array(K);
       for (let i = 0; i < n; i++) counts[y[i]]++;
       return counts.map((c) => Math.log(Math.max(EPS, c / n)));
-    },
-    gradients(scores, y, n, g, h) {
-      for (let i = 0; i < n; i++) {
-        softmax(scores, n, i);
-        const label = y[i];
-        for (let k = 0; k < K; k++) {
-          const p = prob[k];
-          g[k * n + i] = k === label ? p - 1 : p;
-          h[k * n + i] = Math.max(factor * p * (1 - p), MIN_HESSIAN);
-        }
-      }
     },
     loss(scores, y, n, rows) {
       const m = rows ? rows.length : n;
@@ -109,12 +84,6 @@ const regressionObjective: Objective = {
     let sum = 0;
     for (let i = 0; i < n; i++) sum += y[i];
     return Float64Array.of(n > 0 ? sum / n : 0);
-  },
-  gradients(scores, y, n, g, h) {
-    for (let i = 0; i < n; i++) {
-      g[i] = scores[i] - y[i];
-      h[i] = 1;
-    }
   },
   loss(scores, y, n, rows) {
     const m = rows ? rows.length : n;

@@ -1,0 +1,248 @@
+/**
+ * The row-wise work of boosting, done per shard of the training rows: gradients, the partition of each
+ * leaf's rows, histograms, adding a tree to the scores. With one thread there is one shard and these
+ * run inline; with more, each worker thread owns a shard and the main thread sums the shards'
+ * histograms (LightGBM's data-parallel learning, within one process). Rows are dealt to shards in
+ * blocks, in turn, so that a leaf of rows that are neighbours in the file (a time range) still spreads
+ * over every shard.
+ *
+ * These functions also run in worker threads from their source text (see shards.ts), so they may use
+ * nothing from outside this module and nothing imported — only each other, by name, and globals.
+ */
+export interface ShardView {
+  // shared by all shards (SharedArrayBuffers when there are workers)
+  n: number;
+  numClass: number;
+  /** 0 binary logloss, 1 softmax, 2 squared error. */
+  objective: number;
+  scalePosWeight: number;
+  /** Column-major [columns × n]. */
+  bins: Uint8Array;
+  /** Class-major [K × n]. */
+  g: Float32Array;
+  h: Float32Array;
+  scores: Float64Array;
+  y: Float32Array;
+  /** 1 for the rows of the current bag. */
+  inBag: Uint8Array;
+  /** Per bin of the column being split: 1 when its rows go left. */
+  goesLeft: Uint8Array;
+  /** The binned columns the current tree may split on. */
+  usable: Int32Array;
+  leafValue: Float64Array;
+  offsets: Int32Array;
+  numBins: Int32Array;
+  totalBins: number;
+  /** The row partition: each shard's rows are a region of it, each leaf's rows a run of that region. */
+  indices: Uint32Array;
+  // this shard's
+  shard: number;
+  shards: number;
+  /** Rows per block dealt to a shard. */
+  block: number;
+  /** Where this shard's region of `indices` starts. */
+  start: number;
+  leafBegin: Int32Array;
+  leafCount: Int32Array;
+  /** Histogram of the leaf last built, [totalBins × (g, h, count)]. */
+  hist: Float64Array;
+  /** Sums of g, h and rows over this shard's rows of the current tree's root. */
+  totals: Float64Array;
+  og: Float32Array;
+  oh: Float32Array;
+  scratch: Uint32Array;
+}
+
+export const OBJECTIVE_CODES = { binary: 0, multiclass: 1, regression: 2 } as const;
+
+/** Gradients and hessians of every class for this shard's rows (LightGBM's formulas). */
+export function shardGradients(v: ShardView): void {
+  const { n, numClass: K, scores, y, g, h, scalePosWeight } = v;
+  // a hessian of exactly 0 would divide by zero with lambda_l2 = 0; LightGBM floors it the same way
+  const minHessian = 1e-16;
+  const prob = new Float64Array(K);
+  // the softmax has one redundant degree of freedom: LightGBM scales its diagonal hessian by K/(K−1)
+  const factor = K / (K - 1);
+  for (let b = v.shard; b * v.block < n; b += v.shards) {
+    const end = Math.min(n, (b + 1) * v.block);
+    for (let i = b * v.block; i < end; i++) {
+      if (v.objective === 0) {
+        const p = 1 / (1 + Math.exp(-scores[i]));
+        const w = y[i] > 0 ? scalePosWeight : 1;
+        g[i] = (p - y[i]) * w;
+        h[i] = Math.max(p * (1 - p), minHessian) * w;
+      } else if (v.objective === 1) {
+        let max = -Infinity;
+        for (let k = 0; k < K; k++) max = Math.max(max, scores[k * n + i]);
+        let sum = 0;
+        for (let k = 0; k < K; k++) sum += prob[k] = Math.exp(scores[k * n + i] - max);
+        for (let k = 0; k < K; k++) {
+          const p = prob[k] / sum;
+          g[k * n + i] = k === y[i] ? p - 1 : p;
+          h[k * n + i] = Math.max(factor * p * (1 - p), minHessian);
+        }
+      } else {
+        g[i] = scores[i] - y[i];
+        h[i] = 1;
+      }
+    }
+  }
+}
+
+/**
+ * `hist` := the histogram of one leaf's rows in this shard, over the usable columns. The rows'
+ * gradients are first gathered in row order, so that the passes read them sequentially (LightGBM's
+ * ordered gradients) and only the bins are read scattered. Columns go two per pass: a row's index and
+ * gradients are loaded once for both, and the two read-modify-writes do not wait on each other.
+ */
+export function shardHistogram(v: ShardView, gradOffset: number, leaf: number, usableCount: number): void {
+  const { bins, n, g, h, indices, hist, og, oh, usable, offsets, numBins } = v;
+  const begin = v.leafBegin[leaf];
+  const count = v.leafCount[leaf];
+  for (let i = 0; i < count; i++) {
+    const r = gradOffset + indices[begin + i];
+    og[i] = g[r];
+    oh[i] = h[r];
+  }
+  for (let k = 0; k < usableCount; k++) hist.fill(0, offsets[usable[k]] * 3, (offsets[usable[k]] + numBins[usable[k]]) * 3);
+  let k = 0;
+  for (; k + 1 < usableCount; k += 2) {
+    const c0 = usable[k] * n;
+    const c1 = usable[k + 1] * n;
+    const b0 = offsets[usable[k]] * 3;
+    const b1 = offsets[usable[k + 1]] * 3;
+    for (let i = 0; i < count; i++) {
+      const r = indices[begin + i];
+      const gi = og[i];
+      const hi = oh[i];
+      const x = b0 + bins[c0 + r] * 3;
+      hist[x] += gi;
+      hist[x + 1] += hi;
+      hist[x + 2]++;
+      const z = b1 + bins[c1 + r] * 3;
+      hist[z] += gi;
+      hist[z + 1] += hi;
+      hist[z + 2]++;
+    }
+  }
+  if (k < usableCount) {
+    const c0 = usable[k] * n;
+    const b0 = offsets[usable[k]] * 3;
+    for (let i = 0; i < count; i++) {
+      const x = b0 + bins[c0 + indices[begin + i]] * 3;
+      hist[x] += og[i];
+      hist[x + 1] += oh[i];
+      hist[x + 2]++;
+    }
+  }
+}
+
+/** A new tree: this shard's rows of the bag (all of them without bagging) become leaf 0, and its histogram. */
+export function shardRoot(v: ShardView, gradOffset: number, bagging: number, usableCount: number): void {
+  let m = 0;
+  for (let b = v.shard; b * v.block < v.n; b += v.shards) {
+    const end = Math.min(v.n, (b + 1) * v.block);
+    for (let r = b * v.block; r < end; r++) {
+      if (bagging === 0 || v.inBag[r] === 1) v.indices[v.start + m++] = r;
+    }
+  }
+  v.leafBegin[0] = v.start;
+  v.leafCount[0] = m;
+  // gathers the gradients into og/oh, whatever the columns
+  shardHistogram(v, gradOffset, 0, usableCount);
+  let G = 0;
+  let H = 0;
+  for (let i = 0; i < m; i++) {
+    G += v.og[i];
+    H += v.oh[i];
+  }
+  v.totals[0] = G;
+  v.totals[1] = H;
+  v.totals[2] = m;
+}
+
+/**
+ * Splits this shard's rows of `leaf` by `goesLeft` on a binned column: the left ones stay `leaf`, the
+ * right ones become `newLeaf`, both in row order. Then builds the histogram of the child the main thread
+ * chose (the smaller one overall; the other is derived by subtraction), or none.
+ */
+export function shardSplit(v: ShardView, leaf: number, newLeaf: number, column: number, build: number, gradOffset: number, usableCount: number): void {
+  const { indices, bins, goesLeft, scratch } = v;
+  const start = v.leafBegin[leaf];
+  const end = start + v.leafCount[leaf];
+  const col = column * v.n;
+  let nl = 0;
+  let nr = 0;
+  // branch-free: a split sends rows either way unpredictably; writing both and advancing one is cheaper
+  for (let i = start; i < end; i++) {
+    const row = indices[i];
+    const left = goesLeft[bins[col + row]];
+    indices[start + nl] = row;
+    scratch[nr] = row;
+    nl += left;
+    nr += 1 - left;
+  }
+  indices.set(scratch.subarray(0, nr), start + nl);
+  v.leafCount[leaf] = nl;
+  v.leafBegin[newLeaf] = start + nl;
+  v.leafCount[newLeaf] = nr;
+  if (build === 1) shardHistogram(v, gradOffset, leaf, usableCount);
+  else if (build === 2) shardHistogram(v, gradOffset, newLeaf, usableCount);
+}
+
+/** Adds each leaf's value to the scores of this shard's rows in it, after a tree (`scoreOffset`: its class). */
+export function shardAddTree(v: ShardView, scoreOffset: number, numLeaves: number): void {
+  const { indices, scores, leafValue } = v;
+  for (let l = 0; l < numLeaves; l++) {
+    const value = leafValue[l];
+    const end = v.leafBegin[l] + v.leafCount[l];
+    for (let i = v.leafBegin[l]; i < end; i++) scores[scoreOffset + indices[i]] += value;
+  }
+}
+
+/** The operations a worker runs, by code. */
+export const SHARD_OPS = { gradients: 1, root: 2, split: 3, addTree: 4 } as const;
+
+/** Control words of a worker: a task is handed out by bumping SEQ; -1 there ends the worker. */
+export const CONTROL = { seq: 0, done: 1, op: 2, args: 3, words: 10 } as const;
+
+export interface ShardWorkerData {
+  view: ShardView;
+  /** Rows of this shard: the size of its private buffers. */
+  rows: number;
+  control: Int32Array;
+  ops: typeof SHARD_OPS;
+  layout: typeof CONTROL;
+  /** Where the worker leaves an error's message, for the main thread to read synchronously. */
+  errors: import('node:worker_threads').MessagePort;
+}
+
+/** A worker's whole program: wait for a task, run it on its shard, say it is done (or failed). */
+export function shardWorker(data: ShardWorkerData): void {
+  const { view: v, control, ops, layout, errors } = data;
+  // private to this thread, so allocated here rather than sent
+  v.og = new Float32Array(data.rows);
+  v.oh = new Float32Array(data.rows);
+  v.scratch = new Uint32Array(data.rows);
+  let seen = 0;
+  for (;;) {
+    Atomics.wait(control, layout.seq, seen);
+    const seq = Atomics.load(control, layout.seq);
+    if (seq < 0) return;
+    seen = seq;
+    const a = layout.args;
+    try {
+      const op = control[layout.op];
+      if (op === ops.gradients) shardGradients(v);
+      else if (op === ops.root) shardRoot(v, control[a], control[a + 1], control[a + 2]);
+      else if (op === ops.split) shardSplit(v, control[a], control[a + 1], control[a + 2], control[a + 3], control[a + 4], control[a + 5]);
+      else if (op === ops.addTree) shardAddTree(v, control[a], control[a + 1]);
+      else throw new Error(`unknown shard operation ${op}`);
+      Atomics.store(control, layout.done, seq);
+    } catch (err) {
+      errors.postMessage(String((err as Error)?.stack ?? err));
+      Atomics.store(control, layout.done, -seq);
+    }
+    Atomics.notify(control, layout.done);
+  }
+}

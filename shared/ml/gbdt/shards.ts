@@ -1,0 +1,174 @@
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { MloopError } from '../../core/errors';
+import {
+  CONTROL,
+  SHARD_OPS,
+  shardAddTree,
+  shardGradients,
+  shardHistogram,
+  shardRoot,
+  shardSplit,
+  shardWorker,
+  type ShardView,
+  type ShardWorkerData,
+} from './shard_ops';
+
+/**
+ * Runs the shard operations on every shard at once: shard 0 on this thread, the others on worker
+ * threads. Everything they share lives in SharedArrayBuffers, so nothing is copied; the threads meet on
+ * an Int32Array with Atomics (wait/notify) rather than messages, because a task often takes well under
+ * a millisecond and a message round trip through the event loop would cost as much.
+ *
+ * Workers run from the source text of shard_ops.ts' functions, so that they need no file of their own:
+ * the same code works bundled by esbuild, under jest's transform and from source.
+ */
+
+/** Rows dealt to one shard at a time. */
+const BLOCK = 4096;
+/** A worker that has not answered in this long is taken for dead, rather than waited for forever. */
+const WORKER_TIMEOUT_MS = 120_000;
+
+// `require` is spelt in the string: bundlers rewrite it inside functions
+const WORKER_SOURCE = [shardGradients, shardHistogram, shardRoot, shardSplit, shardAddTree, shardWorker]
+  .map(String)
+  .concat(`${shardWorker.name}(require('node:worker_threads').workerData);`)
+  .join('\n');
+
+/** What the shards share: allocated by the trainer, in SharedArrayBuffers when there is more than one. */
+export type SharedArrays = Pick<
+  ShardView,
+  'n' | 'numClass' | 'objective' | 'scalePosWeight' | 'bins' | 'g' | 'h' | 'scores' | 'y' | 'inBag' | 'goesLeft' | 'usable' | 'leafValue' | 'offsets' | 'numBins' | 'totalBins' | 'indices'
+>;
+
+function rowsOf(n: number, shard: number, shards: number): number {
+  let rows = 0;
+  for (let b = shard; b * BLOCK < n; b += shards) rows += Math.min(n, (b + 1) * BLOCK) - b * BLOCK;
+  return rows;
+}
+
+interface Helper {
+  worker: Worker;
+  control: Int32Array;
+  errors: MessagePort;
+  seq: number;
+}
+
+export class Shards {
+  readonly views: ShardView[];
+  private readonly helpers: Helper[];
+
+  /** `buffer` allocates the memory shards share: a SharedArrayBuffer when there are several. */
+  constructor(shared: SharedArrays, threads: number, numLeaves: number, buffer: (bytes: number) => ArrayBufferLike) {
+    let start = 0;
+    this.views = Array.from({ length: threads }, (_, shard) => {
+      const rows = rowsOf(shared.n, shard, threads);
+      const view: ShardView = {
+        ...shared,
+        shard,
+        shards: threads,
+        block: BLOCK,
+        start,
+        leafBegin: new Int32Array(numLeaves),
+        leafCount: new Int32Array(numLeaves),
+        hist: new Float64Array(buffer(shared.totalBins * 3 * 8)),
+        totals: new Float64Array(buffer(3 * 8)),
+        // the main thread's own; workers allocate theirs
+        og: new Float32Array(shard === 0 ? rows : 0),
+        oh: new Float32Array(shard === 0 ? rows : 0),
+        scratch: new Uint32Array(shard === 0 ? rows : 0),
+      };
+      start += rows;
+      return view;
+    });
+    this.helpers = this.views.slice(1).map((view) => {
+      const control = new Int32Array(buffer(CONTROL.words * 4));
+      const { port1, port2 } = new MessageChannel();
+      const workerData: ShardWorkerData = { view, rows: rowsOf(shared.n, view.shard, threads), control, ops: SHARD_OPS, layout: CONTROL, errors: port2 };
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData, transferList: [port2] });
+      // a worker blocked in Atomics.wait must not keep the process alive if close() is never reached
+      worker.unref();
+      return { worker, control, errors: port1, seq: 0 };
+    });
+  }
+
+  get threads(): number {
+    return this.views.length;
+  }
+
+  gradients(): void {
+    this.run(SHARD_OPS.gradients, [], shardGradients);
+  }
+
+  root(gradOffset: number, bagging: boolean, usableCount: number): void {
+    this.run(SHARD_OPS.root, [gradOffset, bagging ? 1 : 0, usableCount], (v) => shardRoot(v, gradOffset, bagging ? 1 : 0, usableCount));
+  }
+
+  /** `build`: 0 no histogram, 1 the left child's (`leaf`), 2 the right child's (`newLeaf`). */
+  split(leaf: number, newLeaf: number, column: number, build: 0 | 1 | 2, gradOffset: number, usableCount: number): void {
+    this.run(SHARD_OPS.split, [leaf, newLeaf, column, build, gradOffset, usableCount], (v) =>
+      shardSplit(v, leaf, newLeaf, column, build, gradOffset, usableCount),
+    );
+  }
+
+  addTree(scoreOffset: number, numLeaves: number): void {
+    this.run(SHARD_OPS.addTree, [scoreOffset, numLeaves], (v) => shardAddTree(v, scoreOffset, numLeaves));
+  }
+
+  /** out[from..to) := the sum of every shard's histogram there. */
+  sumHistograms(out: Float64Array, outStart: number, from: number, to: number): void {
+    const first = this.views[0].hist;
+    for (let t = from; t < to; t++) out[outStart + t] = first[t];
+    for (let s = 1; s < this.views.length; s++) {
+      const hist = this.views[s].hist;
+      for (let t = from; t < to; t++) out[outStart + t] += hist[t];
+    }
+  }
+
+  /** Sums of g, h and rows over the current tree's root, all shards together. */
+  rootTotals(): { G: number; H: number; count: number } {
+    let G = 0;
+    let H = 0;
+    let count = 0;
+    for (const { totals } of this.views) {
+      G += totals[0];
+      H += totals[1];
+      count += totals[2];
+    }
+    return { G, H, count };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(
+      this.helpers.map(({ worker, control, errors }) => {
+        // referenced again, or an otherwise idle process could end before the worker has exited
+        worker.ref();
+        const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+        Atomics.store(control, CONTROL.seq, -1);
+        Atomics.notify(control, CONTROL.seq);
+        errors.close();
+        return exited;
+      }),
+    );
+  }
+
+  private run(op: number, args: number[], inline: (view: ShardView) => void): void {
+    for (const helper of this.helpers) {
+      const { control } = helper;
+      control[CONTROL.op] = op;
+      control.set(args, CONTROL.args);
+      Atomics.store(control, CONTROL.seq, ++helper.seq);
+      Atomics.notify(control, CONTROL.seq);
+    }
+    inline(this.views[0]);
+    for (const { control, seq, errors } of this.helpers) {
+      for (;;) {
+        const done = Atomics.load(control, CONTROL.done);
+        if (done === seq) break;
+        if (done === -seq) throw new MloopError('internal', `a gbdt worker thread failed: ${receiveMessageOnPort(errors)?.message}`);
+        if (Atomics.wait(control, CONTROL.done, done, WORKER_TIMEOUT_MS) === 'timed-out') {
+          throw new MloopError('internal', `a gbdt worker thread did not answer in ${WORKER_TIMEOUT_MS / 1000} s`);
+        }
+      }
+    }
+  }
+}
