@@ -1,0 +1,122 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { configFor } from '../shared/core/config';
+import { modelVersionId } from '../shared/core/ids';
+import { createLogger } from '../shared/core/log';
+import type { ColumnData } from '../shared/data/column_data';
+import { fraudRows } from '../shared/data/synthetic';
+import { compareToReference } from '../shared/monitoring/drift';
+import { buildReference } from '../shared/monitoring/reference';
+import { DEFAULT_MONITORING } from '../shared/monitoring/settings';
+import type { Context } from '../shared/pipeline/context';
+import { COLLECTIONS } from '../shared/pipeline/documents';
+import { monitorModel } from '../shared/pipeline/monitor';
+import { PredictionLog } from '../shared/pipeline/prediction_log';
+import { writeReference } from '../shared/pipeline/reference_artifact';
+import { createPlatform } from '../shared/platform';
+import type { Clock } from '../shared/platform/ports';
+
+/**
+ * A monitoring tick on a million logged predictions of the demo's features: `npm run bench:drift
+ * [rows] [--python <interpreter>]`. The log and the reference are written first (not timed); the tick
+ * then runs in a fresh process, so that its peak RSS is its own. A second line times the statistics
+ * alone on 100 000 rows, the size the numpy/scipy reference (bench/drift_reference.py, run when the
+ * interpreter has scipy) prints its own line for. The machine's load average goes with the numbers.
+ */
+const NUMERIC = ['step', 'amount', 'oldbalanceOrg', 'newbalanceOrig', 'oldbalanceDest', 'newbalanceDest'] as const;
+const AT = new Date('2026-06-01T12:00:00.000Z');
+const load = () => os.loadavg().map((l) => +l.toFixed(2));
+
+function context(home: string, now: () => Date): Context {
+  const config = configFor(home, { MLOOP_LOG_LEVEL: 'silent' });
+  const clock: Clock = { now, sleep: async () => {} };
+  return { config, log: createLogger('silent'), platform: { ...createPlatform(config), clock } };
+}
+
+function trainingColumns(n: number, seed: number): Array<{ name: string } & ColumnData> {
+  const rows = [...fraudRows(n, seed)];
+  const types = new Map<string, number>();
+  for (const r of rows) types.set(r.type, (types.get(r.type) ?? 0) + 1);
+  return [
+    ...NUMERIC.map((name) => ({ name, kind: 'numeric' as const, values: Float64Array.from(rows, (r) => r[name]), missing: 0 })),
+    { name: 'type', kind: 'categorical' as const, counts: types, missing: 0 },
+  ];
+}
+
+async function setup(home: string, rows: number): Promise<void> {
+  let t = AT.getTime() - 20 * 3_600_000;
+  const ctx = context(home, () => new Date(t));
+  const reference = buildReference(trainingColumns(100_000, 1), Float64Array.from({ length: 15_000 }, (_, i) => (i % 100) / 100));
+  await writeReference(ctx, 'fraud', 'v1', reference);
+  await ctx.platform.docs.set(COLLECTIONS.models, 'fraud', { name: 'fraud', production_version: 'v1', previous_version: null, next_version: 2, updated_at: AT.toISOString() });
+  await ctx.platform.docs.set(COLLECTIONS.versions, modelVersionId('fraud', 'v1'), { model: 'fraud', version: 'v1', metrics: { auc: 0.95 } });
+  const log = new PredictionLog(ctx, { sampleRate: 1, flushEveryMs: 3_600_000, maxBuffered: 5000 });
+  const shifted = fraudRows(rows, 2, { amountScale: 2 });
+  for (let i = 0; i < rows; i += 100) {
+    const batch = [];
+    for (let k = 0; k < 100 && i + k < rows; k++) batch.push(shifted.next().value!);
+    log.record(`r${i / 100}`, 'fraud', 'v1', batch, batch.map((_, k) => ({ score: ((i + k) % 997) / 997, label: 0 })));
+    t += 60;
+    if (i % 5000 === 0) await log.flush();
+  }
+  await log.stop();
+  await ctx.platform.close();
+}
+
+async function tick(home: string, rows: number): Promise<void> {
+  const ctx = context(home, () => AT);
+  const started = performance.now();
+  const outcome = await monitorModel(ctx, 'fraud', AT, null);
+  const seconds = (performance.now() - started) / 1000;
+  if (outcome.outcome !== 'reported' || outcome.report.rows !== rows) throw new Error(`unexpected outcome ${JSON.stringify(outcome).slice(0, 300)}`);
+  const line = {
+    bench: 'drift',
+    rows,
+    features: outcome.report.features.length,
+    seconds: +seconds.toFixed(2),
+    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+    dataset_drift: outcome.report.dataset_drift,
+    load_avg: load(),
+  };
+  console.log(JSON.stringify(line));
+  await ctx.platform.close();
+}
+
+/** The statistics alone, on columns already in memory: what the numpy/scipy reference measures. */
+function statistics(rows: number): void {
+  const reference = buildReference(trainingColumns(100_000, 1), null);
+  const current = trainingColumns(rows, 3);
+  const started = performance.now();
+  compareToReference(reference, { rows, features: new Map(current.map((c) => [c.name, c])), scores: null }, DEFAULT_MONITORING);
+  const seconds = (performance.now() - started) / 1000;
+  console.log(JSON.stringify({ bench: 'drift-statistics', rows, features: current.length, seconds: +seconds.toFixed(3), load_avg: load() }));
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  if (args[0] === 'tick') return tick(args[1], Number(args[2]));
+  const pythonAt = args.indexOf('--python');
+  const python = pythonAt >= 0 ? args.splice(pythonAt, 2)[1] : 'python3';
+  const rows = Number(args[0] ?? 1_000_000);
+  const home = mkdtempSync(path.join(os.tmpdir(), 'mloop-bench-drift-'));
+  try {
+    await setup(home, rows);
+    const result = spawnSync(process.execPath, [process.argv[1], 'tick', home, String(rows)], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+    if (result.status !== 0) throw new Error('the tick failed');
+    process.stdout.write(result.stdout);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+  statistics(100_000);
+  const script = path.join(__dirname, '..', '..', 'bench', 'drift_reference.py');
+  const reference = spawnSync(python, [script, '100000'], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  if (reference.status === 0) process.stdout.write(reference.stdout);
+  else console.error(`numpy/scipy reference not run (${python}: ${(reference.stderr || String(reference.error)).trim().split('\n').pop()}); try --python <interpreter with scipy>`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
