@@ -10,6 +10,7 @@ import { runDemo } from './demo';
 import { registerDlqCommand } from './dlq_command';
 import { registerDriftCommands } from './drift_command';
 import { registerModelsCommand } from './models_command';
+import { registerRetrainCommand } from './retrain_command';
 import { fixed, printJson, table } from './output';
 import { progressText } from './progress_text';
 import { pushDataset } from './push';
@@ -115,6 +116,7 @@ registerModelsCommand(program);
 registerDlqCommand(program);
 registerDriftCommands(program);
 registerTrainCommand(program);
+registerRetrainCommand(program);
 
 program
   .command('datasets')

@@ -43,6 +43,8 @@ export const TrainingRequested = z.object({
   reason: TrainingReason,
   requested_at: z.string(),
   requested_by: z.string().optional(),
+  /** Why a person asked (`mloop retrain --reason`), kept on the run. */
+  note: z.string().max(500).optional(),
   training: TrainingOverrides.optional(),
 });
 export type TrainingRequested = z.infer<typeof TrainingRequested>;

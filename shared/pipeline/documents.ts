@@ -77,6 +77,8 @@ export interface RunDoc {
   dataset_version: string;
   request_id: string;
   reason: TrainingReason;
+  requested_by?: string | null;
+  note?: string | null;
   status: RunStatus;
   attempt: number;
   max_attempts: number;

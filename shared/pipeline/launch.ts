@@ -33,6 +33,7 @@ export async function requestTraining(ctx: Context, request: TrainingRequested):
       production_version: model?.production_version ?? null,
       previous_version: model?.previous_version ?? null,
       next_version: number + 1,
+      aliases: model?.aliases ?? {},
       updated_at: now,
     });
     const run: RunDoc = {
@@ -42,6 +43,8 @@ export async function requestTraining(ctx: Context, request: TrainingRequested):
       dataset_version: request.dataset_version,
       request_id: request.request_id,
       reason: request.reason,
+      requested_by: request.requested_by ?? null,
+      note: request.note ?? null,
       status: 'queued',
       attempt: 0,
       max_attempts: ctx.config.runMaxAttempts,

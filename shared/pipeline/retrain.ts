@@ -79,7 +79,7 @@ function ignored(ctx: Context, event: DriftDetected, reason: string): RetrainRes
 }
 
 /** The newest dataset a person uploaded: retraining datasets are built on one, never on each other. */
-async function latestUploadedDataset(ctx: Context, model: string): Promise<DerivedDatasetDoc | null> {
+export async function latestUploadedDataset(ctx: Context, model: string): Promise<DerivedDatasetDoc | null> {
   const found = await ctx.platform.docs.query<DerivedDatasetDoc>(COLLECTIONS.datasets, {
     where: [
       ['model', '==', model],
