@@ -84,6 +84,17 @@ describe('gbdt exported to ONNX', () => {
     expect(new Set(own).size).toBeGreaterThan(20);
   });
 
+  it('exports a model with nothing to split on as its base score', async () => {
+    const data = taskData('regression', 500, 15);
+    const constant = (split: GbdtData['train']) => ({ ...split, X: new Float32Array(split.X.length) });
+    const model = await trainGbdt({ ...data, train: constant(data.train), validation: constant(data.validation) }, { num_iterations: 3 });
+    const width = data.train.X.length / data.train.n;
+    const served = await runOnnx(model.onnx, data.test.X, data.test.n, width, 'value');
+    const mean = data.train.y.reduce((a, b) => a + b, 0) / data.train.n;
+    expect(worst(served, new Float32Array(data.test.n).fill(mean))).toBeLessThan(1e-4);
+    expect(worst(served, model.predict(data.test.X, data.test.n))).toBe(0);
+  });
+
   it('routes NaN the way training learned', async () => {
     const data: GbdtData = { specs: SPECS, task: 'binary', train: missingData(4000, 1), validation: missingData(1000, 2) };
     const model = await trainGbdt(data, { num_iterations: 40, min_data_in_leaf: 10, early_stopping_rounds: 0 });

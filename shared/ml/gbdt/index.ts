@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { isMainThread } from 'node:worker_threads';
 import { MloopError } from '../../core/errors';
 import { encodedColumns, encodedWidth, type FeatureSpec } from '../../data/encoding';
 import { seededRandom, type Random } from '../../data/random';
@@ -63,7 +64,9 @@ const MIN_ROWS_FOR_THREADS = 100_000;
 
 function threadsFor(requested: number, n: number): number {
   if (requested > 0) return requested;
-  return n >= MIN_ROWS_FOR_THREADS ? Math.min(2, availableParallelism()) : 1;
+  // inside a worker thread this is a sweep's trial, whose sibling trials already use the other cores
+  if (!isMainThread) return 1;
+  return n >= MIN_ROWS_FOR_THREADS ? availableParallelism() : 1;
 }
 
 /** Each tree's random share of the binned columns that can split (LightGBM's feature_fraction). */
