@@ -1,0 +1,101 @@
+"""Reference models for `npm run bench:train`: LightGBM and scikit-learn's MLP on the very split mloop
+trained on, read from the float32 matrices bench/train.ts wrote. Prints one JSON object.
+
+Usage: reference.py <lightgbm|sklearn_mlp> <dir> <width> '<params as JSON>'
+"""
+import json
+import resource
+import sys
+import time
+
+import numpy as np
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+
+def load(folder, name, width):
+    X = np.fromfile(f"{folder}/{name}_X.f32", dtype=np.float32).reshape(-1, width)
+    y = np.fromfile(f"{folder}/{name}_y.f32", dtype=np.float32)
+    return X, y
+
+
+def lightgbm(train, valid, test, p):
+    import lightgbm as lgb
+
+    params = {
+        "objective": "binary",
+        "metric": "binary_logloss",
+        "num_leaves": p["num_leaves"],
+        "learning_rate": p["learning_rate"],
+        "min_data_in_leaf": p["min_data_in_leaf"],
+        "min_sum_hessian_in_leaf": p["min_sum_hessian_in_leaf"],
+        "lambda_l2": p["lambda_l2"],
+        "min_gain_to_split": p["min_gain_to_split"],
+        "feature_fraction": p["feature_fraction"],
+        "bagging_fraction": p["bagging_fraction"],
+        "bagging_freq": p["bagging_freq"],
+        "max_bin": p["max_bin"],
+        "bin_construct_sample_cnt": p["bin_construct_sample_cnt"],
+        "scale_pos_weight": p["scale_pos_weight"],
+        "max_depth": p["max_depth"],
+        "num_threads": p["num_threads"],
+        "seed": p["seed"],
+        "verbose": -1,
+    }
+    started = time.perf_counter()
+    dtrain = lgb.Dataset(train[0], train[1])
+    dvalid = lgb.Dataset(valid[0], valid[1], reference=dtrain)
+    stopping = p["early_stopping_rounds"]
+    evals = {}
+    callbacks = [lgb.record_evaluation(evals)] + ([lgb.early_stopping(stopping, verbose=False)] if stopping > 0 else [])
+    booster = lgb.train(params, dtrain, num_boost_round=p["num_iterations"], valid_sets=[dvalid], callbacks=callbacks)
+    seconds = time.perf_counter() - started
+    # as mloop does, with or without early stopping: keep the round of the lowest validation loss
+    best = int(np.argmin(evals["valid_0"]["binary_logloss"])) + 1
+    return seconds, booster.predict(test[0], num_iteration=best), {"iterations": booster.current_iteration(), "best_iteration": best}
+
+
+def sklearn_mlp(train, valid, test, p):
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    started = time.perf_counter()
+    model = make_pipeline(
+        StandardScaler(),
+        MLPClassifier(
+            hidden_layer_sizes=tuple(p["hidden_units"]),
+            batch_size=p["batch_size"],
+            learning_rate_init=p["learning_rate"],
+            max_iter=p["epochs"],
+            n_iter_no_change=p["patience"],
+            random_state=p["seed"],
+        ),
+    )
+    # money columns span orders of magnitude: the same signed log mloop's networks apply
+    signed_log = lambda X: np.sign(X) * np.log1p(np.abs(X))
+    model.fit(signed_log(train[0]), train[1])
+    seconds = time.perf_counter() - started
+    epochs = model[-1].n_iter_
+    return seconds, model.predict_proba(signed_log(test[0]))[:, 1], {"iterations": epochs}
+
+
+def main():
+    kind, folder, width, params = sys.argv[1], sys.argv[2], int(sys.argv[3]), json.loads(sys.argv[4])
+    train, valid, test = (load(folder, name, width) for name in ("train", "validation", "test"))
+    seconds, scores, extra = {"lightgbm": lightgbm, "sklearn_mlp": sklearn_mlp}[kind](train, valid, test, params)
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "auc": roc_auc_score(test[1], scores),
+                "pr_auc": average_precision_score(test[1], scores),
+                # Linux reports kilobytes
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                **extra,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
