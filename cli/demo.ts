@@ -6,6 +6,7 @@ import { createLogger } from '../shared/core/log';
 import { fraudRows, writeFraudCsv } from '../shared/data/synthetic';
 import { listDatasets, listModels, listRuns } from '../shared/pipeline/queries';
 import type { RunDoc } from '../shared/pipeline/documents';
+import { demoDrift, type DemoDrift } from './demo_drift';
 import { fixed, table } from './output';
 import { progressText } from './progress_text';
 import { pushDataset } from './push';
@@ -27,6 +28,7 @@ export interface DemoSummary {
   scored: number;
   decisions: Array<{ version: string; promoted: boolean; candidate_auc: number | null; production_auc: number | null; reasons: string[] }>;
   seconds_to_production: number;
+  drift: DemoDrift;
 }
 
 const MODEL = 'fraud';
@@ -34,8 +36,9 @@ const RUN_TIMEOUT_MS = 150_000;
 
 /**
  * `npm run demo`: the whole loop on a fresh local stack, unattended. Push a day of transactions, wait
- * for the first model to answer /score, score fresh traffic over HTTP, push a second day and show the
- * champion/challenger decision.
+ * for the first model to answer /score, score fresh traffic over HTTP, then drifted traffic with its
+ * labels fed back, run a monitoring tick and follow the retraining it starts, push a second day and
+ * show the champion/challenger decisions.
  */
 export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const { say } = options;
@@ -72,6 +75,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       flagged += body.predictions.filter((p) => p.label === 1).length;
     }
     say(`scored ${scored} fresh transactions over HTTP: ${flagged} flagged as fraud`);
+    const drift = await demoDrift(stack, MODEL, say, progressPrinter(say));
 
     const day2 = path.join(home, 'transactions-day2.csv');
     await writeFraudCsv(day2, { rows: options.secondRows, seed: 2 });
@@ -102,6 +106,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         reasons: m.decision?.reasons ?? [],
       })),
       seconds_to_production: Math.round(secondsToProduction * 10) / 10,
+      drift,
     };
   } finally {
     await stack.stop();

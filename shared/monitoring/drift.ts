@@ -1,6 +1,6 @@
 import type { ColumnData } from '../data/column_data';
 import { chiSquareTest, jensenShannonDistance, shares, twoProportionZTest } from './categorical_tests';
-import { alignedCounts, type AlignedCounts } from './histogram';
+import { alignedCounts, formatNumber, type AlignedCounts } from './histogram';
 import { ksTwoSample } from './ks';
 import { populationStabilityIndex } from './psi';
 import type { FeatureProfile, NumericProfile, ReferenceProfile } from './reference';
@@ -192,7 +192,7 @@ function quality(profile: FeatureProfile, column: ColumnData, currentCount: numb
       if (v > max) max = v;
     }
     result.out_of_range = { count, share: currentCount > 0 ? count / currentCount : 0, min: currentCount > 0 ? min : 0, max: currentCount > 0 ? max : 0 };
-    if (count > 0) issues.push(`${count} values (${percent(count / currentCount)}) outside the training range [${profile.min}, ${profile.max}]`);
+    if (count > 0) issues.push(`${values(count)} (${percent(count / currentCount)}) outside the training range [${formatNumber(profile.min)}, ${formatNumber(profile.max)}]`);
   } else if (profile.kind !== 'numeric' && column.kind !== 'numeric') {
     const known = new Set(profile.categories.map(([name]) => name));
     const unseen = [...column.counts].filter(([key]) => !known.has(key)).sort((a, b) => b[1] - a[1]);
@@ -200,10 +200,11 @@ function quality(profile: FeatureProfile, column: ColumnData, currentCount: numb
     result.unseen = { count, share: currentCount > 0 ? count / currentCount : 0, values: unseen.slice(0, 10) };
     if (count > 0) {
       const what = profile.other > 0 ? `not among the ${profile.categories.length} most frequent training categories` : 'never seen in training';
-      issues.push(`${count} values (${percent(count / currentCount)}) ${what}: ${unseen.slice(0, 3).map(([k]) => k).join(', ')}`);
+      issues.push(`${values(count)} (${percent(count / currentCount)}) ${what}: ${unseen.slice(0, 3).map(([k]) => k).join(', ')}`);
     }
   }
   return result;
 }
 
 const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
+const values = (n: number) => `${n} value${n === 1 ? '' : 's'}`;

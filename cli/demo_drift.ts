@@ -1,0 +1,70 @@
+import { TOPICS, type MonitoringTick } from '../shared/core/events';
+import { runIdFor } from '../shared/core/ids';
+import { fraudRows } from '../shared/data/synthetic';
+import { COLLECTIONS, type RunDoc } from '../shared/pipeline/documents';
+import { reportId } from '../shared/pipeline/drift_report';
+import { MONITORING_COLLECTIONS, type DriftReportDoc } from '../shared/pipeline/monitoring_docs';
+import { driftRequestId } from '../shared/pipeline/retrain';
+import { reportText } from './drift_output';
+import type { Stack } from './stack';
+import { waitFor } from './wait';
+
+export interface DemoDrift {
+  share: number | null;
+  drifted: string[];
+  retrained: boolean;
+}
+
+const DRIFTED_ROWS = 2000;
+const RUN_TIMEOUT_MS = 150_000;
+
+/**
+ * The demo's drift act: traffic whose amounts tripled and whose mix of transaction types moved is scored
+ * over HTTP, its true labels are fed back, a monitoring tick runs (published on the bus, as the
+ * scheduler would), the report is printed, and the retraining it starts is followed to its end.
+ */
+export async function demoDrift(stack: Stack, model: string, say: (line: string) => void, progress: (run: RunDoc) => void): Promise<DemoDrift> {
+  const { docs, bus, clock } = stack.ctx.platform;
+  const rows = [...fraudRows(DRIFTED_ROWS, 123, { amountScale: 3, typeMix: { PAYMENT: 0.1, TRANSFER: 0.35, CASH_OUT: 0.45, DEBIT: 0.05, CASH_IN: 0.05 } })];
+  const labels: Array<{ request_id: string; index: number; label: number }> = [];
+  for (let i = 0; i < rows.length; i += 100) {
+    const requestId = `demo-drift-${i / 100}`;
+    const response = await post(`${stack.url}/score/${model}`, { instances: rows.slice(i, i + 100) }, requestId);
+    rows.slice(i, i + 100).forEach((row, index) => labels.push({ request_id: requestId, index, label: row.isFraud }));
+    if (!response.ok) throw new Error(`scoring failed: HTTP ${response.status} ${await response.text()}`);
+  }
+  say(`scored ${rows.length} drifted transactions over HTTP (amounts ×3, more transfers and cash-outs)`);
+  const fed = await post(`${stack.url}/feedback`, labels);
+  if (!fed.ok) throw new Error(`feedback failed: HTTP ${fed.status} ${await fed.text()}`);
+  say(`fed back ${labels.length} labels to POST /feedback`);
+
+  const at = clock.now();
+  const tick: MonitoringTick = { tick_id: 'demo', model, requested_at: at.toISOString() };
+  await bus.publish(TOPICS.monitoringTick, tick);
+  const report = await waitFor('the drift report', () => docs.get<DriftReportDoc>(MONITORING_COLLECTIONS.reports, reportId(model, at)), RUN_TIMEOUT_MS, 100);
+  say('');
+  say(reportText(report));
+  if (!report.event) throw new Error(`the monitoring tick found no drift (share ${report.share}): the demo expected some`);
+
+  const runId = runIdFor(driftRequestId(model, report.id));
+  const run = await waitFor(
+    `retraining run ${runId}`,
+    async () => {
+      const current = await docs.get<RunDoc>(COLLECTIONS.runs, runId);
+      if (current) progress(current);
+      return current && (current.status === 'succeeded' || current.status === 'failed') ? current : null;
+    },
+    RUN_TIMEOUT_MS,
+    500,
+  );
+  say(`retraining ${run.id} (reason ${run.reason}, dataset ${run.dataset_version}: the upload plus the labels) ${run.status}`);
+  return { share: report.share, drifted: report.drifted, retrained: run.status === 'succeeded' };
+}
+
+function post(url: string, body: unknown, requestId?: string): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(requestId ? { 'x-request-id': requestId } : {}) },
+    body: JSON.stringify(body),
+  });
+}
