@@ -6,4 +6,7 @@ module.exports = {
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   testTimeout: 60000,
   maxWorkers: 2,
+  // The Pub/Sub and Firestore emulators, once per run, for the Google Cloud adapters' tests.
+  globalSetup: '<rootDir>/test/emulators/global_setup.ts',
+  globalTeardown: '<rootDir>/test/emulators/global_teardown.ts',
 };

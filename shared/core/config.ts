@@ -53,8 +53,13 @@ const EnvSchema = z.object({
   GOOGLE_CLOUD_PROJECT: z.string().optional(),
   GOOGLE_CLOUD_REGION: z.string().default('europe-west1'),
   // Names Terraform gives the Cloud Run Job that trains and the Cloud Run service behind `score`.
-  MLOOP_TRAIN_JOB: z.string().min(1).optional(),
-  MLOOP_SCORE_SERVICE: z.string().min(1).optional(),
+  MLOOP_TRAIN_JOB: z.string().min(1).default('mloop-train'),
+  MLOOP_SCORE_SERVICE: z.string().min(1).default('mloop-score'),
+  // Where the Google Cloud clients connect instead of Google's APIs: the emulators and fakes of the tests.
+  MLOOP_GCS_ENDPOINT: z.url().optional(),
+  MLOOP_RUN_ENDPOINT: z.string().regex(/^[^:/]+:\d+$/, 'host:port of a plaintext gRPC server').optional(),
+  PUBSUB_EMULATOR_HOST: z.string().min(1).optional(),
+  FIRESTORE_EMULATOR_HOST: z.string().min(1).optional(),
   // Set by Cloud Run Jobs (and by the local job launcher, which plays it).
   CLOUD_RUN_JOB: z.string().optional(),
   CLOUD_RUN_EXECUTION: z.string().optional(),
@@ -112,10 +117,12 @@ export interface Config {
   trialWorkerScript: string;
   /** Cloud Run tasks a sweep is spread over at most (each task takes every n-th trial). */
   sweepTasks: number;
-  /** The Cloud Run Job onTrainingRequested runs, in gcpProject and gcpRegion. */
-  gcpTrainJob?: string;
-  /** The Cloud Run service a promotion rolls a new scoring revision of. */
-  gcpScoreService?: string;
+  /** The Cloud Run Job onTrainingRequested runs, in gcpProject and gcpRegion (a name or a full resource name). */
+  gcpTrainJob: string;
+  /** The Cloud Run service a promotion rolls a new scoring revision of (a name or a full resource name). */
+  gcpScoreService: string;
+  /** Set only to reach emulators or fakes instead of Google's APIs. */
+  gcpEndpoints: { storage?: string; run?: string; pubsub?: string; firestore?: string };
   job: {
     name?: string;
     execution?: string;
@@ -180,6 +187,12 @@ export function loadConfig(base: NodeJS.ProcessEnv = process.env, overrides: Rec
     gcpRegion: e.GOOGLE_CLOUD_REGION,
     gcpTrainJob: e.MLOOP_TRAIN_JOB,
     gcpScoreService: e.MLOOP_SCORE_SERVICE,
+    gcpEndpoints: {
+      storage: e.MLOOP_GCS_ENDPOINT,
+      run: e.MLOOP_RUN_ENDPOINT,
+      pubsub: e.PUBSUB_EMULATOR_HOST,
+      firestore: e.FIRESTORE_EMULATOR_HOST,
+    },
     job: {
     trainWorkers: e.MLOOP_TRAIN_WORKERS ?? os.availableParallelism(),
     trialWorkerScript: path.join(path.dirname(jobScript), 'trial_worker.js'),

@@ -71,9 +71,9 @@ export function documentStoreContract(name: string, makeStore: () => Promise<Doc
         expect(ids(await docs.query(col, { where: [['model', '==', 'iris'], ['attempt', '==', 1]] }))).toEqual(['r1', 'r5']);
       });
 
-      test('ranges compare numbers with numbers only', async () => {
-        expect(ids(await docs.query(col, { where: [['score', '>', 0.6]] }))).toEqual(['r1', 'r3']);
-        expect(ids(await docs.query(col, { where: [['score', '>=', 0.75]] }))).toEqual(['r1', 'r3']);
+      test('ranges compare numbers with numbers only, ordered by the compared field as in Firestore', async () => {
+        expect(ids(await docs.query(col, { where: [['score', '>', 0.6]] }))).toEqual(['r3', 'r1']);
+        expect(ids(await docs.query(col, { where: [['score', '>=', 0.75]] }))).toEqual(['r3', 'r1']);
         expect(ids(await docs.query(col, { where: [['score', '<', 0.75]] }))).toEqual(['r2']);
         expect(ids(await docs.query(col, { where: [['score', '<=', 0.75]] }))).toEqual(['r2', 'r3']);
         expect(ids(await docs.query(col, { where: [['score', '==', '0.99']] }))).toEqual(['r5']);
@@ -92,6 +92,13 @@ export function documentStoreContract(name: string, makeStore: () => Promise<Doc
         const withStage = await docs.query(col, { orderBy: [['meta.stage', 'asc']] });
         expect(ids(withStage)).toEqual(['r1', 'r2']);
         expect(ids(await docs.query(col, { orderBy: [['attempt', 'asc']], limit: 3 }))).toEqual(['r1', 'r3', 'r5']);
+      });
+
+      test('an inequality orders by its field after the explicit order, and != skips null and missing fields', async () => {
+        await docs.set(col, 'n1', { model: 'iris', state: null, attempt: 9 });
+        expect(ids(await docs.query(col, { where: [['state', '!=', 'running']] }))).toEqual(['r2', 'r5', 'r1']);
+        const byAttempt = await docs.query(col, { where: [['score', '>', 0.4]], orderBy: [['attempt', 'desc']] });
+        expect(ids(byAttempt)).toEqual(['r2', 'r1', 'r3']);
       });
 
       test('booleans and null match only themselves', async () => {

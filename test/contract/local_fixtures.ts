@@ -48,7 +48,7 @@ if (kind === 'stubborn') { process.on('SIGTERM', () => console.log('ignoring SIG
 if (kind === 'self-kill') process.kill(process.pid, 'SIGKILL');
 `;
 
-function writeTestJob(home: string): string {
+export function writeTestJob(home: string): string {
   const file = path.join(home, 'test-job.js');
   fs.writeFileSync(file, TEST_JOB);
   return file;

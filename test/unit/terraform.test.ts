@@ -253,6 +253,10 @@ describe('configuration', () => {
     CLOUD_RUN_TASK_ATTEMPT: 'set by Cloud Run Jobs',
     MLOOP_RUN_ID: 'an override of each job execution',
     MLOOP_RUN_ATTEMPT: 'an override of each job execution',
+    MLOOP_GCS_ENDPOINT: "tests: the fake Cloud Storage server instead of Google's API",
+    MLOOP_RUN_ENDPOINT: "tests: the fake Cloud Run server instead of Google's API",
+    PUBSUB_EMULATOR_HOST: 'tests: the Pub/Sub emulator',
+    FIRESTORE_EMULATOR_HOST: 'tests: the Firestore emulator',
   };
   const BASE = [
     'MLOOP_PLATFORM',

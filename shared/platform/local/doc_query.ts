@@ -13,6 +13,7 @@ export interface CompiledQuery {
 }
 
 const MAX_IN_VALUES = 30;
+const INEQUALITIES: ReadonlySet<WhereOp> = new Set(['!=', '<', '<=', '>', '>=']);
 const TYPE_RANK = `CASE json_type(data, ?)
   WHEN 'null' THEN 0 WHEN 'false' THEN 1 WHEN 'true' THEN 1 WHEN 'integer' THEN 2 WHEN 'real' THEN 2
   WHEN 'text' THEN 3 WHEN 'array' THEN 4 ELSE 5 END`;
@@ -37,6 +38,14 @@ export function compileQuery(collection: string, query: Query = {}): CompiledQue
     order.push(`${TYPE_RANK} ${lastDirection}`, `json_extract(data, ?) ${lastDirection}`);
     orderParams.push(path, path);
   }
+  // Firestore orders by the fields of inequality filters next (by field name), in the last direction.
+  const ordered = new Set((query.orderBy ?? []).map(([field]) => field));
+  const inequalities = [...new Set((query.where ?? []).filter(([field, op]) => INEQUALITIES.has(op) && !ordered.has(field)).map(([field]) => field))];
+  for (const field of inequalities.sort()) {
+    const path = jsonPath(field);
+    order.push(`${TYPE_RANK} ${lastDirection}`, `json_extract(data, ?) ${lastDirection}`);
+    orderParams.push(path, path);
+  }
   // Ties, and queries without orderBy, go by document id, as Firestore does.
   order.push(`id ${lastDirection}`);
   let sql = `SELECT id, data, version FROM documents WHERE ${conditions.join(' AND ')} ORDER BY ${order.join(', ')}`;
@@ -54,8 +63,9 @@ function condition(path: string, op: WhereOp, value: unknown, field: string): [s
     case '==':
       return equals(path, value, field);
     case '!=': {
+      // As in Firestore, a missing field or a null never matches !=.
       const [sql, args] = equals(path, value, field);
-      return [`(json_type(data, ?) IS NOT NULL AND NOT ${sql})`, [path, ...args]];
+      return [`(json_type(data, ?) NOT IN ('null') AND NOT ${sql})`, [path, ...args]];
     }
     case 'in': {
       if (!Array.isArray(value) || value.length === 0 || value.length > MAX_IN_VALUES) {
