@@ -2,7 +2,7 @@ import type { DriftResult, FeatureDrift } from '../monitoring/drift';
 import type { PerformanceResult } from '../monitoring/performance';
 import { renderDriftHtml } from '../monitoring/report_html';
 import type { Context } from './context';
-import { MONITORING_COLLECTIONS, type DriftReportDoc, type FeatureSummary } from './monitoring_docs';
+import { MONITORING_COLLECTIONS, type DriftReportDoc, type FeatureSummary, type MonitoringDoc } from './monitoring_docs';
 
 /**
  * A tick's report, three ways: a document (the summary `mloop drift` prints), and in the artifacts
@@ -80,19 +80,33 @@ export async function writeDriftReport(ctx: Context, input: ReportInput): Promis
   const json = JSON.stringify({ report: doc, result }, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? null : value));
   await objects.put(ctx.config.artifactsBucket, `${base}.json`, json, { contentType: 'application/json' });
   await objects.put(ctx.config.artifactsBucket, `${base}.html`, html, { contentType: 'text/html' });
-  if (!(await ctx.platform.docs.create(MONITORING_COLLECTIONS.reports, doc.id, { ...doc }))) {
-    return (await ctx.platform.docs.get<DriftReportDoc>(MONITORING_COLLECTIONS.reports, doc.id)) ?? doc;
-  }
-  return doc;
+  const { docs } = ctx.platform;
+  const stored = (await docs.create(MONITORING_COLLECTIONS.reports, doc.id, { ...doc }))
+    ? doc
+    : ((await docs.get<DriftReportDoc>(MONITORING_COLLECTIONS.reports, doc.id)) ?? doc);
+  await docs.runTransaction(async (tx) => {
+    const state = await tx.get<MonitoringDoc>(MONITORING_COLLECTIONS.monitoring, model);
+    // Ticks may finish out of order (a slow one, a redelivered one): the pointer only moves forward.
+    if (state?.last_report && state.last_report.created_at >= stored.created_at) return;
+    const next: MonitoringDoc = {
+      model,
+      last_retrain: state?.last_retrain ?? null,
+      last_report: { id: stored.id, created_at: stored.created_at },
+      updated_at: ctx.platform.clock.now().toISOString(),
+    };
+    tx.set(MONITORING_COLLECTIONS.monitoring, model, { ...next });
+  });
+  return stored;
 }
 
-/** The newest reports, one per model (or of one model), newest first. */
+/** The newest report of each model (or of one), by model name. */
 export async function latestReports(ctx: Context, model?: string): Promise<DriftReportDoc[]> {
-  const reports = await ctx.platform.docs.query<DriftReportDoc>(MONITORING_COLLECTIONS.reports, {
-    where: model ? [['model', '==', model]] : [],
-    orderBy: [['created_at', 'desc']],
-    ...(model ? { limit: 1 } : {}),
-  });
-  const seen = new Set<string>();
-  return reports.map(({ data }) => data).filter((r) => !seen.has(r.model) && seen.add(r.model));
+  const { docs } = ctx.platform;
+  const states = model
+    ? [await docs.get<MonitoringDoc>(MONITORING_COLLECTIONS.monitoring, model)]
+    : (await docs.query<MonitoringDoc>(MONITORING_COLLECTIONS.monitoring)).map(({ data }) => data);
+  const reports = await Promise.all(
+    states.flatMap((state) => (state?.last_report ? [docs.get<DriftReportDoc>(MONITORING_COLLECTIONS.reports, state.last_report.id)] : [])),
+  );
+  return reports.filter((r): r is DriftReportDoc => r !== null).sort((a, b) => (a.model < b.model ? -1 : 1));
 }

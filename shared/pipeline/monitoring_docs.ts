@@ -46,10 +46,14 @@ export interface DriftReportDoc {
   tick_id: string | null;
 }
 
-/** Per model: the retraining monitoring last asked for, which the cooldown and the dedupe read. */
+/**
+ * Per model: the retraining monitoring last asked for, which the cooldown and the dedupe read, and the
+ * newest report, so that `mloop drift` finds it without a query that would need a composite index.
+ */
 export interface MonitoringDoc {
   model: string;
   last_retrain: { report_id: string; request_id: string; dataset_version: string; reason: string; requested_at: string } | null;
+  last_report: { id: string; created_at: string } | null;
   updated_at: string;
 }
 

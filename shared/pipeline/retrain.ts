@@ -47,11 +47,12 @@ export async function requestRetraining(ctx: Context, event: DriftDetected): Pro
     requested_at: clock.now().toISOString(),
   };
   const decided = await docs.runTransaction(async (tx) => {
-    const last = (await tx.get<MonitoringDoc>(MONITORING_COLLECTIONS.monitoring, event.model))?.last_retrain;
+    const state = await tx.get<MonitoringDoc>(MONITORING_COLLECTIONS.monitoring, event.model);
+    const last = state?.last_retrain;
     if (last?.report_id === event.report_id) return { retrain: last };
     const reason = blocked(last);
     if (reason) return { reason };
-    const doc: MonitoringDoc = { model: event.model, last_retrain: candidate, updated_at: candidate.requested_at };
+    const doc: MonitoringDoc = { model: event.model, last_report: state?.last_report ?? null, last_retrain: candidate, updated_at: candidate.requested_at };
     tx.set(MONITORING_COLLECTIONS.monitoring, event.model, { ...doc });
     return { retrain: candidate };
   });
