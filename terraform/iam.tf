@@ -31,9 +31,10 @@ resource "google_project_iam_member" "firestore_viewer_score" {
 
 # ---------------------------------------------------------------- buckets
 
-# Reading uploads: onDataUploaded hashes and validates them; the job trains on them.
+# Reading uploads: onDataUploaded hashes and validates them (and label files); the job trains on them;
+# monitoring reads each model's mloop.json; a drift retraining copies the newest upload.
 resource "google_storage_bucket_iam_member" "data_reader" {
-  for_each = toset(["ingest", "train"])
+  for_each = toset(["ingest", "train", "monitor", "drift"])
   bucket   = google_storage_bucket.data.name
   role     = "roles/storage.objectViewer"
   member   = local.sa[each.key]
@@ -46,9 +47,10 @@ resource "google_storage_bucket_iam_member" "artifacts_writer_train" {
   member = local.sa.train
 }
 
-# Evaluation scores candidate and production on the holdout; scoring loads production models.
+# Evaluation scores candidate and production on the holdout; scoring loads production models;
+# monitoring reads the prediction log and reference.json; a drift retraining joins labels to the log.
 resource "google_storage_bucket_iam_member" "artifacts_reader" {
-  for_each = toset(["evaluator", "score"])
+  for_each = toset(["evaluator", "score", "monitor", "drift"])
   bucket   = google_storage_bucket.artifacts.name
   role     = "roles/storage.objectViewer"
   member   = local.sa[each.key]
@@ -63,6 +65,30 @@ resource "google_storage_bucket_iam_member" "predictions_writer_score" {
   condition {
     title      = "prediction-log-only"
     expression = "resource.name.startsWith(\"projects/_/buckets/${google_storage_bucket.artifacts.name}/objects/predictions/\")"
+  }
+}
+
+# The monitoring tick writes its reports under drift/, and nothing else.
+resource "google_storage_bucket_iam_member" "drift_reports_writer_monitor" {
+  bucket = google_storage_bucket.artifacts.name
+  role   = "roles/storage.objectCreator"
+  member = local.sa.monitor
+
+  condition {
+    title      = "drift-reports-only"
+    expression = "resource.name.startsWith(\"projects/_/buckets/${google_storage_bucket.artifacts.name}/objects/drift/\")"
+  }
+}
+
+# A drift retraining writes its training file (the upload plus the labels) under retrain/, and nothing else.
+resource "google_storage_bucket_iam_member" "retrain_writer_drift" {
+  bucket = google_storage_bucket.data.name
+  role   = "roles/storage.objectCreator"
+  member = local.sa.drift
+
+  condition {
+    title      = "retrain-datasets-only"
+    expression = "resource.name.startsWith(\"projects/_/buckets/${google_storage_bucket.data.name}/objects/retrain/\")"
   }
 }
 
@@ -87,6 +113,12 @@ resource "google_pubsub_topic_iam_member" "publish_training_completed_train" {
   topic  = google_pubsub_topic.topic["training-completed"].name
   role   = "roles/pubsub.publisher"
   member = local.sa.train
+}
+
+resource "google_pubsub_topic_iam_member" "publish_drift_detected_monitor" {
+  topic  = google_pubsub_topic.topic["drift-detected"].name
+  role   = "roles/pubsub.publisher"
+  member = local.sa.monitor
 }
 
 resource "google_pubsub_topic_iam_member" "publish_model_promoted_evaluator" {

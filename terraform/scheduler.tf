@@ -1,4 +1,4 @@
-# The monitoring tick: onMonitoringTick reconciles runs whose job is gone (and measures drift).
+# The monitoring tick: onMonitoringTick reconciles runs whose job is gone and reports drift.
 resource "google_cloud_scheduler_job" "monitoring_tick" {
   name      = "${var.name_prefix}-monitoring-tick"
   region    = var.region

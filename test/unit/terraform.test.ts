@@ -238,6 +238,7 @@ describe('configuration', () => {
     MLOOP_URL: 'the CLI only',
     MLOOP_POLL_MS: 'local bus and bucket watcher',
     MLOOP_RECONCILE_MS: 'the local reconcile timer; Cloud Scheduler ticks on Google Cloud',
+    MLOOP_MONITOR_INTERVAL_SECONDS: 'the monitoring scheduler of mloop up; Cloud Scheduler ticks on Google Cloud',
     MLOOP_API_KEY: 'scoring is protected by IAM (identity tokens) on Google Cloud',
     MLOOP_PREDICTION_FLUSH_MS: 'a default suits functions',
     MLOOP_PREDICTION_MAX_BUFFER: 'a default suits functions',
