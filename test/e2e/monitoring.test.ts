@@ -171,7 +171,7 @@ test('another drifted tick, a redelivered event, and a performance alarm within 
   expect(done.promoted).toEqual(expect.any(Boolean));
 });
 
-test('mloop drift --json prints the latest report, read from the state folder while the stack runs', () => {
+test('mloop drift prints the latest report (JSON, or the table for every model), read from the state folder while the stack runs', () => {
   const result = spawnSync(process.execPath, [CLI, 'drift', '--model', MODEL, '--json'], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, MLOOP_HOME: home, MLOOP_LOG_LEVEL: 'warn' },
     encoding: 'utf8',
@@ -179,4 +179,8 @@ test('mloop drift --json prints the latest report, read from the state folder wh
   expect(result.status).toBe(0);
   const latest = JSON.parse(result.stdout) as DriftReportDoc;
   expect(latest).toMatchObject({ model: MODEL, event: 'performance', dataset_drift: false });
+  const all = spawnSync(process.execPath, [CLI, 'drift'], { env: { PATH: process.env.PATH, HOME: process.env.HOME, MLOOP_HOME: home }, encoding: 'utf8' });
+  expect(all.status).toBe(0);
+  expect(all.stdout).toContain(`report ${latest.id}`);
+  expect(all.stdout).toMatch(/no dataset drift: [1-6] of 7 features drifted \(share 0\.\d\d < 1\)/);
 });
