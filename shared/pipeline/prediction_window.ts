@@ -51,7 +51,7 @@ export interface WindowScan {
   current: CurrentData;
   /** Logged rows per model version. */
   versions: Record<string, number>;
-  /** Scores of `scoredBy` and the labels fed back for them. */
+  /** Binary scores of `scoredBy` and the labels fed back for them. */
   labelled: { labels: number[]; scores: number[] };
 }
 
@@ -75,14 +75,17 @@ export async function scanWindow(
     versions[record.model_version] = (versions[record.model_version] ?? 0) + 1;
     const values = record.features ?? {};
     for (const { name, builder } of builders) builder.add(values[name]);
-    const score = record.prediction?.score;
-    if (record.model_version !== scoredBy || typeof score !== 'number') return;
+    // What the reference profiles as "scores": a binary model's score, or a regression's value.
+    const { score, value } = record.prediction ?? {};
+    const served = typeof score === 'number' ? score : typeof value === 'number' ? value : null;
+    if (record.model_version !== scoredBy || served === null) return;
     if (scored === scores.length) {
       const bigger = new Float64Array(scores.length * 2);
       bigger.set(scores);
       scores = bigger;
     }
-    scores[scored++] = score;
+    scores[scored++] = served;
+    if (typeof score !== 'number') return;
     const label = labels.get(feedbackId(record.request_id, record.index));
     if (label !== undefined) {
       labelled.labels.push(label);

@@ -45,11 +45,12 @@ test('records of the window only, across days, a damaged line skipped rather tha
   expect(seen).toEqual(['in1', 'in2']);
 });
 
-test('the window as drift columns: values by the reference kinds, missing counted, scores and labels of the served version only', async () => {
+test('the window as drift columns: values by the reference kinds, missing counted, scores (or values) and labels of the served version only', async () => {
   await put('2026-05-01', 'a.ndjson', [
     JSON.stringify(record('r1', '2026-05-01T10:00:00.000Z', 'v1', 10, ' x ', 0.1)),
     JSON.stringify(record('r2', '2026-05-01T10:00:01.000Z', 'v2', null, 'y', 0.7)),
     JSON.stringify(record('r3', '2026-05-01T10:00:02.000Z', 'v2', 'not a number', 7, 0.9)),
+    JSON.stringify({ ...record('r4', '2026-05-01T10:00:03.000Z', 'v2', 5, 'x', 0), prediction: { value: 42.5 } }),
   ]);
   const reference = buildReference(
     [
@@ -59,10 +60,11 @@ test('the window as drift columns: values by the reference kinds, missing counte
     null,
   );
   const scan = await scanWindow(ctx, 'm', { from: new Date('2026-05-01T00:00:00Z'), to: new Date('2026-05-02T00:00:00Z') }, reference.features, 'v2', new Map([['r3#0', 1]]));
-  expect(scan.current.rows).toBe(3);
-  expect(scan.versions).toEqual({ v1: 1, v2: 2 });
-  expect(scan.current.features.get('amount')).toEqual({ kind: 'numeric', values: Float64Array.of(10), missing: 2 });
-  expect(scan.current.features.get('type')).toEqual({ kind: 'categorical', counts: new Map([['x', 1], ['y', 1], ['7', 1]]), missing: 0 });
-  expect(scan.current.scores).toEqual(Float64Array.of(0.7, 0.9));
+  expect(scan.current.rows).toBe(4);
+  expect(scan.versions).toEqual({ v1: 1, v2: 3 });
+  expect(scan.current.features.get('amount')).toEqual({ kind: 'numeric', values: Float64Array.of(10, 5), missing: 2 });
+  expect(scan.current.features.get('type')).toEqual({ kind: 'categorical', counts: new Map([['x', 2], ['y', 1], ['7', 1]]), missing: 0 });
+  // a regression's value is what its reference profiles as scores; labels only join binary scores
+  expect(scan.current.scores).toEqual(Float64Array.of(0.7, 0.9, 42.5));
   expect(scan.labelled).toEqual({ labels: [1], scores: [0.9] });
 });
