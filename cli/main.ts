@@ -11,6 +11,7 @@ import { registerDlqCommand } from './dlq_command';
 import { registerDriftCommands } from './drift_command';
 import { registerModelsCommand } from './models_command';
 import { registerRetrainCommand } from './retrain_command';
+import { registerServeCommand } from './serve_command';
 import { fixed, printJson, table } from './output';
 import { progressText } from './progress_text';
 import { pushDataset } from './push';
@@ -117,6 +118,7 @@ registerDlqCommand(program);
 registerDriftCommands(program);
 registerTrainCommand(program);
 registerRetrainCommand(program);
+registerServeCommand(program);
 
 program
   .command('datasets')

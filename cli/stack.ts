@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import express from 'express';
 import type { Config } from '../shared/core/config';
 import { errorMessage } from '../shared/core/errors';
 import { ModelPromoted, TOPICS, type MonitoringTick } from '../shared/core/events';
 import { createLogger, type Logger } from '../shared/core/log';
-import { createScoreHandler } from '../functions/score';
 import type { Context } from '../shared/pipeline/context';
 import { FEEDBACK_PREFIX, recordFeedback } from '../shared/pipeline/feedback';
 import { SUBSCRIPTIONS } from '../shared/pipeline/handlers';
@@ -14,6 +13,8 @@ import { PredictionLog } from '../shared/pipeline/prediction_log';
 import { reconcileRuns } from '../shared/pipeline/reconcile';
 import { createBucketWatcher, createPlatform } from '../shared/platform';
 import { acquireInstanceLock } from '../shared/platform/local/instance_lock';
+import { nodeHttpHandler } from '../shared/serving/node_http';
+import { scoringService } from '../shared/serving/service';
 import type { Subscription } from '../shared/platform/ports';
 import { adminApi } from './admin_api';
 
@@ -89,11 +90,11 @@ export async function startStack(config: Config, log: Logger = createLogger(conf
     app.use(express.json({ limit: '32mb' }));
     app.use('/api', adminApi(ctx, { flushPredictions: () => predictionLog.flush() }));
     predictionLog.start();
-    app.use(
-      createScoreHandler(async () => models, { apiKey: config.apiKey, log, predictionLog, recordFeedback: (items) => recordFeedback(ctx, items, 'http') }),
-    );
+    // Scoring goes straight to the router on node:http; only the admin API pays for express.
+    const { router } = scoringService(ctx, async () => models, { predictionLog, recordFeedback: (items) => recordFeedback(ctx, items, 'http') });
     http = await new Promise<Server>((resolve, reject) => {
-      const server = app.listen(config.port, config.host, () => resolve(server));
+      const server = createServer(nodeHttpHandler(router, config.maxBodyBytes, { prefix: '/api', handle: app }));
+      server.listen(config.port, config.host, () => resolve(server));
       server.once('error', reject);
     });
   } catch (err) {

@@ -10,6 +10,7 @@ import {
   onTrainingRequestedFunction,
 } from './event_functions';
 import { functionContext } from './runtime';
+import { scoringService } from '../shared/serving/service';
 import { createScoreHandler } from './score';
 
 /** Every entry point, under the name it is deployed with (`--entry-point`). */
@@ -45,12 +46,8 @@ functions.http('score', (req, res) => {
     const predictionLog = new PredictionLog(ctx, ctx.config.predictionLog);
     predictionLog.start();
     process.once('SIGTERM', () => void predictionLog.stop());
-    scoreHandler = createScoreHandler(sharedModelServer, {
-      apiKey: ctx.config.apiKey,
-      log: ctx.log,
-      predictionLog,
-      recordFeedback: (items) => recordFeedback(ctx, items, 'http'),
-    });
+    const { router } = scoringService(ctx, sharedModelServer, { predictionLog, recordFeedback: (items) => recordFeedback(ctx, items, 'http') });
+    scoreHandler = createScoreHandler(router);
   }
   return scoreHandler(req, res);
 });

@@ -31,6 +31,19 @@ const EnvSchema = z.object({
   // 0 turns the local stack's monitoring scheduler off (ticks then come from mloop monitor only).
   MLOOP_MONITOR_INTERVAL_SECONDS: z.coerce.number().int().nonnegative().default(3600),
   MLOOP_API_KEY: z.string().optional(),
+  // Google identities (emails of people or service accounts) whose ID tokens may call the scoring
+  // routes, comma-separated; the tokens must be minted for MLOOP_ID_TOKEN_AUDIENCE (the service's URL).
+  MLOOP_ALLOWED_IDENTITIES: z.string().optional(),
+  MLOOP_ID_TOKEN_AUDIENCE: z.string().min(1).optional(),
+  // Where Google's token-signing certificates are fetched instead of Google: the tests' own.
+  MLOOP_GOOGLE_CERTS_URL: z.url().optional(),
+  MLOOP_MAX_BODY_BYTES: int(16 * 1024 * 1024),
+  MLOOP_SERVE_WORKERS: z.coerce.number().int().positive().optional(),
+  MLOOP_PROMOTION_MODE: z.enum(['auto', 'manual']).default('auto'),
+  MLOOP_PROMOTION_MIN_METRIC: z.coerce.number().optional(),
+  MLOOP_PROMOTION_MAX_P99_MS: z.coerce.number().positive().optional(),
+  MLOOP_PROMOTION_MAX_MODEL_MB: z.coerce.number().positive().optional(),
+  MLOOP_CANARY_PERCENT: z.coerce.number().int().min(0).max(99).default(0),
   MLOOP_PREDICTION_SAMPLE: z.coerce.number().min(0).max(1).default(1),
   MLOOP_PREDICTION_FLUSH_MS: int(5000),
   MLOOP_PREDICTION_MAX_BUFFER: int(5000),
@@ -97,6 +110,19 @@ export interface Config {
   /** How often `mloop up` publishes a monitoring tick, as Cloud Scheduler does on Google Cloud; 0: never. */
   monitorIntervalSeconds: number;
   apiKey?: string;
+  /** Who may call the scoring routes with a Google ID token, and the audience the token must name. */
+  identities: { allowed: string[]; audience?: string; certsUrl?: string };
+  /** Largest request body the scoring routes read; a larger one is a 413. */
+  maxBodyBytes: number;
+  /** Processes `mloop serve` scores in. */
+  serveWorkers: number;
+  /**
+   * `manual`: a candidate that wins waits as `candidate` for `mloop models approve`. The bounds are
+   * guardrails a candidate must also pass (mloop.json's `promotion` may set its own).
+   */
+  promotion: { mode: 'auto' | 'manual'; minMetric?: number; maxP99Ms?: number; maxModelMb?: number };
+  /** Share of traffic the new scoring revision gets on Cloud Run; the previous one keeps the rest. 0: all to the new one. */
+  canaryPercent: number;
   /** The prediction log that monitoring reads: share of requests kept, and how it is batched. */
   predictionLog: { sampleRate: number; flushEveryMs: number; maxBuffered: number };
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -106,17 +132,17 @@ export interface Config {
   /** Rows a training run samples when mloop.json sets no `sample`; unset trains on every row. */
   defaultSample?: number;
   tfBackend: 'auto' | 'node-gpu' | 'node' | 'wasm' | 'cpu';
-  /** What one training job runs on, for the run's record and its cost estimate. */
-  jobResources: RunResources;
-  prices: UnitPrices;
-  gcpProject?: string;
-  gcpRegion: string;
   /** Sweep trials one job task trains at once, in worker threads; 1 trains in the job's own thread. */
   trainWorkers: number;
   /** The sweep's worker-thread script, built beside the job script. */
   trialWorkerScript: string;
   /** Cloud Run tasks a sweep is spread over at most (each task takes every n-th trial). */
   sweepTasks: number;
+  /** What one training job runs on, for the run's record and its cost estimate. */
+  jobResources: RunResources;
+  prices: UnitPrices;
+  gcpProject?: string;
+  gcpRegion: string;
   /** The Cloud Run Job onTrainingRequested runs, in gcpProject and gcpRegion (a name or a full resource name). */
   gcpTrainJob: string;
   /** The Cloud Run service a promotion rolls a new scoring revision of (a name or a full resource name). */
@@ -149,6 +175,7 @@ export function loadConfig(base: NodeJS.ProcessEnv = process.env, overrides: Rec
   const home = path.resolve(e.MLOOP_HOME);
   const storage = e.MLOOP_STORAGE ?? path.join(home, 'buckets');
   const platform = e.MLOOP_PLATFORM ?? (storage.startsWith('gs://') ? 'gcp' : 'local');
+  const jobScript = e.MLOOP_JOB_SCRIPT ?? path.resolve(__dirname, '..', 'jobs', 'train.js');
   const jobEnv: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {
     if (value !== undefined && INHERITED.test(key)) jobEnv[key] = value;
@@ -156,7 +183,6 @@ export function loadConfig(base: NodeJS.ProcessEnv = process.env, overrides: Rec
   jobEnv.MLOOP_HOME = home;
   return {
     home,
-  const jobScript = e.MLOOP_JOB_SCRIPT ?? path.resolve(__dirname, '..', 'jobs', 'train.js');
     platform,
     storage,
     dataBucket: e.MLOOP_DATA_BUCKET,
@@ -174,6 +200,16 @@ export function loadConfig(base: NodeJS.ProcessEnv = process.env, overrides: Rec
     reconcileMs: e.MLOOP_RECONCILE_MS,
     monitorIntervalSeconds: e.MLOOP_MONITOR_INTERVAL_SECONDS,
     apiKey: e.MLOOP_API_KEY || undefined,
+    identities: identities(e),
+    maxBodyBytes: e.MLOOP_MAX_BODY_BYTES,
+    serveWorkers: e.MLOOP_SERVE_WORKERS ?? os.availableParallelism(),
+    promotion: {
+      mode: e.MLOOP_PROMOTION_MODE,
+      minMetric: e.MLOOP_PROMOTION_MIN_METRIC,
+      maxP99Ms: e.MLOOP_PROMOTION_MAX_P99_MS,
+      maxModelMb: e.MLOOP_PROMOTION_MAX_MODEL_MB,
+    },
+    canaryPercent: e.MLOOP_CANARY_PERCENT,
     predictionLog: { sampleRate: e.MLOOP_PREDICTION_SAMPLE, flushEveryMs: e.MLOOP_PREDICTION_FLUSH_MS, maxBuffered: e.MLOOP_PREDICTION_MAX_BUFFER },
     logLevel: e.MLOOP_LOG_LEVEL,
     jobScript,
@@ -181,6 +217,9 @@ export function loadConfig(base: NodeJS.ProcessEnv = process.env, overrides: Rec
     trainEpochs: e.MLOOP_TRAIN_EPOCHS,
     defaultSample: e.MLOOP_DEFAULT_SAMPLE,
     tfBackend: e.MLOOP_TF_BACKEND,
+    trainWorkers: e.MLOOP_TRAIN_WORKERS ?? os.availableParallelism(),
+    trialWorkerScript: path.join(path.dirname(jobScript), 'trial_worker.js'),
+    sweepTasks: e.MLOOP_SWEEP_TASKS,
     jobResources: jobResources(e, platform),
     prices: { vcpu_second: e.MLOOP_PRICE_VCPU_SECOND, gib_second: e.MLOOP_PRICE_GIB_SECOND, gpu_second: e.MLOOP_PRICE_GPU_SECOND },
     gcpProject: e.GOOGLE_CLOUD_PROJECT,
@@ -194,9 +233,6 @@ export function loadConfig(base: NodeJS.ProcessEnv = process.env, overrides: Rec
       firestore: e.FIRESTORE_EMULATOR_HOST,
     },
     job: {
-    trainWorkers: e.MLOOP_TRAIN_WORKERS ?? os.availableParallelism(),
-    trialWorkerScript: path.join(path.dirname(jobScript), 'trial_worker.js'),
-    sweepTasks: e.MLOOP_SWEEP_TASKS,
       name: e.CLOUD_RUN_JOB,
       execution: e.CLOUD_RUN_EXECUTION,
       taskIndex: e.CLOUD_RUN_TASK_INDEX,
@@ -207,6 +243,15 @@ export function loadConfig(base: NodeJS.ProcessEnv = process.env, overrides: Rec
     },
     jobEnv,
   };
+}
+
+function identities(e: z.infer<typeof EnvSchema>): Config['identities'] {
+  const allowed = (e.MLOOP_ALLOWED_IDENTITIES ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  if (allowed.length > 0 && !e.MLOOP_ID_TOKEN_AUDIENCE) {
+    // A token minted for any other service would do otherwise.
+    throw new MloopError('invalid_argument', 'invalid configuration: MLOOP_ALLOWED_IDENTITIES needs MLOOP_ID_TOKEN_AUDIENCE (the URL callers mint their ID tokens for)');
+  }
+  return { allowed, audience: e.MLOOP_ID_TOKEN_AUDIENCE, certsUrl: e.MLOOP_GOOGLE_CERTS_URL };
 }
 
 // The Cloud Run Job Terraform deploys: the smallest shape Cloud Run accepts with an L4 GPU.
@@ -225,6 +270,11 @@ function jobResources(e: z.infer<typeof EnvSchema>, platform: 'local' | 'gcp'): 
     gpu_count: gpuCount,
     gpu_type: gpuCount === 0 ? null : (e.MLOOP_JOB_GPU_TYPE ?? base.gpu_type ?? CLOUD_JOB.gpu_type),
   };
+}
+
+/** The environment's config with some variables set by the caller (the demo's private state folder). */
+export function loadConfigWith(overrides: Record<string, string>): Config {
+  return loadConfig(process.env, overrides);
 }
 
 /** A config for tests and embedded use: defaults, the given home, and overrides. */

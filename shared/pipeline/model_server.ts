@@ -21,6 +21,7 @@ export interface ScoreResponse {
  */
 export class ModelServer {
   private readonly live = new Map<string, Scorer>();
+  private readonly shadows = new Map<string, Scorer>();
   private readonly loading = new Map<string, Promise<void>>();
   private readonly known = new Set<string>();
   private refreshedAt = 0;
@@ -28,15 +29,28 @@ export class ModelServer {
 
   constructor(private readonly ctx: Context) {}
 
-  /** Loads every model whose production version differs from the one being served. */
+  /**
+   * Loads every model whose production version differs from the one being served, and the version
+   * its `challenger` alias names, which scores a copy of live traffic in shadow.
+   */
   async refresh(): Promise<void> {
     this.refreshedAt = Date.now();
     const models = await this.ctx.platform.docs.query<ModelDoc>(COLLECTIONS.models);
     for (const { data } of models) this.known.add(data.name);
     await Promise.all(
-      models
-        .filter(({ data }) => data.production_version && this.live.get(data.name)?.version !== data.production_version)
-        .map(({ data }) => this.load(data.name, data.production_version!)),
+      models.flatMap(({ data }) => {
+        const loads: Array<Promise<void>> = [];
+        if (data.production_version && this.live.get(data.name)?.version !== data.production_version) {
+          loads.push(this.load(data.name, data.production_version, this.live));
+        }
+        const challenger = data.aliases?.challenger;
+        if (challenger && challenger !== data.production_version) {
+          if (this.shadows.get(data.name)?.version !== challenger) loads.push(this.load(data.name, challenger, this.shadows));
+        } else {
+          this.retire(data.name, this.shadows);
+        }
+        return loads;
+      }),
     );
   }
 
@@ -44,7 +58,7 @@ export class ModelServer {
   async onPromoted(model: string): Promise<void> {
     const doc = await this.ctx.platform.docs.get<ModelDoc>(COLLECTIONS.models, model);
     if (doc?.production_version && this.live.get(model)?.version !== doc.production_version) {
-      await this.load(model, doc.production_version);
+      await this.load(model, doc.production_version, this.live);
     }
   }
 
@@ -60,21 +74,33 @@ export class ModelServer {
     if (this.timer) clearInterval(this.timer);
   }
 
-  private load(model: string, version: string): Promise<void> {
-    const key = `${model}@${version}`;
+  private load(model: string, version: string, slot: Map<string, Scorer>): Promise<void> {
+    const key = `${slot === this.live ? 'live' : 'shadow'}:${model}@${version}`;
     const pending = this.loading.get(key);
     if (pending) return pending;
     const task = (async () => {
       const started = Date.now();
       const scorer = await openScorer(this.ctx, model, version);
       await scorer.scoreRecords([warmupRecord(scorer.manifest.features)]);
-      const previous = this.live.get(model);
-      this.live.set(model, scorer);
+      const previous = slot.get(model);
+      slot.set(model, scorer);
       if (previous) setTimeout(() => void previous.release(), RETIRE_AFTER_MS).unref();
-      this.ctx.log.info({ model, version, previous: previous?.version ?? null, ms: Date.now() - started }, 'model loaded');
+      this.ctx.log.info({ model, version, previous: previous?.version ?? null, shadow: slot === this.shadows, ms: Date.now() - started }, 'model loaded');
     })().finally(() => this.loading.delete(key));
     this.loading.set(key, task);
     return task;
+  }
+
+  private retire(model: string, slot: Map<string, Scorer>): void {
+    const scorer = slot.get(model);
+    if (!scorer) return;
+    slot.delete(model);
+    setTimeout(() => void scorer.release(), RETIRE_AFTER_MS).unref();
+  }
+
+  /** The version scoring a copy of `model`'s traffic in shadow, if any. */
+  shadowFor(model: string): Scorer | undefined {
+    return this.shadows.get(model);
   }
 
   versions(): Record<string, string> {
@@ -98,7 +124,7 @@ export class ModelServer {
   }
 
   async score(model: string | undefined, instances: unknown): Promise<ScoreResponse> {
-    const { name, scorer } = await this.resolveFresh(model);
+    const { name, scorer } = await this.scorerFor(model);
     const result = await scorer.predict(instances);
     if (!result.ok) {
       throw new MloopError('invalid_argument', `invalid instances: ${result.errors.slice(0, 5).map((e) => e.message).join('; ')}`, {
@@ -109,7 +135,7 @@ export class ModelServer {
   }
 
   /** A miss may only mean the registry moved since the last poll: look again, at most once a second. */
-  private async resolveFresh(model?: string): Promise<{ name: string; scorer: Scorer }> {
+  async scorerFor(model?: string): Promise<{ name: string; scorer: Scorer }> {
     try {
       return this.resolve(model);
     } catch (err) {
@@ -122,8 +148,9 @@ export class ModelServer {
 
   async close(): Promise<void> {
     this.stop();
-    await Promise.all([...this.live.values()].map((scorer) => scorer.release()));
+    await Promise.all([...this.live.values(), ...this.shadows.values()].map((scorer) => scorer.release()));
     this.live.clear();
+    this.shadows.clear();
   }
 }
 

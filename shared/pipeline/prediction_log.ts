@@ -17,6 +17,8 @@ export interface PredictionRecord {
   time: string;
   features: Record<string, unknown>;
   prediction: Record<string, unknown>;
+  /** Scored by the challenger on a copy of the request; never returned to the caller. */
+  shadow?: true;
 }
 
 export interface PredictionLogOptions {
@@ -31,6 +33,11 @@ export const PREDICTIONS_PREFIX = 'predictions/';
 
 export function predictionObjectPrefix(model: string, day: string): string {
   return `${PREDICTIONS_PREFIX}dt=${day}/model=${model}/`;
+}
+
+/** Shadow scores sit beside, not under, the model's own prefix: drift is measured on served traffic only. */
+export function shadowObjectPrefix(model: string, day: string): string {
+  return `${PREDICTIONS_PREFIX}dt=${day}/model=${model}@shadow/`;
 }
 
 export class PredictionLog {
@@ -53,7 +60,7 @@ export class PredictionLog {
   }
 
   /** Called after a successful score; cheap and synchronous. */
-  record(requestId: string, model: string, version: string, instances: unknown[], predictions: unknown[]): void {
+  record(requestId: string, model: string, version: string, instances: unknown[], predictions: unknown[], shadow = false): void {
     if (this.options.sampleRate <= 0 || (this.options.sampleRate < 1 && this.random() >= this.options.sampleRate)) return;
     const time = this.ctx.platform.clock.now().toISOString();
     for (let i = 0; i < instances.length; i++) {
@@ -65,6 +72,7 @@ export class PredictionLog {
         time,
         features: instances[i] as Record<string, unknown>,
         prediction: predictions[i] as Record<string, unknown>,
+        ...(shadow ? { shadow: true as const } : {}),
       });
     }
     if (this.buffer.length >= this.options.maxBuffered) void this.flush();
@@ -87,14 +95,15 @@ export class PredictionLog {
     this.buffer = [];
     const groups = new Map<string, PredictionRecord[]>();
     for (const record of batch) {
-      const key = `${record.model}\u0000${record.time.slice(0, 10)}`;
+      const key = `${record.model}\u0000${record.time.slice(0, 10)}\u0000${record.shadow ? 1 : 0}`;
       const group = groups.get(key);
       if (group) group.push(record);
       else groups.set(key, [record]);
     }
     for (const records of groups.values()) {
-      const { model, time } = records[0];
-      const name = `${predictionObjectPrefix(model, time.slice(0, 10))}${time.replace(/[:.]/g, '')}-${this.writer}-${this.sequence++}.ndjson`;
+      const { model, time, shadow } = records[0];
+      const prefix = shadow ? shadowObjectPrefix(model, time.slice(0, 10)) : predictionObjectPrefix(model, time.slice(0, 10));
+      const name = `${prefix}${time.replace(/[:.]/g, '')}-${this.writer}-${this.sequence++}.ndjson`;
       const body = records.map((r) => JSON.stringify(r)).join('\n') + '\n';
       try {
         await this.ctx.platform.objects.put(this.ctx.config.artifactsBucket, name, body, { contentType: 'application/x-ndjson' });

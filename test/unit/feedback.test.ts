@@ -4,6 +4,9 @@ import path from 'node:path';
 import express from 'express';
 import request from 'supertest';
 import { createScoreHandler } from '../../functions/score';
+import { createAuthenticator } from '../../shared/serving/authenticate';
+import { ScoringMetrics } from '../../shared/serving/metrics';
+import { createScoringRouter } from '../../shared/serving/router';
 import { configFor } from '../../shared/core/config';
 import { createLogger } from '../../shared/core/log';
 import type { Context } from '../../shared/pipeline/context';
@@ -80,9 +83,17 @@ test('a CSV under feedback/<model>/ in the data bucket is recorded through onDat
 describe('POST /feedback on the score function', () => {
   const app = (apiKey?: string) => {
     const server = express();
-    server.use(express.json());
+    server.use(express.raw({ type: '*/*' }));
     const noModels = async () => ({}) as ModelServer;
-    server.use(createScoreHandler(noModels, { apiKey, log: createLogger('silent'), recordFeedback: (items) => recordFeedback(ctx, items, 'http') }));
+    const router = createScoringRouter({
+      server: noModels,
+      log: createLogger('silent'),
+      authenticate: createAuthenticator(apiKey, { allowed: [] }),
+      metrics: new ScoringMetrics(() => ({})),
+      maxBodyBytes: 1 << 20,
+      recordFeedback: (items) => recordFeedback(ctx, items, 'http'),
+    });
+    server.use(createScoreHandler(router));
     return server;
   };
 

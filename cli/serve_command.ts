@@ -1,0 +1,32 @@
+import cluster from 'node:cluster';
+import type { Command } from 'commander';
+import { loadConfig } from '../shared/core/config';
+import { createLogger } from '../shared/core/log';
+import { startServePrimary, startServeWorker } from './serve';
+
+/** `mloop serve`: scoring only, on every core; the same routes as the `score` function. */
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('serve the scoring routes only, in one process per core, following the registry')
+    .option('--port <n>', 'port (default PORT or 8080)')
+    .option('--workers <n>', 'processes (default MLOOP_SERVE_WORKERS or the cores)')
+    .action(async (opts: { port?: string; workers?: string }) => {
+      const config = loadConfig(process.env, {
+        ...(opts.port !== undefined ? { PORT: opts.port } : {}),
+        ...(opts.workers !== undefined ? { MLOOP_SERVE_WORKERS: opts.workers } : {}),
+      });
+      const log = createLogger(config.logLevel, { component: 'serve' });
+      const alone = !cluster.isWorker && config.serveWorkers === 1;
+      const serving = cluster.isWorker || alone ? await startServeWorker(config, log) : await startServePrimary(config, log);
+      if (!cluster.isWorker) process.stdout.write(`mloop serve on ${serving.url} (${config.serveWorkers} worker${config.serveWorkers > 1 ? 's' : ''})\n`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+        // A worker whose primary went away has nobody to serve for.
+        if (cluster.isWorker) process.once('disconnect', resolve);
+      });
+      await serving.stop();
+      process.exit(0);
+    });
+}

@@ -1,0 +1,66 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { JSON_TYPE, type HttpReply } from './http_types';
+import type { ScoringRouter } from './router';
+
+const EMPTY = Buffer.alloc(0);
+
+export type Fallback = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * The scoring router on a bare node:http server: no framework between the socket and the model, the
+ * body read as raw chunks and refused with a 413 as soon as it outgrows the limit (without reading the
+ * rest). `fallback` takes what is not a scoring route (the admin API of `mloop up`).
+ */
+export function nodeHttpHandler(router: ScoringRouter, maxBodyBytes: number, fallback?: { prefix: string; handle: Fallback }) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query < 0 ? url : url.slice(0, query);
+    if (fallback && path.startsWith(fallback.prefix)) return fallback.handle(req, res);
+    const declared = Number(req.headers['content-length']);
+    if (declared > maxBodyBytes) return refuse(req, res, router, path);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    req.on('data', (chunk: Buffer) => {
+      if (refused) return;
+      size += chunk.length;
+      if (size > maxBodyBytes) {
+        refused = true;
+        refuse(req, res, router, path);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (refused) return;
+      const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+      router({ method: req.method ?? 'GET', path, headers: req.headers, body }).then(
+        (reply) => send(req, res, reply),
+        // The router answers every error itself; this is only a last guard against a bug in it.
+        () => send(req, res, { status: 500, body: '{"error":{"code":"internal","message":"internal error"}}', contentType: JSON_TYPE }),
+      );
+    });
+    req.on('error', () => res.destroy());
+  };
+}
+
+function refuse(req: IncomingMessage, res: ServerResponse, router: ScoringRouter, path: string): void {
+  // The connection closes after the reply, so the rest of the body is never read.
+  res.shouldKeepAlive = false;
+  router({ method: req.method ?? 'POST', path, headers: req.headers, body: EMPTY, oversized: true }).then(
+    (reply) => send(req, res, reply),
+    () => res.destroy(),
+  );
+}
+
+function send(req: IncomingMessage, res: ServerResponse, reply: HttpReply): void {
+  if (res.headersSent) return;
+  res.statusCode = reply.status;
+  res.setHeader('content-type', reply.contentType);
+  if (reply.headers) for (const name in reply.headers) res.setHeader(name, reply.headers[name]);
+  res.setHeader('content-length', Buffer.byteLength(reply.body));
+  res.end(req.method === 'HEAD' ? undefined : reply.body);
+  if (reply.after) setImmediate(reply.after);
+}
+

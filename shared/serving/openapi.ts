@@ -1,0 +1,69 @@
+import { MAX_INSTANCES } from './limits';
+
+/** `GET /openapi.json`: the scoring routes as OpenAPI 3.0, for clients and API gateways. */
+const json = (schema: object) => ({ content: { 'application/json': { schema } } });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const errors = {
+  '400': { description: 'bad input: a message per field', ...json(ref('Error')) },
+  '401': { description: 'missing or wrong credentials', ...json(ref('Error')) },
+  '403': { description: 'a valid identity that may not call this service', ...json(ref('Error')) },
+  '404': { description: 'no such model or route', ...json(ref('Error')) },
+  '413': { description: 'the body is over the size limit', ...json(ref('Error')) },
+  '503': { description: 'the model has no production version yet', ...json(ref('Error')) },
+};
+const modelName = { name: 'name', in: 'path', required: true, schema: { type: 'string' } };
+
+export function openApiDocument(version: string): object {
+  return {
+    openapi: '3.0.3',
+    info: { title: 'mloop scoring', version, description: 'Scores tabular instances with the production version of each model.' },
+    security: [{ bearer: [] }, {}],
+    paths: {
+      '/score/{name}': {
+        post: {
+          summary: `Score up to ${MAX_INSTANCES} instances`,
+          parameters: [modelName, { name: 'x-request-id', in: 'header', schema: { type: 'string' }, description: 'to join feedback later; generated when absent' }],
+          requestBody: { required: true, ...json(ref('Instances')) },
+          responses: { '200': { description: 'one prediction per instance', ...json(ref('ScoreResponse')) }, ...errors },
+        },
+      },
+      '/score': { post: { summary: 'Score with the only model served', requestBody: { required: true, ...json(ref('Instances')) }, responses: { '200': { description: 'predictions', ...json(ref('ScoreResponse')) }, ...errors } } },
+      '/v1/models/{name}:predict': {
+        post: { summary: 'KServe V1 predict', parameters: [modelName], requestBody: { required: true, ...json(ref('Instances')) }, responses: { '200': { description: 'predictions', ...json({ type: 'object', properties: { predictions: { type: 'array', items: ref('Prediction') } } }) }, ...errors } },
+      },
+      '/v1/models/{name}': { get: { summary: 'KServe V1 model status', parameters: [modelName], responses: { '200': { description: 'ready', ...json({ type: 'object', properties: { name: { type: 'string' }, ready: { type: 'boolean' } } }) }, ...errors } } },
+      '/v2/health/live': { get: { summary: 'Open Inference Protocol: the server is live', security: [], responses: { '200': { description: 'live' } } } },
+      '/v2/health/ready': { get: { summary: 'Open Inference Protocol: a model is loaded', security: [], responses: { '200': { description: 'ready' }, '503': { description: 'no model loaded yet' } } } },
+      '/v2/models/{name}': { get: { summary: 'Open Inference Protocol model metadata', parameters: [modelName], responses: { '200': { description: 'inputs (one per feature) and outputs', ...json(ref('V2Metadata')) }, ...errors } } },
+      '/v2/models/{name}/ready': { get: { summary: 'Open Inference Protocol model readiness', parameters: [modelName], responses: { '200': { description: 'ready' }, ...errors } } },
+      '/v2/models/{name}/infer': {
+        post: { summary: 'Open Inference Protocol inference: one input tensor per feature', parameters: [modelName], requestBody: { required: true, ...json(ref('V2Request')) }, responses: { '200': { description: 'one output tensor per prediction field', ...json(ref('V2Response')) }, ...errors } },
+      },
+      '/health': { get: { summary: 'Liveness, with the served versions', security: [], responses: { '200': { description: 'ok', ...json(ref('Health')) } } } },
+      '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
+      '/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.0' } } } },
+    },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'the API key, or a Google ID token of an allowed identity' } },
+      schemas: {
+        Instances: {
+          type: 'object',
+          required: ['instances'],
+          properties: { instances: { type: 'array', minItems: 1, maxItems: MAX_INSTANCES, items: { type: 'object', additionalProperties: { nullable: true, oneOf: [{ type: 'number' }, { type: 'string' }, { type: 'boolean' }] } } } },
+        },
+        Prediction: {
+          type: 'object',
+          description: 'binary {score, label}; multiclass {label, probabilities}; regression {value}; anomaly_score when trained with unsupervised',
+          properties: { score: { type: 'number' }, label: { oneOf: [{ type: 'integer' }, { type: 'string' }] }, probabilities: { type: 'object', additionalProperties: { type: 'number' } }, value: { type: 'number' }, anomaly_score: { type: 'number' } },
+        },
+        ScoreResponse: { type: 'object', properties: { request_id: { type: 'string' }, model: { type: 'string' }, model_version: { type: 'string' }, predictions: { type: 'array', items: ref('Prediction') } } },
+        V2Tensor: { type: 'object', required: ['name', 'shape', 'datatype', 'data'], properties: { name: { type: 'string' }, shape: { type: 'array', items: { type: 'integer' } }, datatype: { type: 'string', enum: ['BOOL', 'BYTES', 'FP16', 'FP32', 'FP64', 'INT8', 'INT16', 'INT32', 'INT64', 'UINT8', 'UINT16', 'UINT32', 'UINT64'] }, data: { type: 'array', items: {} }, parameters: { type: 'object' } } },
+        V2Request: { type: 'object', required: ['inputs'], properties: { id: { type: 'string' }, inputs: { type: 'array', items: ref('V2Tensor') }, outputs: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' } } } } } },
+        V2Response: { type: 'object', properties: { model_name: { type: 'string' }, model_version: { type: 'string' }, id: { type: 'string' }, outputs: { type: 'array', items: ref('V2Tensor') } } },
+        V2Metadata: { type: 'object', properties: { name: { type: 'string' }, versions: { type: 'array', items: { type: 'string' } }, platform: { type: 'string' }, inputs: { type: 'array', items: { type: 'object' } }, outputs: { type: 'array', items: { type: 'object' } } } },
+        Health: { type: 'object', properties: { status: { type: 'string' }, model_version: { type: 'string', nullable: true }, model_loaded: { type: 'boolean' }, models: { type: 'object', additionalProperties: { type: 'string' } } } },
+        Error: { type: 'object', properties: { error: {} } },
+      },
+    },
+  };
+}

@@ -1,0 +1,246 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { errorMessage, MloopError } from '../core/errors';
+import type { Logger } from '../core/log';
+import type { Scorer } from '../ml/scorer';
+import { parseFeedbackBody, type FeedbackItem } from '../pipeline/feedback';
+import type { ModelServer } from '../pipeline/model_server';
+import type { PredictionLog } from '../pipeline/prediction_log';
+import type { Authenticate } from './authenticate';
+import { JSON_TYPE, jsonReply, type HttpReply, type HttpRequest } from './http_types';
+import { checkInstanceCount, parseJsonBody, tooLarge } from './limits';
+import type { RouteName, ScoringMetrics } from './metrics';
+import { decodeV2Request, encodeV2Outputs, v2ModelMetadata } from './open_inference';
+import { openApiDocument } from './openapi';
+
+/**
+ * Every scoring route, behind one function from request to reply: the Cloud Function and the
+ * node:http servers of `mloop up` and `mloop serve` all call it, so routing, validation, auth, the
+ * prediction log and the metrics cannot drift apart between them.
+ */
+export interface RouterOptions {
+  server: () => Promise<ModelServer>;
+  log: Logger;
+  authenticate: Authenticate | null;
+  metrics: ScoringMetrics;
+  /** The text `GET /metrics` answers with; by default this process's own metrics. */
+  metricsText?: () => Promise<string>;
+  maxBodyBytes: number;
+  predictionLog?: PredictionLog;
+  /** Stores labels sent to POST /feedback; without it the route does not exist. */
+  recordFeedback?: (items: FeedbackItem[]) => Promise<number>;
+}
+
+export type ScoringRouter = (request: HttpRequest) => Promise<HttpReply>;
+
+type Family = 'mloop' | 'kserve';
+type Handler = (request: HttpRequest, match: RegExpExecArray) => Promise<HttpReply>;
+
+interface Route {
+  method: 'GET' | 'POST';
+  pattern: RegExp;
+  name: RouteName;
+  family: Family;
+  open?: boolean;
+  handle: Handler;
+}
+
+const PRODUCT_VERSION = '0.1.0';
+
+export function createScoringRouter(options: RouterOptions): ScoringRouter {
+  const { metrics, log } = options;
+  const openapi = JSON.stringify(openApiDocument(PRODUCT_VERSION));
+
+  const score = async (request: HttpRequest, model: string | undefined, instances: unknown) => {
+    if (Array.isArray(instances)) checkInstanceCount(instances.length);
+    const server = await options.server();
+    const { name, scorer } = await server.scorerFor(model);
+    const result = await scorer.predict(instances);
+    if (!result.ok) {
+      throw new MloopError('invalid_argument', `invalid instances: ${result.errors.slice(0, 5).map((e) => e.message).join('; ')}`, { errors: result.errors });
+    }
+    const requestId = requestIdOf(request.headers);
+    const rows = instances as Array<Record<string, unknown>>;
+    options.predictionLog?.record(requestId, name, scorer.version, rows, result.predictions);
+    metrics.scored(name, rows.length);
+    return { requestId, name, scorer, predictions: result.predictions, after: shadowOf(server, name, requestId, rows) };
+  };
+
+  const shadowOf = (server: ModelServer, name: string, requestId: string, rows: Array<Record<string, unknown>>) => {
+    const shadow = server.shadowFor(name);
+    if (!shadow) return undefined;
+    return () => {
+      shadow
+        .predict(rows)
+        .then((result) => {
+          if (result.ok) options.predictionLog?.record(requestId, name, shadow.version, rows, result.predictions, true);
+        })
+        .catch((err) => log.warn({ model: name, version: shadow.version, err: errorMessage(err) }, 'shadow scoring failed'));
+    };
+  };
+
+
+  const routes: Route[] = [
+    {
+      method: 'GET', pattern: /^\/health(?:z)?\/?$/, name: 'health', family: 'mloop', open: true,
+      handle: async () => jsonReply(200, health(await options.server())),
+    },
+    { method: 'GET', pattern: /^\/v2\/health\/live\/?$/, name: 'v2_live', family: 'kserve', open: true, handle: async () => jsonReply(200, { live: true }) },
+    {
+      method: 'GET', pattern: /^\/v2\/health\/ready\/?$/, name: 'v2_ready', family: 'kserve', open: true,
+      handle: async () => {
+        const ready = Object.keys((await options.server()).versions()).length > 0;
+        return jsonReply(ready ? 200 : 503, { ready });
+      },
+    },
+    {
+      method: 'GET', pattern: /^\/metrics\/?$/, name: 'metrics', family: 'mloop',
+      handle: async () => ({ status: 200, body: await (options.metricsText ?? (() => metrics.text()))(), contentType: metrics.contentType }),
+    },
+    { method: 'GET', pattern: /^\/openapi\.json$/, name: 'openapi', family: 'mloop', handle: async () => ({ status: 200, body: openapi, contentType: JSON_TYPE }) },
+    {
+      method: 'POST', pattern: /^\/(?:score(?:\/([^/]+))?)?\/?$/, name: 'score', family: 'mloop',
+      handle: async (request, match) => {
+        const body = parseJsonBody(request.body) as { instances?: unknown };
+        if (!body || typeof body !== 'object' || Array.isArray(body) || !('instances' in body)) {
+          throw new MloopError('invalid_argument', 'the body must be a JSON object {"instances": [{feature: value, ...}]} sent as application/json');
+        }
+        const scored = await score(request, match[1] ? modelOf(match[1]) : undefined, body.instances);
+        const reply = jsonReply(200, { request_id: scored.requestId, model: scored.name, model_version: scored.scorer.version, predictions: scored.predictions });
+        reply.after = scored.after;
+        return reply;
+      },
+    },
+    {
+      method: 'POST', pattern: /^\/v1\/models\/([^/:]+):predict$/, name: 'v1_predict', family: 'kserve',
+      handle: async (request, match) => {
+        const body = parseJsonBody(request.body) as { instances?: unknown };
+        if (!body || typeof body !== 'object' || Array.isArray(body) || !('instances' in body)) {
+          throw new MloopError('invalid_argument', 'the body must be a JSON object {"instances": [{feature: value, ...}]}');
+        }
+        const scored = await score(request, modelOf(match[1]), body.instances);
+        const reply = jsonReply(200, { predictions: scored.predictions }, { 'x-request-id': scored.requestId, 'x-model-version': scored.scorer.version });
+        reply.after = scored.after;
+        return reply;
+      },
+    },
+    {
+      method: 'GET', pattern: /^\/v1\/models\/([^/:]+)\/?$/, name: 'v1_model', family: 'kserve',
+      handle: async (_request, match) => {
+        const { name } = await (await options.server()).scorerFor(modelOf(match[1]));
+        return jsonReply(200, { name, ready: true });
+      },
+    },
+    { method: 'GET', pattern: /^\/v2\/?$/, name: 'v2_server', family: 'kserve', handle: async () => jsonReply(200, { name: 'mloop', version: PRODUCT_VERSION, extensions: [] }) },
+    {
+      method: 'GET', pattern: /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?\/?$/, name: 'v2_model', family: 'kserve',
+      handle: async (_request, match) => {
+        const { name, scorer } = await versioned(await options.server(), modelOf(match[1]), match[2]);
+        return jsonReply(200, v2ModelMetadata(name, scorer.manifest));
+      },
+    },
+    {
+      method: 'GET', pattern: /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?\/ready\/?$/, name: 'v2_model_ready', family: 'kserve',
+      handle: async (_request, match) => {
+        const { name } = await versioned(await options.server(), modelOf(match[1]), match[2]);
+        return jsonReply(200, { name, ready: true });
+      },
+    },
+    {
+      method: 'POST', pattern: /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?\/infer$/, name: 'v2_infer', family: 'kserve',
+      handle: async (request, match) => {
+        const decoded = decodeV2Request(parseJsonBody(request.body));
+        const server = await options.server();
+        await versioned(server, modelOf(match[1]), match[2]);
+        const scored = await score(request, modelOf(match[1]), decoded.instances);
+        const outputs = encodeV2Outputs(scored.scorer.manifest, scored.predictions, decoded.outputs);
+        const reply = jsonReply(200, { model_name: scored.name, model_version: scored.scorer.version, id: decoded.id ?? scored.requestId, outputs });
+        reply.after = scored.after;
+        return reply;
+      },
+    },
+  ];
+  if (options.recordFeedback) {
+    const record = options.recordFeedback;
+    routes.push({
+      method: 'POST', pattern: /^\/feedback\/?$/, name: 'feedback', family: 'mloop',
+      handle: async (request) => jsonReply(200, { recorded: await record(parseFeedbackBody(parseJsonBody(request.body))) }),
+    });
+  }
+
+  return async (request) => {
+    const started = performance.now();
+    let name: RouteName = 'unknown';
+    let family: Family = request.path.startsWith('/v1/') || request.path.startsWith('/v2') ? 'kserve' : 'mloop';
+    let reply: HttpReply;
+    try {
+      const found = findRoute(routes, request);
+      if (!found) throw new MloopError('not_found', `no route ${request.method} ${request.path}`);
+      if ('wrongMethod' in found) {
+        throw new MloopError('not_found', `use ${found.wrongMethod.method} ${request.path}${found.wrongMethod.method === 'POST' ? ' with a JSON body' : ''}`);
+      }
+      ({ name, family } = found.route);
+      if (!found.route.open && options.authenticate) await options.authenticate(request.headers);
+      if (request.oversized || request.body.length > options.maxBodyBytes) throw tooLarge(options.maxBodyBytes);
+      reply = await found.route.handle(request, found.match);
+    } catch (err) {
+      reply = errorReply(err, family, log);
+    }
+    metrics.observe(name, reply.status, (performance.now() - started) / 1000);
+    return reply;
+  };
+}
+
+function findRoute(routes: Route[], request: HttpRequest): { route: Route; match: RegExpExecArray } | { wrongMethod: Route } | null {
+  let other: Route | null = null;
+  for (const route of routes) {
+    const match = route.pattern.exec(request.path);
+    if (!match) continue;
+    if (route.method === request.method || (route.method === 'GET' && request.method === 'HEAD')) return { route, match };
+    other ??= route;
+  }
+  return other ? { wrongMethod: other } : null;
+}
+
+function modelOf(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new MloopError('invalid_argument', `the path segment "${raw.slice(0, 64)}" is not valid percent-encoding`);
+  }
+}
+
+/** A V2 path may name a version: only the one served answers. */
+async function versioned(server: ModelServer, model: string, version: string | undefined): Promise<{ name: string; scorer: Scorer }> {
+  const found = await server.scorerFor(model);
+  if (version !== undefined && modelOf(version) !== found.scorer.version) {
+    throw new MloopError('not_found', `${model} is served at version ${found.scorer.version}, not ${modelOf(version)}`);
+  }
+  return found;
+}
+
+/** The caller's id when it sends one (to join feedback later), else a fresh one. */
+function requestIdOf(headers: IncomingHttpHeaders): string {
+  const given = headers['x-request-id'];
+  return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+}
+
+function health(server: ModelServer) {
+  const versions = server.versions();
+  const names = Object.keys(versions);
+  return { status: 'ok', model_version: names.length === 1 ? versions[names[0]] : null, model_loaded: names.length > 0, models: versions };
+}
+
+/**
+ * mloop's own routes answer `{"error": {"code", "message", ...}}`; the KServe ones `{"error": "<message>"}`
+ * as their protocols say, with the per-field list beside it. Only a genuine bug is a 500.
+ */
+function errorReply(err: unknown, family: Family, log: Logger): HttpReply {
+  if (err instanceof MloopError) {
+    if (family === 'kserve') return jsonReply(err.httpStatus, { error: err.message, code: err.code, ...(err.details ?? {}) });
+    return jsonReply(err.httpStatus, { error: { code: err.code, message: err.message, ...(err.details ?? {}) } });
+  }
+  log.error({ err: errorMessage(err), stack: err instanceof Error ? err.stack : undefined }, 'unhandled error');
+  return jsonReply(500, family === 'kserve' ? { error: 'internal error', code: 'internal' } : { error: { code: 'internal', message: 'internal error' } });
+}
+

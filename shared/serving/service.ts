@@ -1,0 +1,30 @@
+import type { Context } from '../pipeline/context';
+import type { FeedbackItem } from '../pipeline/feedback';
+import type { ModelServer } from '../pipeline/model_server';
+import type { PredictionLog } from '../pipeline/prediction_log';
+import { createAuthenticator } from './authenticate';
+import { ScoringMetrics } from './metrics';
+import { createScoringRouter, type ScoringRouter } from './router';
+
+export interface ScoringServiceOptions {
+  predictionLog?: PredictionLog;
+  recordFeedback?: (items: FeedbackItem[]) => Promise<number>;
+  /** What `GET /metrics` shows when this process is one of several (the cluster's sum). */
+  metricsText?: () => Promise<string>;
+}
+
+/** The router as every server builds it, from the deployment's configuration. */
+export function scoringService(ctx: Context, server: () => Promise<ModelServer>, options: ScoringServiceOptions = {}): { router: ScoringRouter; metrics: ScoringMetrics } {
+  let loaded: ModelServer | undefined;
+  const resolve = async () => (loaded = await server());
+  const metrics = new ScoringMetrics(() => loaded?.versions() ?? {});
+  const router = createScoringRouter({
+    server: resolve,
+    log: ctx.log,
+    authenticate: createAuthenticator(ctx.config.apiKey, ctx.config.identities),
+    metrics,
+    maxBodyBytes: ctx.config.maxBodyBytes,
+    ...options,
+  });
+  return { router, metrics };
+}
