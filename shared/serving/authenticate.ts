@@ -28,7 +28,11 @@ export function createAuthenticator(apiKey: string | undefined, identities: Conf
     if (!client) {
       // Loaded only when identities are configured: the library costs start-up time otherwise.
       const { OAuth2Client: Client } = require('google-auth-library') as typeof import('google-auth-library');
-      client = new Client(identities.certsUrl ? { endpoints: { oauth2FederatedSignonPemCertsUrl: identities.certsUrl } } : {});
+      client = new Client({
+        // Node's own fetch: gaxios would otherwise import node-fetch dynamically, which a vm sandbox (Jest) cannot.
+        transporterOptions: { fetchImplementation: fetch },
+        ...(identities.certsUrl ? { endpoints: { oauth2FederatedSignonPemCertsUrl: identities.certsUrl } } : {}),
+      });
     }
     let payload;
     try {
