@@ -247,6 +247,18 @@ describe('configuration', () => {
     MLOOP_TF_BACKEND: 'read by the job',
     MLOOP_TRAIN_WORKERS: "read by the job; its default, the job's vCPUs, suits it",
     MLOOP_SWEEP_TASKS: 'a sweep in one task (the default) until the job is configured with more',
+    // Added by the scoring and promotion work after this deployment was written: their defaults apply
+    // on Google Cloud until Terraform exposes them.
+    MLOOP_ALLOWED_IDENTITIES: 'Cloud Run IAM (roles/run.invoker) already authenticates callers of score',
+    MLOOP_ID_TOKEN_AUDIENCE: 'Cloud Run IAM already authenticates callers of score',
+    MLOOP_GOOGLE_CERTS_URL: "Google's certificates by default",
+    MLOOP_MAX_BODY_BYTES: 'a default suits functions',
+    MLOOP_SERVE_WORKERS: 'mloop serve only; a function instance is one process',
+    MLOOP_PROMOTION_MODE: 'its default applies',
+    MLOOP_PROMOTION_MIN_METRIC: 'its default applies',
+    MLOOP_PROMOTION_MAX_P99_MS: 'its default applies',
+    MLOOP_PROMOTION_MAX_MODEL_MB: 'its default applies',
+    MLOOP_CANARY_PERCENT: 'its default applies',
     CLOUD_RUN_JOB: 'set by Cloud Run Jobs',
     CLOUD_RUN_EXECUTION: 'set by Cloud Run Jobs',
     CLOUD_RUN_TASK_INDEX: 'set by Cloud Run Jobs',
@@ -258,6 +270,14 @@ describe('configuration', () => {
     MLOOP_RUN_ENDPOINT: "tests: the fake Cloud Run server instead of Google's API",
     PUBSUB_EMULATOR_HOST: 'tests: the Pub/Sub emulator',
     FIRESTORE_EMULATOR_HOST: 'tests: the Firestore emulator',
+    MLOOP_ALLOWED_IDENTITIES: "optional: Cloud Run's invoker IAM already checks identity tokens on Google Cloud",
+    MLOOP_ID_TOKEN_AUDIENCE: 'only with MLOOP_ALLOWED_IDENTITIES',
+    MLOOP_GOOGLE_CERTS_URL: "tests: Google's signing certificates served locally",
+    MLOOP_MAX_BODY_BYTES: 'a default suits functions (below their 32 MiB request cap)',
+    MLOOP_SERVE_WORKERS: 'mloop serve only',
+    MLOOP_PROMOTION_MIN_METRIC: "optional guardrail; mloop.json's promotion.min sets it per model",
+    MLOOP_PROMOTION_MAX_P99_MS: "optional guardrail; mloop.json's promotion.max_p99_ms sets it per model",
+    MLOOP_PROMOTION_MAX_MODEL_MB: "optional guardrail; mloop.json's promotion.max_model_mb sets it per model",
   };
   const BASE = [
     'MLOOP_PLATFORM',
@@ -274,7 +294,7 @@ describe('configuration', () => {
   const NEEDS: Record<string, string[]> = {
     onDataUploaded: BASE,
     onTrainingRequested: [...BASE, 'MLOOP_DISPATCH', 'MLOOP_MAX_PARALLEL_JOBS', 'MLOOP_RUN_MAX_ATTEMPTS', 'MLOOP_JOB_TIMEOUT_SECONDS', 'MLOOP_TRAIN_JOB'],
-    onTrainingCompleted: [...BASE, ...USAGE, 'MLOOP_DISPATCH', 'MLOOP_PROMOTION_DELTA', 'MLOOP_SCORE_SERVICE'],
+    onTrainingCompleted: [...BASE, ...USAGE, 'MLOOP_DISPATCH', 'MLOOP_PROMOTION_DELTA', 'MLOOP_PROMOTION_MODE', 'MLOOP_CANARY_PERCENT', 'MLOOP_SCORE_SERVICE'],
     onMonitoringTick: [...BASE, ...USAGE, 'MLOOP_DISPATCH', 'MLOOP_TRAIN_JOB'],
     onDriftDetected: BASE,
     score: [...BASE, 'MLOOP_PREDICTION_SAMPLE'],
