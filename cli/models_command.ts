@@ -39,7 +39,7 @@ export function registerModelsCommand(program: Command): void {
           `${model} ${version}: ${doc!.stage}${aliases.length ? ` (${aliases.join(', ')})` : ''}\n` +
             `  run ${doc!.run_id}, dataset ${doc!.dataset_version}, created ${doc!.created_at}\n` +
             `  metrics: ${Object.entries(doc!.metrics).map(([k, v]) => `${k} ${fixed(v)}`).join(', ')}\n` +
-            (decision ? `  decision: ${decision.promote ? 'promote' : 'keep production'}: ${decision.reasons.join('; ')}\n` : '') +
+            (decision ? decisionText(decision) : '') +
             `  history:\n` +
             (doc!.history ?? []).map((h) => `    ${h.at}  ${h.from ?? 'new'} → ${h.to}  by ${h.by}: ${h.reason}`).join('\n') +
             '\n',
@@ -127,6 +127,21 @@ async function printList(ctx: Context, json: boolean): Promise<void> {
       models.map((m) => [m.model, m.version, m.stage, fixed(m.metrics.auc), fixed(m.metrics.pr_auc), fixed(m.metrics.holdout_auc), m.decision?.reasons.join('; ')]),
     ) + '\n',
   );
+}
+
+function decisionText(decision: DecisionDoc): string {
+  const verdict = decision.awaiting_approval ? 'awaits approval' : decision.promote ? 'promote' : 'keep production';
+  const lines = [`  decision: ${verdict}: ${decision.reasons.join('; ')}`];
+  for (const check of decision.checks ?? []) lines.push(`    ${check.passed ? 'pass' : 'FAIL'}  ${check.name}: ${check.detail}`);
+  if (decision.serving) {
+    const { p50_ms, p99_ms, model_bytes } = decision.serving;
+    lines.push(`  serving: one row p50 ${p50_ms.toFixed(3)} ms, p99 ${p99_ms.toFixed(3)} ms; model ${(model_bytes / 1e6).toFixed(2)} MB`);
+  }
+  if (decision.bootstrap) {
+    const { difference, ci95, resamples } = decision.bootstrap;
+    lines.push(`  AUC difference vs production: ${fixed(difference)} (95 % CI ${fixed(ci95[0])} … ${fixed(ci95[1])}, paired bootstrap, ${resamples} resamples)`);
+  }
+  return lines.join('\n') + '\n';
 }
 
 function actor(reason: string): Actor {

@@ -78,6 +78,8 @@ locals {
 
   evaluator_env = {
     MLOOP_PROMOTION_DELTA = var.promotion_delta
+    MLOOP_PROMOTION_MODE  = var.promotion_mode
+    MLOOP_CANARY_PERCENT  = var.canary_percent
     MLOOP_SCORE_SERVICE   = google_cloudfunctions2_function.score.service_config[0].service
   }
 

@@ -127,6 +127,13 @@ resource "google_pubsub_topic_iam_member" "publish_model_promoted_evaluator" {
   member = local.sa.evaluator
 }
 
+# In manual promotion mode the evaluator announces a candidate that waits for approval.
+resource "google_pubsub_topic_iam_member" "publish_model_awaiting_approval_evaluator" {
+  topic  = google_pubsub_topic.topic["model-awaiting-approval"].name
+  role   = "roles/pubsub.publisher"
+  member = local.sa.evaluator
+}
+
 # ---------------------------------------------------------------- the training job
 
 # Only onTrainingRequested runs the job, with per-execution overrides (run id, attempt, timeout).

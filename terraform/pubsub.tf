@@ -5,6 +5,7 @@ locals {
     "training-requested",
     "training-completed",
     "model-promoted",
+    "model-awaiting-approval",
     "monitoring-tick",
     "drift-detected",
   ]

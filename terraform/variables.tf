@@ -101,6 +101,26 @@ variable "promotion_delta" {
   default     = 0.01
 }
 
+variable "promotion_mode" {
+  description = "auto: a winning candidate is promoted; manual: it waits for `mloop models approve` (model-awaiting-approval is published)."
+  type        = string
+  default     = "auto"
+  validation {
+    condition     = contains(["auto", "manual"], var.promotion_mode)
+    error_message = "promotion_mode is auto or manual."
+  }
+}
+
+variable "canary_percent" {
+  description = "Share of scoring traffic a new revision gets at promotion; the previous revision keeps the rest. 0 sends all of it to the new one."
+  type        = number
+  default     = 0
+  validation {
+    condition     = var.canary_percent >= 0 && var.canary_percent < 100
+    error_message = "canary_percent is 0 to 99."
+  }
+}
+
 variable "max_delivery_attempts" {
   description = "Deliveries of a Pub/Sub message before it goes to the topic's dead-letter topic (5 to 100)."
   type        = number

@@ -7,6 +7,7 @@ export const TOPICS = {
   trainingRequested: 'training-requested',
   trainingCompleted: 'training-completed',
   modelPromoted: 'model-promoted',
+  modelAwaitingApproval: 'model-awaiting-approval',
   monitoringTick: 'monitoring-tick',
   driftDetected: 'drift-detected',
 } as const;
@@ -74,6 +75,16 @@ export const ModelPromoted = z.object({
 });
 export type ModelPromoted = z.infer<typeof ModelPromoted>;
 
+/** In manual promotion mode: a candidate beat production and waits for `mloop models approve`. */
+export const ModelAwaitingApproval = z.object({
+  model: z.string().min(1),
+  version: z.string().min(1),
+  production_version: z.string().nullable(),
+  decision_id: z.string(),
+  decided_at: z.string(),
+});
+export type ModelAwaitingApproval = z.infer<typeof ModelAwaitingApproval>;
+
 export const MonitoringTick = z.object({
   tick_id: z.string().optional(),
   model: z.string().optional(),
@@ -94,6 +105,7 @@ export const EVENT_SCHEMAS = {
   [TOPICS.trainingRequested]: TrainingRequested,
   [TOPICS.trainingCompleted]: TrainingCompleted,
   [TOPICS.modelPromoted]: ModelPromoted,
+  [TOPICS.modelAwaitingApproval]: ModelAwaitingApproval,
   [TOPICS.monitoringTick]: MonitoringTick,
   [TOPICS.driftDetected]: DriftDetected,
 } as const;

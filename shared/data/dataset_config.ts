@@ -10,9 +10,16 @@ import { MonitoringSettings } from '../monitoring/settings';
  * silently and the run would not do what its author meant.
  */
 const Promotion = z.strictObject({
-  /** auc names each task's default: AUC, macro AUC (multiclass), RMSE (regression). */
-  metric: z.enum(['auc', 'macro_auc', 'logloss', 'rmse']).default('auc'),
+  /** auc names each task's default: AUC, macro AUC (multiclass), RMSE (regression); pr_auc suits rare positives. */
+  metric: z.enum(['auc', 'pr_auc', 'macro_auc', 'logloss', 'rmse']).default('auc'),
   delta: z.number().nonnegative().optional(),
+  /** `manual`: a winning candidate waits for `mloop models approve`. */
+  mode: z.enum(['auto', 'manual']).optional(),
+  /** The worst metric a candidate may have, even as the first model: a minimum AUC, a maximum RMSE. */
+  min: z.number().optional(),
+  /** Guardrails on serving: p99 latency of one row, in milliseconds, and the size of the ONNX files. */
+  max_p99_ms: z.number().positive().optional(),
+  max_model_mb: z.number().positive().optional(),
 });
 
 export const DatasetConfigSchema = z.strictObject({

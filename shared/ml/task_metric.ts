@@ -1,6 +1,6 @@
 import { MloopError } from '../core/errors';
 import type { Task } from '../data/prepare';
-import { rocAuc } from './metrics';
+import { prAuc, rocAuc } from './metrics';
 import { macroAuc, multiclassLogLoss } from './multiclass_metrics';
 import { evaluateRegression } from './regression_metrics';
 
@@ -8,7 +8,7 @@ import { evaluateRegression } from './regression_metrics';
  * The one number per task that picks the best sweep trial on validation and decides promotion on the
  * holdout, with the direction that is better.
  */
-export type TaskMetricName = 'auc' | 'macro_auc' | 'logloss' | 'rmse';
+export type TaskMetricName = 'auc' | 'pr_auc' | 'macro_auc' | 'logloss' | 'rmse';
 
 export interface TaskMetric {
   name: TaskMetricName;
@@ -22,13 +22,15 @@ export interface TaskMetric {
 
 const METRICS: Record<TaskMetricName, TaskMetric> = {
   auc: { name: 'auc', higherIsBetter: true, relativeDelta: false },
+  // Average precision: with rare positives ROC AUC is flattered by the many easy negatives.
+  pr_auc: { name: 'pr_auc', higherIsBetter: true, relativeDelta: false },
   macro_auc: { name: 'macro_auc', higherIsBetter: true, relativeDelta: false },
   logloss: { name: 'logloss', higherIsBetter: false, relativeDelta: false },
   rmse: { name: 'rmse', higherIsBetter: false, relativeDelta: true },
 };
 
 const ALLOWED: Record<Task, TaskMetricName[]> = {
-  binary: ['auc'],
+  binary: ['auc', 'pr_auc'],
   multiclass: ['macro_auc', 'logloss'],
   regression: ['rmse'],
 };
@@ -57,6 +59,8 @@ export function measure(metric: TaskMetric, y: ArrayLike<number>, predicted: Arr
   switch (metric.name) {
     case 'auc':
       return rocAuc(y, predicted);
+    case 'pr_auc':
+      return prAuc(y, predicted);
     case 'macro_auc':
       return macroAuc(y, predicted, classes);
     case 'logloss':

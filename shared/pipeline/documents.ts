@@ -141,6 +141,15 @@ export interface DecisionDoc {
   production_metric: number | null;
   delta: number;
   reasons: string[];
+  /** Every guardrail the candidate was held to, passed or not. */
+  checks?: Array<{ name: string; passed: boolean; detail: string }>;
+  /** `manual`: a candidate that won waits for approval instead of being promoted. */
+  mode?: 'auto' | 'manual';
+  awaiting_approval?: boolean;
+  /** The candidate's serving cost: one-row latency and the size of its ONNX files. */
+  serving?: { p50_ms: number; p99_ms: number; rows_timed: number; model_bytes: number } | null;
+  /** The paired bootstrap of candidate − production AUC on the holdout (binary models with a production one). */
+  bootstrap?: { metric: 'auc'; difference: number; ci95: [number, number]; resamples: number; seed: number } | null;
   holdout_rows: number;
   run_id: string;
   decided_at: string;

@@ -16,7 +16,8 @@ export interface HoldoutTarget {
   metric: TaskMetric;
 }
 
-export type HoldoutMetric = { value: number | null; error?: string };
+/** `predicted` are the model's outputs on the rows, lined up as the metric read them (for a paired bootstrap). */
+export type HoldoutMetric = { value: number | null; error?: string; predicted?: Float32Array };
 
 function aligned(manifest: Manifest, scores: Float32Array, n: number, classes: string[]): Float32Array {
   const own = manifest.classes!;
@@ -44,7 +45,7 @@ export async function holdoutMetric(ctx: Context, model: string, version: string
       const scores = await scorer.scoreRecords(holdout.map((row) => row.record));
       const predicted = target.task === 'multiclass' ? aligned(manifest, scores, holdout.length, target.classes!) : scores;
       const value = measure(target.metric, labelsOf(holdout, target), predicted, target.classes?.length ?? 0);
-      return { value: Number.isFinite(value) ? value : null };
+      return { value: Number.isFinite(value) ? value : null, predicted };
     } finally {
       await scorer.release();
     }

@@ -1,6 +1,7 @@
 import { MloopError } from '../core/errors';
-import type { TrainingCompleted } from '../core/events';
+import { TOPICS, type ModelAwaitingApproval, type TrainingCompleted } from '../core/events';
 import { datasetId, modelVersionId, shortHash } from '../core/ids';
+import { pairedBootstrapAuc } from '../ml/paired_bootstrap';
 import { taskMetric } from '../ml/task_metric';
 import { readHoldout, readManifest } from './artifacts';
 import type { Context } from './context';
@@ -13,10 +14,11 @@ import {
   type ModelVersionDoc,
   type RunDoc,
 } from './documents';
-import { holdoutMetric } from './holdout_metric';
+import { holdoutMetric, type HoldoutMetric } from './holdout_metric';
 import { dispatchQueuedRuns } from './launch';
 import { announcePromotion, historyEntry, writePromotion } from './registry';
 import { shouldPromote } from './should_promote';
+import { measureServingCost } from './serving_cost';
 import { runUsage } from './usage';
 
 export type CompletionResult =
@@ -77,6 +79,7 @@ async function decide(ctx: Context, run: RunDoc, event: TrainingCompleted): Prom
   const productionVersion = modelDoc?.production_version ?? null;
   const productionMetric = productionVersion ? await holdoutMetric(ctx, run.model, productionVersion, holdout, target) : { value: null };
   const { delta } = policy;
+  const serving = await measureServingCost(ctx, run.model, run.model_version, holdout);
   const verdict = shouldPromote({
     candidate: candidateMetric.value,
     production: productionMetric.value,
@@ -84,8 +87,16 @@ async function decide(ctx: Context, run: RunDoc, event: TrainingCompleted): Prom
     metric: metric.name,
     higherIsBetter: metric.higherIsBetter,
     relativeDelta: metric.relativeDelta,
+    floor: policy.floor,
+    p99Ms: serving.p99_ms,
+    maxP99Ms: policy.maxP99Ms,
+    modelBytes: serving.model_bytes,
+    maxModelBytes: policy.maxModelMb === undefined ? undefined : policy.maxModelMb * 1e6,
   });
   if (productionMetric.error) verdict.reasons.push(`production ${productionVersion} could not score the holdout: ${productionMetric.error}`);
+  const manual = policy.mode === 'manual';
+  const promoteNow = verdict.promote && !manual;
+  if (verdict.promote && manual) verdict.reasons.push('promotion mode is manual: the candidate waits for `mloop models approve`');
 
   const now = clock.now();
   const decision: DecisionDoc = {
@@ -99,6 +110,11 @@ async function decide(ctx: Context, run: RunDoc, event: TrainingCompleted): Prom
     production_metric: productionMetric.value,
     delta,
     reasons: verdict.reasons,
+    checks: verdict.checks,
+    mode: policy.mode,
+    awaiting_approval: verdict.promote && manual,
+    serving,
+    bootstrap: candidate.task === 'binary' ? bootstrapOf(holdout, candidateMetric, productionMetric) : null,
     holdout_rows: holdout.length,
     run_id: run.id,
     decided_at: now.toISOString(),
@@ -132,31 +148,76 @@ async function decide(ctx: Context, run: RunDoc, event: TrainingCompleted): Prom
       status: 'succeeded',
       metrics: event.metrics ?? null,
       decision_id: decision.id,
-      promoted: verdict.promote,
+      promoted: promoteNow,
       error: null,
       finished_at: now.toISOString(),
       ...runUsage(ctx.config, current, now),
     });
-    if (verdict.promote) writePromotion(tx, model, version, previous, actor, now);
+    if (promoteNow) writePromotion(tx, model, version, previous, actor, now);
+    // A candidate waiting for approval scores a copy of live traffic meanwhile.
+    else if (verdict.promote) tx.update(COLLECTIONS.models, run.model, { aliases: { ...(model.aliases ?? {}), challenger: run.model_version } });
     return true;
   });
   if (!committed) return { outcome: 'ignored', reason: `run ${run.id} moved on during evaluation` };
   ctx.log.info(
-    { run_id: run.id, model: run.model, candidate: run.model_version, production: productionVersion, promote: verdict.promote, reasons: verdict.reasons },
-    verdict.promote ? `${run.model} ${run.model_version} promoted` : `${run.model} ${run.model_version} not promoted`,
+    { run_id: run.id, model: run.model, candidate: run.model_version, production: productionVersion, promote: promoteNow, reasons: verdict.reasons },
+    promoteNow ? `${run.model} ${run.model_version} promoted` : verdict.promote ? `${run.model} ${run.model_version} awaits approval` : `${run.model} ${run.model_version} not promoted`,
   );
-  if (verdict.promote) await announcePromotion(ctx, run.model, run.model_version, productionVersion, decision.id);
+  if (promoteNow) await announcePromotion(ctx, run.model, run.model_version, productionVersion, decision.id);
+  else if (verdict.promote) await announceAwaiting(ctx, decision);
   return { outcome: 'decided', runId: run.id, decision };
 }
 
-/** The dataset's `mloop.json` may set its own delta (otherwise the deployment's default applies) and metric. */
-async function promotionPolicy(ctx: Context, run: RunDoc): Promise<{ delta: number; metric?: string }> {
+interface PromotionPolicy {
+  delta: number;
+  metric?: string;
+  mode: 'auto' | 'manual';
+  floor?: number;
+  maxP99Ms?: number;
+  maxModelMb?: number;
+}
+
+/** The dataset's `mloop.json` may set its own promotion policy; what it leaves out is the deployment's. */
+async function promotionPolicy(ctx: Context, run: RunDoc): Promise<PromotionPolicy> {
   const dataset = await ctx.platform.docs.get<DatasetDoc>(COLLECTIONS.datasets, datasetId(run.model, run.dataset_version));
-  const promotion = (dataset?.config as { promotion?: { delta?: number; metric?: string } } | undefined)?.promotion;
-  return {
-    delta: typeof promotion?.delta === 'number' ? promotion.delta : ctx.config.promotionDelta,
-    metric: promotion?.metric,
+  const promotion = ((dataset?.config as { promotion?: Record<string, unknown> } | undefined)?.promotion ?? {}) as {
+    delta?: number;
+    metric?: string;
+    mode?: 'auto' | 'manual';
+    min?: number;
+    max_p99_ms?: number;
+    max_model_mb?: number;
   };
+  const defaults = ctx.config.promotion;
+  return {
+    delta: typeof promotion.delta === 'number' ? promotion.delta : ctx.config.promotionDelta,
+    metric: promotion.metric,
+    mode: promotion.mode ?? defaults.mode,
+    floor: promotion.min ?? defaults.minMetric,
+    maxP99Ms: promotion.max_p99_ms ?? defaults.maxP99Ms,
+    maxModelMb: promotion.max_model_mb ?? defaults.maxModelMb,
+  };
+}
+
+// Fixed, so that a redelivered completion records the very same interval.
+const BOOTSTRAP = { resamples: 1000, seed: 20_240_601 };
+
+/** How sure the AUC difference is, on the same rows for both models; none without a production model. */
+function bootstrapOf(holdout: Array<{ label: unknown }>, candidate: HoldoutMetric, production: HoldoutMetric): DecisionDoc['bootstrap'] {
+  if (!candidate.predicted || !production.predicted) return null;
+  const y = Float32Array.from(holdout, (row) => Number(row.label));
+  return pairedBootstrapAuc(y, candidate.predicted, production.predicted, BOOTSTRAP.resamples, BOOTSTRAP.seed);
+}
+
+async function announceAwaiting(ctx: Context, decision: DecisionDoc): Promise<void> {
+  const message: ModelAwaitingApproval = {
+    model: decision.model,
+    version: decision.candidate_version,
+    production_version: decision.production_version,
+    decision_id: decision.id,
+    decided_at: decision.decided_at,
+  };
+  await ctx.platform.bus.publish(TOPICS.modelAwaitingApproval, message, { attributes: { model: decision.model }, orderingKey: decision.model });
 }
 
 /** A redelivered completion of a promoted run publishes the promotion again, in case it was lost. */

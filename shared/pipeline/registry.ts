@@ -66,10 +66,12 @@ export function writePromotion(
     promoted_at: now,
     history: [...(version.history ?? []), historyEntry(version.stage, 'production', actor, at)],
   });
+  // A challenger that becomes production is no longer a challenger: it would shadow itself.
+  const { challenger, ...aliases } = model.aliases ?? {};
   tx.update(COLLECTIONS.models, model.name, {
     production_version: version.version,
     previous_version: previous?.version ?? model.production_version,
-    aliases: { ...(model.aliases ?? {}), champion: version.version },
+    aliases: { ...aliases, ...(challenger && challenger !== version.version ? { challenger } : {}), champion: version.version },
     updated_at: now,
   });
 }

@@ -1,7 +1,9 @@
 /**
- * The promotion rule, kept pure so that it is unit-tested on its own: promote when there is no
- * production metric to beat, or when the candidate beats it by more than `delta`, both measured on the
- * same held-out rows. A candidate without a usable metric never wins.
+ * The promotion rule, kept pure so that it is unit-tested on its own: a candidate is promoted when it
+ * passes every guardrail — a usable metric, no worse than the floor, a p99 scoring latency and a model
+ * size within their bounds — and beats the production metric by more than `delta` on the same held-out
+ * rows. Without a production metric the change test is skipped (as TFX does), the guardrails are not.
+ * Anything the rule needs that is missing or not a finite number blocks promotion.
  *
  * "Beats" follows the metric's direction (AUC up, RMSE and log loss down). A relative delta is a
  * fraction of production's value, for errors measured in the target's own units.
@@ -13,38 +15,72 @@ export interface PromotionInput {
   metric?: string;
   higherIsBetter?: boolean;
   relativeDelta?: boolean;
+  /** The worst acceptable metric, in its direction: a minimum AUC, a maximum RMSE. */
+  floor?: number;
+  /** The candidate's p99 latency of one row, and the bound it must stay within. */
+  p99Ms?: number | null;
+  maxP99Ms?: number;
+  modelBytes?: number | null;
+  maxModelBytes?: number;
+}
+
+export interface GuardrailCheck {
+  name: 'metric' | 'floor' | 'p99_ms' | 'model_bytes' | 'delta';
+  passed: boolean;
+  detail: string;
 }
 
 export interface PromotionDecision {
   promote: boolean;
   reasons: string[];
+  checks: GuardrailCheck[];
 }
 
-const usable = (value: number | null | undefined): value is number =>
-  typeof value === 'number' && Number.isFinite(value);
+const usable = (value: number | null | undefined): value is number => typeof value === 'number' && Number.isFinite(value);
 
-export function shouldPromote({ candidate, production, delta, metric = 'auc', higherIsBetter = true, relativeDelta = false }: PromotionInput): PromotionDecision {
+export function shouldPromote(input: PromotionInput): PromotionDecision {
+  const { candidate, production, delta, metric = 'auc', higherIsBetter = true, relativeDelta = false } = input;
   if (!usable(candidate)) {
-    return { promote: false, reasons: [`candidate has no usable ${metric} (${String(candidate)})`] };
+    const check: GuardrailCheck = { name: 'metric', passed: false, detail: `candidate has no usable ${metric} (${String(candidate)})` };
+    return { promote: false, reasons: [check.detail], checks: [check] };
   }
+  const checks: GuardrailCheck[] = [];
+  if (input.floor !== undefined) {
+    const passed = higherIsBetter ? candidate >= input.floor : candidate <= input.floor;
+    checks.push({ name: 'floor', passed, detail: `candidate ${metric} ${fmt(candidate)} ${passed ? 'is within' : 'is worse than'} the floor ${input.floor}` });
+  }
+  if (input.maxP99Ms !== undefined) checks.push(bounded('p99_ms', 'p99 latency of one row', input.p99Ms, input.maxP99Ms, (v) => `${fmt(v)} ms`));
+  if (input.maxModelBytes !== undefined) {
+    checks.push(bounded('model_bytes', 'model size', input.modelBytes, input.maxModelBytes, (v) => `${(v / 1e6).toFixed(2)} MB`));
+  }
+  checks.push(changeCheck(candidate, production, delta, metric, higherIsBetter, relativeDelta));
+  const failed = checks.filter((c) => !c.passed);
+  return { promote: failed.length === 0, reasons: (failed.length > 0 ? failed : checks).map((c) => c.detail), checks };
+}
+
+function bounded(name: GuardrailCheck['name'], what: string, value: number | null | undefined, limit: number, unit: (v: number) => string): GuardrailCheck {
+  if (!usable(value)) return { name, passed: false, detail: `the candidate's ${what} was not measured (${String(value)}), and a bound of ${unit(limit)} is set` };
+  const passed = value <= limit;
+  return { name, passed, detail: `${what} ${unit(value)} ${passed ? '≤' : '>'} the bound of ${unit(limit)}` };
+}
+
+function changeCheck(candidate: number, production: number | null | undefined, delta: number, metric: string, higherIsBetter: boolean, relativeDelta: boolean): GuardrailCheck {
   if (!usable(production)) {
-    return {
-      promote: true,
-      reasons: [`no production ${metric} to compare with: candidate ${metric} ${candidate.toFixed(4)} is promoted`],
-    };
+    return { name: 'delta', passed: true, detail: `no production ${metric} to compare with: candidate ${metric} ${fmt(candidate)} is promoted` };
   }
   const margin = relativeDelta ? Math.abs(production) * delta : delta;
   const bar = higherIsBetter ? production + margin : production - margin;
   const gain = higherIsBetter ? candidate - production : production - candidate;
   const beats = higherIsBetter ? candidate > bar : candidate < bar;
-  const bound = `production ${production.toFixed(4)} ${higherIsBetter ? '+' : '−'} ${relativeDelta ? `${delta} × ${production.toFixed(4)}` : `delta ${delta}`}`;
+  const bound = `production ${fmt(production)} ${higherIsBetter ? '+' : '−'} ${relativeDelta ? `${delta} × ${fmt(production)}` : `delta ${delta}`}`;
   const comparison = higherIsBetter ? '>' : '<';
   return {
-    promote: beats,
-    reasons: [
-      beats
-        ? `candidate ${metric} ${candidate.toFixed(4)} ${comparison} ${bound} (gain ${gain.toFixed(4)})`
-        : `candidate ${metric} ${candidate.toFixed(4)} does not beat ${bound} (gain ${gain.toFixed(4)})`,
-    ],
+    name: 'delta',
+    passed: beats,
+    detail: beats
+      ? `candidate ${metric} ${fmt(candidate)} ${comparison} ${bound} (gain ${fmt(gain)})`
+      : `candidate ${metric} ${fmt(candidate)} does not beat ${bound} (gain ${fmt(gain)})`,
   };
 }
+
+const fmt = (v: number) => v.toFixed(4);

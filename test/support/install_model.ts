@@ -4,17 +4,23 @@ import { modelVersionId } from '../../shared/core/ids';
 import type { Context } from '../../shared/pipeline/context';
 import { artifactsPrefix, COLLECTIONS, type ModelDoc, type ModelVersionDoc } from '../../shared/pipeline/documents';
 
-/**
- * Puts a folder written by `mloop train --out` into the registry as `model@version`, as the loop would
- * after training it, so that servers can be tested and measured without running the whole loop.
- */
-export async function installVersion(ctx: Context, model: string, version: string, dir: string, stage: ModelVersionDoc['stage'] = 'production'): Promise<void> {
+/** The folder's files as the train job writes them to the artifacts bucket, the manifest naming `model@version`. */
+export async function uploadArtifacts(ctx: Context, model: string, version: string, dir: string): Promise<string> {
   const prefix = artifactsPrefix(model, version);
   for (const file of fs.readdirSync(dir)) {
     let bytes = fs.readFileSync(path.join(dir, file));
     if (file === 'manifest.json') bytes = Buffer.from(JSON.stringify({ ...JSON.parse(bytes.toString('utf8')), model, version }));
     await ctx.platform.objects.put(ctx.config.artifactsBucket, prefix + file, bytes);
   }
+  return prefix;
+}
+
+/**
+ * Puts a folder written by `mloop train --out` into the registry as `model@version`, as the loop would
+ * after training it, so that servers can be tested and measured without running the whole loop.
+ */
+export async function installVersion(ctx: Context, model: string, version: string, dir: string, stage: ModelVersionDoc['stage'] = 'production'): Promise<void> {
+  const prefix = await uploadArtifacts(ctx, model, version, dir);
   const now = new Date().toISOString();
   const doc: ModelVersionDoc = {
     model,

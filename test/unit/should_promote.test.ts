@@ -51,3 +51,45 @@ describe('shouldPromote', () => {
     expect(shouldPromote({ ...logloss, candidate: 0.52, production: 0.53 }).reasons[0]).toMatch(/does not beat production 0\.5300 − delta 0\.02/);
   });
 });
+
+describe('shouldPromote guardrails', () => {
+  const base = { candidate: 0.95, production: 0.9, delta: 0.01 };
+
+  it('holds the candidate to a floor in the metric\'s direction, even as the first model', () => {
+    expect(shouldPromote({ ...base, floor: 0.96 })).toMatchObject({ promote: false, reasons: [expect.stringMatching(/worse than the floor 0.96/)] });
+    expect(shouldPromote({ ...base, production: null, floor: 0.96 }).promote).toBe(false);
+    expect(shouldPromote({ ...base, floor: 0.95 }).promote).toBe(true);
+    const rmse = { metric: 'rmse', higherIsBetter: false, relativeDelta: true, delta: 0.01 };
+    expect(shouldPromote({ ...rmse, candidate: 9, production: null, floor: 8 }).promote).toBe(false);
+    expect(shouldPromote({ ...rmse, candidate: 9, production: null, floor: 10 }).promote).toBe(true);
+  });
+
+  it('bounds the p99 latency and the model size, and refuses when either was not measured', () => {
+    expect(shouldPromote({ ...base, p99Ms: 0.3, maxP99Ms: 0.2 })).toMatchObject({ promote: false, reasons: ['p99 latency of one row 0.3000 ms > the bound of 0.2000 ms'] });
+    expect(shouldPromote({ ...base, p99Ms: 0.1, maxP99Ms: 0.2 }).promote).toBe(true);
+    expect(shouldPromote({ ...base, modelBytes: 3e6, maxModelBytes: 2e6 })).toMatchObject({ promote: false, reasons: ['model size 3.00 MB > the bound of 2.00 MB'] });
+    for (const missing of [null, undefined, NaN]) {
+      expect(shouldPromote({ ...base, p99Ms: missing, maxP99Ms: 0.2 }).promote).toBe(false);
+      expect(shouldPromote({ ...base, modelBytes: missing, maxModelBytes: 2e6 }).promote).toBe(false);
+    }
+    // Without a bound, nothing is required of the measurement.
+    expect(shouldPromote({ ...base, p99Ms: NaN, modelBytes: null }).promote).toBe(true);
+  });
+
+  it('lists every check, and gives the failed ones as reasons', () => {
+    const decision = shouldPromote({ ...base, candidate: 0.905, floor: 0.92, p99Ms: 0.1, maxP99Ms: 0.2, modelBytes: 1e6, maxModelBytes: 2e6 });
+    expect(decision.checks.map((c) => [c.name, c.passed])).toEqual([
+      ['floor', false],
+      ['p99_ms', true],
+      ['model_bytes', true],
+      ['delta', false],
+    ]);
+    expect(decision.reasons).toHaveLength(2);
+    const passing = shouldPromote({ ...base, p99Ms: 0.1, maxP99Ms: 0.2 });
+    expect(passing.reasons).toEqual(passing.checks.map((c) => c.detail));
+  });
+
+  it('never lets a NaN metric through the guardrails', () => {
+    expect(shouldPromote({ candidate: NaN, production: null, delta: 0, floor: 0, p99Ms: 0.01, maxP99Ms: 1 }).promote).toBe(false);
+  });
+});

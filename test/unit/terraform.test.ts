@@ -247,18 +247,6 @@ describe('configuration', () => {
     MLOOP_TF_BACKEND: 'read by the job',
     MLOOP_TRAIN_WORKERS: "read by the job; its default, the job's vCPUs, suits it",
     MLOOP_SWEEP_TASKS: 'a sweep in one task (the default) until the job is configured with more',
-    // Added by the scoring and promotion work after this deployment was written: their defaults apply
-    // on Google Cloud until Terraform exposes them.
-    MLOOP_ALLOWED_IDENTITIES: 'Cloud Run IAM (roles/run.invoker) already authenticates callers of score',
-    MLOOP_ID_TOKEN_AUDIENCE: 'Cloud Run IAM already authenticates callers of score',
-    MLOOP_GOOGLE_CERTS_URL: "Google's certificates by default",
-    MLOOP_MAX_BODY_BYTES: 'a default suits functions',
-    MLOOP_SERVE_WORKERS: 'mloop serve only; a function instance is one process',
-    MLOOP_PROMOTION_MODE: 'its default applies',
-    MLOOP_PROMOTION_MIN_METRIC: 'its default applies',
-    MLOOP_PROMOTION_MAX_P99_MS: 'its default applies',
-    MLOOP_PROMOTION_MAX_MODEL_MB: 'its default applies',
-    MLOOP_CANARY_PERCENT: 'its default applies',
     CLOUD_RUN_JOB: 'set by Cloud Run Jobs',
     CLOUD_RUN_EXECUTION: 'set by Cloud Run Jobs',
     CLOUD_RUN_TASK_INDEX: 'set by Cloud Run Jobs',
