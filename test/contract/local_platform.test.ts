@@ -2,6 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { TOPICS } from '../../shared/core/events';
 import { createBucketWatcher, createPlatform } from '../../shared/platform';
+import { FirestoreDocumentStore } from '../../shared/platform/gcp/document_store';
+import { PubSubEventBus } from '../../shared/platform/gcp/event_bus';
+import { CloudRunJobLauncher } from '../../shared/platform/gcp/job_launcher';
+import { GcsObjectStore } from '../../shared/platform/gcp/object_store';
+import { CloudRunServiceDeployer } from '../../shared/platform/gcp/service_deployer';
 import type { BusMessage } from '../../shared/platform/ports';
 import { removeDir, tempDir, testConfig, waitFor } from './support';
 
@@ -10,13 +15,21 @@ describe('createPlatform', () => {
   beforeEach(() => (home = tempDir('mloop-platform')));
   afterEach(() => removeDir(home));
 
-  test('gcp is refused until its adapters exist', () => {
+  test('gcp (or a gs:// storage) picks the Google Cloud adapters, which need a project and keep no local state', async () => {
     expect(() => createPlatform(testConfig(home, { MLOOP_PLATFORM: 'gcp' }))).toThrow(
-      expect.objectContaining({
-        code: 'invalid_argument',
-        message: 'MLOOP_PLATFORM=gcp needs the Google Cloud adapters, which this build does not include yet',
-      }),
+      expect.objectContaining({ code: 'invalid_argument', message: expect.stringMatching(/needs GOOGLE_CLOUD_PROJECT/) }),
     );
+    const platform = createPlatform(testConfig(home, { MLOOP_STORAGE: 'gs://', GOOGLE_CLOUD_PROJECT: 'mloop-test' }));
+    try {
+      expect(platform.objects).toBeInstanceOf(GcsObjectStore);
+      expect(platform.bus).toBeInstanceOf(PubSubEventBus);
+      expect(platform.docs).toBeInstanceOf(FirestoreDocumentStore);
+      expect(platform.jobs).toBeInstanceOf(CloudRunJobLauncher);
+      expect(platform.deployer).toBeInstanceOf(CloudRunServiceDeployer);
+      expect(fs.readdirSync(home)).toEqual([]);
+    } finally {
+      await platform.close();
+    }
   });
 
   test('the local platform wires one stack: an upload is announced, documents and deploys work, close ends it', async () => {

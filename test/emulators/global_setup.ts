@@ -19,4 +19,14 @@ export default async function globalSetup(): Promise<void> {
   }
   for (const emulator of running) process.env[EMULATOR_ENV[emulator.kind]] = emulator.host;
   (globalThis as { mloopEmulators?: RunningEmulator[] }).mloopEmulators = running;
+  // A run that ends without its teardown (an interrupted jest) must not leave Java processes behind.
+  process.once('exit', () => {
+    for (const emulator of running) {
+      try {
+        process.kill(-emulator.pgid, 'SIGKILL');
+      } catch {
+        // already stopped by global_teardown
+      }
+    }
+  });
 }
