@@ -184,6 +184,27 @@ describe('CloudRunServiceDeployer on the Admin API', () => {
     expect(['fraud:v6', 'wine:v1']).toContain(`${env.MLOOP_MODEL}:${env.MODEL_VERSION}`);
   });
 
+  test('with a canary, the new revision gets its share and the one serving before keeps the rest', async () => {
+    const { deployer } = gcpPlatform({ MLOOP_CANARY_PERCENT: '10' });
+    const serving = (name: unknown) => String(name).slice(String(name).lastIndexOf('/') + 1);
+    const before = serving(fake.currentService().latestReadyRevision);
+    const { revision } = await deployer.deploy('fraud', 'v7');
+    expect(revision).not.toBe(before);
+    expect(fake.currentService().traffic).toEqual([
+      { type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', percent: 10 },
+      { type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: before, percent: 90 },
+    ]);
+    const count = updates().length;
+    expect(await deployer.deploy('fraud', 'v7')).toEqual({ revision });
+    expect(updates().length).toBe(count);
+    // The next promotion's canary sits beside the revision that was the canary.
+    await deployer.deploy('fraud', 'v8');
+    expect((fake.currentService().traffic as Array<{ revision?: string }>)[1].revision).toBe(revision);
+    // And without a canary, all traffic goes back to the latest revision.
+    await gcpPlatform().deployer.deploy('fraud', 'v8');
+    expect(fake.currentService().traffic).toEqual([{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', percent: 100 }]);
+  });
+
   test('a service unknown to Cloud Run is not_found', async () => {
     const { deployer } = gcpPlatform({ MLOOP_SCORE_SERVICE: 'no-such-service' });
     await expectCode(deployer.deploy('fraud', 'v1'), 'not_found');

@@ -243,14 +243,13 @@ function initialService(location: string, options: FakeCloudRunOptions['service'
 
 /**
  * A read-modify-write of the whole service that changes only what a new scoring revision needs:
- * the serving container's environment and 100 % of the traffic to the latest revision.
+ * the serving container's environment and the traffic (all to the latest revision, or a canary).
  */
 function nextRevision(current: Record<string, unknown>, sent: Record<string, unknown> | undefined): Record<string, unknown> {
   if (!sent) throw new Refused(grpc.status.INVALID_ARGUMENT, 'UpdateService without a service');
   if (sent.name !== current.name) throw new Refused(grpc.status.NOT_FOUND, `Service ${String(sent.name)} not found`);
   if (sent.etag !== current.etag) throw new Refused(grpc.status.ABORTED, `etag ${String(sent.etag)} is stale; the service is at ${String(current.etag)}`);
-  const expectedTraffic = [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', percent: 100 }];
-  if (!isDeepStrictEqual(sent.traffic, expectedTraffic)) throw new Refused(grpc.status.INVALID_ARGUMENT, `traffic ${JSON.stringify(sent.traffic)}, expected all to the latest revision`);
+  const expectedTraffic = rolloutTraffic(current, sent.traffic);
   const sentTemplate = sent.template as Record<string, unknown>;
   if (sentTemplate.revision !== undefined) throw new Refused(grpc.status.INVALID_ARGUMENT, `template.revision ${String(sentTemplate.revision)}: Cloud Run should name the revision`);
   const withoutRollout = (s: Record<string, unknown>) => {
@@ -271,12 +270,34 @@ function nextRevision(current: Record<string, unknown>, sent: Record<string, unk
     ...current,
     template: sentTemplate,
     traffic: expectedTraffic,
+    trafficStatuses: expectedTraffic,
     generation: String(generation),
     observedGeneration: String(generation),
     latestCreatedRevision: revision,
     latestReadyRevision: revision,
     etag: `"${randomUUID()}"`,
   });
+}
+
+/**
+ * All traffic to the latest revision, or a canary: a share to the latest and the rest to the revision
+ * serving now, as Cloud Run accepts them (shares of 1 to 99 summing to 100, a revision that exists).
+ */
+function rolloutTraffic(current: Record<string, unknown>, traffic: unknown): Array<Record<string, unknown>> {
+  const all = [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', percent: 100 }];
+  if (isDeepStrictEqual(traffic, all)) return all;
+  const serving = String(current.latestReadyRevision);
+  const previous = serving.slice(serving.lastIndexOf('/') + 1);
+  const split = traffic as Array<{ type?: string; percent?: number; revision?: string }>;
+  const canary = Array.isArray(split) && split.length === 2 ? split[0].percent : undefined;
+  const expected = [
+    { type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', percent: canary },
+    { type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: previous, percent: 100 - (canary ?? 0) },
+  ];
+  if (typeof canary !== 'number' || !Number.isInteger(canary) || canary < 1 || canary > 99 || !isDeepStrictEqual(traffic, expected)) {
+    throw new Refused(grpc.status.INVALID_ARGUMENT, `traffic ${JSON.stringify(traffic)}, expected all to the latest revision or a canary beside ${previous}`);
+  }
+  return expected;
 }
 
 /** The paths where two decoded messages differ. */

@@ -50,7 +50,12 @@ export function createGcpPlatform(config: Config, logger: Logger): Platform {
     logger,
   });
   const services = new ServicesClient(run);
-  const deployer = new CloudRunServiceDeployer({ services, service: resourceName(config.gcpScoreService, `${location}/services/`), logger });
+  const deployer = new CloudRunServiceDeployer({
+    services,
+    service: resourceName(config.gcpScoreService, `${location}/services/`),
+    canaryPercent: config.canaryPercent,
+    logger,
+  });
 
   let closing: Promise<void> | undefined;
   return {

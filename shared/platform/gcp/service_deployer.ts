@@ -16,12 +16,15 @@ export interface CloudRunServiceDeployerOptions {
   services: ServicesClient;
   /** projects/<project>/locations/<region>/services/<service> */
   service: string;
+  /** Share of traffic the new revision gets while the one serving now keeps the rest; 0: all of it. */
+  canaryPercent?: number;
   logger?: Logger;
 }
 
 /**
  * Rolls the scoring service onto a model version: a new Cloud Run revision whose serving container
- * has `MODEL_VERSION` (and `MLOOP_MODEL`) set, with all traffic on the latest revision. The service is
+ * has `MODEL_VERSION` (and `MLOOP_MODEL`) set, with all traffic on the latest revision — or, with a
+ * canary percentage, that share on it and the rest on the revision that served before. The service is
  * read, changed in exactly those places and written back with its etag, so nothing else Terraform set
  * is lost and a concurrent change is retried rather than overwritten. Asking for what is already
  * served changes nothing: a redelivered promotion does not roll another revision.
@@ -34,25 +37,26 @@ export class CloudRunServiceDeployer implements ServiceDeployer {
       const service = await this.read();
       const containers = service.template?.containers ?? [];
       if (containers.length === 0) throw preconditionFailed(`Cloud Run service ${this.options.service} has no container to configure`);
-      const [serving, ...sidecars] = containers;
-      const env = serving.env ?? [];
-      if (valueOf(env, ROLLOUT_ENV.model) === model && valueOf(env, ROLLOUT_ENV.version) === version && allTrafficToLatest(service)) {
-        return { revision: shortName(service.latestReadyRevision || service.latestCreatedRevision || '') };
+      const [container, ...sidecars] = containers;
+      const env = container.env ?? [];
+      const serving = shortName(service.latestReadyRevision || service.latestCreatedRevision || '');
+      if (valueOf(env, ROLLOUT_ENV.model) === model && valueOf(env, ROLLOUT_ENV.version) === version && trafficIsRolledOut(service, this.options.canaryPercent ?? 0)) {
+        return { revision: serving };
       }
       const { revision: _named, ...template } = service.template!;
       const next = {
         ...service,
         template: {
           ...template,
-          containers: [{ ...serving, env: withValues(env, { [ROLLOUT_ENV.model]: model, [ROLLOUT_ENV.version]: version }) }, ...sidecars],
+          containers: [{ ...container, env: withValues(env, { [ROLLOUT_ENV.model]: model, [ROLLOUT_ENV.version]: version }) }, ...sidecars],
         },
-        traffic: [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST' as const, percent: 100 }],
+        traffic: rolloutTraffic(this.options.canaryPercent ?? 0, serving),
       };
       try {
         const [operation] = await this.options.services.updateService({ service: next });
         const [updated] = await operation.promise();
         const revision = shortName(updated.latestReadyRevision || updated.latestCreatedRevision || '');
-        this.options.logger?.info({ model, version, revision }, 'scoring service rolled to a new revision');
+        this.options.logger?.info({ model, version, revision, canary_percent: this.options.canaryPercent ?? 0, previous: serving }, 'scoring service rolled to a new revision');
         return { revision };
       } catch (err) {
         if (grpcCode(err) === GRPC.ABORTED && attempt < MAX_ATTEMPTS) continue;
@@ -82,9 +86,24 @@ function withValues(env: EnvVar[], values: Record<string, string>): EnvVar[] {
   return [...updated, ...Object.entries(values).filter(([name]) => !present.has(name)).map(([name, value]) => ({ name, value }))];
 }
 
-function allTrafficToLatest(service: Service): boolean {
-  const traffic = service.traffic ?? [];
-  return traffic.length === 1 && traffic[0].type === 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST' && traffic[0].percent === 100;
+type Traffic = NonNullable<Service['traffic']>;
+
+/**
+ * All traffic to the new (latest) revision; or, for a canary, its share to the new one and the rest to
+ * the revision serving now, until the next promotion (or `gcloud run services update-traffic --to-latest`).
+ */
+function rolloutTraffic(canaryPercent: number, previous: string): Traffic {
+  if (canaryPercent <= 0 || !previous) return [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', percent: 100 }];
+  return [
+    { type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', percent: canaryPercent },
+    { type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: previous, percent: 100 - canaryPercent },
+  ];
+}
+
+/** The latest revision has the share a rollout gives it: all, or the canary's. */
+function trafficIsRolledOut(service: Service, canaryPercent: number): boolean {
+  const latest = (service.traffic ?? []).find((t) => t.type === 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST');
+  return latest?.percent === (canaryPercent > 0 && (service.traffic ?? []).length > 1 ? canaryPercent : 100);
 }
 
 const shortName = (name: string) => name.slice(name.lastIndexOf('/') + 1);
