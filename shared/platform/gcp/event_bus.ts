@@ -7,6 +7,7 @@ import type { DeadLetter, EventBus, MessageHandler, PublishOptions, Subscription
 import { GRPC, fromGrpc, grpcCode } from './errors';
 import { OFFLINE } from './offline';
 import { PubSubConsumer } from './pubsub_consumer';
+import { DeadLetterReader } from './pubsub_dead_letters';
 import {
   ATTR,
   DEAD_LETTER_SUFFIX,
@@ -18,10 +19,8 @@ import {
   shortName,
   toDeadLetter,
   type DeliverySettings,
-  type RawMessage,
 } from './pubsub_messages';
 
-type ReceivedMessage = protos.google.pubsub.v1.IReceivedMessage;
 type SubscriptionResource = protos.google.pubsub.v1.ISubscription;
 
 // Pub/Sub's rule for topic and subscription ids.
@@ -31,8 +30,6 @@ const ACK_DEADLINE = { min: 10, max: 600 };
 const PUBSUB_ATTEMPTS = { min: 5, max: 100 };
 const DEFAULT_BACKOFF = { minBackoffMs: 1000, maxBackoffMs: 60_000 };
 const SEVEN_DAYS = { seconds: 7 * 24 * 3600 };
-// How long a pull on a dead-letter subscription may wait for more messages before the listing ends.
-const PEEK_WAIT_MS = 1000;
 const MAX_IN_FLIGHT = 10;
 
 export interface PubSubEventBusOptions {
@@ -62,7 +59,7 @@ export class PubSubEventBus implements EventBus {
   private readonly projectId: string;
   private readonly topics = new Map<string, Topic>();
   private readonly consumers = new Set<PubSubConsumer>();
-  private deadLetterLock: Promise<unknown> = Promise.resolve();
+  private readonly deadLetterReader: DeadLetterReader;
   private closed = false;
 
   constructor(private readonly options: PubSubEventBusOptions) {
@@ -73,6 +70,7 @@ export class PubSubEventBus implements EventBus {
     });
     // The options PubSub derived for its own gRPC clients (endpoint, emulator credentials), as it uses them.
     this.subscriber = new v1.SubscriberClient(this.pubsub.options as ConstructorParameters<typeof v1.SubscriberClient>[0]);
+    this.deadLetterReader = new DeadLetterReader(this.subscriber, options.projectId);
   }
 
   async ensureSubscription(topic: string, subscription: string, options: SubscriptionOptions = {}): Promise<void> {
@@ -160,7 +158,7 @@ export class PubSubEventBus implements EventBus {
     const deadTopics = subscription === undefined ? await this.deadLetterTopics() : await this.deadLetterTopicFor(subscription);
     const found: DeadLetter[] = [];
     for (const deadTopic of deadTopics) {
-      const letters = await this.withDeadLetters(deadTopic, async (messages) => messages.map((m) => toDeadLetter(m.raw, deadTopic)));
+      const letters = await this.deadLetterReader.read(deadTopic, async (messages) => messages.map((m) => toDeadLetter(m.raw, deadTopic)));
       found.push(...letters.filter((letter) => subscription === undefined || letter.subscription === subscription));
     }
     return found.sort((a, b) => a.deadLetteredAt.localeCompare(b.deadLetteredAt) || a.id.localeCompare(b.id));
@@ -174,7 +172,7 @@ export class PubSubEventBus implements EventBus {
   async redeliver(deadLetterId: string): Promise<void> {
     this.assertOpen();
     for (const deadTopic of await this.deadLetterTopics()) {
-      const done = await this.withDeadLetters(deadTopic, async (messages, ack) => {
+      const done = await this.deadLetterReader.read(deadTopic, async (messages, ack) => {
         const match = messages.find((m) => m.raw.id === deadLetterId);
         if (!match) return false;
         const letter = toDeadLetter(match.raw, deadTopic);
@@ -194,7 +192,7 @@ export class PubSubEventBus implements EventBus {
     await Promise.all([...this.consumers].map((consumer) => consumer.close()));
     this.consumers.clear();
     await Promise.all([...this.topics.values()].map((topic) => topic.flush()));
-    await this.deadLetterLock;
+    await this.deadLetterReader.idle();
     await this.subscriber.close();
     await this.pubsub.close();
   }
@@ -293,71 +291,9 @@ export class PubSubEventBus implements EventBus {
     return existing?.topic ? [deadLetterTopicOf(shortName(existing.topic))] : [];
   }
 
-  /**
-   * Pub/Sub cannot list a subscription without taking its messages, so this pulls every message of
-   * the dead-letter subscription, lets `use` look at them (and acknowledge some), and puts the rest
-   * back at once. Runs are serialised in this process; a listing in another process at the same time
-   * may miss the messages this one holds for that moment.
-   */
-  private withDeadLetters<T>(
-    deadTopic: string,
-    use: (messages: Array<{ ackId: string; raw: RawMessage }>, ack: (ackId: string) => Promise<void>) => Promise<T>,
-  ): Promise<T> {
-    const run = this.deadLetterLock.then(async () => {
-      const subscription = this.subscriber.subscriptionPath(this.projectId, deadTopic);
-      const pulled = await this.pullAll(subscription);
-      const acked = new Set<string>();
-      try {
-        return await use(
-          pulled.map((m) => ({ ackId: m.ackId!, raw: rawOf(m) })),
-          async (ackId) => {
-            await this.subscriber.acknowledge({ subscription, ackIds: [ackId] });
-            acked.add(ackId);
-          },
-        );
-      } finally {
-        const ackIds = pulled.map((m) => m.ackId!).filter((id) => !acked.has(id));
-        if (ackIds.length) await this.subscriber.modifyAckDeadline({ subscription, ackIds, ackDeadlineSeconds: 0 });
-      }
-    });
-    this.deadLetterLock = run.catch(() => undefined);
-    return run;
-  }
-
-  private async pullAll(subscription: string): Promise<ReceivedMessage[]> {
-    const byId = new Map<string, ReceivedMessage>();
-    for (;;) {
-      let received: ReceivedMessage[];
-      try {
-        const [response] = await this.subscriber.pull({ subscription, maxMessages: 1000 }, { timeout: PEEK_WAIT_MS });
-        received = response.receivedMessages ?? [];
-      } catch (err) {
-        const code = grpcCode(err);
-        if (code === GRPC.DEADLINE_EXCEEDED) break;
-        if (code === GRPC.NOT_FOUND) return [];
-        throw fromGrpc(err, `reading dead letters from ${shortName(subscription)}`);
-      }
-      if (received.length === 0) break;
-      for (const message of received) byId.set(message.message?.messageId ?? message.ackId!, message);
-    }
-    return [...byId.values()];
-  }
-
   private assertOpen(): void {
     if (this.closed) throw preconditionFailed('the event bus is closed');
   }
-}
-
-function rawOf(received: ReceivedMessage): RawMessage {
-  const message = received.message ?? {};
-  const seconds = Number(message.publishTime?.seconds ?? 0);
-  const nanos = Number(message.publishTime?.nanos ?? 0);
-  return {
-    id: message.messageId ?? '',
-    data: Buffer.from(message.data ?? []),
-    attributes: { ...(message.attributes ?? {}) },
-    publishTime: new Date(seconds * 1000 + Math.floor(nanos / 1e6)),
-  };
 }
 
 function clamp(value: number, range: { min: number; max: number }): number {
