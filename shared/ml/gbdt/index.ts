@@ -1,20 +1,20 @@
-import { availableParallelism } from 'node:os';
-import { isMainThread } from 'node:worker_threads';
 import { MloopError } from '../../core/errors';
 import { encodedColumns, encodedWidth, type FeatureSpec } from '../../data/encoding';
-import { seededRandom, type Random } from '../../data/random';
+import { seededRandom } from '../../data/random';
 import type { OnProgress, TrainedModel } from '../trained_model';
 import { binRows, fitBins } from './binning';
 import { predictForest, type Forest } from './forest';
 import { TreeGrower } from './grower';
 import { histogramLayout } from './histogram';
 import { gainImportance } from './importance';
+import { labelsOf, numClassOf } from './labels';
 import { objectiveFor, type ObjectiveName } from './objective';
 import { exportForestOnnx } from './onnx_trees';
 import { resolveGbdtParams, type GbdtParams } from './params';
+import { drawBag, evenlySpaced, featureSampler } from './sampling';
 import { OBJECTIVE_CODES } from './shard_ops';
-import { Shards, type SharedArrays } from './shards';
-import { leafOf, type Tree } from './tree';
+import { Shards, threadsFor, type SharedArrays } from './shards';
+import { addTreeToScores, type Tree } from './tree';
 
 /**
  * Histogram-based gradient boosting (LightGBM's algorithm) on the encoded rows: binary logloss,
@@ -41,50 +41,6 @@ export interface GbdtData {
   validation: GbdtSplit;
 }
 
-function numClassOf(data: GbdtData, task: ObjectiveName): number {
-  if (task !== 'multiclass') return 1;
-  let K = data.classes?.length ?? 0;
-  for (const split of [data.train, data.validation]) for (let i = 0; i < split.n; i++) K = Math.max(K, split.y[i] + 1);
-  if (K < 3) throw new MloopError('invalid_argument', `multiclass training needs at least 3 classes, got ${K}`);
-  return K;
-}
-
-function labelsOf(split: GbdtSplit, task: ObjectiveName, K: number): Float32Array {
-  const y = Float32Array.from({ length: split.n }, (_, i) => split.y[i]);
-  for (let i = 0; i < y.length; i++) {
-    const v = y[i];
-    const ok = task === 'regression' ? Number.isFinite(v) : Number.isInteger(v) && v >= 0 && v < (task === 'binary' ? 2 : K);
-    if (!ok) throw new MloopError('invalid_argument', `label of row ${i} is ${v}, not a valid ${task} target`);
-  }
-  return y;
-}
-
-/** Below this many training rows a tree takes milliseconds and threads cannot pay for themselves. */
-const MIN_ROWS_FOR_THREADS = 100_000;
-
-function threadsFor(requested: number, n: number): number {
-  if (requested > 0) return requested;
-  // inside a worker thread this is a sweep's trial, whose sibling trials already use the other cores
-  if (!isMainThread) return 1;
-  return n >= MIN_ROWS_FOR_THREADS ? availableParallelism() : 1;
-}
-
-/** Each tree's random share of the binned columns that can split (LightGBM's feature_fraction). */
-function featureSampler(splittable: Int32Array, fraction: number, random: Random): () => Int32Array {
-  const take = Math.max(1, Math.round(fraction * splittable.length));
-  if (take >= splittable.length) return () => splittable;
-  const pool = splittable.slice();
-  return () => {
-    for (let i = 0; i < take; i++) {
-      const j = i + random.int(pool.length - i);
-      const tmp = pool[i];
-      pool[i] = pool[j];
-      pool[j] = tmp;
-    }
-    return pool.slice(0, take).sort();
-  };
-}
-
 /**
  * The training loss of the history is measured on this many evenly spaced training rows: over all of
  * them it would cost as much as growing a tree, for a curve nobody needs to 5 digits. Early stopping
@@ -92,36 +48,13 @@ function featureSampler(splittable: Int32Array, fraction: number, random: Random
  */
 const TRAIN_LOSS_ROWS = 50_000;
 
-function evenlySpaced(n: number, size: number): Uint32Array | null {
-  if (n <= size) return null;
-  return Uint32Array.from({ length: size }, (_, k) => Math.floor((k * n) / size));
-}
-
-/** Marks each row of the bag with probability `fraction`; returns the rows left out. */
-function drawBag(inBag: Uint8Array, fraction: number, random: Random): Uint32Array {
-  let kept = 0;
-  for (let i = 0; i < inBag.length; i++) kept += inBag[i] = random.next() < fraction ? 1 : 0;
-  const out = new Uint32Array(inBag.length - kept);
-  for (let i = 0, o = 0; i < inBag.length; i++) if (inBag[i] === 0) out[o++] = i;
-  return out;
-}
-
-/** Adds a tree's leaf values to class-major scores, for the given rows (all when null). */
-function addTree(tree: Tree, X: Float32Array, width: number, rows: Uint32Array | null, n: number, scores: Float64Array, offset: number): void {
-  const count = rows ? rows.length : n;
-  for (let k = 0; k < count; k++) {
-    const r = rows ? rows[k] : k;
-    scores[offset + r] += tree.leafValue[leafOf(tree, X, r * width)];
-  }
-}
-
 export async function trainGbdt(data: GbdtData, params: Record<string, unknown> = {}, onProgress?: OnProgress): Promise<TrainedModel> {
   const p: GbdtParams = resolveGbdtParams(params);
   const task = data.task ?? 'binary';
   const { train, validation } = data;
   const width = encodedWidth(data.specs);
   if (train.n === 0 || validation.n === 0) throw new MloopError('invalid_argument', 'training needs rows in both the train and validation splits');
-  const K = numClassOf(data, task);
+  const K = numClassOf(task, data.classes, [train, validation]);
   const y = labelsOf(train, task, K);
   const yVal = labelsOf(validation, task, K);
   const n = train.n;
@@ -191,8 +124,8 @@ export async function trainGbdt(data: GbdtData, params: Record<string, unknown> 
       for (let k = 0; k < K; k++) {
         const tree = grower.grow(k * n, bagging, sampleFeatures());
         // the grower added the tree to the bag's rows; the others are routed through it
-        if (outOfBag) addTree(tree, train.X, width, outOfBag, n, scores, k * n);
-        addTree(tree, validation.X, width, null, nv, valScores, k * nv);
+        if (outOfBag) addTreeToScores(tree, train.X, width, outOfBag, n, scores, k * n);
+        addTreeToScores(tree, validation.X, width, null, nv, valScores, k * nv);
         trees.push(tree);
       }
       const loss = objective.loss(scores, y, n, lossRows);

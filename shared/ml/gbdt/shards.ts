@@ -1,4 +1,5 @@
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { isMainThread, MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { MloopError } from '../../core/errors';
 import {
   CONTROL,
@@ -22,6 +23,17 @@ import {
  * Workers run from the source text of shard_ops.ts' functions, so that they need no file of their own:
  * the same code works bundled by esbuild, under jest's transform and from source.
  */
+
+/** Below this many training rows a tree takes milliseconds and threads cannot pay for themselves. */
+const MIN_ROWS_FOR_THREADS = 100_000;
+
+/** Threads for n training rows: as asked, or one per core for data large enough. */
+export function threadsFor(requested: number, n: number): number {
+  if (requested > 0) return requested;
+  // inside a worker thread this is a sweep's trial, whose sibling trials already use the other cores
+  if (!isMainThread) return 1;
+  return n >= MIN_ROWS_FOR_THREADS ? availableParallelism() : 1;
+}
 
 /** Rows dealt to one shard at a time. */
 const BLOCK = 4096;
