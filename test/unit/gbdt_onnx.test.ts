@@ -58,6 +58,28 @@ function thresholds(bytes: Uint8Array, feature: number): number[] {
   return [...new Set(Array.from(values).filter((_, i) => modes[i] !== 'LEAF' && features[i] === feature))];
 }
 
+/** The exported trees, node by node, as onnxruntime reads them. */
+function treesOf(bytes: Uint8Array): Array<{ feature: number[]; threshold: number[]; yes: number[]; no: number[]; leaf: boolean[] }> {
+  const ensemble = onnx.ModelProto.decode(bytes).graph!.node!.find((n) => n.opType === 'TreeEnsembleRegressor')!;
+  const attribute = (name: string) => ensemble.attribute!.find((a) => a.name === name)!;
+  const ints = (name: string) => attribute(name).ints!.map(Number);
+  const raw = attribute('nodes_values_as_tensor').t!.rawData!;
+  const values = new Float64Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  const [treeIds, nodeIds, features, yes, no] = ['nodes_treeids', 'nodes_nodeids', 'nodes_featureids', 'nodes_truenodeids', 'nodes_falsenodeids'].map(ints);
+  const modes = attribute('nodes_modes').strings!.map((m) => new TextDecoder().decode(m));
+  const trees: ReturnType<typeof treesOf> = [];
+  treeIds.forEach((t, i) => {
+    const tree = (trees[t] ??= { feature: [], threshold: [], yes: [], no: [], leaf: [] });
+    const id = nodeIds[i];
+    tree.feature[id] = features[i];
+    tree.threshold[id] = values[i];
+    tree.yes[id] = yes[i];
+    tree.no[id] = no[i];
+    tree.leaf[id] = modes[i] === 'LEAF';
+  });
+  return trees;
+}
+
 /** The next float32 above (+1) or below (−1) a float32 value. */
 function float32Step(x: number, direction: 1 | -1): number {
   const bits = new Int32Array(Float32Array.of(x).buffer);
@@ -82,6 +104,36 @@ describe('gbdt exported to ONNX', () => {
     expect(worst(served, own)).toBeLessThan(1e-5);
     // a model that learned nothing would pass parity trivially
     expect(new Set(own).size).toBeGreaterThan(20);
+  });
+
+  it('grows trees within num_leaves and max_depth, every leaf holding min_data_in_leaf training rows', async () => {
+    const data = taskData('regression', 3000, 16);
+    const limits = { num_leaves: 12, max_depth: 4, min_data_in_leaf: 40 };
+    const model = await trainGbdt(data, { ...limits, num_iterations: 20, early_stopping_rounds: 0 });
+    const width = data.train.X.length / data.train.n;
+    const trees = treesOf(model.onnx);
+    expect(trees).toHaveLength(20);
+    for (const tree of trees) {
+      const rows = new Map<number, number>();
+      let deepest = 0;
+      for (let i = 0; i < data.train.n; i++) {
+        let node = 0;
+        let depth = 0;
+        while (!tree.leaf[node]) {
+          node = data.train.X[i * width + tree.feature[node]] <= tree.threshold[node] ? tree.yes[node] : tree.no[node];
+          depth++;
+        }
+        rows.set(node, (rows.get(node) ?? 0) + 1);
+        deepest = Math.max(deepest, depth);
+      }
+      expect(rows.size).toBe(tree.leaf.filter(Boolean).length);
+      expect(rows.size).toBeLessThanOrEqual(limits.num_leaves);
+      expect(Math.min(...rows.values())).toBeGreaterThanOrEqual(limits.min_data_in_leaf);
+      expect(deepest).toBeLessThanOrEqual(limits.max_depth);
+    }
+    // the limits bind: without them the same data grows bigger trees
+    const free = treesOf((await trainGbdt(data, { num_iterations: 1, min_data_in_leaf: 5 })).onnx);
+    expect(free[0].leaf.filter(Boolean).length).toBeGreaterThan(limits.num_leaves);
   });
 
   it('exports a model with nothing to split on as its base score', async () => {
