@@ -3,13 +3,17 @@ import { JSON_TYPE, type HttpReply } from './http_types';
 import type { ScoringRouter } from './router';
 
 const EMPTY = Buffer.alloc(0);
+// A client still sending this many times the limit is not going to stop: its connection is cut.
+const DRAIN_FACTOR = 8;
 
 export type Fallback = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
  * The scoring router on a bare node:http server: no framework between the socket and the model, the
- * body read as raw chunks and refused with a 413 as soon as it outgrows the limit (without reading the
- * rest). `fallback` takes what is not a scoring route (the admin API of `mloop up`).
+ * body read as raw chunks and, once it outgrows the limit, no longer kept: the rest is read and dropped
+ * so that the client can finish sending and read its 413 (a socket closed under a client still writing
+ * is an EPIPE for it, not an answer), unless it goes on far past the limit. `fallback` takes what is
+ * not a scoring route (the admin API of `mloop up`).
  */
 export function nodeHttpHandler(router: ScoringRouter, maxBodyBytes: number, fallback?: { prefix: string; handle: Fallback }) {
   return (req: IncomingMessage, res: ServerResponse): void => {
@@ -17,23 +21,21 @@ export function nodeHttpHandler(router: ScoringRouter, maxBodyBytes: number, fal
     const query = url.indexOf('?');
     const path = query < 0 ? url : url.slice(0, query);
     if (fallback && path.startsWith(fallback.prefix)) return fallback.handle(req, res);
-    const declared = Number(req.headers['content-length']);
-    if (declared > maxBodyBytes) return refuse(req, res, router, path);
     const chunks: Buffer[] = [];
     let size = 0;
-    let refused = false;
+    let refused = Number(req.headers['content-length']) > maxBodyBytes;
     req.on('data', (chunk: Buffer) => {
-      if (refused) return;
       size += chunk.length;
-      if (size > maxBodyBytes) {
-        refused = true;
-        refuse(req, res, router, path);
+      if (size > maxBodyBytes * DRAIN_FACTOR) req.destroy();
+      if (refused || size <= maxBodyBytes) {
+        if (!refused) chunks.push(chunk);
         return;
       }
-      chunks.push(chunk);
+      refused = true;
+      chunks.length = 0;
     });
     req.on('end', () => {
-      if (refused) return;
+      if (refused) return refuse(req, res, router, path);
       const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
       router({ method: req.method ?? 'GET', path, headers: req.headers, body }).then(
         (reply) => send(req, res, reply),
@@ -46,7 +48,6 @@ export function nodeHttpHandler(router: ScoringRouter, maxBodyBytes: number, fal
 }
 
 function refuse(req: IncomingMessage, res: ServerResponse, router: ScoringRouter, path: string): void {
-  // The connection closes after the reply, so the rest of the body is never read.
   res.shouldKeepAlive = false;
   router({ method: req.method ?? 'POST', path, headers: req.headers, body: EMPTY, oversized: true }).then(
     (reply) => send(req, res, reply),

@@ -57,7 +57,7 @@ describe('mloop serve', () => {
     expect(text).toMatch(/^mloop_model_info\{model="fraud",version="v1"\} 1$/m);
   });
 
-  it('refuses a body over the limit with a 413 before reading it', async () => {
+  it('refuses a body over the limit with a 413, without keeping it', async () => {
     const response = await fetch(`${url}/score/fraud`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(config.maxBodyBytes + 1) });
     expect(response.status).toBe(413);
     expect((await response.json()).error.code).toBe('payload_too_large');

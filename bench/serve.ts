@@ -1,0 +1,250 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import * as ort from 'onnxruntime-node';
+import { configFor } from '../shared/core/config';
+import { createLogger } from '../shared/core/log';
+import { encodeRecords } from '../shared/data/encoding';
+import { openScorer } from '../shared/pipeline/artifacts';
+import type { Context } from '../shared/pipeline/context';
+import { createPlatform } from '../shared/platform';
+import { installVersion } from '../test/support/install_model';
+
+/**
+ * Scoring speed of the demo gbdt model (300 trees, trained by `mloop train` on `mloop generate` data):
+ * in process (the scorer mloop serves with: validation, encoding, onnxruntime, the prediction objects),
+ * raw onnxruntime for scale, and over HTTP on 127.0.0.1 against `mloop serve` (one worker per core), with
+ * autocannon as the load tool, and the same against a FastAPI + uvicorn + onnxruntime service with two
+ * workers serving the same model (built offline into a venv from MLOOP_BENCH_WHEELS, default
+ * /opt/pypi/files; skipped, and said so, when it cannot be). Also the cold start of `mloop serve`: from
+ * spawning the process to its first successful score. `npm run bench:serve`; one JSON line per
+ * measurement. The load tool runs on the same two cores as the server: every HTTP number is a
+ * measurement of both. `load_1m` is the machine's load average when the measurement started.
+ */
+const ROOT = path.resolve(__dirname, '..', '..');
+const CLI = path.join(ROOT, 'dist', 'cli', 'mloop.js');
+const WORK = path.join(os.tmpdir(), 'mloop-bench', 'serve');
+const VENV = process.env.MLOOP_BENCH_SERVE_VENV ?? path.join(os.tmpdir(), 'mloop-bench', 'serve-venv');
+const WHEELS = process.env.MLOOP_BENCH_WHEELS ?? '/opt/pypi/files';
+const SECONDS = Number(process.env.MLOOP_BENCH_SECONDS ?? 10);
+
+type Row = Record<string, unknown>;
+
+const emit = (line: Record<string, unknown>) => console.log(JSON.stringify({ ...line, load_1m: +os.loadavg()[0].toFixed(2) }));
+const round = (v: number, digits = 3) => +v.toFixed(digits);
+
+function quantile(sorted: Float64Array, q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))];
+}
+
+/** The demo model, trained once and kept in the bench folder. */
+function demoModel(): string {
+  const csv = path.join(WORK, 'fraud.csv');
+  const model = path.join(WORK, 'gbdt');
+  if (!existsSync(csv)) run(process.execPath, [CLI, 'generate', csv, '--rows', '100000', '--seed', '1']);
+  if (!existsSync(path.join(model, 'model.onnx'))) {
+    run(process.execPath, [CLI, 'train', csv, '--algorithm', 'gbdt', '--params', '{"early_stopping_rounds":0}', '--out', model, '--json']);
+  }
+  return model;
+}
+
+function run(command: string, args: string[]): void {
+  const result = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}`);
+}
+
+/** Holdout rows as a client sends them: numbers as numbers. */
+function instances(model: string, count: number): Row[] {
+  const manifest = JSON.parse(readFileSync(path.join(model, 'manifest.json'), 'utf8')) as { features: Array<{ name: string; kind: string }> };
+  const lines = readFileSync(path.join(model, 'holdout.ndjson'), 'utf8').trim().split('\n').slice(0, count);
+  return lines.map((line) => {
+    const { record } = JSON.parse(line) as { record: Record<string, string> };
+    return Object.fromEntries(manifest.features.map((f) => [f.name, f.kind === 'numeric' ? Number(record[f.name]) : record[f.name]]));
+  });
+}
+
+async function inProcess(ctx: Context, rows: Row[]): Promise<void> {
+  const scorer = await openScorer(ctx, 'fraud', 'v1');
+  const single = async (calls: number) => {
+    const times = new Float64Array(calls);
+    for (let i = 0; i < calls; i++) {
+      const started = performance.now();
+      const result = await scorer.predict([rows[i % rows.length]]);
+      times[i] = performance.now() - started;
+      if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    }
+    return times.sort();
+  };
+  await single(5_000);
+  const times = await single(50_000);
+  emit({ bench: 'in_process', rows_per_call: 1, calls: times.length, p50_ms: round(quantile(times, 0.5), 4), p99_ms: round(quantile(times, 0.99), 4) });
+
+  const batch = rows.slice(0, 1000);
+  await scorer.predict(batch);
+  let scored = 0;
+  const started = performance.now();
+  while (performance.now() - started < 3000) {
+    await scorer.predict(batch);
+    scored += batch.length;
+  }
+  emit({ bench: 'in_process', rows_per_call: 1000, rows_per_s: Math.round(scored / ((performance.now() - started) / 1000)) });
+
+  // What the model itself costs: one pre-encoded row straight into onnxruntime.
+  const session = await ort.InferenceSession.create(readFileSync(path.join(WORK, 'gbdt', 'model.onnx')), { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  const x = encodeRecords([rows[0]], scorer.manifest.features);
+  const raw = new Float64Array(50_000);
+  for (let i = 0; i < 5_000; i++) await session.run({ [scorer.manifest.input.name]: new ort.Tensor('float32', x, [1, x.length]) });
+  for (let i = 0; i < raw.length; i++) {
+    const t = performance.now();
+    await session.run({ [scorer.manifest.input.name]: new ort.Tensor('float32', x, [1, x.length]) });
+    raw[i] = performance.now() - t;
+  }
+  raw.sort();
+  emit({ bench: 'raw_onnxruntime', rows_per_call: 1, p50_ms: round(quantile(raw, 0.5), 4), p99_ms: round(quantile(raw, 0.99), 4) });
+  await session.release();
+  await scorer.release();
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts a server and resolves with the milliseconds from spawn to its first successful score. */
+async function startServer(command: string, args: string[], env: NodeJS.ProcessEnv, url: string, body: string): Promise<{ child: ChildProcess; coldMs: number }> {
+  const started = performance.now();
+  const child = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${command} ${args.join(' ')} exited ${child.exitCode}`);
+    try {
+      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      await response.arrayBuffer();
+      if (response.status === 200) return { child, coldMs: performance.now() - started };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  process.kill(-child.pid!, 'SIGTERM');
+  await exited;
+}
+
+async function load(server: string, url: string, rows: Row[], rowsPerRequest: number, connections: number): Promise<void> {
+  const bodies = Array.from({ length: 16 }, (_, k) => JSON.stringify({ instances: Array.from({ length: rowsPerRequest }, (_, i) => rows[(k * rowsPerRequest + i) % rows.length]) }));
+  const options = { url, method: 'POST' as const, headers: { 'content-type': 'application/json' }, connections, pipelining: 1, requests: bodies.map((body) => ({ body })) };
+  await autocannon({ ...options, duration: 2 });
+  const latencies: number[] = [];
+  const load1 = os.loadavg()[0];
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon({ ...options, duration: SECONDS }, (err, done) => (err ? reject(err) : resolve(done)));
+    // autocannon's own histogram keeps whole milliseconds; the response event has the exact time.
+    instance.on('response', (_client, status, _bytes, ms) => {
+      if (status === 200) latencies.push(ms);
+    });
+  });
+  const sorted = Float64Array.from(latencies).sort();
+  const rps = result.requests.total / (result.duration || SECONDS);
+  console.log(
+    JSON.stringify({
+      bench: 'http',
+      server,
+      rows_per_request: rowsPerRequest,
+      concurrency: connections,
+      requests_per_s: Math.round(rps),
+      rows_per_s: Math.round(rps * rowsPerRequest),
+      p50_ms: round(quantile(sorted, 0.5)),
+      p99_ms: round(quantile(sorted, 0.99)),
+      errors: result.errors + result.timeouts + result.non2xx,
+      load_1m: +load1.toFixed(2),
+    }),
+  );
+}
+
+const LOADS: Array<[number, number]> = [
+  [1, 1],
+  [1, 32],
+  [100, 1],
+  [100, 32],
+];
+
+async function mloopHttp(home: string, rows: Row[]): Promise<void> {
+  const body = JSON.stringify({ instances: [rows[0]] });
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, MLOOP_HOME: home, MLOOP_LOG_LEVEL: 'warn' };
+  const workers = String(os.availableParallelism());
+  const colds: number[] = [];
+  let server: { child: ChildProcess; url: string } | undefined;
+  for (let i = 0; i < 3; i++) {
+    if (server) await stop(server.child);
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}/score/fraud`;
+    const started = await startServer(process.execPath, [CLI, 'serve', '--port', String(port), '--workers', workers], env, url, body);
+    colds.push(started.coldMs);
+    server = { child: started.child, url };
+  }
+  colds.sort((a, b) => a - b);
+  emit({ bench: 'cold_start', server: 'mloop', workers: Number(workers), ms: Math.round(colds[1]), runs_ms: colds.map(Math.round) });
+  for (const [rowsPerRequest, connections] of LOADS) await load('mloop', server!.url, rows, rowsPerRequest, connections);
+  await stop(server!.child);
+}
+
+function referenceVenv(): string | null {
+  const python = path.join(VENV, 'bin', 'python');
+  if (existsSync(python)) return python;
+  if (!existsSync(WHEELS)) return null;
+  const made = spawnSync('python3', ['-m', 'venv', VENV], { stdio: 'inherit' });
+  const pip = made.status === 0 && spawnSync(path.join(VENV, 'bin', 'pip'), ['install', '-q', '--no-index', '--find-links', WHEELS, 'fastapi', 'uvicorn', 'uvloop', 'httptools', 'onnxruntime', 'numpy<2.3'], { stdio: 'inherit' });
+  if (!pip || pip.status !== 0) {
+    rmSync(VENV, { recursive: true, force: true });
+    return null;
+  }
+  return python;
+}
+
+async function fastapiHttp(model: string, rows: Row[]): Promise<void> {
+  const python = referenceVenv();
+  if (!python) {
+    emit({ bench: 'http', server: 'fastapi', skipped: `no fastapi/uvicorn/onnxruntime wheels could be installed from ${WHEELS}` });
+    return;
+  }
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}/score/fraud`;
+  const args = ['-m', 'uvicorn', 'serve_reference:app', '--app-dir', path.join(ROOT, 'bench'), '--workers', '2', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warning', '--no-access-log'];
+  const { child, coldMs } = await startServer(python, args, { PATH: process.env.PATH, HOME: process.env.HOME, MODEL_DIR: model }, url, JSON.stringify({ instances: [rows[0]] }));
+  emit({ bench: 'cold_start', server: 'fastapi', workers: 2, ms: Math.round(coldMs) });
+  for (const [rowsPerRequest, connections] of LOADS) await load('fastapi', url, rows, rowsPerRequest, connections);
+  await stop(child);
+}
+
+async function main() {
+  mkdirSync(WORK, { recursive: true });
+  const model = demoModel();
+  const home = path.join(WORK, 'home');
+  rmSync(home, { recursive: true, force: true });
+  const config = configFor(home);
+  const ctx: Context = { config, log: createLogger('silent'), platform: createPlatform(config, createLogger('silent')) };
+  await installVersion(ctx, 'fraud', 'v1', model);
+  const manifest = JSON.parse(readFileSync(path.join(model, 'manifest.json'), 'utf8')) as { trainer?: { trees?: number }; metrics: { auc: number } };
+  emit({ bench: 'model', algorithm: 'gbdt', onnx_bytes: readFileSync(path.join(model, 'model.onnx')).length, auc: round(manifest.metrics.auc, 4), cpus: os.availableParallelism() });
+  const rows = instances(model, 5000);
+  await inProcess(ctx, rows);
+  await ctx.platform.close();
+  const only = process.argv[2];
+  if (only !== 'fastapi') await mloopHttp(home, rows);
+  if (only !== 'mloop') await fastapiHttp(model, rows);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
