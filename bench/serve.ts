@@ -20,7 +20,7 @@ import { installVersion } from '../test/support/install_model';
  * autocannon as the load tool, and the same against a FastAPI + uvicorn + onnxruntime service with two
  * workers serving the same model (built offline into a venv from MLOOP_BENCH_WHEELS, default
  * /opt/pypi/files; skipped, and said so, when it cannot be). Also the cold start of `mloop serve`: from
- * spawning the process to its first successful score. `npm run bench:serve`; one JSON line per
+ * spawning the process to its first successful score. `npm run bench:serve [mloop|fastapi]`; one JSON line per
  * measurement. The load tool runs on the same two cores as the server: every HTTP number is a
  * measurement of both. `load_1m` is the machine's load average when the measurement started.
  */
@@ -140,7 +140,7 @@ async function stop(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-async function load(server: string, url: string, rows: Row[], rowsPerRequest: number, connections: number): Promise<void> {
+async function load(server: string, url: string, rows: Row[], rowsPerRequest: number, connections: number, extra: Record<string, unknown> = {}): Promise<void> {
   const bodies = Array.from({ length: 16 }, (_, k) => JSON.stringify({ instances: Array.from({ length: rowsPerRequest }, (_, i) => rows[(k * rowsPerRequest + i) % rows.length]) }));
   const options = { url, method: 'POST' as const, headers: { 'content-type': 'application/json' }, connections, pipelining: 1, requests: bodies.map((body) => ({ body })) };
   await autocannon({ ...options, duration: 2 });
@@ -166,6 +166,7 @@ async function load(server: string, url: string, rows: Row[], rowsPerRequest: nu
       p50_ms: round(quantile(sorted, 0.5)),
       p99_ms: round(quantile(sorted, 0.99)),
       errors: result.errors + result.timeouts + result.non2xx,
+      ...extra,
       load_1m: +load1.toFixed(2),
     }),
   );
@@ -178,24 +179,33 @@ const LOADS: Array<[number, number]> = [
   [100, 32],
 ];
 
+/**
+ * `mloop serve` as deployed: every request written to the prediction log. Then the concurrent runs again
+ * with the log off, which is what the reference does (it logs nothing).
+ */
 async function mloopHttp(home: string, rows: Row[]): Promise<void> {
   const body = JSON.stringify({ instances: [rows[0]] });
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, MLOOP_HOME: home, MLOOP_LOG_LEVEL: 'warn' };
   const workers = String(os.availableParallelism());
-  const colds: number[] = [];
-  let server: { child: ChildProcess; url: string } | undefined;
-  for (let i = 0; i < 3; i++) {
-    if (server) await stop(server.child);
+  const start = async (sample: string) => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}/score/fraud`;
-    const started = await startServer(process.execPath, [CLI, 'serve', '--port', String(port), '--workers', workers], env, url, body);
-    colds.push(started.coldMs);
-    server = { child: started.child, url };
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, MLOOP_HOME: home, MLOOP_LOG_LEVEL: 'warn', MLOOP_PREDICTION_SAMPLE: sample };
+    return { url, ...(await startServer(process.execPath, [CLI, 'serve', '--port', String(port), '--workers', workers], env, url, body)) };
+  };
+  const colds: number[] = [];
+  let server: Awaited<ReturnType<typeof start>> | undefined;
+  for (let i = 0; i < 3; i++) {
+    if (server) await stop(server.child);
+    server = await start('1');
+    colds.push(server.coldMs);
   }
   colds.sort((a, b) => a - b);
   emit({ bench: 'cold_start', server: 'mloop', workers: Number(workers), ms: Math.round(colds[1]), runs_ms: colds.map(Math.round) });
-  for (const [rowsPerRequest, connections] of LOADS) await load('mloop', server!.url, rows, rowsPerRequest, connections);
+  for (const [rowsPerRequest, connections] of LOADS) await load('mloop', server!.url, rows, rowsPerRequest, connections, { prediction_log: 'every request' });
   await stop(server!.child);
+  const quiet = await start('0');
+  for (const [rowsPerRequest, connections] of LOADS.filter(([, c]) => c > 1)) await load('mloop', quiet.url, rows, rowsPerRequest, connections, { prediction_log: 'off' });
+  await stop(quiet.child);
 }
 
 function referenceVenv(): string | null {
