@@ -33,6 +33,7 @@ program
     const stack = await startStack(config, createLogger(config.logLevel, { component: 'stack' }));
     process.stdout.write(
       `mloop is up on ${stack.url} (state in ${config.home})\n` +
+        (stack.scoreUrl ? `  scoring also on ${stack.scoreUrl} (${config.serveWorkers} workers)\n` : '') +
         `  push a dataset:  npx mloop push data.csv --model fraud\n` +
         `  follow it:       npx mloop runs   |   npx mloop models\n` +
         `  score:           curl -s ${stack.url}/score/fraud -H 'content-type: application/json' -d '{"instances":[...]}'\n` +

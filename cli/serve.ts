@@ -32,8 +32,12 @@ export interface Serving {
   stop(): Promise<void>;
 }
 
-/** In the primary: starts the workers and resolves once all of them listen. */
-export async function startServePrimary(config: Config, log: Logger = createLogger(config.logLevel, { component: 'serve' })): Promise<Serving> {
+/**
+ * In the primary: starts the workers and resolves once all of them listen. A primary that is not
+ * `mloop serve` itself (`mloop up`) names the script its workers run as `mloop serve`.
+ */
+export async function startServePrimary(config: Config, log: Logger = createLogger(config.logLevel, { component: 'serve' }), script?: string): Promise<Serving> {
+  if (script) cluster.setupPrimary({ exec: script, args: ['serve', '--port', String(config.port), '--workers', String(config.serveWorkers)] });
   const aggregator = new AggregatorRegistry();
   let stopping = false;
   const fork = () => {
@@ -57,7 +61,8 @@ export async function startServePrimary(config: Config, log: Logger = createLogg
   });
   const [port] = await Promise.all(listening);
   cluster.on('exit', (worker, code, signal) => {
-    if (stopping) return;
+    // A worker that exits 0 was stopped (Ctrl-C reaches the whole process group): only a crash is replaced.
+    if (stopping || code === 0) return;
     log.error({ pid: worker.process.pid, code, signal }, 'scoring worker died; starting another');
     fork();
   });

@@ -17,9 +17,12 @@ import { nodeHttpHandler } from '../shared/serving/node_http';
 import { scoringService } from '../shared/serving/service';
 import type { Subscription } from '../shared/platform/ports';
 import { adminApi } from './admin_api';
+import { startServePrimary, type Serving } from './serve';
 
 export interface Stack {
   url: string;
+  /** Where `mloop serve`'s workers score, when MLOOP_SCORE_PORT is set. */
+  scoreUrl?: string;
   ctx: Context;
   models: ModelServer;
   stop(): Promise<void>;
@@ -48,6 +51,7 @@ export async function startStack(config: Config, log: Logger = createLogger(conf
   let reconcileTimer: NodeJS.Timeout | undefined;
   let monitorTimer: NodeJS.Timeout | undefined;
   let http: Server | undefined;
+  let serving: Serving | undefined;
   try {
     const options = { maxDeliveryAttempts: config.eventMaxAttempts, ackDeadlineSeconds: config.ackDeadlineSeconds };
     for (const { topic, subscription } of SUBSCRIPTIONS) await platform.bus.ensureSubscription(topic, subscription, options);
@@ -97,6 +101,10 @@ export async function startStack(config: Config, log: Logger = createLogger(conf
       server.listen(config.port, config.host, () => resolve(server));
       server.once('error', reject);
     });
+    if (config.scorePort !== undefined) {
+      serving = await startServePrimary({ ...config, port: config.scorePort }, log, process.argv[1]);
+      log.info({ url: serving.url, workers: config.serveWorkers }, 'scoring workers up');
+    }
   } catch (err) {
     await shutdown();
     throw err;
@@ -108,6 +116,7 @@ export async function startStack(config: Config, log: Logger = createLogger(conf
     if (reconcileTimer) clearInterval(reconcileTimer);
     if (monitorTimer) clearInterval(monitorTimer);
     for (const watcher of watchers) watcher.stop();
+    await serving?.stop();
     if (http) {
       const closed = new Promise<void>((resolve) => http!.close(() => resolve()));
       http.closeIdleConnections();
@@ -120,7 +129,7 @@ export async function startStack(config: Config, log: Logger = createLogger(conf
     lock.release();
   }
 
-  return { url: `http://${config.host}:${port}`, ctx, models, stop: shutdown };
+  return { url: `http://${config.host}:${port}`, scoreUrl: serving?.url, ctx, models, stop: shutdown };
 }
 
 async function reconcile(ctx: Context): Promise<void> {

@@ -39,6 +39,8 @@ const EnvSchema = z.object({
   MLOOP_GOOGLE_CERTS_URL: z.url().optional(),
   MLOOP_MAX_BODY_BYTES: int(16 * 1024 * 1024),
   MLOOP_SERVE_WORKERS: z.coerce.number().int().positive().optional(),
+  // A second port on which `mloop up` also runs `mloop serve`'s workers, for scoring on every core.
+  MLOOP_SCORE_PORT: z.coerce.number().int().nonnegative().optional(),
   MLOOP_PROMOTION_MODE: z.enum(['auto', 'manual']).default('auto'),
   MLOOP_PROMOTION_MIN_METRIC: z.coerce.number().optional(),
   MLOOP_PROMOTION_MAX_P99_MS: z.coerce.number().positive().optional(),
@@ -116,6 +118,8 @@ export interface Config {
   maxBodyBytes: number;
   /** Processes `mloop serve` scores in. */
   serveWorkers: number;
+  /** When set, `mloop up` also serves the scoring routes on this port from `serveWorkers` processes. */
+  scorePort?: number;
   /**
    * `manual`: a candidate that wins waits as `candidate` for `mloop models approve`. The bounds are
    * guardrails a candidate must also pass (mloop.json's `promotion` may set its own).
@@ -203,6 +207,7 @@ export function loadConfig(base: NodeJS.ProcessEnv = process.env, overrides: Rec
     identities: identities(e),
     maxBodyBytes: e.MLOOP_MAX_BODY_BYTES,
     serveWorkers: e.MLOOP_SERVE_WORKERS ?? os.availableParallelism(),
+    scorePort: e.MLOOP_SCORE_PORT,
     promotion: {
       mode: e.MLOOP_PROMOTION_MODE,
       minMetric: e.MLOOP_PROMOTION_MIN_METRIC,

@@ -263,6 +263,7 @@ describe('configuration', () => {
     MLOOP_GOOGLE_CERTS_URL: "tests: Google's signing certificates served locally",
     MLOOP_MAX_BODY_BYTES: 'a default suits functions (below their 32 MiB request cap)',
     MLOOP_SERVE_WORKERS: 'mloop serve only',
+    MLOOP_SCORE_PORT: 'mloop up only',
     MLOOP_PROMOTION_MIN_METRIC: "optional guardrail; mloop.json's promotion.min sets it per model",
     MLOOP_PROMOTION_MAX_P99_MS: "optional guardrail; mloop.json's promotion.max_p99_ms sets it per model",
     MLOOP_PROMOTION_MAX_MODEL_MB: "optional guardrail; mloop.json's promotion.max_model_mb sets it per model",

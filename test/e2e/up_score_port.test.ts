@@ -1,0 +1,35 @@
+import fs from 'node:fs';
+import { configFor } from '../../shared/core/config';
+import { createLogger } from '../../shared/core/log';
+import type { Context } from '../../shared/pipeline/context';
+import { createPlatform } from '../../shared/platform';
+import { installVersion } from '../support/install_model';
+import { FRAUD_ROW, trainSmallModel } from '../support/trained_model';
+import { freePort, stackEnv, startUp, stopGracefully, tempHome, until } from './helpers';
+
+jest.setTimeout(120_000);
+
+const home = tempHome('mloop-up-serve-');
+
+afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
+
+test('mloop up with MLOOP_SCORE_PORT also scores from serve workers on that port, and stops them with itself', async () => {
+  const config = configFor(home);
+  const ctx: Context = { config, log: createLogger('silent'), platform: createPlatform(config, createLogger('silent')) };
+  await installVersion(ctx, 'fraud', 'v1', await trainSmallModel(home));
+  await ctx.platform.close();
+  const [port, scorePort] = [await freePort(), await freePort()];
+  const up = startUp(stackEnv(home, port, { MLOOP_SCORE_PORT: String(scorePort), MLOOP_SERVE_WORKERS: '2', MLOOP_LOG_LEVEL: 'warn' }), `${home}/up.log`);
+  const score = (p: number) =>
+    fetch(`http://127.0.0.1:${p}/score/fraud`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instances: [FRAUD_ROW] }) });
+  const [main, workers] = await until('both ports to score', async () => {
+    const answers = await Promise.all([score(port), score(scorePort)]);
+    return answers.every((r) => r.status === 200) ? Promise.all(answers.map((r) => r.json())) : null;
+  }, 60_000, 200);
+  expect(main.predictions).toEqual(workers.predictions);
+  expect(workers.model_version).toBe('v1');
+  expect(await (await fetch(`http://127.0.0.1:${scorePort}/metrics`)).text()).toMatch(/^mloop_rows_scored_total\{model="fraud"\} [1-9]/m);
+
+  expect(await stopGracefully(up)).toBe(0);
+  await expect(score(scorePort)).rejects.toThrow();
+});
