@@ -41,7 +41,7 @@ describe('Open Inference Protocol tensors', () => {
       { name: 'label', datatype: 'BYTES', shape: [2], data: ['b', 'a'] },
       { name: 'probabilities', datatype: 'FP32', shape: [2, 3], data: [0.2, 0.7, 0.1, 0.6, 0.3, 0.1], parameters: { classes: ['a', 'b', 'c'] } },
     ]);
-    const regression = manifest({ task: 'regression', classes: null, unsupervised: { file: 'anomaly.onnx', output: 'score' } as Manifest['unsupervised'] });
+    const regression = manifest({ task: 'regression', classes: null, unsupervised: { file: 'anomaly.onnx', algorithm: 'isolation_forest', output: 'anomaly_score', params: {}, metrics: {} } });
     expect(encodeV2Outputs(regression, [{ value: 3.5, anomaly_score: 0.2 }])).toEqual([
       { name: 'value', datatype: 'FP32', shape: [1], data: [3.5] },
       { name: 'anomaly_score', datatype: 'FP32', shape: [1], data: [0.2] },
