@@ -123,6 +123,10 @@ async function startServer(command: string, args: string[], env: NodeJS.ProcessE
   const child = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${command} ${args.join(' ')} exited ${child.exitCode}`);
+    if (performance.now() - started > 60_000) {
+      await stop(child);
+      throw new Error(`${command} ${args.join(' ')} did not score within a minute`);
+    }
     try {
       const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       await response.arrayBuffer();

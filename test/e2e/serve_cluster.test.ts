@@ -82,8 +82,10 @@ describe('mloop serve', () => {
     let failures = 0;
     let promoted = false;
     let stop = false;
+    // Bounded in time whatever happens, so a swap that never comes fails the test instead of loading forever.
+    const deadline = Date.now() + 60_000;
     const load = Array.from({ length: 16 }, async () => {
-      while (!stop) {
+      while (!stop && Date.now() < deadline) {
         try {
           const response = await score({ instances: [FRAUD_ROW] });
           if (response.status !== 200) failures++;
