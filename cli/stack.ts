@@ -17,6 +17,7 @@ import { nodeHttpHandler } from '../shared/serving/node_http';
 import { scoringService } from '../shared/serving/service';
 import type { Subscription } from '../shared/platform/ports';
 import { adminApi } from './admin_api';
+import { dashboardFiles, withDashboard } from './dashboard_static';
 import { startServePrimary, type Serving } from './serve';
 
 export interface Stack {
@@ -93,11 +94,12 @@ export async function startStack(config: Config, log: Logger = createLogger(conf
     app.disable('x-powered-by');
     app.use(express.json({ limit: '32mb' }));
     app.use('/api', adminApi(ctx, { flushPredictions: () => predictionLog.flush() }));
+    app.use(dashboardFiles());
     predictionLog.start();
     // Scoring goes straight to the router on node:http; only the admin API pays for express.
     const { router } = scoringService(ctx, async () => models, { predictionLog, recordFeedback: (items) => recordFeedback(ctx, items, 'http') });
     http = await new Promise<Server>((resolve, reject) => {
-      const server = createServer(nodeHttpHandler(router, config.maxBodyBytes, { prefix: '/api', handle: app }));
+      const server = createServer(withDashboard(app, nodeHttpHandler(router, config.maxBodyBytes, { prefix: '/api', handle: app })));
       server.listen(config.port, config.host, () => resolve(server));
       server.once('error', reject);
     });

@@ -1,0 +1,36 @@
+import type { DriftHistoryEntry } from '../../../shared/pipeline/drift_history';
+import type { DriftReportDoc } from '../../../shared/pipeline/monitoring_docs';
+import type { DriftResult } from '../../../shared/monitoring/drift';
+import { get } from '../api';
+import { pairedBars } from '../charts';
+import { fixed, h, table } from '../dom';
+import type { View } from '../view';
+
+export const monitoringView: View = async () => {
+  const history = (await get<DriftHistoryEntry[]>('/drift/history')).reverse();
+  const rows = history.map(({ report: r, retrain }) => [
+    h('a', { href: `#/monitoring/${r.id}` }, r.created_at),
+    r.model,
+    r.model_version,
+    r.status,
+    r.rows,
+    r.share === null ? '–' : `${(r.share * 100).toFixed(0)}%`,
+    h('span', { class: r.dataset_drift ? 'bad' : 'ok' }, r.dataset_drift ? 'drift' : 'no drift'),
+    r.drifted.join(', '),
+    retrain ? h('a', { href: `#/runs/${retrain.run_id}` }, `${retrain.model_version} (${retrain.status}${retrain.promoted ? ', promoted' : ''})`) : r.event ? `${r.event} (no run)` : '–',
+  ]);
+  return { el: h('section', {}, h('h1', {}, 'Drift reports'), history.length ? table(['report', 'model', 'version', 'status', 'rows', 'drifted share', 'dataset', 'drifted features', 'retraining caused'], rows) : h('p', { class: 'muted' }, 'No drift reports yet: monitoring runs on its schedule, or POST /api/monitor.')) };
+};
+
+export const driftReportView: View = async ([id]) => {
+  const { report, result } = await get<{ report: DriftReportDoc; result: DriftResult | null }>(`/drift/reports/${encodeURIComponent(id)}`);
+  const features = result?.features ?? [];
+  return {
+    el: h('section', {},
+      h('h1', {}, `Drift report ${report.id}`),
+      h('p', {}, `${report.rows} predictions of ${report.model} ${report.model_version} from ${report.window.from} to ${report.window.to}`),
+      table(['feature', 'test', 'statistic', 'p-value', 'PSI', 'drifted'], features.map((f) => [f.name, f.test ?? '–', fixed(f.statistic), fixed(f.p_value), fixed(f.psi), h('span', { class: f.drifted ? 'bad' : 'ok' }, f.drifted ? 'yes' : 'no')])),
+      h('div', { class: 'charts' }, features.map((f) => pairedBars(`${f.name}: reference vs current`, f.histogram.labels, { name: 'reference', values: f.histogram.reference }, { name: 'current', values: f.histogram.current }))),
+    ),
+  };
+};

@@ -1,0 +1,58 @@
+import type { RunDetail } from '../../../shared/pipeline/run_detail';
+import { get } from '../api';
+import { lineChart, pairedBars } from '../charts';
+import { fixed, h, table } from '../dom';
+import type { View } from '../view';
+import { progressBar } from './runs';
+
+export const runView: View = async ([id]) => {
+  const { run, version, decision, trainer, curves } = await get<RunDetail>(`/runs/${encodeURIComponent(id)}/detail`);
+  const charts: HTMLElement[] = [];
+  const history = trainer?.history ?? [];
+  if (history.length) {
+    charts.push(lineChart('Loss per iteration', [
+      { name: 'training', colour: '#2563eb', points: history.map((p) => [p.iteration, p.loss ?? NaN]) },
+      { name: 'validation', colour: '#dc2626', points: history.map((p) => [p.iteration, p.val_loss ?? NaN]) },
+    ], { x: 'iteration', y: 'loss' }));
+  }
+  if (curves?.roc?.length) charts.push(lineChart('ROC curve', [{ name: 'ROC', colour: '#2563eb', points: curves.roc.map((p) => [p.fpr, p.tpr]) }], { x: 'false positive rate', y: 'true positive rate', unit: true }));
+  if (curves?.pr?.length) charts.push(lineChart('Precision-recall curve', [{ name: 'PR', colour: '#059669', points: curves.pr.map((p) => [p.recall, p.precision]) }], { x: 'recall', y: 'precision', unit: true }));
+  if (trainer?.importance?.length) {
+    const top = [...trainer.importance].sort((a, b) => b.gain - a.gain).slice(0, 15);
+    charts.push(pairedBars('Feature importance (gain)', top.map((f) => f.feature), { name: 'gain', values: top.map((f) => f.gain) }));
+  }
+  const confusion = curves?.confusion
+    ? h('figure', {}, h('figcaption', {}, 'Confusion matrix (rows: actual, columns: predicted)'),
+        table(['', ...curves.confusion.labels], curves.confusion.matrix.map((row, i) => [h('strong', {}, curves.confusion!.labels[i]), ...row])))
+    : null;
+  const params = trainer ? Object.entries(trainer.params).map(([k, v]) => [k, JSON.stringify(v)]) : [];
+  return {
+    el: h('section', {},
+      h('h1', {}, `Run ${run.id}`),
+      table(['model', 'version', 'dataset', 'status', 'progress', 'reason', 'backend', 'duration', 'cost'], [[
+        run.model, run.model_version, run.dataset_version, h('span', { class: `status-${run.status}` }, run.status), progressBar(run), run.reason,
+        run.backend ?? '–', run.duration_seconds === undefined ? '–' : `${run.duration_seconds.toFixed(1)} s`,
+        run.cost_estimate ? `$${run.cost_estimate.usd.toFixed(4)}` : '–',
+      ]]),
+      run.error ? h('p', { class: 'error' }, run.error) : null,
+      run.metrics ? table(Object.keys(run.metrics), [Object.values(run.metrics).map((v) => fixed(v))]) : null,
+      decisionBlock(decision, version?.stage),
+      h('div', { class: 'charts' }, charts, confusion),
+      params.length ? h('details', {}, h('summary', {}, 'Parameters'), table(['parameter', 'value'], params)) : null,
+    ),
+    live: run.status === 'queued' || run.status === 'running',
+  };
+};
+
+function decisionBlock(decision: RunDetail['decision'], stage: string | undefined): HTMLElement | null {
+  if (!decision) return null;
+  const verdict = decision.awaiting_approval ? 'won, awaiting approval' : decision.promote ? 'promoted' : 'not promoted';
+  const b = decision.bootstrap;
+  return h('section', { id: 'decision' },
+    h('h2', {}, 'Promotion decision: ', h('span', { class: decision.promote && !decision.awaiting_approval ? 'ok' : decision.promote ? 'stage-candidate' : 'bad' }, verdict), stage ? h('span', { class: `stage-${stage}` }, ` (now ${stage})`) : null),
+    h('p', {}, `${decision.metric}: candidate ${fixed(decision.candidate_metric)} vs production ${decision.production_version ?? 'none'} ${fixed(decision.production_metric)} (Δ ${fixed(decision.delta)}) on ${decision.holdout_rows} holdout rows`),
+    b ? h('p', {}, `paired bootstrap of the AUC difference: ${fixed(b.difference)}, 95% interval [${fixed(b.ci95[0])}, ${fixed(b.ci95[1])}] over ${b.resamples} resamples`) : null,
+    h('ul', {}, decision.reasons.map((r) => h('li', {}, r))),
+    decision.checks?.length ? table(['check', 'passed', 'detail'], decision.checks.map((c) => [c.name, h('span', { class: c.passed ? 'ok' : 'bad' }, c.passed ? 'yes' : 'no'), c.detail])) : null,
+  );
+}

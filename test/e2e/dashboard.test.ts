@@ -1,0 +1,107 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import type { BrowserContext, Page } from 'playwright-core';
+import { writeFraudCsv } from '../../shared/data/synthetic';
+import type { RunView } from '../../shared/pipeline/queries';
+import { launchChromium } from './browser';
+import { cli, cliJson, freePort, ROOT, stackEnv, startUp, stopGracefully, tempHome, until } from './helpers';
+
+jest.setTimeout(300_000);
+
+const KEY = 'dashboard-test-key';
+const SHOTS = path.join(ROOT, 'test-results', 'dashboard');
+const home = tempHome('mloop-dashboard-');
+let env: NodeJS.ProcessEnv;
+let url: string;
+let stack: ChildProcess;
+let browser: { context: BrowserContext; close: () => Promise<void> };
+let page: Page;
+let runs: RunView[];
+
+const health = async () => (await (await fetch(`${url}/health`)).json()) as { models: Record<string, string> };
+const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+
+beforeAll(async () => {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  const port = await freePort();
+  url = `http://127.0.0.1:${port}`;
+  // Manual promotion: every version waits in the registry, so the page's buttons make every move.
+  env = stackEnv(home, port, {
+    MLOOP_API_KEY: KEY,
+    MLOOP_TRAIN_EPOCHS: '4',
+    MLOOP_PROMOTION_MODE: 'manual',
+    MLOOP_JOB_SCRIPT: path.join(ROOT, 'dist', 'jobs', 'train.js'),
+  });
+  stack = startUp(env, path.join(home, 'up.log'));
+  await until('the stack to listen', async () => (await fetch(`${url}/health`)).ok, 60_000);
+  for (const seed of [1, 2]) {
+    const file = path.join(home, `fraud-${seed}.csv`);
+    await writeFraudCsv(file, { rows: 20_000, seed });
+    cli(['push', file, '--model', 'fraud'], env);
+    // one at a time, so that the versions are v1 then v2
+    await until(`run ${seed} to finish`, () => {
+      const all = cliJson<RunView[]>(['runs'], env);
+      return all.length === seed && all.every((r) => r.status === 'succeeded' || r.status === 'failed') ? all : null;
+    }, 240_000, 500);
+  }
+  runs = cliJson<RunView[]>(['runs'], env);
+  browser = await launchChromium();
+  page = await browser.context.newPage();
+  page.on('dialog', (dialog) => void dialog.accept());
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (stack) await stopGracefully(stack);
+  fs.rmSync(home, { recursive: true, force: true });
+});
+
+describe('the dashboard of mloop up', () => {
+  it('trained both datasets', () => {
+    expect(runs.map((r) => [r.model_version, r.status])).toEqual([['v1', 'succeeded'], ['v2', 'succeeded']]);
+  });
+
+  it('shows nothing without the API key, and the runs with it', async () => {
+    await page.goto(`${url}/`);
+    await page.locator('.error', { hasText: 'API key' }).waitFor();
+    await page.fill('#key', KEY);
+    await page.click('#key-form button');
+    for (const run of runs) await page.locator(`a[href="#/runs/${run.id}"]`).waitFor();
+    expect(await page.locator('main table tbody tr').count()).toBe(2);
+    await shot('runs');
+  });
+
+  it('draws the run page: loss, ROC and PR curves, confusion matrix and the decision', async () => {
+    await page.click(`a[href="#/runs/${runs[1].id}"]`);
+    const points = (series: string) => page.locator(`polyline[data-series="${series}"]`).getAttribute('data-points');
+    await page.locator('polyline[data-series="ROC"]').waitFor();
+    expect(Number(await points('ROC'))).toBeGreaterThan(10);
+    expect(Number(await points('PR'))).toBeGreaterThan(10);
+    expect(Number(await points('validation'))).toBeGreaterThan(1);
+    expect(await page.locator('figure', { hasText: 'Confusion matrix' }).locator('td').count()).toBe(6);
+    await expect(page.locator('#decision').textContent()).resolves.toMatch(/manual/);
+    await shot('run');
+  });
+
+  it('approves both versions and rolls back from the models page, which moves what /health serves', async () => {
+    await page.goto(`${url}/#/models`);
+    const live = page.locator('[data-model="fraud"] .live-version');
+    await live.filter({ hasText: 'none' }).waitFor();
+    expect((await health()).models).toEqual({});
+
+    for (const version of ['v1', 'v2']) {
+      const row = page.locator('[data-model="fraud"] tr', { has: page.locator('strong', { hasText: version }) });
+      await row.locator('button[data-action="approve"]').click();
+      await live.filter({ hasText: version }).waitFor();
+      await until(`/health to serve ${version}`, async () => (await health()).models.fraud === version, 30_000, 200);
+    }
+    await shot('models-before-rollback');
+
+    await page.locator('[data-model="fraud"] button[data-action="rollback"]').click();
+    await live.filter({ hasText: 'v1' }).waitFor();
+    await until('/health to serve v1 again', async () => (await health()).models.fraud === 'v1', 30_000, 200);
+    await expect(page.locator('[data-model="fraud"]').textContent()).resolves.toMatch(/production → archived by admin-api/);
+    await shot('models-after-rollback');
+  });
+});
