@@ -60,10 +60,11 @@ export class TreeGrower {
   }
 
   /**
-   * Grows a tree on the gradients of class slice `gradOffset`, over the bag's rows (all rows without
-   * bagging), splitting only on the `usable` binned columns; then adds it to the shards' scores.
+   * Grows a tree of class k on its gradients, over the bag's rows (all rows without bagging), splitting
+   * only on the `usable` binned columns; then adds it to the shards' training and validation scores.
    */
-  grow(gradOffset: number, bagging: boolean, usable: Int32Array): Tree {
+  grow(k: number, bagging: boolean, usable: Int32Array): Tree {
+    const gradOffset = k * this.shards.views[0].n;
     const L = this.opts.numLeaves;
     const tree: Tree = {
       feature: new Int32Array(L - 1),
@@ -97,9 +98,7 @@ export class TreeGrower {
     for (let l = 0; l < this.numLeaves; l++) {
       tree.leafValue[l] = (-this.sumG[l] / (this.sumH[l] + this.opts.lambdaL2)) * this.opts.learningRate;
     }
-    shared.leafValue.set(tree.leafValue.subarray(0, this.numLeaves));
-    this.shards.addTree(gradOffset, this.numLeaves);
-    return {
+    const grown: Tree = {
       feature: tree.feature.slice(0, nodes),
       threshold: tree.threshold.slice(0, nodes),
       defaultLeft: tree.defaultLeft.slice(0, nodes),
@@ -108,6 +107,14 @@ export class TreeGrower {
       gain: tree.gain.slice(0, nodes),
       leafValue: tree.leafValue.slice(0, this.numLeaves),
     };
+    shared.treeFeature.set(grown.feature);
+    shared.treeThreshold.set(grown.threshold);
+    shared.treeDefaultLeft.set(grown.defaultLeft);
+    shared.treeLeft.set(grown.left);
+    shared.treeRight.set(grown.right);
+    shared.leafValue.set(grown.leafValue);
+    this.shards.addTree(gradOffset, k * shared.valN, this.numLeaves, nodes);
+    return grown;
   }
 
   /** The shards' histograms of the leaf just built, summed into the leaf's slot. */

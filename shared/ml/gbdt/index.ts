@@ -48,6 +48,11 @@ export interface GbdtData {
  */
 const TRAIN_LOSS_ROWS = 50_000;
 
+function copyInto(from: Float32Array, to: Float32Array): Float32Array {
+  to.set(from);
+  return to;
+}
+
 export async function trainGbdt(data: GbdtData, params: Record<string, unknown> = {}, onProgress?: OnProgress): Promise<TrainedModel> {
   const p: GbdtParams = resolveGbdtParams(params);
   const task = data.task ?? 'binary';
@@ -84,15 +89,25 @@ export async function trainGbdt(data: GbdtData, params: Record<string, unknown> 
     inBag: new Uint8Array(buffer(bagging ? n : 0)),
     goesLeft: new Uint8Array(buffer(256)),
     usable: new Int32Array(buffer(columns.length * 4)),
+    treeFeature: new Int32Array(buffer((p.num_leaves - 1) * 4)),
+    treeThreshold: new Float64Array(buffer((p.num_leaves - 1) * 8)),
+    treeDefaultLeft: new Uint8Array(buffer(p.num_leaves - 1)),
+    treeLeft: new Int32Array(buffer((p.num_leaves - 1) * 4)),
+    treeRight: new Int32Array(buffer((p.num_leaves - 1) * 4)),
     leafValue: new Float64Array(buffer(p.num_leaves * 8)),
+    valX: threads > 1 ? copyInto(validation.X, new Float32Array(buffer(validation.X.length * 4))) : validation.X,
+    valN: nv,
+    width,
+    valY: new Float32Array(buffer(nv * 4)),
+    valScores: new Float64Array(buffer(K * nv * 8)),
     offsets: layout.offsets,
     numBins: layout.numBins,
     totalBins: layout.totalBins,
     indices: new Uint32Array(buffer(n * 4)),
   };
   shared.y.set(y);
-  const { scores } = shared;
-  const valScores = new Float64Array(K * nv);
+  shared.valY.set(yVal);
+  const { scores, valScores } = shared;
   for (let k = 0; k < K; k++) {
     scores.fill(base[k], k * n, (k + 1) * n);
     valScores.fill(base[k], k * nv, (k + 1) * nv);
@@ -122,14 +137,13 @@ export async function trainGbdt(data: GbdtData, params: Record<string, unknown> 
       if (bagging && (iteration - 1) % p.bagging_freq === 0) outOfBag = drawBag(shared.inBag, p.bagging_fraction, random);
       shards.gradients();
       for (let k = 0; k < K; k++) {
-        const tree = grower.grow(k * n, bagging, sampleFeatures());
-        // the grower added the tree to the bag's rows; the others are routed through it
-        if (outOfBag) addTreeToScores(tree, train.X, width, outOfBag, n, scores, k * n);
-        addTreeToScores(tree, validation.X, width, null, nv, valScores, k * nv);
+        const tree = grower.grow(k, bagging, sampleFeatures());
+        // the grower added the tree to the bag's rows; the others go through it
+        if (outOfBag) addTreeToScores(tree, train.X, width, outOfBag, scores, k * n);
         trees.push(tree);
       }
       const loss = objective.loss(scores, y, n, lossRows);
-      const valLoss = objective.loss(valScores, yVal, nv, null);
+      const valLoss = shards.validationLoss();
       history.push({ iteration, loss, val_loss: valLoss });
       if (valLoss < best.loss) best = { iteration, loss: valLoss };
       await onProgress?.({ iteration, iterations: p.num_iterations, loss, val_loss: valLoss, seconds: (performance.now() - started) / 1000 });

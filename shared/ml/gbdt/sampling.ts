@@ -27,8 +27,8 @@ export function drawBag(inBag: Uint8Array, fraction: number, random: Random): Ui
   return out;
 }
 
-/** `size` rows spread evenly over n, or null (every row) when n is no larger. */
-export function evenlySpaced(n: number, size: number): Uint32Array | null {
-  if (n <= size) return null;
-  return Uint32Array.from({ length: size }, (_, k) => Math.floor((k * n) / size));
+/** `size` rows spread evenly over n, or every row when n is no larger. */
+export function evenlySpaced(n: number, size: number): Uint32Array {
+  const m = Math.min(n, size);
+  return Uint32Array.from({ length: m }, (_, k) => Math.floor((k * n) / m));
 }

@@ -29,7 +29,20 @@ export interface ShardView {
   goesLeft: Uint8Array;
   /** The binned columns the current tree may split on. */
   usable: Int32Array;
+  /** The tree just grown, as in tree.ts, for the validation rows to go through. */
+  treeFeature: Int32Array;
+  treeThreshold: Float64Array;
+  treeDefaultLeft: Uint8Array;
+  treeLeft: Int32Array;
+  treeRight: Int32Array;
   leafValue: Float64Array;
+  /** Validation rows, row-major [valN × width] as encodeRecords writes them. */
+  valX: Float32Array;
+  valN: number;
+  width: number;
+  valY: Float32Array;
+  /** Class-major [K × valN]. */
+  valScores: Float64Array;
   offsets: Int32Array;
   numBins: Int32Array;
   totalBins: number;
@@ -46,8 +59,8 @@ export interface ShardView {
   leafCount: Int32Array;
   /** Histogram of the leaf last built, [totalBins × (g, h, count)]. */
   hist: Float64Array;
-  /** Sums of g, h and rows over this shard's rows of the current tree's root. */
-  totals: Float64Array;
+  /** Over this shard's rows: g, h and rows of the current tree's root; the validation loss last summed. */
+  sums: Float64Array;
   og: Float32Array;
   oh: Float32Array;
   scratch: Uint32Array;
@@ -156,9 +169,9 @@ export function shardRoot(v: ShardView, gradOffset: number, bagging: number, usa
     G += v.og[i];
     H += v.oh[i];
   }
-  v.totals[0] = G;
-  v.totals[1] = H;
-  v.totals[2] = m;
+  v.sums[0] = G;
+  v.sums[1] = H;
+  v.sums[2] = m;
 }
 
 /**
@@ -190,21 +203,72 @@ export function shardSplit(v: ShardView, leaf: number, newLeaf: number, column: 
   else if (build === 2) shardHistogram(v, gradOffset, newLeaf, usableCount);
 }
 
-/** Adds each leaf's value to the scores of this shard's rows in it, after a tree (`scoreOffset`: its class). */
-export function shardAddTree(v: ShardView, scoreOffset: number, numLeaves: number): void {
-  const { indices, scores, leafValue } = v;
+/**
+ * Adds the tree just grown to this shard's scores: to its training rows by the partition (each leaf's
+ * run), to its validation rows by sending them through the tree (`*Offset`: the tree's class).
+ */
+export function shardAddTree(v: ShardView, scoreOffset: number, valOffset: number, numLeaves: number, numNodes: number): void {
+  const { indices, scores, leafValue, valX, valScores, width } = v;
   for (let l = 0; l < numLeaves; l++) {
     const value = leafValue[l];
     const end = v.leafBegin[l] + v.leafCount[l];
     for (let i = v.leafBegin[l]; i < end; i++) scores[scoreOffset + indices[i]] += value;
   }
+  const { treeFeature: feature, treeThreshold: threshold, treeDefaultLeft: defaultLeft, treeLeft: left, treeRight: right } = v;
+  for (let b = v.shard; b * v.block < v.valN; b += v.shards) {
+    const end = Math.min(v.valN, (b + 1) * v.block);
+    for (let i = b * v.block; i < end; i++) {
+      let node = numNodes > 0 ? 0 : -1;
+      while (node >= 0) {
+        const x = valX[i * width + feature[node]];
+        node = x <= threshold[node] || (x !== x && defaultLeft[node] === 1) ? left[node] : right[node];
+      }
+      valScores[valOffset + i] += leafValue[~node];
+    }
+  }
+}
+
+/**
+ * The loss of row i of class-major raw scores [K × n]: binary logloss, multi logloss (capped at
+ * −log 1e-15, as LightGBM's metric is) or squared error.
+ */
+export function rowLoss(objective: number, scores: Float64Array, y: Float32Array, n: number, K: number, i: number): number {
+  if (objective === 0) {
+    const z = scores[i];
+    // log(1 + e^z) − y·z without overflow
+    return Math.max(z, 0) - y[i] * z + Math.log1p(Math.exp(-Math.abs(z)));
+  }
+  if (objective === 1) {
+    let max = -Infinity;
+    for (let k = 0; k < K; k++) max = Math.max(max, scores[k * n + i]);
+    let sum = 0;
+    for (let k = 0; k < K; k++) sum += Math.exp(scores[k * n + i] - max);
+    // −log 1e-15: LightGBM's multi_logloss clips probabilities there
+    const cap = 34.538776394910684;
+    return Math.min(cap, Math.log(sum) - (scores[y[i] * n + i] - max));
+  }
+  return (scores[i] - y[i]) ** 2;
+}
+
+/** sums[3] := the summed loss of this shard's validation rows. */
+export function shardValidationLoss(v: ShardView): void {
+  let sum = 0;
+  for (let b = v.shard; b * v.block < v.valN; b += v.shards) {
+    const end = Math.min(v.valN, (b + 1) * v.block);
+    for (let i = b * v.block; i < end; i++) sum += rowLoss(v.objective, v.valScores, v.valY, v.valN, v.numClass, i);
+  }
+  v.sums[3] = sum;
 }
 
 /** The operations a worker runs, by code. */
-export const SHARD_OPS = { gradients: 1, root: 2, split: 3, addTree: 4 } as const;
+export const SHARD_OPS = { gradients: 1, root: 2, split: 3, addTree: 4, validationLoss: 5 } as const;
 
-/** Control words of a worker: a task is handed out by bumping SEQ; -1 there ends the worker. */
-export const CONTROL = { seq: 0, done: 1, op: 2, args: 3, words: 10 } as const;
+/**
+ * Control words of a worker: a task is handed out by bumping SEQ; -1 there ends the worker. A thread
+ * waiting for the other polls for `spin` rounds before it sleeps: the next split's task usually comes
+ * within tens of microseconds, and waking from Atomics.wait costs about as much again.
+ */
+export const CONTROL = { seq: 0, done: 1, op: 2, args: 3, words: 10, spin: 20_000 } as const;
 
 export interface ShardWorkerData {
   view: ShardView;
@@ -226,6 +290,7 @@ export function shardWorker(data: ShardWorkerData): void {
   v.scratch = new Uint32Array(data.rows);
   let seen = 0;
   for (;;) {
+    for (let k = 0; k < layout.spin && Atomics.load(control, layout.seq) === seen; k++);
     Atomics.wait(control, layout.seq, seen);
     const seq = Atomics.load(control, layout.seq);
     if (seq < 0) return;
@@ -236,7 +301,8 @@ export function shardWorker(data: ShardWorkerData): void {
       if (op === ops.gradients) shardGradients(v);
       else if (op === ops.root) shardRoot(v, control[a], control[a + 1], control[a + 2]);
       else if (op === ops.split) shardSplit(v, control[a], control[a + 1], control[a + 2], control[a + 3], control[a + 4], control[a + 5]);
-      else if (op === ops.addTree) shardAddTree(v, control[a], control[a + 1]);
+      else if (op === ops.addTree) shardAddTree(v, control[a], control[a + 1], control[a + 2], control[a + 3]);
+      else if (op === ops.validationLoss) shardValidationLoss(v);
       else throw new Error(`unknown shard operation ${op}`);
       Atomics.store(control, layout.done, seq);
     } catch (err) {

@@ -3,12 +3,14 @@ import { isMainThread, MessageChannel, receiveMessageOnPort, Worker, type Messag
 import { MloopError } from '../../core/errors';
 import {
   CONTROL,
+  rowLoss,
   SHARD_OPS,
   shardAddTree,
   shardGradients,
   shardHistogram,
   shardRoot,
   shardSplit,
+  shardValidationLoss,
   shardWorker,
   type ShardView,
   type ShardWorkerData,
@@ -41,16 +43,13 @@ const BLOCK = 4096;
 const WORKER_TIMEOUT_MS = 120_000;
 
 // `require` is spelt in the string: bundlers rewrite it inside functions
-const WORKER_SOURCE = [shardGradients, shardHistogram, shardRoot, shardSplit, shardAddTree, shardWorker]
+const WORKER_SOURCE = [shardGradients, shardHistogram, shardRoot, shardSplit, shardAddTree, rowLoss, shardValidationLoss, shardWorker]
   .map(String)
   .concat(`${shardWorker.name}(require('node:worker_threads').workerData);`)
   .join('\n');
 
 /** What the shards share: allocated by the trainer, in SharedArrayBuffers when there is more than one. */
-export type SharedArrays = Pick<
-  ShardView,
-  'n' | 'numClass' | 'objective' | 'scalePosWeight' | 'bins' | 'g' | 'h' | 'scores' | 'y' | 'inBag' | 'goesLeft' | 'usable' | 'leafValue' | 'offsets' | 'numBins' | 'totalBins' | 'indices'
->;
+export type SharedArrays = Omit<ShardView, 'shard' | 'shards' | 'block' | 'start' | 'leafBegin' | 'leafCount' | 'hist' | 'sums' | 'og' | 'oh' | 'scratch'>;
 
 function rowsOf(n: number, shard: number, shards: number): number {
   let rows = 0;
@@ -83,7 +82,7 @@ export class Shards {
         leafBegin: new Int32Array(numLeaves),
         leafCount: new Int32Array(numLeaves),
         hist: new Float64Array(buffer(shared.totalBins * 3 * 8)),
-        totals: new Float64Array(buffer(3 * 8)),
+        sums: new Float64Array(buffer(4 * 8)),
         // the main thread's own; workers allocate theirs
         og: new Float32Array(shard === 0 ? rows : 0),
         oh: new Float32Array(shard === 0 ? rows : 0),
@@ -122,8 +121,17 @@ export class Shards {
     );
   }
 
-  addTree(scoreOffset: number, numLeaves: number): void {
-    this.run(SHARD_OPS.addTree, [scoreOffset, numLeaves], (v) => shardAddTree(v, scoreOffset, numLeaves));
+  /** After the tree in the shared tree arrays is grown: adds it to the training and validation scores. */
+  addTree(scoreOffset: number, valOffset: number, numLeaves: number, numNodes: number): void {
+    this.run(SHARD_OPS.addTree, [scoreOffset, valOffset, numLeaves, numNodes], (v) => shardAddTree(v, scoreOffset, valOffset, numLeaves, numNodes));
+  }
+
+  /** Mean loss of the validation scores. */
+  validationLoss(): number {
+    this.run(SHARD_OPS.validationLoss, [], shardValidationLoss);
+    let sum = 0;
+    for (const { sums } of this.views) sum += sums[3];
+    return sum / this.views[0].valN;
   }
 
   /** out[from..to) := the sum of every shard's histogram there. */
@@ -141,10 +149,10 @@ export class Shards {
     let G = 0;
     let H = 0;
     let count = 0;
-    for (const { totals } of this.views) {
-      G += totals[0];
-      H += totals[1];
-      count += totals[2];
+    for (const { sums } of this.views) {
+      G += sums[0];
+      H += sums[1];
+      count += sums[2];
     }
     return { G, H, count };
   }
@@ -173,6 +181,7 @@ export class Shards {
     }
     inline(this.views[0]);
     for (const { control, seq, errors } of this.helpers) {
+      for (let k = 0; k < CONTROL.spin && Atomics.load(control, CONTROL.done) !== seq; k++);
       for (;;) {
         const done = Atomics.load(control, CONTROL.done);
         if (done === seq) break;

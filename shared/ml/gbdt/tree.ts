@@ -30,11 +30,7 @@ export function leafOf(tree: Tree, X: Float32Array, at: number): number {
   return ~node;
 }
 
-/** Adds a tree's leaf values to class-major scores, for the given rows of X (all n when null). */
-export function addTreeToScores(tree: Tree, X: Float32Array, width: number, rows: Uint32Array | null, n: number, scores: Float64Array, offset: number): void {
-  const count = rows ? rows.length : n;
-  for (let k = 0; k < count; k++) {
-    const r = rows ? rows[k] : k;
-    scores[offset + r] += tree.leafValue[leafOf(tree, X, r * width)];
-  }
+/** Adds a tree's leaf values to class-major scores (from `offset`), for the given rows of X. */
+export function addTreeToScores(tree: Tree, X: Float32Array, width: number, rows: Uint32Array, scores: Float64Array, offset: number): void {
+  for (let k = 0; k < rows.length; k++) scores[offset + rows[k]] += tree.leafValue[leafOf(tree, X, rows[k] * width)];
 }
