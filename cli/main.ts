@@ -12,7 +12,9 @@ import { registerDriftCommands } from './drift_command';
 import { registerModelsCommand } from './models_command';
 import { registerRetrainCommand } from './retrain_command';
 import { registerServeCommand } from './serve_command';
+import { coloursFor, statusColour } from './colour';
 import { fixed, printJson, table } from './output';
+import { progressReporter } from './progress_bar';
 import { progressText } from './progress_text';
 import { pushDataset } from './push';
 import { scoreFromFile } from './score_command';
@@ -69,13 +71,22 @@ program
         if (opts.json) printJson(pushed);
         return;
       }
+      const bar = progressReporter(process.stderr);
+      let shown = '';
       const run = await waitForUploadRun(ctx, opts.model, pushed.dataset_version, 30 * 60_000, (r) => {
-        if (!opts.json && process.stderr.isTTY && r.progress) {
-          process.stderr.write(`\r${r.status} ${progressText(r.progress)} val_loss ${fixed(r.progress.val_loss)}   `);
-        }
+        // the run document is polled: the bar moves only when the job has written new progress
+        const key = JSON.stringify(r.progress);
+        if (opts.json || !r.progress || key === shown) return;
+        shown = key;
+        bar.update(r.progress);
       });
+      bar.done();
       if (opts.json) printJson({ ...pushed, run });
-      else process.stdout.write(`\nrun ${run.id} ${run.status}: ${run.model_version} auc ${fixed(run.metrics?.auc)} ${run.promoted ? '(promoted)' : ''}${run.error ?? ''}\n`);
+      else {
+        const c = coloursFor(process.stdout);
+        const decision = run.promoted ? c.green(' (promoted)') : run.status === 'succeeded' ? ' (not promoted: mloop models show ' + run.model_version + ')' : '';
+        process.stdout.write(`run ${run.id} ${statusColour(c, run.status)}: ${run.model_version} auc ${fixed(run.metrics?.auc)}${decision}${run.error ? ` ${c.red(run.error)}` : ''}\n`);
+      }
       if (run.status !== 'succeeded') process.exitCode = 1;
     });
   });

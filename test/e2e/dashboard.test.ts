@@ -18,6 +18,7 @@ let stack: ChildProcess;
 let browser: { context: BrowserContext; close: () => Promise<void> };
 let page: Page;
 let runs: RunView[];
+let pushedAndWaited: { stdout: string; stderr: string };
 
 const health = async () => (await (await fetch(`${url}/health`)).json()) as { models: Record<string, string> };
 const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
@@ -35,16 +36,18 @@ beforeAll(async () => {
   });
   stack = startUp(env, path.join(home, 'up.log'));
   await until('the stack to listen', async () => (await fetch(`${url}/health`)).ok, 60_000);
-  for (const seed of [1, 2]) {
-    const file = path.join(home, `fraud-${seed}.csv`);
-    await writeFraudCsv(file, { rows: 20_000, seed });
-    cli(['push', file, '--model', 'fraud'], env);
-    // one at a time, so that the versions are v1 then v2
-    await until(`run ${seed} to finish`, () => {
-      const all = cliJson<RunView[]>(['runs'], env);
-      return all.length === seed && all.every((r) => r.status === 'succeeded' || r.status === 'failed') ? all : null;
-    }, 240_000, 500);
-  }
+  const first = path.join(home, 'fraud-1.csv');
+  await writeFraudCsv(first, { rows: 20_000, seed: 1 });
+  cli(['push', first, '--model', 'fraud'], env);
+  // one at a time, so that the versions are v1 then v2
+  await until('run 1 to finish', () => {
+    const all = cliJson<RunView[]>(['runs'], env);
+    return all.length === 1 && all.every((r) => r.status === 'succeeded' || r.status === 'failed') ? all : null;
+  }, 240_000, 500);
+  const second = path.join(home, 'fraud-2.csv');
+  await writeFraudCsv(second, { rows: 20_000, seed: 2 });
+  // not on a terminal here: the progress comes as plain lines
+  pushedAndWaited = cli(['push', second, '--model', 'fraud', '--wait'], env);
   runs = cliJson<RunView[]>(['runs'], env);
   browser = await launchChromium();
   page = await browser.context.newPage();
@@ -55,6 +58,22 @@ afterAll(async () => {
   await browser?.close();
   if (stack) await stopGracefully(stack);
   fs.rmSync(home, { recursive: true, force: true });
+});
+
+describe('the CLI beside it, off a terminal', () => {
+  it('follows a pushed dataset to the end of its run with plain progress lines', () => {
+    expect(pushedAndWaited.stderr).toMatch(/^epoch \d+\/4 loss \d/m);
+    expect(pushedAndWaited.stdout).toMatch(new RegExp(`^run ${runs[1].id} succeeded: v2 auc 0\\.\\d+`, 'm'));
+    expect(pushedAndWaited.stdout + pushedAndWaited.stderr).not.toMatch(/\x1b|\r/);
+  });
+
+  it('lists in plain text, and in JSON with --json', () => {
+    expect(cli(['runs'], env).stdout).not.toMatch(/\x1b/);
+    expect(cli(['runs'], env).stdout).toContain(runs[0].id);
+    expect(cliJson<Array<{ version: string }>>(['datasets'], env)).toHaveLength(2);
+    expect(cliJson<Array<{ version: string }>>(['models'], env).map((m) => m.version)).toEqual(['v1', 'v2']);
+    expect(cliJson<unknown[]>(['dlq'], env)).toEqual([]);
+  });
 });
 
 describe('the dashboard of mloop up', () => {
