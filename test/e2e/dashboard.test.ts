@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { BrowserContext, Page } from 'playwright-core';
-import { writeFraudCsv } from '../../shared/data/synthetic';
+import { fraudRows, writeFraudCsv } from '../../shared/data/synthetic';
+import type { MonitorOutcome } from '../../shared/pipeline/monitor';
 import type { RunView } from '../../shared/pipeline/queries';
 import { launchChromium } from './browser';
 import { cli, cliJson, freePort, ROOT, stackEnv, startUp, stopGracefully, tempHome, until } from './helpers';
@@ -122,5 +123,27 @@ describe('the dashboard of mloop up', () => {
     await until('/health to serve v1 again', async () => (await health()).models.fraud === 'v1', 30_000, 200);
     await expect(page.locator('[data-model="fraud"]').textContent()).resolves.toMatch(/production → archived by admin-api/);
     await shot('models-after-rollback');
+  });
+
+  it('shows a drift report with its histograms and the retraining it caused', async () => {
+    const auth = { authorization: `Bearer ${KEY}` };
+    const rows = [...fraudRows(1500, 22, { amountScale: 3, typeMix: { PAYMENT: 0.1, TRANSFER: 0.4, CASH_OUT: 0.4, DEBIT: 0.05, CASH_IN: 0.05 } })];
+    for (let i = 0; i < rows.length; i += 100) {
+      const scored = await fetch(`${url}/score/fraud`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ instances: rows.slice(i, i + 100) }) });
+      expect(scored.status).toBe(200);
+    }
+    const [outcome] = (await (await fetch(`${url}/api/monitor?model=fraud`, { method: 'POST', headers: auth })).json()) as MonitorOutcome[];
+    if (outcome.outcome !== 'reported') throw new Error(`no report: ${outcome.reason}`);
+    expect(outcome.report.dataset_drift).toBe(true);
+    const retrain = await until('the drift to start a retraining run', () => cliJson<RunView[]>(['runs'], env).find((r) => r.reason === 'drift'), 60_000, 500);
+
+    await page.goto(`${url}/#/monitoring`);
+    await page.locator(`a[href="#/runs/${retrain.id}"]`).waitFor();
+    await page.click(`a[href="#/monitoring/${outcome.report.id}"]`);
+    await page.locator('rect[data-series="current"]').first().waitFor();
+    const features = outcome.report.features.length;
+    expect(await page.locator('figure', { hasText: 'reference vs current' }).count()).toBe(features);
+    expect(await page.locator('rect[data-series="reference"]').count()).toBe(await page.locator('rect[data-series="current"]').count());
+    await shot('drift-report');
   });
 });
