@@ -9,6 +9,7 @@ import type { Algorithm } from '../shared/ml/algorithms';
 import { trainCandidate } from '../shared/pipeline/train_core';
 import { planTraining } from '../shared/pipeline/training_plan';
 import { versionFiles } from '../shared/pipeline/version_files';
+import { aboutFile } from './file_errors';
 import { progressReporter } from './progress_bar';
 
 /**
@@ -67,7 +68,7 @@ export async function trainFile(config: Config, file: string, options: TrainFile
     unsupervised: options.unsupervised,
     target_recall: options.targetRecall,
   });
-  const data = await prepareTrainingData(async () => fs.createReadStream(file), dataset, { seed: dataset.seed, sample: dataset.sample });
+  const data = await aboutFile(file, () => prepareTrainingData(async () => fs.createReadStream(file), dataset, { seed: dataset.seed, sample: dataset.sample }));
   const plan = planTraining(data.task, dataset, null, { epochs: config.trainEpochs, backend: config.tfBackend });
   stderr.write(`${data.report.rows} rows, ${data.task} target "${data.target}", ${plan.algorithm}${plan.trials.length > 1 ? `, ${plan.trials.length} trials` : ''}\n`);
 

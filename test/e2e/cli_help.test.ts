@@ -1,6 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { CLI, tempHome } from './helpers';
+
+// one CLI process per command and subcommand: slow on a busy machine, not stuck
+jest.setTimeout(180_000);
 
 const home = tempHome('mloop-help-');
 const env = { PATH: process.env.PATH, HOME: process.env.HOME, MLOOP_HOME: home };
@@ -57,5 +61,14 @@ describe('mloop --help', () => {
     expect(wrong.status).not.toBe(0);
     expect(wrong.out).toMatch(/--model/);
     expect(wrong.out).toMatch(/mloop <command> --help/);
+  });
+
+  it('names the file and line of a broken CSV, and how to fix it', () => {
+    const file = path.join(home, 'broken.csv');
+    fs.writeFileSync(file, 'amount,isFraud\n1,0\n2,"1\n3,0\n');
+    const broken = run(['train', file]);
+    expect(broken.status).toBe(2);
+    expect(broken.out).toContain(`${file}:3: cannot parse the CSV at line 3`);
+    expect(broken.out).toMatch(/must be in double quotes/);
   });
 });
