@@ -12,7 +12,7 @@ import { registerDriftCommands } from './drift_command';
 import { registerModelsCommand } from './models_command';
 import { registerRetrainCommand } from './retrain_command';
 import { registerServeCommand } from './serve_command';
-import { coloursFor, statusColour } from './colour';
+import { coloursFor, statusColour, statusColumns } from './colour';
 import { fixed, printJson, table } from './output';
 import { progressReporter } from './progress_bar';
 import { progressText } from './progress_text';
@@ -119,6 +119,7 @@ program
             r.backend,
             r.promoted === null ? null : r.promoted ? 'yes' : 'no',
           ]),
+          statusColumns(coloursFor(process.stdout)),
         ) + '\n',
       );
       for (const r of runs.filter((run) => run.error && run.status === 'failed')) process.stdout.write(`${r.id}: ${r.error}\n`);
@@ -147,6 +148,7 @@ program
         table(
           ['model', 'version', 'status', 'object', 'bytes', 'rows', 'rejected', 'reason'],
           datasets.map((d) => [d.model, d.version, d.status, d.object.name, d.object.size, d.rows, d.rejected_count, d.reason]),
+          statusColumns(coloursFor(process.stdout)),
         ) + '\n',
       );
     });

@@ -9,6 +9,7 @@ import { artifactsPrefix, COLLECTIONS, type DecisionDoc, type ModelDoc, type Mod
 import { listModels } from '../shared/pipeline/queries';
 import { deleteVersion, promoteVersion, rejectVersion, rollback, setAlias, type Actor } from '../shared/pipeline/registry';
 import { withContext } from './cli_context';
+import { coloursFor, statusColumns } from './colour';
 import { fixed, printJson, table } from './output';
 
 /** `mloop models ...`: the registry, by hand. Every change records who made it and why. */
@@ -125,6 +126,7 @@ async function printList(ctx: Context, json: boolean): Promise<void> {
     table(
       ['model', 'version', 'stage', 'auc', 'pr_auc', 'holdout auc', 'decision'],
       models.map((m) => [m.model, m.version, m.stage, fixed(m.metrics.auc), fixed(m.metrics.pr_auc), fixed(m.metrics.holdout_auc), m.decision?.reasons.join('; ')]),
+      statusColumns(coloursFor(process.stdout)),
     ) + '\n',
   );
 }

@@ -1,9 +1,13 @@
 /** Plain-text tables for people; `--json` output bypasses this entirely. */
-export function table(headers: string[], rows: Array<Array<string | number | null | undefined>>): string {
+export type Paint = (padded: string, header: string) => string;
+
+/** `paint` colours a body cell after it is padded, so that escape codes do not count in the widths. */
+export function table(headers: string[], rows: Array<Array<string | number | null | undefined>>, paint?: Paint): string {
   const cells = rows.map((row) => row.map((cell) => (cell === null || cell === undefined ? '-' : String(cell))));
   const widths = headers.map((header, i) => Math.max(header.length, ...cells.map((row) => row[i]?.length ?? 0)));
-  const line = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd();
-  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+  const line = (row: string[], colour?: Paint) =>
+    row.map((cell, i) => (colour ? colour(cell.padEnd(widths[i]), headers[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...cells.map((row) => line(row, paint))].join('\n');
 }
 
 export const fixed = (value: number | null | undefined, digits = 4) =>
