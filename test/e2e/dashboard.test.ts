@@ -3,7 +3,10 @@ import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { BrowserContext, Page } from 'playwright-core';
 import { fraudRows, writeFraudCsv } from '../../shared/data/synthetic';
+import { configFor } from '../../shared/core/config';
+import { createLogger } from '../../shared/core/log';
 import type { MonitorOutcome } from '../../shared/pipeline/monitor';
+import { createPlatform, LocalEventBus } from '../../shared/platform';
 import type { RunView } from '../../shared/pipeline/queries';
 import { launchChromium } from './browser';
 import { cli, cliJson, freePort, ROOT, stackEnv, startUp, stopGracefully, tempHome, until } from './helpers';
@@ -145,5 +148,30 @@ describe('the dashboard of mloop up', () => {
     expect(await page.locator('figure', { hasText: 'reference vs current' }).count()).toBe(features);
     expect(await page.locator('rect[data-series="reference"]').count()).toBe(await page.locator('rect[data-series="current"]').count());
     await shot('drift-report');
+  });
+
+  it('lists a dead letter with its error, and redelivers it', async () => {
+    // A consumer of its own beside the stack, on the same queue, that fails its only delivery.
+    const platform = createPlatform(configFor(home), createLogger('silent'));
+    try {
+      await platform.bus.ensureSubscription('probe-topic', 'probe-dead', { maxDeliveryAttempts: 1 });
+      const consumer = await platform.bus.subscribe('probe-dead', async () => {
+        throw new Error('probe handler refuses everything');
+      });
+      await platform.bus.publish('probe-topic', { probe: 1 });
+      await until('the probe to be dead-lettered', async () => (await platform.bus.deadLetters('probe-dead')).length === 1);
+      await consumer.close();
+
+      await page.goto(`${url}/#/dead-letters`);
+      const row = page.locator('tr', { hasText: 'probe-dead' });
+      await row.locator('code', { hasText: 'probe handler refuses everything' }).waitFor();
+      await shot('dead-letters');
+      await row.locator('button', { hasText: 'redeliver' }).click();
+      await page.locator('p', { hasText: 'No dead letters' }).waitFor();
+      expect(await platform.bus.deadLetters()).toEqual([]);
+      expect((platform.bus as LocalEventBus).queueStats().find((q) => q.subscription === 'probe-dead')).toMatchObject({ pending: 1 });
+    } finally {
+      await platform.close();
+    }
   });
 });
