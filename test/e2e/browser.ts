@@ -10,7 +10,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
  * passing --user-data-dir), and no background traffic of its own.
  */
 export async function launchChromium(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
-  const executablePath = execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
+  const executablePath = whichChromium();
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'mloop-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath,
@@ -32,4 +32,12 @@ export async function launchChromium(): Promise<{ context: BrowserContext; close
       fs.rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+function whichChromium(): string {
+  try {
+    return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
+  } catch {
+    throw new Error('chromium is not installed: apt-get install -y chromium (.ci/run does it)');
+  }
 }
