@@ -27,7 +27,7 @@ export const runsView: View = async () => {
     r.backend ?? '–',
     r.duration_seconds === null ? '–' : `${r.duration_seconds.toFixed(1)} s`,
     r.cost_usd === null ? '–' : `$${r.cost_usd.toFixed(4)}`,
-    r.promoted === null ? '–' : r.promoted ? 'promoted' : 'kept out',
+    r.promoted === null ? '–' : r.promoted ? 'promoted' : 'not promoted',
   ]);
   return {
     el: h('section', {}, h('h1', {}, 'Training runs'), runs.length ? table(['run', 'model', 'version', 'dataset', 'status', 'progress', 'reason', 'auc', 'backend', 'duration', 'cost', 'decision'], rows) : h('p', { class: 'muted' }, 'No runs yet: push a dataset (mloop push data.csv --model fraud).')),
