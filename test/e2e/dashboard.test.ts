@@ -85,6 +85,10 @@ describe('the dashboard of mloop up', () => {
     expect(runs.map((r) => [r.model_version, r.status])).toEqual([['v1', 'succeeded'], ['v2', 'succeeded']]);
   });
 
+  it('is announced by mloop up', () => {
+    expect(fs.readFileSync(path.join(home, 'up.log'), 'utf8')).toContain(`dashboard:       ${url}/ (type the API key at the top right)`);
+  });
+
   it('shows nothing without the API key, and the runs with it', async () => {
     await page.goto(`${url}/`);
     await page.locator('.error', { hasText: 'API key' }).waitFor();
