@@ -99,7 +99,23 @@ describe('the dashboard of mloop up', () => {
     await shot('runs');
   });
 
+  it('lists datasets, with the reason a file was rejected', async () => {
+    const file = path.join(home, 'broken.csv');
+    fs.writeFileSync(file, 'amount,label\n1,0\n2,1\n');
+    cli(['push', file, '--model', 'broken'], env);
+    const rejected = await until('the broken file to be rejected', () =>
+      cliJson<Array<{ model: string; status: string; reason?: string }>>(['datasets'], env).find((d) => d.model === 'broken'), 60_000, 500);
+    expect(rejected.status).toBe('rejected');
+    await page.goto(`${url}/#/datasets`);
+    const row = page.locator('tr', { hasText: 'broken.csv' });
+    await row.locator('.bad', { hasText: 'rejected' }).waitFor();
+    expect(await row.textContent()).toContain(rejected.reason);
+    expect(await page.locator('tr', { hasText: 'fraud-1.csv' }).locator('.ok', { hasText: 'accepted' }).count()).toBe(1);
+    await shot('datasets');
+  });
+
   it('draws the run page: loss, ROC and PR curves, confusion matrix and the decision', async () => {
+    await page.goto(`${url}/#/runs`);
     await page.click(`a[href="#/runs/${runs[1].id}"]`);
     const points = (series: string) => page.locator(`polyline[data-series="${series}"]`).getAttribute('data-points');
     await page.locator('polyline[data-series="ROC"]').waitFor();
