@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import type { BrowserContext, Page } from 'playwright-core';
 import { fraudRows, writeFraudCsv } from '../../shared/data/synthetic';
 import { configFor } from '../../shared/core/config';
@@ -9,7 +9,7 @@ import type { MonitorOutcome } from '../../shared/pipeline/monitor';
 import { createPlatform, LocalEventBus } from '../../shared/platform';
 import type { RunView } from '../../shared/pipeline/queries';
 import { launchChromium } from './browser';
-import { cli, cliJson, freePort, ROOT, stackEnv, startUp, stopGracefully, tempHome, until } from './helpers';
+import { CLI, cli, cliJson, freePort, ROOT, stackEnv, startUp, stopGracefully, tempHome, until } from './helpers';
 
 jest.setTimeout(300_000);
 
@@ -193,5 +193,26 @@ describe('the dashboard of mloop up', () => {
     } finally {
       await platform.close();
     }
+  });
+});
+
+// Last: its runs (model "tty") would change the listings and pages the tests above count.
+describe('the CLI on a terminal', () => {
+  it('push --wait draws a coloured bar in place, and no colours when NO_COLOR is set', async () => {
+    // `script` gives the CLI a pseudo-terminal, as a person's shell would
+    const onTerminal = async (seed: number, extra: Record<string, string>) => {
+      const file = path.join(home, `tty-${seed}.csv`);
+      await writeFraudCsv(file, { rows: 5_000, seed });
+      const result = spawnSync('script', ['-qec', `${process.execPath} ${CLI} push ${file} --model tty --wait`, '/dev/null'], { env: { ...env, ...extra }, encoding: 'utf8', timeout: 120_000 });
+      expect(result.status).toBe(0);
+      return result.stdout;
+    };
+    const coloured = await onTerminal(3, {});
+    expect(coloured).toMatch(/\r\x1b\[36m█+/);
+    expect(coloured).toMatch(/epoch \d\/4/);
+    expect(coloured).toMatch(/\x1b\[32msucceeded\x1b\[39m/);
+    const plain = await onTerminal(4, { NO_COLOR: '1' });
+    expect(plain).toMatch(/\r█+/);
+    expect(plain).not.toMatch(/\x1b\[\d+m/);
   });
 });
