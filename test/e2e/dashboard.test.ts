@@ -196,6 +196,41 @@ describe('the dashboard of mloop up', () => {
   });
 });
 
+describe('live progress on the runs page', () => {
+  it('polls while a run trains, moving its bar, and stops once the run is done', async () => {
+    // The API answers from the test here: a run's progress, step by step, as the job would write it.
+    const steps: Array<Pick<RunView, 'status' | 'progress'>> = [
+      { status: 'running', progress: { unit: 'epoch', iteration: 2, iterations: 10 } },
+      { status: 'running', progress: { unit: 'epoch', iteration: 7, iterations: 10 } },
+      { status: 'succeeded', progress: { unit: 'epoch', iteration: 10, iterations: 10 } },
+    ];
+    let step = 0;
+    let calls = 0;
+    const live = await browser.context.newPage();
+    await live.route('**/api/runs', (route) => {
+      calls++;
+      return route.fulfill({ json: [{ ...runs[0], id: 'run-live', duration_seconds: null, ...steps[Math.min(step, steps.length - 1)] }] });
+    });
+    try {
+      await live.goto(`${url}/#/runs`);
+      const row = live.locator('tr', { hasText: 'run-live' });
+      await row.locator('.status-running').waitFor();
+      await row.locator('.progress', { hasText: 'epoch 2/10' }).waitFor();
+      step = 1;
+      await row.locator('.progress', { hasText: 'epoch 7/10' }).waitFor();
+      expect(await row.locator('.bar > span').getAttribute('style')).toBe('width:70%');
+      step = 2;
+      await row.locator('.status-succeeded').waitFor();
+      const settled = calls;
+      // Proving an absence takes a wait: twice the page's poll interval, which a slow machine only lengthens.
+      await live.waitForTimeout(3_000);
+      expect(calls).toBe(settled);
+    } finally {
+      await live.close();
+    }
+  });
+});
+
 // Last: its runs (model "tty") would change the listings and pages the tests above count.
 describe('the CLI on a terminal', () => {
   it('push --wait draws a coloured bar in place, and no colours when NO_COLOR is set', async () => {
