@@ -13,8 +13,8 @@ import { sendError } from '../functions/http_errors';
 
 /**
  * The local stack's admin API (`/api/...`): what the CLI and the dashboard read, and the few actions
- * they take (redeliver a dead letter, run a monitoring pass now), behind the API key when one is
- * configured.
+ * they take (redeliver a dead letter, run a monitoring pass now, move a version in the registry),
+ * behind the API key when one is configured.
  */
 export interface AdminHooks {
   /** Writes the scores still buffered, so that a monitoring pass run now sees them. */

@@ -36,7 +36,7 @@ const REGISTRY_POLL_MS = 5_000;
  * `mloop up`: every cloud part in one process. The bucket watchers play Eventarc, the SQLite queue
  * plays Pub/Sub, the job launcher plays Cloud Run Jobs, a timer plays Cloud Scheduler's monitoring
  * tick (another reconciles runs more often), and one HTTP server serves the scoring function (with
- * feedback) and the admin API.
+ * feedback), the admin API and the dashboard.
  */
 export async function startStack(config: Config, log: Logger = createLogger(config.logLevel, { component: 'stack' })): Promise<Stack> {
   const lock = acquireInstanceLock(config.home);
