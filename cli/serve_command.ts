@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import type { Command } from 'commander';
-import { loadConfig } from '../shared/core/config';
+import { loadConfigWith } from '../shared/core/config';
 import { createLogger } from '../shared/core/log';
 import { startServePrimary, startServeWorker } from './serve';
 
@@ -12,7 +12,7 @@ export function registerServeCommand(program: Command): void {
     .option('--port <n>', 'port (default PORT or 8080)')
     .option('--workers <n>', 'processes (default MLOOP_SERVE_WORKERS or the cores)')
     .action(async (opts: { port?: string; workers?: string }) => {
-      const config = loadConfig(process.env, {
+      const config = loadConfigWith({
         ...(opts.port !== undefined ? { PORT: opts.port } : {}),
         ...(opts.workers !== undefined ? { MLOOP_SERVE_WORKERS: opts.workers } : {}),
       });
