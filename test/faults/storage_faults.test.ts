@@ -111,6 +111,7 @@ describe('SQLite locked by another process', () => {
     await lock.release();
 
     for (const err of [objectError, newObjectError, docError]) {
+      expect([String(err), (err as { code?: string }).code]).toEqual([expect.stringContaining('locked by another mloop process'), 'unavailable']);
       expect(err).toBeInstanceOf(MloopError);
       expect(err).toMatchObject({ code: 'unavailable', message: expect.stringContaining('locked by another mloop process') });
     }
