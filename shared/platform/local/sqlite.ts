@@ -137,7 +137,10 @@ export function immediate<T>(db: Db, fn: () => T): T {
   try {
     return db.transaction(fn).immediate();
   } catch (err) {
-    if (err instanceof Database.SqliteError && err.code.startsWith('SQLITE_BUSY')) {
+    // By its code, not instanceof: the native addon throws the SqliteError class of whichever copy of
+    // better-sqlite3 loaded it first, and a second module registry (jest's, one per test file) has its own.
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) {
       throw unavailable('the local database stayed locked by another mloop process; try again');
     }
     throw err;
