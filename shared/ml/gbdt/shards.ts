@@ -26,8 +26,12 @@ import {
  * the same code works bundled by esbuild, under jest's transform and from source.
  */
 
-/** Below this many training rows a tree takes milliseconds and threads cannot pay for themselves. */
-const MIN_ROWS_FOR_THREADS = 100_000;
+/**
+ * Below this many training rows one thread is the default. Threads meet at every split, so a thread
+ * the OS deschedules stalls the others: on a machine shared with other work, small data trains slower
+ * on two threads than on one (see README, Benchmarks).
+ */
+const MIN_ROWS_FOR_THREADS = 500_000;
 
 /** Threads for n training rows: as asked, or one per core for data large enough. */
 export function threadsFor(requested: number, n: number): number {
