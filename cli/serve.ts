@@ -88,19 +88,21 @@ export async function startServeWorker(config: Config, log: Logger = createLogge
   const predictionLog = new PredictionLog(ctx, config.predictionLog);
   let http: Server | undefined;
   try {
-    await models.refresh();
-    models.startPolling(REGISTRY_POLL_MS);
-    predictionLog.start();
     const { router, metrics } = scoringService(ctx, async () => models, {
       predictionLog,
       recordFeedback: (items) => recordFeedback(ctx, items, 'http'),
       metricsText: cluster.isWorker ? clusterMetricsText : undefined,
     });
     if (cluster.isWorker) {
+      // Before the slow model load: the primary asks every connected worker for its metrics, and one
+      // still loading would otherwise leave a sibling's /metrics waiting for prom-client's timeout.
       AggregatorRegistry.setRegistries([metrics.registry]);
       // Constructing one is what makes prom-client answer the primary's requests for this worker's metrics.
       new AggregatorRegistry();
     }
+    await models.refresh();
+    models.startPolling(REGISTRY_POLL_MS);
+    predictionLog.start();
     http = await new Promise<Server>((resolve, reject) => {
       const server = createServer({ keepAliveTimeout: 65_000 }, nodeHttpHandler(router, config.maxBodyBytes));
       server.listen(config.port, config.host, () => resolve(server));
