@@ -5,7 +5,7 @@ import type { Context } from '../../shared/pipeline/context';
 import { createPlatform } from '../../shared/platform';
 import { installVersion } from '../support/install_model';
 import { FRAUD_ROW, trainSmallModel } from '../support/trained_model';
-import { freePort, stackEnv, startUp, stopGracefully, tempHome, until } from './helpers';
+import { freePort, killGroup, stackEnv, startUp, stopGracefully, tempHome, until } from './helpers';
 
 jest.setTimeout(120_000);
 
@@ -20,16 +20,21 @@ test('mloop up with MLOOP_SCORE_PORT also scores from serve workers on that port
   await ctx.platform.close();
   const [port, scorePort] = [await freePort(), await freePort()];
   const up = startUp(stackEnv(home, port, { MLOOP_SCORE_PORT: String(scorePort), MLOOP_SERVE_WORKERS: '2', MLOOP_LOG_LEVEL: 'warn' }), `${home}/up.log`);
-  const score = (p: number) =>
-    fetch(`http://127.0.0.1:${p}/score/fraud`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instances: [FRAUD_ROW] }) });
-  const [main, workers] = await until('both ports to score', async () => {
-    const answers = await Promise.all([score(port), score(scorePort)]);
-    return answers.every((r) => r.status === 200) ? Promise.all(answers.map((r) => r.json())) : null;
-  }, 60_000, 200);
-  expect(main.predictions).toEqual(workers.predictions);
-  expect(workers.model_version).toBe('v1');
-  expect(await (await fetch(`http://127.0.0.1:${scorePort}/metrics`)).text()).toMatch(/^mloop_rows_scored_total\{model="fraud"\} [1-9]/m);
+  try {
+    const score = (p: number) =>
+      fetch(`http://127.0.0.1:${p}/score/fraud`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instances: [FRAUD_ROW] }) });
+    const [main, workers] = await until('both ports to score', async () => {
+      const answers = await Promise.all([score(port), score(scorePort)]);
+      return answers.every((r) => r.status === 200) ? Promise.all(answers.map((r) => r.json())) : null;
+    }, 60_000, 200);
+    expect(main.predictions).toEqual(workers.predictions);
+    expect(workers.model_version).toBe('v1');
+    expect(await (await fetch(`http://127.0.0.1:${scorePort}/metrics`)).text()).toMatch(/^mloop_rows_scored_total\{model="fraud"\} [1-9]/m);
 
-  expect(await stopGracefully(up)).toBe(0);
-  await expect(score(scorePort)).rejects.toThrow();
+    expect(await stopGracefully(up)).toBe(0);
+    await expect(score(scorePort)).rejects.toThrow();
+  } finally {
+    // A failed expectation must not leave the stack and its workers running after the test.
+    await killGroup(up);
+  }
 });
