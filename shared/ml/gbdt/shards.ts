@@ -29,7 +29,7 @@ import {
 /**
  * Below this many training rows one thread is the default. Threads meet at every split, so a thread
  * the OS deschedules stalls the others: on a machine shared with other work, small data trains slower
- * on two threads than on one (see README, Benchmarks).
+ * on two threads than on one (README, Development, has the numbers).
  */
 const MIN_ROWS_FOR_THREADS = 500_000;
 
