@@ -112,16 +112,6 @@ export async function trainGbdt(data: GbdtData, params: Record<string, unknown> 
     scores.fill(base[k], k * n, (k + 1) * n);
     valScores.fill(base[k], k * nv, (k + 1) * nv);
   }
-  const shards = new Shards(shared, threads, p.num_leaves, buffer);
-  const grower = new TreeGrower(shards, columns, layout, {
-    numLeaves: p.num_leaves,
-    maxDepth: p.max_depth,
-    learningRate: p.learning_rate,
-    lambdaL2: p.lambda_l2,
-    minDataInLeaf: p.min_data_in_leaf,
-    minSumHessianInLeaf: p.min_sum_hessian_in_leaf,
-    minGainToSplit: p.min_gain_to_split,
-  });
 
   const random = seededRandom(p.seed);
   const splittable = Int32Array.from(columns.flatMap((c, j) => (c.numBins > 1 ? [j] : [])));
@@ -131,7 +121,18 @@ export async function trainGbdt(data: GbdtData, params: Record<string, unknown> 
   const trees: Tree[] = [];
   const history: TrainedModel['history'] = [];
   let best = { iteration: 0, loss: Infinity };
+  // from here on worker threads run: whatever happens, they are ended
+  const shards = new Shards(shared, threads, p.num_leaves, buffer);
   try {
+    const grower = new TreeGrower(shards, columns, layout, {
+      numLeaves: p.num_leaves,
+      maxDepth: p.max_depth,
+      learningRate: p.learning_rate,
+      lambdaL2: p.lambda_l2,
+      minDataInLeaf: p.min_data_in_leaf,
+      minSumHessianInLeaf: p.min_sum_hessian_in_leaf,
+      minGainToSplit: p.min_gain_to_split,
+    });
     for (let iteration = 1; iteration <= p.num_iterations; iteration++) {
       const started = performance.now();
       if (bagging && (iteration - 1) % p.bagging_freq === 0) outOfBag = drawBag(shared.inBag, p.bagging_fraction, random);
