@@ -1,6 +1,7 @@
 import { MloopError } from '../../shared/core/errors';
 import { seededRandom } from '../../shared/data/random';
 import { trainGbdt } from '../../shared/ml/gbdt';
+import { binBounds } from '../../shared/ml/gbdt/binning';
 import { rocAuc } from '../../shared/ml/metrics';
 import { taskData } from './task_data';
 
@@ -9,6 +10,28 @@ function logloss(y: ArrayLike<number>, p: ArrayLike<number>): number {
   for (let i = 0; i < y.length; i++) sum -= Math.log(Math.max(1e-15, y[i] === 1 ? p[i] : 1 - p[i]));
   return sum / y.length;
 }
+
+describe('gbdt bins', () => {
+  it("gives a value that alone holds more than a bin's share a bin of its own, with float32 bounds between neighbours", () => {
+    // 300 distinct amounts, 400 rows of one amount (a round sum everybody sends), 300 more distinct ones
+    const values = Float32Array.from({ length: 1000 }, (_, i) => Math.fround(i < 300 ? i * 0.37 : i < 700 ? 500 : 600 + i * 0.37));
+    const upper = binBounds(values, 16);
+    expect(upper.length).toBeLessThanOrEqual(16);
+    expect(upper[upper.length - 1]).toBe(Infinity);
+    const counts = new Array<number>(upper.length).fill(0);
+    for (const x of values) counts[upper.findIndex((u) => x <= u)]++;
+    expect(counts).toContain(400);
+    // the others spread about evenly over the remaining bins
+    const others = counts.filter((c) => c !== 400);
+    expect(Math.max(...others)).toBeLessThanOrEqual(2 * Math.ceil(600 / others.length));
+    for (const u of upper.subarray(0, -1)) expect(Math.fround(u)).toBe(u);
+  });
+
+  it('keeps one bin per value when there are few, so every split between them is possible', () => {
+    const upper = binBounds(Float32Array.of(1, 1, 2, 3, 3, 3, 10), 255);
+    expect(Array.from(upper)).toEqual([1.5, 2.5, 6.5, Infinity]);
+  });
+});
 
 describe('gbdt training', () => {
   it('ranks a rare positive class well, stopping early at the best validation loss', async () => {

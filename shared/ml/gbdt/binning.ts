@@ -159,7 +159,7 @@ export function fitBins(
 }
 
 /** The bin of one numeric value; NaN in a column without a missing bin lands above every value, as +Infinity. */
-export function binOf(x: number, upper: Float64Array, missingBin: number): number {
+function binOf(x: number, upper: Float64Array, missingBin: number): number {
   if (x !== x && missingBin >= 0) return missingBin;
   let lo = 0;
   let hi = upper.length - 1;

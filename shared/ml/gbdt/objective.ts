@@ -9,9 +9,6 @@ import { OBJECTIVE_CODES, rowLoss } from './shard_ops';
 export type ObjectiveName = 'binary' | 'multiclass' | 'regression';
 
 export interface Objective {
-  readonly name: ObjectiveName;
-  /** Raw scores per row, and trees per round. */
-  readonly numClass: number;
   /** The best constant raw score per class, where boosting starts. */
   initScore(y: Float32Array, n: number): Float64Array;
   /** Mean loss of the raw scores over the given rows: unweighted, as LightGBM's metrics. */
@@ -42,8 +39,6 @@ export function objectiveFor(name: ObjectiveName, opts: { numClass: number; scal
   const code = OBJECTIVE_CODES[name];
   const K = opts.numClass;
   return {
-    name,
-    numClass: K,
     initScore: (y, n) => initScore(name, y, n, K, opts.scalePosWeight),
     loss(scores, y, n, rows) {
       let sum = 0;

@@ -16,8 +16,6 @@ export interface Tree {
   leafValue: Float64Array;
 }
 
-export const numNodes = (tree: Tree): number => tree.feature.length;
-
 /** The leaf a row-major input row (starting at X[at]) falls in. */
 export function leafOf(tree: Tree, X: Float32Array, at: number): number {
   const { feature, threshold, defaultLeft, left, right } = tree;
