@@ -49,6 +49,8 @@ program
     });
     process.stdout.write('stopping...\n');
     await stack.stop();
+    // Everything is flushed and closed: a client's idle keep-alive socket must not hold the exit.
+    process.exit(0);
   });
 
 program

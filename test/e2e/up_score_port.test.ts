@@ -31,7 +31,7 @@ test('mloop up with MLOOP_SCORE_PORT also scores from serve workers on that port
     expect(workers.model_version).toBe('v1');
     expect(await (await fetch(`http://127.0.0.1:${scorePort}/metrics`)).text()).toMatch(/^mloop_rows_scored_total\{model="fraud"\} [1-9]/m);
 
-    expect(await stopGracefully(up)).toBe(0);
+    expect(await stopGracefully(up, 45_000)).toBe(0);
     await expect(score(scorePort)).rejects.toThrow();
   } finally {
     // A failed expectation must not leave the stack and its workers running after the test.
