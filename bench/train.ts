@@ -7,6 +7,7 @@ import { encodedWidth } from '../shared/data/encoding';
 import { prepareTrainingData, type PreparedData } from '../shared/data/prepare';
 import { writeFraudCsv } from '../shared/data/synthetic';
 import type { Algorithm } from '../shared/ml/algorithms';
+import { DEFAULT_GBDT_PARAMS } from '../shared/ml/gbdt/params';
 import { prAuc, rocAuc } from '../shared/ml/metrics';
 import { trainModel } from '../shared/ml/trainers';
 
@@ -33,24 +34,11 @@ const WHEELS = process.env.MLOOP_BENCH_WHEELS ?? '/opt/pypi/files';
 const DATA_DIR = path.join(os.tmpdir(), 'mloop-bench');
 const DATA_SEED = 1;
 
-/** Handed to gbdt and to LightGBM alike; the "about 300 rounds". */
+/** gbdt's own defaults (the "about 300 rounds"), handed to LightGBM alike; threads set per model. */
+const { num_threads: _threads, ...GBDT_DEFAULTS } = DEFAULT_GBDT_PARAMS;
 const GBDT_PARAMS = {
-  num_iterations: 300,
-  learning_rate: 0.05,
-  num_leaves: 31,
-  max_depth: -1,
-  min_data_in_leaf: 100,
-  min_sum_hessian_in_leaf: 1e-3,
-  lambda_l2: 1,
-  min_gain_to_split: 0,
-  feature_fraction: 1,
-  bagging_fraction: 1,
-  bagging_freq: 0,
-  max_bin: 255,
-  bin_construct_sample_cnt: 200_000,
-  scale_pos_weight: 1,
+  ...GBDT_DEFAULTS,
   early_stopping_rounds: Number(process.env.MLOOP_BENCH_EARLY_STOPPING ?? 0),
-  seed: 42,
 };
 /** LightGBM's threads; gbdt picks its own (its backend is in the line). */
 const REFERENCE_THREADS = 2;
