@@ -31,6 +31,9 @@ const EnvSchema = z.object({
   // 0 turns the local stack's monitoring scheduler off (ticks then come from mloop monitor only).
   MLOOP_MONITOR_INTERVAL_SECONDS: z.coerce.number().int().nonnegative().default(3600),
   MLOOP_API_KEY: z.string().optional(),
+  // Whether the admin API's reads (GET) need the credentials its actions need: `open` lets anyone who
+  // reaches the dashboard look; `key` closes the reads too.
+  MLOOP_DASHBOARD_READS: z.enum(['open', 'key']).default('open'),
   // Google identities (emails of people or service accounts) whose ID tokens may call the scoring
   // routes, comma-separated; the tokens must be minted for MLOOP_ID_TOKEN_AUDIENCE (the service's URL).
   MLOOP_ALLOWED_IDENTITIES: z.string().optional(),
@@ -112,6 +115,11 @@ export interface Config {
   /** How often `mloop up` publishes a monitoring tick, as Cloud Scheduler does on Google Cloud; 0: never. */
   monitorIntervalSeconds: number;
   apiKey?: string;
+  /**
+   * With credentials configured (apiKey, identities), the admin API's actions always need them; its
+   * reads need them too only with `key` (dead letters excepted: they always do).
+   */
+  dashboardReads: 'open' | 'key';
   /** Who may call the scoring routes with a Google ID token, and the audience the token must name. */
   identities: { allowed: string[]; audience?: string; certsUrl?: string };
   /** Largest request body the scoring routes read; a larger one is a 413. */
@@ -204,6 +212,7 @@ export function loadConfig(base: NodeJS.ProcessEnv = process.env, overrides: Rec
     reconcileMs: e.MLOOP_RECONCILE_MS,
     monitorIntervalSeconds: e.MLOOP_MONITOR_INTERVAL_SECONDS,
     apiKey: e.MLOOP_API_KEY || undefined,
+    dashboardReads: e.MLOOP_DASHBOARD_READS,
     identities: identities(e),
     maxBodyBytes: e.MLOOP_MAX_BODY_BYTES,
     serveWorkers: e.MLOOP_SERVE_WORKERS ?? os.availableParallelism(),
