@@ -13,11 +13,11 @@ import { PredictionLog } from '../shared/pipeline/prediction_log';
 import { reconcileRuns } from '../shared/pipeline/reconcile';
 import { createBucketWatcher, createPlatform } from '../shared/platform';
 import { acquireInstanceLock } from '../shared/platform/local/instance_lock';
+import { adminApi, monitorInProcess } from '../shared/serving/admin_api';
+import { dashboardFiles, withDashboard } from '../shared/serving/dashboard_files';
 import { nodeHttpHandler } from '../shared/serving/node_http';
 import { scoringService } from '../shared/serving/service';
 import type { Subscription } from '../shared/platform/ports';
-import { adminApi } from './admin_api';
-import { dashboardFiles, withDashboard } from './dashboard_static';
 import { startServePrimary, type Serving } from './serve';
 
 export interface Stack {
@@ -93,7 +93,7 @@ export async function startStack(config: Config, log: Logger = createLogger(conf
     const app = express();
     app.disable('x-powered-by');
     app.use(express.json({ limit: '32mb' }));
-    app.use('/api', adminApi(ctx, { flushPredictions: () => predictionLog.flush() }));
+    app.use('/api', adminApi(ctx, { monitorNow: monitorInProcess(ctx, () => predictionLog.flush()) }));
     app.use(dashboardFiles());
     predictionLog.start();
     // Scoring goes straight to the router on node:http; only the admin API pays for express.

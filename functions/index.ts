@@ -1,4 +1,5 @@
 import * as functions from '@google-cloud/functions-framework';
+import express from 'express';
 import { recordFeedback } from '../shared/pipeline/feedback';
 import { ModelServer } from '../shared/pipeline/model_server';
 import { PredictionLog } from '../shared/pipeline/prediction_log';
@@ -10,6 +11,8 @@ import {
   onTrainingRequestedFunction,
 } from './event_functions';
 import { functionContext } from './runtime';
+import { adminApi, monitorByTick } from '../shared/serving/admin_api';
+import { dashboardFiles } from '../shared/serving/dashboard_files';
 import { scoringService } from '../shared/serving/service';
 import { createScoreHandler } from './score';
 
@@ -50,4 +53,21 @@ functions.http('score', (req, res) => {
     scoreHandler = createScoreHandler(router);
   }
   return scoreHandler(req, res);
+});
+
+let dashboardApp: express.Express | undefined;
+
+/**
+ * The dashboard and its admin API, as `mloop up` serves them at `/` and `/api`. A monitoring pass asked
+ * for here is handed to onMonitoringTick: this function's identity may not read the prediction log.
+ */
+functions.http('dashboard', (req, res) => {
+  if (!dashboardApp) {
+    const ctx = functionContext();
+    dashboardApp = express();
+    dashboardApp.disable('x-powered-by');
+    dashboardApp.use('/api', adminApi(ctx, { monitorNow: monitorByTick(ctx) }));
+    dashboardApp.use(dashboardFiles());
+  }
+  return dashboardApp(req, res);
 });

@@ -1,4 +1,4 @@
-import { apiKey } from './api';
+import { apiKey, NEEDS_KEY } from './api';
 import { h } from './dom';
 import type { View } from './view';
 import { datasetsView } from './views/datasets';
@@ -48,7 +48,14 @@ keyInput.value = apiKey.get();
 document.getElementById('key-form')!.addEventListener('submit', (event) => {
   event.preventDefault();
   apiKey.set(keyInput.value.trim());
+  keyInput.style.outline = '';
   void render();
+});
+// Asked for only once the API refuses: the form is pointed out, and the cursor put in it.
+document.addEventListener(NEEDS_KEY, () => {
+  keyInput.style.outline = '2px solid #c62828';
+  keyInput.placeholder = 'API key needed';
+  keyInput.focus();
 });
 window.addEventListener('hashchange', () => void render());
 void render();

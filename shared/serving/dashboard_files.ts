@@ -1,11 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import express from 'express';
-import type { Fallback } from '../shared/serving/node_http';
+import type { Fallback } from './node_http';
 
 /**
- * The dashboard's files, built by scripts/build.mjs into dist/dashboard beside dist/cli. They hold no
- * data, so they are served without the API key; the page asks for it and sends it to /api itself.
+ * The dashboard's files, built by scripts/build.mjs into dist/dashboard. Every bundle that serves them
+ * (dist/cli/mloop.js, dist/functions/index.js) sits one level under dist/, so they are found beside it;
+ * the source has no built page. They hold no data, so they are served without credentials; the page
+ * sends the key it is given to /api itself.
  */
 const DASHBOARD_DIR = path.join(__dirname, '..', 'dashboard');
 const ASSETS = '/dashboard/';

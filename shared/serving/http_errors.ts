@@ -1,6 +1,6 @@
 import type { Response } from 'express';
-import { errorMessage, MloopError } from '../shared/core/errors';
-import type { Logger } from '../shared/core/log';
+import { errorMessage, MloopError } from '../core/errors';
+import type { Logger } from '../core/log';
 
 /** Maps an error to its HTTP status and a JSON body; only a genuine bug is a 500. */
 export function sendError(res: Response, err: unknown, log: Logger): void {

@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Request, type Response, type NextFunction } from 'express';
+import { MloopError } from '../core/errors';
+import { TOPICS, type MonitoringTick } from '../core/events';
+import type { Context } from '../pipeline/context';
+import { latestReports } from '../pipeline/drift_report';
+import { runMonitoringTick } from '../pipeline/monitor';
+import { driftHistory, driftReportFile } from '../pipeline/drift_history';
+import { listDatasets, listModels, listRuns, getRun } from '../pipeline/queries';
+import { promoteVersion, rejectVersion, rollback, type Actor } from '../pipeline/registry';
+import { registryView } from '../pipeline/registry_view';
+import { getRunDetail } from '../pipeline/run_detail';
+import { createAuthenticator } from './authenticate';
+import { sendError } from './http_errors';
+
+/**
+ * The admin API (`/api/...`) of `mloop up` and of the `dashboard` function: what the CLI and the
+ * dashboard read, and the few actions they take (redeliver a dead letter, run a monitoring pass now,
+ * move a version in the registry). With an API key or allowed Google identities configured, every
+ * action needs them (the same check as scoring); reads need them only with MLOOP_DASHBOARD_READS=key,
+ * except dead letters, which always do.
+ */
+export interface AdminHooks {
+  /** `POST /monitor`: a monitoring pass now, for one model or all. */
+  monitorNow: (model: string | undefined) => Promise<unknown>;
+}
+
+/** In the process that buffers the scores (`mloop up`): they are written first, so the pass sees them. */
+export function monitorInProcess(ctx: Context, flushPredictions: () => Promise<void>): AdminHooks['monitorNow'] {
+  return async (model) => {
+    await flushPredictions();
+    return (await runMonitoringTick(ctx, { model, requested_at: ctx.platform.clock.now().toISOString() })).models;
+  };
+}
+
+/**
+ * Where monitoring belongs to another identity (the dashboard function): the tick Cloud Scheduler
+ * would send, handled by onMonitoringTick, so the dashboard needs no access to the prediction log,
+ * the uploads or the job.
+ */
+export function monitorByTick(ctx: Context): AdminHooks['monitorNow'] {
+  return async (model) => {
+    const tick: MonitoringTick = { tick_id: randomUUID(), model, requested_at: ctx.platform.clock.now().toISOString() };
+    await ctx.platform.bus.publish(TOPICS.monitoringTick, tick);
+    return { queued: tick };
+  };
+}
+
+// Dead letters hold whatever was published, a poison message's own bytes included: never an open read.
+const ALWAYS_GUARDED_READS = /^\/dead-letters(\/|$)/;
+
+export function adminApi(ctx: Context, hooks: AdminHooks): express.Router {
+  const router = express.Router();
+  const authenticate = createAuthenticator(ctx.config.apiKey, ctx.config.identities);
+  const needsCredentials = (req: Request) =>
+    (req.method !== 'GET' && req.method !== 'HEAD') || ctx.config.dashboardReads === 'key' || ALWAYS_GUARDED_READS.test(req.path);
+  router.use(async (req: Request, res: Response, next: NextFunction) => {
+    if (authenticate && needsCredentials(req)) {
+      try {
+        await authenticate(req.headers);
+      } catch (err) {
+        sendError(res, err, ctx.log);
+        return;
+      }
+    }
+    next();
+  });
+  const route = (fn: (req: Request) => Promise<unknown>) => async (req: Request, res: Response) => {
+    try {
+      res.json(await fn(req));
+    } catch (err) {
+      sendError(res, err, ctx.log);
+    }
+  };
+  router.get('/runs', route(async (req) => listRuns(ctx, typeof req.query.model === 'string' ? req.query.model : undefined)));
+  router.get('/runs/:id', route(async (req) => getRun(ctx, String(req.params.id))));
+  router.get('/runs/:id/detail', route(async (req) => getRunDetail(ctx, String(req.params.id))));
+  router.get('/models', route(async () => listModels(ctx)));
+  router.get('/registry', route(async () => registryView(ctx)));
+  // The moves a person makes in the registry, as `mloop models` makes them: the trail names the API.
+  const actor = (req: Request, action: string): Actor => {
+    const reason = typeof req.body?.reason === 'string' && req.body.reason ? req.body.reason : `${action} from the admin API`;
+    return { by: 'admin-api', reason };
+  };
+  const param = (req: Request, name: string) => String(req.params[name]);
+  router.post('/models/:model/rollback', route(async (req) => rollback(ctx, param(req, 'model'), actor(req, 'rollback'))));
+  router.post('/models/:model/versions/:version/promote', route(async (req) =>
+    promoteVersion(ctx, param(req, 'model'), param(req, 'version'), actor(req, 'promote'))));
+  router.post('/models/:model/versions/:version/approve', route(async (req) =>
+    promoteVersion(ctx, param(req, 'model'), param(req, 'version'), actor(req, 'approve'), 'candidate')));
+  router.post('/models/:model/versions/:version/reject', route(async (req) =>
+    rejectVersion(ctx, param(req, 'model'), param(req, 'version'), actor(req, 'reject'))));
+  router.get('/datasets', route(async () => listDatasets(ctx)));
+  router.get('/dead-letters', route(async () => ctx.platform.bus.deadLetters()));
+  router.post('/dead-letters/:id/redeliver', route(async (req) => {
+    await ctx.platform.bus.redeliver(String(req.params.id));
+    return { redelivered: req.params.id };
+  }));
+  const modelOf = (req: Request) => (typeof req.query.model === 'string' ? req.query.model : undefined);
+  router.post('/monitor', route(async (req) => hooks.monitorNow(modelOf(req))));
+  router.get('/drift', route(async (req) => latestReports(ctx, modelOf(req))));
+  router.get('/drift/history', route(async (req) => driftHistory(ctx, modelOf(req))));
+  router.get('/drift/reports/:id', route(async (req) => driftReportFile(ctx, String(req.params.id))));
+  router.use(route(async (req) => {
+    throw new MloopError('not_found', `no admin route ${req.method} ${req.originalUrl}`);
+  }));
+  return router;
+}
