@@ -196,6 +196,11 @@ export type InstanceValidation =
   | { ok: false; errors: InstanceError[] };
 
 const MAX_ERRORS = 100;
+/**
+ * Longer than any category a training file holds in practice: a longer value can only be an unseen
+ * category, so it is refused before it is hashed, logged and copied into the prediction log.
+ */
+export const MAX_CATEGORY_CHARS = 4096;
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
@@ -221,7 +226,9 @@ function typeProblem(spec: FeatureSpec, value: unknown): string | null {
       }
       break;
     case 'categorical':
-      if (typeof value === 'string') return null;
+      if (typeof value === 'string') {
+        return value.length <= MAX_CATEGORY_CHARS ? null : `a string of ${value.length} characters, longer than the ${MAX_CATEGORY_CHARS} a category may have`;
+      }
       if (typeof value === 'number') return Number.isFinite(value) ? null : `expected a string, got ${value}`;
       break;
     case 'boolean':

@@ -53,9 +53,11 @@ describe('scoring bodies built to hurt', () => {
     expect([nested.status, nested.body.error?.code]).toEqual([400, 'invalid_argument']);
     const deepObject = await post(`{"instances":[${'{"a":'.repeat(deep)}1${'}'.repeat(deep)}]}`);
     expect(deepObject.status).toBe(400);
-    // A string under the body limit is only an unseen category: the body limit is what bounds its cost.
     const hugeString = await post(JSON.stringify({ instances: [{ ...FRAUD_ROW, type: 'T'.repeat(BODY_LIMIT - 1000) }] }));
-    expect([hugeString.status, hugeString.body.predictions?.length]).toEqual([200, 1]);
+    expect([hugeString.status, hugeString.body.error?.code]).toEqual([400, 'invalid_argument']);
+    expect(hugeString.body.error.message).toMatch(/instances\[0\]\.type: a string of \d+ characters/);
+    // The message quotes no more than the start of the value.
+    expect(hugeString.text.length).toBeLessThan(2_000);
     const hugeKey = await post(`{"instances":[{"${'k'.repeat(BODY_LIMIT - 100)}":1}]}`);
     expect(hugeKey.status).toBe(400);
     const over = await post(JSON.stringify({ instances: [{ ...FRAUD_ROW, type: 'T'.repeat(BODY_LIMIT + 1) }] }));

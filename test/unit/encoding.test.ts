@@ -3,6 +3,7 @@ import {
   encodedWidth,
   encodeRecords,
   fitFeatureSpecs,
+  MAX_CATEGORY_CHARS,
   validateInstances,
   type FeatureSpec,
   type TrainingColumn,
@@ -141,6 +142,15 @@ describe('validateInstances', () => {
     ] as const) {
       expect(validateInstances(body, specs, ignorable)).toEqual({ ok: false, errors: [{ index: null, field: null, message }] });
     }
+  });
+
+  it('refuses a category longer than any a training file holds, and takes one at the limit', () => {
+    const atLimit = { ...good, type: 'x'.repeat(MAX_CATEGORY_CHARS) };
+    expect(validateInstances([atLimit], specs, ignorable).ok).toBe(true);
+    const result = validateInstances([{ ...good, type: 'x'.repeat(MAX_CATEGORY_CHARS + 1) }], specs, ignorable);
+    expect(!result.ok && result.errors.map((e) => e.message)).toEqual([
+      `instances[0].type: a string of ${MAX_CATEGORY_CHARS + 1} characters, longer than the ${MAX_CATEGORY_CHARS} a category may have`,
+    ]);
   });
 
   it('stops at 100 errors', () => {
