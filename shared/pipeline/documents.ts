@@ -93,6 +93,8 @@ export interface RunDoc {
   metrics?: Metrics | null;
   backend?: string;
   decision_id?: string;
+  /** Decisions about this run's candidate that another promotion overtook, oldest first; `decision_id` is the final one. */
+  superseded_decisions?: string[];
   promoted?: boolean;
   error?: string | null;
   created_at: string;
@@ -153,6 +155,12 @@ export interface DecisionDoc {
   holdout_rows: number;
   run_id: string;
   decided_at: string;
+  /**
+   * `superseded`: production moved to `superseded_by` before this decision could be committed, so it
+   * never took effect and the candidate was judged again. Absent on decisions written before this existed.
+   */
+  outcome?: 'decided' | 'superseded';
+  superseded_by?: string | null;
 }
 
 export const artifactsPrefix = (model: string, version: string) => `models/${model}/${version}/`;

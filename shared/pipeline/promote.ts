@@ -1,9 +1,10 @@
 import { MloopError } from '../core/errors';
 import { TOPICS, type ModelAwaitingApproval, type TrainingCompleted } from '../core/events';
-import { datasetId, modelVersionId, shortHash } from '../core/ids';
+import { datasetId, modelVersionId } from '../core/ids';
+import type { Manifest } from '../ml/manifest';
 import { pairedBootstrapAuc } from '../ml/paired_bootstrap';
 import { taskMetric } from '../ml/task_metric';
-import { readHoldout, readManifest } from './artifacts';
+import { readHoldout, readManifest, type HoldoutRow } from './artifacts';
 import type { Context } from './context';
 import {
   artifactsPrefix,
@@ -14,11 +15,12 @@ import {
   type ModelVersionDoc,
   type RunDoc,
 } from './documents';
-import { holdoutMetric, type HoldoutMetric } from './holdout_metric';
+import { holdoutMetric, type HoldoutMetric, type HoldoutTarget } from './holdout_metric';
 import { dispatchQueuedRuns } from './launch';
 import { announcePromotion, historyEntry, writePromotion } from './registry';
 import { shouldPromote } from './should_promote';
-import { measureServingCost } from './serving_cost';
+import { decisionId, MAX_DECISION_ROUNDS, supersededDecision, supersededNote } from './supersede';
+import { measureServingCost, type ServingCost } from './serving_cost';
 import { runUsage } from './usage';
 
 export type CompletionResult =
@@ -64,26 +66,62 @@ async function failRun(ctx: Context, run: RunDoc, event: TrainingCompleted): Pro
   return { outcome: 'failed', runId: run.id };
 }
 
+/**
+ * Judge the candidate against the production version it reads and commit the verdict. When another
+ * promotion commits in between, the stale verdict is recorded as superseded and the candidate judged
+ * again against the new production, a few times; after that the completion waits for redelivery.
+ */
 async function decide(ctx: Context, run: RunDoc, event: TrainingCompleted): Promise<CompletionResult> {
-  const { docs, clock } = ctx.platform;
-  const holdout = await readHoldout(ctx, run.model, run.model_version);
-  const candidate = await readManifest(ctx, run.model, run.model_version);
-  const policy = await promotionPolicy(ctx, run);
-  const metric = taskMetric(candidate.task, policy.metric);
-  const target = { task: candidate.task, classes: candidate.classes, metric };
-  const candidateMetric = await holdoutMetric(ctx, run.model, run.model_version, holdout, target);
-  if (candidateMetric.error) {
-    throw new MloopError('failed_precondition', `candidate ${run.model_version} cannot score its own holdout: ${candidateMetric.error}`);
+  const candidate = await evaluateCandidate(ctx, run);
+  for (let round = 1; ; round++) {
+    const decision = await judge(ctx, run, candidate);
+    const judgedAgain = round < MAX_DECISION_ROUNDS;
+    const result = await commitDecision(ctx, run, event, candidate, decision, judgedAgain);
+    if (result.kind === 'moved_on') return { outcome: 'ignored', reason: `run ${run.id} moved on during evaluation` };
+    if (result.kind === 'committed') {
+      await announceDecision(ctx, decision);
+      return { outcome: 'decided', runId: run.id, decision };
+    }
+    ctx.log.info({ run_id: run.id, model: run.model, candidate: run.model_version, against: decision.production_version, winner: result.superseded.superseded_by, round }, 'decision superseded: production moved during evaluation');
+    if (!judgedAgain) {
+      throw new MloopError('unavailable', `production of ${run.model} changed during evaluation ${round} times in a row`);
+    }
   }
-  const modelDoc = await docs.get<ModelDoc>(COLLECTIONS.models, run.model);
-  const productionVersion = modelDoc?.production_version ?? null;
-  const productionMetric = productionVersion ? await holdoutMetric(ctx, run.model, productionVersion, holdout, target) : { value: null };
-  const { delta } = policy;
+}
+
+/** What does not depend on the production version: the candidate's metric on its holdout, and its serving cost. */
+interface Candidate {
+  holdout: HoldoutRow[];
+  task: Manifest['task'];
+  target: HoldoutTarget;
+  policy: PromotionPolicy;
+  metric: HoldoutMetric;
+  serving: ServingCost;
+}
+
+async function evaluateCandidate(ctx: Context, run: RunDoc): Promise<Candidate> {
+  const holdout = await readHoldout(ctx, run.model, run.model_version);
+  const manifest = await readManifest(ctx, run.model, run.model_version);
+  const policy = await promotionPolicy(ctx, run);
+  const target = { task: manifest.task, classes: manifest.classes, metric: taskMetric(manifest.task, policy.metric) };
+  const metric = await holdoutMetric(ctx, run.model, run.model_version, holdout, target);
+  if (metric.error) {
+    throw new MloopError('failed_precondition', `candidate ${run.model_version} cannot score its own holdout: ${metric.error}`);
+  }
   const serving = await measureServingCost(ctx, run.model, run.model_version, holdout);
+  return { holdout, task: manifest.task, target, policy, metric, serving };
+}
+
+/** The decision against the production version of this moment, not yet committed. */
+async function judge(ctx: Context, run: RunDoc, candidate: Candidate): Promise<DecisionDoc> {
+  const { holdout, target, policy, serving } = candidate;
+  const { metric } = target;
+  const productionVersion = (await ctx.platform.docs.get<ModelDoc>(COLLECTIONS.models, run.model))?.production_version ?? null;
+  const productionMetric = productionVersion ? await holdoutMetric(ctx, run.model, productionVersion, holdout, target) : { value: null };
   const verdict = shouldPromote({
-    candidate: candidateMetric.value,
+    candidate: candidate.metric.value,
     production: productionMetric.value,
-    delta,
+    delta: policy.delta,
     metric: metric.name,
     higherIsBetter: metric.higherIsBetter,
     relativeDelta: metric.relativeDelta,
@@ -95,52 +133,67 @@ async function decide(ctx: Context, run: RunDoc, event: TrainingCompleted): Prom
   });
   if (productionMetric.error) verdict.reasons.push(`production ${productionVersion} could not score the holdout: ${productionMetric.error}`);
   const manual = policy.mode === 'manual';
-  const promoteNow = verdict.promote && !manual;
   if (verdict.promote && manual) verdict.reasons.push('promotion mode is manual: the candidate waits for `mloop models approve`');
-
-  const now = clock.now();
-  const decision: DecisionDoc = {
-    id: `dec-${shortHash(`${run.id}:${run.attempt}`, 12)}`,
+  return {
+    id: decisionId(run.id, run.attempt),
     model: run.model,
     candidate_version: run.model_version,
     production_version: productionVersion,
     promote: verdict.promote,
     metric: metric.name,
-    candidate_metric: candidateMetric.value,
+    candidate_metric: candidate.metric.value,
     production_metric: productionMetric.value,
-    delta,
+    delta: policy.delta,
     reasons: verdict.reasons,
     checks: verdict.checks,
     mode: policy.mode,
     awaiting_approval: verdict.promote && manual,
     serving,
-    bootstrap: candidate.task === 'binary' ? bootstrapOf(holdout, candidateMetric, productionMetric) : null,
+    bootstrap: candidate.task === 'binary' ? bootstrapOf(holdout, candidate.metric, productionMetric) : null,
     holdout_rows: holdout.length,
     run_id: run.id,
-    decided_at: now.toISOString(),
+    decided_at: ctx.platform.clock.now().toISOString(),
+    outcome: 'decided',
   };
+}
 
-  const committed = await docs.runTransaction(async (tx) => {
+type Commit = { kind: 'committed' } | { kind: 'moved_on' } | { kind: 'superseded'; superseded: DecisionDoc };
+
+/**
+ * One transaction: the run, the version, the decision and the production pointer, if production is
+ * still the version the decision was made against; if not, only the decision, as superseded.
+ */
+async function commitDecision(ctx: Context, run: RunDoc, event: TrainingCompleted, candidate: Candidate, decision: DecisionDoc, judgedAgain: boolean): Promise<Commit> {
+  const now = new Date(decision.decided_at);
+  const promoteNow = decision.promote && !decision.awaiting_approval;
+  return ctx.platform.docs.runTransaction<Commit>(async (tx) => {
     const current = await tx.get<RunDoc>(COLLECTIONS.runs, run.id);
     const model = await tx.get<ModelDoc>(COLLECTIONS.models, run.model);
-    const previous = productionVersion ? await tx.get<ModelVersionDoc>(COLLECTIONS.versions, modelVersionId(run.model, productionVersion)) : null;
-    if (!current || current.status !== 'running' || current.attempt !== event.attempt || !model) return false;
-    if ((model.production_version ?? null) !== productionVersion) {
-      // Production changed while we scored: the comparison is stale, so redo it on redelivery.
-      throw new MloopError('unavailable', `production of ${run.model} changed during evaluation`);
+    const against = decision.production_version;
+    const previous = against ? await tx.get<ModelVersionDoc>(COLLECTIONS.versions, modelVersionId(run.model, against)) : null;
+    if (!current || current.status !== 'running' || current.attempt !== event.attempt || !model) return { kind: 'moved_on' };
+    const supersededIds = current.superseded_decisions ?? [];
+    if ((model.production_version ?? null) !== against) {
+      const superseded = supersededDecision(decision, model.production_version ?? null, run.attempt, judgedAgain);
+      tx.set(COLLECTIONS.decisions, superseded.id, { ...superseded });
+      if (!supersededIds.includes(superseded.id)) tx.update(COLLECTIONS.runs, run.id, { superseded_decisions: [...supersededIds, superseded.id] });
+      return { kind: 'superseded', superseded };
     }
-    const actor = { by: 'mloop', reason: verdict.reasons.join('; ') };
+    const supersededDocs = await Promise.all(supersededIds.map((id) => tx.get<DecisionDoc>(COLLECTIONS.decisions, id)));
+    const lostRaces = supersededNote(supersededDocs.filter((d): d is DecisionDoc => d !== null));
+    const actor = { by: 'mloop', reason: decision.reasons.join('; ') };
+    const stage = decision.promote ? 'candidate' : 'rejected';
     const version: ModelVersionDoc = {
       model: run.model,
       version: run.model_version,
-      stage: verdict.promote ? 'candidate' : 'rejected',
+      stage,
       run_id: run.id,
       dataset_version: run.dataset_version,
       artifacts_prefix: artifactsPrefix(run.model, run.model_version),
-      metrics: { ...(event.metrics ?? {}), [`holdout_${metric.name}`]: candidateMetric.value },
+      metrics: { ...(event.metrics ?? {}), [`holdout_${decision.metric}`]: candidate.metric.value },
       decision_id: decision.id,
       created_at: now.toISOString(),
-      history: [historyEntry(null, verdict.promote ? 'candidate' : 'rejected', actor, now)],
+      history: [historyEntry(null, stage, lostRaces ? { ...actor, reason: `${lostRaces}; then ${actor.reason}` } : actor, now)],
     };
     tx.set(COLLECTIONS.versions, modelVersionId(run.model, run.model_version), { ...version });
     tx.set(COLLECTIONS.decisions, decision.id, { ...decision });
@@ -155,17 +208,19 @@ async function decide(ctx: Context, run: RunDoc, event: TrainingCompleted): Prom
     });
     if (promoteNow) writePromotion(tx, model, version, previous, actor, now);
     // A candidate waiting for approval scores a copy of live traffic meanwhile.
-    else if (verdict.promote) tx.update(COLLECTIONS.models, run.model, { aliases: { ...(model.aliases ?? {}), challenger: run.model_version } });
-    return true;
+    else if (decision.promote) tx.update(COLLECTIONS.models, run.model, { aliases: { ...(model.aliases ?? {}), challenger: run.model_version } });
+    return { kind: 'committed' };
   });
-  if (!committed) return { outcome: 'ignored', reason: `run ${run.id} moved on during evaluation` };
+}
+
+async function announceDecision(ctx: Context, decision: DecisionDoc): Promise<void> {
+  const { model, candidate_version: candidate, production_version: production, promote, awaiting_approval: awaiting } = decision;
   ctx.log.info(
-    { run_id: run.id, model: run.model, candidate: run.model_version, production: productionVersion, promote: promoteNow, reasons: verdict.reasons },
-    promoteNow ? `${run.model} ${run.model_version} promoted` : verdict.promote ? `${run.model} ${run.model_version} awaits approval` : `${run.model} ${run.model_version} not promoted`,
+    { run_id: decision.run_id, model, candidate, production, promote: promote && !awaiting, reasons: decision.reasons },
+    awaiting ? `${model} ${candidate} awaits approval` : promote ? `${model} ${candidate} promoted` : `${model} ${candidate} not promoted`,
   );
-  if (promoteNow) await announcePromotion(ctx, run.model, run.model_version, productionVersion, decision.id);
-  else if (verdict.promote) await announceAwaiting(ctx, decision);
-  return { outcome: 'decided', runId: run.id, decision };
+  if (awaiting) await announceAwaiting(ctx, decision);
+  else if (promote) await announcePromotion(ctx, model, candidate, production, decision.id);
 }
 
 interface PromotionPolicy {

@@ -14,6 +14,8 @@ export interface RunView {
   progress: RunDoc['progress'] | null;
   metrics: RunDoc['metrics'] | null;
   promoted: boolean | null;
+  /** Decisions that another promotion overtook before they were committed; the run was judged again after each. */
+  superseded_decisions: string[];
   error: string | null;
   created_at: string;
   finished_at: string | null;
@@ -60,6 +62,7 @@ export function runView(run: RunDoc): RunView {
     progress: run.progress ?? null,
     metrics: run.metrics ?? null,
     promoted: run.promoted ?? null,
+    superseded_decisions: run.superseded_decisions ?? [],
     error: run.error ?? null,
     created_at: run.created_at,
     finished_at: run.finished_at ?? null,

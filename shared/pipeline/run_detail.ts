@@ -15,6 +15,8 @@ export interface RunDetail {
   run: RunDoc;
   version: ModelVersionDoc | null;
   decision: DecisionDoc | null;
+  /** The decisions about this run's candidate that production moving overtook, oldest first. */
+  superseded: DecisionDoc[];
   trainer: Manifest['trainer'] | null;
   curves: Curves | null;
 }
@@ -22,9 +24,10 @@ export interface RunDetail {
 export async function getRunDetail(ctx: Context, id: string): Promise<RunDetail> {
   const run = await getRun(ctx, id);
   const { docs } = ctx.platform;
-  const [version, decision, manifest, curves] = await Promise.all([
+  const [version, decision, superseded, manifest, curves] = await Promise.all([
     docs.get<ModelVersionDoc>(COLLECTIONS.versions, modelVersionId(run.model, run.model_version)),
     run.decision_id ? docs.get<DecisionDoc>(COLLECTIONS.decisions, run.decision_id) : Promise.resolve(null),
+    Promise.all((run.superseded_decisions ?? []).map((id) => docs.get<DecisionDoc>(COLLECTIONS.decisions, id))),
     readArtifact(ctx, run, ARTIFACT_FILES.manifest),
     readArtifact(ctx, run, ARTIFACT_FILES.curves),
   ]);
@@ -32,6 +35,7 @@ export async function getRunDetail(ctx: Context, id: string): Promise<RunDetail>
     run,
     version,
     decision,
+    superseded: superseded.filter((d): d is DecisionDoc => d !== null),
     trainer: manifest === null ? null : parseManifest(manifest).trainer,
     curves: curves as Curves | null,
   };

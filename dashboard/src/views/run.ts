@@ -6,7 +6,7 @@ import type { View } from '../view';
 import { progressBar } from './runs';
 
 export const runView: View = async ([id]) => {
-  const { run, version, decision, trainer, curves } = await get<RunDetail>(`/runs/${encodeURIComponent(id)}/detail`);
+  const { run, version, decision, superseded, trainer, curves } = await get<RunDetail>(`/runs/${encodeURIComponent(id)}/detail`);
   const charts: HTMLElement[] = [];
   const history = trainer?.history ?? [];
   if (history.length) {
@@ -37,6 +37,7 @@ export const runView: View = async ([id]) => {
       run.error ? h('p', { class: 'error' }, run.error) : null,
       run.metrics ? table(Object.keys(run.metrics), [Object.values(run.metrics).map((v) => fixed(v))]) : null,
       decisionBlock(decision, version?.stage),
+      supersededBlock(superseded),
       h('div', { class: 'charts' }, charts, confusion),
       params.length ? h('details', {}, h('summary', {}, 'Parameters'), table(['parameter', 'value'], params)) : null,
     ),
@@ -54,5 +55,14 @@ function decisionBlock(decision: RunDetail['decision'], stage: string | undefine
     b ? h('p', {}, `paired bootstrap of the AUC difference: ${fixed(b.difference)}, 95% interval [${fixed(b.ci95[0])}, ${fixed(b.ci95[1])}] over ${b.resamples} resamples`) : null,
     h('ul', {}, decision.reasons.map((r) => h('li', {}, r))),
     decision.checks?.length ? table(['check', 'passed', 'detail'], decision.checks.map((c) => [c.name, h('span', { class: c.passed ? 'ok' : 'bad' }, c.passed ? 'yes' : 'no'), c.detail])) : null,
+  );
+}
+
+/** Decisions another promotion overtook before they took effect: the run lost a race and was judged again. */
+function supersededBlock(superseded: RunDetail['superseded']): HTMLElement | null {
+  if (!superseded.length) return null;
+  return h('section', { id: 'superseded' },
+    h('h2', {}, 'Superseded decisions'),
+    table(['decision', 'against', 'superseded by', 'why'], superseded.map((d) => [d.id, d.production_version ?? 'none', d.superseded_by ?? 'none', d.reasons[0] ?? ''])),
   );
 }
