@@ -8,6 +8,19 @@ data "archive_file" "functions" {
     filename = "dist/functions/index.js"
     content  = file("${path.module}/../dist/functions/index.js")
   }
+  # The dashboard's page, which the dashboard function serves from beside its bundle (dist/dashboard).
+  source {
+    filename = "dist/dashboard/index.html"
+    content  = file("${path.module}/../dist/dashboard/index.html")
+  }
+  source {
+    filename = "dist/dashboard/main.js"
+    content  = file("${path.module}/../dist/dashboard/main.js")
+  }
+  source {
+    filename = "dist/dashboard/style.css"
+    content  = file("${path.module}/../dist/dashboard/style.css")
+  }
   source {
     filename = "package.json"
     content  = file("${path.module}/../package.json")
@@ -85,6 +98,13 @@ locals {
 
   score_env = {
     MLOOP_PREDICTION_SAMPLE = var.prediction_sample
+  }
+
+  # Approve and roll back from the dashboard roll the scoring service as a promotion does.
+  dashboard_env = {
+    MLOOP_SCORE_SERVICE   = google_cloudfunctions2_function.score.service_config[0].service
+    MLOOP_CANARY_PERCENT  = var.canary_percent
+    MLOOP_DASHBOARD_READS = var.dashboard_reads
   }
 
   build_service_account = google_service_account.build.id
@@ -274,4 +294,47 @@ resource "google_cloudfunctions2_function" "score" {
   }
 
   depends_on = [google_project_iam_member.build_builder]
+}
+
+# The dashboard and its admin API (`/api`). Reaching it takes roles/run.invoker (dashboard_invokers), as
+# for score; with dashboard_api_key_secret its actions also need that key, whoever may invoke it.
+resource "google_cloudfunctions2_function" "dashboard" {
+  name     = "${var.name_prefix}-dashboard"
+  location = var.region
+
+  build_config {
+    runtime         = local.runtime
+    entry_point     = "dashboard"
+    service_account = local.build_service_account
+    source {
+      storage_source {
+        bucket = google_storage_bucket.sources.name
+        object = google_storage_bucket_object.functions.name
+      }
+    }
+  }
+
+  service_config {
+    service_account_email            = google_service_account.dashboard.email
+    available_memory                 = "512Mi"
+    max_instance_request_concurrency = 16
+    available_cpu                    = "1"
+    timeout_seconds                  = 60
+    min_instance_count               = 0
+    max_instance_count               = 2
+    ingress_settings                 = "ALLOW_ALL"
+    environment_variables            = merge(local.base_env, local.dashboard_env)
+
+    dynamic "secret_environment_variables" {
+      for_each = var.dashboard_api_key_secret == null ? [] : [var.dashboard_api_key_secret]
+      content {
+        key        = "MLOOP_API_KEY"
+        project_id = var.project_id
+        secret     = secret_environment_variables.value
+        version    = "latest"
+      }
+    }
+  }
+
+  depends_on = [google_project_iam_member.build_builder, google_secret_manager_secret_iam_member.dashboard_api_key]
 }

@@ -6,6 +6,7 @@ locals {
     monitor   = "serviceAccount:${google_service_account.monitor.email}"
     drift     = "serviceAccount:${google_service_account.drift.email}"
     score     = "serviceAccount:${google_service_account.score.email}"
+    dashboard = "serviceAccount:${google_service_account.dashboard.email}"
     train     = "serviceAccount:${google_service_account.train.email}"
     events    = "serviceAccount:${google_service_account.events.email}"
     build     = "serviceAccount:${google_service_account.build.email}"
@@ -16,7 +17,8 @@ locals {
 # Firestore roles exist only for the whole project (database).
 
 resource "google_project_iam_member" "firestore_user" {
-  for_each = toset(["ingest", "launcher", "evaluator", "monitor", "drift", "train"])
+  # The dashboard writes too: approve, reject and roll back move versions in the registry.
+  for_each = toset(["ingest", "launcher", "evaluator", "monitor", "drift", "train", "dashboard"])
   project  = var.project_id
   role     = "roles/datastore.user"
   member   = local.sa[each.key]
@@ -92,6 +94,19 @@ resource "google_storage_bucket_iam_member" "retrain_writer_drift" {
   }
 }
 
+# The dashboard reads a run's curves and importance (models/) and the drift reports' files (drift/):
+# not the prediction log, and nothing of the data bucket.
+resource "google_storage_bucket_iam_member" "artifacts_reader_dashboard" {
+  bucket = google_storage_bucket.artifacts.name
+  role   = "roles/storage.objectViewer"
+  member = local.sa.dashboard
+
+  condition {
+    title      = "model-files-and-drift-reports-only"
+    expression = "resource.name.startsWith(\"projects/_/buckets/${google_storage_bucket.artifacts.name}/objects/models/\") || resource.name.startsWith(\"projects/_/buckets/${google_storage_bucket.artifacts.name}/objects/drift/\")"
+  }
+}
+
 resource "google_storage_bucket_iam_member" "sources_reader_build" {
   bucket = google_storage_bucket.sources.name
   role   = "roles/storage.objectViewer"
@@ -132,6 +147,39 @@ resource "google_pubsub_topic_iam_member" "publish_model_awaiting_approval_evalu
   topic  = google_pubsub_topic.topic["model-awaiting-approval"].name
   role   = "roles/pubsub.publisher"
   member = local.sa.evaluator
+}
+
+# The dashboard's actions: a version moved by hand is announced on model-promoted; a monitoring pass
+# asked for is a tick for onMonitoringTick; a dead letter is redelivered to the topic of the push
+# subscription it came from (only those have dead-letter policies).
+resource "google_pubsub_topic_iam_member" "publish_dashboard" {
+  for_each = toset(["model-promoted", "monitoring-tick", "training-requested", "training-completed", "drift-detected"])
+  topic    = google_pubsub_topic.topic[each.key].name
+  role     = "roles/pubsub.publisher"
+  member   = local.sa.dashboard
+}
+
+# Listing dead letters pulls every dead-letter subscription (and puts back what it does not redeliver);
+# a subscription it may not pull would fail the whole listing.
+resource "google_pubsub_subscription_iam_member" "dead_letter_reader_dashboard" {
+  for_each     = toset(local.topics)
+  subscription = google_pubsub_subscription.dead_letter[each.key].name
+  role         = "roles/pubsub.subscriber"
+  member       = local.sa.dashboard
+}
+
+# Finding the dead-letter topics lists the project's topics, which no narrower grant than the project allows.
+resource "google_project_iam_member" "pubsub_viewer_dashboard" {
+  project = var.project_id
+  role    = "roles/pubsub.viewer"
+  member  = local.sa.dashboard
+}
+
+resource "google_secret_manager_secret_iam_member" "dashboard_api_key" {
+  count     = var.dashboard_api_key_secret == null ? 0 : 1
+  secret_id = var.dashboard_api_key_secret
+  role      = "roles/secretmanager.secretAccessor"
+  member    = local.sa.dashboard
 }
 
 # ---------------------------------------------------------------- the training job
@@ -191,19 +239,39 @@ resource "google_cloud_run_service_iam_member" "score_invoker" {
   member   = each.key
 }
 
+resource "google_cloud_run_service_iam_member" "dashboard_invoker" {
+  for_each = toset(var.dashboard_invokers)
+  location = var.region
+  service  = google_cloudfunctions2_function.dashboard.service_config[0].service
+  role     = "roles/run.invoker"
+  member   = each.key
+}
+
 # A promotion rolls a new scoring revision (ServiceDeployer), so the evaluator deploys that one
-# service, as the scoring identity.
-resource "google_cloud_run_service_iam_member" "score_deployer_evaluator" {
+# service, as the scoring identity; so does the dashboard, whose approve and rollback promote.
+resource "google_cloud_run_service_iam_member" "score_deployer" {
+  for_each = toset(["evaluator", "dashboard"])
   location = var.region
   service  = google_cloudfunctions2_function.score.service_config[0].service
   role     = "roles/run.developer"
-  member   = local.sa.evaluator
+  member   = local.sa[each.key]
 }
 
-resource "google_service_account_iam_member" "score_act_as_evaluator" {
+moved {
+  from = google_cloud_run_service_iam_member.score_deployer_evaluator
+  to   = google_cloud_run_service_iam_member.score_deployer["evaluator"]
+}
+
+resource "google_service_account_iam_member" "score_act_as" {
+  for_each           = toset(["evaluator", "dashboard"])
   service_account_id = google_service_account.score.name
   role               = "roles/iam.serviceAccountUser"
-  member             = local.sa.evaluator
+  member             = local.sa[each.key]
+}
+
+moved {
+  from = google_service_account_iam_member.score_act_as_evaluator
+  to   = google_service_account_iam_member.score_act_as["evaluator"]
 }
 
 # ---------------------------------------------------------------- platform service agents

@@ -3,6 +3,11 @@ output "score_url" {
   value       = google_cloudfunctions2_function.score.service_config[0].uri
 }
 
+output "dashboard_url" {
+  description = "The dashboard: open it through `gcloud run services proxy <name_prefix>-dashboard --region <region>`, or directly if dashboard_invokers holds allUsers."
+  value       = google_cloudfunctions2_function.dashboard.service_config[0].uri
+}
+
 output "data_bucket" {
   description = "Upload datasets to gs://<data_bucket>/datasets/<model>/<file>.csv."
   value       = google_storage_bucket.data.name

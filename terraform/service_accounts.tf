@@ -30,6 +30,11 @@ resource "google_service_account" "score" {
   display_name = "mloop score: serves production models"
 }
 
+resource "google_service_account" "dashboard" {
+  account_id   = "${var.name_prefix}-dashboard"
+  display_name = "mloop dashboard: shows the loop, moves versions, redelivers dead letters"
+}
+
 resource "google_service_account" "train" {
   account_id   = "${var.name_prefix}-train"
   display_name = "mloop train job"

@@ -180,6 +180,28 @@ variable "score_max_instances" {
   default     = 10
 }
 
+variable "dashboard_invokers" {
+  description = "Principals allowed to open the dashboard (e.g. user:ana@example.com); they reach it through `gcloud run services proxy`. \"allUsers\" makes it public: then set dashboard_api_key_secret, and dashboard_reads to key if the loop's runs and metrics are not for everyone."
+  type        = list(string)
+  default     = []
+}
+
+variable "dashboard_reads" {
+  description = "open: whoever reaches the dashboard sees runs, datasets, models and drift; key: those need the API key too. Actions and dead letters always need it when dashboard_api_key_secret is set (MLOOP_DASHBOARD_READS)."
+  type        = string
+  default     = "open"
+  validation {
+    condition     = contains(["open", "key"], var.dashboard_reads)
+    error_message = "dashboard_reads is open or key."
+  }
+}
+
+variable "dashboard_api_key_secret" {
+  description = "Secret Manager secret (id in this project) holding the API key the dashboard's actions need (MLOOP_API_KEY). Null: whoever may invoke the dashboard may act."
+  type        = string
+  default     = null
+}
+
 variable "score_invokers" {
   description = "Principals allowed to call the scoring function (e.g. user:ana@example.com, serviceAccount:...). Project owners can already."
   type        = list(string)

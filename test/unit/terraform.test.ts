@@ -132,6 +132,7 @@ const IAM_MEMBER_TYPES = [
   'google_cloud_run_v2_job_iam_member',
   'google_cloud_run_service_iam_member',
   'google_service_account_iam_member',
+  'google_secret_manager_secret_iam_member',
 ];
 const grants = () => tf.instances(...IAM_MEMBER_TYPES);
 
@@ -160,21 +161,28 @@ describe('functions', () => {
     expect(trigger.event_filters).toEqual([{ attribute: 'bucket', value: '${google_storage_bucket.data.name}' }]);
   });
 
-  test('score is an HTTP function and only the storage trigger is left to Eventarc', () => {
+  test('score and dashboard are HTTP functions and only the storage trigger is left to Eventarc', () => {
     expect(registeredEntryPoints().get('score')).toBe('http');
+    expect(registeredEntryPoints().get('dashboard')).toBe('http');
     const withTriggers = functionResources().filter((f) => f.block.event_trigger !== undefined).map((f) => f.entryPoint);
     expect(withTriggers).toEqual(['onDataUploaded']);
   });
 
-  test('the source zip holds the bundle package.json points at, and the install settings', () => {
+  test('the source zip holds the bundle package.json points at, the dashboard beside it, and the install settings', () => {
     const archive = tf.data.archive_file?.functions;
     const files = (archive?.source as Block[]).map((s) => s.filename);
     const main = (JSON.parse(read('package.json')) as { main: string }).main;
-    expect(files).toEqual(expect.arrayContaining([main, 'package.json', 'package-lock.json', '.npmrc']));
+    expect(files).toEqual(expect.arrayContaining([main, 'package.json', 'package-lock.json', '.npmrc', 'dist/dashboard/index.html']));
     for (const source of archive!.source as Block[]) {
       expect(source.content).toBe(`\${file("\${path.module}/../${source.filename}")}`);
-      // The bundle exists once `npm run build` has run; the rest is in the repository.
-      if (source.filename !== main) expect(fs.existsSync(path.join(ROOT, String(source.filename)))).toBe(true);
+      // The bundles exist once `npm run build` has run; the rest is in the repository.
+      if (!String(source.filename).startsWith('dist/')) expect(fs.existsSync(path.join(ROOT, String(source.filename)))).toBe(true);
+    }
+    // Every file of the built page (not its source maps), where the dashboard function looks for it.
+    const built = path.join(ROOT, 'dist', 'dashboard');
+    if (fs.existsSync(built)) {
+      const page = fs.readdirSync(built).filter((f) => !f.endsWith('.map')).map((f) => `dist/dashboard/${f}`);
+      expect(files.filter((f) => String(f).startsWith('dist/dashboard/')).sort()).toEqual(page.sort());
     }
   });
 });
@@ -212,8 +220,10 @@ describe('topics and subscriptions', () => {
   test('the delivery identity may invoke exactly the event functions, and Pub/Sub may dead-letter from every push subscription', () => {
     const invokers = grants().filter((g) => g.type === 'google_cloud_run_service_iam_member' && g.block.role === 'roles/run.invoker' && principal(g.block) === 'events');
     const invoked = invokers.map((g) => /google_cloudfunctions2_function\.(\w+)\./.exec(String(g.block.service))![1]).sort();
-    expect(invoked).toEqual(functionResources().filter((f) => f.entryPoint !== 'score').map((f) => f.name).sort());
-    const deadLetterSubscribers = grants().filter((g) => g.type === 'google_pubsub_subscription_iam_member' && g.block.role === 'roles/pubsub.subscriber');
+    expect(invoked).toEqual(functionResources().filter((f) => registeredEntryPoints().get(f.entryPoint) === 'cloudEvent').map((f) => f.name).sort());
+    const deadLetterSubscribers = grants().filter(
+      (g) => g.type === 'google_pubsub_subscription_iam_member' && g.block.role === 'roles/pubsub.subscriber' && g.block.member === '${local.pubsub_agent}',
+    );
     expect(deadLetterSubscribers.map((g) => g.key).sort()).toEqual(
       tf.instances('google_pubsub_subscription').filter((s) => s.block.dead_letter_policy !== undefined).map((s) => s.name).sort(),
     );
@@ -239,7 +249,7 @@ describe('configuration', () => {
     MLOOP_POLL_MS: 'local bus and bucket watcher',
     MLOOP_RECONCILE_MS: 'the local reconcile timer; Cloud Scheduler ticks on Google Cloud',
     MLOOP_MONITOR_INTERVAL_SECONDS: 'the monitoring scheduler of mloop up; Cloud Scheduler ticks on Google Cloud',
-    MLOOP_API_KEY: 'scoring is protected by IAM (identity tokens) on Google Cloud',
+    MLOOP_API_KEY: "scoring is protected by IAM (identity tokens) on Google Cloud; the dashboard's comes from Secret Manager",
     MLOOP_PREDICTION_FLUSH_MS: 'a default suits functions',
     MLOOP_PREDICTION_MAX_BUFFER: 'a default suits functions',
     MLOOP_JOB_SCRIPT: 'the local job launcher',
@@ -287,6 +297,7 @@ describe('configuration', () => {
     onMonitoringTick: [...BASE, ...USAGE, 'MLOOP_DISPATCH', 'MLOOP_TRAIN_JOB'],
     onDriftDetected: BASE,
     score: [...BASE, 'MLOOP_PREDICTION_SAMPLE'],
+    dashboard: [...BASE, 'MLOOP_SCORE_SERVICE', 'MLOOP_CANARY_PERCENT', 'MLOOP_DASHBOARD_READS'],
   };
   const JOB_NEEDS = [...BASE, ...USAGE, 'MLOOP_TF_BACKEND', 'MLOOP_TRAIN_EPOCHS', 'MLOOP_DEFAULT_SAMPLE'];
 
@@ -305,6 +316,16 @@ describe('configuration', () => {
       expect({ function: f.entryPoint, unknown: keys.filter((key) => !known.has(key)) }).toEqual({ function: f.entryPoint, unknown: [] });
       expect(f.env.MLOOP_PLATFORM).toBe('gcp');
     }
+  });
+
+  test("the dashboard's API key comes from Secret Manager, as the variable config.ts reads, readable by the dashboard alone", () => {
+    const secret = nested(functionFor('dashboard').block, 'service_config').dynamic as Block;
+    const content = nested(secret, 'secret_environment_variables', 'content');
+    expect(content.key).toBe('MLOOP_API_KEY');
+    expect(configKeys()).toContain(content.key);
+    expect(content.secret).toBe('${secret_environment_variables.value}');
+    const accessors = tf.instances('google_secret_manager_secret_iam_member');
+    expect(accessors.map((g) => [principal(g.block), g.block.role, g.block.secret_id])).toEqual([['dashboard', 'roles/secretmanager.secretAccessor', '${var.dashboard_api_key_secret}']]);
   });
 
   test('only onTrainingRequested launches; completion and reconcile announce a freed slot to it', () => {
@@ -389,6 +410,42 @@ describe('least privilege', () => {
     const writes = scoreGrants.filter((g) => WRITES_OBJECTS.includes(String(g.block.role)));
     expect(writes.map((g) => g.block.bucket)).toEqual(['${google_storage_bucket.artifacts.name}']);
     expect(nested(writes[0].block, 'condition').expression).toMatch(/objects\/predictions\/"\)$/);
+  });
+
+  test('the dashboard reads model files and drift reports, never the data bucket or the prediction log, and writes no object', () => {
+    const dashboard = functionFor('dashboard').serviceAccount;
+    const mine = grants().filter((g) => principal(g.block) === dashboard);
+    expect(mine.filter((g) => dependsOn(g.block.bucket, 'google_storage_bucket.data.'))).toEqual([]);
+    expect(mine.filter((g) => WRITES_OBJECTS.includes(String(g.block.role)))).toEqual([]);
+    const reads = mine.filter((g) => g.type === 'google_storage_bucket_iam_member');
+    expect(reads.map((g) => [g.block.bucket, g.block.role])).toEqual([['${google_storage_bucket.artifacts.name}', 'roles/storage.objectViewer']]);
+    const prefixes = [...String(nested(reads[0].block, 'condition').expression).matchAll(/objects\/([\w-]+)\/"\)/g)].map((m) => m[1]);
+    expect(prefixes.sort()).toEqual(['drift', 'models']);
+  });
+
+  test('the dashboard cannot run the job, and its only project roles are Firestore and listing topics', () => {
+    const dashboard = functionFor('dashboard').serviceAccount;
+    const mine = grants().filter((g) => principal(g.block) === dashboard);
+    expect(mine.filter((g) => g.type === 'google_cloud_run_v2_job_iam_member')).toEqual([]);
+    expect(mine.filter((g) => g.type === 'google_project_iam_member').map((g) => g.block.role).sort()).toEqual(['roles/datastore.user', 'roles/pubsub.viewer']);
+    // It rolls the scoring service as a promotion does, and deploys nothing else.
+    const onServices = mine.filter((g) => g.type === 'google_cloud_run_service_iam_member');
+    expect(onServices.map((g) => [g.block.service, g.block.role])).toEqual([['${google_cloudfunctions2_function.score.service_config[0].service}', 'roles/run.developer']]);
+  });
+
+  test('the dashboard publishes only what its actions publish, and pulls only dead letters', () => {
+    const dashboard = functionFor('dashboard').serviceAccount;
+    const mine = grants().filter((g) => principal(g.block) === dashboard);
+    const pushed = tf.instances('google_pubsub_subscription').filter((s) => s.block.dead_letter_policy !== undefined);
+    const redeliverable = pushed.map((s) => /google_pubsub_topic\.topic\["([\w-]+)"\]/.exec(String(s.block.topic))![1]);
+    const published = mine.filter((g) => g.type === 'google_pubsub_topic_iam_member').map((g) => {
+      expect(g.block.role).toBe('roles/pubsub.publisher');
+      return g.key;
+    });
+    expect([...new Set(published)].sort()).toEqual([...new Set([...redeliverable, TOPICS.modelPromoted, TOPICS.monitoringTick])].sort());
+    const pulled = mine.filter((g) => g.type === 'google_pubsub_subscription_iam_member');
+    for (const g of pulled) expect([g.block.subscription, g.block.role]).toEqual([`\${google_pubsub_subscription.dead_letter["${g.key}"].name}`, 'roles/pubsub.subscriber']);
+    expect(pulled.map((g) => g.key).sort()).toEqual(tf.instances('google_pubsub_subscription').filter((s) => s.name === 'dead_letter').map((s) => s.key).sort());
   });
 
   test("only onTrainingRequested's identity can run the job", () => {
