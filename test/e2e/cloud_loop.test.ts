@@ -8,6 +8,7 @@ import { TOPICS } from '../../shared/core/events';
 import { createLogger } from '../../shared/core/log';
 import { fraudRows, writeFraudCsv } from '../../shared/data/synthetic';
 import { COLLECTIONS, type ModelDoc, type RunDoc } from '../../shared/pipeline/documents';
+import type { RegistryModel } from '../../shared/pipeline/registry_view';
 import { createPlatform } from '../../shared/platform';
 import { OFFLINE } from '../../shared/platform/gcp/offline';
 import type { Platform } from '../../shared/platform/ports';
@@ -116,6 +117,7 @@ beforeAll(async () => {
     startFunction('onTrainingRequested', { MLOOP_DISPATCH: 'launch', MLOOP_MAX_PARALLEL_JOBS: '1' }),
     startFunction('onTrainingCompleted', { MLOOP_DISPATCH: 'announce' }),
     startFunction('score', {}),
+    startFunction('dashboard', {}),
   ]);
   for (const { topic, subscription, target } of PUSHED) {
     await pubsub.topic(topic).createSubscription(subscription, {
@@ -223,6 +225,14 @@ describe('the loop on Google Cloud, emulated', () => {
     expect(scored.model_version).toBe('v1');
     expect(scored.predictions).toHaveLength(5);
     for (const p of scored.predictions) expect(p.score).toBeGreaterThanOrEqual(0);
+  });
+
+  test('the dashboard function shows the page and, from Firestore, v1 in production', async () => {
+    const { url } = functions.get('dashboard')!;
+    const page = await fetch(`${url}/`);
+    expect([page.status, await page.text()]).toEqual([200, expect.stringContaining('<main id="view">')]);
+    const registry = (await (await fetch(`${url}/api/registry`)).json()) as RegistryModel[];
+    expect(registry.map((m) => [m.name, m.production_version, m.versions.map((v) => [v.version, v.stage])])).toEqual([[MODEL, 'v1', [['v1', 'production']]]]);
   });
 
   test('a redelivered finalize event changes nothing', async () => {
