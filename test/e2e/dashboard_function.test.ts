@@ -1,7 +1,10 @@
 /**
  * @jest-environment ./test/unit/native_arrays_environment.js
  */
+import { generateKeyPairSync, sign } from 'node:crypto';
 import fs from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import request from 'supertest';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
@@ -18,15 +21,41 @@ jest.setTimeout(60_000);
 
 const home = tempHome('mloop-dashboard-fn-');
 const KEY = 'dashboard-fn-key-5b1e';
-// The function reads its configuration from the environment, as on Cloud Functions.
-Object.assign(process.env, { MLOOP_HOME: home, MLOOP_API_KEY: KEY, MLOOP_POLL_MS: '20', MLOOP_LOG_LEVEL: 'warn' });
+const AUDIENCE = 'https://dashboard-abc123-ew.a.run.app';
+const KID = 'dashboard-test-key';
+const signer = generateKeyPairSync('rsa', { modulusLength: 2048 });
+// The function reads its configuration from the environment, as on Cloud Functions (when it first serves).
+Object.assign(process.env, {
+  MLOOP_HOME: home,
+  MLOOP_API_KEY: KEY,
+  MLOOP_ALLOWED_IDENTITIES: 'ops@example.com',
+  MLOOP_ID_TOKEN_AUDIENCE: AUDIENCE,
+  MLOOP_POLL_MS: '20',
+  MLOOP_LOG_LEVEL: 'warn',
+});
 // The deployed bundle, not the source: it is what finds the page's files beside it in dist/.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 require(path.join(ROOT, 'dist', 'functions', 'index.js'));
 
+/** A Google ID token as Google mints it, signed with our own key, which the certificate server below publishes. */
+function idToken(email: string): string {
+  const now = Math.floor(Date.now() / 1000);
+  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const body = { iss: 'https://accounts.google.com', aud: AUDIENCE, sub: '42', email, email_verified: true, iat: now, exp: now + 3600 };
+  const signed = `${encode({ alg: 'RS256', typ: 'JWT', kid: KID })}.${encode(body)}`;
+  return `${signed}.${sign('sha256', Buffer.from(signed), signer.privateKey).toString('base64url')}`;
+}
+
 let platform: Platform;
+let certs: Server;
 
 beforeAll(async () => {
+  certs = createServer((_req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ [KID]: signer.publicKey.export({ type: 'spki', format: 'pem' }) }));
+  });
+  await new Promise<void>((resolve) => certs.listen(0, '127.0.0.1', resolve));
+  process.env.MLOOP_GOOGLE_CERTS_URL = `http://127.0.0.1:${(certs.address() as AddressInfo).port}/oauth2/v1/certs`;
   platform = createPlatform(loadConfig(), createLogger('silent'));
   const at = new Date().toISOString();
   await platform.docs.set(COLLECTIONS.models, 'fraud', { name: 'fraud', production_version: 'v2', previous_version: 'v1', next_version: 3, aliases: { champion: 'v2' }, updated_at: at });
@@ -41,6 +70,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await new Promise<void>((resolve) => certs.close(() => resolve()));
   await platform.close();
   fs.rmSync(home, { recursive: true, force: true });
 });
@@ -81,6 +111,13 @@ describe('the dashboard function', () => {
     const [model] = await registry();
     expect(model.production_version).toBe('v1');
     expect(model.versions.find((v) => v.version === 'v1')!.history.at(-1)).toMatchObject({ to: 'production', by: 'admin-api', reason: 'from the test' });
+  });
+
+  it('rolls back with the Google ID token of an allowed identity, and refuses one that is not allowed (403)', async () => {
+    const other = await request(server()).post('/api/models/fraud/rollback').set('authorization', `Bearer ${idToken('mallory@example.com')}`).send({}).expect(403);
+    expect(other.body.error.message).toMatch(/mallory@example.com may not/);
+    await request(server()).post('/api/models/fraud/rollback').set('authorization', `Bearer ${idToken('ops@example.com')}`).send({}).expect(200);
+    expect((await registry())[0].production_version).toBe('v2');
   });
 
   it('hands a monitoring pass asked for to onMonitoringTick as a tick', async () => {
