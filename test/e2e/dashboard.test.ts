@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page, Request } from 'playwright-core';
 import { fraudRows, writeFraudCsv } from '../../shared/data/synthetic';
 import { configFor } from '../../shared/core/config';
 import { createLogger } from '../../shared/core/log';
@@ -14,6 +14,8 @@ import { CLI, cli, cliJson, freePort, ROOT, stackEnv, startUp, stopGracefully, t
 jest.setTimeout(300_000);
 
 const KEY = 'dashboard-test-key';
+// The live run's epochs, all trained (no early stopping): enough to last several of the page's polls.
+const LIVE_EPOCHS = 200;
 const SHOTS = path.join(ROOT, 'test-results', 'dashboard');
 const home = tempHome('mloop-dashboard-');
 let env: NodeJS.ProcessEnv;
@@ -89,14 +91,16 @@ describe('the dashboard of mloop up', () => {
     expect(fs.readFileSync(path.join(home, 'up.log'), 'utf8')).toContain(`dashboard:       ${url}/ (type the API key at the top right)`);
   });
 
-  it('shows nothing without the API key, and the runs with it', async () => {
+  it('shows the runs to anyone, and asks for the API key where it is needed (dead letters)', async () => {
     await page.goto(`${url}/`);
-    await page.locator('.error', { hasText: 'API key' }).waitFor();
-    await page.fill('#key', KEY);
-    await page.click('#key-form button');
     for (const run of runs) await page.locator(`a[href="#/runs/${run.id}"]`).waitFor();
     expect(await page.locator('main table tbody tr').count()).toBe(2);
     await shot('runs');
+    await page.goto(`${url}/#/dead-letters`);
+    await page.locator('.error', { hasText: 'API key' }).waitFor();
+    await page.fill('#key', KEY);
+    await page.click('#key-form button');
+    await page.locator('p', { hasText: 'No dead letters' }).waitFor();
   });
 
   it('lists datasets, with the reason a file was rejected', async () => {
@@ -197,36 +201,68 @@ describe('the dashboard of mloop up', () => {
 });
 
 describe('live progress on the runs page', () => {
-  it('polls while a run trains, moving its bar, and stops once the run is done', async () => {
-    // The API answers from the test here: a run's progress, step by step, as the job would write it.
-    const steps: Array<Pick<RunView, 'status' | 'progress'>> = [
-      { status: 'running', progress: { unit: 'epoch', iteration: 2, iterations: 10 } },
-      { status: 'running', progress: { unit: 'epoch', iteration: 7, iterations: 10 } },
-      { status: 'succeeded', progress: { unit: 'epoch', iteration: 10, iterations: 10 } },
-    ];
-    let step = 0;
-    let calls = 0;
-    const live = await browser.context.newPage();
-    await live.route('**/api/runs', (route) => {
-      calls++;
-      return route.fulfill({ json: [{ ...runs[0], id: 'run-live', duration_seconds: null, ...steps[Math.min(step, steps.length - 1)] }] });
-    });
+  it('follows a real run: running with a moving bar, then succeeded, and the polling stops', async () => {
+    // A model of its own, so that the counts above stay as they are.
+    const config = configFor(home);
+    const platform = createPlatform(config, createLogger('silent'));
     try {
-      await live.goto(`${url}/#/runs`);
-      const row = live.locator('tr', { hasText: 'run-live' });
-      await row.locator('.status-running').waitFor();
-      await row.locator('.progress', { hasText: 'epoch 2/10' }).waitFor();
-      step = 1;
-      await row.locator('.progress', { hasText: 'epoch 7/10' }).waitFor();
-      expect(await row.locator('.bar > span').getAttribute('style')).toBe('width:70%');
-      step = 2;
-      await row.locator('.status-succeeded').waitFor();
-      const settled = calls;
-      // Proving an absence takes a wait: twice the page's poll interval, which a slow machine only lengthens.
-      await live.waitForTimeout(3_000);
-      expect(calls).toBe(settled);
+      await platform.objects.put(config.dataBucket, 'datasets/live/mloop.json', JSON.stringify({ epochs: LIVE_EPOCHS, params: { patience: 0 } }));
     } finally {
-      await live.close();
+      await platform.close();
+    }
+    const file = path.join(home, 'live.csv');
+    await writeFraudCsv(file, { rows: 20_000, seed: 5 });
+    cli(['push', file, '--model', 'live'], env);
+    const run = await until('the live run to appear', () => cliJson<RunView[]>(['runs', '--model', 'live'], env)[0], 120_000, 200);
+
+    // The page of the tests above (it holds the API key): a change of hash renders without reloading.
+    let polls = 0;
+    const count = (request: Request) => {
+      if (new URL(request.url()).pathname === '/api/runs') polls++;
+    };
+    page.on('request', count);
+    try {
+      // A reload would lose this mark: every change below comes from the page's own polling.
+      await page.evaluate(() => ((window as unknown as { mark: string }).mark = 'not reloaded'));
+      await page.goto(`${url}/#/runs`);
+      const row = page.locator('tr', { has: page.locator(`a[href="#/runs/${run.id}"]`) });
+      await row.locator('.status-running').waitFor({ timeout: 120_000 });
+      const seen = new Map<string, string | null>();
+      let shotTaken = false;
+      await until('the page to show the run succeeded', async () => {
+        const progress = row.locator('.progress');
+        if (await progress.count()) {
+          const text = (await progress.textContent())!.trim();
+          const width = await row.locator('.bar > span').getAttribute('style');
+          // text and width come from one render only if the row was not replaced between the two reads
+          if ((await progress.textContent())!.trim() === text) seen.set(text, width);
+          if (!shotTaken && seen.size >= 2 && (await row.locator('.status-running').count())) {
+            await page.screenshot({ path: path.join(SHOTS, 'runs-live.png'), fullPage: true });
+            shotTaken = true;
+          }
+        }
+        return (await row.locator('.status-succeeded').count()) > 0;
+      }, 240_000, 150);
+      expect(await page.evaluate(() => (window as unknown as { mark?: string }).mark)).toBe('not reloaded');
+
+      const during = [...seen].filter(([text]) => !text.endsWith(`${LIVE_EPOCHS}/${LIVE_EPOCHS}`));
+      expect(during.length).toBeGreaterThanOrEqual(2);
+      expect(shotTaken).toBe(true);
+      for (const [text, width] of seen) {
+        const [, done, of] = /^epoch (\d+)\/(\d+)$/.exec(text)!;
+        expect(Number(of)).toBe(LIVE_EPOCHS);
+        expect(width).toBe(`width:${((Number(done) / LIVE_EPOCHS) * 100).toFixed(0)}%`);
+      }
+
+      // Once nothing runs anywhere (the drift retraining above may still be training), the page stops asking.
+      await until('every run to finish', () => cliJson<RunView[]>(['runs'], env).every((r) => r.status === 'succeeded' || r.status === 'failed'), 240_000, 500);
+      await until('the page to show every run finished', async () => (await page.locator('main [class^="status-"]:not(.status-succeeded):not(.status-failed)').count()) === 0, 30_000, 200);
+      const settled = polls;
+      // Proving an absence takes a wait: twice the page's poll interval, which a slow machine only lengthens.
+      await page.waitForTimeout(3_000);
+      expect(polls).toBe(settled);
+    } finally {
+      page.off('request', count);
     }
   });
 });
