@@ -51,6 +51,8 @@ locals {
 
   # What every function's configuration (shared/core/config.ts) needs on Google Cloud.
   base_env = {
+    # Express, under functions-framework, answers an error it catches with its stack trace otherwise.
+    NODE_ENV                   = "production"
     MLOOP_PLATFORM             = "gcp"
     GOOGLE_CLOUD_PROJECT       = var.project_id
     GOOGLE_CLOUD_REGION        = var.region

@@ -308,13 +308,17 @@ describe('configuration', () => {
     expect(Object.keys(NEEDS).sort()).toEqual([...registeredEntryPoints().keys()].sort());
   });
 
-  test('each function is given what it needs, and only variables config.ts reads', () => {
-    const known = new Set(configKeys());
+  // Read by the runtime rather than by mloop's config.
+  const RUNTIME_ENV: Record<string, string> = { NODE_ENV: 'production: express answers the errors it catches without a stack trace' };
+
+  test('each function is given what it needs, and only variables config.ts (or the runtime) reads', () => {
+    const known = new Set([...configKeys(), ...Object.keys(RUNTIME_ENV)]);
     for (const f of functionResources()) {
       const keys = Object.keys(f.env);
       expect({ function: f.entryPoint, missing: NEEDS[f.entryPoint].filter((key) => !keys.includes(key)) }).toEqual({ function: f.entryPoint, missing: [] });
       expect({ function: f.entryPoint, unknown: keys.filter((key) => !known.has(key)) }).toEqual({ function: f.entryPoint, unknown: [] });
       expect(f.env.MLOOP_PLATFORM).toBe('gcp');
+      expect(f.env.NODE_ENV).toBe('production');
     }
   });
 
@@ -339,7 +343,7 @@ describe('configuration', () => {
     const dynamicEnv = ((container.dynamic as Block).env as Block[])[0];
     const env = tf.mapValue(dynamicEnv.for_each);
     expect(JOB_NEEDS.filter((key) => !(key in env))).toEqual([]);
-    expect(Object.keys(env).filter((key) => !configKeys().includes(key))).toEqual([]);
+    expect(Object.keys(env).filter((key) => !configKeys().includes(key) && !(key in RUNTIME_ENV))).toEqual([]);
   });
 });
 
