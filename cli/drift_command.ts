@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { errorFromHttp, MloopError } from '../shared/core/errors';
 import { compareFiles } from '../shared/monitoring/compare_files';
 import { renderDriftHtml } from '../shared/monitoring/report_html';
 import { DEFAULT_MONITORING } from '../shared/monitoring/settings';
@@ -10,7 +9,9 @@ import { runMonitoringTick, type MonitorOutcome } from '../shared/pipeline/monit
 import { runningStackPid } from '../shared/platform/local/instance_lock';
 import { withContext } from './cli_context';
 import { driftTable, reportText } from './drift_output';
+import { checkInputFile } from './input_file';
 import { printJson } from './output';
+import { callStack } from './stack_client';
 
 /** `mloop monitor` (a monitoring pass now), `mloop drift` (the latest report), `mloop drift compare` (two files). */
 export function registerDriftCommands(program: Command): void {
@@ -49,11 +50,15 @@ export function registerDriftCommands(program: Command): void {
     .option('--json', 'print {"share","dataset_drift","features":{...}}')
     .option('--html <file>', 'also write the HTML report')
     .action(async (referenceFile: string, currentFile: string, opts: { json?: boolean; html?: string }) => {
-      const open = (file: string) => async () => {
-        if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) throw new MloopError('not_found', `${file}: no such file`);
-        return fs.createReadStream(file);
+      const source = (name: string) => {
+        checkInputFile(name);
+        return { name, open: async () => fs.createReadStream(name) };
       };
-      const { result, skipped, referenceRows } = await compareFiles(open(referenceFile), open(currentFile), DEFAULT_MONITORING);
+      const { result, skipped, referenceRows, leftOut } = await compareFiles(source(referenceFile), source(currentFile), DEFAULT_MONITORING);
+      for (const { file, count, first } of leftOut) {
+        const more = count > 1 ? ` (and ${count - 1} more line${count > 2 ? 's' : ''})` : '';
+        process.stderr.write(`mloop: ${file}:${first.line}: ${first.reason}: left out of the comparison${more}; fix the line to count it\n`);
+      }
       if (opts.html) {
         const title = `Drift: ${currentFile} against ${referenceFile}`;
         fs.writeFileSync(opts.html, renderDriftHtml({ title, subtitle: `${referenceRows} reference rows, ${result.rows} current rows` }, result));
@@ -78,11 +83,7 @@ export function registerDriftCommands(program: Command): void {
 /** Through the running stack when there is one (it writes its buffered scores first), else in process. */
 async function monitorNow(ctx: Context, model: string | undefined): Promise<MonitorOutcome[]> {
   if (ctx.config.platform === 'local' && runningStackPid(ctx.config.home)) {
-    const headers: Record<string, string> = ctx.config.apiKey ? { authorization: `Bearer ${ctx.config.apiKey}` } : {};
-    const response = await fetch(`${ctx.config.url}/api/monitor${model ? `?model=${encodeURIComponent(model)}` : ''}`, { method: 'POST', headers });
-    const payload = (await response.json()) as MonitorOutcome[] & { error?: { message: string } };
-    if (!response.ok) throw errorFromHttp(response.status, payload.error?.message ?? `HTTP ${response.status}`);
-    return payload;
+    return callStack<MonitorOutcome[]>(ctx, `/api/monitor${model ? `?model=${encodeURIComponent(model)}` : ''}`, { method: 'POST' });
   }
   return (await runMonitoringTick(ctx, { model, requested_at: ctx.platform.clock.now().toISOString() })).models;
 }

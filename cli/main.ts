@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
 import { loadConfig } from '../shared/core/config';
-import { errorMessage, MloopError } from '../shared/core/errors';
+import { MloopError } from '../shared/core/errors';
 import { createLogger } from '../shared/core/log';
+import { aboutFile } from '../shared/data/csv_file_errors';
 import { writeFraudCsv } from '../shared/data/synthetic';
 import { listDatasets, listRuns } from '../shared/pipeline/queries';
 import { runningStackPid } from '../shared/platform/local/instance_lock';
@@ -9,6 +10,7 @@ import { withContext } from './cli_context';
 import { runDemo } from './demo';
 import { registerDlqCommand } from './dlq_command';
 import { registerDriftCommands } from './drift_command';
+import { reportError } from './error_report';
 import { registerModelsCommand } from './models_command';
 import { registerRetrainCommand } from './retrain_command';
 import { registerServeCommand } from './serve_command';
@@ -76,13 +78,13 @@ program
       }
       const bar = progressReporter(process.stderr);
       let shown = '';
-      const run = await waitForUploadRun(ctx, opts.model, pushed.dataset_version, 30 * 60_000, (r) => {
+      const run = await aboutFile(file, () => waitForUploadRun(ctx, opts.model, pushed.dataset_version, 30 * 60_000, (r) => {
         // the run document is polled: the bar moves only when the job has written new progress
         const key = JSON.stringify(r.progress);
         if (opts.json || !r.progress || key === shown) return;
         shown = key;
         bar.update(r.progress);
-      });
+      }));
       bar.done();
       if (opts.json) printJson({ ...pushed, run });
       else {
@@ -198,7 +200,17 @@ function positiveInt(value: string): number {
 }
 
 program.parseAsync(process.argv).catch((err) => {
-  const code = err instanceof MloopError ? err.code : 'error';
-  process.stderr.write(`mloop: ${errorMessage(err)}${code === 'error' ? '' : ` [${code}]`}\n`);
-  process.exitCode = err instanceof MloopError && err.code === 'invalid_argument' ? 2 : 1;
+  const report = reportError(err, { json: process.argv.includes('--json'), debug: debugLogging() });
+  process.stderr.write(report.text);
+  process.exitCode = report.exitCode;
 });
+
+function debugLogging(): boolean {
+  try {
+    const level = loadConfig().logLevel;
+    return level === 'debug' || level === 'trace';
+  } catch {
+    // the configuration itself may be what failed
+    return false;
+  }
+}

@@ -150,11 +150,26 @@ function actor(reason: string): Actor {
   return { by: `cli:${os.userInfo().username}`, reason };
 }
 
-/** `fraud@v2`, or `v2` with --model, or `v2` when the registry holds a single model. */
+/**
+ * `fraud@v2`, or `v2` with --model, or `v2` when the registry holds a single model; one that does not
+ * exist is refused here with the names that do, so that a typo is fixed without another command.
+ */
 async function resolveRef(ctx: Context, ref: string, model?: string): Promise<{ model: string; version: string }> {
   const at = ref.indexOf('@');
-  if (at > 0) return { model: ref.slice(0, at), version: ref.slice(at + 1) };
-  return { model: model ?? (await onlyModel(ctx)), version: ref };
+  const resolved = at > 0 ? { model: ref.slice(0, at), version: ref.slice(at + 1) } : { model: model ?? (await onlyModel(ctx)), version: ref };
+  if (!(await ctx.platform.docs.get<ModelDoc>(COLLECTIONS.models, resolved.model))) {
+    const names = (await ctx.platform.docs.query<ModelDoc>(COLLECTIONS.models)).map((m) => m.data.name);
+    throw new MloopError('not_found', `there is no model "${resolved.model}" (${names.length ? `models: ${names.join(', ')}` : 'the registry is empty: push a dataset first'})`);
+  }
+  if (!(await ctx.platform.docs.get<ModelVersionDoc>(COLLECTIONS.versions, modelVersionId(resolved.model, resolved.version)))) {
+    // sorted here: Firestore would need a composite index to sort a filtered query
+    const versions = (await ctx.platform.docs.query<ModelVersionDoc>(COLLECTIONS.versions, { where: [['model', '==', resolved.model]] }))
+      .map((v) => v.data)
+      .sort((a, b) => a.created_at.localeCompare(b.created_at))
+      .map((v) => v.version);
+    throw new MloopError('not_found', `${resolved.model} has no version ${resolved.version} (versions: ${versions.join(', ') || 'none yet'}); mloop models lists them`);
+  }
+  return resolved;
 }
 
 async function onlyModel(ctx: Context): Promise<string> {

@@ -5,6 +5,7 @@ import { contentVersion, isValidModelName } from '../shared/core/ids';
 import type { Context } from '../shared/pipeline/context';
 import { CONFIG_FILE } from '../shared/pipeline/ingest';
 import type { ObjectMetadata } from '../shared/platform/ports';
+import { checkInputFile } from './input_file';
 
 export interface PushOptions {
   model: string;
@@ -28,10 +29,9 @@ export async function pushDataset(ctx: Context, file: string, options: PushOptio
   if (!isValidModelName(options.model)) {
     throw new MloopError('invalid_argument', `--model "${options.model}": use lowercase letters, digits, '-' or '_' (at most 63 characters)`);
   }
-  const stat = fs.statSync(file, { throwIfNoEntry: false });
-  if (!stat?.isFile()) throw new MloopError('not_found', `${file}: no such file`);
+  checkInputFile(file);
   const base = path.basename(file);
-  if (!base.toLowerCase().endsWith('.csv')) throw new MloopError('invalid_argument', `${file}: only .csv files are datasets`);
+  if (!base.toLowerCase().endsWith('.csv')) throw new MloopError('invalid_argument', `${file}: only .csv files are datasets; export it as comma-separated CSV`);
   const { objects } = ctx.platform;
   const bucket = ctx.config.dataBucket;
 

@@ -3,13 +3,14 @@ import path from 'node:path';
 import type { Config } from '../shared/core/config';
 import { MloopError } from '../shared/core/errors';
 import { contentVersion } from '../shared/core/ids';
+import { aboutFile } from '../shared/data/csv_file_errors';
 import { parseDatasetConfig } from '../shared/data/dataset_config';
 import { prepareTrainingData } from '../shared/data/prepare';
 import type { Algorithm } from '../shared/ml/algorithms';
 import { trainCandidate } from '../shared/pipeline/train_core';
 import { planTraining } from '../shared/pipeline/training_plan';
 import { versionFiles } from '../shared/pipeline/version_files';
-import { aboutFile } from './file_errors';
+import { checkInputFile } from './input_file';
 import { progressReporter } from './progress_bar';
 
 /**
@@ -55,7 +56,7 @@ function json(flag: string, text: string | undefined): Record<string, unknown> |
 const versionAt = (at: Date) => at.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 
 export async function trainFile(config: Config, file: string, options: TrainFileOptions, stderr: NodeJS.WritableStream & { isTTY?: boolean }): Promise<TrainFileResult> {
-  if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) throw new MloopError('not_found', `${file}: no such file`);
+  checkInputFile(file);
   const started = Date.now();
   const dataset = parseDatasetConfig({
     target: options.target,

@@ -1,3 +1,4 @@
+import { MloopError } from '../shared/core/errors';
 import { datasetId, runIdFor } from '../shared/core/ids';
 import type { Context } from '../shared/pipeline/context';
 import { COLLECTIONS, type DatasetDoc, type RunDoc } from '../shared/pipeline/documents';
@@ -23,7 +24,7 @@ export async function waitForDataset(ctx: Context, model: string, version: strin
     ctx.platform.docs.get<DatasetDoc>(COLLECTIONS.datasets, datasetId(model, version)), timeoutMs);
 }
 
-/** Follows the run of an uploaded dataset to its end, reporting progress on the way. */
+/** Follows the run of an uploaded dataset to its end, reporting progress on the way; a rejected dataset has no run to wait for. */
 export async function waitForUploadRun(
   ctx: Context,
   model: string,
@@ -34,6 +35,12 @@ export async function waitForUploadRun(
   const runId = runIdFor(uploadRequestId(model, version));
   return waitFor(`run ${runId} to finish`, async () => {
     const run = await ctx.platform.docs.get<RunDoc>(COLLECTIONS.runs, runId);
+    if (!run) {
+      const dataset = await ctx.platform.docs.get<DatasetDoc>(COLLECTIONS.datasets, datasetId(model, version));
+      if (dataset?.status === 'rejected') {
+        throw new MloopError('failed_precondition', `the dataset was rejected: ${dataset.reason?.replace(/\.$/, '')}; mloop datasets --json shows its validation report`, { reason: dataset.reason });
+      }
+    }
     if (run) onProgress?.(run);
     return run && (run.status === 'succeeded' || run.status === 'failed') ? run : null;
   }, timeoutMs, 500);

@@ -36,18 +36,21 @@ export const STOP = Symbol('stop');
 /** Returning a string rejects the record with that reason; returning nothing accepts it. */
 export type RecordHandler = (record: CsvRecord) => string | typeof STOP | void;
 
+/** Header errors carry their line too, for a caller that names the file (csv_file_errors.ts). */
+const HEADER = { line: 1 };
+
 function checkHeader(raw: string[]): string[] {
   const header = raw.map((name) => name.trim());
   if (header.length === 1 && /[;\t|]/.test(header[0])) {
     const sep = header[0].match(/[;\t|]/)![0];
-    throw new MloopError('invalid_argument', `the header looks ${sep === '\t' ? 'tab' : `"${sep}"`}-separated; mloop reads comma-separated CSV`);
+    throw new MloopError('invalid_argument', `the header looks ${sep === '\t' ? 'tab' : `"${sep}"`}-separated; mloop reads comma-separated CSV`, HEADER);
   }
   const seen = new Map<string, number>();
   header.forEach((name, i) => {
-    if (name === '') throw new MloopError('invalid_argument', `column ${i + 1} of the header (line 1) has an empty name`);
+    if (name === '') throw new MloopError('invalid_argument', `column ${i + 1} of the header (line 1) has an empty name`, HEADER);
     const first = seen.get(name);
     if (first !== undefined) {
-      throw new MloopError('invalid_argument', `column name "${name}" appears twice in the header (columns ${first + 1} and ${i + 1})`);
+      throw new MloopError('invalid_argument', `column name "${name}" appears twice in the header (columns ${first + 1} and ${i + 1})`, HEADER);
     }
     seen.set(name, i);
   });
@@ -85,7 +88,7 @@ export async function readCsv(
   const scanner = new CsvScanner((rec) => {
     if (stopped) return;
     if (header === null) {
-      if (!rec.utf8) throw new MloopError('invalid_argument', 'the header (line 1) is not valid UTF-8; save the file as UTF-8');
+      if (!rec.utf8) throw new MloopError('invalid_argument', 'the header (line 1) is not valid UTF-8; save the file as UTF-8', HEADER);
       header = checkHeader(Array.from({ length: rec.count }, (_, i) => fieldText(rec, i)));
       width = header.length;
       onHeader(header);

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
+import { MloopError } from '../core/errors';
 import { fieldMissing, fieldNumber, fieldText } from '../data/cells';
-import { readCsv } from '../data/csv';
+import { readCsv, type Rejection } from '../data/csv';
 import { ColumnBuilder, type ColumnData } from '../data/column_data';
 
 /**
@@ -12,6 +13,9 @@ import { ColumnBuilder, type ColumnData } from '../data/column_data';
 export interface CsvColumns {
   rows: number;
   columns: Array<{ name: string } & ColumnData>;
+  /** Lines left out (ragged, not UTF-8): how many, and the first ones with why. */
+  rejectedCount: number;
+  rejected: Rejection[];
 }
 
 export interface ColumnPlan {
@@ -55,7 +59,11 @@ export async function planColumns(reference: Readable): Promise<ColumnPlan> {
   return plan;
 }
 
-/** Second pass (over either file): the planned columns, by the planned kinds. */
+/**
+ * Second pass (over either file): the planned columns, by the planned kinds. A planned column missing
+ * from the file is an error: its values would all count as missing, and the report would blame the data
+ * for what is a mix-up of files.
+ */
 export async function readColumns(stream: Readable, plan: ColumnPlan): Promise<CsvColumns> {
   let indices: number[] = [];
   const builders = plan.columns.map((c) => new ColumnBuilder(c.kind));
@@ -63,10 +71,23 @@ export async function readColumns(stream: Readable, plan: ColumnPlan): Promise<C
     stream,
     (header) => {
       indices = plan.columns.map((c) => header.indexOf(c.name));
+      const missing = plan.columns.filter((_, k) => indices[k] < 0).map((c) => `"${c.name}"`);
+      if (missing.length) {
+        throw new MloopError(
+          'invalid_argument',
+          `the reference's column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not in this header (${header.join(', ')}); compare two files with the same columns`,
+          { line: 1 },
+        );
+      }
     },
     (record) => {
-      for (let k = 0; k < builders.length; k++) builders[k].add(indices[k] < 0 ? null : fieldText(record, indices[k]));
+      for (let k = 0; k < builders.length; k++) builders[k].add(fieldText(record, indices[k]));
     },
   );
-  return { rows: read.rows, columns: plan.columns.map((c, k) => ({ name: c.name, ...builders[k].build() })) };
+  return {
+    rows: read.rows,
+    columns: plan.columns.map((c, k) => ({ name: c.name, ...builders[k].build() })),
+    rejectedCount: read.rejectedCount,
+    rejected: read.rejected,
+  };
 }
