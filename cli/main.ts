@@ -38,7 +38,7 @@ program
     process.stdout.write(
       `mloop is up on ${stack.url} (state in ${config.home})\n` +
         (stack.scoreUrl ? `  scoring also on ${stack.scoreUrl} (${config.serveWorkers} workers)\n` : '') +
-        `  dashboard:       ${stack.url}/${config.apiKey ? ' (type the API key at the top right)' : ''}\n` +
+        `  dashboard:       ${stack.url}/${config.apiKey ? ` (${config.dashboardReads === 'key' ? 'reads and actions' : 'actions and dead letters'} need the API key: type it at the top right)` : ''}\n` +
         `  push a dataset:  npx mloop push data.csv --model fraud\n` +
         `  follow it:       npx mloop runs   |   npx mloop models\n` +
         `  score:           curl -s ${stack.url}/score/fraud -H 'content-type: application/json' -d '{"instances":[...]}'\n` +

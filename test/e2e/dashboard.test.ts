@@ -88,7 +88,7 @@ describe('the dashboard of mloop up', () => {
   });
 
   it('is announced by mloop up', () => {
-    expect(fs.readFileSync(path.join(home, 'up.log'), 'utf8')).toContain(`dashboard:       ${url}/ (type the API key at the top right)`);
+    expect(fs.readFileSync(path.join(home, 'up.log'), 'utf8')).toContain(`dashboard:       ${url}/ (actions and dead letters need the API key: type it at the top right)`);
   });
 
   it('shows the runs to anyone, and asks for the API key where it is needed (dead letters)', async () => {
