@@ -34,6 +34,12 @@ program
   .description('start the local stack: bucket watcher, event queue, job launcher, scoring and admin API on one port')
   .action(async () => {
     const config = loadConfig();
+    // Listening before the stack starts: a Ctrl-C while its scoring workers start (they answer before
+    // startStack returns) must stop them too, not kill this process and leave them orphaned.
+    const stopRequested = new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
     const stack = await startStack(config, createLogger(config.logLevel, { component: 'stack' }));
     process.stdout.write(
       `mloop is up on ${stack.url} (state in ${config.home})\n` +
@@ -44,11 +50,7 @@ program
         `  score:           curl -s ${stack.url}/score/fraud -H 'content-type: application/json' -d '{"instances":[...]}'\n` +
         `Ctrl-C stops it.\n`,
     );
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+    await stopRequested;
     process.stdout.write('stopping...\n');
     await stack.stop();
     // Everything is flushed and closed: a client's idle keep-alive socket must not hold the exit.

@@ -38,3 +38,18 @@ test('mloop up with MLOOP_SCORE_PORT also scores from serve workers on that port
     await killGroup(up);
   }
 });
+
+test('a Ctrl-C while the scoring workers start still stops mloop up and its workers cleanly', async () => {
+  const [port, scorePort] = [await freePort(), await freePort()];
+  const up = startUp(stackEnv(home, port, { MLOOP_SCORE_PORT: String(scorePort), MLOOP_SERVE_WORKERS: '2', MLOOP_LOG_LEVEL: 'warn' }), `${home}/up-early.log`);
+  try {
+    // The admin port listens before the workers are forked: the signal lands while they start.
+    await until('the admin port', async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => null))?.ok, 60_000, 20);
+    expect(await stopGracefully(up, 45_000)).toBe(0);
+    // Nothing of the process group is left: no orphaned scoring worker holds the port.
+    expect(() => process.kill(-up.pid!, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
+  } finally {
+    await killGroup(up);
+  }
+});
+
