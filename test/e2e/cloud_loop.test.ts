@@ -12,6 +12,7 @@ import type { RegistryModel } from '../../shared/pipeline/registry_view';
 import { createPlatform } from '../../shared/platform';
 import { OFFLINE } from '../../shared/platform/gcp/offline';
 import type { Platform } from '../../shared/platform/ports';
+import { emulatedGcpEnv } from '../emulators/gcp_env';
 import { emulatorHost } from '../emulators/hosts';
 import { startFakeCloudRun, type FakeCloudRun } from '../fakes/cloud_run_server';
 import { startFakeGcs, type FakeGcs } from '../fakes/gcs_server';
@@ -46,17 +47,8 @@ const functions = new Map<string, { url: string; process: ChildProcess; log: str
 
 function baseEnv(): Record<string, string> {
   return {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '',
-    MLOOP_PLATFORM: 'gcp',
-    GOOGLE_CLOUD_PROJECT: PROJECT,
-    GOOGLE_CLOUD_REGION: REGION,
-    MLOOP_DATA_BUCKET: DATA_BUCKET,
-    MLOOP_ARTIFACTS_BUCKET: ARTIFACTS_BUCKET,
+    ...emulatedGcpEnv({ project: PROJECT, region: REGION, dataBucket: DATA_BUCKET, artifactsBucket: ARTIFACTS_BUCKET, gcsEndpoint: gcs.url }),
     MLOOP_LOG_LEVEL: 'info',
-    MLOOP_GCS_ENDPOINT: gcs.url,
-    PUBSUB_EMULATOR_HOST: emulatorHost('pubsub'),
-    FIRESTORE_EMULATOR_HOST: emulatorHost('firestore'),
     ...(run && { MLOOP_RUN_ENDPOINT: run.endpoint }),
   };
 }

@@ -20,6 +20,7 @@ import { ATTR } from '../../shared/platform/gcp/pubsub_messages';
 import type { BusMessage, Platform, Subscription } from '../../shared/platform/ports';
 import { testProject } from '../contract/gcp_fixtures';
 import { ROOT, tempHome, until } from '../e2e/helpers';
+import { emulatedGcpEnv } from '../emulators/gcp_env';
 import { emulatorHost } from '../emulators/hosts';
 import { startFakeCloudRun, type FakeCloudRun } from '../fakes/cloud_run_server';
 
@@ -116,16 +117,7 @@ class CloudLoop {
   private async init(project: string): Promise<void> {
     this.gcs = await startGcsProcess(this.home, [DATA_BUCKET, ARTIFACTS_BUCKET]);
     const env = (extra: Record<string, string> = {}): Record<string, string> => ({
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      MLOOP_PLATFORM: 'gcp',
-      GOOGLE_CLOUD_PROJECT: project,
-      GOOGLE_CLOUD_REGION: REGION,
-      MLOOP_DATA_BUCKET: DATA_BUCKET,
-      MLOOP_ARTIFACTS_BUCKET: ARTIFACTS_BUCKET,
-      MLOOP_GCS_ENDPOINT: this.gcs.url,
-      PUBSUB_EMULATOR_HOST: emulatorHost('pubsub'),
-      FIRESTORE_EMULATOR_HOST: emulatorHost('firestore'),
+      ...emulatedGcpEnv({ project, region: REGION, dataBucket: DATA_BUCKET, artifactsBucket: ARTIFACTS_BUCKET, gcsEndpoint: this.gcs.url }),
       MLOOP_ACK_DEADLINE_SECONDS: String(ACK_DEADLINE_SECONDS),
       // A stall also outlasts the keep-alive of the connections to Cloud Storage, so the handler that
       // runs next may fail on a closed one and be retried; these attempts are for those, so that a
