@@ -18,6 +18,13 @@ export interface FakeGcs {
   /** Every request, as `METHOD path?query`. */
   requests: string[];
   unexpected: string[];
+  /** Requests the server hung up on without answering, as `METHOD path?query`. */
+  dropped: string[];
+  /**
+   * A fault switch: the next `n` requests are not answered; the server destroys their connection
+   * instead, as one does that closed an idle keep-alive connection just as the client reused it.
+   */
+  dropNextRequests(n: number): void;
   close(): Promise<void>;
 }
 
@@ -42,11 +49,19 @@ export async function startFakeGcs(buckets: string[]): Promise<FakeGcs> {
   const sessions = new Map<string, UploadSession>();
   const requests: string[] = [];
   const unexpected: string[] = [];
+  const dropped: string[] = [];
+  let toDrop = 0;
   let baseUrl = '';
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://fake');
     requests.push(`${req.method} ${url.pathname}${url.search}`);
+    if (toDrop > 0) {
+      toDrop--;
+      dropped.push(`${req.method} ${url.pathname}${url.search}`);
+      req.socket.destroy();
+      return;
+    }
     readBody(req)
       .then((body) => route(req, url, body))
       .then(
@@ -226,6 +241,10 @@ export async function startFakeGcs(buckets: string[]): Promise<FakeGcs> {
     objects,
     requests,
     unexpected,
+    dropped,
+    dropNextRequests: (n) => {
+      toDrop = n;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
