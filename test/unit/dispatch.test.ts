@@ -10,24 +10,12 @@ import { COLLECTIONS, type RunDoc } from '../../shared/pipeline/documents';
 import { requestTraining } from '../../shared/pipeline/launch';
 import { completeTraining } from '../../shared/pipeline/promote';
 import { createPlatform } from '../../shared/platform';
-import type { BusMessage, Execution, JobLauncher, Platform } from '../../shared/platform/ports';
-
-/** Records launches: on Google Cloud only onTrainingRequested's identity may run the job. */
-class RecordingLauncher implements JobLauncher {
-  readonly launched: string[] = [];
-  async launch(spec: { runId: string }): Promise<Execution> {
-    this.launched.push(spec.runId);
-    return { id: `exec-${this.launched.length}`, state: 'running', startedAt: new Date().toISOString() };
-  }
-  async status(): Promise<Execution | null> {
-    return null;
-  }
-  async cancel(): Promise<void> {}
-  async close(): Promise<void> {}
-}
+import type { BusMessage, Platform } from '../../shared/platform/ports';
+import { RecordingLauncher } from '../support/recording_launcher';
 
 let home: string;
 let platform: Platform;
+// On Google Cloud only onTrainingRequested's identity may run the job: what it recorded says which context launched.
 let launcher: RecordingLauncher;
 
 function contextWith(env: Record<string, string>): Context {

@@ -14,21 +14,8 @@ import { PredictionLog } from '../../shared/pipeline/prediction_log';
 import { driftRequestId } from '../../shared/pipeline/retrain';
 import type { DerivedDatasetDoc } from '../../shared/pipeline/retrain_dataset';
 import { createPlatform } from '../../shared/platform';
-import type { BusMessage, Clock, Execution, JobLauncher } from '../../shared/platform/ports';
-
-/** Records launches instead of starting processes: these tests are about which run is requested. */
-class RecordingLauncher implements JobLauncher {
-  readonly launched: string[] = [];
-  async launch(spec: { runId: string }): Promise<Execution> {
-    this.launched.push(spec.runId);
-    return { id: `exec-${this.launched.length}`, state: 'running', startedAt: new Date().toISOString() };
-  }
-  async status(): Promise<Execution | null> {
-    return null;
-  }
-  async cancel(): Promise<void> {}
-  async close(): Promise<void> {}
-}
+import type { BusMessage, Clock } from '../../shared/platform/ports';
+import { RecordingLauncher } from '../support/recording_launcher';
 
 const SUBSCRIPTION = 'test-training-requested';
 
