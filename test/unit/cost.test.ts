@@ -10,6 +10,7 @@ import { completeTraining } from '../../shared/pipeline/promote';
 import { reconcileRuns } from '../../shared/pipeline/reconcile';
 import { runUsage } from '../../shared/pipeline/usage';
 import { createPlatform } from '../../shared/platform';
+import { jobFailure } from '../support/job_failure';
 
 const L4_JOB: RunResources = { vcpu: 4, memory_gib: 16, gpu_count: 1, gpu_type: 'nvidia-l4' };
 
@@ -123,15 +124,7 @@ describe('a finishing run records its duration, resources and cost', () => {
 
   test('a failure reported by the job', async () => {
     await runningRun();
-    await completeTraining(ctx, {
-      run_id: 'run-1',
-      attempt: 1,
-      model: 'fraud',
-      model_version: 'v1',
-      status: 'failed',
-      error: 'bad data',
-      finished_at: new Date().toISOString(),
-    });
+    await completeTraining(ctx, jobFailure('run-1'));
     const run = (await ctx.platform.docs.get<RunDoc>(COLLECTIONS.runs, 'run-1'))!;
     expect(run).toMatchObject({ status: 'failed', duration_seconds: 90, resources: L4_JOB, cost_estimate: estimateCost(90, L4_JOB, CLOUD_RUN_PRICES) });
   });

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { configFor } from '../../shared/core/config';
-import { TOPICS, type TrainingCompleted, type TrainingRequested } from '../../shared/core/events';
+import { TOPICS, type TrainingRequested } from '../../shared/core/events';
 import { datasetId } from '../../shared/core/ids';
 import { createLogger } from '../../shared/core/log';
 import type { Context } from '../../shared/pipeline/context';
@@ -11,6 +11,7 @@ import { requestTraining } from '../../shared/pipeline/launch';
 import { completeTraining } from '../../shared/pipeline/promote';
 import { createPlatform } from '../../shared/platform';
 import type { BusMessage, Platform } from '../../shared/platform/ports';
+import { jobFailure } from '../support/job_failure';
 import { RecordingLauncher } from '../support/recording_launcher';
 
 let home: string;
@@ -51,16 +52,6 @@ const request = (version: string): TrainingRequested => ({
   requested_at: new Date().toISOString(),
 });
 
-const failed = (runId: string): TrainingCompleted => ({
-  run_id: runId,
-  attempt: 1,
-  model: 'fraud',
-  model_version: 'v1',
-  status: 'failed',
-  error: 'bad data',
-  finished_at: new Date().toISOString(),
-});
-
 async function published(count: number): Promise<TrainingRequested[]> {
   const received: BusMessage[] = [];
   const subscription = await platform.bus.subscribe('probe', async (message) => void received.push(message));
@@ -77,7 +68,7 @@ describe('a slot that frees up', () => {
     const first = await requestTraining(ctx, request('a'));
     const second = await requestTraining(ctx, request('b'));
     expect(launcher.launched).toEqual([first.runId]);
-    await completeTraining(ctx, failed(first.runId));
+    await completeTraining(ctx, jobFailure(first.runId));
     expect(launcher.launched).toEqual([first.runId, second.runId]);
     expect(await published(0)).toEqual([]);
   });
@@ -88,7 +79,7 @@ describe('a slot that frees up', () => {
     const first = await requestTraining(launcherCtx, request('a'));
     const second = await requestTraining(launcherCtx, request('b'));
 
-    await completeTraining(completerCtx, failed(first.runId));
+    await completeTraining(completerCtx, jobFailure(first.runId));
     expect(launcher.launched).toEqual([first.runId]);
     const [announced, ...more] = await published(1);
     expect(more).toEqual([]);
