@@ -1,4 +1,4 @@
-import type { DriftTest } from '../monitoring/settings';
+import type { FeatureDrift, FeatureQuality } from '../monitoring/drift';
 import type { PerformanceResult } from '../monitoring/performance';
 
 /**
@@ -11,18 +11,9 @@ export const MONITORING_COLLECTIONS = {
   feedback: 'feedback',
 } as const;
 
-export interface FeatureSummary {
-  name: string;
-  kind: string;
-  test: DriftTest | null;
-  statistic: number | null;
-  p_value: number | null;
-  threshold: number | null;
-  drifted: boolean;
-  psi: number | null;
-  ignored: boolean;
-  issues: string[];
-}
+/** What a report document keeps of a feature's comparison: the verdict, without counts and histograms. */
+export type FeatureSummary = Pick<FeatureDrift, 'name' | 'kind' | 'test' | 'statistic' | 'p_value' | 'threshold' | 'drifted' | 'psi' | 'ignored'> &
+  Pick<FeatureQuality, 'issues'>;
 
 export interface DriftReportDoc {
   id: string;
