@@ -25,28 +25,26 @@ export interface LeaseOwner {
   pid: number;
 }
 
-interface MessageRow {
-  seq: number;
-  id: string;
+/** A message's own columns, alike in `messages` and `dead_letters`: what a dead letter keeps and a requeue restores. */
+interface StoredMessage {
   subscription: string;
   topic: string;
   data: string;
   attributes: string;
   ordering_key: string | null;
   publish_time: string;
+}
+
+interface MessageRow extends StoredMessage {
+  seq: number;
+  id: string;
   delivery_attempt: number;
   last_error: string | null;
 }
 
-interface DeadLetterRow {
+interface DeadLetterRow extends StoredMessage {
   id: string;
   message_id: string;
-  subscription: string;
-  topic: string;
-  data: string;
-  attributes: string;
-  ordering_key: string | null;
-  publish_time: string;
   delivery_attempts: number;
   last_error: string;
   dead_lettered_at: string;
@@ -205,16 +203,7 @@ export function requeueDeadLetter(db: Db, deadLetterId: string, now: number): vo
     db.prepare(
       `INSERT INTO messages (id, subscription, topic, data, attributes, ordering_key, publish_time, visible_at)
        VALUES (@message_id, @subscription, @topic, @data, @attributes, @ordering_key, @publish_time, @now)`,
-    ).run({
-      message_id: row.message_id,
-      subscription: row.subscription,
-      topic: row.topic,
-      data: row.data,
-      attributes: row.attributes,
-      ordering_key: row.ordering_key,
-      publish_time: row.publish_time,
-      now,
-    });
+    ).run({ ...storedMessage(row), message_id: row.message_id, now });
     db.prepare('DELETE FROM dead_letters WHERE id = ?').run(deadLetterId);
   });
 }
@@ -240,19 +229,26 @@ function deadLetter(db: Db, row: MessageRow, error: string, now: number): void {
      VALUES (@id, @message_id, @subscription, @topic, @data, @attributes, @ordering_key, @publish_time,
        @delivery_attempts, @last_error, @dead_lettered_at)`,
   ).run({
+    ...storedMessage(row),
     id: randomUUID(),
     message_id: row.id,
+    delivery_attempts: row.delivery_attempt,
+    last_error: error,
+    dead_lettered_at: new Date(now).toISOString(),
+  });
+  db.prepare('DELETE FROM messages WHERE seq = ?').run(row.seq);
+}
+
+/** Only the message's columns: a row's id, attempts and error mean other things in the other table. */
+function storedMessage(row: StoredMessage): StoredMessage {
+  return {
     subscription: row.subscription,
     topic: row.topic,
     data: row.data,
     attributes: row.attributes,
     ordering_key: row.ordering_key,
     publish_time: row.publish_time,
-    delivery_attempts: row.delivery_attempt,
-    last_error: error,
-    dead_lettered_at: new Date(now).toISOString(),
-  });
-  db.prepare('DELETE FROM messages WHERE seq = ?').run(row.seq);
+  };
 }
 
 function toMessage(row: MessageRow, deliveryAttempt: number): BusMessage {
