@@ -21,10 +21,11 @@ export interface FakeGcs {
   /** Requests the server hung up on without answering, as `METHOD path?query`. */
   dropped: string[];
   /**
-   * A fault switch: the next `n` requests are not answered; the server destroys their connection
-   * instead, as one does that closed an idle keep-alive connection just as the client reused it.
+   * A fault switch: the next `n` requests (of those whose `METHOD path?query` matches `only`) are not
+   * answered; the server destroys their connection instead, as one does that closed an idle
+   * keep-alive connection just as the client reused it.
    */
-  dropNextRequests(n: number): void;
+  dropNextRequests(n: number, only?: RegExp): void;
   close(): Promise<void>;
 }
 
@@ -50,15 +51,16 @@ export async function startFakeGcs(buckets: string[]): Promise<FakeGcs> {
   const requests: string[] = [];
   const unexpected: string[] = [];
   const dropped: string[] = [];
-  let toDrop = 0;
+  let toDrop = { n: 0, only: /(?:)/ };
   let baseUrl = '';
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://fake');
-    requests.push(`${req.method} ${url.pathname}${url.search}`);
-    if (toDrop > 0) {
-      toDrop--;
-      dropped.push(`${req.method} ${url.pathname}${url.search}`);
+    const request = `${req.method} ${url.pathname}${url.search}`;
+    requests.push(request);
+    if (toDrop.n > 0 && toDrop.only.test(request)) {
+      toDrop.n--;
+      dropped.push(request);
       req.socket.destroy();
       return;
     }
@@ -242,8 +244,8 @@ export async function startFakeGcs(buckets: string[]): Promise<FakeGcs> {
     requests,
     unexpected,
     dropped,
-    dropNextRequests: (n) => {
-      toDrop = n;
+    dropNextRequests: (n, only = /(?:)/) => {
+      toDrop = { n, only };
     },
     close: () =>
       new Promise<void>((resolve) => {
