@@ -1,16 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFraudCsv } from '../../shared/data/synthetic';
+import type { RunView } from '../../shared/pipeline/queries';
 import { cli, cliJson, freePort, killGroup, stackEnv, startUp, stopGracefully, tempHome, until } from './helpers';
-
-interface RunRow {
-  id: string;
-  model_version: string;
-  dataset_version: string;
-  status: string;
-  attempt: number;
-  progress: unknown;
-}
 
 jest.setTimeout(240_000);
 
@@ -30,7 +22,7 @@ describe('restart safety of the local stack', () => {
     await writeFraudCsv(a, { rows: 60_000, seed: 11 });
     await writeFraudCsv(b, { rows: 20_000, seed: 12 });
     const api = (route: string) => fetch(`http://127.0.0.1:${port}${route}`).then((r) => (r.ok ? r.json() : null));
-    const runs = () => cliJson<RunRow[]>(['runs'], env);
+    const runs = () => cliJson<RunView[]>(['runs'], env);
 
     let up = startUp(env, log);
     await until('the stack to answer', () => api('/health'));
@@ -41,7 +33,7 @@ describe('restart safety of the local stack', () => {
     up = startUp(env, log);
     await until(
       'a training job to run',
-      async () => ((await api('/api/runs')) as RunRow[] | null)?.some((r) => r.status === 'running' && r.progress),
+      async () => ((await api('/api/runs')) as RunView[] | null)?.some((r) => r.status === 'running' && r.progress),
       90_000,
       10,
     );

@@ -4,20 +4,12 @@ import path from 'node:path';
 import { TOPICS } from '../../shared/core/events';
 import { writeFraudCsv } from '../../shared/data/synthetic';
 import { configFor } from '../../shared/core/config';
+import type { RunView } from '../../shared/pipeline/queries';
 import { LocalEventBus } from '../../shared/platform/local/event_bus';
 import { openDatabase } from '../../shared/platform/local/sqlite';
 import { cli, cliJson, freePort, stackEnv, startUp, stopGracefully, tempHome, until } from '../e2e/helpers';
 
 jest.setTimeout(120_000);
-
-interface RunRow {
-  id: string;
-  model_version: string;
-  dataset_version: string;
-  status: string;
-  attempt: number;
-  promoted?: boolean;
-}
 
 const SPY = 'fault-spy-';
 
@@ -50,7 +42,7 @@ describe('every event delivered again, twice and out of order, on the local queu
     const pendingForTheLoop = () => (reader.prepare(`SELECT count(*) AS n FROM messages WHERE subscription NOT LIKE '${SPY}%'`).get() as { n: number }).n;
     const state = () => ({
       datasets: cliJson<Array<{ version: string; status: string }>>(['datasets'], env).map((d) => ({ version: d.version, status: d.status })),
-      runs: cliJson<RunRow[]>(['runs'], env).map((r) => ({ id: r.id, model_version: r.model_version, dataset_version: r.dataset_version, status: r.status, attempt: r.attempt, promoted: r.promoted })),
+      runs: cliJson<RunView[]>(['runs'], env).map((r) => ({ id: r.id, model_version: r.model_version, dataset_version: r.dataset_version, status: r.status, attempt: r.attempt, promoted: r.promoted })),
       models: cliJson<Array<{ version: string; stage: string; run_id: string }>>(['models'], env).map((m) => ({ version: m.version, stage: m.stage, run_id: m.run_id })),
     });
     const settled = async (what: string) =>

@@ -2,13 +2,8 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFraudCsv } from '../../shared/data/synthetic';
+import type { RunView } from '../../shared/pipeline/queries';
 import { cli, cliJson, freePort, killGroup, stackEnv, startUp, stopGracefully, tempHome, until } from '../e2e/helpers';
-
-interface RunRow {
-  id: string;
-  dataset_version: string;
-  status: string;
-}
 
 // The issue's twenty trials, about two minutes on an idle machine; MLOOP_FAULT_TRIALS=N runs N instead.
 const TRIALS = Number(process.env.MLOOP_FAULT_TRIALS ?? '20');
@@ -74,7 +69,7 @@ describe('kill -9 of mloop up at seeded random points', () => {
       const runs = await until(
         `every run to finish in ${context}`,
         () => {
-          const all = cliJson<RunRow[]>(['runs'], env);
+          const all = cliJson<RunView[]>(['runs'], env);
           return all.length >= 2 && all.every((r) => r.status === 'succeeded' || r.status === 'failed') ? all : null;
         },
         100_000,

@@ -2,16 +2,9 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFraudCsv } from '../../shared/data/synthetic';
+import type { RunDoc } from '../../shared/pipeline/documents';
+import type { RunView } from '../../shared/pipeline/queries';
 import { cli, cliJson, freePort, stackEnv, startUp, stopGracefully, tempHome, until } from '../e2e/helpers';
-
-interface RunRow {
-  id: string;
-  model_version: string;
-  status: string;
-  attempt: number;
-  error: string | null;
-  progress: { iteration: number; iterations: number } | null;
-}
 
 jest.setTimeout(180_000);
 
@@ -60,7 +53,7 @@ describe('the train job killed mid-epoch', () => {
     const killMidEpoch = async (attempt: number) => {
       const run = await until(
         `attempt ${attempt} to be between epochs`,
-        async () => (await api<RunRow[]>('/api/runs'))?.find((r) => r.status === 'running' && r.attempt === attempt && r.progress && r.progress.iteration >= 1 && r.progress.iteration < r.progress.iterations),
+        async () => (await api<RunView[]>('/api/runs'))?.find((r) => r.status === 'running' && r.attempt === attempt && r.progress && r.progress.iteration >= 1 && r.progress.iteration < r.progress.iterations),
         90_000,
         20,
       );
@@ -71,7 +64,7 @@ describe('the train job killed mid-epoch', () => {
     const runId = await killMidEpoch(1);
     expect(await killMidEpoch(2)).toBe(runId);
     const failed = await until('the run to fail', async () => {
-      const run = await api<RunRow>(`/api/runs/${runId}`);
+      const run = await api<RunDoc>(`/api/runs/${runId}`);
       return run?.status === 'failed' ? run : null;
     });
     scoring = false;
@@ -80,7 +73,7 @@ describe('the train job killed mid-epoch', () => {
 
     expect(failed.attempt).toBe(2);
     expect(failed.error).toMatch(/^attempt 2 of 2 failed: execution .* failed: killed by SIGKILL$/);
-    expect(cliJson<RunRow[]>(['runs'], env)).toHaveLength(2);
+    expect(cliJson<RunView[]>(['runs'], env)).toHaveLength(2);
     expect(statuses.length).toBeGreaterThan(0);
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
     expect([...served]).toEqual([production.version]);
