@@ -1,5 +1,5 @@
 import type { ColumnStore } from './columns';
-import { isMissing, parseBoolean, parseNumber } from './values';
+import { isMissing, numericCell, parseBoolean } from './values';
 
 /**
  * A feature column reduced to what profiling and drift tests read: the present numeric values, or the
@@ -12,17 +12,6 @@ export type ColumnData =
   | { kind: 'categorical' | 'boolean'; counts: Map<string, number>; missing: number };
 
 export type ColumnKindOf = ColumnData['kind'];
-
-/** A numeric cell: JSON numbers as sent, CSV strings parsed; anything else is missing. */
-export function numericCell(value: unknown): number | null {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
-  if (typeof value === 'string') {
-    const n = parseNumber(value);
-    return Number.isNaN(n) ? null : n;
-  }
-  if (typeof value === 'boolean') return value ? 1 : 0;
-  return null;
-}
 
 /** A category as the encoder keys it: trimmed strings, numbers and booleans spelled out. */
 export function categoryCell(value: unknown): string | null {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MAX_CATEGORIES, type InferredSchema } from './schema';
-import { isMissing, parseBoolean, parseNumber } from './values';
+import { isMissing, numericCell, parseBoolean, parseNumber } from './values';
 
 /**
  * The one encoding from feature values to model input, used when training and when serving, so that
@@ -133,16 +133,6 @@ export function encodedColumns(specs: readonly FeatureSpec[]): EncodedColumn[] {
   );
 }
 
-function numericValue(value: unknown, fill: number): number {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : fill;
-  if (typeof value === 'string') {
-    const n = parseNumber(value);
-    return Number.isNaN(n) ? fill : n;
-  }
-  if (typeof value === 'boolean') return value ? 1 : 0;
-  return fill;
-}
-
 function categoryKey(value: unknown): string | null {
   if (typeof value === 'string') return isMissing(value) ? null : value.trim();
   if (typeof value === 'number' || typeof value === 'boolean') return Number.isNaN(value) ? null : String(value);
@@ -170,7 +160,7 @@ export function encodeRecords(
       const spec = specs[f];
       const value = record[spec.name];
       const at = base + offsets[f];
-      if (spec.kind === 'numeric') x[at] = numericValue(value, spec.fill);
+      if (spec.kind === 'numeric') x[at] = numericCell(value) ?? spec.fill;
       else if (spec.kind === 'boolean') x[at] = parseBoolean(value) ?? 0;
       else {
         const key = categoryKey(value);

@@ -35,6 +35,17 @@ export const BOOLEAN_PAIRS: ReadonlyArray<readonly [string, string]> = [
   ['y', 'n'],
 ];
 
+/** A numeric cell: JSON numbers as sent, CSV strings parsed, booleans as 1/0; null when missing. */
+export function numericCell(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (typeof value === 'string') {
+    const n = parseNumber(value);
+    return Number.isNaN(n) ? null : n;
+  }
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  return null;
+}
+
 /** 1, 0, or null when the value is missing or not a recognised boolean. */
 export function parseBoolean(value: unknown): 0 | 1 | null {
   if (typeof value === 'boolean') return value ? 1 : 0;
