@@ -151,71 +151,68 @@ resource "google_cloudfunctions2_function" "on_data_uploaded" {
   depends_on = [google_project_iam_member.gcs_agent_publisher, google_project_iam_member.events_receiver, google_project_iam_member.build_builder]
 }
 
-resource "google_cloudfunctions2_function" "on_training_requested" {
-  name     = "${var.name_prefix}-on-training-requested"
-  location = var.region
+# The functions Pub/Sub pushes their topic's events to, through subscriptions of mloop's (pubsub.tf),
+# keyed by entry point. name is the function's (after name_prefix) and its subscription's.
+locals {
+  pushed_functions = {
+    onTrainingRequested = {
+      name              = "on-training-requested"
+      topic             = "training-requested"
+      message_retention = local.retention
+      service_account   = google_service_account.launcher.email
+      memory            = "512Mi"
+      timeout_seconds   = 300
+      max_instances     = 5
+      env               = merge(local.base_env, local.launcher_env, local.job_target_env)
+    }
 
-  build_config {
-    runtime         = local.runtime
-    entry_point     = "onTrainingRequested"
-    service_account = local.build_service_account
-    source {
-      storage_source {
-        bucket = google_storage_bucket.sources.name
-        object = google_storage_bucket_object.functions.name
-      }
+    # Scores the candidate and the production model on the holdout: the most memory of the events.
+    onTrainingCompleted = {
+      name              = "on-training-completed"
+      topic             = "training-completed"
+      message_retention = local.retention
+      service_account   = google_service_account.evaluator.email
+      memory            = "2Gi"
+      cpu               = "1"
+      timeout_seconds   = 540
+      max_instances     = 5
+      env               = merge(local.base_env, local.usage_env, local.announce_env, local.evaluator_env)
+    }
+
+    onMonitoringTick = {
+      name  = "on-monitoring-tick"
+      topic = "monitoring-tick"
+      # A tick that could not be handled is superseded by the next one within minutes.
+      message_retention = "3600s"
+      service_account   = google_service_account.monitor.email
+      memory            = "512Mi"
+      timeout_seconds   = 300
+      # One reconcile pass at a time is enough; ticks are minutes apart.
+      max_instances = 1
+      env           = merge(local.base_env, local.usage_env, local.announce_env, local.job_target_env)
+    }
+
+    onDriftDetected = {
+      name              = "on-drift-detected"
+      topic             = "drift-detected"
+      message_retention = local.retention
+      service_account   = google_service_account.drift.email
+      memory            = "512Mi"
+      timeout_seconds   = 120
+      max_instances     = 2
+      env               = local.base_env
     }
   }
-
-  service_config {
-    service_account_email = google_service_account.launcher.email
-    available_memory      = "512Mi"
-    timeout_seconds       = 300
-    max_instance_count    = 5
-    ingress_settings      = "ALLOW_INTERNAL_ONLY"
-    environment_variables = merge(local.base_env, local.launcher_env, local.job_target_env)
-  }
-
-  depends_on = [google_project_iam_member.build_builder]
 }
 
-resource "google_cloudfunctions2_function" "on_training_completed" {
-  name     = "${var.name_prefix}-on-training-completed"
+resource "google_cloudfunctions2_function" "pushed" {
+  for_each = local.pushed_functions
+  name     = "${var.name_prefix}-${each.value.name}"
   location = var.region
 
   build_config {
     runtime         = local.runtime
-    entry_point     = "onTrainingCompleted"
-    service_account = local.build_service_account
-    source {
-      storage_source {
-        bucket = google_storage_bucket.sources.name
-        object = google_storage_bucket_object.functions.name
-      }
-    }
-  }
-
-  # Scores the candidate and the production model on the holdout: the most memory of the events.
-  service_config {
-    service_account_email = google_service_account.evaluator.email
-    available_memory      = "2Gi"
-    available_cpu         = "1"
-    timeout_seconds       = 540
-    max_instance_count    = 5
-    ingress_settings      = "ALLOW_INTERNAL_ONLY"
-    environment_variables = merge(local.base_env, local.usage_env, local.announce_env, local.evaluator_env)
-  }
-
-  depends_on = [google_project_iam_member.build_builder]
-}
-
-resource "google_cloudfunctions2_function" "on_monitoring_tick" {
-  name     = "${var.name_prefix}-on-monitoring-tick"
-  location = var.region
-
-  build_config {
-    runtime         = local.runtime
-    entry_point     = "onMonitoringTick"
+    entry_point     = each.key
     service_account = local.build_service_account
     source {
       storage_source {
@@ -226,41 +223,14 @@ resource "google_cloudfunctions2_function" "on_monitoring_tick" {
   }
 
   service_config {
-    service_account_email = google_service_account.monitor.email
-    available_memory      = "512Mi"
-    timeout_seconds       = 300
-    # One reconcile pass at a time is enough; ticks are minutes apart.
-    max_instance_count    = 1
+    service_account_email = each.value.service_account
+    available_memory      = each.value.memory
+    # Unset, Cloud Functions sizes the CPU by the memory.
+    available_cpu         = try(each.value.cpu, null)
+    timeout_seconds       = each.value.timeout_seconds
+    max_instance_count    = each.value.max_instances
     ingress_settings      = "ALLOW_INTERNAL_ONLY"
-    environment_variables = merge(local.base_env, local.usage_env, local.announce_env, local.job_target_env)
-  }
-
-  depends_on = [google_project_iam_member.build_builder]
-}
-
-resource "google_cloudfunctions2_function" "on_drift_detected" {
-  name     = "${var.name_prefix}-on-drift-detected"
-  location = var.region
-
-  build_config {
-    runtime         = local.runtime
-    entry_point     = "onDriftDetected"
-    service_account = local.build_service_account
-    source {
-      storage_source {
-        bucket = google_storage_bucket.sources.name
-        object = google_storage_bucket_object.functions.name
-      }
-    }
-  }
-
-  service_config {
-    service_account_email = google_service_account.drift.email
-    available_memory      = "512Mi"
-    timeout_seconds       = 120
-    max_instance_count    = 2
-    ingress_settings      = "ALLOW_INTERNAL_ONLY"
-    environment_variables = local.base_env
+    environment_variables = each.value.env
   }
 
   depends_on = [google_project_iam_member.build_builder]

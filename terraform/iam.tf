@@ -58,39 +58,23 @@ resource "google_storage_bucket_iam_member" "artifacts_reader" {
   member   = local.sa[each.key]
 }
 
-# Scoring appends its prediction log under predictions/, and may create nothing else.
-resource "google_storage_bucket_iam_member" "predictions_writer_score" {
-  bucket = google_storage_bucket.artifacts.name
-  role   = "roles/storage.objectCreator"
-  member = local.sa.score
-
-  condition {
-    title      = "prediction-log-only"
-    expression = "resource.name.startsWith(\"projects/_/buckets/${google_storage_bucket.artifacts.name}/objects/predictions/\")"
+# Writers that may create objects under one prefix of a bucket, and nothing else, by identity.
+resource "google_storage_bucket_iam_member" "prefix_writer" {
+  for_each = {
+    # Scoring appends its prediction log.
+    score = { bucket = google_storage_bucket.artifacts.name, prefix = "predictions", title = "prediction-log-only" }
+    # The monitoring tick writes its drift reports.
+    monitor = { bucket = google_storage_bucket.artifacts.name, prefix = "drift", title = "drift-reports-only" }
+    # A drift retraining writes its training file (the upload plus the labels).
+    drift = { bucket = google_storage_bucket.data.name, prefix = "retrain", title = "retrain-datasets-only" }
   }
-}
-
-# The monitoring tick writes its reports under drift/, and nothing else.
-resource "google_storage_bucket_iam_member" "drift_reports_writer_monitor" {
-  bucket = google_storage_bucket.artifacts.name
+  bucket = each.value.bucket
   role   = "roles/storage.objectCreator"
-  member = local.sa.monitor
+  member = local.sa[each.key]
 
   condition {
-    title      = "drift-reports-only"
-    expression = "resource.name.startsWith(\"projects/_/buckets/${google_storage_bucket.artifacts.name}/objects/drift/\")"
-  }
-}
-
-# A drift retraining writes its training file (the upload plus the labels) under retrain/, and nothing else.
-resource "google_storage_bucket_iam_member" "retrain_writer_drift" {
-  bucket = google_storage_bucket.data.name
-  role   = "roles/storage.objectCreator"
-  member = local.sa.drift
-
-  condition {
-    title      = "retrain-datasets-only"
-    expression = "resource.name.startsWith(\"projects/_/buckets/${google_storage_bucket.data.name}/objects/retrain/\")"
+    title      = each.value.title
+    expression = "resource.name.startsWith(\"projects/_/buckets/${each.value.bucket}/objects/${each.value.prefix}/\")"
   }
 }
 
@@ -124,29 +108,18 @@ resource "google_pubsub_topic_iam_member" "publish_training_requested" {
   member   = local.sa[each.key]
 }
 
-resource "google_pubsub_topic_iam_member" "publish_training_completed_train" {
-  topic  = google_pubsub_topic.topic["training-completed"].name
+# Topics one component announces (the dashboard's redeliveries aside): a finished run, drift, a promotion.
+resource "google_pubsub_topic_iam_member" "topic_publisher" {
+  for_each = {
+    "training-completed" = "train"
+    "drift-detected"     = "monitor"
+    "model-promoted"     = "evaluator"
+    # In manual promotion mode the evaluator announces a candidate that waits for approval.
+    "model-awaiting-approval" = "evaluator"
+  }
+  topic  = google_pubsub_topic.topic[each.key].name
   role   = "roles/pubsub.publisher"
-  member = local.sa.train
-}
-
-resource "google_pubsub_topic_iam_member" "publish_drift_detected_monitor" {
-  topic  = google_pubsub_topic.topic["drift-detected"].name
-  role   = "roles/pubsub.publisher"
-  member = local.sa.monitor
-}
-
-resource "google_pubsub_topic_iam_member" "publish_model_promoted_evaluator" {
-  topic  = google_pubsub_topic.topic["model-promoted"].name
-  role   = "roles/pubsub.publisher"
-  member = local.sa.evaluator
-}
-
-# In manual promotion mode the evaluator announces a candidate that waits for approval.
-resource "google_pubsub_topic_iam_member" "publish_model_awaiting_approval_evaluator" {
-  topic  = google_pubsub_topic.topic["model-awaiting-approval"].name
-  role   = "roles/pubsub.publisher"
-  member = local.sa.evaluator
+  member = local.sa[each.value]
 }
 
 # The dashboard's actions: a version moved by hand is announced on model-promoted; a monitoring pass
@@ -211,15 +184,17 @@ resource "google_project_iam_member" "events_receiver" {
 }
 
 resource "google_cloud_run_service_iam_member" "events_invoker" {
-  for_each = {
-    on_data_uploaded      = google_cloudfunctions2_function.on_data_uploaded.service_config[0].service
-    on_training_requested = google_cloudfunctions2_function.on_training_requested.service_config[0].service
-    on_training_completed = google_cloudfunctions2_function.on_training_completed.service_config[0].service
-    on_monitoring_tick    = google_cloudfunctions2_function.on_monitoring_tick.service_config[0].service
-    on_drift_detected     = google_cloudfunctions2_function.on_drift_detected.service_config[0].service
-  }
+  for_each = local.pushed_functions
   location = var.region
-  service  = each.value
+  service  = google_cloudfunctions2_function.pushed[each.key].service_config[0].service
+  role     = "roles/run.invoker"
+  member   = local.sa.events
+}
+
+# Eventarc hands uploads to onDataUploaded as the same identity.
+resource "google_cloud_run_service_iam_member" "events_invoker_on_data_uploaded" {
+  location = var.region
+  service  = google_cloudfunctions2_function.on_data_uploaded.service_config[0].service
   role     = "roles/run.invoker"
   member   = local.sa.events
 }
@@ -257,21 +232,11 @@ resource "google_cloud_run_service_iam_member" "score_deployer" {
   member   = local.sa[each.key]
 }
 
-moved {
-  from = google_cloud_run_service_iam_member.score_deployer_evaluator
-  to   = google_cloud_run_service_iam_member.score_deployer["evaluator"]
-}
-
 resource "google_service_account_iam_member" "score_act_as" {
   for_each           = toset(["evaluator", "dashboard"])
   service_account_id = google_service_account.score.name
   role               = "roles/iam.serviceAccountUser"
   member             = local.sa[each.key]
-}
-
-moved {
-  from = google_service_account_iam_member.score_act_as_evaluator
-  to   = google_service_account_iam_member.score_act_as["evaluator"]
 }
 
 # ---------------------------------------------------------------- platform service agents

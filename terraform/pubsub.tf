@@ -53,15 +53,15 @@ resource "google_pubsub_topic_iam_member" "dead_letter_publisher" {
 # Eventarc create one per trigger, because an Eventarc-managed subscription has no dead-letter topic:
 # a message that keeps failing would be retried for a week and then dropped without a trace.
 # The functions receive the push as a CloudEvent (functions-framework converts it), as from Eventarc.
-
-resource "google_pubsub_subscription" "on_training_requested" {
-  name                       = "on-training-requested"
-  topic                      = google_pubsub_topic.topic["training-requested"].id
+resource "google_pubsub_subscription" "push" {
+  for_each                   = local.pushed_functions
+  name                       = each.value.name
+  topic                      = google_pubsub_topic.topic[each.value.topic].id
   ack_deadline_seconds       = var.ack_deadline_seconds
-  message_retention_duration = local.retention
+  message_retention_duration = each.value.message_retention
 
   push_config {
-    push_endpoint = google_cloudfunctions2_function.on_training_requested.service_config[0].uri
+    push_endpoint = google_cloudfunctions2_function.pushed[each.key].service_config[0].uri
     oidc_token {
       service_account_email = google_service_account.events.email
     }
@@ -73,92 +73,7 @@ resource "google_pubsub_subscription" "on_training_requested" {
   }
 
   dead_letter_policy {
-    dead_letter_topic     = google_pubsub_topic.dead_letter["training-requested"].id
-    max_delivery_attempts = var.max_delivery_attempts
-  }
-
-  expiration_policy {
-    ttl = ""
-  }
-}
-
-resource "google_pubsub_subscription" "on_training_completed" {
-  name                       = "on-training-completed"
-  topic                      = google_pubsub_topic.topic["training-completed"].id
-  ack_deadline_seconds       = var.ack_deadline_seconds
-  message_retention_duration = local.retention
-
-  push_config {
-    push_endpoint = google_cloudfunctions2_function.on_training_completed.service_config[0].uri
-    oidc_token {
-      service_account_email = google_service_account.events.email
-    }
-  }
-
-  retry_policy {
-    minimum_backoff = local.retry_min_backoff
-    maximum_backoff = local.retry_max_backoff
-  }
-
-  dead_letter_policy {
-    dead_letter_topic     = google_pubsub_topic.dead_letter["training-completed"].id
-    max_delivery_attempts = var.max_delivery_attempts
-  }
-
-  expiration_policy {
-    ttl = ""
-  }
-}
-
-resource "google_pubsub_subscription" "on_monitoring_tick" {
-  name  = "on-monitoring-tick"
-  topic = google_pubsub_topic.topic["monitoring-tick"].id
-  # A tick that could not be handled is superseded by the next one within minutes.
-  ack_deadline_seconds       = var.ack_deadline_seconds
-  message_retention_duration = "3600s"
-
-  push_config {
-    push_endpoint = google_cloudfunctions2_function.on_monitoring_tick.service_config[0].uri
-    oidc_token {
-      service_account_email = google_service_account.events.email
-    }
-  }
-
-  retry_policy {
-    minimum_backoff = local.retry_min_backoff
-    maximum_backoff = local.retry_max_backoff
-  }
-
-  dead_letter_policy {
-    dead_letter_topic     = google_pubsub_topic.dead_letter["monitoring-tick"].id
-    max_delivery_attempts = var.max_delivery_attempts
-  }
-
-  expiration_policy {
-    ttl = ""
-  }
-}
-
-resource "google_pubsub_subscription" "on_drift_detected" {
-  name                       = "on-drift-detected"
-  topic                      = google_pubsub_topic.topic["drift-detected"].id
-  ack_deadline_seconds       = var.ack_deadline_seconds
-  message_retention_duration = local.retention
-
-  push_config {
-    push_endpoint = google_cloudfunctions2_function.on_drift_detected.service_config[0].uri
-    oidc_token {
-      service_account_email = google_service_account.events.email
-    }
-  }
-
-  retry_policy {
-    minimum_backoff = local.retry_min_backoff
-    maximum_backoff = local.retry_max_backoff
-  }
-
-  dead_letter_policy {
-    dead_letter_topic     = google_pubsub_topic.dead_letter["drift-detected"].id
+    dead_letter_topic     = google_pubsub_topic.dead_letter[each.value.topic].id
     max_delivery_attempts = var.max_delivery_attempts
   }
 
@@ -169,13 +84,8 @@ resource "google_pubsub_subscription" "on_drift_detected" {
 
 # Forwarding to a dead-letter topic also needs the service agent to acknowledge on the source.
 resource "google_pubsub_subscription_iam_member" "dead_letter_subscriber" {
-  for_each = {
-    on_training_requested = google_pubsub_subscription.on_training_requested.name
-    on_training_completed = google_pubsub_subscription.on_training_completed.name
-    on_monitoring_tick    = google_pubsub_subscription.on_monitoring_tick.name
-    on_drift_detected     = google_pubsub_subscription.on_drift_detected.name
-  }
-  subscription = each.value
+  for_each     = local.pushed_functions
+  subscription = google_pubsub_subscription.push[each.key].name
   role         = "roles/pubsub.subscriber"
   member       = local.pubsub_agent
 }

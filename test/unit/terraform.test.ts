@@ -207,7 +207,7 @@ describe('topics and subscriptions', () => {
       const entryPoint = subscription.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
       const target = functionFor(entryPoint);
       expect(sub.topic).toBe(`\${google_pubsub_topic.topic["${topic}"].id}`);
-      expect(nested(sub, 'push_config').push_endpoint).toBe(`\${google_cloudfunctions2_function.${target.name}.service_config[0].uri}`);
+      expect(nested(sub, 'push_config').push_endpoint).toBe(`\${${target.address}.service_config[0].uri}`);
       expect(nested(sub, 'push_config', 'oidc_token').service_account_email).toBe('${google_service_account.events.email}');
       expect(nested(sub, 'dead_letter_policy')).toEqual({
         dead_letter_topic: `\${google_pubsub_topic.dead_letter["${topic}"].id}`,
@@ -219,13 +219,13 @@ describe('topics and subscriptions', () => {
 
   test('the delivery identity may invoke exactly the event functions, and Pub/Sub may dead-letter from every push subscription', () => {
     const invokers = grants().filter((g) => g.type === 'google_cloud_run_service_iam_member' && g.block.role === 'roles/run.invoker' && principal(g.block) === 'events');
-    const invoked = invokers.map((g) => /google_cloudfunctions2_function\.(\w+)\./.exec(String(g.block.service))![1]).sort();
-    expect(invoked).toEqual(functionResources().filter((f) => registeredEntryPoints().get(f.entryPoint) === 'cloudEvent').map((f) => f.name).sort());
+    const invoked = invokers.map((g) => /^\$\{(google_cloudfunctions2_function\.[^.]+)\.service_config\[0\]\.service\}$/.exec(String(g.block.service))![1]).sort();
+    expect(invoked).toEqual(functionResources().filter((f) => registeredEntryPoints().get(f.entryPoint) === 'cloudEvent').map((f) => f.address).sort());
     const deadLetterSubscribers = grants().filter(
       (g) => g.type === 'google_pubsub_subscription_iam_member' && g.block.role === 'roles/pubsub.subscriber' && g.block.member === '${local.pubsub_agent}',
     );
-    expect(deadLetterSubscribers.map((g) => g.key).sort()).toEqual(
-      tf.instances('google_pubsub_subscription').filter((s) => s.block.dead_letter_policy !== undefined).map((s) => s.name).sort(),
+    expect(deadLetterSubscribers.map((g) => g.block.subscription).sort()).toEqual(
+      tf.instances('google_pubsub_subscription').filter((s) => s.block.dead_letter_policy !== undefined).map((s) => `\${${s.address}.name}`).sort(),
     );
   });
 
@@ -384,6 +384,15 @@ describe('buckets', () => {
   test('data and artifacts use uniform access; artifacts keep versions', () => {
     for (const name of ['data', 'artifacts']) expect(tf.resource('google_storage_bucket', name).uniform_bucket_level_access).toBe(true);
     expect(nested(tf.resource('google_storage_bucket', 'artifacts'), 'versioning').enabled).toBe(true);
+  });
+});
+
+describe('renamed addresses', () => {
+  test('every moved block leads from an address no longer declared to one that is, so an existing deployment keeps what was renamed', () => {
+    const declared = new Set(tf.instances().map((i) => i.address));
+    expect(tf.moved.length).toBeGreaterThan(0);
+    expect(tf.moved.filter((m) => !declared.has(m.to))).toEqual([]);
+    expect(tf.moved.filter((m) => declared.has(m.from))).toEqual([]);
   });
 });
 

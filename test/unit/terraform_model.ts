@@ -5,7 +5,7 @@ import { parse } from '@cdktf/hcl2json';
 /**
  * The Terraform configuration as data: every `.tf` file parsed by HashiCorp's own HCL parser (compiled
  * to WebAssembly), merged, with just enough evaluation for the checks the tests make: `for_each` over
- * literal lists, maps and locals, `each.key`, and `merge()` of locals.
+ * literal lists, maps and locals, `each.key` and `each.value` (with its attributes), and `merge()` of locals.
  */
 export type Block = Record<string, unknown>;
 
@@ -18,12 +18,19 @@ export interface Instance {
   block: Block;
 }
 
+/** A `moved` block: both addresses as written, e.g. `google_pubsub_subscription.push["onDriftDetected"]`. */
+export interface Move {
+  from: string;
+  to: string;
+}
+
 export class TerraformModel {
   private constructor(
     private readonly resources: Record<string, Record<string, Block>>,
     readonly locals: Record<string, unknown>,
     readonly variables: Record<string, Block>,
     readonly data: Record<string, Record<string, Block>>,
+    readonly moved: Move[],
   ) {}
 
   static async load(dir: string): Promise<TerraformModel> {
@@ -31,6 +38,7 @@ export class TerraformModel {
     const data: Record<string, Record<string, Block>> = {};
     const locals: Record<string, unknown> = {};
     const variables: Record<string, Block> = {};
+    const moved: Move[] = [];
     for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.tf')).sort()) {
       const parsed = (await parse(file, fs.readFileSync(path.join(dir, file), 'utf8'))) as Record<string, unknown>;
       for (const [kind, target] of [
@@ -47,8 +55,9 @@ export class TerraformModel {
       }
       for (const block of (parsed.locals ?? []) as Block[]) Object.assign(locals, block);
       for (const [name, [block]] of Object.entries((parsed.variable ?? {}) as Record<string, Block[]>)) variables[name] = block;
+      for (const block of (parsed.moved ?? []) as Block[]) moved.push({ from: unwrap(String(block.from)), to: unwrap(String(block.to)) });
     }
-    return new TerraformModel(resources, locals, variables, data);
+    return new TerraformModel(resources, locals, variables, data, moved);
   }
 
   resource(type: string, name: string): Block {
@@ -57,21 +66,29 @@ export class TerraformModel {
     return block;
   }
 
-  /** Every instance of every resource of these types, `for_each` expanded. */
+  /** Every instance of every resource of these types (of all types when none is named), `for_each` expanded. */
   instances(...types: string[]): Instance[] {
-    return types.flatMap((type) =>
+    return (types.length > 0 ? types : Object.keys(this.resources)).flatMap((type) =>
       Object.entries(this.resources[type] ?? {}).flatMap(([name, block]) => {
         if (block.for_each === undefined) return [{ address: `${type}.${name}`, type, name, block }];
-        const literal = isMap(block.for_each) ? block.for_each : {};
+        const values = this.forEachValues(block.for_each);
         return this.forEachKeys(block.for_each).map((key) => ({
           address: `${type}.${name}["${key}"]`,
           type,
           name,
           key,
-          block: substituteEach(block, key, literal[key]) as Block,
+          block: substituteEach(block, key, values[key]) as Block,
         }));
       }),
     );
+  }
+
+  /** The `each.value` of every key, where the `for_each` is a map: a literal or a local. */
+  private forEachValues(forEach: unknown): Record<string, unknown> {
+    if (isMap(forEach)) return forEach;
+    const local = /^local\.(\w+)$/.exec(unwrap(String(forEach)))?.[1];
+    const value = local ? this.local(local) : undefined;
+    return isMap(value) ? value : {};
   }
 
   /** The keys a `for_each` iterates over: a literal map, `toset([...])`, a local list or map, or a variable. */
@@ -134,13 +151,37 @@ export function nested(block: Block, ...names: string[]): Block {
 
 const isMap = (value: unknown): value is Record<string, unknown> => !!value && typeof value === 'object' && !Array.isArray(value);
 
-/** `each.key`, and `each.value` of a literal map, as Terraform would put them in. */
+/**
+ * `each.key` and `each.value` (or an attribute of it) as Terraform would put them in: a whole-value
+ * reference becomes the value itself, one inside a template or an index its text. A value that is itself
+ * an expression (`${google_service_account.x.email}`) is put in as that expression.
+ */
 function substituteEach(value: unknown, key: string, eachValue: unknown): unknown {
   if (typeof value === 'string') {
-    if (value === '${each.value}' && eachValue !== undefined) return eachValue;
-    return value.replaceAll('${each.key}', key).replaceAll('[each.key]', `["${key}"]`);
+    const whole = /^\$\{each\.value((?:\.\w+)*)\}$/.exec(value);
+    if (whole) {
+      const found = attribute(eachValue, whole[1]);
+      if (found !== undefined) return found;
+    }
+    return value
+      .replaceAll('${each.key}', key)
+      .replaceAll('[each.key]', `["${key}"]`)
+      .replace(/\$\{each\.value((?:\.\w+)*)\}/g, (reference, path: string) => asText(attribute(eachValue, path)) ?? reference)
+      .replace(/\[each\.value((?:\.\w+)*)\]/g, (reference, path: string) => {
+        const text = asText(attribute(eachValue, path));
+        return text === undefined || text.startsWith('${') ? reference : `["${text}"]`;
+      });
   }
   if (Array.isArray(value)) return value.map((v) => substituteEach(v, key, eachValue));
   if (isMap(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteEach(v, key, eachValue)]));
   return value;
 }
+
+/** `.a.b` of a value, or undefined where it has none. */
+function attribute(value: unknown, path: string): unknown {
+  let current = value;
+  for (const name of path.split('.').slice(1)) current = isMap(current) ? current[name] : undefined;
+  return current;
+}
+
+const asText = (value: unknown): string | undefined => (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined);
