@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
-import type { File, FileMetadata, Storage } from '@google-cloud/storage';
+import { Storage, type File, type FileMetadata, type StorageOptions } from '@google-cloud/storage';
 import { MloopError, invalid, notFound, unavailable } from '../../core/errors';
 import { contentTypeFor } from '../local/content_types';
 import type { ObjectMetadata, ObjectStore, PutOptions } from '../ports';
@@ -17,12 +17,26 @@ const MAX_NAME_BYTES = 1024;
  * of the bytes, which Cloud Storage verifies before it creates the object, and the client library
  * compares CRC32C after uploads and on every download. Preconditions are Cloud Storage's own
  * `ifGenerationMatch`, so of two racing writers exactly one wins.
+ *
+ * The client library asks again when a request fails on its way (a connection reset, a keep-alive
+ * connection the server closed just as it was reused: the server never saw the request), but only
+ * for reads and for writes a generation precondition makes idempotent. For a write or delete without
+ * one it turns retries off by setting `retryOptions.autoRetry = false` on the whole Storage client,
+ * which `File#save` and `File#delete` then leave off (@google-cloud/storage 7.22): through one shared
+ * client, every later read would fail on the first dropped connection. So such writes go through a
+ * client of their own.
  */
 export class GcsObjectStore implements ObjectStore {
-  constructor(private readonly storage: Storage) {}
+  private readonly storage: Storage;
+  private readonly unretried: Storage;
+
+  constructor(options: StorageOptions) {
+    this.storage = new Storage(options);
+    this.unretried = new Storage(options);
+  }
 
   async put(bucket: string, name: string, data: Buffer | string, options: PutOptions = {}): Promise<ObjectMetadata> {
-    const file = this.file(bucket, name);
+    const file = this.fileToWrite(bucket, name, options.ifGenerationMatch);
     const body = typeof data === 'string' ? Buffer.from(data) : data;
     try {
       await file.save(body, {
@@ -43,7 +57,7 @@ export class GcsObjectStore implements ObjectStore {
    * can refuse a corrupted upload before the object exists.
    */
   async putFile(bucket: string, name: string, localPath: string, options: PutOptions = {}): Promise<ObjectMetadata> {
-    const file = this.file(bucket, name);
+    const file = this.fileToWrite(bucket, name, options.ifGenerationMatch);
     let md5Hash: string;
     try {
       md5Hash = await md5OfFile(localPath);
@@ -111,7 +125,7 @@ export class GcsObjectStore implements ObjectStore {
   }
 
   async delete(bucket: string, name: string, options: { ifGenerationMatch?: string } = {}): Promise<void> {
-    const file = this.file(bucket, name);
+    const file = this.fileToWrite(bucket, name, options.ifGenerationMatch);
     try {
       await file.delete(generationMatch(options.ifGenerationMatch) ?? {});
     } catch (err) {
@@ -119,10 +133,14 @@ export class GcsObjectStore implements ObjectStore {
     }
   }
 
-  private file(bucket: string, name: string): File {
+  private file(bucket: string, name: string, client = this.storage): File {
     checkBucket(bucket);
     checkName(name);
-    return this.storage.bucket(bucket).file(name);
+    return client.bucket(bucket).file(name);
+  }
+
+  private fileToWrite(bucket: string, name: string, ifGenerationMatch: string | undefined): File {
+    return this.file(bucket, name, ifGenerationMatch === undefined ? this.unretried : this.storage);
   }
 }
 

@@ -1,6 +1,5 @@
 import { Firestore } from '@google-cloud/firestore';
 import { ExecutionsClient, JobsClient, ServicesClient, TasksClient } from '@google-cloud/run';
-import { Storage } from '@google-cloud/storage';
 import { credentials } from '@grpc/grpc-js';
 import type { Config } from '../../core/config';
 import { invalid } from '../../core/errors';
@@ -28,7 +27,6 @@ export function createGcpPlatform(config: Config, logger: Logger): Platform {
   const location = `projects/${project}/locations/${config.gcpRegion}`;
   const run = endpoints.run ? runEmulatorOptions(endpoints.run) : {};
 
-  const storage = new Storage({ projectId: project, ...(endpoints.storage && { apiEndpoint: endpoints.storage }) });
   const db = new Firestore({
     projectId: project,
     // Documents are built like JSON, where a field set to undefined is simply absent.
@@ -59,7 +57,7 @@ export function createGcpPlatform(config: Config, logger: Logger): Platform {
 
   let closing: Promise<void> | undefined;
   return {
-    objects: new GcsObjectStore(storage),
+    objects: new GcsObjectStore({ projectId: project, ...(endpoints.storage && { apiEndpoint: endpoints.storage }) }),
     bus,
     docs: new FirestoreDocumentStore(db),
     jobs,
