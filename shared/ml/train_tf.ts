@@ -5,6 +5,7 @@ import { seededRandom, shuffleInPlace } from '../data/random';
 import { exportOnnx, type DenseLayer, type DenseNetwork } from './onnx_export';
 import { checkParams } from './params';
 import { fitPreprocessing, preprocess } from './preprocessing';
+import { softmaxRows } from './softmax';
 import { selectBackend, type BackendPreference, type Tf } from './tf_backend';
 import type { OnProgress, TrainedModel } from './trained_model';
 import type { TrainingData } from './training_data';
@@ -131,16 +132,7 @@ function validationLoss(head: Head, out: Float32Array, y: ArrayLike<number>, wei
 function applyHead(head: Head, out: Float32Array, n: number): Float32Array {
   if (head === 'sigmoid') return out.map((z) => 1 / (1 + Math.exp(-z)));
   if (head === 'identity') return out;
-  const K = out.length / n;
-  const probabilities = new Float32Array(out.length);
-  for (let i = 0; i < n; i++) {
-    let max = -Infinity;
-    for (let k = 0; k < K; k++) max = Math.max(max, out[i * K + k]);
-    let total = 0;
-    for (let k = 0; k < K; k++) total += Math.exp(out[i * K + k] - max);
-    for (let k = 0; k < K; k++) probabilities[i * K + k] = Math.exp(out[i * K + k] - max) / total;
-  }
-  return probabilities;
+  return softmaxRows(out, n, out.length / n);
 }
 
 /** Regression: the target's scaling moves into the last layer, so the graph outputs the value itself. */

@@ -1,3 +1,4 @@
+import { softmaxRows } from '../softmax';
 import type { ObjectiveName } from './objective';
 import { leafOf, type Tree } from './tree';
 
@@ -38,14 +39,5 @@ export function predictForest(forest: Forest, X: Float32Array, n: number): Float
   const raw = predictRaw(forest, X, n);
   if (forest.objective === 'regression') return raw;
   if (forest.objective === 'binary') return raw.map((z) => 1 / (1 + Math.exp(-z)));
-  const K = forest.numClass;
-  const out = new Float32Array(n * K);
-  for (let i = 0; i < n; i++) {
-    let max = -Infinity;
-    for (let k = 0; k < K; k++) max = Math.max(max, raw[i * K + k]);
-    let sum = 0;
-    for (let k = 0; k < K; k++) sum += Math.exp(raw[i * K + k] - max);
-    for (let k = 0; k < K; k++) out[i * K + k] = Math.exp(raw[i * K + k] - max) / sum;
-  }
-  return out;
+  return softmaxRows(raw, n, forest.numClass);
 }
