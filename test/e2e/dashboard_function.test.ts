@@ -1,10 +1,7 @@
 /**
  * @jest-environment ./test/unit/native_arrays_environment.js
  */
-import { generateKeyPairSync, sign } from 'node:crypto';
 import fs from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import request from 'supertest';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
@@ -15,6 +12,7 @@ import { artifactsPrefix, COLLECTIONS, type ModelVersionDoc, type Stage } from '
 import type { RegistryModel } from '../../shared/pipeline/registry_view';
 import { createPlatform } from '../../shared/platform';
 import type { Platform } from '../../shared/platform/ports';
+import { FakeGoogleIdTokens } from '../fakes/google_id_tokens';
 import { ROOT, tempHome, until } from './helpers';
 
 jest.setTimeout(60_000);
@@ -22,8 +20,7 @@ jest.setTimeout(60_000);
 const home = tempHome('mloop-dashboard-fn-');
 const KEY = 'dashboard-fn-key-5b1e';
 const AUDIENCE = 'https://dashboard-abc123-ew.a.run.app';
-const KID = 'dashboard-test-key';
-const signer = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const google = new FakeGoogleIdTokens(AUDIENCE, 'dashboard-test-key');
 // The function reads its configuration from the environment, as on Cloud Functions (when it first serves).
 Object.assign(process.env, {
   MLOOP_HOME: home,
@@ -37,25 +34,12 @@ Object.assign(process.env, {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 require(path.join(ROOT, 'dist', 'functions', 'index.js'));
 
-/** A Google ID token as Google mints it, signed with our own key, which the certificate server below publishes. */
-function idToken(email: string): string {
-  const now = Math.floor(Date.now() / 1000);
-  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const body = { iss: 'https://accounts.google.com', aud: AUDIENCE, sub: '42', email, email_verified: true, iat: now, exp: now + 3600 };
-  const signed = `${encode({ alg: 'RS256', typ: 'JWT', kid: KID })}.${encode(body)}`;
-  return `${signed}.${sign('sha256', Buffer.from(signed), signer.privateKey).toString('base64url')}`;
-}
+const idToken = (email: string) => google.idToken({ email });
 
 let platform: Platform;
-let certs: Server;
 
 beforeAll(async () => {
-  certs = createServer((_req, res) => {
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ [KID]: signer.publicKey.export({ type: 'spki', format: 'pem' }) }));
-  });
-  await new Promise<void>((resolve) => certs.listen(0, '127.0.0.1', resolve));
-  process.env.MLOOP_GOOGLE_CERTS_URL = `http://127.0.0.1:${(certs.address() as AddressInfo).port}/oauth2/v1/certs`;
+  process.env.MLOOP_GOOGLE_CERTS_URL = await google.start();
   platform = createPlatform(loadConfig(), createLogger('silent'));
   const at = new Date().toISOString();
   await platform.docs.set(COLLECTIONS.models, 'fraud', { name: 'fraud', production_version: 'v2', previous_version: 'v1', next_version: 3, aliases: { champion: 'v2' }, updated_at: at });
@@ -70,7 +54,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => certs.close(() => resolve()));
+  await google.close();
   await platform.close();
   fs.rmSync(home, { recursive: true, force: true });
 });

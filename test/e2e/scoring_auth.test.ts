@@ -1,16 +1,16 @@
 /**
  * @jest-environment ./test/unit/native_arrays_environment.js
  */
-import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import request from 'supertest';
 import { loadConfig } from '../../shared/core/config';
 import { createLogger } from '../../shared/core/log';
 import type { Context } from '../../shared/pipeline/context';
 import { createPlatform } from '../../shared/platform';
+import { FakeGoogleIdTokens } from '../fakes/google_id_tokens';
 import { installVersion } from '../support/install_model';
 import { FRAUD_ROW, trainSmallModel } from '../support/trained_model';
 import { tempHome } from './helpers';
@@ -20,38 +20,22 @@ jest.setTimeout(120_000);
 const home = tempHome('mloop-auth-');
 const API_KEY = 'k-5d1e0c';
 const AUDIENCE = 'https://score-abc123-ew.a.run.app';
-const KID = 'test-key-1';
-const signer = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const google = new FakeGoogleIdTokens(AUDIENCE, 'test-key-1');
+const idToken = google.idToken.bind(google);
 const impostor = generateKeyPairSync('rsa', { modulusLength: 2048 });
 
-/** A Google ID token as Google mints it (RS256, kid of a published key), signed with our own key. */
-function idToken(claims: Record<string, unknown>, key: KeyObject = signer.privateKey): string {
-  const now = Math.floor(Date.now() / 1000);
-  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const body = { iss: 'https://accounts.google.com', aud: AUDIENCE, sub: '1234567890', email_verified: true, iat: now, exp: now + 3600, ...claims };
-  const signed = `${encode({ alg: 'RS256', typ: 'JWT', kid: KID })}.${encode(body)}`;
-  return `${signed}.${sign('sha256', Buffer.from(signed), key).toString('base64url')}`;
-}
-
-let certs: Server;
 let server: Server;
 let ctx: Context;
 
 beforeAll(async () => {
-  // Google's certificate endpoint, played on 127.0.0.1 with the public half of our key.
-  certs = createServer((_req, res) => {
-    res.setHeader('content-type', 'application/json');
-    res.setHeader('cache-control', 'public, max-age=3600');
-    res.end(JSON.stringify({ [KID]: signer.publicKey.export({ type: 'spki', format: 'pem' }) }));
-  });
-  await new Promise<void>((resolve) => certs.listen(0, '127.0.0.1', resolve));
+  const certsUrl = await google.start();
   Object.assign(process.env, {
     MLOOP_HOME: home,
     MLOOP_LOG_LEVEL: 'silent',
     MLOOP_API_KEY: API_KEY,
     MLOOP_ALLOWED_IDENTITIES: 'Scorer@proj.iam.gserviceaccount.com, alice@example.com',
     MLOOP_ID_TOKEN_AUDIENCE: AUDIENCE,
-    MLOOP_GOOGLE_CERTS_URL: `http://127.0.0.1:${(certs.address() as AddressInfo).port}/oauth2/v1/certs`,
+    MLOOP_GOOGLE_CERTS_URL: certsUrl,
   });
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require('../../functions/index');
@@ -64,7 +48,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  await new Promise<void>((resolve) => certs.close(() => resolve()));
+  await google.close();
   await ctx.platform.close();
   fs.rmSync(home, { recursive: true, force: true });
 });
