@@ -1,5 +1,5 @@
 import type { ColumnStore } from './columns';
-import { isMissing, numericCell, parseBoolean } from './values';
+import { categoryCell, numericCell, parseBoolean } from './values';
 
 /**
  * A feature column reduced to what profiling and drift tests read: the present numeric values, or the
@@ -12,14 +12,6 @@ export type ColumnData =
   | { kind: 'categorical' | 'boolean'; counts: Map<string, number>; missing: number };
 
 export type ColumnKindOf = ColumnData['kind'];
-
-/** A category as the encoder keys it: trimmed strings, numbers and booleans spelled out. */
-export function categoryCell(value: unknown): string | null {
-  if (typeof value === 'string') return isMissing(value) ? null : value.trim();
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : null;
-  if (typeof value === 'boolean') return String(value);
-  return null;
-}
 
 /** Booleans in any accepted spelling (true/yes/1…) become "true" or "false". */
 export function booleanCell(value: unknown): string | null {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MAX_CATEGORIES, type InferredSchema } from './schema';
-import { isMissing, numericCell, parseBoolean, parseNumber } from './values';
+import { categoryCell, numericCell, parseBoolean, parseNumber } from './values';
 
 /**
  * The one encoding from feature values to model input, used when training and when serving, so that
@@ -133,12 +133,6 @@ export function encodedColumns(specs: readonly FeatureSpec[]): EncodedColumn[] {
   );
 }
 
-function categoryKey(value: unknown): string | null {
-  if (typeof value === 'string') return isMissing(value) ? null : value.trim();
-  if (typeof value === 'number' || typeof value === 'boolean') return Number.isNaN(value) ? null : String(value);
-  return null;
-}
-
 /**
  * Row-major [records × width]. Numeric: the raw value, missing → fill. Categorical: one-hot, unknown or
  * missing → all zeros. Boolean: 0/1, missing → 0.
@@ -163,7 +157,7 @@ export function encodeRecords(
       if (spec.kind === 'numeric') x[at] = numericCell(value) ?? spec.fill;
       else if (spec.kind === 'boolean') x[at] = parseBoolean(value) ?? 0;
       else {
-        const key = categoryKey(value);
+        const key = categoryCell(value);
         const j = key === null ? undefined : lookups[f]!.get(key);
         if (j !== undefined) x[at + j] = 1;
       }

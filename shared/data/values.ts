@@ -54,3 +54,11 @@ export function parseBoolean(value: unknown): 0 | 1 | null {
   const t = value.trim().toLowerCase();
   return TRUE.has(t) ? 1 : FALSE.has(t) ? 0 : null;
 }
+
+/** A category as training stores it and the encoder keys it: trimmed strings, numbers and booleans spelled out. */
+export function categoryCell(value: unknown): string | null {
+  if (typeof value === 'string') return isMissing(value) ? null : value.trim();
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : null;
+  if (typeof value === 'boolean') return String(value);
+  return null;
+}
