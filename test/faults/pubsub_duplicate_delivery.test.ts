@@ -119,10 +119,6 @@ class CloudLoop {
     const env = (extra: Record<string, string> = {}): Record<string, string> => ({
       ...emulatedGcpEnv({ project, region: REGION, dataBucket: DATA_BUCKET, artifactsBucket: ARTIFACTS_BUCKET, gcsEndpoint: this.gcs.url }),
       MLOOP_ACK_DEADLINE_SECONDS: String(ACK_DEADLINE_SECONDS),
-      // A stall also outlasts the keep-alive of the connections to Cloud Storage, so the handler that
-      // runs next may fail on a closed one and be retried; these attempts are for those, so that a
-      // message is never dead-lettered for the stalls themselves.
-      MLOOP_EVENT_MAX_ATTEMPTS: '10',
       MLOOP_LOG_LEVEL: 'info',
       ...extra,
     });
@@ -327,8 +323,8 @@ describe('every event delivered twice and out of order, on Pub/Sub with a short 
     await feed(twice, files);
 
     // Pub/Sub itself delivered each stalled message again while its first delivery was still being
-    // handled. (The first may then fail on a connection the server closed during the stall: the loop
-    // retries it like any transient error.)
+    // handled. (The first may then send a request on a connection the server closed during the
+    // stall: the Cloud Storage client sends it again.)
     for (const topic of STALLED) {
       const [first] = twice.deliveries.filter((d) => d.topic === topic);
       const again = twice.deliveries.filter((d) => d.topic === topic && d.id === first.id && d !== first);
