@@ -9,4 +9,6 @@ module.exports = {
   // The Pub/Sub and Firestore emulators, once per run, for the Google Cloud adapters' tests.
   globalSetup: '<rootDir>/test/emulators/global_setup.ts',
   globalTeardown: '<rootDir>/test/emulators/global_teardown.ts',
+  // A stack a failed test left running is killed with its file.
+  setupFilesAfterEnv: ['<rootDir>/test/support/leftover_stacks.ts'],
 };

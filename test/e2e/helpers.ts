@@ -3,6 +3,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { killGroup, trackUntilExit } from '../support/process_groups';
+
+export { killGroup };
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const CLI = path.join(ROOT, 'dist', 'cli', 'mloop.js');
@@ -56,18 +59,8 @@ export function startUp(env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
   const out = fs.openSync(logFile, 'a');
   const child = spawn(process.execPath, [CLI, 'up'], { env, detached: true, stdio: ['ignore', out, out] });
   fs.closeSync(out);
+  trackUntilExit(child);
   return child;
-}
-
-export async function killGroup(child: ChildProcess): Promise<void> {
-  if (child.pid === undefined) return;
-  const exited = new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
-  try {
-    process.kill(-child.pid, 'SIGKILL');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
-  }
-  await exited;
 }
 
 export async function stopGracefully(child: ChildProcess, timeoutMs = 15_000): Promise<number | null> {

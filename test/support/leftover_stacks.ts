@@ -1,0 +1,3 @@
+import { killLeftovers } from './process_groups';
+
+afterAll(killLeftovers);
