@@ -22,7 +22,9 @@ export function trackUntilExit(child: ChildProcess): void {
 
 /**
  * What a test file started and a failed expectation left running: without this a detached stack
- * outlives the run, holding its port and its CPU (jest's setupFilesAfterEnv calls it after each file).
+ * outlives the run, holding its port and its CPU. Jest's setupFilesAfterEnv runs it after each file,
+ * before the file's own afterAll hooks (hooks run in the order declared), so a stack a file meant to
+ * stop gracefully in afterAll is killed here instead: nothing asserts on those stops.
  */
 export async function killLeftovers(): Promise<void> {
   await Promise.all([...running].map((child) => killGroup(child)));
