@@ -72,18 +72,18 @@ describe('a Cloud Storage request whose connection the server hung up on', () =>
       async (name) => expect(String(await store.get('data', name))).toBe('a,b\n1,2\n'),
     ],
     [
-      'putFile with ifGenerationMatch (sending the bytes)',
-      /^PUT \/upload.*upload_id=/,
-      async (name) => store.putFile('data', name, csv, { ifGenerationMatch: (await store.stat('data', name))!.generation }),
-      async (name) => expect(String(await store.get('data', name))).toBe('a,b\n1,2\n'),
-    ],
-    [
       'delete with ifGenerationMatch',
       /^DELETE /,
       async (name) => store.delete('data', name, { ifGenerationMatch: (await store.stat('data', name))!.generation }),
       async (name) => expect(await store.stat('data', name)).toBeNull(),
     ],
   ];
+
+  // A case that fails must not leave its drop armed, or its dropped request listed, for the next one.
+  beforeEach(() => {
+    fake.dropNextRequests(0);
+    fake.dropped.splice(0);
+  });
 
   test.each(cases)('%s is sent again and succeeds', async (_, only, operation, check) => {
     const name = `${unique('reset')}/object.txt`;
@@ -94,6 +94,24 @@ describe('a Cloud Storage request whose connection the server hung up on', () =>
     const [request] = fake.dropped.splice(0);
     expect(received(request)).toBeGreaterThanOrEqual(2);
     await check(name, result);
+  });
+
+  test('a resumable upload whose bytes were hung up on completes or fails, and never leaves a partial object', async () => {
+    // Whether the library may send the bytes again depends on how many it had handed to the socket
+    // when the connection went: it refuses to resume past bytes the server says it never got
+    // ("Initiate a new upload"), which the caller sees as a failure to retry (an event redelivered).
+    const name = `${unique('reset')}/object.txt`;
+    await store.put('data', name, 'first');
+    const generation = (await store.stat('data', name))!.generation;
+    fake.dropNextRequests(1, /^PUT \/upload.*upload_id=/);
+    const outcome = await store.putFile('data', name, csv, { ifGenerationMatch: generation }).then(
+      () => 'stored',
+      (err: Error) => err.message,
+    );
+    expect(fake.dropped).toHaveLength(1);
+    const content = String(await store.get('data', name));
+    if (outcome === 'stored') expect(content).toBe('a,b\n1,2\n');
+    else expect([outcome, content, (await store.stat('data', name))!.generation]).toEqual([expect.stringMatching(/bytes|socket hang up/), 'first', generation]);
   });
 
   test('a write or delete without a precondition is not sent again: it fails, and happened at most once', async () => {
