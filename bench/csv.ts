@@ -5,7 +5,7 @@ import { parse } from 'csv-parse';
 import { ByteDictionary } from '../shared/data/byte_dictionary';
 import { fieldKey, fieldNumber, type Trimmed } from '../shared/data/cells';
 import { readCsv } from '../shared/data/csv';
-import { parseDatasetConfig } from '../shared/data/dataset_config';
+import { parseDatasetConfig } from '../shared/pipeline/dataset_config';
 import { writeFraudCsv } from '../shared/data/synthetic';
 import { validateCsv } from '../shared/data/validation_report';
 

@@ -11,10 +11,10 @@ import { compareToReference } from '../shared/monitoring/drift';
 import { buildReference } from '../shared/monitoring/reference';
 import { MonitoringSettings } from '../shared/monitoring/settings';
 import type { Context } from '../shared/pipeline/context';
-import { COLLECTIONS } from '../shared/pipeline/documents';
-import { monitorModel } from '../shared/pipeline/monitor';
-import { PredictionLog } from '../shared/pipeline/prediction_log';
-import { writeReference } from '../shared/pipeline/reference_artifact';
+import { COLLECTIONS } from '../shared/pipeline/store/documents';
+import { monitorModel } from '../shared/pipeline/usecases/on_monitoring_tick';
+import { PredictionLog } from '../shared/serving/prediction_log';
+import { writeReference } from '../shared/pipeline/artifacts/reference_file';
 import { createPlatform } from '../shared/platform';
 import type { Clock } from '../shared/platform/ports';
 

@@ -1,11 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { once } from 'node:events';
 import { configFor } from '../shared/core/config';
 import { createLogger } from '../shared/core/log';
-import { FRAUD_COLUMNS, fraudRows } from '../shared/data/synthetic';
-import { ingestObject } from '../shared/pipeline/ingest';
+import { writeLargeFraudCsv } from '../shared/data/synthetic';
+import { ingestObject } from '../shared/pipeline/usecases/on_data_uploaded';
 import { createPlatform } from '../shared/platform';
 
 /**
@@ -23,7 +22,7 @@ async function main(): Promise<void> {
     const ctx = { config, log, platform: createPlatform(config, log) };
     const local = path.join(home, 'big.csv');
     const started = performance.now();
-    const rows = await writeLargeCsv(local, megabytes * 1024 * 1024);
+    const rows = await writeLargeFraudCsv(local, megabytes * 1024 * 1024);
     const written = performance.now();
     const meta = await ctx.platform.objects.putFile(config.dataBucket, 'datasets/big/big.csv', local, { contentType: 'text/csv' });
     fs.rmSync(local);
@@ -50,24 +49,6 @@ async function main(): Promise<void> {
   } finally {
     fs.rmSync(home, { recursive: true, force: true });
   }
-}
-
-async function writeLargeCsv(file: string, bytes: number): Promise<number> {
-  const header = FRAUD_COLUMNS.join(',') + '\n';
-  const block = [...fraudRows(20_000, 7)].map((row) => FRAUD_COLUMNS.map((c) => row[c]).join(',')).join('\n') + '\n';
-  const perBlock = 20_000;
-  const out = fs.createWriteStream(file);
-  out.write(header);
-  let size = header.length;
-  let rows = 0;
-  while (size < bytes) {
-    if (!out.write(block)) await once(out, 'drain');
-    size += block.length;
-    rows += perBlock;
-  }
-  out.end();
-  await once(out, 'finish');
-  return rows;
 }
 
 main().catch((err) => {

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseDatasetConfig } from '../shared/data/dataset_config';
+import { parseDatasetConfig } from '../shared/pipeline/dataset_config';
 import { encodedWidth } from '../shared/data/encoding';
 import { prepareTrainingData } from '../shared/data/prepare';
 import { writeFraudCsv } from '../shared/data/synthetic';

@@ -8,10 +8,10 @@ import * as ort from 'onnxruntime-node';
 import { configFor } from '../shared/core/config';
 import { createLogger } from '../shared/core/log';
 import { encodeRecords } from '../shared/data/encoding';
-import { openScorer } from '../shared/pipeline/artifacts';
+import { openScorer } from '../shared/pipeline/artifacts/model_files';
 import type { Context } from '../shared/pipeline/context';
 import { createPlatform } from '../shared/platform';
-import { installVersion } from '../test/support/install_model';
+import { installVersion } from '../shared/pipeline/usecases/install_version';
 
 /**
  * Scoring speed of the demo gbdt model (300 trees, trained by `mloop train` on `mloop generate` data):

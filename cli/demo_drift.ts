@@ -1,10 +1,10 @@
 import { TOPICS, type MonitoringTick } from '../shared/core/events';
 import { runIdFor } from '../shared/core/ids';
 import { fraudRows } from '../shared/data/synthetic';
-import { COLLECTIONS, type RunDoc } from '../shared/pipeline/documents';
-import { reportId } from '../shared/pipeline/drift_report';
-import { MONITORING_COLLECTIONS, type DriftReportDoc } from '../shared/pipeline/monitoring_docs';
-import { driftRequestId } from '../shared/pipeline/retrain';
+import { COLLECTIONS, type RunDoc } from '../shared/pipeline/store/documents';
+import { reportId } from '../shared/pipeline/monitoring/drift_report_store';
+import { MONITORING_COLLECTIONS, type DriftReportDoc } from '../shared/pipeline/store/monitoring_documents';
+import { driftRequestId } from '../shared/pipeline/usecases/on_drift_detected';
 import { reportText } from './drift_output';
 import type { Stack } from './stack';
 import { waitFor } from './wait';

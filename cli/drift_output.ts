@@ -1,4 +1,4 @@
-import type { FeatureSummary, DriftReportDoc } from '../shared/pipeline/monitoring_docs';
+import type { FeatureSummary, DriftReportDoc } from '../shared/pipeline/store/monitoring_documents';
 import { fixed, table } from './output';
 
 /** The drift table `mloop drift`, `mloop monitor`, `mloop drift compare` and the demo print. */

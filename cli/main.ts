@@ -4,7 +4,7 @@ import { MloopError } from '../shared/core/errors';
 import { createLogger } from '../shared/core/log';
 import { aboutFile } from '../shared/data/csv_file_errors';
 import { writeFraudCsv } from '../shared/data/synthetic';
-import { listDatasets, listRuns } from '../shared/pipeline/queries';
+import { listDatasets, listRuns } from '../shared/pipeline/read_models/listings';
 import { runningStackPid } from '../shared/platform/local/instance_lock';
 import { withContext } from './cli_context';
 import { runDemo } from './demo';

@@ -1,4 +1,4 @@
-import type { RunProgress } from '../shared/pipeline/documents';
+import type { RunProgress } from '../shared/pipeline/store/documents';
 import { coloursFor } from './colour';
 import { fixed } from './output';
 import { progressText } from './progress_text';

@@ -1,4 +1,4 @@
-import type { RunProgress } from '../shared/pipeline/documents';
+import type { RunProgress } from '../shared/pipeline/store/documents';
 
 /** "epoch 3/30" or "iteration 120/300", with the sweep trial when there is one. */
 export function progressText(p: RunProgress): string {

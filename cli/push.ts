@@ -3,7 +3,7 @@ import path from 'node:path';
 import { MloopError } from '../shared/core/errors';
 import { contentVersion, isValidModelName } from '../shared/core/ids';
 import type { Context } from '../shared/pipeline/context';
-import { CONFIG_FILE } from '../shared/pipeline/ingest';
+import { CONFIG_FILE } from '../shared/pipeline/usecases/on_data_uploaded';
 import type { ObjectMetadata } from '../shared/platform/ports';
 import { checkInputFile } from './input_file';
 

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { Command } from 'commander';
-import { requestManualRetrain } from '../shared/pipeline/manual_retrain';
+import { requestManualRetrain } from '../shared/pipeline/usecases/manual_retrain';
 import { runningStackPid } from '../shared/platform/local/instance_lock';
 import { withContext } from './cli_context';
 import { printJson } from './output';

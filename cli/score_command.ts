@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { MloopError } from '../shared/core/errors';
 import type { Context } from '../shared/pipeline/context';
-import { ModelServer, type ScoreResponse } from '../shared/pipeline/model_server';
+import { ModelServer, type ScoreResponse } from '../shared/serving/model_server';
 import { runningStackPid } from '../shared/platform/local/instance_lock';
 import { checkInputFile } from './input_file';
 import { locateJsonMistake } from './json_location';

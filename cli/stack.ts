@@ -2,16 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import express from 'express';
 import type { Config } from '../shared/core/config';
-import { errorMessage } from '../shared/core/errors';
+import { errorMessage, MloopError } from '../shared/core/errors';
 import { ModelPromoted, TOPICS, type MonitoringTick } from '../shared/core/events';
 import { createLogger, type Logger } from '../shared/core/log';
 import type { Context } from '../shared/pipeline/context';
-import { FEEDBACK_PREFIX, recordFeedback } from '../shared/pipeline/feedback';
+import { FEEDBACK_PREFIX, recordFeedback } from '../shared/pipeline/usecases/feedback';
 import { SUBSCRIPTIONS } from '../shared/pipeline/handlers';
-import { ModelServer } from '../shared/pipeline/model_server';
-import { PredictionLog } from '../shared/pipeline/prediction_log';
-import { reconcileRuns } from '../shared/pipeline/reconcile';
-import { createBucketWatcher, createPlatform } from '../shared/platform';
+import { ModelServer } from '../shared/serving/model_server';
+import { PredictionLog } from '../shared/serving/prediction_log';
+import { reconcileRuns } from '../shared/pipeline/usecases/reconcile_runs';
+import { createPlatform } from '../shared/platform';
 import { acquireInstanceLock } from '../shared/platform/local/instance_lock';
 import { adminApi, monitorInProcess } from '../shared/serving/admin_api';
 import { dashboardFiles, withDashboard } from '../shared/serving/dashboard_files';
@@ -45,9 +45,10 @@ export async function startStack(config: Config, log: Logger = createLogger(conf
   const subscriptions: Subscription[] = [];
   const models = new ModelServer(ctx);
   const predictionLog = new PredictionLog(ctx, config.predictionLog);
+  if (!platform.watchBucket) throw new MloopError('failed_precondition', 'mloop up runs the local platform: unset MLOOP_PLATFORM=gcp (Eventarc announces uploads on Google Cloud)');
   const watchers = [
-    createBucketWatcher(config, platform, { bucket: config.dataBucket, prefix: 'datasets/' }),
-    createBucketWatcher(config, platform, { bucket: config.dataBucket, prefix: FEEDBACK_PREFIX }),
+    platform.watchBucket({ bucket: config.dataBucket, prefix: 'datasets/' }),
+    platform.watchBucket({ bucket: config.dataBucket, prefix: FEEDBACK_PREFIX }),
   ];
   let reconcileTimer: NodeJS.Timeout | undefined;
   let monitorTimer: NodeJS.Timeout | undefined;

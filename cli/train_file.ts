@@ -4,12 +4,12 @@ import type { Config } from '../shared/core/config';
 import { MloopError } from '../shared/core/errors';
 import { contentVersion } from '../shared/core/ids';
 import { aboutFile } from '../shared/data/csv_file_errors';
-import { parseDatasetConfig } from '../shared/data/dataset_config';
+import { parseDatasetConfig } from '../shared/pipeline/dataset_config';
 import { prepareTrainingData } from '../shared/data/prepare';
 import type { Algorithm } from '../shared/ml/algorithms';
-import { trainCandidate } from '../shared/pipeline/train_core';
-import { planTraining } from '../shared/pipeline/training_plan';
-import { versionFiles } from '../shared/pipeline/version_files';
+import { trainCandidate } from '../shared/pipeline/training/train_core';
+import { planTraining } from '../shared/pipeline/training/training_plan';
+import { versionFiles } from '../shared/pipeline/artifacts/version_files';
 import { checkInputFile } from './input_file';
 import { progressReporter } from './progress_bar';
 

@@ -1,8 +1,8 @@
 import { MloopError } from '../shared/core/errors';
 import { datasetId, runIdFor } from '../shared/core/ids';
 import type { Context } from '../shared/pipeline/context';
-import { COLLECTIONS, type DatasetDoc, type RunDoc } from '../shared/pipeline/documents';
-import { uploadRequestId } from '../shared/pipeline/ingest';
+import { COLLECTIONS, type DatasetDoc, type RunDoc } from '../shared/pipeline/store/documents';
+import { uploadRequestId } from '../shared/pipeline/usecases/on_data_uploaded';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,8 +1,8 @@
 import * as functions from '@google-cloud/functions-framework';
 import express from 'express';
-import { recordFeedback } from '../shared/pipeline/feedback';
-import { ModelServer } from '../shared/pipeline/model_server';
-import { PredictionLog } from '../shared/pipeline/prediction_log';
+import { recordFeedback } from '../shared/pipeline/usecases/feedback';
+import { ModelServer } from '../shared/serving/model_server';
+import { PredictionLog } from '../shared/serving/prediction_log';
 import {
   onDataUploadedFunction,
   onDriftDetectedFunction,

@@ -1,7 +1,7 @@
 import { loadConfig } from '../../shared/core/config';
 import { errorMessage } from '../../shared/core/errors';
 import { createLogger } from '../../shared/core/log';
-import { runTrainingJob } from '../../shared/pipeline/train';
+import { runTrainingJob } from '../../shared/pipeline/usecases/run_training_job';
 import { createPlatform } from '../../shared/platform';
 
 /**

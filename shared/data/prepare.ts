@@ -6,7 +6,7 @@ import { storedColumn, type ColumnData } from './column_data';
 import { ColumnStore } from './columns';
 import { readCsv, STOP, type Rejection } from './csv';
 import type { CsvRecord } from './csv_scan';
-import type { DatasetConfig } from './dataset_config';
+import type { DatasetConfig } from '../pipeline/dataset_config';
 import { badTime, missingTarget } from './dataset_profile';
 import { encodeColumns } from './encode_columns';
 import { fitFeatureSpecs, type FeatureSpec, type TrainingColumn } from './encoding';

@@ -1,4 +1,5 @@
 import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { seededRandom, type Random } from './random';
@@ -143,4 +144,26 @@ function* csvChunks(rows: Iterable<FraudRow>): Generator<string> {
 /** Streams the CSV to a file, so a million rows never sit in memory. */
 export async function writeFraudCsv(path: string, opts: { rows: number; seed: number; shift?: FraudShift }): Promise<void> {
   await pipeline(Readable.from(csvChunks(fraudRows(opts.rows, opts.seed, opts.shift))), createWriteStream(path));
+}
+
+/**
+ * A CSV of at least `bytes`, fast: one block of 20 000 rows written again and again. For measuring what
+ * a large upload costs, where the values matter less than the size. Returns the rows written.
+ */
+export async function writeLargeFraudCsv(path: string, bytes: number): Promise<number> {
+  const header = FRAUD_COLUMNS.join(',') + '\n';
+  const perBlock = 20_000;
+  const block = [...fraudRows(perBlock, 7)].map((row) => FRAUD_COLUMNS.map((c) => row[c]).join(',')).join('\n') + '\n';
+  const out = createWriteStream(path);
+  out.write(header);
+  let size = header.length;
+  let rows = 0;
+  while (size < bytes) {
+    if (!out.write(block)) await once(out, 'drain');
+    size += block.length;
+    rows += perBlock;
+  }
+  out.end();
+  await once(out, 'finish');
+  return rows;
 }

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { MloopError } from '../core/errors';
 import { MAX_REJECTED, type Rejection } from './csv';
-import type { DatasetConfig } from './dataset_config';
+import type { DatasetConfig } from '../pipeline/dataset_config';
 import { profileCsv, type DatasetProfile } from './dataset_profile';
 import type { DistinctValue } from './profile';
 import { inferSchema, isNumericColumn, type ColumnKind, type DropReason, type InferredSchema } from './schema';

@@ -2,12 +2,12 @@ import type { z } from 'zod';
 import { errorMessage, isPermanent } from '../core/errors';
 import { DriftDetected, ObjectFinalized, TOPICS, TrainingCompleted, TrainingRequested, MonitoringTick } from '../core/events';
 import type { Context } from './context';
-import { ingestFeedbackFile, isFeedbackObject } from './feedback';
-import { ingestObject } from './ingest';
-import { requestTraining } from './launch';
-import { runMonitoringTick } from './monitor';
-import { completeTraining } from './promote';
-import { requestRetraining } from './retrain';
+import { ingestFeedbackFile, isFeedbackObject } from './usecases/feedback';
+import { ingestObject } from './usecases/on_data_uploaded';
+import { requestTraining } from './usecases/on_training_requested';
+import { runMonitoringTick } from './usecases/on_monitoring_tick';
+import { completeTraining } from './usecases/on_training_completed';
+import { requestRetraining } from './usecases/on_drift_detected';
 
 /**
  * The event handlers, shared by the Cloud Functions and the local stack. One policy for all of them:

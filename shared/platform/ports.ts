@@ -177,6 +177,19 @@ export interface Clock {
   sleep(ms: number): Promise<void>;
 }
 
+export interface WatchOptions {
+  bucket: string;
+  prefix?: string;
+}
+
+/** Announces the objects of a bucket on `object-finalized`, as Eventarc does for Cloud Storage. */
+export interface BucketWatcher {
+  start(): void;
+  /** One pass now; the number of objects announced. */
+  scanOnce(): Promise<number>;
+  stop(): Promise<void>;
+}
+
 export interface Platform {
   objects: ObjectStore;
   bus: EventBus;
@@ -184,5 +197,10 @@ export interface Platform {
   jobs: JobLauncher;
   deployer: ServiceDeployer;
   clock: Clock;
+  /**
+   * Only where nothing announces new objects by itself (the local platform): on Google Cloud, Eventarc
+   * delivers the finalize events and there is nothing to watch.
+   */
+  watchBucket?(options: WatchOptions): BucketWatcher;
   close(): Promise<void>;
 }

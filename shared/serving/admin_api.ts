@@ -3,13 +3,13 @@ import express, { type Request, type Response, type NextFunction } from 'express
 import { MloopError } from '../core/errors';
 import { TOPICS, type MonitoringTick } from '../core/events';
 import type { Context } from '../pipeline/context';
-import { latestReports } from '../pipeline/drift_report';
-import { runMonitoringTick } from '../pipeline/monitor';
-import { driftHistory, driftReportFile } from '../pipeline/drift_history';
-import { listDatasets, listModels, listRuns, getRun } from '../pipeline/queries';
-import { promoteVersion, rejectVersion, rollback, type Actor } from '../pipeline/registry';
-import { registryView } from '../pipeline/registry_view';
-import { getRunDetail } from '../pipeline/run_detail';
+import { latestReports } from '../pipeline/monitoring/drift_report_store';
+import { runMonitoringTick } from '../pipeline/usecases/on_monitoring_tick';
+import { driftHistory, driftReportFile } from '../pipeline/read_models/drift_history';
+import { listDatasets, listModels, listRuns, getRun } from '../pipeline/read_models/listings';
+import { promoteVersion, rejectVersion, rollback, type Actor } from '../pipeline/usecases/registry_transitions';
+import { registryView } from '../pipeline/read_models/registry_view';
+import { getRunDetail } from '../pipeline/read_models/run_detail';
 import { createAuthenticator } from './authenticate';
 import { sendError } from './http_errors';
 

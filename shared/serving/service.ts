@@ -1,7 +1,7 @@
 import type { Context } from '../pipeline/context';
-import type { FeedbackItem } from '../pipeline/feedback';
-import type { ModelServer } from '../pipeline/model_server';
-import type { PredictionLog } from '../pipeline/prediction_log';
+import type { FeedbackItem } from '../pipeline/usecases/feedback';
+import type { ModelServer } from './model_server';
+import type { PredictionLog } from './prediction_log';
 import { createAuthenticator } from './authenticate';
 import { ScoringMetrics } from './metrics';
 import { createScoringRouter, type ScoringRouter } from './router';

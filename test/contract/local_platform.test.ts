@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { TOPICS } from '../../shared/core/events';
-import { createBucketWatcher, createPlatform } from '../../shared/platform';
+import { createPlatform, platformForStorage } from '../../shared/platform';
 import { FirestoreDocumentStore } from '../../shared/platform/gcp/document_store';
 import { PubSubEventBus } from '../../shared/platform/gcp/event_bus';
 import { CloudRunJobLauncher } from '../../shared/platform/gcp/job_launcher';
@@ -35,7 +35,7 @@ describe('createPlatform', () => {
   test('the local platform wires one stack: an upload is announced, documents and deploys work, close ends it', async () => {
     const config = testConfig(home);
     const platform = createPlatform(config);
-    const watcher = createBucketWatcher(config, platform, { bucket: config.dataBucket, prefix: 'datasets/' });
+    const watcher = platform.watchBucket!({ bucket: config.dataBucket, prefix: 'datasets/' });
     await platform.bus.ensureSubscription(TOPICS.objectFinalized, 'on-data-uploaded', { minBackoffMs: 10, maxBackoffMs: 20 });
     const received: BusMessage[] = [];
     await platform.bus.subscribe('on-data-uploaded', async (m) => void received.push(m));
@@ -62,10 +62,15 @@ describe('createPlatform', () => {
     await expect(platform.docs.get('runs', 'r1')).rejects.toThrow(/not open/);
   });
 
-  test('a bucket watcher needs a local platform', async () => {
-    const config = testConfig(home);
-    const fake = { ...createPlatform(config) };
-    expect(() => createBucketWatcher(config, fake, { bucket: 'data' })).toThrow(expect.objectContaining({ code: 'failed_precondition' }));
-    await fake.close();
+  test('only the local platform watches buckets; the platform is picked by the storage scheme', async () => {
+    const gcp = createPlatform(testConfig(home, { MLOOP_STORAGE: 'gs://', GOOGLE_CLOUD_PROJECT: 'mloop-test' }));
+    expect(gcp.watchBucket).toBeUndefined();
+    await gcp.close();
+    expect(platformForStorage('gs://bucket')).toBe('gcp');
+    expect(platformForStorage(home)).toBe('local');
+    expect(platformForStorage('s3://bucket')).toBeNull();
+    expect(() => createPlatform(testConfig(home, { MLOOP_PLATFORM: 'local', MLOOP_STORAGE: 'gs://data' }))).toThrow(
+      expect.objectContaining({ code: 'invalid_argument', message: expect.stringMatching(/MLOOP_STORAGE=gs:\/\/data/) }),
+    );
   });
 });

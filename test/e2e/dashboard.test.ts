@@ -5,9 +5,10 @@ import type { BrowserContext, Page, Request } from 'playwright-core';
 import { fraudRows, writeFraudCsv } from '../../shared/data/synthetic';
 import { configFor } from '../../shared/core/config';
 import { createLogger } from '../../shared/core/log';
-import type { MonitorOutcome } from '../../shared/pipeline/monitor';
-import { createPlatform, LocalEventBus } from '../../shared/platform';
-import type { RunView } from '../../shared/pipeline/queries';
+import type { MonitorOutcome } from '../../shared/pipeline/usecases/on_monitoring_tick';
+import { createPlatform } from '../../shared/platform';
+import { LocalEventBus } from '../../shared/platform/local/event_bus';
+import type { RunView } from '../../shared/pipeline/read_models/listings';
 import { launchChromium } from './browser';
 import { CLI, cli, cliJson, freePort, ROOT, stackEnv, startUp, stopGracefully, tempHome, until } from './helpers';
 

@@ -11,11 +11,11 @@ import { loadConfig } from '../../shared/core/config';
 import { TOPICS, type DriftDetected } from '../../shared/core/events';
 import { createLogger } from '../../shared/core/log';
 import { fraudRows, writeFraudCsv, type FraudRow } from '../../shared/data/synthetic';
-import { COLLECTIONS, type RunDoc } from '../../shared/pipeline/documents';
-import type { MonitorOutcome } from '../../shared/pipeline/monitor';
-import type { DriftReportDoc } from '../../shared/pipeline/monitoring_docs';
-import type { DerivedDatasetDoc } from '../../shared/pipeline/retrain_dataset';
-import type { LocalEventBus } from '../../shared/platform';
+import { COLLECTIONS, type RunDoc } from '../../shared/pipeline/store/documents';
+import type { MonitorOutcome } from '../../shared/pipeline/usecases/on_monitoring_tick';
+import type { DriftReportDoc } from '../../shared/pipeline/store/monitoring_documents';
+import type { DerivedDatasetDoc } from '../../shared/pipeline/training/retrain_dataset';
+import type { LocalEventBus } from '../../shared/platform/local/event_bus';
 import { CLI, ROOT, tempHome, until } from './helpers';
 
 jest.setTimeout(400_000);

@@ -12,10 +12,10 @@ import { TOPICS, type TrainingCompleted } from '../../shared/core/events';
 import { createLogger } from '../../shared/core/log';
 import { writeFraudCsv } from '../../shared/data/synthetic';
 import type { Context } from '../../shared/pipeline/context';
-import { COLLECTIONS, type RunDoc } from '../../shared/pipeline/documents';
-import { ingestObject } from '../../shared/pipeline/ingest';
-import { requestTraining } from '../../shared/pipeline/launch';
-import { completeTraining, type CompletionResult } from '../../shared/pipeline/promote';
+import { COLLECTIONS, type RunDoc } from '../../shared/pipeline/store/documents';
+import { ingestObject } from '../../shared/pipeline/usecases/on_data_uploaded';
+import { requestTraining } from '../../shared/pipeline/usecases/on_training_requested';
+import { completeTraining, type CompletionResult } from '../../shared/pipeline/usecases/on_training_completed';
 import { createPlatform } from '../../shared/platform';
 import { ROOT, tempHome } from './helpers';
 

@@ -8,11 +8,11 @@ import { ModelAwaitingApproval, ModelPromoted, TOPICS } from '../../shared/core/
 import { datasetId, modelVersionId } from '../../shared/core/ids';
 import { createLogger } from '../../shared/core/log';
 import type { Context } from '../../shared/pipeline/context';
-import { COLLECTIONS, type DecisionDoc, type ModelDoc, type ModelVersionDoc, type RunDoc } from '../../shared/pipeline/documents';
-import { completeTraining } from '../../shared/pipeline/promote';
-import { promoteVersion } from '../../shared/pipeline/registry';
+import { COLLECTIONS, type DecisionDoc, type ModelDoc, type ModelVersionDoc, type RunDoc } from '../../shared/pipeline/store/documents';
+import { completeTraining } from '../../shared/pipeline/usecases/on_training_completed';
+import { promoteVersion } from '../../shared/pipeline/usecases/registry_transitions';
 import { createPlatform } from '../../shared/platform';
-import { uploadArtifacts } from '../support/install_model';
+import { uploadArtifacts } from '../../shared/pipeline/usecases/install_version';
 import { trainSmallModel } from '../support/trained_model';
 import { cli, tempHome, until } from './helpers';
 

@@ -3,9 +3,10 @@ import { configFor } from '../../shared/core/config';
 import { TOPICS } from '../../shared/core/events';
 import { createLogger } from '../../shared/core/log';
 import type { Context } from '../../shared/pipeline/context';
-import { artifactsPrefix, COLLECTIONS, type ModelDoc, type ModelVersionDoc, type Stage } from '../../shared/pipeline/documents';
-import { deleteVersion, promoteVersion, rejectVersion, rollback, setAlias } from '../../shared/pipeline/registry';
-import { createPlatform, LocalEventBus } from '../../shared/platform';
+import { artifactsPrefix, COLLECTIONS, type ModelDoc, type ModelVersionDoc, type Stage } from '../../shared/pipeline/store/documents';
+import { deleteVersion, promoteVersion, rejectVersion, rollback, setAlias } from '../../shared/pipeline/usecases/registry_transitions';
+import { createPlatform } from '../../shared/platform';
+import { LocalEventBus } from '../../shared/platform/local/event_bus';
 import { cliJson, tempHome } from './helpers';
 
 const home = tempHome('mloop-registry-');

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFraudCsv } from '../../shared/data/synthetic';
-import type { RunView } from '../../shared/pipeline/queries';
+import type { RunView } from '../../shared/pipeline/read_models/listings';
 import { cli, cliJson, freePort, killGroup, stackEnv, startUp, stopGracefully, tempHome, until } from './helpers';
 
 jest.setTimeout(240_000);

@@ -7,9 +7,9 @@ import { TOPICS, TrainingRequested } from '../../shared/core/events';
 import { createLogger } from '../../shared/core/log';
 import { writeFraudCsv } from '../../shared/data/synthetic';
 import type { Context } from '../../shared/pipeline/context';
-import { COLLECTIONS, type RunDoc } from '../../shared/pipeline/documents';
-import { ingestObject } from '../../shared/pipeline/ingest';
-import { requestTraining } from '../../shared/pipeline/launch';
+import { COLLECTIONS, type RunDoc } from '../../shared/pipeline/store/documents';
+import { ingestObject } from '../../shared/pipeline/usecases/on_data_uploaded';
+import { requestTraining } from '../../shared/pipeline/usecases/on_training_requested';
 import { createPlatform } from '../../shared/platform';
 import { CLI, cliJson, tempHome } from './helpers';
 

@@ -11,7 +11,7 @@ import { createLogger } from '../../shared/core/log';
 import type { Context } from '../../shared/pipeline/context';
 import { createPlatform } from '../../shared/platform';
 import { MAX_INSTANCES } from '../../shared/serving/limits';
-import { installVersion } from '../support/install_model';
+import { installVersion } from '../../shared/pipeline/usecases/install_version';
 import { FRAUD_ROW, trainSmallModel } from '../support/trained_model';
 import { tempHome } from './helpers';
 

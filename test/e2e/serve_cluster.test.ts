@@ -4,10 +4,10 @@ import fc from 'fast-check';
 import { configFor } from '../../shared/core/config';
 import { createLogger } from '../../shared/core/log';
 import type { Context } from '../../shared/pipeline/context';
-import { PREDICTIONS_PREFIX, type PredictionRecord } from '../../shared/pipeline/prediction_log';
-import { promoteVersion, setAlias } from '../../shared/pipeline/registry';
+import { PREDICTIONS_PREFIX, type PredictionRecord } from '../../shared/pipeline/store/prediction_records';
+import { promoteVersion, setAlias } from '../../shared/pipeline/usecases/registry_transitions';
 import { createPlatform } from '../../shared/platform';
-import { installVersion } from '../support/install_model';
+import { installVersion } from '../../shared/pipeline/usecases/install_version';
 import { FRAUD_ROW, trainSmallModel } from '../support/trained_model';
 import { CLI, freePort, killGroup, tempHome, until } from './helpers';
 

@@ -3,7 +3,7 @@ import { configFor } from '../../shared/core/config';
 import { createLogger } from '../../shared/core/log';
 import type { Context } from '../../shared/pipeline/context';
 import { createPlatform } from '../../shared/platform';
-import { installVersion } from '../support/install_model';
+import { installVersion } from '../../shared/pipeline/usecases/install_version';
 import { FRAUD_ROW, trainSmallModel } from '../support/trained_model';
 import { freePort, killGroup, stackEnv, startUp, stopGracefully, tempHome, until } from './helpers';
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { configFor } from '../../shared/core/config';
 import { createLogger } from '../../shared/core/log';
-import { ingestObject } from '../../shared/pipeline/ingest';
+import { ingestObject } from '../../shared/pipeline/usecases/on_data_uploaded';
 import { createPlatform } from '../../shared/platform';
 import { tempHome } from '../e2e/helpers';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { TOPICS } from '../../shared/core/events';
 import { writeFraudCsv } from '../../shared/data/synthetic';
 import { configFor } from '../../shared/core/config';
-import type { RunView } from '../../shared/pipeline/queries';
+import type { RunView } from '../../shared/pipeline/read_models/listings';
 import { LocalEventBus } from '../../shared/platform/local/event_bus';
 import { openDatabase } from '../../shared/platform/local/sqlite';
 import { cli, cliJson, freePort, stackEnv, startUp, stopGracefully, tempHome, until } from '../e2e/helpers';

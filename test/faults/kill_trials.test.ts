@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFraudCsv } from '../../shared/data/synthetic';
-import type { RunView } from '../../shared/pipeline/queries';
+import type { RunView } from '../../shared/pipeline/read_models/listings';
 import { cli, cliJson, freePort, killGroup, stackEnv, startUp, stopGracefully, tempHome, until } from '../e2e/helpers';
 
 // The issue's twenty trials, about two minutes on an idle machine; MLOOP_FAULT_TRIALS=N runs N instead.
@@ -65,7 +65,7 @@ describe('kill -9 of mloop up at seeded random points', () => {
       const context = `trial ${trial} (kills after ${kills.join(' ms and ')} ms, home ${home})`;
       const last = up;
       // A run claimed but not yet launched when the stack died is retried only after the reconciler's
-      // 60 s claim grace (shared/pipeline/reconcile.ts), so the wait allows for it.
+      // 60 s claim grace (shared/pipeline/usecases/reconcile_runs.ts), so the wait allows for it.
       const runs = await until(
         `every run to finish in ${context}`,
         () => {

@@ -9,7 +9,7 @@ import { loadConfig } from '../../shared/core/config';
 import { createLogger } from '../../shared/core/log';
 import type { Context } from '../../shared/pipeline/context';
 import { createPlatform } from '../../shared/platform';
-import { installVersion } from '../support/install_model';
+import { installVersion } from '../../shared/pipeline/usecases/install_version';
 import { FRAUD_ROW, trainSmallModel } from '../support/trained_model';
 import { tempHome } from '../e2e/helpers';
 

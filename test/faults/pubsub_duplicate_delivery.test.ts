@@ -12,7 +12,7 @@ import { TOPICS } from '../../shared/core/events';
 import { createLogger } from '../../shared/core/log';
 import { writeFraudCsv } from '../../shared/data/synthetic';
 import type { Context } from '../../shared/pipeline/context';
-import { COLLECTIONS, type DatasetDoc, type DecisionDoc, type ModelDoc, type ModelVersionDoc, type RunDoc } from '../../shared/pipeline/documents';
+import { COLLECTIONS, type DatasetDoc, type DecisionDoc, type ModelDoc, type ModelVersionDoc, type RunDoc } from '../../shared/pipeline/store/documents';
 import { SUBSCRIPTIONS } from '../../shared/pipeline/handlers';
 import { createPlatform } from '../../shared/platform';
 import { OFFLINE } from '../../shared/platform/gcp/offline';

@@ -2,8 +2,8 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFraudCsv } from '../../shared/data/synthetic';
-import type { RunDoc } from '../../shared/pipeline/documents';
-import type { RunView } from '../../shared/pipeline/queries';
+import type { RunDoc } from '../../shared/pipeline/store/documents';
+import type { RunView } from '../../shared/pipeline/read_models/listings';
 import { cli, cliJson, freePort, stackEnv, startUp, stopGracefully, tempHome, until } from '../e2e/helpers';
 
 jest.setTimeout(180_000);

@@ -7,8 +7,8 @@ import { adminApi } from '../../shared/serving/admin_api';
 import { configFor } from '../../shared/core/config';
 import { createLogger } from '../../shared/core/log';
 import type { Context } from '../../shared/pipeline/context';
-import { artifactsPrefix, COLLECTIONS, type ModelVersionDoc, type Stage } from '../../shared/pipeline/documents';
-import type { RegistryModel } from '../../shared/pipeline/registry_view';
+import { artifactsPrefix, COLLECTIONS, type ModelVersionDoc, type Stage } from '../../shared/pipeline/store/documents';
+import type { RegistryModel } from '../../shared/pipeline/read_models/registry_view';
 import { createPlatform } from '../../shared/platform';
 
 const KEY = 'registry-routes-key';

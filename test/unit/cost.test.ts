@@ -5,10 +5,10 @@ import { configFor } from '../../shared/core/config';
 import { CLOUD_RUN_PRICES, estimateCost, type RunResources } from '../../shared/core/cost';
 import { createLogger } from '../../shared/core/log';
 import type { Context } from '../../shared/pipeline/context';
-import { COLLECTIONS, type RunDoc } from '../../shared/pipeline/documents';
-import { completeTraining } from '../../shared/pipeline/promote';
-import { reconcileRuns } from '../../shared/pipeline/reconcile';
-import { runUsage } from '../../shared/pipeline/usage';
+import { COLLECTIONS, type RunDoc } from '../../shared/pipeline/store/documents';
+import { completeTraining } from '../../shared/pipeline/usecases/on_training_completed';
+import { reconcileRuns } from '../../shared/pipeline/usecases/reconcile_runs';
+import { runUsage } from '../../shared/pipeline/training/run_usage';
 import { createPlatform } from '../../shared/platform';
 import { jobFailure } from '../support/job_failure';
 

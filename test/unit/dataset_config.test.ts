@@ -1,5 +1,5 @@
 import { MloopError } from '../../shared/core/errors';
-import { parseDatasetConfig } from '../../shared/data/dataset_config';
+import { parseDatasetConfig } from '../../shared/pipeline/dataset_config';
 
 describe('parseDatasetConfig', () => {
   it('fills defaults when there is no mloop.json', () => {

@@ -6,8 +6,8 @@ import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { configFor } from '../../shared/core/config';
 import { TOPICS, type TrainingRequested } from '../../shared/core/events';
 import { datasetId } from '../../shared/core/ids';
-import { COLLECTIONS } from '../../shared/pipeline/documents';
-import { driftRequestId } from '../../shared/pipeline/retrain';
+import { COLLECTIONS } from '../../shared/pipeline/store/documents';
+import { driftRequestId } from '../../shared/pipeline/usecases/on_drift_detected';
 import { createPlatform } from '../../shared/platform';
 import type { BusMessage, Platform } from '../../shared/platform/ports';
 

@@ -10,10 +10,10 @@ import { createScoringRouter } from '../../shared/serving/router';
 import { configFor } from '../../shared/core/config';
 import { createLogger } from '../../shared/core/log';
 import type { Context } from '../../shared/pipeline/context';
-import { labelsSince, parseFeedbackBody, recordFeedback } from '../../shared/pipeline/feedback';
+import { labelsSince, parseFeedbackBody, recordFeedback } from '../../shared/pipeline/usecases/feedback';
 import { onDataUploaded } from '../../shared/pipeline/handlers';
-import type { ModelServer } from '../../shared/pipeline/model_server';
-import { MONITORING_COLLECTIONS, type FeedbackDoc } from '../../shared/pipeline/monitoring_docs';
+import type { ModelServer } from '../../shared/serving/model_server';
+import { MONITORING_COLLECTIONS, type FeedbackDoc } from '../../shared/pipeline/store/monitoring_documents';
 import { createPlatform } from '../../shared/platform';
 import type { Clock } from '../../shared/platform/ports';
 

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { configFor } from '../../shared/core/config';
 import { createLogger } from '../../shared/core/log';
 import type { Context } from '../../shared/pipeline/context';
-import { COLLECTIONS, type DatasetDoc } from '../../shared/pipeline/documents';
-import { ingestObject, reportObjectName } from '../../shared/pipeline/ingest';
+import { COLLECTIONS, type DatasetDoc } from '../../shared/pipeline/store/documents';
+import { ingestObject, reportObjectName } from '../../shared/pipeline/usecases/on_data_uploaded';
 import { createPlatform } from '../../shared/platform';
 
 describe('the validation report of an upload', () => {

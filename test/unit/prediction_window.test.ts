@@ -4,8 +4,8 @@ import path from 'node:path';
 import { configFor } from '../../shared/core/config';
 import { createLogger } from '../../shared/core/log';
 import type { Context } from '../../shared/pipeline/context';
-import { predictionObjectPrefix, type PredictionRecord } from '../../shared/pipeline/prediction_log';
-import { forEachPrediction, scanWindow } from '../../shared/pipeline/prediction_window';
+import { predictionObjectPrefix, type PredictionRecord } from '../../shared/pipeline/store/prediction_records';
+import { forEachPrediction, scanWindow } from '../../shared/pipeline/monitoring/prediction_window';
 import { buildReference } from '../../shared/monitoring/reference';
 import { createPlatform } from '../../shared/platform';
 

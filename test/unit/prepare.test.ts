@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { MloopError } from '../../shared/core/errors';
-import { parseDatasetConfig } from '../../shared/data/dataset_config';
+import { parseDatasetConfig } from '../../shared/pipeline/dataset_config';
 import { encodedWidth, encodeRecords } from '../../shared/data/encoding';
 import { prepareTrainingData, type PreparedData } from '../../shared/data/prepare';
 import { seededRandom } from '../../shared/data/random';

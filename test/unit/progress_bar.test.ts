@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import type { RunProgress } from '../../shared/pipeline/documents';
+import type { RunProgress } from '../../shared/pipeline/store/documents';
 import { formatEta, progressReporter } from '../../cli/progress_bar';
 
 function sink(isTTY: boolean) {

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { parseDatasetConfig } from '../../shared/data/dataset_config';
+import { parseDatasetConfig } from '../../shared/pipeline/dataset_config';
 import { encodedWidth } from '../../shared/data/encoding';
 import { prepareTrainingData } from '../../shared/data/prepare';
 import { allocateSample, StratifiedReservoir } from '../../shared/data/sample';

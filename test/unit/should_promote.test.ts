@@ -1,4 +1,4 @@
-import { shouldPromote } from '../../shared/pipeline/should_promote';
+import { shouldPromote } from '../../shared/pipeline/decisions/should_promote';
 
 describe('shouldPromote', () => {
   it('promotes the first model, when production has no metric', () => {

@@ -1,5 +1,5 @@
-import type { DecisionDoc } from '../../shared/pipeline/documents';
-import { decisionId, supersededDecision, supersededDecisionId, supersededNote } from '../../shared/pipeline/supersede';
+import type { DecisionDoc } from '../../shared/pipeline/store/documents';
+import { decisionId, supersededDecision, supersededDecisionId, supersededNote } from '../../shared/pipeline/decisions/supersede';
 
 const stale: DecisionDoc = {
   id: decisionId('run-a', 1),

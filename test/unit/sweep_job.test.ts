@@ -9,12 +9,12 @@ import { TOPICS, type TrainingCompleted, type TrainingOverrides } from '../../sh
 import { datasetId } from '../../shared/core/ids';
 import { createLogger } from '../../shared/core/log';
 import { seededRandom } from '../../shared/data/random';
-import { readManifest } from '../../shared/pipeline/artifacts';
+import { readManifest } from '../../shared/pipeline/artifacts/model_files';
 import type { Context } from '../../shared/pipeline/context';
-import { COLLECTIONS, type DatasetDoc, type ModelDoc, type RunDoc } from '../../shared/pipeline/documents';
-import { completeTraining } from '../../shared/pipeline/promote';
-import { taskCountFor } from '../../shared/pipeline/task_count';
-import { runTrainingJob } from '../../shared/pipeline/train';
+import { COLLECTIONS, type DatasetDoc, type ModelDoc, type RunDoc } from '../../shared/pipeline/store/documents';
+import { completeTraining } from '../../shared/pipeline/usecases/on_training_completed';
+import { taskCountFor } from '../../shared/pipeline/training/task_count';
+import { runTrainingJob } from '../../shared/pipeline/usecases/run_training_job';
 import { createPlatform } from '../../shared/platform';
 
 /**

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { configFor } from '../../shared/core/config';
 import { MonitoringTick, TOPICS } from '../../shared/core/events';
-import { COLLECTIONS } from '../../shared/pipeline/documents';
+import { COLLECTIONS } from '../../shared/pipeline/store/documents';
 import { SUBSCRIPTIONS } from '../../shared/pipeline/handlers';
 import { nested, TerraformModel, unwrap, type Block, type Instance } from './terraform_model';
 

@@ -1,12 +1,12 @@
 /**
  * @jest-environment ./test/unit/native_arrays_environment.js
  */
-import { parseDatasetConfig } from '../../shared/data/dataset_config';
+import { parseDatasetConfig } from '../../shared/pipeline/dataset_config';
 import type { Task } from '../../shared/data/prepare';
 import { loadScorer, type Prediction } from '../../shared/ml/scorer';
-import { trainCandidate } from '../../shared/pipeline/train_core';
-import { planTraining, type TrainingConfig } from '../../shared/pipeline/training_plan';
-import { versionFiles } from '../../shared/pipeline/version_files';
+import { trainCandidate } from '../../shared/pipeline/training/train_core';
+import { planTraining, type TrainingConfig } from '../../shared/pipeline/training/training_plan';
+import { versionFiles } from '../../shared/pipeline/artifacts/version_files';
 import { rows, taskData, worstDifference } from './task_data';
 
 const defaults = { epochs: 6, backend: 'auto' as const };

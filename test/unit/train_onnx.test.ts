@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { onnx } from 'onnx-proto';
-import { parseDatasetConfig } from '../../shared/data/dataset_config';
+import { parseDatasetConfig } from '../../shared/pipeline/dataset_config';
 import { encodedColumns, encodedWidth } from '../../shared/data/encoding';
 import { prepareTrainingData, type PreparedData } from '../../shared/data/prepare';
 import { writeFraudCsv } from '../../shared/data/synthetic';

@@ -1,4 +1,4 @@
-import { parseDatasetConfig } from '../../shared/data/dataset_config';
+import { parseDatasetConfig } from '../../shared/pipeline/dataset_config';
 import { prepareTrainingData } from '../../shared/data/prepare';
 import { validateCsv } from '../../shared/data/validation_report';
 import { streamOf } from './data_helpers';

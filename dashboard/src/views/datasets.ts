@@ -1,4 +1,4 @@
-import type { DatasetDoc } from '../../../shared/pipeline/documents';
+import type { DatasetDoc } from '../../../shared/pipeline/store/documents';
 import { get } from '../api';
 import { bytes, h, table } from '../dom';
 import type { View } from '../view';

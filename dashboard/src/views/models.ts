@@ -1,4 +1,4 @@
-import type { RegistryModel } from '../../../shared/pipeline/registry_view';
+import type { RegistryModel } from '../../../shared/pipeline/read_models/registry_view';
 import { get, post } from '../api';
 import { fixed, h, table } from '../dom';
 import type { View } from '../view';

@@ -1,5 +1,5 @@
-import type { DriftHistoryEntry } from '../../../shared/pipeline/drift_history';
-import type { DriftReportDoc } from '../../../shared/pipeline/monitoring_docs';
+import type { DriftHistoryEntry } from '../../../shared/pipeline/read_models/drift_history';
+import type { DriftReportDoc } from '../../../shared/pipeline/store/monitoring_documents';
 import type { DriftResult } from '../../../shared/monitoring/drift';
 import { get } from '../api';
 import { pairedBars } from '../charts';

@@ -1,4 +1,4 @@
-import type { RunDetail } from '../../../shared/pipeline/run_detail';
+import type { RunDetail } from '../../../shared/pipeline/read_models/run_detail';
 import { get } from '../api';
 import { lineChart, pairedBars } from '../charts';
 import { fixed, h, table } from '../dom';

@@ -1,4 +1,4 @@
-import type { RunView } from '../../../shared/pipeline/queries';
+import type { RunView } from '../../../shared/pipeline/read_models/listings';
 import { get } from '../api';
 import { fixed, h, table } from '../dom';
 import type { View } from '../view';

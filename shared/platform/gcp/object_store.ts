@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Storage, type File, type FileMetadata, type StorageOptions } from '@google-cloud/storage';
 import { MloopError, invalid, notFound, unavailable } from '../../core/errors';
-import { contentTypeFor } from '../local/content_types';
+import { contentTypeFor } from '../content_types';
 import type { ObjectMetadata, ObjectStore, PutOptions } from '../ports';
 import { fromHttp } from './errors';
 

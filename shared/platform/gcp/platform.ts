@@ -4,7 +4,7 @@ import { credentials } from '@grpc/grpc-js';
 import type { Config } from '../../core/config';
 import { invalid } from '../../core/errors';
 import type { Logger } from '../../core/log';
-import { systemClock } from '../local/clock';
+import { systemClock } from '../clock';
 import type { Platform } from '../ports';
 import { FirestoreDocumentStore } from './document_store';
 import { PubSubEventBus } from './event_bus';

@@ -6,7 +6,7 @@ import { errorMessage, invalid } from '../../core/errors';
 import { TOPICS } from '../../core/events';
 import type { Logger } from '../../core/log';
 import type { EventBus } from '../ports';
-import { contentTypeFor } from './content_types';
+import { contentTypeFor } from '../content_types';
 import { TMP_DIR, bucketDir, objectNameProblem, objectPath } from './object_paths';
 import { nextGeneration, readRow, readRows, upsertRow, type ObjectRow } from './object_rows';
 import { startPolling, type PollLoop } from './poll_loop';

@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MloopError, invalid, notFound, preconditionFailed } from '../../core/errors';
 import type { ObjectMetadata, ObjectStore, PutOptions } from '../ports';
-import { contentTypeFor } from './content_types';
+import { contentTypeFor } from '../content_types';
 import { TMP_DIR, assertNoLinkEscape, bucketDir, objectPath } from './object_paths';
 import { nextGeneration, readRow, readRows, toMetadata, upsertRow } from './object_rows';
 import { immediate, type Db } from './sqlite';

@@ -1,0 +1,75 @@
+import { MloopError } from '../../core/errors';
+import { ANOMALY_FILE, Manifest, MODEL_FILE } from '../../ml/manifest';
+import { loadScorer, type Scorer } from '../../ml/scorer';
+import type { Context } from '../context';
+import { artifactsPrefix } from '../store/documents';
+
+/** The files of one model version under `models/<name>/<version>/` in the artifacts bucket. */
+export const ARTIFACT_FILES = {
+  model: MODEL_FILE,
+  /** The isolation forest trained beside the model, when the run asked for one. */
+  anomaly: ANOMALY_FILE,
+  manifest: 'manifest.json',
+  holdout: 'holdout.ndjson',
+  report: 'report.html',
+  /** ROC and PR points and the confusion matrix: too big for documents, what a plot needs. */
+  curves: 'curves.json',
+} as const;
+
+/**
+ * A test row as the file spells it, with its target as the model version's task reads it: 0/1 for
+ * binary, the class name for multiclass (so that models with different class lists compare on the same
+ * rows), the value for regression.
+ */
+export interface HoldoutRow {
+  label: number | string;
+  record: Record<string, string>;
+}
+
+export interface ModelArtifacts {
+  onnx: Buffer;
+  manifest: Manifest;
+  anomaly?: Buffer;
+}
+
+export async function writeArtifact(ctx: Context, model: string, version: string, file: string, data: Buffer | string, contentType: string) {
+  return ctx.platform.objects.put(ctx.config.artifactsBucket, artifactsPrefix(model, version) + file, data, { contentType });
+}
+
+export async function readManifest(ctx: Context, model: string, version: string): Promise<Manifest> {
+  const bytes = await ctx.platform.objects.get(ctx.config.artifactsBucket, artifactsPrefix(model, version) + ARTIFACT_FILES.manifest);
+  const parsed = Manifest.safeParse(JSON.parse(bytes.toString('utf8')));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new MloopError('failed_precondition', `manifest of ${model} ${version} is invalid: ${issue?.path.join('.')}: ${issue?.message}`);
+  }
+  return parsed.data;
+}
+
+async function loadModelArtifacts(ctx: Context, model: string, version: string): Promise<ModelArtifacts> {
+  const prefix = artifactsPrefix(model, version);
+  const { objects } = ctx.platform;
+  const bucket = ctx.config.artifactsBucket;
+  const [onnx, manifest] = await Promise.all([objects.get(bucket, prefix + ARTIFACT_FILES.model), readManifest(ctx, model, version)]);
+  const anomaly = manifest.unsupervised ? await objects.get(bucket, prefix + ARTIFACT_FILES.anomaly) : undefined;
+  return { onnx, manifest, anomaly };
+}
+
+/** A scorer for a stored model version, with its anomaly detector when it has one. */
+export async function openScorer(ctx: Context, model: string, version: string): Promise<Scorer> {
+  const artifacts = await loadModelArtifacts(ctx, model, version);
+  return loadScorer(artifacts.onnx, artifacts.manifest, artifacts.anomaly);
+}
+
+export function encodeHoldout(rows: HoldoutRow[]): string {
+  return rows.map((row) => JSON.stringify(row)).join('\n') + '\n';
+}
+
+export async function readHoldout(ctx: Context, model: string, version: string): Promise<HoldoutRow[]> {
+  const bytes = await ctx.platform.objects.get(ctx.config.artifactsBucket, artifactsPrefix(model, version) + ARTIFACT_FILES.holdout);
+  return bytes
+    .toString('utf8')
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line) => JSON.parse(line) as HoldoutRow);
+}

@@ -1,0 +1,86 @@
+import { encodedWidth } from '../../data/encoding';
+import type { PreparedData } from '../../data/prepare';
+import { expectedOutput, parseManifest, type Manifest } from '../../ml/manifest';
+import { buildReference } from '../../monitoring/reference';
+import { ONNX_INPUT, ONNX_OUTPUTS } from '../../ml/onnx_io';
+import { ARTIFACT_FILES, encodeHoldout, type HoldoutRow } from './model_files';
+import { REFERENCE_FILE } from './reference_file';
+import { renderReport } from './training_report_html';
+import type { Candidate } from '../training/train_core';
+import type { TrainingPlan } from '../training/training_plan';
+
+/**
+ * The files of a model version folder, wherever they go (the artifacts bucket, or a local folder for
+ * `mloop train`). The manifest is checked against its schema before anything is written and comes last:
+ * a folder with a manifest is complete.
+ */
+export interface ArtifactFile {
+  name: string;
+  data: Buffer | string;
+  contentType: string;
+}
+
+export interface VersionInfo {
+  model: string;
+  version: string;
+  run_id: string;
+  dataset: { version: string; uri: string };
+  created_at: string;
+}
+
+function holdoutRows(data: PreparedData): HoldoutRow[] {
+  const { y, records } = data.test;
+  const label = (i: number): number | string => (data.task === 'multiclass' ? data.classes![y[i]] : y[i]);
+  return records.map((record, i) => ({ label: label(i), record }));
+}
+
+/** What the scorer serves as one number per row, on the test split: a binary score or a regression value. */
+function servedScores(data: PreparedData, fitted: Candidate['fitted']): ArrayLike<number> | null {
+  return data.task === 'multiclass' ? null : fitted.predictions.test;
+}
+
+export function versionFiles(data: PreparedData, candidate: Candidate, plan: TrainingPlan, info: VersionInfo): { manifest: Manifest; files: ArtifactFile[] } {
+  const { fitted, evaluation, anomaly, trials } = candidate;
+  const draft = {
+    format_version: 2,
+    model: info.model,
+    version: info.version,
+    run_id: info.run_id,
+    task: data.task,
+    algorithm: plan.algorithm,
+    target: data.target,
+    classes: data.classes,
+    features: data.specs,
+    dropped: data.dropped,
+    threshold: evaluation.threshold,
+    metrics: evaluation.metrics,
+    dataset: { ...info.dataset, rows: data.report.rows },
+    trainer: {
+      backend: fitted.backend,
+      params: fitted.params,
+      best_iteration: fitted.bestIteration,
+      history: fitted.history,
+      ...(fitted.importance ? { importance: fitted.importance } : {}),
+    },
+    ...(trials.length > 1 ? { sweep: { metric: plan.metric.name, best_trial: candidate.bestTrial, trials } } : {}),
+    input: { name: ONNX_INPUT, width: encodedWidth(data.specs) },
+    output: { name: expectedOutput(data.task, plan.algorithm) },
+    ...(anomaly
+      ? { unsupervised: { file: ARTIFACT_FILES.anomaly, algorithm: 'isolation_forest', output: ONNX_OUTPUTS.anomaly, params: anomaly.fitted.params, metrics: anomaly.metrics } }
+      : {}),
+    created_at: info.created_at,
+  };
+  // through JSON, as a reader will see it (NaN becomes null)
+  const text = JSON.stringify(draft, null, 2);
+  const manifest = parseManifest(JSON.parse(text));
+  const files: ArtifactFile[] = [
+    { name: ARTIFACT_FILES.model, data: Buffer.from(fitted.onnx), contentType: 'application/octet-stream' },
+    ...(anomaly ? [{ name: ARTIFACT_FILES.anomaly, data: Buffer.from(anomaly.fitted.onnx), contentType: 'application/octet-stream' }] : []),
+    { name: ARTIFACT_FILES.holdout, data: encodeHoldout(holdoutRows(data)), contentType: 'application/x-ndjson' },
+    { name: ARTIFACT_FILES.curves, data: JSON.stringify(evaluation.curves), contentType: 'application/json' },
+    { name: ARTIFACT_FILES.report, data: renderReport(manifest, data.report, evaluation.curves), contentType: 'text/html' },
+    { name: REFERENCE_FILE, data: JSON.stringify(buildReference(data.trainColumns, servedScores(data, fitted))), contentType: 'application/json' },
+    { name: ARTIFACT_FILES.manifest, data: text, contentType: 'application/json' },
+  ];
+  return { manifest, files };
+}

@@ -1,0 +1,112 @@
+import type { DriftResult, FeatureDrift } from '../../monitoring/drift';
+import type { PerformanceResult } from '../../monitoring/performance';
+import { renderDriftHtml } from '../../monitoring/report_html';
+import type { Context } from '../context';
+import { MONITORING_COLLECTIONS, type DriftReportDoc, type FeatureSummary, type MonitoringDoc } from '../store/monitoring_documents';
+
+/**
+ * A tick's report, three ways: a document (the summary `mloop drift` prints), and in the artifacts
+ * bucket `drift/<model>/<stamp>.json` (everything, histograms included) and `.html` (what people read).
+ */
+export const DRIFT_PREFIX = 'drift/';
+
+/** Report ids and file names sort by time: 20261122T053258123Z. */
+export const reportStamp = (at: Date) => at.toISOString().replace(/[-:.]/g, '');
+export const reportId = (model: string, at: Date) => `${model}-${reportStamp(at)}`;
+
+export function summarize(feature: FeatureDrift): FeatureSummary {
+  return {
+    name: feature.name,
+    kind: feature.kind,
+    test: feature.test,
+    statistic: feature.statistic,
+    p_value: feature.p_value,
+    threshold: feature.threshold,
+    drifted: feature.drifted,
+    psi: feature.psi,
+    ignored: feature.ignored,
+    issues: feature.quality.issues,
+  };
+}
+
+export interface ReportInput {
+  model: string;
+  version: string;
+  at: Date;
+  window: { from: Date; to: Date };
+  rows: number;
+  minRows: number;
+  driftShare: number;
+  result: DriftResult | null;
+  performance: PerformanceResult | null;
+  event: DriftReportDoc['event'];
+  tickId: string | null;
+}
+
+export async function writeDriftReport(ctx: Context, input: ReportInput): Promise<DriftReportDoc> {
+  const { model, at, result } = input;
+  const base = `${DRIFT_PREFIX}${model}/${reportStamp(at)}`;
+  const doc: DriftReportDoc = {
+    id: reportId(model, at),
+    model,
+    model_version: input.version,
+    created_at: at.toISOString(),
+    window: { from: input.window.from.toISOString(), to: input.window.to.toISOString() },
+    status: result ? 'ok' : 'not_enough_data',
+    rows: input.rows,
+    min_rows: input.minRows,
+    share: result ? result.share : null,
+    drift_share: input.driftShare,
+    dataset_drift: result?.dataset_drift ?? false,
+    drifted: result?.drifted ?? [],
+    features: result ? result.features.map(summarize) : [],
+    prediction: result?.prediction ? summarize(result.prediction) : null,
+    performance: input.performance,
+    event: input.event,
+    files: { json: `${ctx.config.artifactsBucket}/${base}.json`, html: `${ctx.config.artifactsBucket}/${base}.html` },
+    tick_id: input.tickId,
+  };
+  const html = renderDriftHtml(
+    {
+      title: `Drift report: ${model} ${input.version}`,
+      subtitle: `${input.rows} logged predictions from ${doc.window.from} to ${doc.window.to} against the training reference of ${input.version}`,
+      notEnoughData: result ? undefined : `${input.rows} logged predictions in the window, at least ${input.minRows} needed`,
+      performance: input.performance?.summary,
+    },
+    result,
+  );
+  const { objects } = ctx.platform;
+  // JSON has no Infinity or NaN: such statistics are written as null.
+  const json = JSON.stringify({ report: doc, result }, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? null : value));
+  await objects.put(ctx.config.artifactsBucket, `${base}.json`, json, { contentType: 'application/json' });
+  await objects.put(ctx.config.artifactsBucket, `${base}.html`, html, { contentType: 'text/html' });
+  const { docs } = ctx.platform;
+  const stored = (await docs.create(MONITORING_COLLECTIONS.reports, doc.id, { ...doc }))
+    ? doc
+    : ((await docs.get<DriftReportDoc>(MONITORING_COLLECTIONS.reports, doc.id)) ?? doc);
+  await docs.runTransaction(async (tx) => {
+    const state = await tx.get<MonitoringDoc>(MONITORING_COLLECTIONS.monitoring, model);
+    // Ticks may finish out of order (a slow one, a redelivered one): the pointer only moves forward.
+    if (state?.last_report && state.last_report.created_at >= stored.created_at) return;
+    const next: MonitoringDoc = {
+      model,
+      last_retrain: state?.last_retrain ?? null,
+      last_report: { id: stored.id, created_at: stored.created_at },
+      updated_at: ctx.platform.clock.now().toISOString(),
+    };
+    tx.set(MONITORING_COLLECTIONS.monitoring, model, { ...next });
+  });
+  return stored;
+}
+
+/** The newest report of each model (or of one), by model name. */
+export async function latestReports(ctx: Context, model?: string): Promise<DriftReportDoc[]> {
+  const { docs } = ctx.platform;
+  const states = model
+    ? [await docs.get<MonitoringDoc>(MONITORING_COLLECTIONS.monitoring, model)]
+    : (await docs.query<MonitoringDoc>(MONITORING_COLLECTIONS.monitoring)).map(({ data }) => data);
+  const reports = await Promise.all(
+    states.flatMap((state) => (state?.last_report ? [docs.get<DriftReportDoc>(MONITORING_COLLECTIONS.reports, state.last_report.id)] : [])),
+  );
+  return reports.filter((r): r is DriftReportDoc => r !== null).sort((a, b) => (a.model < b.model ? -1 : 1));
+}

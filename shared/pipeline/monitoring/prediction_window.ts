@@ -1,0 +1,104 @@
+import { ColumnBuilder } from '../../data/column_data';
+import type { CurrentData } from '../../monitoring/drift';
+import type { FeatureProfile } from '../../monitoring/reference';
+import type { Context } from '../context';
+import { feedbackId } from '../store/monitoring_documents';
+import { predictionObjectPrefix, type PredictionRecord } from '../store/prediction_records';
+
+/**
+ * Reads the prediction log of a window one object at a time and hands each record over without keeping
+ * it, so a tick over a million logged rows holds columns of numbers, not a million objects.
+ */
+export async function forEachPrediction(ctx: Context, model: string, from: Date, to: Date, visit: (record: PredictionRecord) => void): Promise<void> {
+  const fromIso = from.toISOString();
+  const toIso = to.toISOString();
+  const { objects } = ctx.platform;
+  for (let day = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate()); day <= to.getTime(); day += 86_400_000) {
+    const prefix = predictionObjectPrefix(model, new Date(day).toISOString().slice(0, 10));
+    for (const object of await objects.list(ctx.config.artifactsBucket, prefix)) {
+      for (const record of parseBatch(ctx, object.name, (await objects.get(object.bucket, object.name)).toString('utf8'))) {
+        if (record.time >= fromIso && record.time <= toIso) visit(record);
+      }
+    }
+  }
+}
+
+/**
+ * One batch file as one JSON array: a single JSON.parse is markedly faster than one per line on a
+ * million rows. Batches are written whole (one object each), so a line that does not parse is damage,
+ * not a write in progress: then the file is read line by line and the bad lines are skipped and counted.
+ */
+function parseBatch(ctx: Context, name: string, text: string): PredictionRecord[] {
+  const body = text.trimEnd();
+  try {
+    return JSON.parse(`[${body.replaceAll('\n', ',')}]`) as PredictionRecord[];
+  } catch {
+    const records: PredictionRecord[] = [];
+    let bad = 0;
+    for (const line of body.split('\n')) {
+      try {
+        records.push(JSON.parse(line) as PredictionRecord);
+      } catch {
+        bad++;
+      }
+    }
+    ctx.log.warn({ object: name, bad_lines: bad }, 'prediction log lines skipped: they are not JSON');
+    return records;
+  }
+}
+
+export interface WindowScan {
+  current: CurrentData;
+  /** Logged rows per model version. */
+  versions: Record<string, number>;
+  /** Binary scores of `scoredBy` and the labels fed back for them. */
+  labelled: { labels: number[]; scores: number[] };
+}
+
+/** The window's feature columns (by the reference's kinds), the scores of one version, and its labelled part. */
+export async function scanWindow(
+  ctx: Context,
+  model: string,
+  window: { from: Date; to: Date },
+  features: readonly FeatureProfile[],
+  scoredBy: string,
+  labels: ReadonlyMap<string, 0 | 1>,
+): Promise<WindowScan> {
+  const builders = features.map((f) => ({ name: f.name, builder: new ColumnBuilder(f.kind) }));
+  const versions: Record<string, number> = {};
+  let scores = new Float64Array(1024);
+  let scored = 0;
+  let rows = 0;
+  const labelled = { labels: [] as number[], scores: [] as number[] };
+  await forEachPrediction(ctx, model, window.from, window.to, (record) => {
+    rows++;
+    versions[record.model_version] = (versions[record.model_version] ?? 0) + 1;
+    const values = record.features ?? {};
+    for (const { name, builder } of builders) builder.add(values[name]);
+    // What the reference profiles as "scores": a binary model's score, or a regression's value.
+    const { score, value } = record.prediction ?? {};
+    const served = typeof score === 'number' ? score : typeof value === 'number' ? value : null;
+    if (record.model_version !== scoredBy || served === null) return;
+    if (scored === scores.length) {
+      const bigger = new Float64Array(scores.length * 2);
+      bigger.set(scores);
+      scores = bigger;
+    }
+    scores[scored++] = served;
+    if (typeof score !== 'number') return;
+    const label = labels.get(feedbackId(record.request_id, record.index));
+    if (label !== undefined) {
+      labelled.labels.push(label);
+      labelled.scores.push(score);
+    }
+  });
+  return {
+    current: {
+      rows,
+      features: new Map(builders.map(({ name, builder }) => [name, builder.build()])),
+      scores: scored > 0 ? scores.slice(0, scored) : null,
+    },
+    versions,
+    labelled,
+  };
+}

@@ -1,0 +1,112 @@
+import { MloopError } from '../../core/errors';
+import type { Context } from '../context';
+import { COLLECTIONS, type DatasetDoc, type DecisionDoc, type ModelDoc, type ModelVersionDoc, type RunDoc } from '../store/documents';
+
+/** Read models for the CLI and the admin API: the shapes `--json` prints. */
+export interface RunView {
+  id: string;
+  model: string;
+  model_version: string;
+  dataset_version: string;
+  status: RunDoc['status'];
+  attempt: number;
+  reason: string;
+  progress: RunDoc['progress'] | null;
+  metrics: RunDoc['metrics'] | null;
+  promoted: boolean | null;
+  /** Decisions that another promotion overtook before they were committed; the run was judged again after each. */
+  superseded_decisions: string[];
+  error: string | null;
+  created_at: string;
+  finished_at: string | null;
+  duration_seconds: number | null;
+  backend: string | null;
+  resources: RunDoc['resources'] | null;
+  cost_usd: number | null;
+}
+
+export interface ModelView {
+  model: string;
+  version: string;
+  stage: ModelVersionDoc['stage'];
+  metrics: ModelVersionDoc['metrics'];
+  run_id: string;
+  dataset_version: string;
+  created_at: string;
+  decision: Pick<DecisionDoc, 'promote' | 'reasons' | 'candidate_metric' | 'production_metric' | 'production_version'> | null;
+}
+
+export async function listRuns(ctx: Context, model?: string): Promise<RunView[]> {
+  const runs = await ctx.platform.docs.query<RunDoc>(COLLECTIONS.runs, {
+    where: model ? [['model', '==', model]] : [],
+    orderBy: [['created_at', 'asc']],
+  });
+  return runs.map(({ data }) => runView(data));
+}
+
+export async function getRun(ctx: Context, id: string): Promise<RunDoc> {
+  const run = await ctx.platform.docs.get<RunDoc>(COLLECTIONS.runs, id);
+  if (!run) throw new MloopError('not_found', `there is no run ${id}`);
+  return run;
+}
+
+export function runView(run: RunDoc): RunView {
+  return {
+    id: run.id,
+    model: run.model,
+    model_version: run.model_version,
+    dataset_version: run.dataset_version,
+    status: run.status,
+    attempt: run.attempt,
+    reason: run.reason,
+    progress: run.progress ?? null,
+    metrics: run.metrics ?? null,
+    promoted: run.promoted ?? null,
+    superseded_decisions: run.superseded_decisions ?? [],
+    error: run.error ?? null,
+    created_at: run.created_at,
+    finished_at: run.finished_at ?? null,
+    duration_seconds: run.duration_seconds ?? null,
+    backend: run.backend ?? null,
+    resources: run.resources ?? null,
+    cost_usd: run.cost_estimate?.usd ?? null,
+  };
+}
+
+export async function listModels(ctx: Context): Promise<ModelView[]> {
+  const [versions, decisions] = await Promise.all([
+    ctx.platform.docs.query<ModelVersionDoc>(COLLECTIONS.versions, { orderBy: [['created_at', 'asc']] }),
+    ctx.platform.docs.query<DecisionDoc>(COLLECTIONS.decisions),
+  ]);
+  const byId = new Map(decisions.map(({ data }) => [data.id, data]));
+  return versions.map(({ data }) => {
+    const decision = byId.get(data.decision_id);
+    return {
+      model: data.model,
+      version: data.version,
+      stage: data.stage,
+      metrics: data.metrics,
+      run_id: data.run_id,
+      dataset_version: data.dataset_version,
+      created_at: data.created_at,
+      decision: decision
+        ? {
+            promote: decision.promote,
+            reasons: decision.reasons,
+            candidate_metric: decision.candidate_metric,
+            production_metric: decision.production_metric,
+            production_version: decision.production_version,
+          }
+        : null,
+    };
+  });
+}
+
+export async function productionVersion(ctx: Context, model: string): Promise<string | null> {
+  return (await ctx.platform.docs.get<ModelDoc>(COLLECTIONS.models, model))?.production_version ?? null;
+}
+
+export async function listDatasets(ctx: Context): Promise<DatasetDoc[]> {
+  const datasets = await ctx.platform.docs.query<DatasetDoc>(COLLECTIONS.datasets, { orderBy: [['created_at', 'asc']] });
+  return datasets.map(({ data }) => data);
+}

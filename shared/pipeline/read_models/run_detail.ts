@@ -1,0 +1,49 @@
+import { modelVersionId } from '../../core/ids';
+import type { Curves } from '../../ml/evaluate';
+import { parseManifest, type Manifest } from '../../ml/manifest';
+import { ARTIFACT_FILES } from '../artifacts/model_files';
+import type { Context } from '../context';
+import { artifactsPrefix, COLLECTIONS, type DecisionDoc, type ModelVersionDoc, type RunDoc } from '../store/documents';
+import { getRun } from './listings';
+
+/**
+ * Everything the dashboard's run page draws, in one answer: the run, the version it made, the
+ * decision about that version, the loss per iteration and importance from its manifest, and the
+ * curves. A run that failed before writing artifacts has nulls where they would be.
+ */
+export interface RunDetail {
+  run: RunDoc;
+  version: ModelVersionDoc | null;
+  decision: DecisionDoc | null;
+  /** The decisions about this run's candidate that production moving overtook, oldest first. */
+  superseded: DecisionDoc[];
+  trainer: Manifest['trainer'] | null;
+  curves: Curves | null;
+}
+
+export async function getRunDetail(ctx: Context, id: string): Promise<RunDetail> {
+  const run = await getRun(ctx, id);
+  const { docs } = ctx.platform;
+  const [version, decision, superseded, manifest, curves] = await Promise.all([
+    docs.get<ModelVersionDoc>(COLLECTIONS.versions, modelVersionId(run.model, run.model_version)),
+    run.decision_id ? docs.get<DecisionDoc>(COLLECTIONS.decisions, run.decision_id) : Promise.resolve(null),
+    Promise.all((run.superseded_decisions ?? []).map((id) => docs.get<DecisionDoc>(COLLECTIONS.decisions, id))),
+    readArtifact(ctx, run, ARTIFACT_FILES.manifest),
+    readArtifact(ctx, run, ARTIFACT_FILES.curves),
+  ]);
+  return {
+    run,
+    version,
+    decision,
+    superseded: superseded.filter((d): d is DecisionDoc => d !== null),
+    trainer: manifest === null ? null : parseManifest(manifest).trainer,
+    curves: curves as Curves | null,
+  };
+}
+
+async function readArtifact(ctx: Context, run: RunDoc, file: string): Promise<unknown> {
+  const name = `${artifactsPrefix(run.model, run.model_version)}${file}`;
+  const { objects } = ctx.platform;
+  if (!(await objects.stat(ctx.config.artifactsBucket, name))) return null;
+  return JSON.parse((await objects.get(ctx.config.artifactsBucket, name)).toString('utf8'));
+}

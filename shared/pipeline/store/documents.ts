@@ -1,0 +1,166 @@
+import type { CostEstimate, RunResources } from '../../core/cost';
+import type { Metrics, TrainingOverrides, TrainingReason } from '../../core/events';
+import type { ValidationReport } from '../../data/validation_report';
+import type { TrialRecord } from '../../ml/sweep';
+
+/**
+ * The documents mloop keeps, one collection each, as in Firestore. Field names are snake_case
+ * because they are also what `--json` prints and what the admin API returns.
+ */
+export const COLLECTIONS = {
+  datasets: 'datasets',
+  runs: 'runs',
+  models: 'models',
+  versions: 'model_versions',
+  decisions: 'decisions',
+} as const;
+
+export interface DatasetDoc {
+  model: string;
+  version: string;
+  status: 'accepted' | 'rejected';
+  reason?: string;
+  object: { bucket: string; name: string; generation: string; md5Hash: string; size: number };
+  header?: string[];
+  config?: Record<string, unknown>;
+  /** Rows a model can be trained on, and rows rejected (with lines and reasons in the report). */
+  rows?: number;
+  rejected_count?: number;
+  /** The validation report; without its columns when it is large, and then whole at `report_object`. */
+  report?: Omit<ValidationReport, 'columns'> & { columns?: ValidationReport['columns'] };
+  /** `<bucket>/<name>` of the whole report in the artifacts bucket. */
+  report_object?: string;
+  created_at: string;
+}
+
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+export interface ExecutionRecord {
+  id: string;
+  attempt: number;
+  started_at: string;
+  state?: string;
+  error?: string;
+  log_uri?: string;
+}
+
+export interface RunProgress {
+  /** Networks train in epochs; trees and forests grow one iteration (round, tree) at a time. */
+  unit: 'epoch' | 'iteration';
+  iteration: number;
+  iterations: number;
+  loss?: number;
+  val_loss?: number;
+  seconds?: number;
+  /** In a sweep: the trial this is about (0-based), of how many. */
+  trial?: number;
+  trials?: number;
+}
+
+/**
+ * A sweep split over the tasks of one job execution: each task adds its trials and its index when done;
+ * the task that completes the set becomes the finisher, the only one that publishes the outcome.
+ */
+export interface SweepState {
+  attempt: number;
+  tasks: number;
+  done: number[];
+  /** By trial number. */
+  trials: Record<string, TrialRecord & { task: number }>;
+  finisher: number | null;
+}
+
+export interface RunDoc {
+  id: string;
+  model: string;
+  model_version: string;
+  dataset_version: string;
+  request_id: string;
+  reason: TrainingReason;
+  requested_by?: string | null;
+  note?: string | null;
+  status: RunStatus;
+  attempt: number;
+  max_attempts: number;
+  execution_id?: string | null;
+  executions: ExecutionRecord[];
+  /** The attempt whose job has already published its training-completed event. */
+  reported_attempt?: number;
+  progress?: RunProgress | null;
+  /** What the training request asked for, over the dataset's mloop.json. */
+  training?: TrainingOverrides | null;
+  sweep?: SweepState | null;
+  metrics?: Metrics | null;
+  backend?: string;
+  decision_id?: string;
+  /** Decisions about this run's candidate that another promotion overtook, oldest first; `decision_id` is the final one. */
+  superseded_decisions?: string[];
+  promoted?: boolean;
+  error?: string | null;
+  created_at: string;
+  claimed_at?: string;
+  started_at?: string;
+  finished_at?: string;
+  duration_seconds?: number;
+  resources?: RunResources;
+  cost_estimate?: CostEstimate;
+}
+
+export interface ModelDoc {
+  name: string;
+  production_version: string | null;
+  previous_version: string | null;
+  next_version: number;
+  /** `champion` follows production; others are free names a person sets. */
+  aliases?: Record<string, string>;
+  updated_at: string;
+}
+
+export type Stage = 'candidate' | 'production' | 'archived' | 'rejected';
+
+export interface ModelVersionDoc {
+  model: string;
+  version: string;
+  stage: Stage;
+  run_id: string;
+  dataset_version: string;
+  artifacts_prefix: string;
+  metrics: Metrics;
+  decision_id: string;
+  created_at: string;
+  promoted_at?: string;
+  history?: Array<{ from: Stage | null; to: Stage; by: string; at: string; reason: string }>;
+}
+
+export interface DecisionDoc {
+  id: string;
+  model: string;
+  candidate_version: string;
+  production_version: string | null;
+  promote: boolean;
+  metric: string;
+  candidate_metric: number | null;
+  production_metric: number | null;
+  delta: number;
+  reasons: string[];
+  /** Every guardrail the candidate was held to, passed or not. */
+  checks?: Array<{ name: string; passed: boolean; detail: string }>;
+  /** `manual`: a candidate that won waits for approval instead of being promoted. */
+  mode?: 'auto' | 'manual';
+  awaiting_approval?: boolean;
+  /** The candidate's serving cost: one-row latency and the size of its ONNX files. */
+  serving?: { p50_ms: number; p99_ms: number; rows_timed: number; model_bytes: number } | null;
+  /** The paired bootstrap of candidate − production AUC on the holdout (binary models with a production one). */
+  bootstrap?: { metric: 'auc'; difference: number; ci95: [number, number]; resamples: number; seed: number } | null;
+  holdout_rows: number;
+  run_id: string;
+  decided_at: string;
+  /**
+   * `superseded`: production moved to `superseded_by` before this decision could be committed, so it
+   * never took effect and the candidate was judged again. Absent on decisions written before this existed.
+   */
+  outcome?: 'decided' | 'superseded';
+  superseded_by?: string | null;
+}
+
+export const artifactsPrefix = (model: string, version: string) => `models/${model}/${version}/`;

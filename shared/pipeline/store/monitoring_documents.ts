@@ -1,0 +1,61 @@
+import type { FeatureDrift, FeatureQuality } from '../../monitoring/drift';
+import type { PerformanceResult } from '../../monitoring/performance';
+
+/**
+ * The documents monitoring keeps, beside the registry's: one report per model per tick, one small
+ * document per model that makes retraining once-per-cooldown, and the labels fed back.
+ */
+export const MONITORING_COLLECTIONS = {
+  reports: 'drift_reports',
+  monitoring: 'monitoring',
+  feedback: 'feedback',
+} as const;
+
+/** What a report document keeps of a feature's comparison: the verdict, without counts and histograms. */
+export type FeatureSummary = Pick<FeatureDrift, 'name' | 'kind' | 'test' | 'statistic' | 'p_value' | 'threshold' | 'drifted' | 'psi' | 'ignored'> &
+  Pick<FeatureQuality, 'issues'>;
+
+export interface DriftReportDoc {
+  id: string;
+  model: string;
+  model_version: string;
+  created_at: string;
+  window: { from: string; to: string };
+  status: 'ok' | 'not_enough_data';
+  rows: number;
+  min_rows: number;
+  share: number | null;
+  drift_share: number;
+  dataset_drift: boolean;
+  drifted: string[];
+  features: FeatureSummary[];
+  prediction: FeatureSummary | null;
+  performance: PerformanceResult | null;
+  /** The reason of the drift-detected event this report raised, if it raised one. */
+  event: 'drift' | 'performance' | null;
+  files: { json: string; html: string };
+  tick_id: string | null;
+}
+
+/**
+ * Per model: the retraining monitoring last asked for, which the cooldown and the dedupe read, and the
+ * newest report, so that `mloop drift` finds it without a query that would need a composite index.
+ */
+export interface MonitoringDoc {
+  model: string;
+  last_retrain: { report_id: string; request_id: string; dataset_version: string; reason: string; requested_at: string } | null;
+  last_report: { id: string; created_at: string } | null;
+  updated_at: string;
+}
+
+export interface FeedbackDoc {
+  request_id: string;
+  index: number;
+  label: 0 | 1;
+  /** Where the label came from: `http`, or the object name of a CSV under feedback/. */
+  source: string;
+  received_at: string;
+}
+
+/** A label names one scored instance: (request id, index in the request). '#' cannot occur in a request id. */
+export const feedbackId = (requestId: string, index: number) => `${requestId}#${index}`;

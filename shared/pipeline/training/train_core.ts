@@ -1,0 +1,68 @@
+import type { PreparedData } from '../../data/prepare';
+import { evaluate, type Evaluation } from '../../ml/evaluate';
+import { fit, type Fitted } from '../../ml/fit';
+import { prAuc, rocAuc } from '../../ml/metrics';
+import { runSweep, type SweepOptions, type TrialRecord } from '../../ml/sweep';
+import type { RunProgress } from '../store/documents';
+import type { TrainingPlan } from './training_plan';
+
+/**
+ * The training core that the train job and `mloop train` share: train the plan's trials and keep the
+ * best on validation, evaluate it on the test split, and train the anomaly detector beside it when
+ * asked. No documents, buckets or events here; the callers add those around it.
+ */
+export interface Candidate {
+  fitted: Fitted;
+  evaluation: Evaluation;
+  /** Every trial of the sweep, the winner's included; one when there was no search. */
+  trials: TrialRecord[];
+  /** The winner's trial number. */
+  bestTrial: number;
+  anomaly: { fitted: Fitted; metrics: Record<string, number> } | null;
+}
+
+export interface Parallelism {
+  /** Trials at once; 1 trains in this thread. */
+  workers: number;
+  workerScript: string;
+}
+
+export type ProgressSink = (progress: RunProgress) => void | Promise<void>;
+
+/** The sweep of a plan, its progress in the run document's shape. */
+export function sweepOf(plan: TrainingPlan, onProgress?: ProgressSink): Omit<SweepOptions, keyof Parallelism> {
+  const unit = plan.algorithm === 'mlp' || plan.algorithm === 'logistic' ? 'epoch' : 'iteration';
+  return {
+    algorithm: plan.algorithm,
+    params: plan.params,
+    trials: plan.trials,
+    metric: plan.metric,
+    onProgress: (p) => onProgress?.({ unit, ...p }),
+  };
+}
+
+export async function trainCandidate(data: PreparedData, plan: TrainingPlan, parallelism: Parallelism, onProgress?: ProgressSink): Promise<Candidate> {
+  const { records, best } = await runSweep(data, { ...sweepOf(plan, onProgress), ...parallelism });
+  return completeCandidate(data, plan, best.fitted, records, best.record.trial);
+}
+
+/** From the chosen model on: what a sweep's finishing task does too, with the trials of every task. */
+export async function completeCandidate(data: PreparedData, plan: TrainingPlan, fitted: Fitted, trials: TrialRecord[], bestTrial: number): Promise<Candidate> {
+  const evaluation = evaluate(
+    data.task,
+    data.classes,
+    { y: data.validation.y, predicted: fitted.predictions.validation },
+    { y: data.test.y, predicted: fitted.predictions.test },
+    { rule: plan.rule, probabilities: plan.algorithm !== 'isolation_forest' },
+  );
+  let anomaly: Candidate['anomaly'] = null;
+  if (plan.unsupervised) {
+    const forest = await fit('isolation_forest', data, plan.params.seed === undefined ? {} : { seed: plan.params.seed });
+    // an anomaly score ranks rows; against a binary target it is judged as a fraud score would be
+    const metrics: Record<string, number> =
+      data.task === 'binary' ? { anomaly_auc: rocAuc(data.test.y, forest.predictions.test), anomaly_pr_auc: prAuc(data.test.y, forest.predictions.test) } : {};
+    anomaly = { fitted: forest, metrics };
+    Object.assign(evaluation.metrics, metrics);
+  }
+  return { fitted, evaluation, trials, bestTrial, anomaly };
+}

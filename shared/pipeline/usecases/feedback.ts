@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import { MloopError } from '../../core/errors';
+import type { ObjectFinalized } from '../../core/events';
+import { isValidModelName } from '../../core/ids';
+import { fieldText } from '../../data/cells';
+import { readCsv } from '../../data/csv';
+import type { Context } from '../context';
+import { feedbackId, MONITORING_COLLECTIONS, type FeedbackDoc } from '../store/monitoring_documents';
+
+/**
+ * Labels fed back for scored instances, by request id (and index within a batch request): one document
+ * each, keyed by (request id, index), so a label sent twice is stored once and a corrected label
+ * replaces the first. The monitoring tick joins them to the prediction log; they are not joined here,
+ * because the log is written in the background and a label may arrive before its prediction is stored.
+ */
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+export const FEEDBACK_PREFIX = 'feedback/';
+const FEEDBACK_OBJECT = /^feedback\/([^/]+)\/[^/]+\.csv$/i;
+const MAX_ITEMS = 10_000;
+
+const Label = z.union([z.literal(0), z.literal(1)]);
+const FeedbackItem = z.strictObject({
+  request_id: z.string().regex(REQUEST_ID, 'a request id as the score response gave it ([A-Za-z0-9_.:-], at most 128)'),
+  index: z.number().int().nonnegative().default(0),
+  label: z.union([Label, z.boolean().transform((b) => (b ? 1 : 0) as 0 | 1)]),
+});
+export type FeedbackItem = z.output<typeof FeedbackItem>;
+
+/** `POST /feedback` bodies: one `{"request_id","label"[,"index"]}` object, or an array of them. */
+export function parseFeedbackBody(body: unknown): FeedbackItem[] {
+  const items = Array.isArray(body) ? body : [body];
+  if (items.length === 0) throw new MloopError('invalid_argument', 'feedback: expected at least one {"request_id", "label"} object');
+  if (items.length > MAX_ITEMS) throw new MloopError('payload_too_large', `feedback: at most ${MAX_ITEMS} labels per request, got ${items.length}`);
+  const parsed = z.array(FeedbackItem).safeParse(items);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.slice(0, 5).map((i) => {
+      const [item, ...field] = i.path.map(String);
+      return `${Array.isArray(body) ? `[${item}] ` : ''}${field.join('.') || '(body)'}: ${i.message}`;
+    });
+    throw new MloopError('invalid_argument', `feedback: ${problems.join('; ')} (send {"request_id": "...", "label": 0 or 1, "index": n for a batch request})`);
+  }
+  return parsed.data;
+}
+
+export async function recordFeedback(ctx: Context, items: readonly FeedbackItem[], source: string): Promise<number> {
+  const receivedAt = ctx.platform.clock.now().toISOString();
+  for (const item of items) {
+    const doc: FeedbackDoc = { request_id: item.request_id, index: item.index, label: item.label, source, received_at: receivedAt };
+    await ctx.platform.docs.set(MONITORING_COLLECTIONS.feedback, feedbackId(item.request_id, item.index), { ...doc });
+  }
+  return items.length;
+}
+
+export type FeedbackFileResult = { outcome: 'ignored'; reason: string } | { outcome: 'recorded'; model: string; labels: number; rejected: number };
+
+export function isFeedbackObject(name: string): boolean {
+  return name.startsWith(FEEDBACK_PREFIX);
+}
+
+/**
+ * A CSV under `feedback/<model>/` in the data bucket, columns request_id,label[,index]: the bulk form of
+ * POST /feedback. Rows that do not parse are counted and skipped, the rest recorded.
+ */
+export async function ingestFeedbackFile(ctx: Context, event: ObjectFinalized): Promise<FeedbackFileResult> {
+  if (event.bucket !== ctx.config.dataBucket) return { outcome: 'ignored', reason: `bucket ${event.bucket} is not the data bucket` };
+  const match = FEEDBACK_OBJECT.exec(event.name);
+  if (!match || !isValidModelName(match[1])) return { outcome: 'ignored', reason: 'feedback files are feedback/<model>/<file>.csv' };
+  const stream = await ctx.platform.objects.createReadStream(event.bucket, event.name).catch(() => null);
+  if (!stream) return { outcome: 'ignored', reason: `object ${event.name} no longer exists` };
+  const items: FeedbackItem[] = [];
+  let columns = { request: -1, label: -1, index: -1 };
+  const read = await readCsv(
+    stream,
+    (header) => {
+      columns = { request: header.indexOf('request_id'), label: header.indexOf('label'), index: header.indexOf('index') };
+      if (columns.request < 0 || columns.label < 0) {
+        throw new MloopError('invalid_argument', `${event.name}: the header must name request_id and label (and optionally index), got ${header.join(', ')}`);
+      }
+    },
+    (record) => {
+      const requestId = fieldText(record, columns.request).trim();
+      const label = fieldText(record, columns.label).trim();
+      const index = columns.index < 0 ? '0' : fieldText(record, columns.index).trim() || '0';
+      if (!REQUEST_ID.test(requestId)) return `request_id "${requestId}" is not a request id`;
+      if (label !== '0' && label !== '1') return `label "${label}" is not 0 or 1`;
+      if (!/^\d{1,9}$/.test(index)) return `index "${index}" is not a whole number`;
+      items.push({ request_id: requestId, index: Number(index), label: label === '1' ? 1 : 0 });
+    },
+  ).catch((err: unknown) => {
+    if (err instanceof MloopError && err.permanent) return err;
+    throw err;
+  });
+  if (read instanceof MloopError) {
+    ctx.log.warn({ object: event.name, err: read.message }, 'feedback file refused');
+    return { outcome: 'ignored', reason: read.message };
+  }
+  await recordFeedback(ctx, items, event.name);
+  ctx.log.info({ object: event.name, labels: items.length, rejected: read.rejectedCount }, 'feedback file recorded');
+  return { outcome: 'recorded', model: match[1], labels: items.length, rejected: read.rejectedCount };
+}
+
+/** Labels received since `since`, by feedbackId: those of predictions logged after it, at the latest. */
+export async function labelsSince(ctx: Context, since: Date): Promise<Map<string, 0 | 1>> {
+  const docs = await ctx.platform.docs.query<FeedbackDoc>(MONITORING_COLLECTIONS.feedback, {
+    where: [['received_at', '>=', since.toISOString()]],
+  });
+  return new Map(docs.map(({ id, data }) => [id, data.label]));
+}

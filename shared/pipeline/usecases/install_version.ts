@@ -1,0 +1,50 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { modelVersionId } from '../../core/ids';
+import type { Context } from '../context';
+import { artifactsPrefix, COLLECTIONS, type ModelDoc, type ModelVersionDoc } from '../store/documents';
+
+/** The folder's files as the train job writes them to the artifacts bucket, the manifest naming `model@version`. */
+export async function uploadArtifacts(ctx: Context, model: string, version: string, dir: string): Promise<string> {
+  const prefix = artifactsPrefix(model, version);
+  for (const file of fs.readdirSync(dir)) {
+    let bytes = fs.readFileSync(path.join(dir, file));
+    if (file === 'manifest.json') bytes = Buffer.from(JSON.stringify({ ...JSON.parse(bytes.toString('utf8')), model, version }));
+    await ctx.platform.objects.put(ctx.config.artifactsBucket, prefix + file, bytes);
+  }
+  return prefix;
+}
+
+/**
+ * Puts a folder written by `mloop train --out` into the registry as `model@version` directly, with no
+ * evaluation or decision: what benchmarks and tests use to stand up a server on a known model without
+ * running the whole loop. (Importing a model for real goes through champion/challenger.)
+ */
+export async function installVersion(ctx: Context, model: string, version: string, dir: string, stage: ModelVersionDoc['stage'] = 'production'): Promise<void> {
+  const prefix = await uploadArtifacts(ctx, model, version, dir);
+  const now = new Date().toISOString();
+  const doc: ModelVersionDoc = {
+    model,
+    version,
+    stage,
+    run_id: `run-${version}`,
+    dataset_version: 'installed',
+    artifacts_prefix: prefix,
+    metrics: {},
+    decision_id: `dec-${version}`,
+    created_at: now,
+    history: [{ from: null, to: stage, by: 'test', at: now, reason: 'installed' }],
+  };
+  await ctx.platform.docs.set(COLLECTIONS.versions, modelVersionId(model, version), { ...doc });
+  const existing = await ctx.platform.docs.get<ModelDoc>(COLLECTIONS.models, model);
+  const production = stage === 'production' ? version : (existing?.production_version ?? null);
+  const modelDoc: ModelDoc = {
+    name: model,
+    production_version: production,
+    previous_version: stage === 'production' ? (existing?.production_version ?? null) : (existing?.previous_version ?? null),
+    next_version: existing?.next_version ?? 2,
+    aliases: { ...(existing?.aliases ?? {}), ...(production ? { champion: production } : {}) },
+    updated_at: now,
+  };
+  await ctx.platform.docs.set(COLLECTIONS.models, model, { ...modelDoc });
+}

@@ -1,0 +1,92 @@
+import { TOPICS, type DriftDetected, type TrainingRequested } from '../../core/events';
+import type { Context } from '../context';
+import { COLLECTIONS } from '../store/documents';
+import { MONITORING_COLLECTIONS, type DriftReportDoc, type MonitoringDoc } from '../store/monitoring_documents';
+import { monitoringSettings } from '../monitoring/monitoring_settings';
+import { datasetWithFeedback, type DerivedDatasetDoc } from '../training/retrain_dataset';
+
+export type RetrainResult =
+  | { outcome: 'ignored'; reason: string }
+  | { outcome: 'requested'; requestId: string; datasetVersion: string };
+
+/** One report asks for one retraining, however often its event is delivered. */
+export const driftRequestId = (model: string, reportId: string) => `drift:${model}:${reportId}`;
+
+type LastRetrain = NonNullable<MonitoringDoc['last_retrain']>;
+
+/**
+ * onDriftDetected: retrain the model on the newest data it has (its newest upload, plus the labels fed
+ * back in the report's window), at most once per `retrain_cooldown_hours` per model. The model's
+ * monitoring document records which report the last retraining answered, in a transaction, so two
+ * reports racing within the cooldown start one run, and a redelivered event re-sends the very request
+ * the first delivery recorded (whose run id already exists) instead of starting another.
+ */
+export async function requestRetraining(ctx: Context, event: DriftDetected): Promise<RetrainResult> {
+  const { docs, clock } = ctx.platform;
+  const settings = await monitoringSettings(ctx, event.model);
+  const cooldownMs = settings.retrain_cooldown_hours * 3_600_000;
+  const blocked = (last: LastRetrain | null | undefined): string | null =>
+    last && clock.now().getTime() - Date.parse(last.requested_at) < cooldownMs
+      ? `cooldown: retraining of ${event.model} was requested at ${last.requested_at} for report ${last.report_id} (retrain_cooldown_hours ${settings.retrain_cooldown_hours})`
+      : null;
+
+  const seen = (await docs.get<MonitoringDoc>(MONITORING_COLLECTIONS.monitoring, event.model))?.last_retrain;
+  if (seen?.report_id === event.report_id) return publish(ctx, event.model, seen);
+  const early = blocked(seen);
+  if (early) return ignored(ctx, event, early);
+
+  const base = await latestUploadedDataset(ctx, event.model);
+  if (!base) return { outcome: 'ignored', reason: `model ${event.model} has no accepted dataset to retrain on` };
+  const report = await docs.get<DriftReportDoc>(MONITORING_COLLECTIONS.reports, event.report_id);
+  const dataset = await datasetWithFeedback(ctx, base, report);
+  const candidate: LastRetrain = {
+    report_id: event.report_id,
+    request_id: driftRequestId(event.model, event.report_id),
+    dataset_version: dataset.version,
+    reason: event.reason,
+    requested_at: clock.now().toISOString(),
+  };
+  const decided = await docs.runTransaction(async (tx) => {
+    const state = await tx.get<MonitoringDoc>(MONITORING_COLLECTIONS.monitoring, event.model);
+    const last = state?.last_retrain;
+    if (last?.report_id === event.report_id) return { retrain: last };
+    const reason = blocked(last);
+    if (reason) return { reason };
+    const doc: MonitoringDoc = { model: event.model, last_report: state?.last_report ?? null, last_retrain: candidate, updated_at: candidate.requested_at };
+    tx.set(MONITORING_COLLECTIONS.monitoring, event.model, { ...doc });
+    return { retrain: candidate };
+  });
+  if ('reason' in decided) return ignored(ctx, event, decided.reason!);
+  return publish(ctx, event.model, decided.retrain!);
+}
+
+async function publish(ctx: Context, model: string, retrain: LastRetrain): Promise<RetrainResult> {
+  const request: TrainingRequested = {
+    request_id: retrain.request_id,
+    model,
+    dataset_version: retrain.dataset_version,
+    reason: retrain.reason === 'performance' ? 'performance' : 'drift',
+    requested_at: retrain.requested_at,
+    requested_by: `report:${retrain.report_id}`,
+  };
+  await ctx.platform.bus.publish(TOPICS.trainingRequested, request, { attributes: { model }, orderingKey: model });
+  ctx.log.info({ model, report_id: retrain.report_id, dataset_version: retrain.dataset_version, reason: request.reason }, 'retraining requested');
+  return { outcome: 'requested', requestId: request.request_id, datasetVersion: retrain.dataset_version };
+}
+
+function ignored(ctx: Context, event: DriftDetected, reason: string): RetrainResult {
+  ctx.log.info({ model: event.model, report_id: event.report_id, reason }, 'retraining not requested');
+  return { outcome: 'ignored', reason };
+}
+
+/** The newest dataset a person uploaded: retraining datasets are built on one, never on each other. */
+export async function latestUploadedDataset(ctx: Context, model: string): Promise<DerivedDatasetDoc | null> {
+  const found = await ctx.platform.docs.query<DerivedDatasetDoc>(COLLECTIONS.datasets, {
+    where: [
+      ['model', '==', model],
+      ['status', '==', 'accepted'],
+    ],
+    orderBy: [['created_at', 'desc']],
+  });
+  return found.map(({ data }) => data).find((d) => !d.derived_from) ?? null;
+}

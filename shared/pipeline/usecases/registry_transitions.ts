@@ -1,0 +1,166 @@
+import { MloopError } from '../../core/errors';
+import { TOPICS, type ModelPromoted } from '../../core/events';
+import { modelVersionId } from '../../core/ids';
+import type { Transaction } from '../../platform/ports';
+import type { Context } from '../context';
+import { artifactsPrefix, COLLECTIONS, type ModelDoc, type ModelVersionDoc, type Stage } from '../store/documents';
+
+/**
+ * The model registry: stages, aliases and the trail of who moved which version where, and why. Every
+ * change is one transaction over the version documents and the model's production pointer, so two
+ * racing promotions cannot both win and the trail never disagrees with the pointer.
+ */
+export interface Actor {
+  by: string;
+  reason: string;
+}
+
+export interface TransitionRecord {
+  from: Stage | null;
+  to: Stage;
+  by: string;
+  at: string;
+  reason: string;
+}
+
+export interface RegistryChange {
+  model: string;
+  version: string;
+  stage: Stage;
+  previous_production: string | null;
+}
+
+/** Which moves a person may make by hand; automatic promotion goes through the same checks. */
+const ALLOWED: Record<Stage, Stage[]> = {
+  candidate: ['production', 'rejected'],
+  production: ['archived'],
+  archived: ['production'],
+  rejected: ['production'],
+};
+
+export function historyEntry(from: Stage | null, to: Stage, actor: Actor, at: Date): TransitionRecord {
+  return { from, to, by: actor.by, at: at.toISOString(), reason: actor.reason };
+}
+
+/**
+ * Inside a transaction whose reads are done: make `version` the production version of `model`,
+ * archiving the one it replaces. Callers read both documents first, as Firestore requires.
+ */
+export function writePromotion(
+  tx: Transaction,
+  model: ModelDoc,
+  version: ModelVersionDoc,
+  previous: ModelVersionDoc | null,
+  actor: Actor,
+  at: Date,
+): void {
+  const now = at.toISOString();
+  if (previous && previous.version !== version.version) {
+    tx.update(COLLECTIONS.versions, modelVersionId(model.name, previous.version), {
+      stage: 'archived',
+      history: [...(previous.history ?? []), historyEntry('production', 'archived', { by: actor.by, reason: `replaced by ${version.version}` }, at)],
+    });
+  }
+  tx.update(COLLECTIONS.versions, modelVersionId(model.name, version.version), {
+    stage: 'production',
+    promoted_at: now,
+    history: [...(version.history ?? []), historyEntry(version.stage, 'production', actor, at)],
+  });
+  // A challenger that becomes production is no longer a challenger: it would shadow itself.
+  const { challenger, ...aliases } = model.aliases ?? {};
+  tx.update(COLLECTIONS.models, model.name, {
+    production_version: version.version,
+    previous_version: previous?.version ?? model.production_version,
+    aliases: { ...aliases, ...(challenger && challenger !== version.version ? { challenger } : {}), champion: version.version },
+    updated_at: now,
+  });
+}
+
+/** `mloop models promote|approve`: make a version the production one, by hand. */
+export async function promoteVersion(ctx: Context, model: string, version: string, actor: Actor, only?: Stage): Promise<RegistryChange> {
+  const change = await ctx.platform.docs.runTransaction(async (tx) => {
+    const { modelDoc, versionDoc } = await readVersion(tx, model, version);
+    if (only && versionDoc.stage !== only) {
+      throw new MloopError('failed_precondition', `${model} ${version} is ${versionDoc.stage}, not ${only}`);
+    }
+    if (versionDoc.stage === 'production') throw new MloopError('failed_precondition', `${model} ${version} is already in production`);
+    checkMove(versionDoc.stage, 'production', model, version);
+    const previous = modelDoc.production_version ? await tx.get<ModelVersionDoc>(COLLECTIONS.versions, modelVersionId(model, modelDoc.production_version)) : null;
+    writePromotion(tx, modelDoc, versionDoc, previous, actor, ctx.platform.clock.now());
+    return { model, version, stage: 'production' as Stage, previous_production: modelDoc.production_version };
+  });
+  await announcePromotion(ctx, model, version, change.previous_production, `manual:${actor.by}`);
+  return change;
+}
+
+/** `mloop models rollback`: back to the version production had before the current one. */
+export async function rollback(ctx: Context, model: string, actor: Actor): Promise<RegistryChange> {
+  const doc = await ctx.platform.docs.get<ModelDoc>(COLLECTIONS.models, model);
+  if (!doc) throw new MloopError('not_found', `there is no model "${model}"`);
+  if (!doc.previous_version) throw new MloopError('failed_precondition', `${model} has no previous production version to roll back to`);
+  return promoteVersion(ctx, model, doc.previous_version, actor);
+}
+
+/** `mloop models reject`: a candidate that must not be served. */
+export async function rejectVersion(ctx: Context, model: string, version: string, actor: Actor): Promise<RegistryChange> {
+  return ctx.platform.docs.runTransaction(async (tx) => {
+    const { versionDoc } = await readVersion(tx, model, version);
+    checkMove(versionDoc.stage, 'rejected', model, version);
+    tx.update(COLLECTIONS.versions, modelVersionId(model, version), {
+      stage: 'rejected',
+      history: [...(versionDoc.history ?? []), historyEntry(versionDoc.stage, 'rejected', actor, ctx.platform.clock.now())],
+    });
+    return { model, version, stage: 'rejected' as Stage, previous_production: null };
+  });
+}
+
+/** `mloop models delete`: only versions nobody serves or waits for; the artifacts go too. */
+export async function deleteVersion(ctx: Context, model: string, version: string): Promise<{ deleted: string[] }> {
+  await ctx.platform.docs.runTransaction(async (tx) => {
+    const { versionDoc } = await readVersion(tx, model, version);
+    if (versionDoc.stage !== 'archived' && versionDoc.stage !== 'rejected') {
+      throw new MloopError('failed_precondition', `${model} ${version} is ${versionDoc.stage}: only archived or rejected versions can be deleted`);
+    }
+    tx.delete(COLLECTIONS.versions, modelVersionId(model, version));
+  });
+  const objects = await ctx.platform.objects.list(ctx.config.artifactsBucket, artifactsPrefix(model, version));
+  for (const object of objects) await ctx.platform.objects.delete(object.bucket, object.name);
+  return { deleted: objects.map((o) => o.name) };
+}
+
+/** A free alias (`challenger`, `shadow`, anything) pointing at a version; `champion` follows production. */
+export async function setAlias(ctx: Context, model: string, alias: string, version: string): Promise<void> {
+  if (alias === 'champion') throw new MloopError('invalid_argument', '"champion" always names the production version: promote instead');
+  if (!/^[a-z][a-z0-9_-]{0,31}$/.test(alias)) throw new MloopError('invalid_argument', `alias "${alias}": lowercase letters, digits, - and _`);
+  await ctx.platform.docs.runTransaction(async (tx) => {
+    const { modelDoc } = await readVersion(tx, model, version);
+    tx.update(COLLECTIONS.models, model, { aliases: { ...(modelDoc.aliases ?? {}), [alias]: version } });
+  });
+}
+
+export async function announcePromotion(ctx: Context, model: string, version: string, previous: string | null, decisionId: string): Promise<void> {
+  const message: ModelPromoted = {
+    model,
+    version,
+    previous_version: previous,
+    decision_id: decisionId,
+    promoted_at: ctx.platform.clock.now().toISOString(),
+  };
+  await ctx.platform.bus.publish(TOPICS.modelPromoted, message, { attributes: { model }, orderingKey: model });
+  const { revision } = await ctx.platform.deployer.deploy(model, version);
+  ctx.log.info({ model, version, previous, revision }, 'scoring service updated');
+}
+
+async function readVersion(tx: Transaction, model: string, version: string) {
+  const modelDoc = await tx.get<ModelDoc>(COLLECTIONS.models, model);
+  if (!modelDoc) throw new MloopError('not_found', `there is no model "${model}"`);
+  const versionDoc = await tx.get<ModelVersionDoc>(COLLECTIONS.versions, modelVersionId(model, version));
+  if (!versionDoc) throw new MloopError('not_found', `${model} has no version ${version}`);
+  return { modelDoc, versionDoc };
+}
+
+function checkMove(from: Stage, to: Stage, model: string, version: string): void {
+  if (!ALLOWED[from].includes(to)) {
+    throw new MloopError('failed_precondition', `${model} ${version} cannot go from ${from} to ${to}`);
+  }
+}

@@ -1,0 +1,114 @@
+import { errorMessage, MloopError } from '../../core/errors';
+import { TOPICS, type Metrics, type TrainingCompleted } from '../../core/events';
+import { datasetId } from '../../core/ids';
+import { parseDatasetConfig } from '../dataset_config';
+import { prepareTrainingData } from '../../data/prepare';
+import { writeArtifact } from '../artifacts/model_files';
+import type { Context } from '../context';
+import { artifactsPrefix, COLLECTIONS, type DatasetDoc, type RunDoc, type RunProgress, type SweepState } from '../store/documents';
+import { runSweepShare } from '../training/sweep_share';
+import { trainCandidate, type Candidate } from '../training/train_core';
+import { planTraining } from '../training/training_plan';
+import { versionFiles } from '../artifacts/version_files';
+
+export type JobOutcome = 'succeeded' | 'failed' | 'skipped';
+
+/** Progress is written at most this often, so a fast iteration loop does not hammer the document store. */
+const PROGRESS_EVERY_MS = 500;
+
+/**
+ * The train job: read the dataset, train (a sweep's share of it when the execution has several tasks),
+ * evaluate on the test split, write the artifacts, and report with `training-completed`. Any error is
+ * reported as a failed completion (bad data does not get better by retrying); a job that dies without
+ * reporting is retried by the reconcile pass instead.
+ */
+export async function runTrainingJob(ctx: Context, runId: string, attempt: number): Promise<JobOutcome> {
+  const { docs, bus, clock } = ctx.platform;
+  const run = await docs.get<RunDoc>(COLLECTIONS.runs, runId);
+  if (!run) throw new MloopError('not_found', `run ${runId} does not exist`);
+  if (run.status !== 'running' || run.attempt !== attempt) {
+    ctx.log.warn({ run_id: runId, attempt, status: run.status, current_attempt: run.attempt }, 'stale execution: nothing to do');
+    return 'skipped';
+  }
+  const report = async (completion: Omit<TrainingCompleted, 'run_id' | 'attempt' | 'model' | 'model_version' | 'finished_at'>) => {
+    const message: TrainingCompleted = {
+      run_id: run.id,
+      attempt,
+      model: run.model,
+      model_version: run.model_version,
+      finished_at: clock.now().toISOString(),
+      ...completion,
+    };
+    await bus.publish(TOPICS.trainingCompleted, message, { attributes: { model: run.model }, orderingKey: run.model });
+    await docs.update(COLLECTIONS.runs, run.id, { reported_attempt: attempt });
+  };
+  try {
+    const metrics = await train(ctx, run, attempt);
+    if (metrics === null) return 'succeeded';
+    await report({ status: 'succeeded', metrics, artifacts_prefix: artifactsPrefix(run.model, run.model_version) });
+    return 'succeeded';
+  } catch (err) {
+    ctx.log.error({ run_id: run.id, attempt, err: errorMessage(err) }, 'training failed');
+    await report({ status: 'failed', error: errorMessage(err) });
+    return 'failed';
+  }
+}
+
+/** The metrics to report, or null when this task's part is done and another task reports. */
+async function train(ctx: Context, run: RunDoc, attempt: number): Promise<Metrics | null> {
+  const { docs, objects, clock } = ctx.platform;
+  const dataset = await docs.get<DatasetDoc>(COLLECTIONS.datasets, datasetId(run.model, run.dataset_version));
+  if (!dataset) throw new MloopError('not_found', `dataset ${run.model}:${run.dataset_version} does not exist`);
+  const live = await objects.stat(dataset.object.bucket, dataset.object.name);
+  if (!live || live.md5Hash !== dataset.object.md5Hash) {
+    throw new MloopError('failed_precondition', `${dataset.object.name} changed or was deleted after dataset ${run.dataset_version} was recorded`);
+  }
+  const config = parseDatasetConfig(dataset.config ?? {});
+  const started = clock.now();
+  const data = await prepareTrainingData(() => objects.createReadStream(dataset.object.bucket, dataset.object.name), config, {
+    seed: config.seed,
+    sample: config.sample ?? ctx.config.defaultSample,
+  });
+  const plan = planTraining(data.task, config, run.training, { epochs: ctx.config.trainEpochs, backend: ctx.config.tfBackend });
+  ctx.log.info(
+    { run_id: run.id, task: data.task, rows: data.report.rows, features: data.specs.length, algorithm: plan.algorithm, trials: plan.trials.length },
+    'data prepared',
+  );
+
+  let lastWrite = 0;
+  const onProgress = async (progress: RunProgress) => {
+    const now = Date.now();
+    if (now - lastWrite < PROGRESS_EVERY_MS && progress.iteration < progress.iterations) return;
+    lastWrite = now;
+    await docs.update(COLLECTIONS.runs, run.id, { progress });
+  };
+  const parallelism = { workers: ctx.config.trainWorkers, workerScript: ctx.config.trialWorkerScript };
+  let candidate: Candidate;
+  if (ctx.config.job.taskCount > 1) {
+    const share = await runSweepShare(ctx, run, attempt, data, plan, parallelism, onProgress);
+    if (share.role === 'stale') ctx.log.warn({ run_id: run.id, attempt }, 'the run moved on while this task trained: its trials are dropped');
+    if (share.role !== 'finisher') return null;
+    candidate = share.candidate;
+  } else {
+    candidate = await trainCandidate(data, plan, parallelism, onProgress);
+    if (plan.trials.length > 1) {
+      const sweep: SweepState = { attempt, tasks: 1, done: [0], trials: Object.fromEntries(candidate.trials.map((t) => [String(t.trial), { ...t, task: 0 }])), finisher: 0 };
+      await docs.update(COLLECTIONS.runs, run.id, { sweep });
+    }
+  }
+
+  const { manifest, files } = versionFiles(data, candidate, plan, {
+    model: run.model,
+    version: run.model_version,
+    run_id: run.id,
+    dataset: { version: run.dataset_version, uri: `${dataset.object.bucket}/${dataset.object.name}` },
+    created_at: clock.now().toISOString(),
+  });
+  for (const file of files) await writeArtifact(ctx, run.model, run.model_version, file.name, file.data, file.contentType);
+  const seconds = (clock.now().getTime() - started.getTime()) / 1000;
+  // JSON has no NaN: an undefined metric travels as null
+  const metrics: Metrics = Object.fromEntries(Object.entries(manifest.metrics).map(([k, v]) => [k, Number.isFinite(v) ? v : null]));
+  await docs.update(COLLECTIONS.runs, run.id, { backend: candidate.fitted.backend, metrics, training_seconds: seconds });
+  ctx.log.info({ run_id: run.id, metric: plan.metric.name, value: metrics[plan.metric.name], seconds, backend: candidate.fitted.backend }, 'model trained');
+  return metrics;
+}
