@@ -6,7 +6,7 @@ import { storedColumn, type ColumnData } from './column_data';
 import { ColumnStore } from './columns';
 import { readCsv, STOP, type Rejection } from './csv';
 import type { CsvRecord } from './csv_scan';
-import type { DatasetConfig } from '../pipeline/dataset_config';
+import type { DataOptions } from './data_options';
 import { badTime, missingTarget } from './dataset_profile';
 import { encodeColumns } from './encode_columns';
 import { fitFeatureSpecs, type FeatureSpec, type TrainingColumn } from './encoding';
@@ -146,7 +146,7 @@ function splitRows(schema: InferredSchema, y: Float32Array, times: Float64Array 
   return stratifiedSplit(target.task === 'regression' ? new Uint8Array(y.length) : y, undefined, seed);
 }
 
-export async function prepareTrainingData(open: () => Promise<Readable>, cfg: DatasetConfig, opts: PrepareOptions = {}): Promise<PreparedData> {
+export async function prepareTrainingData(open: () => Promise<Readable>, cfg: DataOptions, opts: PrepareOptions = {}): Promise<PreparedData> {
   const seed = opts.seed ?? cfg.seed ?? 42;
   const wanted = opts.sample ?? cfg.sample;
   const { profile, schema, report: validation } = await validateCsv(await open(), cfg);

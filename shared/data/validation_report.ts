@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { MloopError } from '../core/errors';
 import { MAX_REJECTED, type Rejection } from './csv';
-import type { DatasetConfig } from '../pipeline/dataset_config';
+import type { DataOptions } from './data_options';
 import { profileCsv, type DatasetProfile } from './dataset_profile';
 import type { DistinctValue } from './profile';
 import { inferSchema, isNumericColumn, type ColumnKind, type DropReason, type InferredSchema } from './schema';
@@ -122,7 +122,7 @@ export interface Validated {
 }
 
 /** The upload check: one streaming pass, then the schema and the task; throws what makes the file untrainable. */
-export async function validateCsv(stream: Readable, cfg: Pick<DatasetConfig, 'target' | 'positive_class' | 'task' | 'drop' | 'time_column'>): Promise<Validated> {
+export async function validateCsv(stream: Readable, cfg: Pick<DataOptions, 'target' | 'positive_class' | 'task' | 'drop' | 'time_column'>): Promise<Validated> {
   const profile = await profileCsv(stream, { target: cfg.target, timeColumn: cfg.time_column });
   if (profile.read === 0) throw new MloopError('invalid_argument', 'the CSV file has a header but no data rows');
   if (profile.accepted === 0) {
