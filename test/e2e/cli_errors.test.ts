@@ -94,7 +94,9 @@ describe('push, train and score', () => {
   });
 
   it('push and drift compare name a file they may not read, and how to fix that', () => {
-    // Permissions do not stop root: as root, the CLI runs as nobody, on a state folder nobody may write.
+    // Permissions do not stop root, so as root the CLI runs without the two capabilities that let root
+    // read any file: still root, it reads the clone wherever it lives (a folder only root may enter
+    // included), while a file whose mode forbids reading is refused to it as to anyone.
     const asRoot = process.getuid?.() === 0;
     const locked = path.join(work, 'locked');
     fs.mkdirSync(locked, { recursive: true });
@@ -105,7 +107,7 @@ describe('push, train and score', () => {
     const open = path.join(locked, 'state');
     fs.mkdirSync(open, { mode: 0o777 });
     fs.chmodSync(open, 0o777);
-    const prefix = asRoot ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
+    const prefix = asRoot ? ['setpriv', '--inh-caps=-all', '--bounding-set=-dac_override,-dac_read_search'] : [];
     const fix = `${unreadable}: permission denied; make it readable (chmod u+r ${unreadable}) or run as its owner [permission_denied]\n`;
     expect(failsWith(run(['push', unreadable, '--model', 'fraud'], { MLOOP_HOME: open }, prefix), 1)).toBe(`mloop: ${fix}`);
     expect(failsWith(run(['drift', 'compare', unreadable, good()], { MLOOP_HOME: open }, prefix), 1)).toBe(`mloop: ${fix}`);
