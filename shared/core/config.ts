@@ -21,7 +21,6 @@ const EnvSchema = z.object({
   MLOOP_HOST: z.string().default('127.0.0.1'),
   MLOOP_URL: z.string().optional(),
   MLOOP_MAX_PARALLEL_JOBS: int(1),
-  MLOOP_DISPATCH: z.enum(['launch', 'announce']).default('launch'),
   MLOOP_RUN_MAX_ATTEMPTS: int(3),
   MLOOP_EVENT_MAX_ATTEMPTS: int(5),
   MLOOP_ACK_DEADLINE_SECONDS: int(600),
@@ -101,11 +100,6 @@ export interface Config {
   /** Base URL of a running stack, for the CLI. */
   url: string;
   maxParallelJobs: number;
-  /**
-   * What a freed slot leads to: `launch` starts the next queued run here; `announce` hands its request
-   * to onTrainingRequested, for deployments where only that function may run the job.
-   */
-  dispatch: 'launch' | 'announce';
   runMaxAttempts: number;
   eventMaxAttempts: number;
   ackDeadlineSeconds: number;
@@ -203,7 +197,6 @@ export function loadConfig(base: NodeJS.ProcessEnv = process.env, overrides: Rec
     host: e.MLOOP_HOST,
     url: e.MLOOP_URL ?? `http://127.0.0.1:${e.PORT}`,
     maxParallelJobs: e.MLOOP_MAX_PARALLEL_JOBS,
-    dispatch: e.MLOOP_DISPATCH,
     runMaxAttempts: e.MLOOP_RUN_MAX_ATTEMPTS,
     eventMaxAttempts: e.MLOOP_EVENT_MAX_ATTEMPTS,
     ackDeadlineSeconds: e.MLOOP_ACK_DEADLINE_SECONDS,

@@ -10,6 +10,7 @@ export const TOPICS = {
   modelAwaitingApproval: 'model-awaiting-approval',
   monitoringTick: 'monitoring-tick',
   driftDetected: 'drift-detected',
+  runSlotFreed: 'run-slot-freed',
 } as const;
 export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
 
@@ -100,12 +101,15 @@ export const DriftDetected = z.object({
 });
 export type DriftDetected = z.infer<typeof DriftDetected>;
 
-export const EVENT_SCHEMAS = {
-  [TOPICS.objectFinalized]: ObjectFinalized,
-  [TOPICS.trainingRequested]: TrainingRequested,
-  [TOPICS.trainingCompleted]: TrainingCompleted,
-  [TOPICS.modelPromoted]: ModelPromoted,
-  [TOPICS.modelAwaitingApproval]: ModelAwaitingApproval,
-  [TOPICS.monitoringTick]: MonitoringTick,
-  [TOPICS.driftDetected]: DriftDetected,
-} as const;
+/**
+ * A training run ended (or was given up on): one slot of the parallel-job limit may be free. Only the
+ * launcher consumes it, and starts queued runs while slots are free; a message when none is free, or
+ * nothing is queued, changes nothing.
+ */
+export const RunSlotFreed = z.object({
+  run_id: z.string().optional(),
+  model: z.string().optional(),
+  reason: z.string().min(1),
+  freed_at: z.string(),
+});
+export type RunSlotFreed = z.infer<typeof RunSlotFreed>;

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { errorMessage, isPermanent } from '../core/errors';
-import { DriftDetected, ObjectFinalized, TOPICS, TrainingCompleted, TrainingRequested, MonitoringTick } from '../core/events';
+import { DriftDetected, MonitoringTick, ObjectFinalized, RunSlotFreed, TOPICS, TrainingCompleted, TrainingRequested } from '../core/events';
 import type { Context } from './context';
 import { ingestFeedbackFile, isFeedbackObject } from './usecases/feedback';
 import { ingestObject } from './usecases/on_data_uploaded';
@@ -8,6 +8,7 @@ import { requestTraining } from './usecases/on_training_requested';
 import { runMonitoringTick } from './usecases/on_monitoring_tick';
 import { completeTraining } from './usecases/on_training_completed';
 import { requestRetraining } from './usecases/on_drift_detected';
+import { launchOnFreedSlot } from './usecases/on_run_slot_freed';
 
 /**
  * The event handlers, shared by the Cloud Functions and the local stack. One policy for all of them:
@@ -43,6 +44,7 @@ export const onTrainingRequested = handler('onTrainingRequested', TrainingReques
 export const onTrainingCompleted = handler('onTrainingCompleted', TrainingCompleted, completeTraining);
 export const onMonitoringTick = handler('onMonitoringTick', MonitoringTick, runMonitoringTick);
 export const onDriftDetected = handler('onDriftDetected', DriftDetected, requestRetraining);
+export const onRunSlotFreed = handler('onRunSlotFreed', RunSlotFreed, launchOnFreedSlot);
 
 /** Which handler consumes which topic, and under which subscription name. */
 export const SUBSCRIPTIONS = [
@@ -51,4 +53,5 @@ export const SUBSCRIPTIONS = [
   { topic: TOPICS.trainingCompleted, subscription: 'on-training-completed', handle: onTrainingCompleted },
   { topic: TOPICS.monitoringTick, subscription: 'on-monitoring-tick', handle: onMonitoringTick },
   { topic: TOPICS.driftDetected, subscription: 'on-drift-detected', handle: onDriftDetected },
+  { topic: TOPICS.runSlotFreed, subscription: 'on-run-slot-freed', handle: onRunSlotFreed },
 ] as const;

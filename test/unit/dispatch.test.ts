@@ -2,13 +2,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { configFor } from '../../shared/core/config';
-import { TOPICS, type TrainingRequested } from '../../shared/core/events';
+import { TOPICS, type RunSlotFreed, type TrainingRequested } from '../../shared/core/events';
 import { datasetId } from '../../shared/core/ids';
 import { createLogger } from '../../shared/core/log';
 import type { Context } from '../../shared/pipeline/context';
 import { COLLECTIONS, type RunDoc } from '../../shared/pipeline/store/documents';
 import { requestTraining } from '../../shared/pipeline/usecases/on_training_requested';
 import { completeTraining } from '../../shared/pipeline/usecases/on_training_completed';
+import { launchOnFreedSlot } from '../../shared/pipeline/usecases/on_run_slot_freed';
 import { createPlatform } from '../../shared/platform';
 import type { BusMessage, Platform } from '../../shared/platform/ports';
 import { jobFailure } from '../support/job_failure';
@@ -28,6 +29,7 @@ beforeEach(async () => {
   launcher = new RecordingLauncher();
   platform = { ...createPlatform(configFor(home, { MLOOP_LOG_LEVEL: 'silent' })), jobs: launcher };
   await platform.bus.ensureSubscription(TOPICS.trainingRequested, 'probe');
+  await platform.bus.ensureSubscription(TOPICS.runSlotFreed, 'probe-freed');
   for (const version of ['a', 'b']) {
     await platform.docs.create(COLLECTIONS.datasets, datasetId('fraud', version), {
       model: 'fraud',
@@ -52,48 +54,52 @@ const request = (version: string): TrainingRequested => ({
   requested_at: new Date().toISOString(),
 });
 
-async function published(count: number): Promise<TrainingRequested[]> {
+async function published<T = TrainingRequested>(count: number, probe = 'probe'): Promise<T[]> {
   const received: BusMessage[] = [];
-  const subscription = await platform.bus.subscribe('probe', async (message) => void received.push(message));
+  const subscription = await platform.bus.subscribe(probe, async (message) => void received.push(message));
   const deadline = Date.now() + 5000;
   while (received.length < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   await new Promise((resolve) => setTimeout(resolve, 200));
   await subscription.close();
-  return received.map((message) => message.data as TrainingRequested);
+  return received.map((message) => message.data as T);
 }
 
 describe('a slot that frees up', () => {
-  test('with dispatch=launch, the next queued run starts where the slot freed up', async () => {
+  test('a completion announces the freed slot and launches nothing; the launcher, on that message, starts the next queued run', async () => {
     const ctx = contextWith({});
     const first = await requestTraining(ctx, request('a'));
     const second = await requestTraining(ctx, request('b'));
     expect(launcher.launched).toEqual([first.runId]);
+
     await completeTraining(ctx, jobFailure(first.runId));
-    expect(launcher.launched).toEqual([first.runId, second.runId]);
-    expect(await published(0)).toEqual([]);
-  });
-
-  test('with dispatch=announce, the next queued run is handed to onTrainingRequested, which launches it', async () => {
-    const launcherCtx = contextWith({});
-    const completerCtx = contextWith({ MLOOP_DISPATCH: 'announce' });
-    const first = await requestTraining(launcherCtx, request('a'));
-    const second = await requestTraining(launcherCtx, request('b'));
-
-    await completeTraining(completerCtx, jobFailure(first.runId));
     expect(launcher.launched).toEqual([first.runId]);
-    const [announced, ...more] = await published(1);
+    const [freed, ...more] = await published<RunSlotFreed>(1, 'probe-freed');
     expect(more).toEqual([]);
-    expect(announced).toMatchObject({ request_id: 'upload:fraud:b', model: 'fraud', dataset_version: 'b', reason: 'upload' });
+    expect(freed).toMatchObject({ run_id: first.runId, model: 'fraud', reason: `run ${first.runId} failed` });
+    expect(await published(0)).toEqual([]);
 
-    expect(await requestTraining(launcherCtx, announced)).toMatchObject({ outcome: 'exists', runId: second.runId });
+    expect(await launchOnFreedSlot(ctx, freed)).toEqual([second.runId]);
     expect(launcher.launched).toEqual([first.runId, second.runId]);
     expect((await platform.docs.get<RunDoc>(COLLECTIONS.runs, second.runId))!.status).toBe('running');
   });
 
-  test('onTrainingRequested launches even when configured to announce, so a request never loops', async () => {
-    const ctx = contextWith({ MLOOP_DISPATCH: 'announce' });
+  test('a freed-slot message when no slot is free, or nothing is queued, starts nothing', async () => {
+    const ctx = contextWith({});
+    const first = await requestTraining(ctx, request('a'));
+    await requestTraining(ctx, request('b'));
+    const event = { reason: 'test', freed_at: new Date().toISOString() };
+    expect(await launchOnFreedSlot(ctx, event)).toEqual([]);
+    expect(launcher.launched).toEqual([first.runId]);
+    const empty = contextWith({ MLOOP_MAX_PARALLEL_JOBS: '5' });
+    expect(await launchOnFreedSlot(empty, event)).toHaveLength(1);
+    expect(await launchOnFreedSlot(empty, event)).toEqual([]);
+  });
+
+  test('a training request launches at once while a slot is free and publishes nothing', async () => {
+    const ctx = contextWith({});
     const { runId } = await requestTraining(ctx, request('a'));
     expect(launcher.launched).toEqual([runId]);
     expect(await published(0)).toEqual([]);
+    expect(await published(0, 'probe-freed')).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { errorMessage } from '../../core/errors';
 import { measure, type TaskMetric } from '../../ml/task_metric';
 import type { Manifest } from '../../ml/manifest';
+import type { Scorer } from '../../ml/scorer';
 import { openScorer, type HoldoutRow } from '../artifacts/model_files';
 import type { Context } from '../context';
 
@@ -36,19 +37,29 @@ function labelsOf(holdout: HoldoutRow[], target: HoldoutTarget): Float32Array {
   return Float32Array.from(holdout, (row) => target.classes!.indexOf(String(row.label)));
 }
 
+/** The metric of a stored version, opened for this and released after. */
 export async function holdoutMetric(ctx: Context, model: string, version: string, holdout: HoldoutRow[], target: HoldoutTarget): Promise<HoldoutMetric> {
   try {
     const scorer = await openScorer(ctx, model, version);
     try {
-      const { manifest } = scorer;
-      if (manifest.task !== target.task) return { value: null, error: `${version} is a ${manifest.task} model, the candidate a ${target.task} one` };
-      const scores = await scorer.scoreRecords(holdout.map((row) => row.record));
-      const predicted = target.task === 'multiclass' ? aligned(manifest, scores, holdout.length, target.classes!) : scores;
-      const value = measure(target.metric, labelsOf(holdout, target), predicted, target.classes?.length ?? 0);
-      return { value: Number.isFinite(value) ? value : null, predicted };
+      return await scorerMetric(scorer, version, holdout, target);
     } finally {
       await scorer.release();
     }
+  } catch (err) {
+    return { value: null, error: errorMessage(err) };
+  }
+}
+
+/** The metric of a scorer already open (the candidate's, which is timed with the same scorer after). */
+export async function scorerMetric(scorer: Scorer, version: string, holdout: HoldoutRow[], target: HoldoutTarget): Promise<HoldoutMetric> {
+  try {
+    const { manifest } = scorer;
+    if (manifest.task !== target.task) return { value: null, error: `${version} is a ${manifest.task} model, the candidate a ${target.task} one` };
+    const scores = await scorer.scoreRecords(holdout.map((row) => row.record));
+    const predicted = target.task === 'multiclass' ? aligned(manifest, scores, holdout.length, target.classes!) : scores;
+    const value = measure(target.metric, labelsOf(holdout, target), predicted, target.classes?.length ?? 0);
+    return { value: Number.isFinite(value) ? value : null, predicted };
   } catch (err) {
     return { value: null, error: errorMessage(err) };
   }

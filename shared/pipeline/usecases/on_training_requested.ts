@@ -1,5 +1,5 @@
 import { errorMessage, MloopError } from '../../core/errors';
-import { TOPICS, type TrainingRequested } from '../../core/events';
+import type { TrainingRequested } from '../../core/events';
 import { datasetId, runIdFor } from '../../core/ids';
 import type { Context } from '../context';
 import { COLLECTIONS, type DatasetDoc, type ModelDoc, type RunDoc } from '../store/documents';
@@ -62,16 +62,8 @@ export async function requestTraining(ctx: Context, request: TrainingRequested):
   if (result.outcome === 'created') {
     ctx.log.info({ run_id: runId, model: request.model, model_version: result.modelVersion }, 'run queued');
   }
-  // This is the launcher, whatever `dispatch` says: announcing here would only come back here.
   await launchQueuedRuns(ctx);
   return result;
-}
-
-/** After a slot frees up: start queued runs here, or hand them to onTrainingRequested (`dispatch`). */
-export async function dispatchQueuedRuns(ctx: Context): Promise<string[]> {
-  if (ctx.config.dispatch === 'launch') return launchQueuedRuns(ctx);
-  await announceOldestQueuedRun(ctx);
-  return [];
 }
 
 /**
@@ -79,7 +71,7 @@ export async function dispatchQueuedRuns(ctx: Context): Promise<string[]> {
  * counting the running ones happen in one transaction, so two dispatchers cannot both take the last
  * slot. A claim whose launch then fails goes back to the queue.
  */
-async function launchQueuedRuns(ctx: Context): Promise<string[]> {
+export async function launchQueuedRuns(ctx: Context): Promise<string[]> {
   const started: string[] = [];
   for (;;) {
     const claimed = await claimNextRun(ctx);
@@ -87,29 +79,6 @@ async function launchQueuedRuns(ctx: Context): Promise<string[]> {
     await launchClaimed(ctx, claimed);
     started.push(claimed.id);
   }
-}
-
-/**
- * Publishes the oldest queued run's own request again: onTrainingRequested finds the run already
- * created and dispatches, claiming as many queued runs as there are free slots. One message is enough,
- * and a message when no slot is free changes nothing.
- */
-async function announceOldestQueuedRun(ctx: Context): Promise<void> {
-  const [oldest] = await ctx.platform.docs.query<RunDoc>(COLLECTIONS.runs, {
-    where: [['status', '==', 'queued']],
-    orderBy: [['created_at', 'asc']],
-    limit: 1,
-  });
-  if (!oldest) return;
-  const run = oldest.data;
-  const request: TrainingRequested = {
-    request_id: run.request_id,
-    model: run.model,
-    dataset_version: run.dataset_version,
-    reason: run.reason,
-    requested_at: run.created_at,
-  };
-  await ctx.platform.bus.publish(TOPICS.trainingRequested, request, { attributes: { model: run.model }, orderingKey: run.model });
 }
 
 async function claimNextRun(ctx: Context): Promise<RunDoc | null> {

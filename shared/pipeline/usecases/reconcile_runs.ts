@@ -1,7 +1,7 @@
 import { errorMessage } from '../../core/errors';
 import type { Context } from '../context';
 import { COLLECTIONS, type RunDoc } from '../store/documents';
-import { dispatchQueuedRuns } from './on_training_requested';
+import { announceFreedSlot } from './on_run_slot_freed';
 import { runUsage } from '../training/run_usage';
 
 /** A claim whose launch never got recorded is abandoned after this long (the dispatcher died). */
@@ -10,7 +10,6 @@ const CLAIM_GRACE_MS = 60_000;
 export interface ReconcileResult {
   retried: string[];
   failed: string[];
-  started: string[];
 }
 
 /**
@@ -20,7 +19,7 @@ export interface ReconcileResult {
  */
 export async function reconcileRuns(ctx: Context): Promise<ReconcileResult> {
   const { docs, jobs, clock } = ctx.platform;
-  const result: ReconcileResult = { retried: [], failed: [], started: [] };
+  const result: ReconcileResult = { retried: [], failed: [] };
   const running = await docs.query<RunDoc>(COLLECTIONS.runs, { where: [['status', '==', 'running']] });
   for (const { data: run } of running) {
     if (run.reported_attempt === run.attempt) continue;
@@ -37,10 +36,12 @@ export async function reconcileRuns(ctx: Context): Promise<ReconcileResult> {
     const outcome = await retryOrFail(ctx, run, cause);
     if (outcome) result[outcome].push(run.id);
   }
+  // Retried runs are queued again, failed ones free their slot, and a launch lost in a crash leaves
+  // runs queued with slots free: every pass tells the launcher, which starts what fits.
   try {
-    result.started = await dispatchQueuedRuns(ctx);
+    await announceFreedSlot(ctx, `reconcile: ${result.retried.length} retried, ${result.failed.length} failed`);
   } catch (err) {
-    ctx.log.warn({ err: errorMessage(err) }, 'dispatch after reconcile failed; next pass retries');
+    ctx.log.warn({ err: errorMessage(err) }, 'announcing free slots after reconcile failed; next pass retries');
   }
   return result;
 }

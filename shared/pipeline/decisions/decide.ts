@@ -1,0 +1,85 @@
+import type { ServingCost } from '../promotion/serving_cost';
+import type { DecisionDoc } from '../store/documents';
+import { shouldPromote } from './should_promote';
+import { decisionId } from './supersede';
+import type { TaskMetric } from '../../ml/task_metric';
+import type { HoldoutMetric } from '../promotion/holdout_metric';
+import { pairedBootstrapAuc } from '../../ml/paired_bootstrap';
+
+/** How a candidate is judged: the dataset's `mloop.json` over the deployment's defaults. */
+export interface PromotionPolicy {
+  delta: number;
+  metric?: string;
+  mode: 'auto' | 'manual';
+  floor?: number;
+  maxP99Ms?: number;
+  maxModelMb?: number;
+}
+
+export interface DecisionInput {
+  run: { id: string; attempt: number; model: string; model_version: string };
+  task: string;
+  metric: TaskMetric;
+  policy: PromotionPolicy;
+  /** The candidate's labels on its holdout, for the paired bootstrap. */
+  labels: ArrayLike<unknown>;
+  candidate: HoldoutMetric;
+  serving: ServingCost;
+  production: { version: string | null; metric: HoldoutMetric };
+  at: Date;
+}
+
+/**
+ * The decision against the production version of this moment, not yet committed: pure, so that what
+ * decides a promotion can be read and tested apart from the reads and writes around it.
+ */
+export function decide(input: DecisionInput): DecisionDoc {
+  const { run, metric, policy, serving, production } = input;
+  const verdict = shouldPromote({
+    candidate: input.candidate.value,
+    production: production.metric.value,
+    delta: policy.delta,
+    metric: metric.name,
+    higherIsBetter: metric.higherIsBetter,
+    relativeDelta: metric.relativeDelta,
+    floor: policy.floor,
+    p99Ms: serving.p99_ms,
+    maxP99Ms: policy.maxP99Ms,
+    modelBytes: serving.model_bytes,
+    maxModelBytes: policy.maxModelMb === undefined ? undefined : policy.maxModelMb * 1e6,
+  });
+  if (production.metric.error) verdict.reasons.push(`production ${production.version} could not score the holdout: ${production.metric.error}`);
+  const manual = policy.mode === 'manual';
+  if (verdict.promote && manual) verdict.reasons.push('promotion mode is manual: the candidate waits for `mloop models approve`');
+  return {
+    id: decisionId(run.id, run.attempt),
+    model: run.model,
+    candidate_version: run.model_version,
+    production_version: production.version,
+    promote: verdict.promote,
+    metric: metric.name,
+    candidate_metric: input.candidate.value,
+    production_metric: production.metric.value,
+    delta: policy.delta,
+    reasons: verdict.reasons,
+    checks: verdict.checks,
+    mode: policy.mode,
+    awaiting_approval: verdict.promote && manual,
+    serving,
+    bootstrap: input.task === 'binary' ? bootstrapOf(input.labels, input.candidate, production.metric) : null,
+    holdout_rows: input.labels.length,
+    run_id: run.id,
+    decided_at: input.at.toISOString(),
+    outcome: 'decided',
+  };
+}
+
+// Fixed, so that a redelivered completion records the very same interval.
+const BOOTSTRAP = { resamples: 1000, seed: 20_240_601 };
+
+/** How sure the AUC difference is, on the same rows for both models; none without a production model. */
+function bootstrapOf(labels: ArrayLike<unknown>, candidate: HoldoutMetric, production: HoldoutMetric): DecisionDoc['bootstrap'] {
+  if (!candidate.predicted || !production.predicted) return null;
+  const y = Float32Array.from(labels as ArrayLike<unknown>, (label) => Number(label));
+  return pairedBootstrapAuc(y, candidate.predicted, production.predicted, BOOTSTRAP.resamples, BOOTSTRAP.seed);
+}

@@ -1,0 +1,39 @@
+import { MloopError } from '../../core/errors';
+import type { Manifest } from '../../ml/manifest';
+import { taskMetric } from '../../ml/task_metric';
+import { openScorer, readHoldout, type HoldoutRow } from '../artifacts/model_files';
+import type { Context } from '../context';
+import type { PromotionPolicy } from '../decisions/decide';
+import type { RunDoc } from '../store/documents';
+import { scorerMetric, type HoldoutMetric, type HoldoutTarget } from './holdout_metric';
+import { measureServingCost, type ServingCost } from './serving_cost';
+
+/** What does not depend on the production version: the candidate's metric on its holdout, and its serving cost. */
+export interface Candidate {
+  holdout: HoldoutRow[];
+  task: Manifest['task'];
+  target: HoldoutTarget;
+  metric: HoldoutMetric;
+  serving: ServingCost;
+}
+
+/**
+ * The candidate scored on its own held-out rows and timed as a live request would use it, with one
+ * scorer opened for both: loading an ONNX session is the expensive part.
+ */
+export async function evaluateCandidate(ctx: Context, run: RunDoc, policy: PromotionPolicy): Promise<Candidate> {
+  const holdout = await readHoldout(ctx, run.model, run.model_version);
+  const scorer = await openScorer(ctx, run.model, run.model_version);
+  try {
+    const { manifest } = scorer;
+    const target = { task: manifest.task, classes: manifest.classes, metric: taskMetric(manifest.task, policy.metric) };
+    const metric = await scorerMetric(scorer, run.model_version, holdout, target);
+    if (metric.error) {
+      throw new MloopError('failed_precondition', `candidate ${run.model_version} cannot score its own holdout: ${metric.error}`);
+    }
+    const serving = await measureServingCost(ctx, run.model, run.model_version, scorer, holdout);
+    return { holdout, task: manifest.task, target, metric, serving };
+  } finally {
+    await scorer.release();
+  }
+}

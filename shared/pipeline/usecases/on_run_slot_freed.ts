@@ -1,0 +1,17 @@
+import { TOPICS, type RunSlotFreed } from '../../core/events';
+import type { Context } from '../context';
+import { launchQueuedRuns } from './on_training_requested';
+
+/**
+ * onRunSlotFreed: the launcher's second trigger. Whoever ends a run (the completion, the reconciler)
+ * only says so; starting the next queued run is the launcher's alone, under its own identity and
+ * parallel limit, whatever process noticed the free slot.
+ */
+export async function launchOnFreedSlot(ctx: Context, _event: RunSlotFreed): Promise<string[]> {
+  return launchQueuedRuns(ctx);
+}
+
+export async function announceFreedSlot(ctx: Context, reason: string, run?: { id: string; model: string }): Promise<void> {
+  const event: RunSlotFreed = { reason, freed_at: ctx.platform.clock.now().toISOString(), ...(run && { run_id: run.id, model: run.model }) };
+  await ctx.platform.bus.publish(TOPICS.runSlotFreed, event, run ? { attributes: { model: run.model } } : undefined);
+}
