@@ -13,6 +13,7 @@ import { ingestObject } from '../../shared/pipeline/usecases/on_data_uploaded';
 import { requestTraining } from '../../shared/pipeline/usecases/on_training_requested';
 import { ModelServer } from '../../shared/serving/model_server';
 import { completeTraining, type CompletionResult } from '../../shared/pipeline/usecases/on_training_completed';
+import { launchOnFreedSlot } from '../../shared/pipeline/usecases/on_run_slot_freed';
 import { reconcileRuns } from '../../shared/pipeline/usecases/reconcile_runs';
 import { createPlatform } from '../../shared/platform';
 import { LocalEventBus } from '../../shared/platform/local/event_bus';
@@ -126,6 +127,9 @@ describe('the parallel limit', () => {
     await ctx.platform.jobs.cancel(victim.execution_id!);
     const result = await reconcileRuns(ctx);
     expect(result.retried).toEqual([victim.id]);
+    // The reconciler only requeues and says a slot is free; the launcher starts what fits.
+    expect((await runs()).find((r) => r.id === victim.id)).toMatchObject({ status: 'queued', attempt: 1 });
+    expect(await launchOnFreedSlot(ctx, { reason: 'reconcile', freed_at: new Date().toISOString() })).toEqual([victim.id]);
     all = await runs();
     const retried = all.find((r) => r.id === victim.id)!;
     expect(retried).toMatchObject({ status: 'running', attempt: 2 });
