@@ -1,4 +1,4 @@
-import { chiSquareSf, twoSidedNormalP } from './special';
+import { chiSquareSf, twoSidedNormalP } from './special_functions';
 
 /**
  * Tests on counts per category, aligned: `reference[k]` and `current[k]` count the same category.

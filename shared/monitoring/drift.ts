@@ -1,9 +1,9 @@
 import type { ColumnData } from '../data/column_data';
 import { chiSquareTest, jensenShannonDistance, shares, twoProportionZTest } from './categorical_tests';
-import { alignedCounts, formatNumber, type AlignedCounts } from './histogram';
+import { alignedCounts, formatNumber, type AlignedCounts } from './aligned_counts';
 import { ksTwoSample } from './ks';
 import { populationStabilityIndex } from './psi';
-import type { FeatureProfile, NumericProfile, ReferenceProfile } from './reference';
+import type { FeatureProfile, NumericProfile, ReferenceProfile } from './reference_profile';
 import { DEFAULT_THRESHOLDS, defaultTest, isDrift, isNumericOnly } from './selection';
 import type { DriftTest, FeatureMonitoring, MonitoringSettings } from './settings';
 import { normedWasserstein } from './wasserstein';

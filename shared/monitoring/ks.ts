@@ -1,4 +1,4 @@
-import { kolmogorovSf } from './kolmogorov';
+import { kolmogorovSf } from './kolmogorov_distribution';
 
 /**
  * The two-sample Kolmogorov–Smirnov test, two-sided, with scipy.stats.ks_2samp's default method: the

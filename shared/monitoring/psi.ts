@@ -7,7 +7,7 @@ import { shares } from './categorical_tests';
  * 0.0001, that share divided by 10⁶ — without renormalising.
  *
  * The bins are the caller's: for a categorical feature the reference's categories plus one "other"
- * bin; for a numeric one the reference deciles (see binning.ts), which keep PSI meaningful on skewed
+ * bin; for a numeric one the reference deciles (see decile_bins.ts), which keep PSI meaningful on skewed
  * amounts where equal-width bins would put nearly everything in the first bin.
  */
 export function populationStabilityIndex(reference: ArrayLike<number>, current: ArrayLike<number>): number {

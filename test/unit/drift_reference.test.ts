@@ -4,7 +4,7 @@ import type { ColumnData } from '../../shared/data/column_data';
 import { fraudRows } from '../../shared/data/synthetic';
 import { seededRandom } from '../../shared/data/random';
 import { compareToReference } from '../../shared/monitoring/drift';
-import { buildReference, profileNumeric, ReferenceProfile } from '../../shared/monitoring/reference';
+import { buildReference, profileNumeric, ReferenceProfile } from '../../shared/monitoring/reference_profile';
 import { MonitoringSettings } from '../../shared/monitoring/settings';
 
 const numeric = (values: number[], missing = 0): ColumnData => ({ kind: 'numeric', values: Float64Array.from(values), missing });

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chiSquareTest, jensenShannonDistance, twoProportionZTest } from '../../shared/monitoring/categorical_tests';
-import { kolmogorovSf } from '../../shared/monitoring/kolmogorov';
+import { kolmogorovSf } from '../../shared/monitoring/kolmogorov_distribution';
 import { ksTwoSample } from '../../shared/monitoring/ks';
 import { populationStabilityIndex } from '../../shared/monitoring/psi';
-import { gammaQ } from '../../shared/monitoring/special';
+import { gammaQ } from '../../shared/monitoring/special_functions';
 import { normedWasserstein, wassersteinDistance } from '../../shared/monitoring/wasserstein';
 
 /**
