@@ -1,4 +1,5 @@
-import { shares } from './categorical_tests';
+import { shares } from '../shares';
+import type { StatTest } from './stat_test';
 
 /**
  * Population Stability Index: Σ (r − c)·ln(r / c) over aligned bins of reference shares r and current
@@ -18,7 +19,7 @@ export function populationStabilityIndex(reference: ArrayLike<number>, current: 
   return psi;
 }
 
-export const PSI_EPSILON = 0.0001;
+const PSI_EPSILON = 0.0001;
 
 function fillEmpty(p: Float64Array): Float64Array {
   let smallest = Infinity;
@@ -28,3 +29,12 @@ function fillEmpty(p: Float64Array): Float64Array {
   for (let k = 0; k < p.length; k++) if (p[k] === 0) p[k] = fill;
   return p;
 }
+
+export const psiStatTest: StatTest<'psi'> = {
+  name: 'psi',
+  columnKinds: ['numeric', 'categorical', 'boolean'],
+  defaultThreshold: 0.1,
+  direction: 'distance',
+  driftsAtThreshold: true,
+  run: (reference, current) => ({ statistic: populationStabilityIndex(reference.counts, current.counts), pValue: null }),
+};
