@@ -6,7 +6,6 @@ import { STAT_TEST_NAMES } from './stattests/registry';
  * without one; thresholds and methods can be set per feature.
  */
 export const DRIFT_METHODS = ['auto', ...STAT_TEST_NAMES] as const;
-export type DriftMethod = (typeof DRIFT_METHODS)[number];
 
 export const FeatureMonitoring = z.strictObject({
   /** `auto` picks the test as Evidently does by default (see stattests/select.ts); the others name a test of stattests/registry.ts. */
