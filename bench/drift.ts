@@ -8,7 +8,7 @@ import { createLogger } from '../shared/core/log';
 import type { ColumnData } from '../shared/data/column_data';
 import { fraudRows } from '../shared/data/synthetic';
 import { compareToReference } from '../shared/monitoring/drift';
-import { buildReference } from '../shared/monitoring/reference';
+import { buildReference } from '../shared/monitoring/reference_profile';
 import { MonitoringSettings } from '../shared/monitoring/settings';
 import type { Context } from '../shared/pipeline/context';
 import { COLLECTIONS } from '../shared/pipeline/store/documents';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { compareFiles } from '../shared/monitoring/compare_files';
-import { renderDriftHtml } from '../shared/monitoring/report_html';
+import { renderDriftHtml } from '../shared/monitoring/drift_report_html';
 import { DEFAULT_MONITORING } from '../shared/monitoring/settings';
 import type { Context } from '../shared/pipeline/context';
 import { latestReports, summarize } from '../shared/pipeline/monitoring/drift_report_store';

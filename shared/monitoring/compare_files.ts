@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream';
 import { aboutFile } from '../data/csv_file_errors';
 import type { Rejection } from '../data/csv';
-import { planColumns, readColumns } from './csv_columns';
+import { planColumns, readColumns } from './csv_drift_columns';
 import { compareToReference, type DriftResult } from './drift';
-import { buildReference } from './reference';
+import { buildReference } from './reference_profile';
 import type { MonitoringSettings } from './settings';
 
 /**

@@ -1,12 +1,12 @@
 import type { ColumnData } from '../data/column_data';
-import { chiSquareTest, jensenShannonDistance, shares, twoProportionZTest } from './categorical_tests';
-import { alignedCounts, formatNumber, type AlignedCounts } from './histogram';
-import { ksTwoSample } from './ks';
-import { populationStabilityIndex } from './psi';
-import type { FeatureProfile, NumericProfile, ReferenceProfile } from './reference';
-import { DEFAULT_THRESHOLDS, defaultTest, isDrift, isNumericOnly } from './selection';
-import type { DriftTest, FeatureMonitoring, MonitoringSettings } from './settings';
-import { normedWasserstein } from './wasserstein';
+import { alignedCounts, formatNumber } from './aligned_counts';
+import type { FeatureProfile, ReferenceProfile } from './reference_profile';
+import type { FeatureMonitoring, MonitoringSettings } from './settings';
+import { shares } from './shares';
+import { populationStabilityIndex } from './stattests/psi';
+import type { StatTestName } from './stattests/registry';
+import { chooseStatTest } from './stattests/select';
+import { isDrift, type ReferenceSide, type Side } from './stattests/stat_test';
 
 /**
  * Compares a window of live values with the reference profile, feature by feature: the drift test
@@ -31,7 +31,7 @@ export interface FeatureQuality {
 export interface FeatureDrift {
   name: string;
   kind: FeatureProfile['kind'];
-  test: DriftTest | null;
+  test: StatTestName | null;
   /** null when the test had nothing to compare, or its statistic is infinite (a category never seen). */
   statistic: number | null;
   p_value: number | null;
@@ -103,50 +103,20 @@ export function compareFeature(profile: FeatureProfile, column: ColumnData, conf
     const note = profile.count === 0 ? 'the reference has no values' : 'no values in the window';
     return { ...base, test: null, statistic: null, p_value: null, threshold: null, drifted: false, psi: null, note };
   }
-  const automatic = defaultTest(profile.kind, profile.count, distinctValues(profile, column));
-  let test: DriftTest = config.method === 'auto' ? automatic : config.method;
-  let note: string | undefined;
-  if (isNumericOnly(test) && profile.kind !== 'numeric') {
-    note = `${test} applies to numeric features only; ${automatic} was used`;
-    test = automatic;
-  }
-  const threshold = config.method === 'auto' || test === config.method ? (config.threshold ?? DEFAULT_THRESHOLDS[test]) : DEFAULT_THRESHOLDS[test];
-  const { statistic, pValue } = runTest(test, profile, column, counts);
+  const { test, threshold, note } = chooseStatTest(profile.kind, profile.count, distinctValues(profile, column), config);
+  const reference: ReferenceSide = profile.kind === 'numeric' ? { sorted: profile.sample, counts: counts.reference, std: profile.std } : { sorted: null, counts: counts.reference, std: null };
+  const current: Side = { sorted: column.kind === 'numeric' ? column.values : null, counts: counts.current };
+  const result = test.run(reference, current);
   return {
     ...base,
-    test,
-    statistic: Number.isFinite(statistic) ? statistic : null,
-    p_value: pValue,
+    test: test.name,
+    statistic: Number.isFinite(result.statistic) ? result.statistic : null,
+    p_value: result.pValue,
     threshold,
-    drifted: isDrift(test, statistic, pValue, threshold),
+    drifted: isDrift(test, result, threshold),
     psi: populationStabilityIndex(counts.reference, counts.current),
     ...(note ? { note } : {}),
   };
-}
-
-function runTest(test: DriftTest, profile: FeatureProfile, column: ColumnData, counts: AlignedCounts): { statistic: number; pValue: number | null } {
-  switch (test) {
-    case 'ks': {
-      const result = ksTwoSample((profile as NumericProfile).sample, (column as { values: Float64Array }).values);
-      return { statistic: result.statistic, pValue: result.pValue };
-    }
-    case 'wasserstein': {
-      const numeric = profile as NumericProfile;
-      return { statistic: normedWasserstein(numeric.sample, (column as { values: Float64Array }).values, numeric.std), pValue: null };
-    }
-    case 'chisquare': {
-      const result = chiSquareTest(counts.reference, counts.current);
-      return { statistic: result.statistic, pValue: result.pValue };
-    }
-    case 'z': {
-      const result = twoProportionZTest(counts.reference, counts.current);
-      return { statistic: result.statistic, pValue: result.pValue };
-    }
-    case 'jensenshannon':
-      return { statistic: jensenShannonDistance(counts.reference, counts.current), pValue: null };
-    case 'psi':
-      return { statistic: populationStabilityIndex(counts.reference, counts.current), pValue: null };
-  }
 }
 
 function present(column: ColumnData): number {

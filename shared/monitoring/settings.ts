@@ -1,15 +1,14 @@
 import { z } from 'zod';
+import { STAT_TEST_NAMES } from './stattests/registry';
 
 /**
  * The `monitoring` section of a model's mloop.json. Every field has a default, so a model is monitored
  * without one; thresholds and methods can be set per feature.
  */
-export const DRIFT_METHODS = ['auto', 'ks', 'wasserstein', 'chisquare', 'z', 'jensenshannon', 'psi'] as const;
-export type DriftMethod = (typeof DRIFT_METHODS)[number];
-export type DriftTest = Exclude<DriftMethod, 'auto'>;
+export const DRIFT_METHODS = ['auto', ...STAT_TEST_NAMES] as const;
 
 export const FeatureMonitoring = z.strictObject({
-  /** `auto` picks the test as Evidently does by default (see selection.ts). */
+  /** `auto` picks the test as Evidently does by default (see stattests/select.ts); the others name a test of stattests/registry.ts. */
   method: z.enum(DRIFT_METHODS).default('auto'),
   /** p-value below which (KS: at or below which) a test says drift, or distance from which it does. */
   threshold: z.number().positive().optional(),

@@ -6,7 +6,7 @@ import { createLogger } from '../../shared/core/log';
 import type { Context } from '../../shared/pipeline/context';
 import { predictionObjectPrefix, type PredictionRecord } from '../../shared/pipeline/store/prediction_records';
 import { forEachPrediction, scanWindow } from '../../shared/pipeline/monitoring/prediction_window';
-import { buildReference } from '../../shared/monitoring/reference';
+import { buildReference } from '../../shared/monitoring/reference_profile';
 import { createPlatform } from '../../shared/platform';
 
 let home: string;

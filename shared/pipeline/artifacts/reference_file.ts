@@ -1,5 +1,5 @@
 import { MloopError } from '../../core/errors';
-import { ReferenceProfile } from '../../monitoring/reference';
+import { ReferenceProfile } from '../../monitoring/reference_profile';
 import type { Context } from '../context';
 import { artifactsPrefix } from '../store/documents';
 

@@ -1,7 +1,7 @@
 import { encodedWidth } from '../../data/encoding';
 import type { PreparedData } from '../../data/prepare';
 import { expectedOutput, parseManifest, type Manifest } from '../../ml/manifest';
-import { buildReference } from '../../monitoring/reference';
+import { buildReference } from '../../monitoring/reference_profile';
 import { ONNX_INPUT, ONNX_OUTPUTS } from '../../ml/onnx_io';
 import { ARTIFACT_FILES, encodeHoldout, type HoldoutRow } from './model_files';
 import { REFERENCE_FILE } from './reference_file';

@@ -1,6 +1,6 @@
 import type { DriftResult, FeatureDrift } from '../../monitoring/drift';
 import type { PerformanceResult } from '../../monitoring/performance';
-import { renderDriftHtml } from '../../monitoring/report_html';
+import { renderDriftHtml } from '../../monitoring/drift_report_html';
 import type { Context } from '../context';
 import { MONITORING_COLLECTIONS, type DriftReportDoc, type FeatureSummary, type MonitoringDoc } from '../store/monitoring_documents';
 

@@ -1,6 +1,6 @@
 import { ColumnBuilder } from '../../data/column_data';
 import type { CurrentData } from '../../monitoring/drift';
-import type { FeatureProfile } from '../../monitoring/reference';
+import type { FeatureProfile } from '../../monitoring/reference_profile';
 import type { Context } from '../context';
 import { feedbackId } from '../store/monitoring_documents';
 import { predictionObjectPrefix, type PredictionRecord } from '../store/prediction_records';

@@ -1,4 +1,5 @@
-import { shares } from './categorical_tests';
+import { shares } from '../shares';
+import type { StatTest } from './stat_test';
 
 /**
  * Population Stability Index: Σ (r − c)·ln(r / c) over aligned bins of reference shares r and current
@@ -7,7 +8,7 @@ import { shares } from './categorical_tests';
  * 0.0001, that share divided by 10⁶ — without renormalising.
  *
  * The bins are the caller's: for a categorical feature the reference's categories plus one "other"
- * bin; for a numeric one the reference deciles (see binning.ts), which keep PSI meaningful on skewed
+ * bin; for a numeric one the reference deciles (see decile_bins.ts), which keep PSI meaningful on skewed
  * amounts where equal-width bins would put nearly everything in the first bin.
  */
 export function populationStabilityIndex(reference: ArrayLike<number>, current: ArrayLike<number>): number {
@@ -18,7 +19,7 @@ export function populationStabilityIndex(reference: ArrayLike<number>, current: 
   return psi;
 }
 
-export const PSI_EPSILON = 0.0001;
+const PSI_EPSILON = 0.0001;
 
 function fillEmpty(p: Float64Array): Float64Array {
   let smallest = Infinity;
@@ -28,3 +29,12 @@ function fillEmpty(p: Float64Array): Float64Array {
   for (let k = 0; k < p.length; k++) if (p[k] === 0) p[k] = fill;
   return p;
 }
+
+export const psiStatTest: StatTest<'psi'> = {
+  name: 'psi',
+  columnKinds: ['numeric', 'categorical', 'boolean'],
+  defaultThreshold: 0.1,
+  direction: 'distance',
+  driftsAtThreshold: true,
+  run: (reference, current) => ({ statistic: populationStabilityIndex(reference.counts, current.counts), pValue: null }),
+};

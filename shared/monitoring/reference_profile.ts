@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ColumnData } from '../data/column_data';
 import { seededRandom } from '../data/random';
-import { binCounts, decileEdges, quantileSorted } from './binning';
+import { binCounts, decileEdges, quantileSorted } from './decile_bins';
 import { reservoirSample } from './reservoir';
 
 /**

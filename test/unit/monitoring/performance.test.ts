@@ -1,4 +1,4 @@
-import { assessPerformance } from '../../shared/monitoring/performance';
+import { assessPerformance } from '../../../shared/monitoring/performance';
 
 const settings = { auc_drop: 0.05, min_labels: 6 };
 

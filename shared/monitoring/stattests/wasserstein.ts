@@ -1,3 +1,5 @@
+import { sortedValues, type StatTest } from './stat_test';
+
 /**
  * The first Wasserstein (earth mover's) distance between two samples, ∫|F_a − F_b|, as
  * scipy.stats.wasserstein_distance computes it: walk the merged sorted values and add the CDF gap times
@@ -27,3 +29,15 @@ export function wassersteinDistance(a: ArrayLike<number>, b: ArrayLike<number>):
 export function normedWasserstein(reference: ArrayLike<number>, current: ArrayLike<number>, referenceStd: number): number {
   return wassersteinDistance(reference, current) / Math.max(referenceStd, 0.001);
 }
+
+export const wassersteinStatTest: StatTest<'wasserstein'> = {
+  name: 'wasserstein',
+  columnKinds: ['numeric'],
+  defaultThreshold: 0.1,
+  direction: 'distance',
+  driftsAtThreshold: true,
+  run(reference, current) {
+    if (reference.std === null) throw new TypeError('wasserstein needs the standard deviation of a numeric reference');
+    return { statistic: normedWasserstein(sortedValues(reference, 'wasserstein'), sortedValues(current, 'wasserstein'), reference.std), pValue: null };
+  },
+};

@@ -1,6 +1,6 @@
 import type { ColumnData } from '../data/column_data';
-import { binCounts } from './binning';
-import type { FeatureProfile } from './reference';
+import { binCounts } from './decile_bins';
+import type { FeatureProfile } from './reference_profile';
 
 /**
  * Reference and current counts over the same bins, the input of chi-square, z, Jensen–Shannon and PSI

@@ -1,4 +1,4 @@
-import { logGamma } from './special';
+import { logGamma } from './special_functions';
 
 /**
  * The distribution of the two-sided one-sample Kolmogorov–Smirnov statistic D_n, as its survival

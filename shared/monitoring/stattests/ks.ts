@@ -1,4 +1,5 @@
-import { kolmogorovSf } from './kolmogorov';
+import { kolmogorovSf } from '../kolmogorov_distribution';
+import { sortedValues, type StatTest } from './stat_test';
 
 /**
  * The two-sample Kolmogorov–Smirnov test, two-sided, with scipy.stats.ks_2samp's default method: the
@@ -112,3 +113,15 @@ function outsideBand(n1: number, n2: number, g: number, h: number): number {
   }
   return column[high - low - 1];
 }
+
+export const ksStatTest: StatTest<'ks'> = {
+  name: 'ks',
+  columnKinds: ['numeric'],
+  defaultThreshold: 0.05,
+  direction: 'p_value',
+  driftsAtThreshold: true,
+  run(reference, current) {
+    const { statistic, pValue } = ksTwoSample(sortedValues(reference, 'ks'), sortedValues(current, 'ks'));
+    return { statistic, pValue };
+  },
+};

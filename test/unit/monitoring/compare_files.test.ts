@@ -1,14 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { compareFiles } from '../../shared/monitoring/compare_files';
-import { DEFAULT_MONITORING } from '../../shared/monitoring/settings';
+import { compareFiles } from '../../../shared/monitoring/compare_files';
+import { DEFAULT_MONITORING } from '../../../shared/monitoring/settings';
 
 /**
  * The whole comparison (kinds, the test Evidently would pick, statistic, verdict, PSI) on two pairs of
  * CSV files, against what make_fixtures.py computed with numpy and scipy following Evidently's rules.
  */
-const FIXTURES = path.join(__dirname, '..', 'fixtures', 'drift');
+const FIXTURES = path.join(__dirname, '..', '..', 'fixtures', 'drift');
 type Expected = Record<string, { share: number; dataset_drift: boolean; features: Record<string, { test: string; statistic: number; p_value: number | null; threshold: number; drifted: boolean; psi: number }> }>;
 const expected = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'compare_expected.json'), 'utf8')) as Expected;
 const source = (file: string) => ({ name: file, open: async () => fs.createReadStream(path.join(FIXTURES, file)) });
