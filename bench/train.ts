@@ -6,10 +6,9 @@ import { parseDatasetConfig } from '../shared/pipeline/dataset_config';
 import { encodedWidth } from '../shared/data/encoding';
 import { prepareTrainingData, type PreparedData } from '../shared/data/prepare';
 import { writeFraudCsv } from '../shared/data/synthetic';
-import type { Algorithm } from '../shared/ml/algorithms';
-import { DEFAULT_GBDT_PARAMS } from '../shared/ml/gbdt/params';
 import { prAuc, rocAuc } from '../shared/ml/metrics';
-import { trainModel } from '../shared/ml/trainers';
+import { DEFAULT_GBDT_PARAMS } from '../shared/ml/models/gbdt/params';
+import { family } from '../shared/ml/models/registry';
 
 /**
  * Training speed and quality on the demo fraud data, mloop's models beside LightGBM and scikit-learn's
@@ -45,12 +44,13 @@ const REFERENCE_THREADS = 2;
 /** Handed to mloop's mlp and to scikit-learn's alike. */
 const MLP_PARAMS = { hidden_units: [32, 16], batch_size: 512, learning_rate: 0.003, epochs: 30, patience: 3, seed: 42 };
 
-type Model = Algorithm | 'lightgbm' | 'sklearn_mlp';
-const REFERENCES: Record<string, { algorithm: Algorithm; params: Record<string, unknown> }> = {
+/** One of mloop's families, or a reference. */
+type Model = string;
+const REFERENCES: Record<string, { algorithm: string; params: Record<string, unknown> }> = {
   lightgbm: { algorithm: 'gbdt', params: { ...GBDT_PARAMS, num_threads: REFERENCE_THREADS } },
   sklearn_mlp: { algorithm: 'mlp', params: MLP_PARAMS },
 };
-const PARAMS: Partial<Record<Algorithm, Record<string, unknown>>> = { gbdt: GBDT_PARAMS, mlp: MLP_PARAMS };
+const PARAMS: Partial<Record<string, Record<string, unknown>>> = { gbdt: GBDT_PARAMS, mlp: MLP_PARAMS };
 
 const round = (x: number, digits: number) => +x.toFixed(digits);
 const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
@@ -65,11 +65,11 @@ function describe(model: Model, rows: number, data: PreparedData) {
   return { model, rows, features: data.specs.length, columns: encodedWidth(data.specs), train_rows: data.train.n };
 }
 
-async function runMloop(algorithm: Algorithm, file: string, rows: number, load: number) {
+async function runMloop(algorithm: string, file: string, rows: number, load: number) {
   const started = performance.now();
   const { data, seconds: dataSeconds } = await prepare(file);
   const trainStarted = performance.now();
-  const model = await trainModel(algorithm, data, PARAMS[algorithm] ?? {});
+  const model = await family(algorithm).train(data, PARAMS[algorithm] ?? {});
   const seconds = (performance.now() - trainStarted) / 1000;
   const scores = model.predict(data.test.X, data.test.n);
   return {

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { loadConfig } from '../shared/core/config';
 import { MloopError } from '../shared/core/errors';
-import { ALGORITHMS } from '../shared/ml/algorithms';
+import { DEFAULT_FAMILY, FAMILY_NAMES } from '../shared/ml/models/registry';
 import { fixed, printJson, table } from './output';
 import type { TrainFileOptions } from './train_file';
 
@@ -12,7 +12,7 @@ export function registerTrainCommand(program: Command): void {
     .description('train on a CSV in the foreground, as the train job would, and write the model version to a folder')
     .option('-t, --target <column>', 'target column (default isFraud)')
     .option('-p, --positive <label>', 'the positive class of a binary string target')
-    .addOption(new Option('-a, --algorithm <name>', 'model family (default mlp)').choices([...ALGORITHMS]))
+    .addOption(new Option('-a, --algorithm <name>', `model family (default ${DEFAULT_FAMILY})`).choices(FAMILY_NAMES))
     .addOption(new Option('--sample <n>', 'train on n rows, drawn stratified on the target (default: all)').argParser(positiveInt))
     .option('--out <dir>', 'where to write the artifacts (default artifacts/<version>/)')
     .option('--params <json>', 'parameters of the algorithm, e.g. \'{"learning_rate":0.05}\'')

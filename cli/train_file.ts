@@ -6,7 +6,6 @@ import { contentVersion } from '../shared/core/ids';
 import { aboutFile } from '../shared/data/csv_file_errors';
 import { parseDatasetConfig } from '../shared/pipeline/dataset_config';
 import { prepareTrainingData } from '../shared/data/prepare';
-import type { Algorithm } from '../shared/ml/algorithms';
 import { trainCandidate } from '../shared/pipeline/training/train_core';
 import { planTraining } from '../shared/pipeline/training/training_plan';
 import { versionFiles } from '../shared/pipeline/artifacts/version_files';
@@ -20,7 +19,7 @@ import { progressReporter } from './progress_bar';
 export interface TrainFileOptions {
   target?: string;
   positive?: string;
-  algorithm?: Algorithm;
+  algorithm?: string;
   sample?: number;
   out?: string;
   /** JSON objects, as in mloop.json. */
@@ -32,7 +31,7 @@ export interface TrainFileOptions {
 }
 
 export interface TrainFileResult {
-  algorithm: Algorithm;
+  algorithm: string;
   task: string;
   rows: number;
   seconds: number;

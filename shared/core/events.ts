@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { ALGORITHMS } from '../ml/algorithms';
 
 /** Topic names: the same strings are Pub/Sub topic ids on Google Cloud and queue names locally. */
 export const TOPICS = {
@@ -30,9 +29,12 @@ export type ObjectFinalized = z.infer<typeof ObjectFinalized>;
 export const TrainingReason = z.enum(['upload', 'drift', 'performance', 'manual', 'retry']);
 export type TrainingReason = z.infer<typeof TrainingReason>;
 
-/** What a request may change for its run only, over the dataset's mloop.json; `search` is checked by the job. */
+/**
+ * What a request may change for its run only, over the dataset's mloop.json. `algorithm` and `search`
+ * are checked where the run is planned, which knows the model families.
+ */
 export const TrainingOverrides = z.object({
-  algorithm: z.enum(ALGORITHMS).optional(),
+  algorithm: z.string().min(1).optional(),
   params: z.record(z.string(), z.unknown()).optional(),
   search: z.unknown().optional(),
 });

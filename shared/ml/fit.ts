@@ -1,6 +1,5 @@
 import type { PreparedData } from '../data/prepare';
-import type { Algorithm } from './algorithms';
-import { trainModel } from './trainers';
+import { family } from './models/registry';
 import type { OnProgress, TrainedModel } from './trained_model';
 
 /**
@@ -11,12 +10,13 @@ import type { OnProgress, TrainedModel } from './trained_model';
 export type FitData = Pick<PreparedData, 'task' | 'classes' | 'specs' | 'train' | 'validation'> & { test: Pick<PreparedData['test'], 'X' | 'n'> };
 
 export interface Fitted extends Omit<TrainedModel, 'predict'> {
-  algorithm: Algorithm;
+  /** The family's name. */
+  algorithm: string;
   predictions: { validation: Float32Array; test: Float32Array };
 }
 
-export async function fit(algorithm: Algorithm, data: FitData, params: Record<string, unknown>, onProgress?: OnProgress): Promise<Fitted> {
-  const { predict, ...model } = await trainModel(algorithm, data, params, onProgress);
+export async function fit(algorithm: string, data: FitData, params: Record<string, unknown>, onProgress?: OnProgress): Promise<Fitted> {
+  const { predict, ...model } = await family(algorithm).train(data, params, onProgress);
   return {
     ...model,
     algorithm,

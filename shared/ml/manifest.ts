@@ -3,7 +3,7 @@ import { MloopError } from '../core/errors';
 import { encodedWidth, FeatureSpecSchema } from '../data/encoding';
 import { DROP_REASONS } from '../data/schema';
 import type { Task } from '../data/prepare';
-import { ALGORITHMS, type Algorithm } from './algorithms';
+import { family, FAMILIES, FAMILY_NAMES } from './models/registry';
 import { ONNX_INPUT, ONNX_OUTPUTS, type OnnxOutput } from './onnx_io';
 
 /**
@@ -19,6 +19,9 @@ const Metrics = z.record(z.string(), Metric);
 /** The file names of a version folder that the manifest refers to. */
 export const MODEL_FILE = 'model.onnx';
 export const ANOMALY_FILE = 'anomaly.onnx';
+
+/** The families that may be served beside a model: those that score anomalies without a target. */
+const UNSUPERVISED_NAMES = FAMILIES.filter((f) => !f.supervised).map((f) => f.name) as [string, ...string[]];
 
 const Trial = z.object({
   trial: z.number().int().nonnegative(),
@@ -38,7 +41,7 @@ export const Manifest = z
     version: z.string().min(1),
     run_id: z.string().min(1),
     task: z.enum(['binary', 'multiclass', 'regression']),
-    algorithm: z.enum(ALGORITHMS),
+    algorithm: z.enum(FAMILY_NAMES),
     target: z.string().min(1),
     /** binary: [negative, positive]; multiclass: class names, index = output column; regression: null. */
     classes: z.array(z.string()).nullable(),
@@ -63,7 +66,7 @@ export const Manifest = z
     unsupervised: z
       .object({
         file: z.literal(ANOMALY_FILE),
-        algorithm: z.literal('isolation_forest'),
+        algorithm: z.enum(UNSUPERVISED_NAMES),
         output: z.literal(ONNX_OUTPUTS.anomaly),
         params: z.record(z.string(), z.unknown()),
         metrics: Metrics,
@@ -90,10 +93,9 @@ export const Manifest = z
 
 export type Manifest = z.output<typeof Manifest>;
 
-/** What the model's ONNX outputs: an isolation forest scores anomalies whatever the target. */
-export function expectedOutput(task: Task, algorithm: Algorithm): OnnxOutput {
-  if (algorithm === 'isolation_forest') return ONNX_OUTPUTS.anomaly;
-  return task === 'binary' ? ONNX_OUTPUTS.binary : task === 'multiclass' ? ONNX_OUTPUTS.multiclass : ONNX_OUTPUTS.regression;
+/** What the model's ONNX outputs, as its family answers a target of this task. */
+export function expectedOutput(task: Task, algorithm: string): OnnxOutput {
+  return family(algorithm).onnxOutput(task);
 }
 
 export function parseManifest(raw: unknown): Manifest {

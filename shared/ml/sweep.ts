@@ -1,7 +1,6 @@
 import { fit, type FitData, type Fitted } from './fit';
 import type { TrialParams } from './search_space';
 import { isBetter, measure, type TaskMetric } from './task_metric';
-import type { Algorithm } from './algorithms';
 import type { TrainProgress } from './trained_model';
 import { fitInWorkers } from './trial_pool';
 
@@ -26,7 +25,8 @@ export interface TrialRecord {
 export type SweepProgress = TrainProgress & { trial: number; trials: number };
 
 export interface SweepOptions {
-  algorithm: Algorithm;
+  /** The family's name. */
+  algorithm: string;
   /** The run's parameters; a trial's overrides win. */
   params: Record<string, unknown>;
   trials: TrialParams[];

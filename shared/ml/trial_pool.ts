@@ -2,7 +2,6 @@ import { Worker } from 'node:worker_threads';
 import { MloopError, type ErrorCode } from '../core/errors';
 import type { FitData, Fitted } from './fit';
 import type { SweepOptions, TrialDone } from './sweep';
-import type { Algorithm } from './algorithms';
 import type { OnProgress, TrainProgress } from './trained_model';
 
 /**
@@ -11,7 +10,7 @@ import type { OnProgress, TrainProgress } from './trained_model';
  * ONNX, history and predictions.
  */
 export interface WorkerSetup {
-  algorithm: Algorithm;
+  algorithm: string;
   data: FitData;
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { errorMessage, MloopError } from '../core/errors';
-import { ALGORITHMS } from '../ml/algorithms';
+import { DEFAULT_FAMILY, FAMILY_NAMES } from '../ml/models/registry';
 import { parseSearch } from '../ml/search_space';
 import { MonitoringSettings } from '../monitoring/settings';
 
@@ -27,7 +27,7 @@ export const DatasetConfigSchema = z.strictObject({
   positive_class: z.union([z.string().min(1), z.number()]).optional(),
   /** Detected from the target when absent: see target.ts. */
   task: z.enum(['binary', 'multiclass', 'regression']).optional(),
-  algorithm: z.enum(ALGORITHMS).default('mlp'),
+  algorithm: z.enum(FAMILY_NAMES).default(DEFAULT_FAMILY),
   /** The algorithm's parameters over its defaults, under its own names (learning_rate, num_leaves, epochs, …). */
   params: z.record(z.string(), z.unknown()).optional(),
   /** A sweep: values to try per parameter, {"space": {...}, "method": "random", "max_trials": n} or just the space. */

@@ -155,5 +155,12 @@ describe('the training core and the scorer, per task', () => {
     // the request wins over mloop.json, and network-only settings stay away from the trees
     expect(plan).toMatchObject({ algorithm: 'gbdt', params: { seed: 5, num_leaves: 7 }, trials: [{}] });
     expect(plan.params).not.toHaveProperty('epochs');
+    expect(plan.params).not.toHaveProperty('backend');
+    const network = planTraining('binary', { algorithm: 'logistic', promotion: { metric: 'auc' } }, null, defaults);
+    expect(network.params).toEqual({ epochs: defaults.epochs, backend: defaults.backend });
+    // a request's algorithm is only a name until the plan checks it against the families
+    expect(() => planTraining('binary', { algorithm: 'mlp', promotion: { metric: 'auc' } }, { algorithm: 'xgboost' }, defaults)).toThrow(
+      /unknown algorithm "xgboost": use one of mlp, logistic, gbdt, isolation_forest/,
+    );
   });
 });

@@ -1,6 +1,7 @@
 import type { DataReport } from '../../data/prepare';
 import type { Curves } from '../../ml/evaluate';
 import type { Manifest } from '../../ml/manifest';
+import { family } from '../../ml/models/registry';
 
 /** report.html: what a person opens to see what was trained, on what, and how well. Self-contained. */
 export function renderReport(manifest: Manifest, data: Pick<DataReport, 'rows' | 'rejectedCount'>, curves: Curves): string {
@@ -11,7 +12,7 @@ export function renderReport(manifest: Manifest, data: Pick<DataReport, 'rows' |
     .map((f) => `<tr><td>${esc(f.name)}</td><td>${esc(f.kind)}</td><td>${esc(describe(f))}</td></tr>`)
     .join('');
   const dropped = manifest.dropped.map((d) => `<li>${esc(d.name)}: ${esc(d.reason)}</li>`).join('');
-  const unit = manifest.algorithm === 'mlp' || manifest.algorithm === 'logistic' ? 'epoch' : 'iteration';
+  const unit = family(manifest.algorithm).progressUnit;
   const target = manifest.classes ? `${manifest.task}: ${manifest.classes.map(esc).join(', ')}` : manifest.task;
   return `<!doctype html><html><head><meta charset="utf-8"><title>${esc(manifest.model)} ${esc(manifest.version)}</title>
 <style>body{font:14px system-ui,sans-serif;margin:2rem;max-width:60rem;color:#222}table{border-collapse:collapse}td,th{padding:.2rem .8rem;border-bottom:1px solid #ddd;text-align:left}h1{font-size:1.4rem}svg{margin-right:1rem}</style></head>

@@ -2,7 +2,7 @@ import { encodedWidth } from '../../data/encoding';
 import type { PreparedData } from '../../data/prepare';
 import { expectedOutput, parseManifest, type Manifest } from '../../ml/manifest';
 import { buildReference } from '../../monitoring/reference_profile';
-import { ONNX_INPUT, ONNX_OUTPUTS } from '../../ml/onnx_io';
+import { ONNX_INPUT } from '../../ml/onnx_io';
 import { ARTIFACT_FILES, encodeHoldout, type HoldoutRow } from './model_files';
 import { REFERENCE_FILE } from './reference_file';
 import { renderReport } from './training_report_html';
@@ -66,7 +66,7 @@ export function versionFiles(data: PreparedData, candidate: Candidate, plan: Tra
     input: { name: ONNX_INPUT, width: encodedWidth(data.specs) },
     output: { name: expectedOutput(data.task, plan.algorithm) },
     ...(anomaly
-      ? { unsupervised: { file: ARTIFACT_FILES.anomaly, algorithm: 'isolation_forest', output: ONNX_OUTPUTS.anomaly, params: anomaly.fitted.params, metrics: anomaly.metrics } }
+      ? { unsupervised: { file: ARTIFACT_FILES.anomaly, algorithm: anomaly.fitted.algorithm, output: expectedOutput(data.task, anomaly.fitted.algorithm), params: anomaly.fitted.params, metrics: anomaly.metrics } }
       : {}),
     created_at: info.created_at,
   };

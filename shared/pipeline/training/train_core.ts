@@ -4,6 +4,7 @@ import { fit, type Fitted } from '../../ml/fit';
 import { prAuc, rocAuc } from '../../ml/metrics';
 import { runSweep, type SweepOptions, type TrialRecord } from '../../ml/sweep';
 import type { RunProgress } from '../store/documents';
+import { ANOMALY_DETECTOR, family } from '../../ml/models/registry';
 import type { TrainingPlan } from './training_plan';
 
 /**
@@ -31,7 +32,7 @@ export type ProgressSink = (progress: RunProgress) => void | Promise<void>;
 
 /** The sweep of a plan, its progress in the run document's shape. */
 export function sweepOf(plan: TrainingPlan, onProgress?: ProgressSink): Omit<SweepOptions, keyof Parallelism> {
-  const unit = plan.algorithm === 'mlp' || plan.algorithm === 'logistic' ? 'epoch' : 'iteration';
+  const unit = family(plan.algorithm).progressUnit;
   return {
     algorithm: plan.algorithm,
     params: plan.params,
@@ -53,11 +54,11 @@ export async function completeCandidate(data: PreparedData, plan: TrainingPlan, 
     data.classes,
     { y: data.validation.y, predicted: fitted.predictions.validation },
     { y: data.test.y, predicted: fitted.predictions.test },
-    { rule: plan.rule, probabilities: plan.algorithm !== 'isolation_forest' },
+    { rule: plan.rule, probabilities: family(plan.algorithm).supervised },
   );
   let anomaly: Candidate['anomaly'] = null;
   if (plan.unsupervised) {
-    const forest = await fit('isolation_forest', data, plan.params.seed === undefined ? {} : { seed: plan.params.seed });
+    const forest = await fit(ANOMALY_DETECTOR.name, data, plan.params.seed === undefined ? {} : { seed: plan.params.seed });
     // an anomaly score ranks rows; against a binary target it is judged as a fraud score would be
     const metrics: Record<string, number> =
       data.task === 'binary' ? { anomaly_auc: rocAuc(data.test.y, forest.predictions.test), anomaly_pr_auc: prAuc(data.test.y, forest.predictions.test) } : {};

@@ -1,19 +1,20 @@
-import { MloopError } from '../../core/errors';
 import type { TrainingOverrides } from '../../core/events';
 import type { DatasetConfig } from '../dataset_config';
 import type { Task } from '../../data/prepare';
-import type { Algorithm } from '../../ml/algorithms';
 import type { ThresholdRule } from '../../ml/evaluate';
 import { expandSearch, parseSearch, type TrialParams } from '../../ml/search_space';
 import { taskMetric, type TaskMetric } from '../../ml/task_metric';
-import type { BackendPreference } from '../../ml/tf_backend';
+import { checkTarget } from '../../ml/models/family';
+import type { BackendPreference } from '../../ml/models/network/tf_backend';
+import { family } from '../../ml/models/registry';
 
 /**
  * What one run trains, settled once from mloop.json, the training request (which wins) and the
  * deployment's defaults, after the data told us the task: the job and `mloop train` both start here.
  */
 export interface TrainingPlan {
-  algorithm: Algorithm;
+  /** A known family's name. */
+  algorithm: string;
   /** The run's parameters; a sweep trial's overrides go on top. */
   params: Record<string, unknown>;
   /** One trial without overrides when there is no search. */
@@ -32,17 +33,16 @@ export interface PlanDefaults {
   backend: BackendPreference;
 }
 
-const NETWORKS: ReadonlySet<Algorithm> = new Set(['mlp', 'logistic']);
-
 export function planTraining(task: Task, config: TrainingConfig, overrides: TrainingOverrides | null | undefined, defaults: PlanDefaults): TrainingPlan {
-  const algorithm = overrides?.algorithm ?? config.algorithm;
-  if (algorithm === 'isolation_forest' && task !== 'binary') {
-    throw new MloopError('invalid_argument', `isolation_forest scores anomalies and is evaluated against a binary target; this target is ${task}`);
-  }
+  // a request's algorithm is checked here, where the families are known: events only carry its name
+  const chosen = family(overrides?.algorithm ?? config.algorithm);
+  const algorithm = chosen.name;
+  checkTarget(chosen, task);
   const params: Record<string, unknown> = {
     ...(config.seed !== undefined ? { seed: config.seed } : {}),
-    // the deployment's epoch budget and TensorFlow backend are network parameters; trees would refuse them
-    ...(NETWORKS.has(algorithm) ? { epochs: config.epochs ?? defaults.epochs, backend: defaults.backend } : {}),
+    // the deployment's epoch budget and TensorFlow backend go only to the families that take them; others would refuse them
+    ...(chosen.takesEpochs ? { epochs: config.epochs ?? defaults.epochs } : {}),
+    ...(chosen.takesBackend ? { backend: defaults.backend } : {}),
     ...(config.params ?? {}),
     ...(overrides?.params ?? {}),
   };
@@ -52,7 +52,8 @@ export function planTraining(task: Task, config: TrainingConfig, overrides: Trai
     algorithm,
     params,
     trials: expandSearch(search === undefined ? undefined : parseSearch(search)),
-    unsupervised: Boolean(config.unsupervised) && algorithm !== 'isolation_forest',
+    // an unsupervised model is itself the anomaly score
+    unsupervised: Boolean(config.unsupervised) && chosen.supervised,
     metric: taskMetric(task, config.promotion?.metric),
     rule: recall === undefined ? { kind: 'max_f1' } : { kind: 'recall', target: recall },
   };

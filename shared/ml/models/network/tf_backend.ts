@@ -1,5 +1,5 @@
 import * as tfjs from '@tensorflow/tfjs';
-import { errorMessage } from '../core/errors';
+import { errorMessage } from '../../../core/errors';
 
 /**
  * Picks the fastest TensorFlow.js backend this machine has. The native ones exist only in the GPU

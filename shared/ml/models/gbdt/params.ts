@@ -1,4 +1,4 @@
-import { MloopError } from '../../core/errors';
+import { MloopError } from '../../../core/errors';
 import { checkParams } from '../params';
 
 /**

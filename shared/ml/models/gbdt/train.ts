@@ -1,7 +1,7 @@
-import { MloopError } from '../../core/errors';
-import { encodedColumns, encodedWidth, type FeatureSpec } from '../../data/encoding';
-import { seededRandom } from '../../data/random';
-import type { OnProgress, TrainedModel } from '../trained_model';
+import { MloopError } from '../../../core/errors';
+import { encodedColumns, encodedWidth, type FeatureSpec } from '../../../data/encoding';
+import { seededRandom } from '../../../data/random';
+import type { OnProgress, TrainedModel } from '../../trained_model';
 import { binRows, fitBins } from './binning';
 import { predictForest, type Forest } from './forest';
 import { TreeGrower } from './grower';

@@ -1,5 +1,5 @@
-import { encodedColumns, type FeatureSpec } from '../../data/encoding';
-import { seededRandom } from '../../data/random';
+import { encodedColumns, type FeatureSpec } from '../../../data/encoding';
+import { seededRandom } from '../../../data/random';
 
 /**
  * What the trees split on: each encoded column reduced to at most 256 bins, one byte per value.

@@ -1,4 +1,4 @@
-import { MloopError } from '../core/errors';
+import { MloopError } from '../../core/errors';
 
 /**
  * Merges a trainer's defaults with the overrides of mloop.json, a request or a sweep trial. Unknown

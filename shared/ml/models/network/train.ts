@@ -1,14 +1,14 @@
 import type * as tfjs from '@tensorflow/tfjs';
-import { MloopError } from '../core/errors';
-import { encodedWidth } from '../data/encoding';
-import { seededRandom, shuffleInPlace } from '../data/random';
-import { exportOnnx, type DenseLayer, type DenseNetwork } from './onnx_export';
-import { checkParams } from './params';
+import { MloopError } from '../../../core/errors';
+import { encodedWidth } from '../../../data/encoding';
+import { seededRandom, shuffleInPlace } from '../../../data/random';
+import { softmaxRows } from '../../softmax';
+import type { OnProgress, TrainedModel } from '../../trained_model';
+import type { TrainingData } from '../../training_data';
+import { exportOnnx, type DenseLayer, type DenseNetwork } from './onnx';
+import { resolveNetworkParams, type NetworkParams } from './params';
 import { fitPreprocessing, preprocess } from './preprocessing';
-import { softmaxRows } from './softmax';
-import { selectBackend, type BackendPreference, type Tf } from './tf_backend';
-import type { OnProgress, TrainedModel } from './trained_model';
-import type { TrainingData } from './training_data';
+import { selectBackend, type Tf } from './tf_backend';
 
 /**
  * Trains a dense network with TensorFlow.js — an MLP, or logistic/softmax/linear regression as a
@@ -16,58 +16,17 @@ import type { TrainingData } from './training_data';
  * than using `model.fit` so that shuffling and initialisation come from our seeded generator and the
  * run repeats exactly.
  */
-export type NetworkAlgorithm = 'mlp' | 'logistic';
-
-/** snake_case, as they are written in mloop.json and stored in the manifest. */
-export type NetworkParams = {
-  epochs: number;
-  batch_size: number;
-  learning_rate: number;
-  /** Epochs without a better validation loss before stopping; 0 trains every epoch. */
-  patience: number;
-  hidden_units: number[];
-  seed: number;
-  backend: BackendPreference;
-  /** balanced: each class weighs as much as the others in the loss, so a rare class is not ignored. */
-  class_weight: 'balanced' | 'none';
-  /** Upper bound of a balanced class weight, so a handful of positives cannot dominate every batch. */
-  max_class_weight: number;
-};
-
-const DEFAULTS: NetworkParams = {
-  epochs: 30,
-  batch_size: 512,
-  learning_rate: 0.003,
-  patience: 3,
-  hidden_units: [32, 16],
-  seed: 42,
-  backend: 'auto',
-  class_weight: 'balanced',
-  max_class_weight: 50,
-};
+export interface NetworkShape {
+  /** The family's name, written into the ONNX graph. */
+  name: string;
+  /** Without them the network is a linear model: logistic, softmax or linear regression. */
+  hiddenLayers: boolean;
+}
 
 const PREDICT_CHUNK = 16_384;
 
 type Head = DenseNetwork['head'];
 type Weights = Array<{ kernel: Float32Array; bias: Float32Array }>;
-
-function resolveParams(params: Record<string, unknown>): NetworkParams {
-  const p = checkParams('mlp/logistic', DEFAULTS, params);
-  const count = (v: number) => Number.isInteger(v) && v > 0;
-  const positive = (v: number) => Number.isFinite(v) && v > 0;
-  const valid =
-    [p.epochs, p.batch_size].every(count) &&
-    Array.isArray(p.hidden_units) &&
-    p.hidden_units.every(count) &&
-    [p.learning_rate, p.max_class_weight].every(positive) &&
-    Number.isInteger(p.patience) &&
-    p.patience >= 0 &&
-    Number.isInteger(p.seed) &&
-    ['auto', 'node-gpu', 'node', 'wasm', 'cpu'].includes(p.backend) &&
-    ['balanced', 'none'].includes(p.class_weight);
-  if (!valid) throw new MloopError('invalid_argument', `invalid mlp/logistic parameters: ${JSON.stringify(p)}`);
-  return p;
-}
 
 /** Balanced weights n / (K · n_k), capped; a class absent from training gets the cap (it is never used). */
 function classWeights(y: ArrayLike<number>, classes: number, p: NetworkParams): Float32Array {
@@ -153,12 +112,12 @@ function headOf(data: TrainingData): { head: Head; outputs: number } {
 }
 
 export async function trainNetwork(
-  algorithm: NetworkAlgorithm,
+  shape: NetworkShape,
   data: TrainingData,
   params: Record<string, unknown> = {},
   onProgress?: OnProgress,
 ): Promise<TrainedModel> {
-  const p = resolveParams(params);
+  const p = resolveNetworkParams(params);
   const { tf, name: backend } = await selectBackend(p.backend);
   const width = encodedWidth(data.specs);
   const { train, validation } = data;
@@ -172,7 +131,7 @@ export async function trainNetwork(
   const scale = head === 'identity' ? targetScale(train.y) : { mean: 0, std: 1 };
 
   const random = seededRandom(p.seed);
-  const sizes = algorithm === 'mlp' ? [width, ...p.hidden_units, outputs] : [width, outputs];
+  const sizes = shape.hiddenLayers ? [width, ...p.hidden_units, outputs] : [width, outputs];
   // tidy frees the initial values; variables outlive it
   const variables = tf.tidy(() =>
     sizes.slice(1).map((units, k) => ({
@@ -254,12 +213,12 @@ export async function trainNetwork(
   const final = head === 'identity' ? foldTargetScale(best.weights, scale) : best.weights;
   const layers: DenseLayer[] = final.map((w, k) => ({ kernel: w.kernel, bias: w.bias, inputs: sizes[k], units: sizes[k + 1] }));
   return {
-    onnx: exportOnnx({ ...prep, layers, head }, `mloop ${algorithm} (${data.task}), tfjs ${backend}, best epoch ${best.iteration}`),
+    onnx: exportOnnx({ ...prep, layers, head }, `mloop ${shape.name} (${data.task}), tfjs ${backend}, best epoch ${best.iteration}`),
     predict: (X, n) => applyHead(head, outputsOf(preprocess(X, n, prep), n, final), n),
     history,
     bestIteration: best.iteration,
     backend,
-    // logistic regression has no hidden layers: recording their default would only mislead
-    params: algorithm === 'logistic' ? Object.fromEntries(Object.entries(p).filter(([k]) => k !== 'hidden_units')) : { ...p },
+    // without hidden layers, recording their default would only mislead
+    params: shape.hiddenLayers ? { ...p } : Object.fromEntries(Object.entries(p).filter(([k]) => k !== 'hidden_units')),
   };
 }

@@ -1,4 +1,4 @@
-import type { EncodedColumn } from '../../data/encoding';
+import type { EncodedColumn } from '../../../data/encoding';
 import type { Tree } from './tree';
 
 /**

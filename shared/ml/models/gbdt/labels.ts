@@ -1,4 +1,4 @@
-import { MloopError } from '../../core/errors';
+import { MloopError } from '../../../core/errors';
 import type { ObjectiveName } from './objective';
 
 /** A split's targets as the trainer reads them: 0/1, a class index, or a value. */

@@ -1,4 +1,4 @@
-import { encodedColumns, type FeatureSpec } from '../data/encoding';
+import { encodedColumns, type FeatureSpec } from '../../../data/encoding';
 
 /**
  * The input scaling of the dense networks, fitted on the training rows and written into the ONNX graph:

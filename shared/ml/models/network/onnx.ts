@@ -1,6 +1,6 @@
 import { onnx } from 'onnx-proto';
-import { encodeModel, floatValue, IR_VERSION, OPSET, tensor } from './onnx_graph';
-import { ONNX_INPUT, ONNX_OUTPUTS } from './onnx_io';
+import { encodeModel, floatValue, IR_VERSION, OPSET, tensor } from '../../onnx_graph';
+import { ONNX_INPUT, ONNX_OUTPUTS } from '../../onnx_io';
 
 /**
  * Writes a trained dense network as ONNX for onnxruntime-node. The input preprocessing — a signed log

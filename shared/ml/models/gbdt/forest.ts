@@ -1,4 +1,4 @@
-import { softmaxRows } from '../softmax';
+import { softmaxRows } from '../../softmax';
 import type { ObjectiveName } from './objective';
 import { leafOf, type Tree } from './tree';
 

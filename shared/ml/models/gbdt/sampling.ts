@@ -1,4 +1,4 @@
-import type { Random } from '../../data/random';
+import type { Random } from '../../../data/random';
 
 /** The random draws of boosting: features per tree, rows per bag, and the rows the training loss is read on. */
 

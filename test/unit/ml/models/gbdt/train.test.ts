@@ -1,9 +1,9 @@
-import { MloopError } from '../../shared/core/errors';
-import { seededRandom } from '../../shared/data/random';
-import { trainGbdt } from '../../shared/ml/gbdt';
-import { binBounds } from '../../shared/ml/gbdt/binning';
-import { rocAuc } from '../../shared/ml/metrics';
-import { taskData } from './task_data';
+import { MloopError } from '../../../../../shared/core/errors';
+import { seededRandom } from '../../../../../shared/data/random';
+import { trainGbdt } from '../../../../../shared/ml/models/gbdt/train';
+import { binBounds } from '../../../../../shared/ml/models/gbdt/binning';
+import { rocAuc } from '../../../../../shared/ml/metrics';
+import { taskData } from '../../../task_data';
 
 function logloss(y: ArrayLike<number>, p: ArrayLike<number>): number {
   let sum = 0;

@@ -1,5 +1,5 @@
 import { onnx } from 'onnx-proto';
-import { ONNX_INPUT, ONNX_OUTPUTS } from '../onnx_io';
+import { ONNX_INPUT, ONNX_OUTPUTS } from '../../onnx_io';
 import type { Forest } from './forest';
 
 /**

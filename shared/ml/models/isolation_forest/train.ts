@@ -1,10 +1,10 @@
-import { MloopError } from '../core/errors';
-import { encodedWidth } from '../data/encoding';
-import { seededRandom, shuffleInPlace, type Random } from '../data/random';
-import { exportIsolationForest } from './isolation_forest_onnx';
-import { checkParams } from './params';
-import type { OnProgress, TrainedModel } from './trained_model';
-import type { TrainingData } from './training_data';
+import { MloopError } from '../../../core/errors';
+import { encodedWidth } from '../../../data/encoding';
+import { seededRandom, shuffleInPlace, type Random } from '../../../data/random';
+import type { OnProgress, TrainedModel } from '../../trained_model';
+import type { TrainingData } from '../../training_data';
+import { exportIsolationForest } from './onnx';
+import { resolveIsolationForestParams, type IsolationForestParams } from './params';
 
 /**
  * Isolation forest (Liu, Ting and Zhou, 2008): anomalies are few and different, so random splits
@@ -12,14 +12,6 @@ import type { TrainingData } from './training_data';
  * ⌈log2 ψ⌉ levels; a row's score is 2^(−E[h(x)] / c(ψ)), in [0, 1], higher is more anomalous. It never
  * reads the labels: they only serve to evaluate it when they exist.
  */
-export type IsolationForestParams = {
-  n_estimators: number;
-  /** ψ, rows per tree; 256 is the paper's choice, large enough and still fast. */
-  max_samples: number;
-  seed: number;
-};
-
-const DEFAULTS: IsolationForestParams = { n_estimators: 100, max_samples: 256, seed: 42 };
 
 const EULER_GAMMA = 0.5772156649015329;
 
@@ -157,18 +149,9 @@ function anomalyScores(forest: Forest, X: Float32Array, n: number, width: number
   return Float32Array.from(lengths, (h) => 2 ** Math.fround(Math.fround(h) * factor));
 }
 
-function resolveParams(params: Record<string, unknown>): IsolationForestParams {
-  const p = checkParams('isolation_forest', DEFAULTS, params);
-  const count = (v: number) => Number.isInteger(v) && v > 0;
-  if (!count(p.n_estimators) || !count(p.max_samples) || p.max_samples < 2 || !Number.isInteger(p.seed)) {
-    throw new MloopError('invalid_argument', `invalid isolation_forest parameters: ${JSON.stringify(p)}`);
-  }
-  return p;
-}
-
 /** Trained on the features of the training split only; `data.train.y` is never read. */
 export async function trainIsolationForest(data: Pick<TrainingData, 'specs' | 'train'>, params: Record<string, unknown> = {}, onProgress?: OnProgress): Promise<TrainedModel> {
-  const p = resolveParams(params);
+  const p = resolveIsolationForestParams(params);
   const width = encodedWidth(data.specs);
   const { X, n } = data.train;
   if (n < 2) throw new MloopError('invalid_argument', `an isolation forest needs at least 2 training rows, got ${n}`);

@@ -1,7 +1,7 @@
 import { onnx } from 'onnx-proto';
-import type { Forest } from './isolation_forest';
-import { encodeModel, floatValue, IR_VERSION, OPSET, tensor } from './onnx_graph';
-import { ONNX_INPUT, ONNX_OUTPUTS } from './onnx_io';
+import type { Forest } from './train';
+import { encodeModel, floatValue, IR_VERSION, OPSET, tensor } from '../../onnx_graph';
+import { ONNX_INPUT, ONNX_OUTPUTS } from '../../onnx_io';
 
 /**
  * The forest as ai.onnx.ml TreeEnsembleRegressor: each leaf's weight is its path length (depth plus

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { isMainThread, MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { MloopError } from '../../core/errors';
+import { MloopError } from '../../../core/errors';
 import {
   CONTROL,
   rowLoss,

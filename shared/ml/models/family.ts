@@ -1,0 +1,49 @@
+import { MloopError } from '../../core/errors';
+import type { Task } from '../../data/prepare';
+import { ONNX_OUTPUTS, type OnnxOutput } from '../onnx_io';
+import type { OnProgress, TrainedModel } from '../trained_model';
+import type { TrainingData } from '../training_data';
+
+/**
+ * A model family, as the registry lists it: everything the pipeline, the manifest and the report need
+ * to know about it, so that none of them asks which family it is. Descriptors stay light — serving reads
+ * them to check a manifest — and load their trainer on the first `train`.
+ */
+
+/** What a family's model answers: one of the target's tasks, or an anomaly score that needs no target. */
+export type FamilyTask = Task | 'anomaly';
+
+export interface ModelFamily {
+  /** As mloop.json `algorithm`, a training request and the manifest write it. */
+  readonly name: string;
+  readonly tasks: readonly FamilyTask[];
+  /** Every parameter it takes, with its default: mloop.json `params` and a sweep may override these only. */
+  readonly defaults: Readonly<Record<string, unknown>>;
+  /** What one step of its training is called in the run's progress and the report's loss chart. */
+  readonly progressUnit: 'epoch' | 'iteration';
+  /** Takes the deployment's epoch budget as its `epochs` parameter. */
+  readonly takesEpochs: boolean;
+  /** Takes the deployment's TensorFlow.js backend as its `backend` parameter. */
+  readonly takesBackend: boolean;
+  /** Learns from the target; an unsupervised model's score ranks rows but is no probability. */
+  readonly supervised: boolean;
+  /** The output its ONNX model names for a target of this task. */
+  onnxOutput(task: Task): OnnxOutput;
+  /** Trains on the train split, stopping early on validation; loads the trainer on first use. */
+  train(data: TrainingData, params?: Record<string, unknown>, onProgress?: OnProgress): Promise<TrainedModel>;
+}
+
+/** A supervised family's output: the one its target's task names. */
+export const outputOfTask = (task: Task): OnnxOutput => ONNX_OUTPUTS[task];
+
+/**
+ * Refuses a target a run of the family cannot be planned on. A supervised family takes its own tasks;
+ * an anomaly score is judged against a binary target, as a fraud score would be.
+ */
+export function checkTarget(family: ModelFamily, task: Task): void {
+  if (!family.supervised) {
+    if (task !== 'binary') throw new MloopError('invalid_argument', `${family.name} scores anomalies and is evaluated against a binary target; this target is ${task}`);
+  } else if (!family.tasks.includes(task)) {
+    throw new MloopError('invalid_argument', `${family.name} trains on ${family.tasks.join(', ')} targets; this target is ${task}`);
+  }
+}

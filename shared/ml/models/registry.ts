@@ -1,0 +1,23 @@
+import { MloopError } from '../../core/errors';
+import type { ModelFamily } from './family';
+import { gbdt } from './gbdt';
+import { isolationForest } from './isolation_forest';
+import { logistic } from './logistic';
+import { mlp } from './mlp';
+
+/** Every model family mloop trains: a folder under models/ each, and one line here. */
+export const FAMILIES: readonly ModelFamily[] = [mlp, logistic, gbdt, isolationForest];
+
+export const FAMILY_NAMES = FAMILIES.map((f) => f.name) as [string, ...string[]];
+
+/** What a dataset without `algorithm` in its mloop.json trains. */
+export const DEFAULT_FAMILY = mlp.name;
+
+/** Trained beside a supervised model when mloop.json asks for `unsupervised`, its score served next to the model's. */
+export const ANOMALY_DETECTOR: ModelFamily = isolationForest;
+
+export function family(name: string): ModelFamily {
+  const found = FAMILIES.find((f) => f.name === name);
+  if (!found) throw new MloopError('invalid_argument', `unknown algorithm "${name}": use one of ${FAMILY_NAMES.join(', ')}`, { known: FAMILY_NAMES });
+  return found;
+}

@@ -1,0 +1,110 @@
+import path from 'node:path';
+import { build, type Metafile } from 'esbuild';
+import { MloopError } from '../../../../shared/core/errors';
+import type { Task } from '../../../../shared/data/prepare';
+import { checkTarget, type FamilyTask } from '../../../../shared/ml/models/family';
+import { ANOMALY_DETECTOR, DEFAULT_FAMILY, FAMILIES, FAMILY_NAMES, family } from '../../../../shared/ml/models/registry';
+import { ONNX_OUTPUTS } from '../../../../shared/ml/onnx_io';
+
+const ROOT = path.resolve(__dirname, '../../../..');
+const TASKS: readonly FamilyTask[] = ['binary', 'multiclass', 'regression', 'anomaly'];
+const TARGETS: readonly Task[] = ['binary', 'multiclass', 'regression'];
+
+/** The files and packages a bundle of `entry` evaluates when it loads: static imports and requires, not import(). */
+async function loadedAtStart(entry: string, followDynamic = false): Promise<Set<string>> {
+  const { metafile } = await build({ entryPoints: [path.join(ROOT, entry)], bundle: true, write: false, metafile: true, platform: 'node', packages: 'external', absWorkingDir: ROOT, logLevel: 'silent' });
+  const inputs = (metafile as Metafile).inputs;
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const imported of inputs[file]?.imports ?? []) {
+      if (imported.kind === 'dynamic-import' && !followDynamic) continue;
+      visit(imported.path);
+    }
+  };
+  visit(entry);
+  return seen;
+}
+
+const tensorflowIn = (files: Set<string>) => [...files].filter((f) => f.startsWith('@tensorflow/'));
+const trainersIn = (files: Set<string>) => [...files].filter((f) => /^shared\/ml\/models\/[^/]+\/train\.ts$/.test(f));
+
+describe('model family registry', () => {
+  it('lists each family once, under a name mloop.json can spell, and keeps mlp the default', () => {
+    expect(FAMILY_NAMES).toEqual(FAMILIES.map((f) => f.name));
+    expect(new Set(FAMILY_NAMES).size).toBe(FAMILY_NAMES.length);
+    for (const name of FAMILY_NAMES) expect(name).toMatch(/^[a-z][a-z0-9_]*$/);
+    expect(DEFAULT_FAMILY).toBe('mlp');
+    expect(family(DEFAULT_FAMILY).supervised).toBe(true);
+    expect(ANOMALY_DETECTOR.supervised).toBe(false);
+    expect(FAMILIES).toContain(ANOMALY_DETECTOR);
+  });
+
+  it.each(FAMILIES.map((f) => [f.name, f] as const))('describes %s completely and consistently', (name, f) => {
+    expect(family(name)).toBe(f);
+    expect(f.tasks.length).toBeGreaterThan(0);
+    for (const task of f.tasks) expect(TASKS).toContain(task);
+    // an unsupervised family answers anomalies only; a supervised one never does
+    expect(f.tasks.includes('anomaly')).toBe(!f.supervised);
+    expect(['epoch', 'iteration']).toContain(f.progressUnit);
+    expect(Object.keys(f.defaults).length).toBeGreaterThan(0);
+    // the defaults are written to mloop.json and the manifest as they are
+    expect(JSON.parse(JSON.stringify(f.defaults))).toEqual(f.defaults);
+    expect('epochs' in f.defaults).toBe(f.takesEpochs);
+    expect(f.takesBackend).toBe('backend' in f.defaults);
+    for (const task of TARGETS) expect(f.onnxOutput(task)).toBe(f.supervised ? ONNX_OUTPUTS[task] : ONNX_OUTPUTS.anomaly);
+    // a run of it can be planned on some target, and is refused on the others with the reason
+    const taken = TARGETS.filter((task) => {
+      try {
+        checkTarget(f, task);
+        return true;
+      } catch (err) {
+        expect(err).toBeInstanceOf(MloopError);
+        expect((err as MloopError).message).toMatch(new RegExp(`^${name} .*; this target is ${task}$`));
+        return false;
+      }
+    });
+    expect(taken).toEqual(f.supervised ? f.tasks : ['binary']);
+  });
+
+  it.each(FAMILIES.map((f) => [f.name, f] as const))('%s trains with exactly the parameters its descriptor lists', async (_name, f) => {
+    const split = { X: new Float32Array(4), y: new Float32Array(4), n: 4 };
+    const data = { task: 'binary' as const, classes: ['0', '1'], specs: [{ name: 'x', kind: 'numeric' as const, mean: 0, std: 1, min: 0, max: 1, fill: 0 }], train: split, validation: split };
+    const refused = await f.train(data, { no_such_parameter: 1 }).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(refused).toBeInstanceOf(MloopError);
+    expect((refused as MloopError).code).toBe('invalid_argument');
+    expect((refused as MloopError).message).toContain('"no_such_parameter"');
+    expect((refused as MloopError).message).toContain(`(known: ${Object.keys(f.defaults).join(', ')})`);
+  });
+
+  it('refuses an unknown name, listing the known ones', () => {
+    let error: unknown;
+    try {
+      family('xgboost');
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(MloopError);
+    expect((error as MloopError).code).toBe('invalid_argument');
+    expect((error as MloopError).message).toBe(`unknown algorithm "xgboost": use one of ${FAMILY_NAMES.join(', ')}`);
+  });
+
+  it('loads neither TensorFlow.js nor a trainer when serving code reads the registry', async () => {
+    for (const entry of ['shared/ml/scorer.ts', 'shared/ml/manifest.ts', 'shared/ml/models/registry.ts']) {
+      const files = await loadedAtStart(entry);
+      expect(files).toContain(entry);
+      expect(tensorflowIn(files)).toEqual([]);
+      expect(trainersIn(files)).toEqual([]);
+    }
+    // manifest parsing checks the algorithm against the registry: the descriptors are loaded, light
+    expect(await loadedAtStart('shared/ml/manifest.ts')).toContain('shared/ml/models/registry.ts');
+    // the check can fail: the trainers, and TensorFlow.js, are one import() away
+    const reachable = await loadedAtStart('shared/ml/models/registry.ts', true);
+    expect(tensorflowIn(reachable)).toContain('@tensorflow/tfjs');
+    expect(trainersIn(reachable)).toEqual(expect.arrayContaining(['shared/ml/models/gbdt/train.ts', 'shared/ml/models/network/train.ts']));
+  });
+});
