@@ -1,12 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from '@cdktf/hcl2json';
+import { badReferences, type Target } from './references';
+import { suggest } from './suggest';
 
 /**
  * What `terraform validate` would say about names, without a provider binary: every resource, data
  * source and provider block of a configuration checked against the providers' schemas that
  * scripts/extract_provider_schema.mjs extracted into terraform/schema/ (unknown types, unknown or
- * read-only arguments and blocks, missing required ones, too many of a block). Values are not checked.
+ * read-only arguments and blocks, missing required ones, too many of a block), and every reference to a
+ * resource's or data source's attribute against them too. Values and their types are not checked.
  */
 export interface BlockSchema {
   attributes: Record<string, 'required' | 'optional' | 'computed'>;
@@ -56,17 +59,41 @@ export interface CheckResult {
   checked: string[];
 }
 
-/** Checks every .tf file of a folder. */
+/** Checks every .tf file of a folder: its blocks, then its references to resources and data sources. */
 export async function checkConfiguration(dir: string, schemas: Map<string, ProviderSchema>): Promise<CheckResult> {
   const result: CheckResult = { errors: [], checked: [] };
+  const files = new Map<string, Body>();
   for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.tf')).sort()) {
-    const parsed = (await parse(file, fs.readFileSync(path.join(dir, file), 'utf8'))) as Body;
-    checkFile(file, parsed, schemas, result);
+    files.set(file, (await parse(file, fs.readFileSync(path.join(dir, file), 'utf8'))) as Body);
+  }
+  const declared = new Map<string, Target>();
+  for (const [file, parsed] of files) checkFile(file, parsed, schemas, result, declared);
+  // `google_x.y` is a reference where google is a provider or google_x a declared type; `each.value` is not.
+  const declaredTypes = new Set([...declared.keys()].filter((a) => !a.startsWith('data.')).map((a) => a.split('.')[0]));
+  const resourceTypes = (type: string) => schemas.has(type.split('_')[0]) || declaredTypes.has(type);
+  for (const [file, parsed] of files) {
+    for (const [address, value] of referencingBlocks(parsed)) {
+      for (const { reference, message } of badReferences(value, declared, resourceTypes)) result.errors.push({ file, address, path: reference, message });
+    }
   }
   return result;
 }
 
-function checkFile(file: string, parsed: Body, schemas: Map<string, ProviderSchema>, result: CheckResult): void {
+/** The blocks whose expressions are evaluated, by address (`moved` names addresses that are gone by design). */
+function referencingBlocks(parsed: Body): [string, unknown][] {
+  const blocks: [string, unknown][] = [];
+  for (const kind of ['resource', 'data'] as const) {
+    for (const [type, byName] of Object.entries((parsed[kind] ?? {}) as Record<string, Record<string, Body[]>>)) {
+      for (const [name, bodies] of Object.entries(byName)) blocks.push([kind === 'data' ? `data.${type}.${name}` : `${type}.${name}`, bodies]);
+    }
+  }
+  for (const [local, bodies] of Object.entries((parsed.provider ?? {}) as Record<string, Body[]>)) blocks.push([`provider.${local}`, bodies]);
+  for (const [name, bodies] of Object.entries((parsed.output ?? {}) as Record<string, Body[]>)) blocks.push([`output.${name}`, bodies]);
+  for (const body of (parsed.locals ?? []) as Body[]) for (const [name, value] of Object.entries(body)) blocks.push([`local.${name}`, value]);
+  return blocks;
+}
+
+function checkFile(file: string, parsed: Body, schemas: Map<string, ProviderSchema>, result: CheckResult, declared: Map<string, Target>): void {
   for (const kind of ['resource', 'data'] as const) {
     for (const [type, byName] of Object.entries((parsed[kind] ?? {}) as Record<string, Record<string, Body[]>>)) {
       for (const [name, bodies] of Object.entries(byName)) {
@@ -74,6 +101,7 @@ function checkFile(file: string, parsed: Body, schemas: Map<string, ProviderSche
         result.checked.push(address);
         const report = (where: string, message: string) => result.errors.push({ file, address, path: where, message });
         for (const body of bodies) {
+          declared.set(address, { schema: undefined, instances: body.count !== undefined || body.for_each !== undefined });
           const local = providerOf(type, body);
           const schema = schemas.get(local);
           if (!schema) {
@@ -91,6 +119,7 @@ function checkFile(file: string, parsed: Body, schemas: Map<string, ProviderSche
             report('', `${type} is a ${label} of ${local} ${schema.version} whose schema was not extracted: run ${REGENERATE}`);
             continue;
           }
+          declared.get(address)!.schema = typeSchema;
           checkBlock(body, typeSchema, '', kind === 'resource' ? RESOURCE_META : DATA_META, report);
         }
       }
@@ -179,24 +208,3 @@ function checkLifecycle(value: unknown, at: string, report: (path: string, messa
 }
 
 const unwrap = (value: string): string => /^\$\{(.*)\}$/s.exec(value)?.[1] ?? value;
-
-/** ` (did you mean x?)` for the nearest known name within a few edits. */
-function suggest(name: string, candidates: string[]): string {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1;
-  for (const candidate of candidates) {
-    const distance = editDistance(name, candidate);
-    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
-  }
-  return best ? ` (did you mean ${best}?)` : '';
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    previous = current;
-  }
-  return previous[b.length];
-}

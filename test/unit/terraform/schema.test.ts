@@ -28,15 +28,19 @@ function folder(name: string, files: Record<string, string>): string {
   return dir;
 }
 
-/** One of the repository's .tf files with each `from` replaced by its `to`, failing if one is not there. */
-function mutated(file: string, ...edits: [from: string | RegExp, to: string][]): string {
-  let text = fs.readFileSync(path.join(TERRAFORM, file), 'utf8');
+/**
+ * A copy of terraform/*.tf (the rest of the configuration is what its references point to) with, in
+ * one file, each `from` replaced by its `to`, failing if one is not there any more.
+ */
+function mutated(name: string, file: string, ...edits: [from: string | RegExp, to: string][]): string {
+  const files: Record<string, string> = {};
+  for (const f of fs.readdirSync(TERRAFORM).filter((f) => f.endsWith('.tf'))) files[f] = fs.readFileSync(path.join(TERRAFORM, f), 'utf8');
   for (const [from, to] of edits) {
-    const next = text.replace(from, to);
-    if (next === text) throw new Error(`${String(from)} is not in terraform/${file} any more: update this test`);
-    text = next;
+    const next = files[file].replace(from, to);
+    if (next === files[file]) throw new Error(`${String(from)} is not in terraform/${file} any more: update this test`);
+    files[file] = next;
   }
-  return text;
+  return folder(name, files);
 }
 
 const brief = (errors: SchemaError[]) => errors.map((e) => `${e.file} ${e.address} ${e.path}: ${e.message}`).sort();
@@ -84,14 +88,13 @@ describe('terraform/*.tf against the providers’ schemas', () => {
   });
 
   it('names the file, address and argument of a misspelt argument and a missing required one', async () => {
-    const dir = folder('misspelt', {
-      'pubsub.tf': mutated(
-        'pubsub.tf',
-        [/^(\s+)ack_deadline_seconds(\s+)= var\.ack_deadline_seconds$/m, '$1ack_deadline_second $2= var.ack_deadline_seconds'],
-        [/^\s+topic\s+= google_pubsub_topic\.topic\[each\.value\.topic\]\.id\n/m, ''],
-        ['push_endpoint =', 'push_endpont ='],
-      ),
-    });
+    const dir = mutated(
+      'misspelt',
+      'pubsub.tf',
+      [/^(\s+)ack_deadline_seconds(\s+)= var\.ack_deadline_seconds$/m, '$1ack_deadline_second $2= var.ack_deadline_seconds'],
+      [/^\s+topic\s+= google_pubsub_topic\.topic\[each\.value\.topic\]\.id\n/m, ''],
+      ['push_endpoint =', 'push_endpont ='],
+    );
     const { errors } = await checkConfiguration(dir, schemas);
     expect(brief(errors)).toEqual([
       'pubsub.tf google_pubsub_subscription.push ack_deadline_second: unknown argument or block ack_deadline_second (did you mean ack_deadline_seconds?)',
@@ -102,14 +105,28 @@ describe('terraform/*.tf against the providers’ schemas', () => {
   });
 
   it("checks a dynamic block's content against the block it makes, deep in nested blocks", async () => {
-    const dir = folder('dynamic', {
-      'job.tf': mutated('job.tf', ['value = tostring(env.value)', 'valeu = tostring(env.value)'], [/^\s+image = var\.job_image\n/m, ''], ['node_selector {', 'node_selecter {']),
-    });
+    const dir = mutated('dynamic', 'job.tf', ['value = tostring(env.value)', 'valeu = tostring(env.value)'], [/^\s+image = var\.job_image\n/m, ''], ['node_selector {', 'node_selecter {']);
     const { errors } = await checkConfiguration(dir, schemas);
     expect(brief(errors)).toEqual([
       'job.tf google_cloud_run_v2_job.train template.template.containers.dynamic "env".content.valeu: unknown argument or block valeu (did you mean value?)',
       'job.tf google_cloud_run_v2_job.train template.template.containers.image: missing required argument image',
       'job.tf google_cloud_run_v2_job.train template.template.node_selecter: unknown argument or block node_selecter (did you mean node_selector?)',
+    ]);
+  });
+
+  it('names a reference to an attribute the resource does not have, or to a resource not declared', async () => {
+    const dir = mutated(
+      'references',
+      'outputs.tf',
+      ['value       = google_cloudfunctions2_function.score.service_config[0].uri', 'value       = google_cloudfunctions2_function.score.service_config[0].url'],
+      ['value       = google_storage_bucket.data.name', 'value       = google_storage_bucket.dta.name'],
+      ['value       = google_cloud_run_v2_job.train.name', 'value       = google_cloud_run_v2_job.train.nam'],
+    );
+    const { errors } = await checkConfiguration(dir, schemas);
+    expect(brief(errors)).toEqual([
+      'outputs.tf output.data_bucket google_storage_bucket.dta.name: google_storage_bucket.dta is not declared (did you mean google_storage_bucket.data?)',
+      'outputs.tf output.score_url google_cloudfunctions2_function.score.service_config[0].url: unknown attribute url (did you mean uri?) in service_config of google_cloudfunctions2_function.score',
+      'outputs.tf output.train_job google_cloud_run_v2_job.train.nam: unknown attribute nam (did you mean name?) of google_cloud_run_v2_job.train',
     ]);
   });
 
