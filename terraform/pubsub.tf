@@ -12,7 +12,7 @@ locals {
   retry_min_backoff = "10s"
   retry_max_backoff = "600s"
   # Unacknowledged messages, and dead letters, are kept for the longest Pub/Sub allows.
-  retention = "604800s"
+  retention    = "604800s"
   pubsub_agent = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
 }
 

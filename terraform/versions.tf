@@ -4,13 +4,13 @@ terraform {
   required_providers {
     google = {
       source  = "hashicorp/google"
-      version = "~> 7.0"
+      version = "~> 6.50"
     }
     # The training job's GPU fields (node_selector, gpu_zonal_redundancy_disabled) are set through
     # google-beta, where Cloud Run Jobs GPU support landed first.
     google-beta = {
       source  = "hashicorp/google-beta"
-      version = "~> 7.0"
+      version = "~> 6.50"
     }
     archive = {
       source  = "hashicorp/archive"
