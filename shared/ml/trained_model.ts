@@ -1,6 +1,6 @@
 /**
  * What every trainer returns and reports, whatever the model family, so that the pipeline evaluates,
- * exports and serves them all the same way (the issue 4 contract).
+ * exports and serves them all the same way.
  */
 export interface TrainedModel {
   /** Input `features` [N, width]; output `probability`, `probabilities`, `value` or `anomaly_score`. */
