@@ -6,6 +6,7 @@ import { TOPICS, type DriftDetected, type TrainingRequested } from '../../shared
 import { datasetId } from '../../shared/core/ids';
 import { createLogger } from '../../shared/core/log';
 import type { Context } from '../../shared/pipeline/context';
+import { parseDatasetConfig } from '../../shared/pipeline/dataset_config';
 import { COLLECTIONS, type DatasetDoc, type RunDoc } from '../../shared/pipeline/store/documents';
 import { recordFeedback } from '../../shared/pipeline/usecases/feedback';
 import { onDriftDetected, onTrainingRequested } from '../../shared/pipeline/handlers';
@@ -134,7 +135,7 @@ describe('onDriftDetected', () => {
       status: 'accepted',
       object: { bucket: object.bucket, name: object.name, generation: object.generation, md5Hash: object.md5Hash, size: object.size },
       header: ['step', 'type', 'amount', 'verdict'],
-      config: { target: 'verdict', positive_class: 'Yes' },
+      config: parseDatasetConfig({ target: 'verdict', positive_class: 'Yes' }),
       created_at: '2025-01-01T00:00:00.000Z',
     };
     await ctx.platform.docs.create(COLLECTIONS.datasets, datasetId('fraud', 'base'), { ...base });
