@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { errorMessage, MloopError } from '../core/errors';
 import { DEFAULT_FAMILY, FAMILY_NAMES } from '../ml/models/registry';
-import { parseSearch } from '../ml/search_space';
+import { expandSearch, parseSearch } from '../ml/search_space';
 import { MonitoringSettings } from '../monitoring/settings';
 
 /**
@@ -30,18 +30,23 @@ export const DatasetConfigSchema = z.strictObject({
   algorithm: z.enum(FAMILY_NAMES).default(DEFAULT_FAMILY),
   /** The algorithm's parameters over its defaults, under its own names (learning_rate, num_leaves, epochs, …). */
   params: z.record(z.string(), z.unknown()).optional(),
-  /** A sweep: values to try per parameter, {"space": {...}, "method": "random", "max_trials": n} or just the space. */
+  /**
+   * A sweep: values to try per parameter, {"space": {...}, "method": "random", "max_trials": n} or just the space.
+   * Parsed here into its full form, and expanded once to check it, so a grid too large is refused with the upload.
+   */
   search: z
     .unknown()
-    .optional()
-    .superRefine((value, ctx) => {
-      if (value === undefined) return;
+    .transform((value, ctx) => {
       try {
-        parseSearch(value);
+        const search = parseSearch(value);
+        expandSearch(search);
+        return search;
       } catch (err) {
         ctx.addIssue({ code: 'custom', message: errorMessage(err) });
+        return z.NEVER;
       }
-    }),
+    })
+    .optional(),
   /** Also train an isolation forest on the same rows, served beside the model (`anomaly_score`). */
   unsupervised: z.boolean().optional(),
   /** Binary: the label threshold is the most precise one reaching this recall on validation, not the best F1. */
@@ -59,6 +64,13 @@ export const DatasetConfigSchema = z.strictObject({
 });
 
 export type DatasetConfig = z.output<typeof DatasetConfigSchema>;
+export type PromotionConfig = DatasetConfig['promotion'];
+
+/**
+ * Marks a dataset document whose `config` is this parsed form. Documents written before the config was
+ * stored typed do not have it, and are parsed once when read (see store/stored_config.ts).
+ */
+export const DATASET_CONFIG_VERSION = 2;
 
 function describe(issue: z.core.$ZodIssue): string {
   const field = issue.path.join('.');

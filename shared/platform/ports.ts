@@ -29,6 +29,8 @@ export interface ObjectStore {
   put(bucket: string, name: string, data: Buffer | string, options?: PutOptions): Promise<ObjectMetadata>;
   /** Uploads a local file by streaming it, so large datasets never sit in memory. */
   putFile(bucket: string, name: string, localPath: string, options?: PutOptions): Promise<ObjectMetadata>;
+  /** Uploads bytes as they are produced (a dataset derived from another), so they never sit in memory whole. */
+  putStream(bucket: string, name: string, source: AsyncIterable<Buffer>, options?: PutOptions): Promise<ObjectMetadata>;
   get(bucket: string, name: string): Promise<Buffer>;
   createReadStream(bucket: string, name: string): Promise<Readable>;
   /** null when the object does not exist. */

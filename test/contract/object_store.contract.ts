@@ -67,6 +67,18 @@ export function objectStoreContract(name: string, makeStore: () => Promise<Objec
       }
     });
 
+    test('putStream writes the bytes as they come, under a precondition too', async () => {
+      const parts = [Buffer.alloc(2 * 1024 * 1024 + 5, 'a,0\n'), Buffer.from('b,1\n'), Buffer.alloc(1024 * 1024, 'c,1\n')];
+      async function* produce() {
+        for (const part of parts) yield part;
+      }
+      const content = Buffer.concat(parts);
+      const written = await store.putStream(bucket, `${prefix}derived.csv`, produce(), { contentType: 'text/csv', ifGenerationMatch: '0' });
+      expect(written).toMatchObject({ size: content.length, md5Hash: md5(content), contentType: 'text/csv' });
+      expect((await readAll(await store.createReadStream(bucket, `${prefix}derived.csv`))).equals(content)).toBe(true);
+      await expectCode(store.putStream(bucket, `${prefix}derived.csv`, produce(), { ifGenerationMatch: '0' }), 'failed_precondition');
+    });
+
     test('a missing object: stat is null, get and createReadStream are not_found', async () => {
       expect(await store.stat(bucket, `${prefix}missing`)).toBeNull();
       await expectCode(store.get(bucket, `${prefix}missing`), 'not_found');

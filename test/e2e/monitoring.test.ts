@@ -151,7 +151,7 @@ test('drifted traffic with labels fed back: dataset drift, report files, drift-d
   expect(dataset!.derived_from).toMatchObject({ report_id: first.id, feedback_rows: 1500 });
 });
 
-test('another drifted tick, a redelivered event, and a performance alarm within the cooldown: still one retraining', async () => {
+test('another drifted tick, a redelivered event, and the live mloop.json edited within the cooldown: still one retraining', async () => {
   const second = await tick();
   expect(second.id).not.toBe(first.id);
   expect(second.event).toBe('drift');
@@ -159,7 +159,8 @@ test('another drifted tick, a redelivered event, and a performance alarm within 
   await stack.ctx.platform.bus.publish(TOPICS.driftDetected, again);
   await stack.ctx.platform.objects.put(stack.ctx.config.dataBucket, `datasets/${MODEL}/mloop.json`, JSON.stringify({ monitoring: { drift_share: 1 } }));
   const third = await tick();
-  expect([third.dataset_drift, third.event]).toEqual([false, 'performance']);
+  // Monitoring keeps the settings stored with the production version's dataset: the live file waits for the next upload.
+  expect([third.drift_share, third.dataset_drift, third.event]).toEqual([0.5, true, 'drift']);
   await driftEventsHandled();
   expect((await driftRuns()).map((r) => r.request_id)).toEqual([`drift:${MODEL}:${first.id}`]);
 
@@ -178,9 +179,9 @@ test('mloop drift prints the latest report (JSON, or the table for every model),
   });
   expect(result.status).toBe(0);
   const latest = JSON.parse(result.stdout) as DriftReportDoc;
-  expect(latest).toMatchObject({ model: MODEL, event: 'performance', dataset_drift: false });
+  expect(latest).toMatchObject({ model: MODEL, event: 'drift', dataset_drift: true });
   const all = spawnSync(process.execPath, [CLI, 'drift'], { env: { PATH: process.env.PATH, HOME: process.env.HOME, MLOOP_HOME: home }, encoding: 'utf8' });
   expect(all.status).toBe(0);
   expect(all.stdout).toContain(`report ${latest.id}`);
-  expect(all.stdout).toMatch(/no dataset drift: [1-6] of 7 features drifted \(share 0\.\d\d < 1\)/);
+  expect(all.stdout).toMatch(/DATASET DRIFT: [4-6] of 7 features drifted \(share 0\.\d\d ≥ 0\.5\)/);
 });

@@ -3,9 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { configFor } from '../../shared/core/config';
 import { TOPICS, type DriftDetected, type TrainingRequested } from '../../shared/core/events';
-import { datasetId } from '../../shared/core/ids';
+import { datasetId, modelVersionId } from '../../shared/core/ids';
 import { createLogger } from '../../shared/core/log';
 import type { Context } from '../../shared/pipeline/context';
+import { DATASET_CONFIG_VERSION, parseDatasetConfig } from '../../shared/pipeline/dataset_config';
 import { COLLECTIONS, type DatasetDoc, type RunDoc } from '../../shared/pipeline/store/documents';
 import { recordFeedback } from '../../shared/pipeline/usecases/feedback';
 import { onDriftDetected, onTrainingRequested } from '../../shared/pipeline/handlers';
@@ -40,12 +41,13 @@ afterEach(async () => {
   fs.rmSync(home, { recursive: true, force: true });
 });
 
-async function addDataset(model: string, version: string, status: DatasetDoc['status'], createdAt: string) {
+async function addDataset(model: string, version: string, status: DatasetDoc['status'], createdAt: string, mloopJson?: unknown) {
   const doc: DatasetDoc = {
     model,
     version,
     status,
     object: { bucket: 'data', name: `datasets/${model}/${version}.csv`, generation: '1', md5Hash: 'x', size: 10 },
+    ...(mloopJson === undefined ? {} : { config: parseDatasetConfig(mloopJson), config_version: DATASET_CONFIG_VERSION }),
     created_at: createdAt,
   };
   await ctx.platform.docs.create(COLLECTIONS.datasets, datasetId(model, version), { ...doc });
@@ -113,16 +115,24 @@ describe('onDriftDetected', () => {
     expect(await ctx.platform.docs.query(COLLECTIONS.runs)).toHaveLength(2);
   });
 
-  test('reports racing each other within the cooldown start one run; the cooldown comes from mloop.json', async () => {
+  test('reports racing each other within the cooldown start one run; the cooldown comes from the mloop.json stored with production', async () => {
     await addDataset('fraud', 'v1', 'accepted', '2025-01-01T00:00:00.000Z');
     await Promise.all(['a', 'b', 'c'].map((id) => onDriftDetected(ctx, { ...drift, report_id: id })));
     expect(await drainRequests(1)).toHaveLength(1);
 
+    // The live file is what the next upload will be trained and monitored with, not the model in production.
     const config = { monitoring: { retrain_cooldown_hours: 0.5 } };
     await ctx.platform.objects.put(ctx.config.dataBucket, 'datasets/fraud/mloop.json', JSON.stringify(config));
     now = new Date(now.getTime() + 0.6 * HOUR);
     await onDriftDetected(ctx, { ...drift, report_id: 'd' });
-    expect((await drainRequests(1)).map((r) => r.requested_by)).toEqual(['report:d']);
+    expect(await drainRequests(0)).toEqual([]);
+
+    // Production trained on a dataset ingested with it: its cooldown of half an hour applies.
+    await addDataset('fraud', 'v2', 'accepted', '2025-01-02T00:00:00.000Z', config);
+    await ctx.platform.docs.set(COLLECTIONS.models, 'fraud', { name: 'fraud', production_version: 'v1', previous_version: null, next_version: 2, updated_at: now.toISOString() });
+    await ctx.platform.docs.set(COLLECTIONS.versions, modelVersionId('fraud', 'v1'), { model: 'fraud', version: 'v1', stage: 'production', dataset_version: 'v2' });
+    await onDriftDetected(ctx, { ...drift, report_id: 'e' });
+    expect((await drainRequests(1)).map((r) => r.requested_by)).toEqual(['report:e']);
   });
 
   test('labels fed back in the report window join their predictions and are appended to the newest upload', async () => {
@@ -134,7 +144,7 @@ describe('onDriftDetected', () => {
       status: 'accepted',
       object: { bucket: object.bucket, name: object.name, generation: object.generation, md5Hash: object.md5Hash, size: object.size },
       header: ['step', 'type', 'amount', 'verdict'],
-      config: { target: 'verdict', positive_class: 'Yes' },
+      config: parseDatasetConfig({ target: 'verdict', positive_class: 'Yes' }),
       created_at: '2025-01-01T00:00:00.000Z',
     };
     await ctx.platform.docs.create(COLLECTIONS.datasets, datasetId('fraud', 'base'), { ...base });

@@ -11,6 +11,7 @@ import { createLogger } from '../../shared/core/log';
 import { seededRandom } from '../../shared/data/random';
 import { readManifest } from '../../shared/pipeline/artifacts/model_files';
 import type { Context } from '../../shared/pipeline/context';
+import { parseDatasetConfig } from '../../shared/pipeline/dataset_config';
 import { COLLECTIONS, type DatasetDoc, type ModelDoc, type RunDoc } from '../../shared/pipeline/store/documents';
 import { completeTraining } from '../../shared/pipeline/usecases/on_training_completed';
 import { taskCountFor } from '../../shared/pipeline/training/task_count';
@@ -92,7 +93,7 @@ beforeAll(async () => {
     version: 'd1',
     status: 'accepted',
     object: { bucket: object.bucket, name: object.name, generation: object.generation, md5Hash: object.md5Hash, size: object.size },
-    config: { target: 'price' },
+    config: parseDatasetConfig({ target: 'price' }),
     created_at: new Date().toISOString(),
   };
   await ctx.platform.docs.set(COLLECTIONS.datasets, datasetId('prices', 'd1'), { ...dataset });

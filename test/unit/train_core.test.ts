@@ -2,6 +2,7 @@
  * @jest-environment ./test/unit/native_arrays_environment.js
  */
 import { parseDatasetConfig } from '../../shared/pipeline/dataset_config';
+import { parseSearch } from '../../shared/ml/search_space';
 import type { Task } from '../../shared/data/prepare';
 import { loadScorer, type Prediction } from '../../shared/ml/scorer';
 import { trainCandidate } from '../../shared/pipeline/training/train_core';
@@ -120,7 +121,7 @@ describe('the training core and the scorer, per task', () => {
     const data = taskData('regression', 900);
     const plan = planTraining(
       'regression',
-      { algorithm: 'logistic', promotion: { metric: 'auc' }, params: { batch_size: 64 }, search: { learning_rate: [0.000001, 0.03] } },
+      { algorithm: 'logistic', promotion: { metric: 'auc' }, params: { batch_size: 64 }, search: parseSearch({ learning_rate: [0.000001, 0.03] }) },
       null,
       defaults,
     );

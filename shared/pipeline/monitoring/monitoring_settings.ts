@@ -1,17 +1,32 @@
 import { errorMessage } from '../../core/errors';
+import { datasetId, modelVersionId } from '../../core/ids';
 import { DEFAULT_MONITORING, type MonitoringSettings } from '../../monitoring/settings';
 import type { Context } from '../context';
-import { readDatasetConfig } from '../usecases/on_data_uploaded';
+import { COLLECTIONS, type DatasetDoc, type ModelDoc, type ModelVersionDoc } from '../store/documents';
+import { datasetConfigOf } from '../store/stored_config';
 
 /**
- * The `monitoring` section of the model's current mloop.json. A file that no longer parses must not
- * stop monitoring: the defaults apply and the problem is logged.
+ * The `monitoring` section of the mloop.json stored with the dataset version that trained the model's
+ * production version (or `version`, the one a report is about), not the live file: a model is watched
+ * with the settings it was trained and promoted with, which name its features and were validated with
+ * its data (README, Monitoring). Without a production version, or for a version whose documents are
+ * gone, the defaults apply; so does an old document whose config no longer parses, logged, since that
+ * must not stop monitoring.
  */
-export async function monitoringSettings(ctx: Context, model: string): Promise<MonitoringSettings> {
+export async function monitoringSettings(ctx: Context, model: string, version?: string): Promise<MonitoringSettings> {
+  const { docs } = ctx.platform;
+  const served = version ?? (await docs.get<ModelDoc>(COLLECTIONS.models, model))?.production_version;
+  if (!served) return DEFAULT_MONITORING;
+  const trained = await docs.get<ModelVersionDoc>(COLLECTIONS.versions, modelVersionId(model, served));
+  const dataset = trained ? await docs.get<DatasetDoc>(COLLECTIONS.datasets, datasetId(model, trained.dataset_version)) : null;
+  if (!dataset) {
+    ctx.log.warn({ model, version: served }, 'no dataset recorded for the served version: monitoring uses its defaults');
+    return DEFAULT_MONITORING;
+  }
   try {
-    return (await readDatasetConfig(ctx, model)).monitoring ?? DEFAULT_MONITORING;
+    return datasetConfigOf(dataset).monitoring ?? DEFAULT_MONITORING;
   } catch (err) {
-    ctx.log.warn({ model, err: errorMessage(err) }, 'mloop.json unreadable: monitoring uses its defaults');
+    ctx.log.warn({ model, version: served, err: errorMessage(err) }, 'stored config unreadable: monitoring uses its defaults');
     return DEFAULT_MONITORING;
   }
 }

@@ -2,6 +2,8 @@ import type { CostEstimate, RunResources } from '../../core/cost';
 import type { Metrics, TrainingOverrides, TrainingReason } from '../../core/events';
 import type { ValidationReport } from '../../data/validation_report';
 import type { TrialRecord } from '../../ml/sweep';
+import type { DatasetConfig, PromotionConfig } from '../dataset_config';
+import type { RunPlan } from '../training/training_plan';
 
 /**
  * The documents mloop keeps, one collection each, as in Firestore. Field names are snake_case
@@ -22,7 +24,10 @@ export interface DatasetDoc {
   reason?: string;
   object: { bucket: string; name: string; generation: string; md5Hash: string; size: number };
   header?: string[];
-  config?: Record<string, unknown>;
+  /** The model's mloop.json as validated when the file arrived (defaults filled, `search` in full form). */
+  config?: DatasetConfig;
+  /** DATASET_CONFIG_VERSION when `config` is the typed form; absent on documents written before it was. */
+  config_version?: number;
   /** Rows a model can be trained on, and rows rejected (with lines and reasons in the report). */
   rows?: number;
   rejected_count?: number;
@@ -89,6 +94,13 @@ export interface RunDoc {
   progress?: RunProgress | null;
   /** What the training request asked for, over the dataset's mloop.json. */
   training?: TrainingOverrides | null;
+  /**
+   * What the run trains, resolved when the run is created from the dataset's config and `training`;
+   * absent on runs created before it was stored (store/stored_config.ts resolves those when read).
+   */
+  plan?: RunPlan;
+  /** The dataset's promotion policy, settled with the run; the deployment's defaults fill what it leaves out. */
+  promotion?: PromotionConfig;
   sweep?: SweepState | null;
   metrics?: Metrics | null;
   backend?: string;

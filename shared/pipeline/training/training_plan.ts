@@ -1,16 +1,16 @@
 import type { TrainingOverrides } from '../../core/events';
-import type { DatasetConfig } from '../dataset_config';
+import type { DatasetConfig, PromotionConfig } from '../dataset_config';
 import type { Task } from '../../data/prepare';
 import type { ThresholdRule } from '../../ml/evaluate';
-import { expandSearch, parseSearch, type TrialParams } from '../../ml/search_space';
-import { taskMetric, type TaskMetric } from '../../ml/task_metric';
 import { checkTarget } from '../../ml/models/family';
 import type { BackendPreference } from '../../ml/models/network/tf_backend';
 import { family } from '../../ml/models/registry';
+import { expandSearch, parseSearch, type TrialParams } from '../../ml/search_space';
+import { taskMetric, type TaskMetric } from '../../ml/task_metric';
 
 /**
- * What one run trains, settled once from mloop.json, the training request (which wins) and the
- * deployment's defaults, after the data told us the task: the job and `mloop train` both start here.
+ * What one run trains: its stored plan bound to the task the data told and to the deployment's
+ * defaults. The job and `mloop train` both start here.
  */
 export interface TrainingPlan {
   /** A known family's name. */
@@ -26,35 +26,84 @@ export interface TrainingPlan {
   rule: ThresholdRule;
 }
 
-export type TrainingConfig = Pick<DatasetConfig, 'algorithm' | 'epochs' | 'seed' | 'promotion' | 'params' | 'search' | 'unsupervised' | 'target_recall'>;
+export type TrainingConfig = Pick<
+  DatasetConfig,
+  'algorithm' | 'epochs' | 'seed' | 'sample' | 'promotion' | 'params' | 'search' | 'unsupervised' | 'target_recall'
+>;
+
+/**
+ * What a run trains as far as the dataset's config and the training request say, settled once when the
+ * run is created and stored on it: the search is expanded here and nowhere else. It leaves out what
+ * belongs to the deployment the job runs in (its epoch budget, TensorFlow backend and default sample:
+ * the job's environment, not the function's) and what the data decides (the task). Field names are
+ * snake_case and absences null, as it is stored on the run document.
+ */
+export interface RunPlan {
+  /** A known family's name, checked when the run is created. */
+  algorithm: string;
+  /** mloop.json's parameters under the request's; seed and epochs are apart, below. */
+  params: Record<string, unknown>;
+  /** One trial without overrides when there is no search. */
+  trials: TrialParams[];
+  /** null: the deployment's budget (MLOOP_TRAIN_EPOCHS), for the networks. */
+  epochs: number | null;
+  seed: number | null;
+  /** null: the deployment's default sample (MLOOP_DEFAULT_SAMPLE), or every row. */
+  sample: number | null;
+  unsupervised: boolean;
+  /** mloop.json's promotion metric: picks a sweep's winner, and later decides promotion. */
+  metric: PromotionConfig['metric'];
+  target_recall: number | null;
+}
 
 export interface PlanDefaults {
   epochs: number;
   backend: BackendPreference;
 }
 
-export function planTraining(task: Task, config: TrainingConfig, overrides: TrainingOverrides | null | undefined, defaults: PlanDefaults): TrainingPlan {
+/** The request wins over mloop.json. Throws (invalid_argument) for a request whose search does not parse or is too large. */
+export function resolveRunPlan(config: TrainingConfig, overrides: TrainingOverrides | null | undefined): RunPlan {
   // a request's algorithm is checked here, where the families are known: events only carry its name
   const chosen = family(overrides?.algorithm ?? config.algorithm);
   const algorithm = chosen.name;
+  const search = overrides?.search !== undefined ? parseSearch(overrides.search) : config.search;
+  return {
+    algorithm,
+    params: { ...(config.params ?? {}), ...(overrides?.params ?? {}) },
+    trials: expandSearch(search),
+    epochs: config.epochs ?? null,
+    seed: config.seed ?? null,
+    sample: config.sample ?? null,
+    // an unsupervised model is itself the anomaly score
+    unsupervised: Boolean(config.unsupervised) && chosen.supervised,
+    metric: config.promotion?.metric ?? 'auc',
+    target_recall: config.target_recall ?? null,
+  };
+}
+
+/** The stored plan, once the data told the task, with the deployment's defaults: what the trainers get. */
+export function bindPlan(task: Task, plan: RunPlan, defaults: PlanDefaults): TrainingPlan {
+  const chosen = family(plan.algorithm);
+  const algorithm = chosen.name;
   checkTarget(chosen, task);
   const params: Record<string, unknown> = {
-    ...(config.seed !== undefined ? { seed: config.seed } : {}),
+    ...(plan.seed !== null ? { seed: plan.seed } : {}),
     // the deployment's epoch budget and TensorFlow backend go only to the families that take them; others would refuse them
-    ...(chosen.takesEpochs ? { epochs: config.epochs ?? defaults.epochs } : {}),
+    ...(chosen.takesEpochs ? { epochs: plan.epochs ?? defaults.epochs } : {}),
     ...(chosen.takesBackend ? { backend: defaults.backend } : {}),
-    ...(config.params ?? {}),
-    ...(overrides?.params ?? {}),
+    ...plan.params,
   };
-  const search = overrides?.search ?? config.search;
-  const recall = config.target_recall;
   return {
     algorithm,
     params,
-    trials: expandSearch(search === undefined ? undefined : parseSearch(search)),
-    // an unsupervised model is itself the anomaly score
-    unsupervised: Boolean(config.unsupervised) && chosen.supervised,
-    metric: taskMetric(task, config.promotion?.metric),
-    rule: recall === undefined ? { kind: 'max_f1' } : { kind: 'recall', target: recall },
+    trials: plan.trials,
+    unsupervised: plan.unsupervised,
+    metric: taskMetric(task, plan.metric),
+    rule: plan.target_recall === null ? { kind: 'max_f1' } : { kind: 'recall', target: plan.target_recall },
   };
+}
+
+/** Both steps at once, for `mloop train`, which has no run to store a plan on. */
+export function planTraining(task: Task, config: TrainingConfig, overrides: TrainingOverrides | null | undefined, defaults: PlanDefaults): TrainingPlan {
+  return bindPlan(task, resolveRunPlan(config, overrides), defaults);
 }

@@ -1,7 +1,7 @@
 import { errorMessage, MloopError } from '../../core/errors';
 import { TOPICS, type ObjectFinalized, type TrainingRequested } from '../../core/events';
 import { contentVersion, datasetId, isValidModelName } from '../../core/ids';
-import { parseDatasetConfig, type DatasetConfig } from '../dataset_config';
+import { DATASET_CONFIG_VERSION, parseDatasetConfig, type DatasetConfig } from '../dataset_config';
 import { validateCsv, type ValidationReport } from '../../data/validation_report';
 import type { Context } from '../context';
 import { COLLECTIONS, type DatasetDoc } from '../store/documents';
@@ -86,7 +86,8 @@ async function validate(
     const config = await readDatasetConfig(ctx, model);
     const { profile, report } = await validateCsv(await ctx.platform.objects.createReadStream(stat.bucket, stat.name), config);
     const stored = await storeReport(ctx, model, version, report);
-    return { ...base, header: profile.header, config: { ...config }, rows: report.rows, rejected_count: report.rejected_count, ...stored };
+    const typed = { config, config_version: DATASET_CONFIG_VERSION };
+    return { ...base, header: profile.header, ...typed, rows: report.rows, rejected_count: report.rejected_count, ...stored };
   } catch (err) {
     if (err instanceof MloopError && err.permanent) return { ...base, status: 'rejected', reason: err.message };
     throw err;
@@ -107,8 +108,11 @@ async function storeReport(ctx: Context, model: string, version: string, report:
   return { report: summary, report_object: `${ctx.config.artifactsBucket}/${name}` };
 }
 
-/** The model's `mloop.json`, or the defaults when there is none. */
-export async function readDatasetConfig(ctx: Context, model: string): Promise<DatasetConfig> {
+/**
+ * The model's `mloop.json` as it is now, or the defaults when there is none: read only here, when a file
+ * arrives; what it says is stored with the dataset version, and everything later reads that copy.
+ */
+async function readDatasetConfig(ctx: Context, model: string): Promise<DatasetConfig> {
   const name = `datasets/${model}/${CONFIG_FILE}`;
   const stat = await ctx.platform.objects.stat(ctx.config.dataBucket, name);
   if (!stat) return parseDatasetConfig({});

@@ -53,7 +53,7 @@ export async function monitorModel(ctx: Context, model: string, at: Date, tickId
   }
   const reference = await readReference(ctx, model, version);
   if (!reference) return { model, outcome: 'skipped', reason: `${model} ${version} has no reference.json (trained before monitoring)` };
-  const settings = await monitoringSettings(ctx, model);
+  const settings = await monitoringSettings(ctx, model, version);
   const window = { from: new Date(at.getTime() - settings.window_hours * 3_600_000), to: at };
   const labels = await labelsSince(ctx, window.from);
   const scan = await scanWindow(ctx, model, window, reference.features, version, labels);

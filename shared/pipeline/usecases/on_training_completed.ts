@@ -11,6 +11,7 @@ import { COLLECTIONS, type DatasetDoc, type DecisionDoc, type ModelDoc, type Run
 import { runUsage } from '../training/run_usage';
 import { announceFreedSlot } from './on_run_slot_freed';
 import { announcePromotion } from './registry_transitions';
+import { promotionOf } from '../store/stored_config';
 
 export type CompletionResult =
   | { outcome: 'ignored'; reason: string }
@@ -108,20 +109,16 @@ async function announceDecision(ctx: Context, decision: DecisionDoc): Promise<vo
   else if (promote) await announcePromotion(ctx, model, candidate, production, decision.id);
 }
 
-/** The dataset's `mloop.json` may set its own promotion policy; what it leaves out is the deployment's. */
+/**
+ * The promotion policy stored with the run (the dataset's mloop.json); what it leaves out is the
+ * deployment's, from this function's environment, where Terraform sets it.
+ */
 async function promotionPolicy(ctx: Context, run: RunDoc): Promise<PromotionPolicy> {
-  const dataset = await ctx.platform.docs.get<DatasetDoc>(COLLECTIONS.datasets, datasetId(run.model, run.dataset_version));
-  const promotion = ((dataset?.config as { promotion?: Record<string, unknown> } | undefined)?.promotion ?? {}) as {
-    delta?: number;
-    metric?: string;
-    mode?: 'auto' | 'manual';
-    min?: number;
-    max_p99_ms?: number;
-    max_model_mb?: number;
-  };
+  const dataset = run.promotion ? null : await ctx.platform.docs.get<DatasetDoc>(COLLECTIONS.datasets, datasetId(run.model, run.dataset_version));
+  const promotion = promotionOf(run, dataset);
   const defaults = ctx.config.promotion;
   return {
-    delta: typeof promotion.delta === 'number' ? promotion.delta : ctx.config.promotionDelta,
+    delta: promotion.delta ?? ctx.config.promotionDelta,
     metric: promotion.metric,
     mode: promotion.mode ?? defaults.mode,
     floor: promotion.min ?? defaults.minMetric,

@@ -3,6 +3,8 @@ import type { TrainingRequested } from '../../core/events';
 import { datasetId, runIdFor } from '../../core/ids';
 import type { Context } from '../context';
 import { COLLECTIONS, type DatasetDoc, type ModelDoc, type RunDoc } from '../store/documents';
+import { datasetConfigOf } from '../store/stored_config';
+import { resolveRunPlan } from '../training/training_plan';
 import { taskCountFor } from '../training/task_count';
 
 export type RequestResult = { outcome: 'created' | 'exists'; runId: string; modelVersion: string };
@@ -36,6 +38,7 @@ export async function requestTraining(ctx: Context, request: TrainingRequested):
       aliases: model?.aliases ?? {},
       updated_at: now,
     });
+    const settled = settle(dataset, request);
     const run: RunDoc = {
       id: runId,
       model: request.model,
@@ -55,15 +58,34 @@ export async function requestTraining(ctx: Context, request: TrainingRequested):
       error: null,
       created_at: now,
       training: request.training ?? null,
+      ...('error' in settled ? { status: 'failed', error: settled.error, finished_at: now } : settled),
     };
     tx.create(COLLECTIONS.runs, runId, { ...run });
-    return { outcome: 'created' as const, runId, modelVersion };
+    return { outcome: 'created' as const, runId, modelVersion, error: 'error' in settled ? settled.error : null };
   });
-  if (result.outcome === 'created') {
+  if (result.outcome === 'created' && result.error) {
+    ctx.log.error({ run_id: runId, model: request.model, model_version: result.modelVersion, error: result.error }, 'run failed before it started');
+  } else if (result.outcome === 'created') {
     ctx.log.info({ run_id: runId, model: request.model, model_version: result.modelVersion }, 'run queued');
   }
   await launchQueuedRuns(ctx);
-  return result;
+  return { outcome: result.outcome, runId: result.runId, modelVersion: result.modelVersion };
+}
+
+/**
+ * The run's plan and promotion policy, from the dataset's stored config and the request, settled once
+ * here. A request whose training does not resolve (a search that does not parse, a grid too large)
+ * makes a run that fails at once with the reason: retrying cannot fix it, and launching a job to find
+ * out would only cost one.
+ */
+function settle(dataset: DatasetDoc, request: TrainingRequested): Pick<RunDoc, 'plan' | 'promotion'> | { error: string } {
+  try {
+    const config = datasetConfigOf(dataset);
+    return { plan: resolveRunPlan(config, request.training), promotion: config.promotion };
+  } catch (err) {
+    if (err instanceof MloopError && err.permanent) return { error: `the run cannot be planned: ${err.message}` };
+    throw err;
+  }
 }
 
 /**

@@ -1,14 +1,14 @@
 import { errorMessage, MloopError } from '../../core/errors';
 import { TOPICS, type Metrics, type TrainingCompleted } from '../../core/events';
 import { datasetId } from '../../core/ids';
-import { parseDatasetConfig } from '../dataset_config';
 import { prepareTrainingData } from '../../data/prepare';
 import { writeArtifact } from '../artifacts/model_files';
 import type { Context } from '../context';
 import { artifactsPrefix, COLLECTIONS, type DatasetDoc, type RunDoc, type RunProgress, type SweepState } from '../store/documents';
 import { runSweepShare } from '../training/sweep_share';
 import { trainCandidate, type Candidate } from '../training/train_core';
-import { planTraining } from '../training/training_plan';
+import { bindPlan } from '../training/training_plan';
+import { datasetConfigOf, runPlanOf } from '../store/stored_config';
 import { versionFiles } from '../artifacts/version_files';
 
 export type JobOutcome = 'succeeded' | 'failed' | 'skipped';
@@ -63,13 +63,14 @@ async function train(ctx: Context, run: RunDoc, attempt: number): Promise<Metric
   if (!live || live.md5Hash !== dataset.object.md5Hash) {
     throw new MloopError('failed_precondition', `${dataset.object.name} changed or was deleted after dataset ${run.dataset_version} was recorded`);
   }
-  const config = parseDatasetConfig(dataset.config ?? {});
+  const config = datasetConfigOf(dataset);
+  const stored = runPlanOf(run, dataset);
   const started = clock.now();
   const data = await prepareTrainingData(() => objects.createReadStream(dataset.object.bucket, dataset.object.name), config, {
-    seed: config.seed,
-    sample: config.sample ?? ctx.config.defaultSample,
+    seed: stored.seed ?? undefined,
+    sample: stored.sample ?? ctx.config.defaultSample,
   });
-  const plan = planTraining(data.task, config, run.training, { epochs: ctx.config.trainEpochs, backend: ctx.config.tfBackend });
+  const plan = bindPlan(data.task, stored, { epochs: ctx.config.trainEpochs, backend: ctx.config.tfBackend });
   ctx.log.info(
     { run_id: run.id, task: data.task, rows: data.report.rows, features: data.specs.length, algorithm: plan.algorithm, trials: plan.trials.length },
     'data prepared',

@@ -70,7 +70,9 @@ export function fromGrpc(err: unknown, doing: string): unknown {
 
 /** An HTTP error of a JSON API (Cloud Storage) as an MloopError; anything else unchanged. */
 export function fromHttp(err: unknown, doing: string): unknown {
-  const status = (err as { code?: unknown } | null)?.code;
+  // Most client calls report the status as `code`; a resumable upload's stream as `status`.
+  const failed = err as { code?: unknown; status?: unknown } | null;
+  const status = typeof failed?.code === 'number' ? failed.code : failed?.status;
   if (typeof status !== 'number' || status < 400 || err instanceof MloopError) return err;
   const code = FROM_HTTP[status] ?? (status === 429 || status >= 500 ? 'unavailable' : 'internal');
   return new MloopError(code, `${doing}: ${errorMessage(err)}`, { http_status: status });

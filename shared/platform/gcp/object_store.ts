@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Storage, type File, type FileMetadata, type StorageOptions } from '@google-cloud/storage';
 import { MloopError, invalid, notFound, unavailable } from '../../core/errors';
 import { contentTypeFor } from '../content_types';
@@ -75,6 +76,28 @@ export class GcsObjectStore implements ObjectStore {
       });
     } catch (err) {
       throw fromHttp(err, `uploading ${localPath} to gs://${bucket}/${name}`);
+    }
+    return toMetadata(file.metadata);
+  }
+
+  /**
+   * A resumable upload fed as the bytes come. The MD5 cannot be sent ahead here: the client library's
+   * CRC32C check after the upload is what catches a corrupted transfer (it deletes the object then).
+   */
+  async putStream(bucket: string, name: string, source: AsyncIterable<Buffer>, options: PutOptions = {}): Promise<ObjectMetadata> {
+    const file = this.fileToWrite(bucket, name, options.ifGenerationMatch);
+    try {
+      await pipeline(
+        source,
+        file.createWriteStream({
+          resumable: true,
+          validation: 'crc32c',
+          metadata: { contentType: options.contentType ?? contentTypeFor(name) },
+          preconditionOpts: generationMatch(options.ifGenerationMatch),
+        }),
+      );
+    } catch (err) {
+      throw fromHttp(err, `uploading to gs://${bucket}/${name}`);
     }
     return toMetadata(file.metadata);
   }

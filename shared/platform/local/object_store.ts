@@ -45,25 +45,16 @@ export class LocalObjectStore implements ObjectStore {
 
   async putFile(bucket: string, name: string, localPath: string, options: PutOptions = {}): Promise<ObjectMetadata> {
     const file = objectPath(this.root, bucket, name);
-    const staged = await this.stage(bucket, async (tmp) => {
-      const hash = createHash('md5');
-      let size = 0;
-      await pipeline(
-        fs.createReadStream(localPath),
-        async function* (chunks: AsyncIterable<Buffer>) {
-          for await (const chunk of chunks) {
-            hash.update(chunk);
-            size += chunk.length;
-            yield chunk;
-          }
-        },
-        fs.createWriteStream(tmp, { flags: 'wx' }),
-      );
-      return { md5: hash.digest('base64'), size };
-    }).catch((err: NodeJS.ErrnoException) => {
+    const staged = await this.stage(bucket, (tmp) => writeStreamed(fs.createReadStream(localPath), tmp)).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT' && !fs.existsSync(localPath)) throw notFound(`local file ${localPath} does not exist`);
       throw err;
     });
+    return this.commit(bucket, name, file, staged, options);
+  }
+
+  async putStream(bucket: string, name: string, source: AsyncIterable<Buffer>, options: PutOptions = {}): Promise<ObjectMetadata> {
+    const file = objectPath(this.root, bucket, name);
+    const staged = await this.stage(bucket, (tmp) => writeStreamed(source, tmp));
     return this.commit(bucket, name, file, staged, options);
   }
 
@@ -172,6 +163,23 @@ export class LocalObjectStore implements ObjectStore {
       fs.rmSync(staged.tmp, { force: true });
     }
   }
+}
+
+async function writeStreamed(source: AsyncIterable<Buffer>, tmp: string): Promise<{ md5: string; size: number }> {
+  const hash = createHash('md5');
+  let size = 0;
+  await pipeline(
+    source,
+    async function* (chunks: AsyncIterable<Buffer>) {
+      for await (const chunk of chunks) {
+        hash.update(chunk);
+        size += chunk.length;
+        yield chunk;
+      }
+    },
+    fs.createWriteStream(tmp, { flags: 'wx' }),
+  );
+  return { md5: hash.digest('base64'), size };
 }
 
 function placeFile(tmp: string, file: string, bucket: string, name: string, checkFolder: () => void): void {

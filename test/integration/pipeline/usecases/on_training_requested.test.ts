@@ -1,0 +1,117 @@
+/**
+ * @jest-environment ./test/unit/native_arrays_environment.js
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { configFor } from '../../../../shared/core/config';
+import { TOPICS, type TrainingRequested } from '../../../../shared/core/events';
+import { createLogger } from '../../../../shared/core/log';
+import { readManifest } from '../../../../shared/pipeline/artifacts/model_files';
+import type { Context } from '../../../../shared/pipeline/context';
+import { COLLECTIONS, type RunDoc } from '../../../../shared/pipeline/store/documents';
+import { ingestObject } from '../../../../shared/pipeline/usecases/on_data_uploaded';
+import { requestTraining } from '../../../../shared/pipeline/usecases/on_training_requested';
+import { runTrainingJob } from '../../../../shared/pipeline/usecases/run_training_job';
+import { createPlatform } from '../../../../shared/platform';
+import { RecordingLauncher } from '../../../support/recording_launcher';
+
+/**
+ * A run settles what it trains, and its promotion policy, when it is created, from the config stored with
+ * its dataset and the request; the job trains that plan, whatever the live mloop.json says by then.
+ */
+let home: string;
+let ctx: Context;
+let launcher: RecordingLauncher;
+
+beforeEach(async () => {
+  home = fs.mkdtempSync(path.join(os.tmpdir(), 'mloop-run-plan-'));
+  const config = configFor(home, { MLOOP_LOG_LEVEL: 'silent', MLOOP_MAX_PARALLEL_JOBS: '5', MLOOP_TRAIN_EPOCHS: '9', MLOOP_TRAIN_WORKERS: '1' });
+  launcher = new RecordingLauncher();
+  ctx = { config, log: createLogger('silent'), platform: { ...createPlatform(config), jobs: launcher } };
+  await ctx.platform.bus.ensureSubscription(TOPICS.trainingRequested, 'probe');
+});
+
+afterEach(async () => {
+  await ctx.platform.close();
+  fs.rmSync(home, { recursive: true, force: true });
+});
+
+const CSV =
+  'amount,kind,label\n' +
+  Array.from({ length: 600 }, (_, i) => {
+    const positive = i % 4 === 0;
+    return `${(positive ? 50 : 10) + (i % 13)},${i % 3 ? 'a' : 'b'},${positive ? 'yes' : 'no'}`;
+  }).join('\n') +
+  '\n';
+
+async function ingest(mloopJson: unknown): Promise<string> {
+  await ctx.platform.objects.put(ctx.config.dataBucket, 'datasets/churn/mloop.json', JSON.stringify(mloopJson));
+  const object = await ctx.platform.objects.put(ctx.config.dataBucket, 'datasets/churn/data.csv', CSV);
+  const result = await ingestObject(ctx, { bucket: object.bucket, name: object.name, generation: object.generation });
+  if (result.outcome !== 'accepted') throw new Error(JSON.stringify(result));
+  return result.version;
+}
+
+const request = (version: string, id: string, training?: TrainingRequested['training']): TrainingRequested => ({
+  request_id: id,
+  model: 'churn',
+  dataset_version: version,
+  reason: 'manual',
+  requested_at: new Date().toISOString(),
+  ...(training ? { training } : {}),
+});
+
+const MLOOP_JSON = {
+  target: 'label',
+  positive_class: 'yes',
+  algorithm: 'logistic',
+  params: { batch_size: 64, learning_rate: 0.05 },
+  search: { learning_rate: [0.01, 0.05] },
+  epochs: 2,
+  seed: 3,
+  sample: 500,
+  promotion: { delta: 0.03, max_p99_ms: 50 },
+};
+
+describe('a run created from a training request', () => {
+  it('stores the resolved plan, the search expanded once, and the promotion policy; the job trains that plan', async () => {
+    const version = await ingest(MLOOP_JSON);
+    const created = await requestTraining(ctx, request(version, 'r1', { params: { batch_size: 32 } }));
+    const run = (await ctx.platform.docs.get<RunDoc>(COLLECTIONS.runs, created.runId))!;
+    expect(run.plan).toEqual({
+      algorithm: 'logistic',
+      params: { batch_size: 32, learning_rate: 0.05 },
+      trials: [{ learning_rate: 0.01 }, { learning_rate: 0.05 }],
+      epochs: 2,
+      seed: 3,
+      sample: 500,
+      unsupervised: false,
+      metric: 'auc',
+      target_recall: null,
+    });
+    expect(run.promotion).toEqual({ metric: 'auc', delta: 0.03, max_p99_ms: 50 });
+    expect(launcher.launched).toEqual([run.id]);
+
+    // Edited after the run was created: neither the run nor what its job trains changes.
+    await ctx.platform.objects.put(ctx.config.dataBucket, 'datasets/churn/mloop.json', JSON.stringify({ ...MLOOP_JSON, algorithm: 'gbdt', epochs: 50 }));
+    expect(await runTrainingJob(ctx, run.id, 1)).toBe('succeeded');
+    const manifest = await readManifest(ctx, 'churn', run.model_version);
+    expect(manifest.algorithm).toBe('logistic');
+    expect(manifest.trainer.params).toMatchObject({ batch_size: 32, epochs: 2, seed: 3 });
+    expect(manifest.sweep?.trials.map((t) => t.params.learning_rate)).toEqual([0.01, 0.05]);
+  });
+
+  it('fails at once, with the reason, when the request asks for a search that does not resolve; nothing is launched', async () => {
+    const version = await ingest({ target: 'label', positive_class: 'yes' });
+    const created = await requestTraining(ctx, request(version, 'r2', { search: { a: Array.from({ length: 11 }, (_, i) => i), b: Array.from({ length: 11 }, (_, i) => i) } }));
+    const run = (await ctx.platform.docs.get<RunDoc>(COLLECTIONS.runs, created.runId))!;
+    expect(run).toMatchObject({ status: 'failed', attempt: 0 });
+    expect(run.error).toMatch(/^the run cannot be planned: the grid has 121 trials, more than 100/);
+    expect(run.plan).toBeUndefined();
+    expect(launcher.launched).toEqual([]);
+    // A redelivered request finds the run and changes nothing.
+    expect(await requestTraining(ctx, request(version, 'r2'))).toEqual({ ...created, outcome: 'exists' });
+    expect(launcher.launched).toEqual([]);
+  });
+});
