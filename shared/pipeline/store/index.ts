@@ -24,11 +24,12 @@ export function storeOver(docs: DocumentStore) {
     monitoring: monitoringOver(docs),
     feedback: feedbackOver(docs),
     /** Reads first, then writes, as in Firestore; the callback runs again on contention. */
-    inTransaction: <T>(fn: (tx: TxStore) => Promise<T>): Promise<T> => docs.runTransaction((tx) => fn(txStore(tx))),
+    inTransaction: <T>(fn: (tx: TxStore) => Promise<T>): Promise<T> => docs.runTransaction((tx) => fn(txStoreOver(tx))),
   };
 }
 
-function txStore(tx: Transaction) {
+/** The repositories inside one transaction of the port. */
+export function txStoreOver(tx: Transaction) {
   return {
     runs: runsIn(tx),
     datasets: datasetsIn(tx),
@@ -40,6 +41,6 @@ function txStore(tx: Transaction) {
 }
 
 export type Store = ReturnType<typeof storeOver>;
-export type TxStore = ReturnType<typeof txStore>;
+export type TxStore = ReturnType<typeof txStoreOver>;
 
 export const storeOf = (ctx: Pick<Context, 'platform'>): Store => storeOver(ctx.platform.docs);

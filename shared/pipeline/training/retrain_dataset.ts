@@ -1,11 +1,12 @@
 import { Readable } from 'node:stream';
 import { MloopError } from '../../core/errors';
-import { contentVersion, datasetId } from '../../core/ids';
+import { contentVersion } from '../../core/ids';
 import { fieldText } from '../../data/cells';
 import { readCsv, STOP } from '../../data/csv';
 import { isMissing, parseNumber } from '../../data/values';
 import type { Context } from '../context';
-import { COLLECTIONS, type DatasetDoc } from '../store/documents';
+import type { DatasetDoc } from '../store/documents';
+import { storeOf } from '../store';
 import { labelsSince } from '../usecases/feedback';
 import { feedbackId, type DriftReportDoc } from '../store/monitoring_documents';
 import { forEachPrediction } from '../monitoring/prediction_window';
@@ -34,7 +35,7 @@ export async function datasetWithFeedback(ctx: Context, base: DatasetDoc, report
   });
   if (labelled.length === 0) return base;
 
-  const { objects, docs, clock } = ctx.platform;
+  const { objects, clock } = ctx.platform;
   const bytes = await objects.get(base.object.bucket, base.object.name);
   const spelling = await classSpelling(bytes, target, base.config?.positive_class);
   if (!spelling) return base;
@@ -57,9 +58,9 @@ export async function datasetWithFeedback(ctx: Context, base: DatasetDoc, report
     created_at: clock.now().toISOString(),
     derived_from: { dataset_version: base.version, report_id: report.id, feedback_rows: labelled.length },
   };
-  await docs.create(COLLECTIONS.datasets, datasetId(base.model, version), { ...doc });
+  const stored = await storeOf(ctx).datasets.createOrGet(doc);
   ctx.log.info({ model: base.model, dataset_version: version, base: base.version, feedback_rows: labelled.length }, 'retraining dataset with feedback written');
-  return (await docs.get<DerivedDatasetDoc>(COLLECTIONS.datasets, datasetId(base.model, version))) ?? doc;
+  return stored;
 }
 
 const POSITIVE = new Set(['1', 'true', 'yes']);

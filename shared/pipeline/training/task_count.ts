@@ -1,9 +1,9 @@
 import { errorMessage } from '../../core/errors';
-import { datasetId } from '../../core/ids';
 import { parseDatasetConfig } from '../dataset_config';
 import { expandSearch, parseSearch } from '../../ml/search_space';
 import type { Context } from '../context';
-import { COLLECTIONS, type DatasetDoc, type RunDoc } from '../store/documents';
+import type { RunDoc } from '../store/documents';
+import { storeOf } from '../store';
 
 /**
  * How many Cloud Run tasks a run's execution gets: one per sweep trial, up to MLOOP_SWEEP_TASKS (1
@@ -13,7 +13,7 @@ import { COLLECTIONS, type DatasetDoc, type RunDoc } from '../store/documents';
 export async function taskCountFor(ctx: Context, run: RunDoc): Promise<number> {
   if (ctx.config.sweepTasks <= 1) return 1;
   try {
-    const dataset = await ctx.platform.docs.get<DatasetDoc>(COLLECTIONS.datasets, datasetId(run.model, run.dataset_version));
+    const dataset = await storeOf(ctx).datasets.get(run.model, run.dataset_version);
     const search = run.training?.search ?? parseDatasetConfig(dataset?.config ?? {}).search;
     const trials = expandSearch(search === undefined ? undefined : parseSearch(search)).length;
     return Math.max(1, Math.min(ctx.config.sweepTasks, trials));
