@@ -3,10 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { configFor } from '../../shared/core/config';
 import { TOPICS, type TrainingRequested } from '../../shared/core/events';
-import { datasetId } from '../../shared/core/ids';
 import { createLogger } from '../../shared/core/log';
 import type { Context } from '../../shared/pipeline/context';
-import { COLLECTIONS, type RunDoc } from '../../shared/pipeline/store/documents';
+import { storeOver } from '../../shared/pipeline/store';
 import { requestTraining } from '../../shared/pipeline/usecases/on_training_requested';
 import { completeTraining } from '../../shared/pipeline/usecases/on_training_completed';
 import { createPlatform } from '../../shared/platform';
@@ -29,7 +28,7 @@ beforeEach(async () => {
   platform = { ...createPlatform(configFor(home, { MLOOP_LOG_LEVEL: 'silent' })), jobs: launcher };
   await platform.bus.ensureSubscription(TOPICS.trainingRequested, 'probe');
   for (const version of ['a', 'b']) {
-    await platform.docs.create(COLLECTIONS.datasets, datasetId('fraud', version), {
+    await storeOver(platform.docs).datasets.createOrGet({
       model: 'fraud',
       version,
       status: 'accepted',
@@ -87,7 +86,7 @@ describe('a slot that frees up', () => {
 
     expect(await requestTraining(launcherCtx, announced)).toMatchObject({ outcome: 'exists', runId: second.runId });
     expect(launcher.launched).toEqual([first.runId, second.runId]);
-    expect((await platform.docs.get<RunDoc>(COLLECTIONS.runs, second.runId))!.status).toBe('running');
+    expect((await storeOver(platform.docs).runs.get(second.runId))!.status).toBe('running');
   });
 
   test('onTrainingRequested launches even when configured to announce, so a request never loops', async () => {
