@@ -20,7 +20,6 @@ export function collection<T extends object>(docs: DocumentStore, name: string) 
     /** False, and nothing written, when the document exists. */
     create: (id: string, data: T) => docs.create(name, id, record(data)),
     update: (id: string, patch: Partial<T>) => docs.update(name, id, record(patch)),
-    delete: (id: string) => docs.delete(name, id),
     query: async (query: TypedQuery<T> = {}) => (await docs.query<T>(name, query)).map(({ data }) => data),
   };
 }
