@@ -1,9 +1,9 @@
 import { TOPICS, type MonitoringTick } from '../shared/core/events';
 import { runIdFor } from '../shared/core/ids';
 import { fraudRows } from '../shared/data/synthetic';
-import { COLLECTIONS, type RunDoc } from '../shared/pipeline/store/documents';
+import type { RunDoc } from '../shared/pipeline/store/documents';
+import { storeOf } from '../shared/pipeline/store';
 import { reportId } from '../shared/pipeline/monitoring/drift_report_store';
-import { MONITORING_COLLECTIONS, type DriftReportDoc } from '../shared/pipeline/store/monitoring_documents';
 import { driftRequestId } from '../shared/pipeline/usecases/on_drift_detected';
 import { reportText } from './drift_output';
 import type { Stack } from './stack';
@@ -24,7 +24,8 @@ const RUN_TIMEOUT_MS = 150_000;
  * scheduler would), the report is printed, and the retraining it starts is followed to its end.
  */
 export async function demoDrift(stack: Stack, model: string, say: (line: string) => void, progress: (run: RunDoc) => void): Promise<DemoDrift> {
-  const { docs, bus, clock } = stack.ctx.platform;
+  const { bus, clock } = stack.ctx.platform;
+  const store = storeOf(stack.ctx);
   const rows = [...fraudRows(DRIFTED_ROWS, 123, { amountScale: 3, typeMix: { PAYMENT: 0.1, TRANSFER: 0.35, CASH_OUT: 0.45, DEBIT: 0.05, CASH_IN: 0.05 } })];
   const labels: Array<{ request_id: string; index: number; label: number }> = [];
   for (let i = 0; i < rows.length; i += 100) {
@@ -41,7 +42,7 @@ export async function demoDrift(stack: Stack, model: string, say: (line: string)
   const at = clock.now();
   const tick: MonitoringTick = { tick_id: 'demo', model, requested_at: at.toISOString() };
   await bus.publish(TOPICS.monitoringTick, tick);
-  const report = await waitFor('the drift report', () => docs.get<DriftReportDoc>(MONITORING_COLLECTIONS.reports, reportId(model, at)), RUN_TIMEOUT_MS, 100);
+  const report = await waitFor('the drift report', () => store.driftReports.get(reportId(model, at)), RUN_TIMEOUT_MS, 100);
   say('');
   say(reportText(report));
   if (!report.event) throw new Error(`the monitoring tick found no drift (share ${report.share}): the demo expected some`);
@@ -50,7 +51,7 @@ export async function demoDrift(stack: Stack, model: string, say: (line: string)
   const run = await waitFor(
     `retraining run ${runId}`,
     async () => {
-      const current = await docs.get<RunDoc>(COLLECTIONS.runs, runId);
+      const current = await store.runs.get(runId);
       if (current) progress(current);
       return current && (current.status === 'succeeded' || current.status === 'failed') ? current : null;
     },

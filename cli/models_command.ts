@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { MloopError } from '../shared/core/errors';
-import { modelVersionId } from '../shared/core/ids';
 import type { Context } from '../shared/pipeline/context';
-import { artifactsPrefix, COLLECTIONS, type DecisionDoc, type ModelDoc, type ModelVersionDoc } from '../shared/pipeline/store/documents';
+import { artifactsPrefix, type DecisionDoc } from '../shared/pipeline/store/documents';
+import { storeOf } from '../shared/pipeline/store';
 import { listModels } from '../shared/pipeline/read_models/listings';
 import { deleteVersion, promoteVersion, rejectVersion, rollback, setAlias, type Actor } from '../shared/pipeline/usecases/registry_transitions';
 import { withContext } from './cli_context';
@@ -30,9 +30,10 @@ export function registerModelsCommand(program: Command): void {
     .action(async (ref: string, opts: { model?: string; json?: boolean }) =>
       withContext(async (ctx) => {
         const { model, version } = await resolveRef(ctx, ref, opts.model);
-        const doc = await ctx.platform.docs.get<ModelVersionDoc>(COLLECTIONS.versions, modelVersionId(model, version));
-        const decision = doc ? await ctx.platform.docs.get<DecisionDoc>(COLLECTIONS.decisions, doc.decision_id) : null;
-        const modelDoc = await ctx.platform.docs.get<ModelDoc>(COLLECTIONS.models, model);
+        const store = storeOf(ctx);
+        const doc = await store.versions.get(model, version);
+        const decision = doc ? await store.decisions.get(doc.decision_id) : null;
+        const modelDoc = await store.models.get(model);
         const aliases = Object.entries(modelDoc?.aliases ?? {}).filter(([, v]) => v === version).map(([a]) => a);
         const view = { ...doc, aliases, decision };
         if (opts.json) return printJson(view);
@@ -157,24 +158,21 @@ function actor(reason: string): Actor {
 async function resolveRef(ctx: Context, ref: string, model?: string): Promise<{ model: string; version: string }> {
   const at = ref.indexOf('@');
   const resolved = at > 0 ? { model: ref.slice(0, at), version: ref.slice(at + 1) } : { model: model ?? (await onlyModel(ctx)), version: ref };
-  if (!(await ctx.platform.docs.get<ModelDoc>(COLLECTIONS.models, resolved.model))) {
-    const names = (await ctx.platform.docs.query<ModelDoc>(COLLECTIONS.models)).map((m) => m.data.name);
+  const store = storeOf(ctx);
+  if (!(await store.models.get(resolved.model))) {
+    const names = (await store.models.list()).map((m) => m.name);
     throw new MloopError('not_found', `there is no model "${resolved.model}" (${names.length ? `models: ${names.join(', ')}` : 'the registry is empty: push a dataset first'})`);
   }
-  if (!(await ctx.platform.docs.get<ModelVersionDoc>(COLLECTIONS.versions, modelVersionId(resolved.model, resolved.version)))) {
-    // sorted here: Firestore would need a composite index to sort a filtered query
-    const versions = (await ctx.platform.docs.query<ModelVersionDoc>(COLLECTIONS.versions, { where: [['model', '==', resolved.model]] }))
-      .map((v) => v.data)
-      .sort((a, b) => a.created_at.localeCompare(b.created_at))
-      .map((v) => v.version);
+  if (!(await store.versions.get(resolved.model, resolved.version))) {
+    const versions = (await store.versions.list({ model: resolved.model })).map((v) => v.version);
     throw new MloopError('not_found', `${resolved.model} has no version ${resolved.version} (versions: ${versions.join(', ') || 'none yet'}); mloop models lists them`);
   }
   return resolved;
 }
 
 async function onlyModel(ctx: Context): Promise<string> {
-  const models = await ctx.platform.docs.query<ModelDoc>(COLLECTIONS.models);
-  if (models.length === 1) return models[0].data.name;
+  const models = await storeOf(ctx).models.list();
+  if (models.length === 1) return models[0].name;
   if (models.length === 0) throw new MloopError('not_found', 'the registry is empty: push a dataset first');
-  throw new MloopError('invalid_argument', `several models exist (${models.map((m) => m.data.name).join(', ')}): pass --model or <model>@<version>`);
+  throw new MloopError('invalid_argument', `several models exist (${models.map((m) => m.name).join(', ')}): pass --model or <model>@<version>`);
 }

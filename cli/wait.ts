@@ -1,7 +1,8 @@
 import { MloopError } from '../shared/core/errors';
-import { datasetId, runIdFor } from '../shared/core/ids';
+import { runIdFor } from '../shared/core/ids';
 import type { Context } from '../shared/pipeline/context';
-import { COLLECTIONS, type DatasetDoc, type RunDoc } from '../shared/pipeline/store/documents';
+import type { DatasetDoc, RunDoc } from '../shared/pipeline/store/documents';
+import { storeOf } from '../shared/pipeline/store';
 import { uploadRequestId } from '../shared/pipeline/usecases/on_data_uploaded';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -21,7 +22,7 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | null | u
 
 export async function waitForDataset(ctx: Context, model: string, version: string, timeoutMs: number): Promise<DatasetDoc> {
   return waitFor(`dataset ${model}:${version} to be ingested (is the stack running? npm start)`, () =>
-    ctx.platform.docs.get<DatasetDoc>(COLLECTIONS.datasets, datasetId(model, version)), timeoutMs);
+    storeOf(ctx).datasets.get(model, version), timeoutMs);
 }
 
 /** Follows the run of an uploaded dataset to its end, reporting progress on the way; a rejected dataset has no run to wait for. */
@@ -33,10 +34,11 @@ export async function waitForUploadRun(
   onProgress?: (run: RunDoc) => void,
 ): Promise<RunDoc> {
   const runId = runIdFor(uploadRequestId(model, version));
+  const { runs, datasets } = storeOf(ctx);
   return waitFor(`run ${runId} to finish`, async () => {
-    const run = await ctx.platform.docs.get<RunDoc>(COLLECTIONS.runs, runId);
+    const run = await runs.get(runId);
     if (!run) {
-      const dataset = await ctx.platform.docs.get<DatasetDoc>(COLLECTIONS.datasets, datasetId(model, version));
+      const dataset = await datasets.get(model, version);
       if (dataset?.status === 'rejected') {
         throw new MloopError('failed_precondition', `the dataset was rejected: ${dataset.reason?.replace(/\.$/, '')}; mloop datasets --json shows its validation report`, { reason: dataset.reason });
       }

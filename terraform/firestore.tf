@@ -57,3 +57,18 @@ resource "google_firestore_index" "datasets_latest_accepted" {
     order      = "DESCENDING"
   }
 }
+
+# The admin API's /drift/history?model=<name> (the dashboard): one model's reports, oldest first.
+resource "google_firestore_index" "drift_reports_by_model" {
+  database   = google_firestore_database.main.name
+  collection = "drift_reports"
+
+  fields {
+    field_path = "model"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "created_at"
+    order      = "ASCENDING"
+  }
+}

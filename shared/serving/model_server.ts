@@ -2,7 +2,7 @@ import { errorMessage, MloopError } from '../core/errors';
 import type { Prediction, Scorer } from '../ml/scorer';
 import { openScorer } from '../pipeline/artifacts/model_files';
 import type { Context } from '../pipeline/context';
-import { COLLECTIONS, type ModelDoc } from '../pipeline/store/documents';
+import { storeOf } from '../pipeline/store';
 
 /** How long a replaced model stays alive so that requests already inside it can finish. */
 const RETIRE_AFTER_MS = 30_000;
@@ -35,10 +35,10 @@ export class ModelServer {
    */
   async refresh(): Promise<void> {
     this.refreshedAt = Date.now();
-    const models = await this.ctx.platform.docs.query<ModelDoc>(COLLECTIONS.models);
-    for (const { data } of models) this.known.add(data.name);
+    const models = await storeOf(this.ctx).models.list();
+    for (const data of models) this.known.add(data.name);
     await Promise.all(
-      models.flatMap(({ data }) => {
+      models.flatMap((data) => {
         const loads: Array<Promise<void>> = [];
         if (data.production_version && this.live.get(data.name)?.version !== data.production_version) {
           loads.push(this.load(data.name, data.production_version, this.live));
@@ -56,9 +56,9 @@ export class ModelServer {
 
   /** Reacts to `model-promoted`; the registry stays the source of truth, so a stale event is harmless. */
   async onPromoted(model: string): Promise<void> {
-    const doc = await this.ctx.platform.docs.get<ModelDoc>(COLLECTIONS.models, model);
-    if (doc?.production_version && this.live.get(model)?.version !== doc.production_version) {
-      await this.load(model, doc.production_version, this.live);
+    const production = await storeOf(this.ctx).models.productionVersion(model);
+    if (production && this.live.get(model)?.version !== production) {
+      await this.load(model, production, this.live);
     }
   }
 

@@ -8,7 +8,8 @@ import { TOPICS, type TrainingCompleted } from '../../shared/core/events';
 import { createLogger } from '../../shared/core/log';
 import { writeFraudCsv } from '../../shared/data/synthetic';
 import type { Context } from '../../shared/pipeline/context';
-import { artifactsPrefix, COLLECTIONS, type DatasetDoc, type RunDoc } from '../../shared/pipeline/store/documents';
+import { artifactsPrefix, COLLECTIONS, type RunDoc } from '../../shared/pipeline/store/documents';
+import { storeOf } from '../../shared/pipeline/store';
 import { ingestObject } from '../../shared/pipeline/usecases/on_data_uploaded';
 import { requestTraining } from '../../shared/pipeline/usecases/on_training_requested';
 import { ModelServer } from '../../shared/serving/model_server';
@@ -63,7 +64,7 @@ describe('upload validation', () => {
       expect(result.outcome).toBe('rejected');
       if (result.outcome !== 'rejected') continue;
       expect(result.reason).toMatch(reason);
-      const doc = await ctx.platform.docs.get<DatasetDoc>(COLLECTIONS.datasets, `fraud:${result.version}`);
+      const doc = await storeOf(ctx).datasets.get('fraud', result.version);
       expect(doc).toMatchObject({ status: 'rejected', model: 'fraud' });
       expect(doc!.reason).toMatch(reason);
     }
@@ -103,8 +104,7 @@ describe('the parallel limit', () => {
   fs.writeFileSync(sleeper, 'setTimeout(() => {}, 60_000);\n');
   const ctx = contextFor(home, { MLOOP_JOB_SCRIPT: sleeper, MLOOP_MAX_PARALLEL_JOBS: '1' });
   afterAll(async () => {
-    const running = await ctx.platform.docs.query<RunDoc>(COLLECTIONS.runs, { where: [['status', '==', 'running']] });
-    for (const { data } of running) if (data.execution_id) await ctx.platform.jobs.cancel(data.execution_id);
+    for (const data of await storeOf(ctx).runs.running()) if (data.execution_id) await ctx.platform.jobs.cancel(data.execution_id);
     await ctx.platform.close();
     fs.rmSync(home, { recursive: true, force: true });
   });
@@ -117,7 +117,7 @@ describe('the parallel limit', () => {
       if (result.outcome !== 'accepted') throw new Error(`dataset d${seed} ${result.outcome}`);
       await requestTraining(ctx, requestOf('fraud', result.version, result.requestId));
     }
-    const runs = async () => (await ctx.platform.docs.query<RunDoc>(COLLECTIONS.runs)).map((r) => r.data);
+    const runs = () => storeOf(ctx).runs.list();
     let all = await runs();
     expect(all.filter((r) => r.status === 'running')).toHaveLength(1);
     expect(all.filter((r) => r.status === 'queued')).toHaveLength(2);
@@ -162,7 +162,7 @@ describe('a trained model', () => {
     await beforeJob?.();
     const { runId } = await requestTraining(ctx, requestOf('fraud', ingested.version, ingested.requestId));
     return until(`run ${runId} to finish`, async () => {
-      const run = await ctx.platform.docs.get<RunDoc>(COLLECTIONS.runs, runId);
+      const run = await storeOf(ctx).runs.get(runId);
       return run && (run.status === 'succeeded' || run.status === 'failed') ? run : null;
     }, 90_000, 50);
   }

@@ -11,10 +11,9 @@ import { loadConfig } from '../../shared/core/config';
 import { TOPICS, type DriftDetected } from '../../shared/core/events';
 import { createLogger } from '../../shared/core/log';
 import { fraudRows, writeFraudCsv, type FraudRow } from '../../shared/data/synthetic';
-import { COLLECTIONS, type RunDoc } from '../../shared/pipeline/store/documents';
+import { storeOf } from '../../shared/pipeline/store';
 import type { MonitorOutcome } from '../../shared/pipeline/usecases/on_monitoring_tick';
 import type { DriftReportDoc } from '../../shared/pipeline/store/monitoring_documents';
-import type { DerivedDatasetDoc } from '../../shared/pipeline/training/retrain_dataset';
 import type { LocalEventBus } from '../../shared/platform/local/event_bus';
 import { CLI, ROOT, tempHome, until } from './helpers';
 
@@ -87,7 +86,7 @@ const driftEventsHandled = () =>
   });
 
 const driftRuns = async () =>
-  (await stack.ctx.platform.docs.query<RunDoc>(COLLECTIONS.runs)).map(({ data }) => data).filter((r) => r.reason === 'drift' || r.reason === 'performance');
+  (await storeOf(stack.ctx).runs.list()).filter((r) => r.reason === 'drift' || r.reason === 'performance');
 
 const objectExists = async (uri: string) => {
   const [bucket, ...name] = uri.split('/');
@@ -147,7 +146,7 @@ test('drifted traffic with labels fed back: dataset drift, report files, drift-d
 
   const [run] = await until('the drift retraining run', async () => ((await driftRuns()).length > 0 ? driftRuns() : null));
   expect(run).toMatchObject({ reason: 'drift', request_id: `drift:${MODEL}:${first.id}` });
-  const dataset = await stack.ctx.platform.docs.get<DerivedDatasetDoc>(COLLECTIONS.datasets, `${MODEL}:${run.dataset_version}`);
+  const dataset = await storeOf(stack.ctx).datasets.get(MODEL, run.dataset_version);
   expect(dataset!.derived_from).toMatchObject({ report_id: first.id, feedback_rows: 1500 });
 });
 

@@ -12,7 +12,7 @@ import { TOPICS, type TrainingCompleted } from '../../shared/core/events';
 import { createLogger } from '../../shared/core/log';
 import { writeFraudCsv } from '../../shared/data/synthetic';
 import type { Context } from '../../shared/pipeline/context';
-import { COLLECTIONS, type RunDoc } from '../../shared/pipeline/store/documents';
+import { storeOf } from '../../shared/pipeline/store';
 import { ingestObject } from '../../shared/pipeline/usecases/on_data_uploaded';
 import { requestTraining } from '../../shared/pipeline/usecases/on_training_requested';
 import { completeTraining, type CompletionResult } from '../../shared/pipeline/usecases/on_training_completed';
@@ -116,7 +116,7 @@ describe('upload → train job → evaluate → promote, through the use-cases',
 
   it('records the backend the job trained on, and the resources and estimated cost of the run', async () => {
     if (completion.outcome !== 'decided') throw new Error(`no decision: ${JSON.stringify(completion)}`);
-    const run = (await ctx.platform.docs.get<RunDoc>(COLLECTIONS.runs, completion.runId))!;
+    const run = (await storeOf(ctx).runs.get(completion.runId))!;
     expect(run.backend).toEqual(expect.any(String));
     expect(run.resources).toEqual({ vcpu: os.availableParallelism(), memory_gib: expect.any(Number), gpu_count: 0, gpu_type: null });
     expect(run.duration_seconds).toBeGreaterThan(0);

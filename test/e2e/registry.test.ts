@@ -3,7 +3,8 @@ import { configFor } from '../../shared/core/config';
 import { TOPICS } from '../../shared/core/events';
 import { createLogger } from '../../shared/core/log';
 import type { Context } from '../../shared/pipeline/context';
-import { artifactsPrefix, COLLECTIONS, type ModelDoc, type ModelVersionDoc, type Stage } from '../../shared/pipeline/store/documents';
+import { artifactsPrefix, type ModelVersionDoc, type Stage } from '../../shared/pipeline/store/documents';
+import { storeOf } from '../../shared/pipeline/store';
 import { deleteVersion, promoteVersion, rejectVersion, rollback, setAlias } from '../../shared/pipeline/usecases/registry_transitions';
 import { createPlatform } from '../../shared/platform';
 import { LocalEventBus } from '../../shared/platform/local/event_bus';
@@ -16,7 +17,7 @@ const alice = { by: 'alice', reason: 'better recall on last week' };
 
 async function seed(versions: Array<[string, Stage]>) {
   const production = versions.find(([, stage]) => stage === 'production')?.[0] ?? null;
-  await ctx.platform.docs.set(COLLECTIONS.models, 'fraud', {
+  await storeOf(ctx).models.put({
     name: 'fraud',
     production_version: production,
     previous_version: null,
@@ -37,13 +38,13 @@ async function seed(versions: Array<[string, Stage]>) {
       created_at: new Date().toISOString(),
       history: [{ from: null, to: stage, by: 'mloop', at: new Date().toISOString(), reason: 'seeded' }],
     };
-    await ctx.platform.docs.set(COLLECTIONS.versions, `fraud@${version}`, { ...doc });
+    await storeOf(ctx).versions.put(doc);
     await ctx.platform.objects.put(config.artifactsBucket, artifactsPrefix('fraud', version) + 'model.onnx', 'bytes');
   }
 }
 
-const stage = async (version: string) => (await ctx.platform.docs.get<ModelVersionDoc>(COLLECTIONS.versions, `fraud@${version}`))?.stage;
-const model = () => ctx.platform.docs.get<ModelDoc>(COLLECTIONS.models, 'fraud');
+const stage = async (version: string) => (await storeOf(ctx).versions.get('fraud', version))?.stage;
+const model = () => storeOf(ctx).models.get('fraud');
 const promotions = () => (ctx.platform.bus as LocalEventBus).queueStats().find((s) => s.subscription === 'probe-promoted')?.pending ?? 0;
 
 beforeAll(async () => {
@@ -66,7 +67,7 @@ describe('the model registry', () => {
     expect(await stage('v3')).toBe('production');
     expect(await stage('v1')).toBe('archived');
     expect(await model()).toMatchObject({ production_version: 'v3', previous_version: 'v1', aliases: { champion: 'v3' } });
-    const v3 = await ctx.platform.docs.get<ModelVersionDoc>(COLLECTIONS.versions, 'fraud@v3');
+    const v3 = await storeOf(ctx).versions.get('fraud', 'v3');
     expect(v3!.history!.at(-1)).toMatchObject({ from: 'candidate', to: 'production', by: 'alice', reason: alice.reason });
     expect(promotions()).toBe(1);
   });

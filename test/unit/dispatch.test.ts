@@ -3,10 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { configFor } from '../../shared/core/config';
 import { TOPICS, type RunSlotFreed, type TrainingRequested } from '../../shared/core/events';
-import { datasetId } from '../../shared/core/ids';
 import { createLogger } from '../../shared/core/log';
 import type { Context } from '../../shared/pipeline/context';
-import { COLLECTIONS, type RunDoc } from '../../shared/pipeline/store/documents';
+import { storeOver } from '../../shared/pipeline/store';
 import { requestTraining } from '../../shared/pipeline/usecases/on_training_requested';
 import { completeTraining } from '../../shared/pipeline/usecases/on_training_completed';
 import { launchOnFreedSlot } from '../../shared/pipeline/usecases/on_run_slot_freed';
@@ -31,7 +30,7 @@ beforeEach(async () => {
   await platform.bus.ensureSubscription(TOPICS.trainingRequested, 'probe');
   await platform.bus.ensureSubscription(TOPICS.runSlotFreed, 'probe-freed');
   for (const version of ['a', 'b']) {
-    await platform.docs.create(COLLECTIONS.datasets, datasetId('fraud', version), {
+    await storeOver(platform.docs).datasets.createOrGet({
       model: 'fraud',
       version,
       status: 'accepted',
@@ -80,7 +79,7 @@ describe('a slot that frees up', () => {
 
     expect(await launchOnFreedSlot(ctx, freed)).toEqual([second.runId]);
     expect(launcher.launched).toEqual([first.runId, second.runId]);
-    expect((await platform.docs.get<RunDoc>(COLLECTIONS.runs, second.runId))!.status).toBe('running');
+    expect((await storeOver(platform.docs).runs.get(second.runId))!.status).toBe('running');
   });
 
   test('a freed-slot message when no slot is free, or nothing is queued, starts nothing', async () => {

@@ -3,17 +3,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { configFor } from '../../shared/core/config';
 import { TOPICS, type DriftDetected, type TrainingRequested } from '../../shared/core/events';
-import { datasetId, modelVersionId } from '../../shared/core/ids';
+import { modelVersionId } from '../../shared/core/ids';
 import { createLogger } from '../../shared/core/log';
 import type { Context } from '../../shared/pipeline/context';
 import { DATASET_CONFIG_VERSION, parseDatasetConfig } from '../../shared/pipeline/dataset_config';
-import { COLLECTIONS, type DatasetDoc, type RunDoc } from '../../shared/pipeline/store/documents';
+import { COLLECTIONS, type DatasetDoc } from '../../shared/pipeline/store/documents';
+import { storeOf } from '../../shared/pipeline/store';
 import { recordFeedback } from '../../shared/pipeline/usecases/feedback';
 import { onDriftDetected, onTrainingRequested } from '../../shared/pipeline/handlers';
 import { MONITORING_COLLECTIONS } from '../../shared/pipeline/store/monitoring_documents';
 import { PredictionLog } from '../../shared/serving/prediction_log';
 import { driftRequestId } from '../../shared/pipeline/usecases/on_drift_detected';
-import type { DerivedDatasetDoc } from '../../shared/pipeline/training/retrain_dataset';
 import { createPlatform } from '../../shared/platform';
 import type { BusMessage, Clock } from '../../shared/platform/ports';
 import { RecordingLauncher } from '../support/recording_launcher';
@@ -50,7 +50,7 @@ async function addDataset(model: string, version: string, status: DatasetDoc['st
     ...(mloopJson === undefined ? {} : { config: parseDatasetConfig(mloopJson), config_version: DATASET_CONFIG_VERSION }),
     created_at: createdAt,
   };
-  await ctx.platform.docs.create(COLLECTIONS.datasets, datasetId(model, version), { ...doc });
+  await storeOf(ctx).datasets.createOrGet(doc);
 }
 
 /** Everything published on training-requested so far, taken off the test's subscription. */
@@ -97,8 +97,8 @@ describe('onDriftDetected', () => {
     expect(new Set(requests.map((r) => r.request_id)).size).toBe(1);
     for (const request of requests) await onTrainingRequested(ctx, request);
 
-    const runs = await ctx.platform.docs.query<RunDoc>(COLLECTIONS.runs);
-    expect(runs.map(({ data }) => [data.model, data.dataset_version, data.reason])).toEqual([['fraud', 'v1', 'drift']]);
+    const runs = await storeOf(ctx).runs.list();
+    expect(runs.map((run) => [run.model, run.dataset_version, run.reason])).toEqual([['fraud', 'v1', 'drift']]);
     expect(launcher.launched).toEqual([runs[0].id]);
   });
 
@@ -112,7 +112,7 @@ describe('onDriftDetected', () => {
     const requests = await drainRequests(2);
     expect(requests.map((r) => r.request_id)).toEqual([driftRequestId('fraud', 'rep-42'), driftRequestId('fraud', 'rep-44')]);
     for (const request of requests) await onTrainingRequested(ctx, request);
-    expect(await ctx.platform.docs.query(COLLECTIONS.runs)).toHaveLength(2);
+    expect(await storeOf(ctx).runs.list()).toHaveLength(2);
   });
 
   test('reports racing each other within the cooldown start one run; the cooldown comes from the mloop.json stored with production', async () => {
@@ -147,7 +147,7 @@ describe('onDriftDetected', () => {
       config: parseDatasetConfig({ target: 'verdict', positive_class: 'Yes' }),
       created_at: '2025-01-01T00:00:00.000Z',
     };
-    await ctx.platform.docs.create(COLLECTIONS.datasets, datasetId('fraud', 'base'), { ...base });
+    await storeOf(ctx).datasets.createOrGet(base);
     now = new Date('2025-01-04T12:00:00.000Z');
     const log = new PredictionLog(ctx, { sampleRate: 1, flushEveryMs: 60_000, maxBuffered: 1000 });
     log.record('r1', 'fraud', 'v1', [{ step: 3, type: 'PAYMENT', amount: 7 }], [{ score: 0.1, label: 0 }]);
@@ -166,7 +166,7 @@ describe('onDriftDetected', () => {
     await onDriftDetected(ctx, drift);
     const [request] = await drainRequests(1);
     expect(request.dataset_version).not.toBe('base');
-    const derived = (await ctx.platform.docs.get<DerivedDatasetDoc>(COLLECTIONS.datasets, datasetId('fraud', request.dataset_version)))!;
+    const derived = (await storeOf(ctx).datasets.get('fraud', request.dataset_version))!;
     expect(derived).toMatchObject({ status: 'accepted', header: base.header, config: base.config, derived_from: { dataset_version: 'base', report_id: 'rep-42', feedback_rows: 2 } });
     const text = (await ctx.platform.objects.get(derived.object.bucket, derived.object.name)).toString('utf8');
     expect(text).toBe(csv + '3,PAYMENT,7,Yes\n4,"A ""quoted"", one",8,No\n');

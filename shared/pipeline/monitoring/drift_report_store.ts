@@ -2,7 +2,8 @@ import type { DriftResult, FeatureDrift } from '../../monitoring/drift';
 import type { PerformanceResult } from '../../monitoring/performance';
 import { renderDriftHtml } from '../../monitoring/drift_report_html';
 import type { Context } from '../context';
-import { MONITORING_COLLECTIONS, type DriftReportDoc, type FeatureSummary, type MonitoringDoc } from '../store/monitoring_documents';
+import type { DriftReportDoc, FeatureSummary, MonitoringDoc } from '../store/monitoring_documents';
+import { storeOf } from '../store';
 
 /**
  * A tick's report, three ways: a document (the summary `mloop drift` prints), and in the artifacts
@@ -80,12 +81,10 @@ export async function writeDriftReport(ctx: Context, input: ReportInput): Promis
   const json = JSON.stringify({ report: doc, result }, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? null : value));
   await objects.put(ctx.config.artifactsBucket, `${base}.json`, json, { contentType: 'application/json' });
   await objects.put(ctx.config.artifactsBucket, `${base}.html`, html, { contentType: 'text/html' });
-  const { docs } = ctx.platform;
-  const stored = (await docs.create(MONITORING_COLLECTIONS.reports, doc.id, { ...doc }))
-    ? doc
-    : ((await docs.get<DriftReportDoc>(MONITORING_COLLECTIONS.reports, doc.id)) ?? doc);
-  await docs.runTransaction(async (tx) => {
-    const state = await tx.get<MonitoringDoc>(MONITORING_COLLECTIONS.monitoring, model);
+  const store = storeOf(ctx);
+  const stored = await store.driftReports.createOrGet(doc);
+  await store.inTransaction(async (tx) => {
+    const state = await tx.monitoring.get(model);
     // Ticks may finish out of order (a slow one, a redelivered one): the pointer only moves forward.
     if (state?.last_report && state.last_report.created_at >= stored.created_at) return;
     const next: MonitoringDoc = {
@@ -94,19 +93,17 @@ export async function writeDriftReport(ctx: Context, input: ReportInput): Promis
       last_report: { id: stored.id, created_at: stored.created_at },
       updated_at: ctx.platform.clock.now().toISOString(),
     };
-    tx.set(MONITORING_COLLECTIONS.monitoring, model, { ...next });
+    tx.monitoring.put(next);
   });
   return stored;
 }
 
 /** The newest report of each model (or of one), by model name. */
 export async function latestReports(ctx: Context, model?: string): Promise<DriftReportDoc[]> {
-  const { docs } = ctx.platform;
-  const states = model
-    ? [await docs.get<MonitoringDoc>(MONITORING_COLLECTIONS.monitoring, model)]
-    : (await docs.query<MonitoringDoc>(MONITORING_COLLECTIONS.monitoring)).map(({ data }) => data);
+  const store = storeOf(ctx);
+  const states = model ? [await store.monitoring.get(model)] : await store.monitoring.list();
   const reports = await Promise.all(
-    states.flatMap((state) => (state?.last_report ? [docs.get<DriftReportDoc>(MONITORING_COLLECTIONS.reports, state.last_report.id)] : [])),
+    states.flatMap((state) => (state?.last_report ? [store.driftReports.get(state.last_report.id)] : [])),
   );
   return reports.filter((r): r is DriftReportDoc => r !== null).sort((a, b) => (a.model < b.model ? -1 : 1));
 }

@@ -2,8 +2,9 @@ import { MloopError } from '../../core/errors';
 import { runIdFor } from '../../core/ids';
 import type { DriftResult } from '../../monitoring/drift';
 import type { Context } from '../context';
-import { COLLECTIONS, type RunDoc } from '../store/documents';
-import { MONITORING_COLLECTIONS, type DriftReportDoc } from '../store/monitoring_documents';
+import type { RunDoc } from '../store/documents';
+import type { DriftReportDoc } from '../store/monitoring_documents';
+import { storeOf } from '../store';
 import { driftRequestId } from '../usecases/on_drift_detected';
 
 /** Drift reports over time, each with the retraining run it caused, if it caused one. */
@@ -13,14 +14,11 @@ export interface DriftHistoryEntry {
 }
 
 export async function driftHistory(ctx: Context, model?: string): Promise<DriftHistoryEntry[]> {
-  const { docs } = ctx.platform;
-  const reports = await docs.query<DriftReportDoc>(MONITORING_COLLECTIONS.reports, {
-    where: model ? [['model', '==', model]] : [],
-    orderBy: [['created_at', 'asc']],
-  });
+  const store = storeOf(ctx);
+  const reports = await store.driftReports.list({ model });
   return Promise.all(
-    reports.map(async ({ data: report }) => {
-      const run = report.event ? await docs.get<RunDoc>(COLLECTIONS.runs, runIdFor(driftRequestId(report.model, report.id))) : null;
+    reports.map(async (report) => {
+      const run = report.event ? await store.runs.get(runIdFor(driftRequestId(report.model, report.id))) : null;
       return {
         report,
         retrain: run ? { run_id: run.id, status: run.status, model_version: run.model_version, promoted: run.promoted ?? null } : null,
@@ -31,7 +29,7 @@ export async function driftHistory(ctx: Context, model?: string): Promise<DriftH
 
 /** One report's whole JSON, with the per-feature reference and current histograms. */
 export async function driftReportFile(ctx: Context, id: string): Promise<{ report: DriftReportDoc; result: DriftResult | null }> {
-  const report = await ctx.platform.docs.get<DriftReportDoc>(MONITORING_COLLECTIONS.reports, id);
+  const report = await storeOf(ctx).driftReports.get(id);
   if (!report) throw new MloopError('not_found', `there is no drift report ${id}`);
   const slash = report.files.json.indexOf('/');
   const data = await ctx.platform.objects.get(report.files.json.slice(0, slash), report.files.json.slice(slash + 1));

@@ -1,6 +1,7 @@
 import { MloopError } from '../../core/errors';
 import type { Context } from '../context';
-import { COLLECTIONS, type DatasetDoc, type DecisionDoc, type ModelDoc, type ModelVersionDoc, type RunDoc } from '../store/documents';
+import type { DatasetDoc, DecisionDoc, ModelVersionDoc, RunDoc } from '../store/documents';
+import { storeOf } from '../store';
 
 /** Read models for the CLI and the admin API: the shapes `--json` prints. */
 export interface RunView {
@@ -37,15 +38,12 @@ export interface ModelView {
 }
 
 export async function listRuns(ctx: Context, model?: string): Promise<RunView[]> {
-  const runs = await ctx.platform.docs.query<RunDoc>(COLLECTIONS.runs, {
-    where: model ? [['model', '==', model]] : [],
-    orderBy: [['created_at', 'asc']],
-  });
-  return runs.map(({ data }) => runView(data));
+  const runs = await storeOf(ctx).runs.list({ model });
+  return runs.map(runView);
 }
 
 export async function getRun(ctx: Context, id: string): Promise<RunDoc> {
-  const run = await ctx.platform.docs.get<RunDoc>(COLLECTIONS.runs, id);
+  const run = await storeOf(ctx).runs.get(id);
   if (!run) throw new MloopError('not_found', `there is no run ${id}`);
   return run;
 }
@@ -74,12 +72,10 @@ export function runView(run: RunDoc): RunView {
 }
 
 export async function listModels(ctx: Context): Promise<ModelView[]> {
-  const [versions, decisions] = await Promise.all([
-    ctx.platform.docs.query<ModelVersionDoc>(COLLECTIONS.versions, { orderBy: [['created_at', 'asc']] }),
-    ctx.platform.docs.query<DecisionDoc>(COLLECTIONS.decisions),
-  ]);
-  const byId = new Map(decisions.map(({ data }) => [data.id, data]));
-  return versions.map(({ data }) => {
+  const store = storeOf(ctx);
+  const [versions, decisions] = await Promise.all([store.versions.list(), store.decisions.list()]);
+  const byId = new Map(decisions.map((decision) => [decision.id, decision]));
+  return versions.map((data) => {
     const decision = byId.get(data.decision_id);
     return {
       model: data.model,
@@ -103,10 +99,9 @@ export async function listModels(ctx: Context): Promise<ModelView[]> {
 }
 
 export async function productionVersion(ctx: Context, model: string): Promise<string | null> {
-  return (await ctx.platform.docs.get<ModelDoc>(COLLECTIONS.models, model))?.production_version ?? null;
+  return storeOf(ctx).models.productionVersion(model);
 }
 
 export async function listDatasets(ctx: Context): Promise<DatasetDoc[]> {
-  const datasets = await ctx.platform.docs.query<DatasetDoc>(COLLECTIONS.datasets, { orderBy: [['created_at', 'asc']] });
-  return datasets.map(({ data }) => data);
+  return storeOf(ctx).datasets.list();
 }

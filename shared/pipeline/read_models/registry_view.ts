@@ -1,6 +1,6 @@
 import type { Context } from '../context';
-import { modelVersionId } from '../../core/ids';
-import { COLLECTIONS, type ModelDoc, type ModelVersionDoc } from '../store/documents';
+import type { ModelVersionDoc } from '../store/documents';
+import { storeOf } from '../store';
 import { listModels, type ModelView } from './listings';
 
 /**
@@ -16,19 +16,18 @@ export interface RegistryModel {
 }
 
 export async function registryView(ctx: Context): Promise<RegistryModel[]> {
-  const [models, versions, histories] = await Promise.all([
-    ctx.platform.docs.query<ModelDoc>(COLLECTIONS.models),
-    listModels(ctx),
-    ctx.platform.docs.query<ModelVersionDoc>(COLLECTIONS.versions),
-  ]);
-  const historyOf = new Map(histories.map(({ data }) => [modelVersionId(data.model, data.version), data.history ?? []]));
+  const store = storeOf(ctx);
+  const [models, versions, histories] = await Promise.all([store.models.list(), listModels(ctx), store.versions.list()]);
+  // keyed by both names: a version label is only unique within its model
+  const key = (model: string, version: string) => JSON.stringify([model, version]);
+  const historyOf = new Map(histories.map((v) => [key(v.model, v.version), v.history ?? []]));
   return models
-    .map(({ data }) => ({
+    .map((data) => ({
       name: data.name,
       production_version: data.production_version,
       previous_version: data.previous_version,
       aliases: data.aliases ?? {},
-      versions: versions.filter((v) => v.model === data.name).map((v) => ({ ...v, history: historyOf.get(modelVersionId(v.model, v.version)) ?? [] })),
+      versions: versions.filter((v) => v.model === data.name).map((v) => ({ ...v, history: historyOf.get(key(v.model, v.version)) ?? [] })),
     }))
     .sort((a, b) => (a.name < b.name ? -1 : 1));
 }

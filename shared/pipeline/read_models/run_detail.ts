@@ -1,9 +1,9 @@
-import { modelVersionId } from '../../core/ids';
 import type { Curves } from '../../ml/evaluate';
 import { parseManifest, type Manifest } from '../../ml/manifest';
 import { ARTIFACT_FILES } from '../artifacts/model_files';
 import type { Context } from '../context';
-import { artifactsPrefix, COLLECTIONS, type DecisionDoc, type ModelVersionDoc, type RunDoc } from '../store/documents';
+import { artifactsPrefix, type DecisionDoc, type ModelVersionDoc, type RunDoc } from '../store/documents';
+import { storeOf } from '../store';
 import { getRun } from './listings';
 
 /**
@@ -23,11 +23,11 @@ export interface RunDetail {
 
 export async function getRunDetail(ctx: Context, id: string): Promise<RunDetail> {
   const run = await getRun(ctx, id);
-  const { docs } = ctx.platform;
+  const store = storeOf(ctx);
   const [version, decision, superseded, manifest, curves] = await Promise.all([
-    docs.get<ModelVersionDoc>(COLLECTIONS.versions, modelVersionId(run.model, run.model_version)),
-    run.decision_id ? docs.get<DecisionDoc>(COLLECTIONS.decisions, run.decision_id) : Promise.resolve(null),
-    Promise.all((run.superseded_decisions ?? []).map((id) => docs.get<DecisionDoc>(COLLECTIONS.decisions, id))),
+    store.versions.get(run.model, run.model_version),
+    run.decision_id ? store.decisions.get(run.decision_id) : Promise.resolve(null),
+    Promise.all((run.superseded_decisions ?? []).map((id) => store.decisions.get(id))),
     readArtifact(ctx, run, ARTIFACT_FILES.manifest),
     readArtifact(ctx, run, ARTIFACT_FILES.curves),
   ]);

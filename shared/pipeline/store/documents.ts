@@ -36,6 +36,8 @@ export interface DatasetDoc {
   /** `<bucket>/<name>` of the whole report in the artifacts bucket. */
   report_object?: string;
   created_at: string;
+  /** A retraining dataset: the upload it extends with the labelled predictions of a drift report's window. */
+  derived_from?: { dataset_version: string; report_id: string; feedback_rows: number };
 }
 
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed';
@@ -113,6 +115,8 @@ export interface RunDoc {
   claimed_at?: string;
   started_at?: string;
   finished_at?: string;
+  /** Fitting and evaluating, as the job measured it; `duration_seconds` is the whole run. */
+  training_seconds?: number;
   duration_seconds?: number;
   resources?: RunResources;
   cost_estimate?: CostEstimate;

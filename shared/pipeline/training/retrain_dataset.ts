@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { MloopError } from '../../core/errors';
-import { contentVersion, datasetId } from '../../core/ids';
+import { contentVersion } from '../../core/ids';
 import { fieldText } from '../../data/cells';
 import { readCsv, STOP } from '../../data/csv';
 import { isMissing, parseNumber } from '../../data/values';
@@ -9,7 +9,8 @@ import type { Context } from '../context';
 import { DATASET_CONFIG_VERSION } from '../dataset_config';
 import { datasetConfigOf } from '../store/stored_config';
 import type { ObjectMetadata } from '../../platform/ports';
-import { COLLECTIONS, type DatasetDoc } from '../store/documents';
+import type { DatasetDoc } from '../store/documents';
+import { storeOf } from '../store';
 import { labelsSince } from '../usecases/feedback';
 import { feedbackId, type DriftReportDoc } from '../store/monitoring_documents';
 import { forEachPrediction } from '../monitoring/prediction_window';
@@ -41,7 +42,7 @@ export async function datasetWithFeedback(ctx: Context, base: DatasetDoc, report
   });
   if (labelled.length === 0) return base;
 
-  const { objects, docs, clock } = ctx.platform;
+  const { objects, clock } = ctx.platform;
   const live = await objects.stat(base.object.bucket, base.object.name);
   if (!live || live.md5Hash !== base.object.md5Hash) {
     throw new MloopError('failed_precondition', `${base.object.name} changed or was deleted after dataset ${base.version} was recorded`);
@@ -73,9 +74,9 @@ export async function datasetWithFeedback(ctx: Context, base: DatasetDoc, report
     created_at: clock.now().toISOString(),
     derived_from: { dataset_version: base.version, report_id: report.id, feedback_rows: labelled.length },
   };
-  await docs.create(COLLECTIONS.datasets, datasetId(base.model, digest.version), { ...doc });
+  const stored = await storeOf(ctx).datasets.createOrGet(doc);
   ctx.log.info({ model: base.model, dataset_version: digest.version, base: base.version, feedback_rows: labelled.length }, 'retraining dataset with feedback written');
-  return (await docs.get<DerivedDatasetDoc>(COLLECTIONS.datasets, datasetId(base.model, digest.version))) ?? doc;
+  return stored as DerivedDatasetDoc;
 }
 
 /** The base file as it streams, then the appended rows, on a line of their own. */

@@ -1,7 +1,8 @@
 import type { PreparedData } from '../../data/prepare';
 import { beats, runSweep, type TrialRecord } from '../../ml/sweep';
 import type { Context } from '../context';
-import { COLLECTIONS, type RunDoc, type SweepState } from '../store/documents';
+import type { RunDoc, SweepState } from '../store/documents';
+import { storeOf } from '../store';
 import { completeCandidate, sweepOf, type Candidate, type Parallelism, type ProgressSink } from './train_core';
 import type { TrainingPlan } from './training_plan';
 
@@ -29,8 +30,8 @@ export async function runSweepShare(
   const mine = plan.trials.map((_, t) => t).filter((t) => t % taskCount === taskIndex);
   const local = mine.length > 0 ? await runSweep(data, { ...sweepOptions, ...parallelism, indices: mine }) : null;
 
-  const claim = await ctx.platform.docs.runTransaction(async (tx) => {
-    const current = await tx.get<RunDoc>(COLLECTIONS.runs, run.id);
+  const claim = await storeOf(ctx).inTransaction(async (tx) => {
+    const current = await tx.runs.get(run.id);
     if (!current || current.status !== 'running' || current.attempt !== attempt) return null;
     const previous: SweepState = current.sweep?.attempt === attempt ? current.sweep : { attempt, tasks: taskCount, done: [], trials: {}, finisher: null };
     const trials = { ...previous.trials };
@@ -38,7 +39,7 @@ export async function runSweepShare(
     const done = [...new Set([...previous.done, taskIndex])].sort((a, b) => a - b);
     const finisher = previous.finisher ?? (done.length >= taskCount ? taskIndex : null);
     const sweep: SweepState = { ...previous, trials, done, finisher };
-    tx.update(COLLECTIONS.runs, run.id, { sweep });
+    tx.runs.update(run.id, { sweep });
     return { sweep, reported: current.reported_attempt === attempt };
   });
   if (!claim) return { role: 'stale' };

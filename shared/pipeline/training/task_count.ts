@@ -1,7 +1,7 @@
 import { errorMessage } from '../../core/errors';
-import { datasetId } from '../../core/ids';
 import type { Context } from '../context';
-import { COLLECTIONS, type DatasetDoc, type RunDoc } from '../store/documents';
+import { storeOf } from '../store';
+import type { DatasetDoc, RunDoc } from '../store/documents';
 import { runPlanOf } from '../store/stored_config';
 
 /**
@@ -21,6 +21,6 @@ export async function taskCountFor(ctx: Context, run: RunDoc): Promise<number> {
 }
 
 async function datasetOf(ctx: Context, run: RunDoc): Promise<Pick<DatasetDoc, 'model' | 'version' | 'config' | 'config_version'>> {
-  const dataset = await ctx.platform.docs.get<DatasetDoc>(COLLECTIONS.datasets, datasetId(run.model, run.dataset_version));
+  const dataset = await storeOf(ctx).datasets.get(run.model, run.dataset_version);
   return dataset ?? { model: run.model, version: run.dataset_version };
 }

@@ -5,7 +5,8 @@ import { isValidModelName } from '../../core/ids';
 import { fieldText } from '../../data/cells';
 import { readCsv } from '../../data/csv';
 import type { Context } from '../context';
-import { feedbackId, MONITORING_COLLECTIONS, type FeedbackDoc } from '../store/monitoring_documents';
+import type { FeedbackDoc } from '../store/monitoring_documents';
+import { storeOf } from '../store';
 
 /**
  * Labels fed back for scored instances, by request id (and index within a batch request): one document
@@ -44,9 +45,10 @@ export function parseFeedbackBody(body: unknown): FeedbackItem[] {
 
 export async function recordFeedback(ctx: Context, items: readonly FeedbackItem[], source: string): Promise<number> {
   const receivedAt = ctx.platform.clock.now().toISOString();
+  const { feedback } = storeOf(ctx);
   for (const item of items) {
     const doc: FeedbackDoc = { request_id: item.request_id, index: item.index, label: item.label, source, received_at: receivedAt };
-    await ctx.platform.docs.set(MONITORING_COLLECTIONS.feedback, feedbackId(item.request_id, item.index), { ...doc });
+    await feedback.put(doc);
   }
   return items.length;
 }
@@ -101,8 +103,5 @@ export async function ingestFeedbackFile(ctx: Context, event: ObjectFinalized): 
 
 /** Labels received since `since`, by feedbackId: those of predictions logged after it, at the latest. */
 export async function labelsSince(ctx: Context, since: Date): Promise<Map<string, 0 | 1>> {
-  const docs = await ctx.platform.docs.query<FeedbackDoc>(MONITORING_COLLECTIONS.feedback, {
-    where: [['received_at', '>=', since.toISOString()]],
-  });
-  return new Map(docs.map(({ id, data }) => [id, data.label]));
+  return storeOf(ctx).feedback.labelsSince(since);
 }

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { modelVersionId } from '../../core/ids';
 import type { Context } from '../context';
-import { artifactsPrefix, COLLECTIONS, type ModelDoc, type ModelVersionDoc } from '../store/documents';
+import { artifactsPrefix, type ModelDoc, type ModelVersionDoc } from '../store/documents';
+import { storeOf } from '../store';
 
 /** The folder's files as the train job writes them to the artifacts bucket, the manifest naming `model@version`. */
 export async function uploadArtifacts(ctx: Context, model: string, version: string, dir: string): Promise<string> {
@@ -35,8 +35,9 @@ export async function installVersion(ctx: Context, model: string, version: strin
     created_at: now,
     history: [{ from: null, to: stage, by: 'test', at: now, reason: 'installed' }],
   };
-  await ctx.platform.docs.set(COLLECTIONS.versions, modelVersionId(model, version), { ...doc });
-  const existing = await ctx.platform.docs.get<ModelDoc>(COLLECTIONS.models, model);
+  const store = storeOf(ctx);
+  await store.versions.put(doc);
+  const existing = await store.models.get(model);
   const production = stage === 'production' ? version : (existing?.production_version ?? null);
   const modelDoc: ModelDoc = {
     name: model,
@@ -46,5 +47,5 @@ export async function installVersion(ctx: Context, model: string, version: strin
     aliases: { ...(existing?.aliases ?? {}), ...(production ? { champion: production } : {}) },
     updated_at: now,
   };
-  await ctx.platform.docs.set(COLLECTIONS.models, model, { ...modelDoc });
+  await store.models.put(modelDoc);
 }

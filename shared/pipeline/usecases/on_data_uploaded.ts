@@ -1,10 +1,11 @@
 import { errorMessage, MloopError } from '../../core/errors';
 import { TOPICS, type ObjectFinalized, type TrainingRequested } from '../../core/events';
-import { contentVersion, datasetId, isValidModelName } from '../../core/ids';
+import { contentVersion, isValidModelName } from '../../core/ids';
 import { DATASET_CONFIG_VERSION, parseDatasetConfig, type DatasetConfig } from '../dataset_config';
 import { validateCsv, type ValidationReport } from '../../data/validation_report';
 import type { Context } from '../context';
-import { COLLECTIONS, type DatasetDoc } from '../store/documents';
+import type { DatasetDoc } from '../store/documents';
+import { storeOf } from '../store';
 
 const DATASET_OBJECT = /^datasets\/([^/]+)\/([^/]+\.csv)$/i;
 export const CONFIG_FILE = 'mloop.json';
@@ -33,7 +34,8 @@ export const uploadRequestId = (model: string, version: string) => `upload:${mod
  * same file uploaded twice, leads to one dataset version and one training run.
  */
 export async function ingestObject(ctx: Context, event: ObjectFinalized): Promise<IngestResult> {
-  const { objects, docs, bus, clock } = ctx.platform;
+  const { objects, bus, clock } = ctx.platform;
+  const { datasets } = storeOf(ctx);
   if (event.bucket !== ctx.config.dataBucket) {
     return { outcome: 'ignored', reason: `bucket ${event.bucket} is not the data bucket` };
   }
@@ -44,13 +46,10 @@ export async function ingestObject(ctx: Context, event: ObjectFinalized): Promis
   const stat = await objects.stat(event.bucket, event.name);
   if (!stat) return { outcome: 'ignored', reason: `object ${event.name} no longer exists` };
   const version = await contentVersion(await objects.createReadStream(event.bucket, event.name));
-  const id = datasetId(model, version);
 
-  let doc = await docs.get<DatasetDoc>(COLLECTIONS.datasets, id);
+  let doc = await datasets.get(model, version);
   if (!doc) {
-    doc = await validate(ctx, model, version, stat);
-    await docs.create(COLLECTIONS.datasets, id, { ...doc });
-    doc = (await docs.get<DatasetDoc>(COLLECTIONS.datasets, id)) ?? doc;
+    doc = await datasets.createOrGet(await validate(ctx, model, version, stat));
     ctx.log.info({ model, dataset_version: version, status: doc.status, reason: doc.reason }, `dataset ${event.name} ${doc.status}`);
   }
   if (doc.status === 'rejected') {

@@ -1,7 +1,7 @@
 import { TOPICS, type DriftDetected, type TrainingRequested } from '../../core/events';
 import type { Context } from '../context';
-import { COLLECTIONS } from '../store/documents';
-import { MONITORING_COLLECTIONS, type DriftReportDoc, type MonitoringDoc } from '../store/monitoring_documents';
+import type { MonitoringDoc } from '../store/monitoring_documents';
+import { storeOf } from '../store';
 import { monitoringSettings } from '../monitoring/monitoring_settings';
 import { datasetWithFeedback, type DerivedDatasetDoc } from '../training/retrain_dataset';
 
@@ -22,7 +22,8 @@ type LastRetrain = NonNullable<MonitoringDoc['last_retrain']>;
  * the first delivery recorded (whose run id already exists) instead of starting another.
  */
 export async function requestRetraining(ctx: Context, event: DriftDetected): Promise<RetrainResult> {
-  const { docs, clock } = ctx.platform;
+  const { clock } = ctx.platform;
+  const store = storeOf(ctx);
   const settings = await monitoringSettings(ctx, event.model);
   const cooldownMs = settings.retrain_cooldown_hours * 3_600_000;
   const blocked = (last: LastRetrain | null | undefined): string | null =>
@@ -30,14 +31,14 @@ export async function requestRetraining(ctx: Context, event: DriftDetected): Pro
       ? `cooldown: retraining of ${event.model} was requested at ${last.requested_at} for report ${last.report_id} (retrain_cooldown_hours ${settings.retrain_cooldown_hours})`
       : null;
 
-  const seen = (await docs.get<MonitoringDoc>(MONITORING_COLLECTIONS.monitoring, event.model))?.last_retrain;
+  const seen = (await store.monitoring.get(event.model))?.last_retrain;
   if (seen?.report_id === event.report_id) return publish(ctx, event.model, seen);
   const early = blocked(seen);
   if (early) return ignored(ctx, event, early);
 
   const base = await latestUploadedDataset(ctx, event.model);
   if (!base) return { outcome: 'ignored', reason: `model ${event.model} has no accepted dataset to retrain on` };
-  const report = await docs.get<DriftReportDoc>(MONITORING_COLLECTIONS.reports, event.report_id);
+  const report = await store.driftReports.get(event.report_id);
   const dataset = await datasetWithFeedback(ctx, base, report);
   const candidate: LastRetrain = {
     report_id: event.report_id,
@@ -46,14 +47,14 @@ export async function requestRetraining(ctx: Context, event: DriftDetected): Pro
     reason: event.reason,
     requested_at: clock.now().toISOString(),
   };
-  const decided = await docs.runTransaction(async (tx) => {
-    const state = await tx.get<MonitoringDoc>(MONITORING_COLLECTIONS.monitoring, event.model);
+  const decided = await store.inTransaction(async (tx) => {
+    const state = await tx.monitoring.get(event.model);
     const last = state?.last_retrain;
     if (last?.report_id === event.report_id) return { retrain: last };
     const reason = blocked(last);
     if (reason) return { reason };
     const doc: MonitoringDoc = { model: event.model, last_report: state?.last_report ?? null, last_retrain: candidate, updated_at: candidate.requested_at };
-    tx.set(MONITORING_COLLECTIONS.monitoring, event.model, { ...doc });
+    tx.monitoring.put(doc);
     return { retrain: candidate };
   });
   if ('reason' in decided) return ignored(ctx, event, decided.reason!);
@@ -81,12 +82,5 @@ function ignored(ctx: Context, event: DriftDetected, reason: string): RetrainRes
 
 /** The newest dataset a person uploaded: retraining datasets are built on one, never on each other. */
 export async function latestUploadedDataset(ctx: Context, model: string): Promise<DerivedDatasetDoc | null> {
-  const found = await ctx.platform.docs.query<DerivedDatasetDoc>(COLLECTIONS.datasets, {
-    where: [
-      ['model', '==', model],
-      ['status', '==', 'accepted'],
-    ],
-    orderBy: [['created_at', 'desc']],
-  });
-  return found.map(({ data }) => data).find((d) => !d.derived_from) ?? null;
+  return storeOf(ctx).datasets.latestUploaded(model);
 }

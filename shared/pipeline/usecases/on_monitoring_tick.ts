@@ -1,13 +1,12 @@
 import { errorMessage, isPermanent } from '../../core/errors';
 import { TOPICS, type DriftDetected, type MonitoringTick } from '../../core/events';
-import { modelVersionId } from '../../core/ids';
 import { compareToReference } from '../../monitoring/drift';
 import { assessPerformance } from '../../monitoring/performance';
 import type { Context } from '../context';
-import { COLLECTIONS, type ModelDoc, type ModelVersionDoc } from '../store/documents';
+import { storeOf } from '../store';
 import { reportId, writeDriftReport } from '../monitoring/drift_report_store';
 import { labelsSince } from './feedback';
-import { MONITORING_COLLECTIONS, type DriftReportDoc } from '../store/monitoring_documents';
+import type { DriftReportDoc } from '../store/monitoring_documents';
 import { monitoringSettings } from '../monitoring/monitoring_settings';
 import { scanWindow } from '../monitoring/prediction_window';
 import { reconcileRuns, type ReconcileResult } from './reconcile_runs';
@@ -25,7 +24,7 @@ export async function runMonitoringTick(ctx: Context, tick: MonitoringTick): Pro
   const at = tick.requested_at ? new Date(tick.requested_at) : ctx.platform.clock.now();
   const served = tick.model
     ? [tick.model]
-    : (await ctx.platform.docs.query<ModelDoc>(COLLECTIONS.models)).filter(({ data }) => data.production_version).map(({ data }) => data.name);
+    : (await storeOf(ctx).models.list()).filter((m) => m.production_version).map((m) => m.name);
   const models: MonitorOutcome[] = [];
   let transient: unknown = null;
   for (const model of served) {
@@ -43,10 +42,10 @@ export async function runMonitoringTick(ctx: Context, tick: MonitoringTick): Pro
 }
 
 export async function monitorModel(ctx: Context, model: string, at: Date, tickId: string | null): Promise<MonitorOutcome> {
-  const { docs } = ctx.platform;
-  const version = (await docs.get<ModelDoc>(COLLECTIONS.models, model))?.production_version;
+  const store = storeOf(ctx);
+  const version = await store.models.productionVersion(model);
   if (!version) return { model, outcome: 'skipped', reason: `${model} has no production version` };
-  const existing = await docs.get<DriftReportDoc>(MONITORING_COLLECTIONS.reports, reportId(model, at));
+  const existing = await store.driftReports.get(reportId(model, at));
   if (existing) {
     await announce(ctx, existing);
     return { model, outcome: 'reported', report: existing };
@@ -60,7 +59,7 @@ export async function monitorModel(ctx: Context, model: string, at: Date, tickId
   const rows = scan.current.rows;
   const enough = rows >= settings.min_rows;
   const result = enough ? compareToReference(reference, scan.current, settings) : null;
-  const testAuc = (await docs.get<ModelVersionDoc>(COLLECTIONS.versions, modelVersionId(model, version)))?.metrics?.auc;
+  const testAuc = (await store.versions.get(model, version))?.metrics?.auc;
   const performance = enough ? assessPerformance(scan.labelled.labels, scan.labelled.scores, typeof testAuc === 'number' ? testAuc : null, settings) : null;
   const event = result?.dataset_drift ? 'drift' : performance?.degraded ? 'performance' : null;
   const report = await writeDriftReport(ctx, {

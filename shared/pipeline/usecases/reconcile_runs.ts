@@ -1,6 +1,7 @@
 import { errorMessage } from '../../core/errors';
 import type { Context } from '../context';
-import { COLLECTIONS, type RunDoc } from '../store/documents';
+import type { RunDoc } from '../store/documents';
+import { storeOf } from '../store';
 import { announceFreedSlot } from './on_run_slot_freed';
 import { runUsage } from '../training/run_usage';
 
@@ -18,10 +19,9 @@ export interface ReconcileResult {
  * A job that reported (its training-completed event is on its way) is left to that event.
  */
 export async function reconcileRuns(ctx: Context): Promise<ReconcileResult> {
-  const { docs, jobs, clock } = ctx.platform;
+  const { jobs, clock } = ctx.platform;
   const result: ReconcileResult = { retried: [], failed: [] };
-  const running = await docs.query<RunDoc>(COLLECTIONS.runs, { where: [['status', '==', 'running']] });
-  for (const { data: run } of running) {
+  for (const run of await storeOf(ctx).runs.running()) {
     if (run.reported_attempt === run.attempt) continue;
     let cause: string | null = null;
     if (!run.execution_id) {
@@ -47,15 +47,15 @@ export async function reconcileRuns(ctx: Context): Promise<ReconcileResult> {
 }
 
 async function retryOrFail(ctx: Context, seen: RunDoc, cause: string): Promise<'retried' | 'failed' | null> {
-  const { docs, clock } = ctx.platform;
-  return docs.runTransaction(async (tx) => {
-    const run = await tx.get<RunDoc>(COLLECTIONS.runs, seen.id);
+  const { clock } = ctx.platform;
+  return storeOf(ctx).inTransaction(async (tx) => {
+    const run = await tx.runs.get(seen.id);
     // Someone else moved it on (the completion arrived, another reconcile ran): nothing to do.
     if (!run || run.status !== 'running' || run.attempt !== seen.attempt || run.reported_attempt === run.attempt) return null;
     const executions = run.executions.map((e) => (e.id === run.execution_id ? { ...e, state: 'lost', error: cause } : e));
     if (run.attempt >= run.max_attempts) {
       const now = clock.now();
-      tx.update(COLLECTIONS.runs, run.id, {
+      tx.runs.update(run.id, {
         status: 'failed',
         error: `attempt ${run.attempt} of ${run.max_attempts} failed: ${cause}`,
         executions,
@@ -65,7 +65,7 @@ async function retryOrFail(ctx: Context, seen: RunDoc, cause: string): Promise<'
       ctx.log.error({ run_id: run.id, attempt: run.attempt, cause }, 'run failed: no attempts left');
       return 'failed';
     }
-    tx.update(COLLECTIONS.runs, run.id, { status: 'queued', execution_id: null, executions, error: `attempt ${run.attempt} failed: ${cause}` });
+    tx.runs.update(run.id, { status: 'queued', execution_id: null, executions, error: `attempt ${run.attempt} failed: ${cause}` });
     ctx.log.warn({ run_id: run.id, attempt: run.attempt, cause }, 'run retried');
     return 'retried';
   });

@@ -1,9 +1,9 @@
 import { MloopError } from '../../core/errors';
 import { TOPICS, type ModelPromoted } from '../../core/events';
-import { modelVersionId } from '../../core/ids';
-import type { Transaction } from '../../platform/ports';
 import type { Context } from '../context';
-import { artifactsPrefix, COLLECTIONS, type ModelDoc, type ModelVersionDoc, type Stage } from '../store/documents';
+import { artifactsPrefix, type ModelDoc, type ModelVersionDoc, type Stage } from '../store/documents';
+import type { Transaction } from '../../platform/ports';
+import { storeOf, txStoreOver, type TxStore } from '../store';
 
 /**
  * The model registry: stages, aliases and the trail of who moved which version where, and why. Every
@@ -47,28 +47,30 @@ export function historyEntry(from: Stage | null, to: Stage, actor: Actor, at: Da
  * archiving the one it replaces. Callers read both documents first, as Firestore requires.
  */
 export function writePromotion(
-  tx: Transaction,
+  inTx: TxStore | Transaction,
   model: ModelDoc,
   version: ModelVersionDoc,
   previous: ModelVersionDoc | null,
   actor: Actor,
   at: Date,
 ): void {
+  // onTrainingCompleted still hands over the port's transaction
+  const tx = 'versions' in inTx ? inTx : txStoreOver(inTx);
   const now = at.toISOString();
   if (previous && previous.version !== version.version) {
-    tx.update(COLLECTIONS.versions, modelVersionId(model.name, previous.version), {
+    tx.versions.update(model.name, previous.version, {
       stage: 'archived',
       history: [...(previous.history ?? []), historyEntry('production', 'archived', { by: actor.by, reason: `replaced by ${version.version}` }, at)],
     });
   }
-  tx.update(COLLECTIONS.versions, modelVersionId(model.name, version.version), {
+  tx.versions.update(model.name, version.version, {
     stage: 'production',
     promoted_at: now,
     history: [...(version.history ?? []), historyEntry(version.stage, 'production', actor, at)],
   });
   // A challenger that becomes production is no longer a challenger: it would shadow itself.
   const { challenger, ...aliases } = model.aliases ?? {};
-  tx.update(COLLECTIONS.models, model.name, {
+  tx.models.update(model.name, {
     production_version: version.version,
     previous_version: previous?.version ?? model.production_version,
     aliases: { ...aliases, ...(challenger && challenger !== version.version ? { challenger } : {}), champion: version.version },
@@ -78,14 +80,14 @@ export function writePromotion(
 
 /** `mloop models promote|approve`: make a version the production one, by hand. */
 export async function promoteVersion(ctx: Context, model: string, version: string, actor: Actor, only?: Stage): Promise<RegistryChange> {
-  const change = await ctx.platform.docs.runTransaction(async (tx) => {
+  const change = await storeOf(ctx).inTransaction(async (tx) => {
     const { modelDoc, versionDoc } = await readVersion(tx, model, version);
     if (only && versionDoc.stage !== only) {
       throw new MloopError('failed_precondition', `${model} ${version} is ${versionDoc.stage}, not ${only}`);
     }
     if (versionDoc.stage === 'production') throw new MloopError('failed_precondition', `${model} ${version} is already in production`);
     checkMove(versionDoc.stage, 'production', model, version);
-    const previous = modelDoc.production_version ? await tx.get<ModelVersionDoc>(COLLECTIONS.versions, modelVersionId(model, modelDoc.production_version)) : null;
+    const previous = modelDoc.production_version ? await tx.versions.get(model, modelDoc.production_version) : null;
     writePromotion(tx, modelDoc, versionDoc, previous, actor, ctx.platform.clock.now());
     return { model, version, stage: 'production' as Stage, previous_production: modelDoc.production_version };
   });
@@ -95,7 +97,7 @@ export async function promoteVersion(ctx: Context, model: string, version: strin
 
 /** `mloop models rollback`: back to the version production had before the current one. */
 export async function rollback(ctx: Context, model: string, actor: Actor): Promise<RegistryChange> {
-  const doc = await ctx.platform.docs.get<ModelDoc>(COLLECTIONS.models, model);
+  const doc = await storeOf(ctx).models.get(model);
   if (!doc) throw new MloopError('not_found', `there is no model "${model}"`);
   if (!doc.previous_version) throw new MloopError('failed_precondition', `${model} has no previous production version to roll back to`);
   return promoteVersion(ctx, model, doc.previous_version, actor);
@@ -103,10 +105,10 @@ export async function rollback(ctx: Context, model: string, actor: Actor): Promi
 
 /** `mloop models reject`: a candidate that must not be served. */
 export async function rejectVersion(ctx: Context, model: string, version: string, actor: Actor): Promise<RegistryChange> {
-  return ctx.platform.docs.runTransaction(async (tx) => {
+  return storeOf(ctx).inTransaction(async (tx) => {
     const { versionDoc } = await readVersion(tx, model, version);
     checkMove(versionDoc.stage, 'rejected', model, version);
-    tx.update(COLLECTIONS.versions, modelVersionId(model, version), {
+    tx.versions.update(model, version, {
       stage: 'rejected',
       history: [...(versionDoc.history ?? []), historyEntry(versionDoc.stage, 'rejected', actor, ctx.platform.clock.now())],
     });
@@ -116,12 +118,12 @@ export async function rejectVersion(ctx: Context, model: string, version: string
 
 /** `mloop models delete`: only versions nobody serves or waits for; the artifacts go too. */
 export async function deleteVersion(ctx: Context, model: string, version: string): Promise<{ deleted: string[] }> {
-  await ctx.platform.docs.runTransaction(async (tx) => {
+  await storeOf(ctx).inTransaction(async (tx) => {
     const { versionDoc } = await readVersion(tx, model, version);
     if (versionDoc.stage !== 'archived' && versionDoc.stage !== 'rejected') {
       throw new MloopError('failed_precondition', `${model} ${version} is ${versionDoc.stage}: only archived or rejected versions can be deleted`);
     }
-    tx.delete(COLLECTIONS.versions, modelVersionId(model, version));
+    tx.versions.delete(model, version);
   });
   const objects = await ctx.platform.objects.list(ctx.config.artifactsBucket, artifactsPrefix(model, version));
   for (const object of objects) await ctx.platform.objects.delete(object.bucket, object.name);
@@ -132,9 +134,9 @@ export async function deleteVersion(ctx: Context, model: string, version: string
 export async function setAlias(ctx: Context, model: string, alias: string, version: string): Promise<void> {
   if (alias === 'champion') throw new MloopError('invalid_argument', '"champion" always names the production version: promote instead');
   if (!/^[a-z][a-z0-9_-]{0,31}$/.test(alias)) throw new MloopError('invalid_argument', `alias "${alias}": lowercase letters, digits, - and _`);
-  await ctx.platform.docs.runTransaction(async (tx) => {
+  await storeOf(ctx).inTransaction(async (tx) => {
     const { modelDoc } = await readVersion(tx, model, version);
-    tx.update(COLLECTIONS.models, model, { aliases: { ...(modelDoc.aliases ?? {}), [alias]: version } });
+    tx.models.update(model, { aliases: { ...(modelDoc.aliases ?? {}), [alias]: version } });
   });
 }
 
@@ -151,10 +153,10 @@ export async function announcePromotion(ctx: Context, model: string, version: st
   ctx.log.info({ model, version, previous, revision }, 'scoring service updated');
 }
 
-async function readVersion(tx: Transaction, model: string, version: string) {
-  const modelDoc = await tx.get<ModelDoc>(COLLECTIONS.models, model);
+async function readVersion(tx: TxStore, model: string, version: string) {
+  const modelDoc = await tx.models.get(model);
   if (!modelDoc) throw new MloopError('not_found', `there is no model "${model}"`);
-  const versionDoc = await tx.get<ModelVersionDoc>(COLLECTIONS.versions, modelVersionId(model, version));
+  const versionDoc = await tx.versions.get(model, version);
   if (!versionDoc) throw new MloopError('not_found', `${model} has no version ${version}`);
   return { modelDoc, versionDoc };
 }

@@ -1,10 +1,10 @@
 import { errorMessage, MloopError } from '../../core/errors';
 import { TOPICS, type Metrics, type TrainingCompleted } from '../../core/events';
-import { datasetId } from '../../core/ids';
 import { prepareTrainingData } from '../../data/prepare';
 import { writeArtifact } from '../artifacts/model_files';
 import type { Context } from '../context';
-import { artifactsPrefix, COLLECTIONS, type DatasetDoc, type RunDoc, type RunProgress, type SweepState } from '../store/documents';
+import { artifactsPrefix, type RunDoc, type RunProgress, type SweepState } from '../store/documents';
+import { storeOf } from '../store';
 import { runSweepShare } from '../training/sweep_share';
 import { trainCandidate, type Candidate } from '../training/train_core';
 import { bindPlan } from '../training/training_plan';
@@ -23,8 +23,9 @@ const PROGRESS_EVERY_MS = 500;
  * reporting is retried by the reconcile pass instead.
  */
 export async function runTrainingJob(ctx: Context, runId: string, attempt: number): Promise<JobOutcome> {
-  const { docs, bus, clock } = ctx.platform;
-  const run = await docs.get<RunDoc>(COLLECTIONS.runs, runId);
+  const { bus, clock } = ctx.platform;
+  const { runs } = storeOf(ctx);
+  const run = await runs.get(runId);
   if (!run) throw new MloopError('not_found', `run ${runId} does not exist`);
   if (run.status !== 'running' || run.attempt !== attempt) {
     ctx.log.warn({ run_id: runId, attempt, status: run.status, current_attempt: run.attempt }, 'stale execution: nothing to do');
@@ -40,7 +41,7 @@ export async function runTrainingJob(ctx: Context, runId: string, attempt: numbe
       ...completion,
     };
     await bus.publish(TOPICS.trainingCompleted, message, { attributes: { model: run.model }, orderingKey: run.model });
-    await docs.update(COLLECTIONS.runs, run.id, { reported_attempt: attempt });
+    await runs.update(run.id, { reported_attempt: attempt });
   };
   try {
     const metrics = await train(ctx, run, attempt);
@@ -56,8 +57,9 @@ export async function runTrainingJob(ctx: Context, runId: string, attempt: numbe
 
 /** The metrics to report, or null when this task's part is done and another task reports. */
 async function train(ctx: Context, run: RunDoc, attempt: number): Promise<Metrics | null> {
-  const { docs, objects, clock } = ctx.platform;
-  const dataset = await docs.get<DatasetDoc>(COLLECTIONS.datasets, datasetId(run.model, run.dataset_version));
+  const { objects, clock } = ctx.platform;
+  const { runs, datasets } = storeOf(ctx);
+  const dataset = await datasets.get(run.model, run.dataset_version);
   if (!dataset) throw new MloopError('not_found', `dataset ${run.model}:${run.dataset_version} does not exist`);
   const live = await objects.stat(dataset.object.bucket, dataset.object.name);
   if (!live || live.md5Hash !== dataset.object.md5Hash) {
@@ -81,7 +83,7 @@ async function train(ctx: Context, run: RunDoc, attempt: number): Promise<Metric
     const now = Date.now();
     if (now - lastWrite < PROGRESS_EVERY_MS && progress.iteration < progress.iterations) return;
     lastWrite = now;
-    await docs.update(COLLECTIONS.runs, run.id, { progress });
+    await runs.update(run.id, { progress });
   };
   const parallelism = { workers: ctx.config.trainWorkers, workerScript: ctx.config.trialWorkerScript };
   let candidate: Candidate;
@@ -94,7 +96,7 @@ async function train(ctx: Context, run: RunDoc, attempt: number): Promise<Metric
     candidate = await trainCandidate(data, plan, parallelism, onProgress);
     if (plan.trials.length > 1) {
       const sweep: SweepState = { attempt, tasks: 1, done: [0], trials: Object.fromEntries(candidate.trials.map((t) => [String(t.trial), { ...t, task: 0 }])), finisher: 0 };
-      await docs.update(COLLECTIONS.runs, run.id, { sweep });
+      await runs.update(run.id, { sweep });
     }
   }
 
@@ -109,7 +111,7 @@ async function train(ctx: Context, run: RunDoc, attempt: number): Promise<Metric
   const seconds = (clock.now().getTime() - started.getTime()) / 1000;
   // JSON has no NaN: an undefined metric travels as null
   const metrics: Metrics = Object.fromEntries(Object.entries(manifest.metrics).map(([k, v]) => [k, Number.isFinite(v) ? v : null]));
-  await docs.update(COLLECTIONS.runs, run.id, { backend: candidate.fitted.backend, metrics, training_seconds: seconds });
+  await runs.update(run.id, { backend: candidate.fitted.backend, metrics, training_seconds: seconds });
   ctx.log.info({ run_id: run.id, metric: plan.metric.name, value: metrics[plan.metric.name], seconds, backend: candidate.fitted.backend }, 'model trained');
   return metrics;
 }
