@@ -1,7 +1,7 @@
 import { MloopError } from '../shared/core/errors';
 import { runIdFor } from '../shared/core/ids';
 import type { Context } from '../shared/pipeline/context';
-import type { DatasetDoc, RunDoc } from '../shared/pipeline/store/documents';
+import type { RunDoc } from '../shared/pipeline/store/documents';
 import { storeOf } from '../shared/pipeline/store';
 import { uploadRequestId } from '../shared/pipeline/usecases/on_data_uploaded';
 
@@ -18,11 +18,6 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | null | u
     if (Date.now() > deadline) throw new TimeoutError(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}`);
     await sleep(everyMs);
   }
-}
-
-export async function waitForDataset(ctx: Context, model: string, version: string, timeoutMs: number): Promise<DatasetDoc> {
-  return waitFor(`dataset ${model}:${version} to be ingested (is the stack running? npm start)`, () =>
-    storeOf(ctx).datasets.get(model, version), timeoutMs);
 }
 
 /** Follows the run of an uploaded dataset to its end, reporting progress on the way; a rejected dataset has no run to wait for. */

@@ -1,8 +1,7 @@
 import { errorMessage } from '../../core/errors';
-import { datasetId, modelVersionId } from '../../core/ids';
 import { DEFAULT_MONITORING, type MonitoringSettings } from '../../monitoring/settings';
 import type { Context } from '../context';
-import { COLLECTIONS, type DatasetDoc, type ModelDoc, type ModelVersionDoc } from '../store/documents';
+import { storeOf } from '../store';
 import { datasetConfigOf } from '../store/stored_config';
 
 /**
@@ -14,11 +13,11 @@ import { datasetConfigOf } from '../store/stored_config';
  * must not stop monitoring.
  */
 export async function monitoringSettings(ctx: Context, model: string, version?: string): Promise<MonitoringSettings> {
-  const { docs } = ctx.platform;
-  const served = version ?? (await docs.get<ModelDoc>(COLLECTIONS.models, model))?.production_version;
+  const store = storeOf(ctx);
+  const served = version ?? (await store.models.productionVersion(model));
   if (!served) return DEFAULT_MONITORING;
-  const trained = await docs.get<ModelVersionDoc>(COLLECTIONS.versions, modelVersionId(model, served));
-  const dataset = trained ? await docs.get<DatasetDoc>(COLLECTIONS.datasets, datasetId(model, trained.dataset_version)) : null;
+  const trained = await store.versions.get(model, served);
+  const dataset = trained ? await store.datasets.get(model, trained.dataset_version) : null;
   if (!dataset) {
     ctx.log.warn({ model, version: served }, 'no dataset recorded for the served version: monitoring uses its defaults');
     return DEFAULT_MONITORING;

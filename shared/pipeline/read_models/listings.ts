@@ -98,10 +98,6 @@ export async function listModels(ctx: Context): Promise<ModelView[]> {
   });
 }
 
-export async function productionVersion(ctx: Context, model: string): Promise<string | null> {
-  return storeOf(ctx).models.productionVersion(model);
-}
-
 export async function listDatasets(ctx: Context): Promise<DatasetDoc[]> {
   return storeOf(ctx).datasets.list();
 }

@@ -1,6 +1,6 @@
 import { TOPICS, type RunSlotFreed } from '../../core/events';
 import type { Context } from '../context';
-import { launchQueuedRuns } from './on_training_requested';
+import { launchQueuedRuns } from './launch_queued_runs';
 
 /**
  * onRunSlotFreed: the launcher's second trigger. Whoever ends a run (the completion, the reconciler)

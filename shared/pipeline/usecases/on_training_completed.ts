@@ -1,13 +1,13 @@
 import { MloopError } from '../../core/errors';
 import { TOPICS, type ModelAwaitingApproval, type TrainingCompleted } from '../../core/events';
-import { datasetId } from '../../core/ids';
 import type { Context } from '../context';
 import { decide, type PromotionPolicy } from '../decisions/decide';
 import { MAX_DECISION_ROUNDS } from '../decisions/supersede';
 import { commitDecision } from '../promotion/commit_decision';
 import { evaluateCandidate, type Candidate } from '../promotion/evaluate_candidate';
 import { holdoutMetric } from '../promotion/holdout_metric';
-import { COLLECTIONS, type DatasetDoc, type DecisionDoc, type ModelDoc, type RunDoc } from '../store/documents';
+import { storeOf } from '../store';
+import type { DecisionDoc, RunDoc } from '../store/documents';
 import { runUsage } from '../training/run_usage';
 import { announceFreedSlot } from './on_run_slot_freed';
 import { announcePromotion } from './registry_transitions';
@@ -25,8 +25,7 @@ export type CompletionResult =
  * transaction; `model-promoted` is published after it, and again on redelivery.
  */
 export async function completeTraining(ctx: Context, event: TrainingCompleted): Promise<CompletionResult> {
-  const { docs } = ctx.platform;
-  const run = await docs.get<RunDoc>(COLLECTIONS.runs, event.run_id);
+  const run = await storeOf(ctx).runs.get(event.run_id);
   if (!run) return { outcome: 'ignored', reason: `run ${event.run_id} does not exist` };
   if (run.status === 'succeeded' || run.status === 'failed') {
     await republishPromotion(ctx, run);
@@ -42,11 +41,11 @@ export async function completeTraining(ctx: Context, event: TrainingCompleted): 
 }
 
 async function failRun(ctx: Context, run: RunDoc, event: TrainingCompleted): Promise<CompletionResult> {
-  const { docs, clock } = ctx.platform;
-  await docs.runTransaction(async (tx) => {
-    const current = await tx.get<RunDoc>(COLLECTIONS.runs, run.id);
+  const { clock } = ctx.platform;
+  await storeOf(ctx).inTransaction(async (tx) => {
+    const current = await tx.runs.get(run.id);
     if (!current || current.status !== 'running' || current.attempt !== event.attempt) return;
-    tx.update(COLLECTIONS.runs, run.id, {
+    tx.runs.update(run.id, {
       status: 'failed',
       error: event.error ?? 'the training job reported a failure',
       finished_at: clock.now().toISOString(),
@@ -84,7 +83,7 @@ async function decideAndCommit(ctx: Context, run: RunDoc, event: TrainingComplet
 /** Reads production as it is now and scores it on the candidate's rows: the only I/O a decision needs. */
 async function judgeAgainstProduction(ctx: Context, run: RunDoc, candidate: Candidate, policy: PromotionPolicy): Promise<DecisionDoc> {
   const { holdout, target } = candidate;
-  const version = (await ctx.platform.docs.get<ModelDoc>(COLLECTIONS.models, run.model))?.production_version ?? null;
+  const version = await storeOf(ctx).models.productionVersion(run.model);
   const metric = version ? await holdoutMetric(ctx, run.model, version, holdout, target) : { value: null };
   return decide({
     run,
@@ -114,7 +113,7 @@ async function announceDecision(ctx: Context, decision: DecisionDoc): Promise<vo
  * deployment's, from this function's environment, where Terraform sets it.
  */
 async function promotionPolicy(ctx: Context, run: RunDoc): Promise<PromotionPolicy> {
-  const dataset = run.promotion ? null : await ctx.platform.docs.get<DatasetDoc>(COLLECTIONS.datasets, datasetId(run.model, run.dataset_version));
+  const dataset = run.promotion ? null : await storeOf(ctx).datasets.get(run.model, run.dataset_version);
   const promotion = promotionOf(run, dataset);
   const defaults = ctx.config.promotion;
   return {
@@ -141,8 +140,9 @@ async function announceAwaiting(ctx: Context, decision: DecisionDoc): Promise<vo
 /** A redelivered completion of a promoted run publishes the promotion again, in case it was lost. */
 async function republishPromotion(ctx: Context, run: RunDoc): Promise<void> {
   if (run.status !== 'succeeded' || !run.promoted || !run.decision_id) return;
-  const model = await ctx.platform.docs.get<ModelDoc>(COLLECTIONS.models, run.model);
+  const store = storeOf(ctx);
+  const model = await store.models.get(run.model);
   if (model?.production_version !== run.model_version) return;
-  const decision = await ctx.platform.docs.get<DecisionDoc>(COLLECTIONS.decisions, run.decision_id);
+  const decision = await store.decisions.get(run.decision_id);
   await announcePromotion(ctx, run.model, run.model_version, decision?.production_version ?? null, run.decision_id);
 }

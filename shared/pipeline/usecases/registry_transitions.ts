@@ -2,8 +2,7 @@ import { MloopError } from '../../core/errors';
 import { TOPICS, type ModelPromoted } from '../../core/events';
 import type { Context } from '../context';
 import { artifactsPrefix, type ModelDoc, type ModelVersionDoc, type Stage } from '../store/documents';
-import type { Transaction } from '../../platform/ports';
-import { storeOf, txStoreOver, type TxStore } from '../store';
+import { storeOf, type TxStore } from '../store';
 
 /**
  * The model registry: stages, aliases and the trail of who moved which version where, and why. Every
@@ -47,15 +46,13 @@ export function historyEntry(from: Stage | null, to: Stage, actor: Actor, at: Da
  * archiving the one it replaces. Callers read both documents first, as Firestore requires.
  */
 export function writePromotion(
-  inTx: TxStore | Transaction,
+  tx: TxStore,
   model: ModelDoc,
   version: ModelVersionDoc,
   previous: ModelVersionDoc | null,
   actor: Actor,
   at: Date,
 ): void {
-  // onTrainingCompleted still hands over the port's transaction
-  const tx = 'versions' in inTx ? inTx : txStoreOver(inTx);
   const now = at.toISOString();
   if (previous && previous.version !== version.version) {
     tx.versions.update(model.name, previous.version, {
