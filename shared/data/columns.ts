@@ -3,13 +3,15 @@ import { fieldKey, fieldMissing, fieldNumber, type Trimmed } from './cells';
 import type { CsvRecord } from './csv_scan';
 import type { TrainingColumn } from './encoding';
 import type { ColumnSchema } from './schema';
-import { parseBoolean } from './values';
+import { readFeature } from './values';
 
 /**
  * The kept feature columns of the training pass, one typed array each, written by slot (a row's place
  * in the possibly sampled data) straight from the record's bytes: Float32 values for numbers (NaN for
  * missing), Uint16 dictionary codes for categories (0 for missing), 0/1/2 flags for booleans (2 for
- * missing). Float32 is what the model reads anyway, and half of Float64.
+ * missing). Float32 is what the model reads anyway, and half of Float64. Each cell reads as readFeature
+ * reads it at scoring: numbers by fieldNumber (parseNumber on the bytes), categories by their trimmed
+ * bytes (categoryCell), booleans by readFeature itself, once per spelling.
  */
 const MAX_CODES = 65_535;
 const MISSING_FLAG = 2;
@@ -54,7 +56,8 @@ export class ColumnStore {
     }
     let flag = this.flagOf[code];
     if (flag === undefined) {
-      flag = parseBoolean(this.dictionary.text(code)) ?? MISSING_FLAG;
+      const read = readFeature('boolean', this.dictionary.text(code));
+      flag = read === 0 || read === 1 ? read : MISSING_FLAG;
       this.flagOf[code] = flag;
     }
     this.flags[slot] = flag;
