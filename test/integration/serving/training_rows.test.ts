@@ -3,7 +3,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import path from 'node:path';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import fc from 'fast-check';
@@ -171,12 +171,30 @@ async function trainerScores(csv: string, dir: string, manifest: Manifest): Prom
 
 // ------------------------------------------------------------------ the three routes
 
-async function post(route: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`${base}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+/** A fresh connection per request: a kept-alive one the server has just timed out would reset the next request. */
+function post(route: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${base}${route}`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
 }
 
 type Instance = Record<string, Json>;
+
+/** A server looks a model it does not know up again at most once a second. */
+async function waitServed(model: string): Promise<void> {
+  for (let tries = 0; ; tries++) {
+    const probe = await post(`/score/${model}`, { instances: [{}] });
+    if (probe.status !== 404 || tries === 50) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 async function scoreEverywhere(model: string, instances: Instance[], datatypes: Record<string, string>): Promise<number[][]> {
   const fromScore = await post(`/score/${model}`, { instances });
@@ -212,6 +230,7 @@ describe('scoring the training file\'s own rows', () => {
         // each generated column is inferred as the kind it was written as, so every kind is exercised
         expect(Object.fromEntries(manifest.features.map((f) => [f.name, f.kind]))).toEqual(Object.fromEntries(t.columns.map((c) => [c.name, c.kind])));
         await installVersion(ctx, model, 'v1', out);
+        await waitServed(model);
         const want = await trainerScores(csv, out, manifest);
 
         const verbatim = t.labels.map((label, r): Instance => ({ ...Object.fromEntries(t.columns.map((c) => [c.name, c.cells[r]])), label: String(label) }));
