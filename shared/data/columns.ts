@@ -1,5 +1,5 @@
 import { ByteDictionary } from './byte_dictionary';
-import { fieldKey, fieldMissing, fieldNumber, type Trimmed } from './cells';
+import { fieldKey, fieldMissing, fieldNumber, fieldText, type Trimmed } from './cells';
 import type { CsvRecord } from './csv_scan';
 import type { TrainingColumn } from './encoding';
 import type { ColumnSchema } from './schema';
@@ -15,6 +15,9 @@ import { readFeature } from './values';
  */
 const MAX_CODES = 65_535;
 const MISSING_FLAG = 2;
+/** Stray words of a numeric column remembered for scoring; a column with more is messier than any manifest should list. */
+export const MAX_MISSING_WORDS = 20;
+const MAX_WORD_CHARS = 64;
 
 export class ColumnStore {
   readonly numbers: Float32Array;
@@ -24,6 +27,8 @@ export class ColumnStore {
   /** Per dictionary code of a boolean column, its flag. */
   private readonly flagOf: number[] = [];
   private readonly key: Trimmed = { buf: new Uint8Array(0), start: 0, end: 0 };
+  /** A numeric column's non-numbers, which training reads as missing. */
+  private readonly words = new Set<string>();
 
   constructor(
     readonly column: ColumnSchema & { kind: 'numeric' | 'categorical' | 'boolean' },
@@ -40,7 +45,12 @@ export class ColumnStore {
   write(rec: CsvRecord, slot: number): void {
     const i = this.column.index;
     if (this.column.kind === 'numeric') {
-      this.numbers[slot] = fieldNumber(rec, i);
+      const v = fieldNumber(rec, i);
+      this.numbers[slot] = v;
+      if (v !== v && this.words.size < MAX_MISSING_WORDS && !fieldMissing(rec, i)) {
+        const word = fieldText(rec, i).trim();
+        if (word.length <= MAX_WORD_CHARS) this.words.add(word);
+      }
       return;
     }
     if (fieldMissing(rec, i)) {
@@ -66,7 +76,7 @@ export class ColumnStore {
   /** The column as the feature specs are fitted on. */
   training(): TrainingColumn {
     const kind = this.column.kind;
-    if (kind === 'numeric') return { kind, values: this.numbers };
+    if (kind === 'numeric') return { kind, values: this.numbers, words: [...this.words].sort() };
     if (kind === 'categorical') return { kind, codes: this.codes, dictionary: Array.from({ length: this.dictionary.size }, (_, c) => this.dictionary.text(c)) };
     return { kind };
   }

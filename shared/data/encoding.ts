@@ -20,6 +20,11 @@ export const FeatureSpecSchema = z.discriminatedUnion('kind', [
     max: z.number(),
     /** What a missing value encodes as: the training mean. */
     fill: z.number(),
+    /**
+     * Words the training file held in this column beside its numbers (at most MAX_MISSING_WORDS), which
+     * training read as missing: scoring takes them as missing too, and refuses words it never saw.
+     */
+    missing_words: z.array(z.string()).optional(),
   }),
   z.object({ name: z.string().min(1), kind: z.literal('categorical'), categories: z.array(z.string()) }),
   z.object({ name: z.string().min(1), kind: z.literal('boolean') }),
@@ -28,8 +33,8 @@ export type FeatureSpec = z.infer<typeof FeatureSpecSchema>;
 
 /** A column of the training data as the training pass stores it: compact arrays, not row objects. */
 export type TrainingColumn =
-  /** NaN marks a missing value. */
-  | { kind: 'numeric'; values: ArrayLike<number> }
+  /** NaN marks a missing value; `words` are the non-numbers among the cells, read as missing. */
+  | { kind: 'numeric'; values: ArrayLike<number>; words?: readonly string[] }
   /** Code 0 is missing; code k is dictionary[k - 1]. */
   | { kind: 'categorical'; codes: ArrayLike<number>; dictionary: readonly string[] }
   | { kind: 'boolean' };
@@ -45,14 +50,17 @@ export function fitFeatureSpecs(
     if (col.kind === 'dropped') continue;
     const data = columns.get(col.name);
     if (!data || data.kind !== col.kind) throw new Error(`training column "${col.name}" (${col.kind}) was not provided`);
-    if (data.kind === 'numeric') specs.push(fitNumeric(col.name, data.values, rows));
+    if (data.kind === 'numeric') {
+      const spec = fitNumeric(col.name, data.values, rows);
+      specs.push(data.words?.length ? { ...spec, missing_words: [...data.words] } : spec);
+    }
     else if (data.kind === 'categorical') specs.push(fitCategorical(col.name, data.codes, data.dictionary, rows));
     else specs.push({ name: col.name, kind: 'boolean' });
   }
   return specs;
 }
 
-function fitNumeric(name: string, values: ArrayLike<number>, rows: ArrayLike<number>): FeatureSpec {
+function fitNumeric(name: string, values: ArrayLike<number>, rows: ArrayLike<number>): Extract<FeatureSpec, { kind: 'numeric' }> {
   let count = 0;
   let mean = 0;
   let m2 = 0;
@@ -222,6 +230,7 @@ const EXPECTED: Record<FeatureSpec['kind'], string> = {
 
 /** Null when the value reads as training would have read its cell (readFeature), else why not. */
 function typeProblem(spec: FeatureSpec, value: unknown): string | null {
+  if (spec.kind === 'numeric' && spec.missing_words && typeof value === 'string' && spec.missing_words.includes(value.trim())) return null;
   if (spec.kind === 'categorical' && typeof value === 'string' && value.length > MAX_CATEGORY_CHARS) {
     return `a string of ${value.length} characters, longer than the ${MAX_CATEGORY_CHARS} a category may have`;
   }
