@@ -50,17 +50,19 @@ export function fitFeatureSpecs(
     if (col.kind === 'dropped') continue;
     const data = columns.get(col.name);
     if (!data || data.kind !== col.kind) throw new Error(`training column "${col.name}" (${col.kind}) was not provided`);
-    if (data.kind === 'numeric') {
-      const spec = fitNumeric(col.name, data.values, rows);
-      specs.push(data.words?.length ? { ...spec, missing_words: [...data.words] } : spec);
-    }
+    if (data.kind === 'numeric') specs.push(fitNumeric(col.name, data.values, rows, data.words));
     else if (data.kind === 'categorical') specs.push(fitCategorical(col.name, data.codes, data.dictionary, rows));
     else specs.push({ name: col.name, kind: 'boolean' });
   }
   return specs;
 }
 
-function fitNumeric(name: string, values: ArrayLike<number>, rows: ArrayLike<number>): Extract<FeatureSpec, { kind: 'numeric' }> {
+function fitNumeric(name: string, values: ArrayLike<number>, rows: ArrayLike<number>, words: readonly string[] = []): FeatureSpec {
+  const spec = fitMoments(name, values, rows);
+  return words.length > 0 ? { ...spec, missing_words: [...words] } : spec;
+}
+
+function fitMoments(name: string, values: ArrayLike<number>, rows: ArrayLike<number>): Extract<FeatureSpec, { kind: 'numeric' }> {
   let count = 0;
   let mean = 0;
   let m2 = 0;

@@ -64,7 +64,7 @@ export function categoryCell(value: unknown): string | null {
 }
 
 export type FeatureKind = 'numeric' | 'categorical' | 'boolean';
-/** A value no cell of a training file could have held for a feature of that kind. */
+/** A value that is none of its kind's: a word among numbers, "maybe" for a boolean, an object. */
 export const UNREADABLE = Symbol('unreadable');
 
 /**
