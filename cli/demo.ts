@@ -1,21 +1,26 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfigWith } from '../shared/core/config';
+import { loadConfig, type Config } from '../shared/core/config';
 import { createLogger } from '../shared/core/log';
 import { fraudRows, writeFraudCsv } from '../shared/data/synthetic';
+import type { Context } from '../shared/pipeline/context';
 import { listDatasets, listModels, listRuns } from '../shared/pipeline/read_models/listings';
 import type { RunDoc } from '../shared/pipeline/store/documents';
+import { createPlatform } from '../shared/platform';
+import { runningStackPid } from '../shared/platform/local/instance_lock';
 import { demoDrift, type DemoDrift } from './demo_drift';
 import { fixed, table } from './output';
 import { progressText } from './progress_text';
 import { pushDataset } from './push';
 import { startStack } from './stack';
+import { authorization, callStack } from './stack_client';
 import { waitFor, waitForUploadRun } from './wait';
 
 export interface DemoOptions {
   rows: number;
   secondRows: number;
+  /** Keep the generated CSV files (the state is MLOOP_HOME's and always stays). */
   keep: boolean;
   say: (line: string) => void;
 }
@@ -31,25 +36,34 @@ export interface DemoSummary {
   drift: DemoDrift;
 }
 
+/** Where the demo runs: the stack the user started, or one of its own on the same state folder. */
+export interface DemoStack {
+  url: string;
+  ctx: Context;
+  stop(): Promise<void>;
+}
+
 const MODEL = 'fraud';
 const RUN_TIMEOUT_MS = 150_000;
 
 /**
- * `npm run demo`: the whole loop on a fresh local stack, unattended. Push a day of transactions, wait
- * for the first model to answer /score, score fresh traffic over HTTP, then drifted traffic with its
- * labels fed back, run a monitoring tick and follow the retraining it starts, push a second day and
- * show the champion/challenger decisions.
+ * `npm run demo`: the whole loop, unattended, on the stack the dashboard shows. Push a day of
+ * transactions, wait for the first model to answer /score, score fresh traffic over HTTP, then drifted
+ * traffic with its labels fed back, run a monitoring tick and follow the retraining it starts, push a
+ * second day and show the champion/challenger decisions. The summary counts this demo's runs only, so
+ * that it reads the same on a stack with history.
  */
 export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const { say } = options;
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mloop-demo-'));
-  const config = loadConfigWith({ MLOOP_HOME: home, PORT: '0', MLOOP_STORAGE: path.join(home, 'buckets') });
-  const stack = await startStack(config, createLogger('warn', { component: 'demo' }));
+  const config = loadConfig();
+  const stack = await demoStack(config, say);
   const ctx = stack.ctx;
-  say(`local stack on ${stack.url} (state in ${home})`);
+  const files = fs.mkdtempSync(path.join(os.tmpdir(), 'mloop-demo-'));
   try {
-    const day1 = path.join(home, 'transactions-day1.csv');
-    await writeFraudCsv(day1, { rows: options.rows, seed: 1 });
+    // Fresh data on every demo: a file the registry already has would start no run.
+    const round = (await listDatasets(ctx)).filter((d) => d.model === MODEL).length;
+    const day1 = path.join(files, 'transactions-day1.csv');
+    await writeFraudCsv(day1, { rows: options.rows, seed: 1 + round });
     const pushedAt = Date.now();
     const first = await pushDataset(ctx, day1, { model: MODEL });
     say(`pushed ${first.object.name}: ${options.rows} rows, dataset ${first.dataset_version}`);
@@ -57,43 +71,50 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     if (run1.status !== 'succeeded') throw new Error(`first run ${run1.id} ${run1.status}: ${run1.error}`);
 
     const probe = [...fraudRows(1, 7)];
-    await waitFor('the promoted model to answer /score', async () => {
-      const response = await postScore(stack.url, probe);
-      return response.ok ? true : null;
+    // A promoted version is waited for until it serves; otherwise the champion it lost to answers.
+    const served = await waitFor('the promoted model to answer /score', async () => {
+      const response = await postScore(stack, probe);
+      if (!response.ok) return null;
+      const version = ((await response.json()) as { model_version: string }).model_version;
+      return run1.promoted && version !== run1.model_version ? null : version;
     }, RUN_TIMEOUT_MS, 100);
     const secondsToProduction = (Date.now() - pushedAt) / 1000;
-    say(`${MODEL} ${run1.model_version} answers /score ${secondsToProduction.toFixed(1)} s after the push`);
+    say(`${MODEL} ${served} answers /score ${secondsToProduction.toFixed(1)} s after the push`);
 
     const traffic = [...fraudRows(1000, 99)];
     let scored = 0;
     let flagged = 0;
     for (let i = 0; i < traffic.length; i += 100) {
-      const response = await postScore(stack.url, traffic.slice(i, i + 100));
+      const response = await postScore(stack, traffic.slice(i, i + 100));
       if (!response.ok) throw new Error(`scoring failed: HTTP ${response.status} ${await response.text()}`);
       const body = (await response.json()) as { predictions: Array<{ score: number; label: number }> };
       scored += body.predictions.length;
       flagged += body.predictions.filter((p) => p.label === 1).length;
     }
     say(`scored ${scored} fresh transactions over HTTP: ${flagged} flagged as fraud`);
-    const drift = await demoDrift(stack, MODEL, say, progressPrinter(say));
+    const { runId: driftRun, ...drift } = await demoDrift(stack, MODEL, say, progressPrinter(say));
 
-    const day2 = path.join(home, 'transactions-day2.csv');
-    await writeFraudCsv(day2, { rows: options.secondRows, seed: 2 });
+    const day2 = path.join(files, 'transactions-day2.csv');
+    await writeFraudCsv(day2, { rows: options.secondRows, seed: 2 + round });
     const second = await pushDataset(ctx, day2, { model: MODEL });
     say(`pushed ${second.object.name}: ${options.secondRows} rows, dataset ${second.dataset_version}`);
     const run2 = await waitForUploadRun(ctx, MODEL, second.dataset_version, RUN_TIMEOUT_MS, progressPrinter(say));
     if (run2.status !== 'succeeded') throw new Error(`second run ${run2.id} ${run2.status}: ${run2.error}`);
 
-    const runs = await listRuns(ctx, MODEL);
-    const models = await listModels(ctx);
+    const ours = new Set([run1.id, driftRun, run2.id]);
+    const runs = (await listRuns(ctx, MODEL)).filter((r) => ours.has(r.id));
+    const versions = new Set(runs.map((r) => r.model_version));
+    const all = (await listModels(ctx)).filter((m) => m.model === MODEL);
+    const models = all.filter((m) => versions.has(m.version));
     say('');
     say(table(['run', 'version', 'status', 'auc', 'seconds', 'promoted'], runs.map((r) => [r.id, r.model_version, r.status, fixed(r.metrics?.auc), r.duration_seconds, r.promoted ? 'yes' : 'no'])));
     say('');
     say(table(['model', 'version', 'stage', 'holdout auc', 'decision'], models.map((m) => [m.model, m.version, m.stage, fixed(m.metrics.holdout_auc), m.decision?.reasons.join('; ')])));
-    const production = models.find((m) => m.stage === 'production') ?? null;
-    const datasets = await listDatasets(ctx);
+    say('');
+    say(`the runs are on the dashboard at ${stack.url}/ (state in ${ctx.config.home})`);
+    const production = all.find((m) => m.stage === 'production') ?? null;
     return {
-      datasets: datasets.length,
+      datasets: new Set(runs.map((r) => r.dataset_version)).size,
       runs: runs.length,
       production: production?.version ?? null,
       auc: production?.metrics.auc ?? null,
@@ -110,14 +131,46 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     };
   } finally {
     await stack.stop();
-    if (!options.keep) fs.rmSync(home, { recursive: true, force: true });
+    if (options.keep) say(`the generated data is in ${files}`);
+    else fs.rmSync(files, { recursive: true, force: true });
   }
 }
 
-function postScore(url: string, instances: unknown[]): Promise<Response> {
-  return fetch(`${url}/score/${MODEL}`, {
+/**
+ * The running `mloop up` of MLOOP_HOME when there is one (found at PORT or MLOOP_URL, as every command
+ * finds it), so that the runs appear on the dashboard the user has open; else a stack of the demo's
+ * own on MLOOP_HOME, stopped at the end, whose runs the next `mloop up` shows. Its port is PORT when
+ * free, any other when not.
+ */
+async function demoStack(config: Config, say: (line: string) => void): Promise<DemoStack> {
+  const log = createLogger('warn', { component: 'demo' });
+  if (config.platform === 'local' && runningStackPid(config.home)) {
+    const ctx: Context = { config, log, platform: createPlatform(config, log) };
+    try {
+      await callStack(ctx, '/health', { method: 'GET' });
+    } catch (err) {
+      await ctx.platform.close();
+      throw err;
+    }
+    say(`using the running stack on ${config.url} (state in ${config.home}): open ${config.url}/ to watch`);
+    return { url: config.url, ctx, stop: () => ctx.platform.close() };
+  }
+  let stack;
+  try {
+    stack = await startStack(config, log);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    say(`port ${config.port} is taken: the demo's stack listens on another`);
+    stack = await startStack({ ...config, port: 0 }, log);
+  }
+  say(`no stack was running: started one on ${stack.url} for the demo (state in ${config.home}; \`npm start\` shows it afterwards)`);
+  return stack;
+}
+
+function postScore(stack: DemoStack, instances: unknown[]): Promise<Response> {
+  return fetch(`${stack.url}/score/${MODEL}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...authorization(stack.ctx.config) },
     body: JSON.stringify({ instances }),
   });
 }

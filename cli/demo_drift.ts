@@ -6,7 +6,8 @@ import { storeOf } from '../shared/pipeline/store';
 import { reportId } from '../shared/pipeline/monitoring/drift_report_store';
 import { driftRequestId } from '../shared/pipeline/usecases/on_drift_detected';
 import { reportText } from './drift_output';
-import type { Stack } from './stack';
+import type { DemoStack } from './demo';
+import { authorization } from './stack_client';
 import { waitFor } from './wait';
 
 export interface DemoDrift {
@@ -23,19 +24,24 @@ const RUN_TIMEOUT_MS = 150_000;
  * over HTTP, its true labels are fed back, a monitoring tick runs (published on the bus, as the
  * scheduler would), the report is printed, and the retraining it starts is followed to its end.
  */
-export async function demoDrift(stack: Stack, model: string, say: (line: string) => void, progress: (run: RunDoc) => void): Promise<DemoDrift> {
+export async function demoDrift(
+  stack: DemoStack,
+  model: string,
+  say: (line: string) => void,
+  progress: (run: RunDoc) => void,
+): Promise<DemoDrift & { runId: string }> {
   const { bus, clock } = stack.ctx.platform;
   const store = storeOf(stack.ctx);
   const rows = [...fraudRows(DRIFTED_ROWS, 123, { amountScale: 3, typeMix: { PAYMENT: 0.1, TRANSFER: 0.35, CASH_OUT: 0.45, DEBIT: 0.05, CASH_IN: 0.05 } })];
   const labels: Array<{ request_id: string; index: number; label: number }> = [];
   for (let i = 0; i < rows.length; i += 100) {
     const requestId = `demo-drift-${i / 100}`;
-    const response = await post(`${stack.url}/score/${model}`, { instances: rows.slice(i, i + 100) }, requestId);
+    const response = await post(stack, `/score/${model}`, { instances: rows.slice(i, i + 100) }, requestId);
     rows.slice(i, i + 100).forEach((row, index) => labels.push({ request_id: requestId, index, label: row.isFraud }));
     if (!response.ok) throw new Error(`scoring failed: HTTP ${response.status} ${await response.text()}`);
   }
   say(`scored ${rows.length} drifted transactions over HTTP (amounts ×3, more transfers and cash-outs)`);
-  const fed = await post(`${stack.url}/feedback`, labels);
+  const fed = await post(stack, '/feedback', labels);
   if (!fed.ok) throw new Error(`feedback failed: HTTP ${fed.status} ${await fed.text()}`);
   say(`fed back ${labels.length} labels to POST /feedback`);
 
@@ -59,13 +65,13 @@ export async function demoDrift(stack: Stack, model: string, say: (line: string)
     500,
   );
   say(`retraining ${run.id} (reason ${run.reason}, dataset ${run.dataset_version}: the upload plus the labels) ${run.status}`);
-  return { share: report.share, drifted: report.drifted, retrained: run.status === 'succeeded' };
+  return { share: report.share, drifted: report.drifted, retrained: run.status === 'succeeded', runId: run.id };
 }
 
-function post(url: string, body: unknown, requestId?: string): Promise<Response> {
-  return fetch(url, {
+function post(stack: DemoStack, route: string, body: unknown, requestId?: string): Promise<Response> {
+  return fetch(`${stack.url}${route}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(requestId ? { 'x-request-id': requestId } : {}) },
+    headers: { 'content-type': 'application/json', ...authorization(stack.ctx.config), ...(requestId ? { 'x-request-id': requestId } : {}) },
     body: JSON.stringify(body),
   });
 }

@@ -181,10 +181,10 @@ program
 
 program
   .command('demo')
-  .description('run the whole loop on a fresh local stack with synthetic fraud data, then exit')
+  .description('run the whole loop with synthetic fraud data on the running stack (else one of its own on MLOOP_HOME), then exit')
   .addOption(new Option('--rows <n>', 'rows in the first dataset').default(100_000).argParser(positiveInt))
   .addOption(new Option('--second-rows <n>', 'rows in the second dataset').default(100_000).argParser(positiveInt))
-  .option('--keep', 'keep the demo state folder')
+  .option('--keep', 'keep the generated CSV files')
   .action(async (opts: { rows: number; secondRows: number; keep?: boolean }) => {
     const summary = await runDemo({
       rows: opts.rows,

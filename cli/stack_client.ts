@@ -1,3 +1,4 @@
+import type { Config } from '../shared/core/config';
 import { errorFromHttp, MloopError } from '../shared/core/errors';
 import type { Context } from '../shared/pipeline/context';
 import { runningStackPid } from '../shared/platform/local/instance_lock';
@@ -8,8 +9,7 @@ import { runningStackPid } from '../shared/platform/local/instance_lock';
  * between the two shells), or the stack is still starting or just died: the error names the URL tried.
  */
 export async function callStack<T>(ctx: Context, route: string, init: { method: 'GET' | 'POST'; body?: unknown }): Promise<T> {
-  const headers: Record<string, string> = {};
-  if (ctx.config.apiKey) headers.authorization = `Bearer ${ctx.config.apiKey}`;
+  const headers = authorization(ctx.config);
   if (init.body !== undefined) headers['content-type'] = 'application/json';
   const url = `${ctx.config.url}${route}`;
   let response: Response;
@@ -27,4 +27,9 @@ export async function callStack<T>(ctx: Context, route: string, init: { method: 
   const payload = (await response.json().catch(() => null)) as (T & { error?: { message?: string } }) | null;
   if (!response.ok) throw errorFromHttp(response.status, payload?.error?.message ?? `${init.method} ${url}: HTTP ${response.status}`);
   return payload as T;
+}
+
+/** The header a stack started with MLOOP_API_KEY asks for on everything but health. */
+export function authorization(config: Config): Record<string, string> {
+  return config.apiKey ? { authorization: `Bearer ${config.apiKey}` } : {};
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MAX_CATEGORIES, type InferredSchema } from './schema';
-import { categoryCell, numericCell, parseBoolean, parseNumber } from './values';
+import { parseNumber, readFeature, UNREADABLE } from './values';
 
 /**
  * The one encoding from feature values to model input, used when training and when serving, so that
@@ -20,6 +20,11 @@ export const FeatureSpecSchema = z.discriminatedUnion('kind', [
     max: z.number(),
     /** What a missing value encodes as: the training mean. */
     fill: z.number(),
+    /**
+     * Words the training file held in this column beside its numbers (at most MAX_MISSING_WORDS), which
+     * training read as missing: scoring takes them as missing too, and refuses words it never saw.
+     */
+    missing_words: z.array(z.string()).optional(),
   }),
   z.object({ name: z.string().min(1), kind: z.literal('categorical'), categories: z.array(z.string()) }),
   z.object({ name: z.string().min(1), kind: z.literal('boolean') }),
@@ -28,8 +33,8 @@ export type FeatureSpec = z.infer<typeof FeatureSpecSchema>;
 
 /** A column of the training data as the training pass stores it: compact arrays, not row objects. */
 export type TrainingColumn =
-  /** NaN marks a missing value. */
-  | { kind: 'numeric'; values: ArrayLike<number> }
+  /** NaN marks a missing value; `words` are the non-numbers among the cells, read as missing. */
+  | { kind: 'numeric'; values: ArrayLike<number>; words?: readonly string[] }
   /** Code 0 is missing; code k is dictionary[k - 1]. */
   | { kind: 'categorical'; codes: ArrayLike<number>; dictionary: readonly string[] }
   | { kind: 'boolean' };
@@ -45,14 +50,19 @@ export function fitFeatureSpecs(
     if (col.kind === 'dropped') continue;
     const data = columns.get(col.name);
     if (!data || data.kind !== col.kind) throw new Error(`training column "${col.name}" (${col.kind}) was not provided`);
-    if (data.kind === 'numeric') specs.push(fitNumeric(col.name, data.values, rows));
+    if (data.kind === 'numeric') specs.push(fitNumeric(col.name, data.values, rows, data.words));
     else if (data.kind === 'categorical') specs.push(fitCategorical(col.name, data.codes, data.dictionary, rows));
     else specs.push({ name: col.name, kind: 'boolean' });
   }
   return specs;
 }
 
-function fitNumeric(name: string, values: ArrayLike<number>, rows: ArrayLike<number>): FeatureSpec {
+function fitNumeric(name: string, values: ArrayLike<number>, rows: ArrayLike<number>, words: readonly string[] = []): FeatureSpec {
+  const spec = fitMoments(name, values, rows);
+  return words.length > 0 ? { ...spec, missing_words: [...words] } : spec;
+}
+
+function fitMoments(name: string, values: ArrayLike<number>, rows: ArrayLike<number>): Extract<FeatureSpec, { kind: 'numeric' }> {
   let count = 0;
   let mean = 0;
   let m2 = 0;
@@ -86,7 +96,22 @@ interface Plan {
   width: number;
   offsets: Int32Array;
   lookups: Array<Map<string, number> | null>;
+  /**
+   * Per categorical feature, the categories a JSON number or boolean stands for when its spelling is not
+   * the file's: 3 for "3.0", true for "True". The exact spelling wins; among aliases the most frequent.
+   */
+  aliases: Array<Map<number | boolean, number> | null>;
   known: Set<string>;
+}
+
+function aliasesOf(categories: readonly string[]): Map<number | boolean, number> {
+  const aliases = new Map<number | boolean, number>();
+  categories.forEach((c, j) => {
+    const n = parseNumber(c);
+    const alias = Number.isNaN(n) ? ({ true: true, false: false } as Record<string, boolean>)[c.toLowerCase()] : n;
+    if (alias !== undefined && !aliases.has(alias)) aliases.set(alias, j);
+  });
+  return aliases;
 }
 
 // Specs are immutable once fitted; a scorer encodes with the same array on every request.
@@ -97,18 +122,21 @@ function planFor(specs: readonly FeatureSpec[]): Plan {
   if (plan) return plan;
   const offsets = new Int32Array(specs.length);
   const lookups: Plan['lookups'] = [];
+  const aliases: Plan['aliases'] = [];
   let width = 0;
   specs.forEach((spec, f) => {
     offsets[f] = width;
     if (spec.kind === 'categorical') {
       lookups.push(new Map(spec.categories.map((c, j) => [c, j])));
+      aliases.push(aliasesOf(spec.categories));
       width += spec.categories.length;
     } else {
       lookups.push(null);
+      aliases.push(null);
       width += 1;
     }
   });
-  plan = { width, offsets, lookups, known: new Set(specs.map((s) => s.name)) };
+  plan = { width, offsets, lookups, aliases, known: new Set(specs.map((s) => s.name)) };
   plans.set(specs, plan);
   return plan;
 }
@@ -134,15 +162,16 @@ export function encodedColumns(specs: readonly FeatureSpec[]): EncodedColumn[] {
 }
 
 /**
- * Row-major [records × width]. Numeric: the raw value, missing → fill. Categorical: one-hot, unknown or
- * missing → all zeros. Boolean: 0/1, missing → 0.
+ * Row-major [records × width], each value read by readFeature as the training pass read its cell.
+ * Numeric: the raw value, missing (or unreadable, as a stray word in a numeric training column) → fill.
+ * Categorical: one-hot, unknown or missing → all zeros. Boolean: 0/1, missing → 0.
  */
 export function encodeRecords(
   records: ArrayLike<Record<string, unknown>>,
   specs: readonly FeatureSpec[],
   out?: Float32Array,
 ): Float32Array {
-  const { width, offsets, lookups } = planFor(specs);
+  const { width, offsets, lookups, aliases } = planFor(specs);
   const size = records.length * width;
   if (out && out.length < size) throw new RangeError(`output holds ${out.length} values, ${size} needed`);
   const x = out ?? new Float32Array(size);
@@ -154,11 +183,12 @@ export function encodeRecords(
       const spec = specs[f];
       const value = record[spec.name];
       const at = base + offsets[f];
-      if (spec.kind === 'numeric') x[at] = numericCell(value) ?? spec.fill;
-      else if (spec.kind === 'boolean') x[at] = parseBoolean(value) ?? 0;
-      else {
-        const key = categoryCell(value);
-        const j = key === null ? undefined : lookups[f]!.get(key);
+      const read = readFeature(spec.kind, value);
+      if (spec.kind === 'numeric') x[at] = typeof read === 'number' ? read : spec.fill;
+      else if (spec.kind === 'boolean') x[at] = read === 1 ? 1 : 0;
+      else if (typeof read === 'string') {
+        let j = lookups[f]!.get(read);
+        if (j === undefined && (typeof value === 'number' || typeof value === 'boolean')) j = aliases[f]!.get(value);
         if (j !== undefined) x[at + j] = 1;
       }
     }
@@ -197,28 +227,17 @@ function describe(value: unknown): string {
 const EXPECTED: Record<FeatureSpec['kind'], string> = {
   numeric: 'a number',
   categorical: 'a string',
-  boolean: 'true/false (or 1/0)',
+  boolean: 'true/false (or 1/0, yes/no)',
 };
 
+/** Null when the value reads as training would have read its cell (readFeature), else why not. */
 function typeProblem(spec: FeatureSpec, value: unknown): string | null {
-  if (value === null) return null;
-  switch (spec.kind) {
-    case 'numeric':
-      if (typeof value === 'number') return Number.isFinite(value) ? null : `expected a finite number, got ${value}`;
-      if (typeof value === 'string' && !Number.isNaN(parseNumber(value))) {
-        return `expected a number, got ${describe(value)} (send numbers without quotes)`;
-      }
-      break;
-    case 'categorical':
-      if (typeof value === 'string') {
-        return value.length <= MAX_CATEGORY_CHARS ? null : `a string of ${value.length} characters, longer than the ${MAX_CATEGORY_CHARS} a category may have`;
-      }
-      if (typeof value === 'number') return Number.isFinite(value) ? null : `expected a string, got ${value}`;
-      break;
-    case 'boolean':
-      if (typeof value === 'boolean' || value === 0 || value === 1) return null;
-      break;
+  if (spec.kind === 'numeric' && spec.missing_words && typeof value === 'string' && spec.missing_words.includes(value.trim())) return null;
+  if (spec.kind === 'categorical' && typeof value === 'string' && value.length > MAX_CATEGORY_CHARS) {
+    return `a string of ${value.length} characters, longer than the ${MAX_CATEGORY_CHARS} a category may have`;
   }
+  if (readFeature(spec.kind, value) !== UNREADABLE) return null;
+  if (typeof value === 'number' && !Number.isFinite(value)) return `expected ${spec.kind === 'numeric' ? 'a finite number' : EXPECTED[spec.kind]}, got ${value}`;
   return `expected ${EXPECTED[spec.kind]}, got ${describe(value)}`;
 }
 

@@ -62,3 +62,26 @@ export function categoryCell(value: unknown): string | null {
   if (typeof value === 'boolean') return String(value);
   return null;
 }
+
+export type FeatureKind = 'numeric' | 'categorical' | 'boolean';
+/** A value that is none of its kind's: a word among numbers, "maybe" for a boolean, an object. */
+export const UNREADABLE = Symbol('unreadable');
+
+/**
+ * What a feature value means, the one reading for a CSV cell of the training file and a JSON value of
+ * a scoring request, so that a row copied from the file scores as it trained: a number (numeric), a
+ * 0/1 flag (boolean), a category's key (categorical), null when missing, UNREADABLE when it is none
+ * of these. A string reads as its cell would: "12.5" is 12.5, "yes" is 1, "" and "NA" are missing.
+ */
+export function readFeature(kind: FeatureKind, value: unknown): number | string | null | typeof UNREADABLE {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string' && isMissing(value)) return null;
+  if (kind === 'numeric') {
+    if (typeof value === 'number') return Number.isFinite(value) ? value : UNREADABLE;
+    if (typeof value !== 'string') return UNREADABLE;
+    const n = parseNumber(value);
+    return Number.isNaN(n) ? UNREADABLE : n;
+  }
+  if (kind === 'boolean') return parseBoolean(value) ?? UNREADABLE;
+  return categoryCell(value) ?? UNREADABLE;
+}

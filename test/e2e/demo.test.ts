@@ -1,20 +1,28 @@
 import { spawnSync } from 'node:child_process';
-import { CLI } from './helpers';
+import fs from 'node:fs';
+import { CLI, freePort, killGroup, stackEnv, startUp, stopGracefully, tempHome, until } from './helpers';
 
 jest.setTimeout(300_000);
 
+const homes: string[] = [];
+afterAll(() => homes.forEach((home) => fs.rmSync(home, { recursive: true, force: true })));
+
+function runDemo(env: NodeJS.ProcessEnv, args: string[] = []) {
+  const result = spawnSync(process.execPath, [CLI, 'demo', ...args], { env, encoding: 'utf8', timeout: 280_000 });
+  const lines = result.stdout.trim().split('\n');
+  return { ...result, summary: result.status === 0 ? JSON.parse(lines[lines.length - 1]) : null };
+}
+
 /** `npm run demo` as a user runs it: the whole loop, unattended, ending with one JSON line. */
 describe('mloop demo', () => {
-  it('pushes, trains, promotes, serves, detects drift and retrains, decides on a second dataset, and exits 0', () => {
-    const result = spawnSync(process.execPath, [CLI, 'demo'], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, MLOOP_LOG_LEVEL: 'warn' },
-      encoding: 'utf8',
-      timeout: 280_000,
-    });
+  it('pushes, trains, promotes, serves, detects drift and retrains, decides on a second dataset, and exits 0', async () => {
+    const home = tempHome('mloop-demo-');
+    homes.push(home);
+    // No stack runs on MLOOP_HOME: the demo starts its own there, and leaves the state for the next `mloop up`.
+    const result = runDemo({ PATH: process.env.PATH, HOME: process.env.HOME, MLOOP_HOME: home, PORT: String(await freePort()), MLOOP_LOG_LEVEL: 'warn' });
     expect(result.stderr).not.toMatch(/"severity":"ERROR"/);
     expect(result.status).toBe(0);
-    const lines = result.stdout.trim().split('\n');
-    const summary = JSON.parse(lines[lines.length - 1]);
+    const summary = result.summary;
     // day 1, the drift retraining's upload-plus-labels, day 2
     expect(summary.datasets).toBe(3);
     expect(summary.runs).toBe(3);
@@ -34,9 +42,40 @@ describe('mloop demo', () => {
     expect(summary.drift.drifted).not.toContain('step');
     expect(summary.seconds_to_production).toBeGreaterThan(0);
     expect(summary.seconds_to_production).toBeLessThan(120);
+    expect(result.stdout).toContain('no stack was running: started one');
     expect(result.stdout).toContain('answers /score');
     expect(result.stdout).toContain('fed back 2000 labels');
     expect(result.stdout).toMatch(/DATASET DRIFT: \d of 7 features drifted/);
     expect(result.stdout).toMatch(/retraining run-\w+ \(reason drift, dataset \w+: the upload plus the labels\) succeeded/);
+    // the state stays in MLOOP_HOME, not in a folder of the demo's own
+    expect(fs.existsSync(`${home}/buckets`)).toBe(true);
+  });
+
+  it('runs on the stack already up, whose admin API then lists its runs (the dashboard shows them)', async () => {
+    const home = tempHome('mloop-demo-up-');
+    homes.push(home);
+    const port = await freePort();
+    const env = stackEnv(home, port, { MLOOP_LOG_LEVEL: 'warn' });
+    const up = startUp(env, `${home}/up.log`);
+    try {
+      await until('mloop up to answer', async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => null))?.ok, 60_000, 50);
+      const result = runDemo(env, ['--rows', '30000', '--second-rows', '30000']);
+      expect(result.status).toBe(0);
+      expect(result.stdout).toContain(`using the running stack on http://127.0.0.1:${port}`);
+      const { summary } = result;
+      expect(summary).toMatchObject({ datasets: 3, runs: 3, scored: 1000 });
+      expect(summary.drift.retrained).toBe(true);
+
+      const runs = (await (await fetch(`http://127.0.0.1:${port}/api/runs`)).json()) as Array<{ id: string; model: string; status: string; reason: string }>;
+      expect(runs).toHaveLength(3);
+      expect(runs.every((r) => r.model === 'fraud' && r.status === 'succeeded')).toBe(true);
+      expect(runs.map((r) => r.reason)).toEqual(expect.arrayContaining(['drift']));
+      expect(result.stdout).toContain(runs[0].id);
+      // the stack it used is still up: the demo stopped nothing but its own connections
+      expect((await fetch(`http://127.0.0.1:${port}/health`)).ok).toBe(true);
+      expect(await stopGracefully(up, 45_000)).toBe(0);
+    } finally {
+      await killGroup(up);
+    }
   });
 });

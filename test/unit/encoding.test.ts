@@ -51,6 +51,16 @@ describe('encodeRecords', () => {
     expect(Array.from(encodeRecords([{ zone: 3 }, { zone: '3' }, { zone: 2 }], codes))).toEqual([0, 1, 0, 1, 0, 0]);
   });
 
+  it("finds the file's spelling of a category sent as a JSON number or boolean", () => {
+    const codes: FeatureSpec[] = [{ name: 'zone', kind: 'categorical', categories: ['3.0', 'True', '3', 'x'] }];
+    // "3" is spelled exactly, so 3 is "3"; 3.5 and false were never seen
+    expect(Array.from(encodeRecords([{ zone: 3 }, { zone: true }, { zone: 3.5 }, { zone: false }], codes))).toEqual([
+      0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    ]);
+    const decimals: FeatureSpec[] = [{ name: 'zone', kind: 'categorical', categories: ['1.50', '2.0'] }];
+    expect(Array.from(encodeRecords([{ zone: 1.5 }, { zone: 2 }, { zone: '2' }], decimals))).toEqual([1, 0, 0, 1, 0, 0]);
+  });
+
   it('writes into a given buffer, clearing what was there', () => {
     const out = new Float32Array(12).fill(7);
     encodeRecords([{ amount: 1, type: 'PAYMENT', night: false }], specs, out.subarray(0, 5));
@@ -102,11 +112,22 @@ describe('validateInstances', () => {
     expect(validateInstances(instances, specs, ignorable)).toEqual({ ok: true, records: instances });
   });
 
+  it('takes every value as the training file spelled it: numbers and booleans as strings, empty strings as missing', () => {
+    const instances = [
+      { amount: '12', type: 'TRANSFER', night: 'yes' },
+      { amount: ' 1.0 ', type: true, night: 'No' },
+      { amount: '', type: '', night: '' },
+      { amount: 'NA', type: 'null', night: 'TRUE' },
+      { amount: 1, type: 3, night: 0 },
+    ];
+    expect(validateInstances(instances, specs, ignorable)).toEqual({ ok: true, records: instances });
+  });
+
   it('explains each problem with the index and field', () => {
     const result = validateInstances(
       [
         { amount: 'abc', type: 'TRANSFER', night: false },
-        { amount: '12', type: true, night: 'yes', colour: 'red' },
+        { amount: true, type: {}, night: 'maybe', colour: 'red' },
         { type: 'PAYMENT', night: true },
         { amount: Number.NaN, type: 'PAYMENT', night: 2 },
         good,
@@ -120,13 +141,13 @@ describe('validateInstances', () => {
     const messages = !result.ok && result.errors.map((e) => e.message);
     expect(messages).toEqual([
       'instances[0].amount: expected a number, got string "abc"',
-      'instances[1].amount: expected a number, got string "12" (send numbers without quotes)',
-      'instances[1].type: expected a string, got boolean true',
-      'instances[1].night: expected true/false (or 1/0), got string "yes"',
+      'instances[1].amount: expected a number, got boolean true',
+      'instances[1].type: expected a string, got an object',
+      'instances[1].night: expected true/false (or 1/0, yes/no), got string "maybe"',
       "instances[1].colour: unknown field (the model's features are: amount, type, night)",
       'instances[2].amount: missing (expected a number; send null when unknown)',
       'instances[3].amount: expected a finite number, got NaN',
-      'instances[3].night: expected true/false (or 1/0), got number 2',
+      'instances[3].night: expected true/false (or 1/0, yes/no), got number 2',
       'instances[5]: expected an object of feature values, got an array',
       'instances[6]: expected an object of feature values, got null',
     ]);

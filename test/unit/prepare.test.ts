@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { MloopError } from '../../shared/core/errors';
 import { parseDatasetConfig } from '../../shared/pipeline/dataset_config';
-import { encodedWidth, encodeRecords } from '../../shared/data/encoding';
+import { encodedWidth, encodeRecords, validateInstances } from '../../shared/data/encoding';
 import { prepareTrainingData, type PreparedData } from '../../shared/data/prepare';
 import { seededRandom } from '../../shared/data/random';
 import { writeFraudCsv } from '../../shared/data/synthetic';
@@ -165,6 +165,18 @@ describe('prepareTrainingData for other tasks', () => {
     const data = await prepareTrainingData(fromText(text), parseDatasetConfig({ target: 'y', task: 'regression' }));
     expect(data.task).toBe('regression');
     expect(data.report.rejected).toEqual([{ line: 9, reason: 'target "y" is "n/a!", not a number' }]);
+  });
+
+  it('remembers the words a numeric column held beside its numbers, which it read as missing, so that scoring takes them', async () => {
+    const cells = (i: number) => (i === 3 ? ' n/a ' : i === 250 ? '?' : i === 9 ? 'NA' : String(i % 17));
+    const text = ['amount,y', ...Array.from({ length: 400 }, (_, i) => `${cells(i)},${i % 2}`)].join('\n') + '\n';
+    const data = await prepareTrainingData(fromText(text), parseDatasetConfig({ target: 'y' }));
+    expect(data.specs).toEqual([expect.objectContaining({ name: 'amount', kind: 'numeric', missing_words: ['?', 'n/a'] })]);
+    const fill = data.specs[0].kind === 'numeric' ? data.specs[0].fill : NaN;
+    expect(Array.from(encodeRecords([{ amount: 'n/a' }, { amount: '?' }, { amount: null }], data.specs))).toEqual([fill, fill, fill].map(Math.fround));
+    expect(validateInstances([{ amount: 'n/a', y: '1' }, { amount: '?' }], data.specs, ['y']).ok).toBe(true);
+    expect(validateInstances([{ amount: 'lots' }], data.specs, ['y'])).toMatchObject({ ok: false, errors: [{ field: 'amount' }] });
+    expectHoldoutMatches(data);
   });
 
   it('explains a target with too many classes to classify', async () => {
