@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse';
 import { ByteDictionary } from '../shared/data/byte_dictionary';
-import { fieldKey, fieldNumber, type Trimmed } from '../shared/data/cells';
+import { fieldKey, fieldNumber, type Trimmed } from '../shared/data/record_cells';
 import { readCsv } from '../shared/data/csv';
 import { parseDatasetConfig } from '../shared/pipeline/dataset_config';
 import { writeFraudCsv } from '../shared/data/synthetic';
-import { validateCsv } from '../shared/data/validation_report';
+import { validateCsv } from '../shared/data/csv_validation';
 
 /**
  * CSV reading on the demo schema (`npm run bench:csv [rows]`, default 1 M): csv-parse as the old reader

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { configFor } from '../shared/core/config';
 import { modelVersionId } from '../shared/core/ids';
 import { createLogger } from '../shared/core/log';
-import type { ColumnData } from '../shared/data/column_data';
+import type { ColumnData } from '../shared/data/column_summary';
 import { fraudRows } from '../shared/data/synthetic';
 import { compareToReference } from '../shared/monitoring/drift';
 import { buildReference } from '../shared/monitoring/reference_profile';

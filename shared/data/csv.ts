@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import { MloopError } from '../core/errors';
-import { fieldText } from './cells';
+import { fieldText } from './record_cells';
 import { CsvScanner, type CsvRecord } from './csv_scan';
 
 /**

@@ -1,20 +1,20 @@
 import type { Readable } from 'node:stream';
 import { MloopError } from '../core/errors';
 import { ByteDictionary } from './byte_dictionary';
-import { fieldKey, fieldMissing, fieldNumber, fieldText, fieldTime, type Trimmed } from './cells';
-import { storedColumn, type ColumnData } from './column_data';
-import { ColumnStore } from './columns';
+import { fieldKey, fieldMissing, fieldNumber, fieldText, fieldTime, type Trimmed } from './record_cells';
+import { storedColumn, type ColumnData } from './column_summary';
+import { ColumnStore } from './column_store';
 import { readCsv, STOP, type Rejection } from './csv';
 import type { CsvRecord } from './csv_scan';
 import type { DataOptions } from './data_options';
-import { badTime, missingTarget } from './dataset_profile';
-import { encodeColumns } from './encode_columns';
+import { badTime, missingTarget } from './csv_profile';
+import { encodeColumns } from './training_matrix';
 import { fitFeatureSpecs, type FeatureSpec, type TrainingColumn } from './encoding';
 import { allocateSample, StratifiedReservoir } from './sample';
 import type { DropReason, InferredSchema } from './schema';
 import { stratifiedSplit, timeSplit, type Split } from './split';
 import { MIN_CLASS_ROWS, targetLabeler, targetRejection, type Task, type TargetSpec } from './target';
-import { validateCsv, type ColumnStats, type TargetStats } from './validation_report';
+import { validateCsv, type ColumnStats, type TargetStats } from './csv_validation';
 
 export type { Task } from './target';
 

@@ -1,5 +1,5 @@
 import { MloopError } from '../core/errors';
-import type { ColumnProfile } from './profile';
+import type { ColumnProfile } from './column_profiler';
 import { inferTarget, type TargetOptions, type TargetSpec } from './target';
 import { BOOLEAN_PAIRS } from './values';
 

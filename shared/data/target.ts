@@ -1,5 +1,5 @@
 import { MloopError } from '../core/errors';
-import type { ColumnProfile } from './profile';
+import type { ColumnProfile } from './column_profiler';
 import { isMissing, parseNumber } from './values';
 
 /**

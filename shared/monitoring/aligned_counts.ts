@@ -1,4 +1,4 @@
-import type { ColumnData } from '../data/column_data';
+import type { ColumnData } from '../data/column_summary';
 import { binCounts } from './decile_bins';
 import type { FeatureProfile } from './reference_profile';
 

@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import { MloopError } from '../core/errors';
-import { fieldMissing, fieldNumber, fieldText } from '../data/cells';
+import { fieldMissing, fieldNumber, fieldText } from '../data/record_cells';
 import { readCsv, type Rejection } from '../data/csv';
-import { ColumnBuilder, type ColumnData } from '../data/column_data';
+import { ColumnBuilder, type ColumnData } from '../data/column_summary';
 
 /**
  * Two CSV files as drift columns, for `mloop drift compare`: a column is numeric when every present

@@ -1,4 +1,4 @@
-import type { ColumnData } from '../data/column_data';
+import type { ColumnData } from '../data/column_summary';
 import { alignedCounts, formatNumber } from './aligned_counts';
 import type { FeatureProfile, ReferenceProfile } from './reference_profile';
 import type { FeatureMonitoring, MonitoringSettings } from './settings';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ColumnData } from '../data/column_data';
+import type { ColumnData } from '../data/column_summary';
 import { seededRandom } from '../data/random';
 import { binCounts, decileEdges, quantileSorted } from './decile_bins';
 import { reservoirSample } from './reservoir';

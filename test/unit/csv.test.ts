@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { MloopError } from '../../shared/core/errors';
-import { fieldNumber, fieldText } from '../../shared/data/cells';
+import { fieldNumber, fieldText } from '../../shared/data/record_cells';
 import { readCsv, STOP, type RecordHandler } from '../../shared/data/csv';
 import { streamOf } from './data_helpers';
 

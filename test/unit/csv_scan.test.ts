@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { MloopError } from '../../shared/core/errors';
-import { fieldKey, fieldMissing, fieldNumber, fieldText, type Trimmed } from '../../shared/data/cells';
+import { fieldKey, fieldMissing, fieldNumber, fieldText, type Trimmed } from '../../shared/data/record_cells';
 import { CsvScanner, type CsvRecord } from '../../shared/data/csv_scan';
 import { isMissing, parseNumber } from '../../shared/data/values';
 

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { profileCsv, type DatasetProfile } from '../../shared/data/dataset_profile';
+import { profileCsv, type DatasetProfile } from '../../shared/data/csv_profile';
 import { inferSchema, type InferOptions, type InferredSchema } from '../../shared/data/schema';
 
 /** A CSV file of these rows, every field quoted so that any value survives. */

@@ -1,7 +1,7 @@
 import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fieldText } from '../../shared/data/cells';
+import { fieldText } from '../../shared/data/record_cells';
 import { readCsv, STOP } from '../../shared/data/csv';
 import { FRAUD_COLUMNS, fraudRows, TX_TYPES, writeFraudCsv } from '../../shared/data/synthetic';
 

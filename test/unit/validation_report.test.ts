@@ -1,6 +1,6 @@
 import { parseDatasetConfig } from '../../shared/pipeline/dataset_config';
 import { prepareTrainingData } from '../../shared/data/prepare';
-import { validateCsv } from '../../shared/data/validation_report';
+import { validateCsv } from '../../shared/data/csv_validation';
 import { streamOf } from './data_helpers';
 
 /** 300 rows with a numeric, a categorical, a boolean and an id column, and bad rows at known lines. */

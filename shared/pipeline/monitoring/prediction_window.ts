@@ -1,4 +1,4 @@
-import { ColumnBuilder } from '../../data/column_data';
+import { ColumnBuilder } from '../../data/column_summary';
 import type { CurrentData } from '../../monitoring/drift';
 import type { FeatureProfile } from '../../monitoring/reference_profile';
 import type { Context } from '../context';

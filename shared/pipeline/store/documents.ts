@@ -1,6 +1,6 @@
 import type { CostEstimate, RunResources } from '../../core/cost';
 import type { Metrics, TrainingOverrides, TrainingReason } from '../../core/events';
-import type { ValidationReport } from '../../data/validation_report';
+import type { ValidationReport } from '../../data/csv_validation';
 import type { TrialRecord } from '../../ml/sweep';
 import type { DatasetConfig, PromotionConfig } from '../dataset_config';
 import type { RunPlan } from '../training/training_plan';

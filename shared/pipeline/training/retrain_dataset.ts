@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { MloopError } from '../../core/errors';
 import { contentVersion } from '../../core/ids';
-import { fieldText } from '../../data/cells';
+import { fieldText } from '../../data/record_cells';
 import { readCsv, STOP } from '../../data/csv';
 import { isMissing, parseNumber } from '../../data/values';
 import type { Context } from '../context';

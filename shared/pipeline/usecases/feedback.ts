@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { MloopError } from '../../core/errors';
 import type { ObjectFinalized } from '../../core/events';
 import { isValidModelName } from '../../core/ids';
-import { fieldText } from '../../data/cells';
+import { fieldText } from '../../data/record_cells';
 import { readCsv } from '../../data/csv';
 import type { Context } from '../context';
 import type { FeedbackDoc } from '../store/monitoring_documents';

@@ -2,7 +2,7 @@ import { errorMessage, MloopError } from '../../core/errors';
 import { TOPICS, type ObjectFinalized, type TrainingRequested } from '../../core/events';
 import { contentVersion, isValidModelName } from '../../core/ids';
 import { DATASET_CONFIG_VERSION, parseDatasetConfig, type DatasetConfig } from '../dataset_config';
-import { validateCsv, type ValidationReport } from '../../data/validation_report';
+import { validateCsv, type ValidationReport } from '../../data/csv_validation';
 import type { Context } from '../context';
 import type { DatasetDoc } from '../store/documents';
 import { storeOf } from '../store';

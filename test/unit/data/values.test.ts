@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ColumnStore } from '../../../shared/data/columns';
+import { ColumnStore } from '../../../shared/data/column_store';
 import { CsvScanner } from '../../../shared/data/csv_scan';
 import { readFeature, UNREADABLE, type FeatureKind } from '../../../shared/data/values';
 

@@ -1,4 +1,4 @@
-import type { ColumnData } from '../../../shared/data/column_data';
+import type { ColumnData } from '../../../shared/data/column_summary';
 import { seededRandom } from '../../../shared/data/random';
 import { compareToReference } from '../../../shared/monitoring/drift';
 import { buildReference } from '../../../shared/monitoring/reference_profile';

@@ -1,4 +1,4 @@
-import type { ColumnData } from '../../../shared/data/column_data';
+import type { ColumnData } from '../../../shared/data/column_summary';
 import { fraudRows } from '../../../shared/data/synthetic';
 import { seededRandom } from '../../../shared/data/random';
 import { buildReference, profileNumeric, ReferenceProfile } from '../../../shared/monitoring/reference_profile';

@@ -1,5 +1,5 @@
 import { ByteDictionary } from './byte_dictionary';
-import { fieldKey, fieldMissing, fieldNumber, fieldText, type Trimmed } from './cells';
+import { fieldKey, fieldMissing, fieldNumber, fieldText, type Trimmed } from './record_cells';
 import type { CsvRecord } from './csv_scan';
 
 /**

@@ -1,4 +1,4 @@
-import type { ColumnStore } from './columns';
+import type { ColumnStore } from './column_store';
 import { categoryCell, numericCell, parseBoolean } from './values';
 
 /**

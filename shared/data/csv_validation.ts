@@ -2,8 +2,8 @@ import type { Readable } from 'node:stream';
 import { MloopError } from '../core/errors';
 import { MAX_REJECTED, type Rejection } from './csv';
 import type { DataOptions } from './data_options';
-import { profileCsv, type DatasetProfile } from './dataset_profile';
-import type { DistinctValue } from './profile';
+import { profileCsv, type DatasetProfile } from './csv_profile';
+import type { DistinctValue } from './column_profiler';
 import { inferSchema, isNumericColumn, type ColumnKind, type DropReason, type InferredSchema } from './schema';
 import { targetLabeler, targetRejection, type Task, type TargetSpec } from './target';
 

@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import { MloopError } from '../core/errors';
-import { fieldMissing, fieldText, fieldTime } from './cells';
+import { fieldMissing, fieldText, fieldTime } from './record_cells';
 import { readCsv, type Rejection } from './csv';
-import { ColumnProfiler, type ColumnProfile, type TargetLines } from './profile';
+import { ColumnProfiler, type ColumnProfile, type TargetLines } from './column_profiler';
 
 /**
  * The validation pass over a whole CSV: every column profiled, rows that cannot be used rejected with
