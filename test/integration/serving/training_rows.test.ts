@@ -1,5 +1,5 @@
 /**
- * @jest-environment ./test/unit/native_arrays_environment.js
+ * @jest-environment ./test/support/native_arrays_environment.js
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * @jest-environment ./test/unit/native_arrays_environment.js
+ * @jest-environment ./test/support/native_arrays_environment.js
  */
 import { onnx } from 'onnx-proto';
 import type { FeatureSpec } from '../../../../../shared/data/encoding';
@@ -7,8 +7,8 @@ import type { Task } from '../../../../../shared/data/prepare';
 import { seededRandom } from '../../../../../shared/data/random';
 import { trainGbdt, type GbdtData } from '../../../../../shared/ml/models/gbdt/train';
 import { ONNX_OUTPUTS } from '../../../../../shared/ml/onnx_io';
-import { graphOf, runOnnx } from '../../../onnx_run';
-import { taskData } from '../../../task_data';
+import { graphOf, runOnnx } from '../../../../support/onnx_run';
+import { taskData } from '../../../../support/task_data';
 
 /** Largest absolute difference. */
 function worst(a: ArrayLike<number>, b: ArrayLike<number>): number {

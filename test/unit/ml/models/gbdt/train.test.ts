@@ -3,7 +3,7 @@ import { seededRandom } from '../../../../../shared/data/random';
 import { trainGbdt } from '../../../../../shared/ml/models/gbdt/train';
 import { binBounds } from '../../../../../shared/ml/models/gbdt/binning';
 import { rocAuc } from '../../../../../shared/ml/metrics';
-import { taskData } from '../../../task_data';
+import { taskData } from '../../../../support/task_data';
 
 function logloss(y: ArrayLike<number>, p: ArrayLike<number>): number {
   let sum = 0;

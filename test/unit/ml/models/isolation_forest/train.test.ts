@@ -1,13 +1,13 @@
 /**
- * @jest-environment ./test/unit/native_arrays_environment.js
+ * @jest-environment ./test/support/native_arrays_environment.js
  */
 import type { FeatureSpec } from '../../../../../shared/data/encoding';
 import { seededRandom } from '../../../../../shared/data/random';
 import { rocAuc } from '../../../../../shared/ml/metrics';
 import { isolationForest } from '../../../../../shared/ml/models/isolation_forest';
 import { averagePathLength } from '../../../../../shared/ml/models/isolation_forest/train';
-import { graphOf, runOnnx } from '../../../onnx_run';
-import { worstDifference } from '../../../task_data';
+import { graphOf, runOnnx } from '../../../../support/onnx_run';
+import { worstDifference } from '../../../../support/task_data';
 
 const specs: FeatureSpec[] = [
   { name: 'a', kind: 'numeric', mean: 0, std: 1, min: -9, max: 9, fill: 0 },

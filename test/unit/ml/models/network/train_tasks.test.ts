@@ -1,12 +1,12 @@
 /**
- * @jest-environment ./test/unit/native_arrays_environment.js
+ * @jest-environment ./test/support/native_arrays_environment.js
  */
 import { encodedWidth } from '../../../../../shared/data/encoding';
 import { evaluateMulticlass } from '../../../../../shared/ml/multiclass_metrics';
 import { evaluateRegression } from '../../../../../shared/ml/regression_metrics';
 import { family } from '../../../../../shared/ml/models/registry';
-import { graphOf, runOnnx } from '../../../onnx_run';
-import { taskData, worstDifference } from '../../../task_data';
+import { graphOf, runOnnx } from '../../../../support/onnx_run';
+import { taskData, worstDifference } from '../../../../support/task_data';
 
 const width = encodedWidth(taskData('regression', 10).specs);
 

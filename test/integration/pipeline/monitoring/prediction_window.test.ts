@@ -1,0 +1,70 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { configFor } from '../../../../shared/core/config';
+import { createLogger } from '../../../../shared/core/log';
+import type { Context } from '../../../../shared/pipeline/context';
+import { predictionObjectPrefix, type PredictionRecord } from '../../../../shared/pipeline/store/prediction_records';
+import { forEachPrediction, scanWindow } from '../../../../shared/pipeline/monitoring/prediction_window';
+import { buildReference } from '../../../../shared/monitoring/reference_profile';
+import { createPlatform } from '../../../../shared/platform';
+
+let home: string;
+let ctx: Context;
+
+beforeEach(() => {
+  home = fs.mkdtempSync(path.join(os.tmpdir(), 'mloop-window-'));
+  const config = configFor(home, { MLOOP_LOG_LEVEL: 'silent' });
+  ctx = { config, log: createLogger('silent'), platform: createPlatform(config) };
+});
+
+afterEach(async () => {
+  await ctx.platform.close();
+  fs.rmSync(home, { recursive: true, force: true });
+});
+
+const record = (id: string, time: string, version: string, amount: unknown, type: unknown, score: number): PredictionRecord => ({
+  request_id: id,
+  index: 0,
+  model: 'm',
+  model_version: version,
+  time,
+  features: { amount, type },
+  prediction: { score, label: 0 },
+});
+
+async function put(day: string, name: string, lines: string[]) {
+  await ctx.platform.objects.put(ctx.config.artifactsBucket, `${predictionObjectPrefix('m', day)}${name}`, lines.join('\n') + '\n');
+}
+
+test('records of the window only, across days, a damaged line skipped rather than the whole batch', async () => {
+  await put('2026-05-01', 'a.ndjson', [JSON.stringify(record('early', '2026-05-01T09:59:59.999Z', 'v1', 1, 'x', 0.1)), JSON.stringify(record('in1', '2026-05-01T10:00:00.000Z', 'v1', 2, 'x', 0.2))]);
+  await put('2026-05-02', 'b.ndjson', [JSON.stringify(record('in2', '2026-05-02T08:00:00.000Z', 'v2', 3, 'y', 0.3)), '{"request_id": "cut', JSON.stringify(record('late', '2026-05-02T12:00:00.001Z', 'v2', 4, 'y', 0.4))]);
+  const seen: string[] = [];
+  await forEachPrediction(ctx, 'm', new Date('2026-05-01T10:00:00.000Z'), new Date('2026-05-02T12:00:00.000Z'), (r) => seen.push(r.request_id));
+  expect(seen).toEqual(['in1', 'in2']);
+});
+
+test('the window as drift columns: values by the reference kinds, missing counted, scores (or values) and labels of the served version only', async () => {
+  await put('2026-05-01', 'a.ndjson', [
+    JSON.stringify(record('r1', '2026-05-01T10:00:00.000Z', 'v1', 10, ' x ', 0.1)),
+    JSON.stringify(record('r2', '2026-05-01T10:00:01.000Z', 'v2', null, 'y', 0.7)),
+    JSON.stringify(record('r3', '2026-05-01T10:00:02.000Z', 'v2', 'not a number', 7, 0.9)),
+    JSON.stringify({ ...record('r4', '2026-05-01T10:00:03.000Z', 'v2', 5, 'x', 0), prediction: { value: 42.5 } }),
+  ]);
+  const reference = buildReference(
+    [
+      { name: 'amount', kind: 'numeric', values: Float64Array.of(1, 2), missing: 0 },
+      { name: 'type', kind: 'categorical', counts: new Map([['x', 2]]), missing: 0 },
+    ],
+    null,
+  );
+  const scan = await scanWindow(ctx, 'm', { from: new Date('2026-05-01T00:00:00Z'), to: new Date('2026-05-02T00:00:00Z') }, reference.features, 'v2', new Map([['r3#0', 1]]));
+  expect(scan.current.rows).toBe(4);
+  expect(scan.versions).toEqual({ v1: 1, v2: 3 });
+  expect(scan.current.features.get('amount')).toEqual({ kind: 'numeric', values: Float64Array.of(10, 5), missing: 2 });
+  expect(scan.current.features.get('type')).toEqual({ kind: 'categorical', counts: new Map([['x', 2], ['y', 1], ['7', 1]]), missing: 0 });
+  // a regression's value is what its reference profiles as scores; labels only join binary scores
+  expect(scan.current.scores).toEqual(Float64Array.of(0.7, 0.9, 42.5));
+  expect(scan.labelled).toEqual({ labels: [1], scores: [0.9] });
+});
