@@ -1,6 +1,7 @@
 import type { Context } from '../context';
 import { modelVersionId } from '../../core/ids';
-import { COLLECTIONS, type ModelDoc, type ModelVersionDoc } from '../store/documents';
+import { canaryOf } from '../promotion/serving_rollout';
+import { COLLECTIONS, type CanaryState, type ModelDoc, type ModelVersionDoc } from '../store/documents';
 import { listModels, type ModelView } from './listings';
 
 /**
@@ -11,6 +12,8 @@ export interface RegistryModel {
   name: string;
   production_version: string | null;
   previous_version: string | null;
+  /** A promotion still in its canary: `version` gets `percent` % of the requests, `previous_version` the rest. */
+  canary: CanaryState | null;
   aliases: Record<string, string>;
   versions: Array<ModelView & { history: NonNullable<ModelVersionDoc['history']> }>;
 }
@@ -27,6 +30,7 @@ export async function registryView(ctx: Context): Promise<RegistryModel[]> {
       name: data.name,
       production_version: data.production_version,
       previous_version: data.previous_version,
+      canary: canaryOf(data),
       aliases: data.aliases ?? {},
       versions: versions.filter((v) => v.model === data.name).map((v) => ({ ...v, history: historyOf.get(modelVersionId(v.model, v.version)) ?? [] })),
     }))
