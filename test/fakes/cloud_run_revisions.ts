@@ -183,7 +183,8 @@ export class FakeScoringService {
         fetch(`${running.url}${req.url}`, { method: req.method, headers: headers as Record<string, string>, body: ['GET', 'HEAD'].includes(req.method!) ? undefined : Buffer.concat(chunks) })
           .then(async (answer) => {
             const body = Buffer.from(await answer.arrayBuffer());
-            res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/octet-stream', 'x-fake-revision': target.revision });
+            const passed = Object.fromEntries([...answer.headers].filter(([name]) => !['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'content-encoding'].includes(name)));
+            res.writeHead(answer.status, { ...passed, 'x-fake-revision': target.revision });
             res.end(body);
           })
           .catch((err) => res.writeHead(502).end(String(err)));
