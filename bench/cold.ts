@@ -9,7 +9,8 @@ import path from 'node:path';
  * function's own bundle (dist/functions/<name>.js, as Terraform deploys it), timed from the spawn to the
  * answer of its first event or request. Event functions get a Pub/Sub or storage CloudEvent whose
  * payload their handler refuses and acknowledges (so no cloud is needed, but the handler's code is
- * loaded and run); score gets `GET /v2/health/ready`, dashboard `GET /api/registry`, on the local
+ * loaded and run); score (a revision serving nothing yet) gets its startup probe, `GET /v2/health/ready`;
+ * dashboard `GET /api/registry`; all on the local
  * platform in a fresh state folder. Beside them, the anchor: a bare functions-framework hello function,
  * what any function pays; and the all-in-one bundle (dist/functions/index.js) as every function loaded
  * it before each had its own. One JSON line per function: bundle bytes, the median of RUNS starts (and
@@ -35,7 +36,7 @@ const pubsubEvent = (): Probe => ({
   body: JSON.stringify({ message: { data: Buffer.from('{}').toString('base64'), messageId: '1' } }),
 });
 
-const FUNCTIONS: Array<{ name: string; target: string; bundle: string; probe: Probe }> = [
+const FUNCTIONS: Array<{ name: string; target: string; bundle: string; probe: Probe; env?: Record<string, string> }> = [
   {
     name: 'onDataUploaded',
     target: 'onDataUploaded',
@@ -52,7 +53,8 @@ const FUNCTIONS: Array<{ name: string; target: string; bundle: string; probe: Pr
   { name: 'onMonitoringTick', target: 'onMonitoringTick', bundle: 'dist/functions/on_monitoring_tick.js', probe: { ...pubsubEvent(), body: JSON.stringify({ message: { data: Buffer.from('{"tick_id":7}').toString('base64') } }) } },
   { name: 'onDriftDetected', target: 'onDriftDetected', bundle: 'dist/functions/on_drift_detected.js', probe: pubsubEvent() },
   { name: 'onModelPromoted', target: 'onModelPromoted', bundle: 'dist/functions/on_model_promoted.js', probe: pubsubEvent() },
-  { name: 'score', target: 'score', bundle: 'dist/functions/score.js', probe: { method: 'GET', path: '/v2/health/ready' } },
+  // As the scoring service's first revision starts: serving nothing yet, ready once it has loaded that.
+  { name: 'score', target: 'score', bundle: 'dist/functions/score.js', probe: { method: 'GET', path: '/v2/health/ready' }, env: { MLOOP_SERVED_MODELS: '' } },
   { name: 'dashboard', target: 'dashboard', bundle: 'dist/functions/dashboard.js', probe: { method: 'GET', path: '/api/registry' } },
   // Before: every function started from the one bundle that registered them all.
   { name: 'onDataUploaded (all-in-one bundle)', target: 'onDataUploaded', bundle: 'dist/functions/index.js', probe: { method: 'POST', path: '/', headers: { 'content-type': 'application/json', 'ce-id': 'bench-1', 'ce-specversion': '1.0', 'ce-source': '//bench/cold', 'ce-type': 'google.cloud.storage.object.v1.finalized' }, body: JSON.stringify({ bucket: 'data' }) } },
@@ -79,13 +81,13 @@ function stop(child: ChildProcess): Promise<void> {
 }
 
 /** Milliseconds from spawning functions-framework on `source` to the first answer to `probe` (any status below 500). */
-async function coldStart(source: string, target: string, probe: Probe, signature: 'http' | 'cloudevent'): Promise<number> {
+async function coldStart(source: string, target: string, probe: Probe, signature: 'http' | 'cloudevent', env: Record<string, string>): Promise<number> {
   const port = await freePort();
   const home = fs.mkdtempSync(path.join(WORK, 'home-'));
   const started = performance.now();
   const child = spawn(process.execPath, [FRAMEWORK, `--target=${target}`, `--signature-type=${signature}`, `--source=${source}`, `--port=${port}`], {
     cwd: home,
-    env: { PATH: process.env.PATH, NODE_ENV: 'production', MLOOP_HOME: home, MLOOP_LOG_LEVEL: 'silent' },
+    env: { PATH: process.env.PATH, NODE_ENV: 'production', MLOOP_HOME: home, MLOOP_LOG_LEVEL: 'silent', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -109,10 +111,10 @@ async function coldStart(source: string, target: string, probe: Probe, signature
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-async function measure(name: string, source: string, target: string, probe: Probe, signature: 'http' | 'cloudevent'): Promise<void> {
+async function measure(name: string, source: string, target: string, probe: Probe, signature: 'http' | 'cloudevent', env: Record<string, string> = {}): Promise<void> {
   const runs: number[] = [];
-  for (let i = 0; i < RUNS; i++) runs.push(await coldStart(source, target, probe, signature));
-  emit({ function: name, bundle: path.relative(ROOT, source), bundle_bytes: fs.statSync(source).size, ms: +median(runs).toFixed(1), runs_ms: runs.map((r) => +r.toFixed(1)) });
+  for (let i = 0; i < RUNS; i++) runs.push(await coldStart(source, target, probe, signature, env));
+  emit({ function: name, bundle: source.startsWith(ROOT) ? path.relative(ROOT, source) : path.basename(source), bundle_bytes: fs.statSync(source).size, ms: +median(runs).toFixed(1), runs_ms: runs.map((r) => +r.toFixed(1)) });
 }
 
 async function main(): Promise<void> {
@@ -122,7 +124,7 @@ async function main(): Promise<void> {
   for (const f of FUNCTIONS) {
     const source = path.join(ROOT, f.bundle);
     if (!fs.existsSync(source)) throw new Error(`${source} is missing: run node scripts/build.mjs first`);
-    await measure(f.name, source, f.target, f.probe, f.probe.path === '/' ? 'cloudevent' : 'http');
+    await measure(f.name, source, f.target, f.probe, f.probe.path === '/' ? 'cloudevent' : 'http', f.env);
   }
 }
 
