@@ -7,7 +7,7 @@ import type { Context } from '../shared/pipeline/context';
 import { artifactsPrefix, type DecisionDoc } from '../shared/pipeline/store/documents';
 import { storeOf } from '../shared/pipeline/store';
 import { listModels } from '../shared/pipeline/read_models/listings';
-import { deleteVersion, promoteVersion, rejectVersion, rollback, setAlias, type Actor } from '../shared/pipeline/usecases/registry_transitions';
+import { abortCanary, completeCanary, deleteVersion, promoteVersion, rejectVersion, rollback, setAlias, type Actor } from '../shared/pipeline/usecases/registry_transitions';
 import { withContext } from './cli_context';
 import { coloursFor, statusColumns } from './colour';
 import { fixed, printJson, table } from './output';
@@ -84,6 +84,25 @@ export function registerModelsCommand(program: Command): void {
         else process.stdout.write(`${model}: ${result.version} is back in production (was ${result.previous_production})\n`);
       }),
     );
+
+  const canary = models.command('canary').description('a promotion in its canary (MLOOP_CANARY_PERCENT): give the new version all the traffic, or none');
+  const canaryMove = (name: 'complete' | 'abort', description: string, run: typeof completeCanary) =>
+    canary
+      .command(`${name} [model]`)
+      .description(description)
+      .option('-r, --reason <text>', 'why (kept in the history)')
+      .option('--json', 'print JSON')
+      .action(async (given: string | undefined, opts: { reason?: string; json?: boolean }) =>
+        withContext(async (ctx) => {
+          const model = given ?? (await onlyModel(ctx));
+          const result = await run(ctx, model, actor(opts.reason ?? `canary ${name} by hand`));
+          if (opts.json) printJson(result);
+          else if (name === 'complete') process.stdout.write(`${model}: ${result.version} serves all traffic\n`);
+          else process.stdout.write(`${model}: canary aborted, ${result.version} is back in production with all traffic\n`);
+        }),
+      );
+  canaryMove('complete', 'all traffic to the canary\'s version', completeCanary);
+  canaryMove('abort', 'all traffic back to the version before the canary, which is production again', abortCanary);
 
   models
     .command('alias <alias> <version>')

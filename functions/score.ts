@@ -1,26 +1,50 @@
-import type { Request, Response } from 'express';
-import type { HttpReply } from '../shared/serving/http_types';
-import type { ScoringRouter } from '../shared/serving/router';
-
-const EMPTY = Buffer.alloc(0);
+import * as functions from '@google-cloud/functions-framework';
+import { recordFeedback } from '../shared/pipeline/usecases/feedback';
+import { ModelServer } from '../shared/serving/model_server';
+import { PredictionLog } from '../shared/serving/prediction_log';
+import { scoringService } from '../shared/serving/service';
+import { functionContext } from './runtime';
+import { createScoreHandler } from './score_handler';
 
 /**
- * The `score` HTTP function: functions-framework's express request handed to the scoring router that
- * `mloop up` and `mloop serve` use too. The framework has already read the body; its raw bytes are
- * what the router parses, so both paths validate the very same way.
+ * The scoring service: on Google Cloud a Cloud Run service running this bundle under functions-framework
+ * (functions/score.Dockerfile), one revision per set of served versions. A revision's versions come from
+ * its environment (MLOOP_SERVED_MODELS) and are loaded and warmed as the process starts, before the
+ * startup probe (`/v2/health/ready`) lets Cloud Run send it traffic; it never polls the registry.
+ * Without MLOOP_SERVED_MODELS (the tests, a function deployed by hand) it follows the registry on use.
  */
-export function createScoreHandler(router: ScoringRouter) {
-  return async (req: Request, res: Response): Promise<void> => {
-    const raw = (req as Request & { rawBody?: Buffer }).rawBody ?? (Buffer.isBuffer(req.body) ? req.body : EMPTY);
-    const reply = await router({ method: req.method, path: req.path, headers: req.headers, body: raw });
-    send(res, reply);
-  };
+let modelServer: Promise<ModelServer> | undefined;
+
+function sharedModelServer(): Promise<ModelServer> {
+  modelServer ??= (async () => {
+    const server = new ModelServer(functionContext());
+    await server.refresh();
+    return server;
+  })().catch((err) => {
+    modelServer = undefined;
+    throw err;
+  });
+  return modelServer;
 }
 
-function send(res: Response, reply: HttpReply): void {
-  res.status(reply.status);
-  res.setHeader('content-type', reply.contentType);
-  if (reply.headers) for (const [name, value] of Object.entries(reply.headers)) res.setHeader(name, value);
-  res.end(reply.body);
-  if (reply.after) setImmediate(reply.after);
-}
+// A revision starts loading what it serves at once, so the startup probe passes as soon as it can.
+if (process.env.MLOOP_SERVED_MODELS !== undefined) void sharedModelServer().catch((err) => functionContext().log.error({ err: String(err) }, 'loading the served models failed'));
+
+let scoreHandler: ReturnType<typeof createScoreHandler> | undefined;
+
+functions.http('score', (req, res) => {
+  if (!scoreHandler) {
+    const ctx = functionContext();
+    // The log is flushed on a timer, whenever its buffer fills, and on SIGTERM before the instance goes away.
+    const predictionLog = new PredictionLog(ctx, ctx.config.predictionLog);
+    predictionLog.start();
+    process.once('SIGTERM', () => void predictionLog.stop());
+    const { router } = scoringService(ctx, sharedModelServer, {
+      predictionLog,
+      recordFeedback: (items) => recordFeedback(ctx, items, 'http'),
+      revision: process.env.K_REVISION,
+    });
+    scoreHandler = createScoreHandler(router);
+  }
+  return scoreHandler(req, res);
+});

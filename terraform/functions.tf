@@ -1,49 +1,52 @@
-# The functions' source: the esbuild bundle (`npm run build`) with the package files, from which Cloud
-# Build installs the dependencies. .npmrc keeps onnxruntime-node from downloading its CUDA build.
-data "archive_file" "functions" {
-  type        = "zip"
-  output_path = "${path.module}/.build/functions.zip"
-
-  source {
-    filename = "dist/functions/index.js"
-    content  = file("${path.module}/../dist/functions/index.js")
+# Each function's source: its own esbuild bundle (`npm run build`: dist/functions/<file>.js) with the
+# package files, from which Cloud Build installs the dependencies; package.json's `main` names that
+# bundle, so a cold start loads that function's code only. .npmrc keeps onnxruntime-node from
+# downloading its CUDA build.
+locals {
+  # Entry point → its bundle under dist/functions/.
+  function_bundles = {
+    onDataUploaded      = "on_data_uploaded"
+    onTrainingRequested = "on_training_requested"
+    onTrainingCompleted = "on_training_completed"
+    onMonitoringTick    = "on_monitoring_tick"
+    onDriftDetected     = "on_drift_detected"
+    onModelPromoted     = "on_model_promoted"
+    dashboard           = "dashboard"
   }
   # The dashboard's page, which the dashboard function serves from beside its bundle (dist/dashboard).
+  dashboard_files = ["dist/dashboard/index.html", "dist/dashboard/main.js", "dist/dashboard/style.css"]
+  # package.json names the package's own bin, which npm links while installing.
+  package_files = ["package-lock.json", ".npmrc", "bin/mloop.js"]
+}
+
+data "archive_file" "functions" {
+  for_each    = local.function_bundles
+  type        = "zip"
+  output_path = "${path.module}/.build/${each.value}.zip"
+
   source {
-    filename = "dist/dashboard/index.html"
-    content  = file("${path.module}/../dist/dashboard/index.html")
-  }
-  source {
-    filename = "dist/dashboard/main.js"
-    content  = file("${path.module}/../dist/dashboard/main.js")
-  }
-  source {
-    filename = "dist/dashboard/style.css"
-    content  = file("${path.module}/../dist/dashboard/style.css")
+    filename = "dist/functions/${each.value}.js"
+    content  = file("${path.module}/../dist/functions/${each.value}.js")
   }
   source {
     filename = "package.json"
-    content  = file("${path.module}/../package.json")
+    content  = jsonencode(merge(jsondecode(file("${path.module}/../package.json")), { main = "dist/functions/${each.value}.js" }))
   }
-  source {
-    filename = "package-lock.json"
-    content  = file("${path.module}/../package-lock.json")
-  }
-  source {
-    filename = ".npmrc"
-    content  = file("${path.module}/../.npmrc")
-  }
-  # package.json names the package's own bin, which npm links while installing.
-  source {
-    filename = "bin/mloop.js"
-    content  = file("${path.module}/../bin/mloop.js")
+
+  dynamic "source" {
+    for_each = concat(local.package_files, each.key == "dashboard" ? local.dashboard_files : [])
+    content {
+      filename = source.value
+      content  = file("${path.module}/../${source.value}")
+    }
   }
 }
 
 resource "google_storage_bucket_object" "functions" {
-  name   = "functions-${data.archive_file.functions.output_md5}.zip"
-  bucket = google_storage_bucket.sources.name
-  source = data.archive_file.functions.output_path
+  for_each = local.function_bundles
+  name     = "${each.value}-${data.archive_file.functions[each.key].output_md5}.zip"
+  bucket   = google_storage_bucket.sources.name
+  source   = data.archive_file.functions[each.key].output_path
 }
 
 locals {
@@ -91,22 +94,22 @@ locals {
     MLOOP_TRAIN_JOB = google_cloud_run_v2_job.train.name
   }
 
+  # A promotion records its canary in the registry; onModelPromoted deploys it.
   evaluator_env = {
     MLOOP_PROMOTION_DELTA = var.promotion_delta
     MLOOP_PROMOTION_MODE  = var.promotion_mode
     MLOOP_CANARY_PERCENT  = var.canary_percent
-    MLOOP_SCORE_SERVICE   = google_cloudfunctions2_function.score.service_config[0].service
   }
 
-  score_env = {
-    MLOOP_PREDICTION_SAMPLE = var.prediction_sample
-  }
-
-  # Approve and roll back from the dashboard roll the scoring service as a promotion does.
+  # Approving from the dashboard is a promotion, with the same canary.
   dashboard_env = {
-    MLOOP_SCORE_SERVICE   = google_cloudfunctions2_function.score.service_config[0].service
     MLOOP_CANARY_PERCENT  = var.canary_percent
     MLOOP_DASHBOARD_READS = var.dashboard_reads
+  }
+
+  # The one identity that deploys the scoring service.
+  rollout_env = {
+    MLOOP_SCORE_SERVICE = google_cloud_run_v2_service.score.name
   }
 
   build_service_account = google_service_account.build.id
@@ -123,7 +126,7 @@ resource "google_cloudfunctions2_function" "on_data_uploaded" {
     source {
       storage_source {
         bucket = google_storage_bucket.sources.name
-        object = google_storage_bucket_object.functions.name
+        object = google_storage_bucket_object.functions["onDataUploaded"].name
       }
     }
   }
@@ -202,6 +205,21 @@ locals {
       max_instances     = 2
       env               = local.base_env
     }
+
+    # Deploys the scoring service to what the registry says after a promotion, approval, rollback or
+    # canary move: the only identity that may change that service.
+    onModelPromoted = {
+      name              = "on-model-promoted"
+      topic             = "model-promoted"
+      message_retention = local.retention
+      service_account   = google_service_account.rollout.email
+      memory            = "256Mi"
+      # Creating a revision waits for its startup probe: the models loaded and warmed.
+      timeout_seconds = 540
+      # One deployment at a time: each reads the service and writes it back with its etag anyway.
+      max_instances = 1
+      env           = merge(local.base_env, local.rollout_env)
+    }
   }
 }
 
@@ -217,7 +235,7 @@ resource "google_cloudfunctions2_function" "pushed" {
     source {
       storage_source {
         bucket = google_storage_bucket.sources.name
-        object = google_storage_bucket_object.functions.name
+        object = google_storage_bucket_object.functions[each.key].name
       }
     }
   }
@@ -236,38 +254,6 @@ resource "google_cloudfunctions2_function" "pushed" {
   depends_on = [google_project_iam_member.build_builder]
 }
 
-# The HTTP scoring function. Callers present an identity token (roles/run.invoker): no public access.
-resource "google_cloudfunctions2_function" "score" {
-  name     = "${var.name_prefix}-score"
-  location = var.region
-
-  build_config {
-    runtime         = local.runtime
-    entry_point     = "score"
-    service_account = local.build_service_account
-    source {
-      storage_source {
-        bucket = google_storage_bucket.sources.name
-        object = google_storage_bucket_object.functions.name
-      }
-    }
-  }
-
-  service_config {
-    service_account_email            = google_service_account.score.email
-    available_memory                 = "1Gi"
-    available_cpu                    = "1"
-    max_instance_request_concurrency = 16
-    timeout_seconds                  = 60
-    min_instance_count               = 0
-    max_instance_count               = var.score_max_instances
-    ingress_settings                 = "ALLOW_ALL"
-    environment_variables            = merge(local.base_env, local.score_env)
-  }
-
-  depends_on = [google_project_iam_member.build_builder]
-}
-
 # The dashboard and its admin API (`/api`). Reaching it takes roles/run.invoker (dashboard_invokers), as
 # for score; with dashboard_api_key_secret its actions also need that key, whoever may invoke it.
 resource "google_cloudfunctions2_function" "dashboard" {
@@ -281,7 +267,7 @@ resource "google_cloudfunctions2_function" "dashboard" {
     source {
       storage_source {
         bucket = google_storage_bucket.sources.name
-        object = google_storage_bucket_object.functions.name
+        object = google_storage_bucket_object.functions["dashboard"].name
       }
     }
   }

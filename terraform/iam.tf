@@ -7,6 +7,7 @@ locals {
     drift     = "serviceAccount:${google_service_account.drift.email}"
     score     = "serviceAccount:${google_service_account.score.email}"
     dashboard = "serviceAccount:${google_service_account.dashboard.email}"
+    rollout   = "serviceAccount:${google_service_account.rollout.email}"
     train     = "serviceAccount:${google_service_account.train.email}"
     events    = "serviceAccount:${google_service_account.events.email}"
     build     = "serviceAccount:${google_service_account.build.email}"
@@ -24,11 +25,12 @@ resource "google_project_iam_member" "firestore_user" {
   member   = local.sa[each.key]
 }
 
-# Scoring only reads the registry.
-resource "google_project_iam_member" "firestore_viewer_score" {
-  project = var.project_id
-  role    = "roles/datastore.viewer"
-  member  = local.sa.score
+# Scoring reads the registry (feedback joins it); onModelPromoted reads it to know what to serve.
+resource "google_project_iam_member" "firestore_viewer" {
+  for_each = toset(["score", "rollout"])
+  project  = var.project_id
+  role     = "roles/datastore.viewer"
+  member   = local.sa[each.key]
 }
 
 # ---------------------------------------------------------------- buckets
@@ -122,7 +124,7 @@ resource "google_pubsub_topic_iam_member" "topic_publisher" {
   member = local.sa[each.value]
 }
 
-# The dashboard's actions: a version moved by hand is announced on model-promoted; a monitoring pass
+# The dashboard's actions: a version moved by hand (or a canary ended) is announced on model-promoted; a monitoring pass
 # asked for is a tick for onMonitoringTick; a dead letter is redelivered to the topic of the push
 # subscription it came from (only those have dead-letter policies).
 resource "google_pubsub_topic_iam_member" "publish_dashboard" {
@@ -206,10 +208,10 @@ resource "google_service_account_iam_member" "pubsub_token_creator" {
   member             = local.pubsub_agent
 }
 
-resource "google_cloud_run_service_iam_member" "score_invoker" {
+resource "google_cloud_run_v2_service_iam_member" "score_invoker" {
   for_each = toset(var.score_invokers)
-  location = var.region
-  service  = google_cloudfunctions2_function.score.service_config[0].service
+  location = google_cloud_run_v2_service.score.location
+  name     = google_cloud_run_v2_service.score.name
   role     = "roles/run.invoker"
   member   = each.key
 }
@@ -222,21 +224,20 @@ resource "google_cloud_run_service_iam_member" "dashboard_invoker" {
   member   = each.key
 }
 
-# A promotion rolls a new scoring revision (ServiceDeployer), so the evaluator deploys that one
-# service, as the scoring identity; so does the dashboard, whose approve and rollback promote.
-resource "google_cloud_run_service_iam_member" "score_deployer" {
-  for_each = toset(["evaluator", "dashboard"])
-  location = var.region
-  service  = google_cloudfunctions2_function.score.service_config[0].service
+# Only onModelPromoted deploys the scoring service (ServiceDeployer: list its revisions, create one,
+# move its traffic), as the scoring identity its revisions run as. The evaluator and the dashboard move
+# the registry and publish model-promoted; they cannot change what serves.
+resource "google_cloud_run_v2_service_iam_member" "score_deployer" {
+  location = google_cloud_run_v2_service.score.location
+  name     = google_cloud_run_v2_service.score.name
   role     = "roles/run.developer"
-  member   = local.sa[each.key]
+  member   = local.sa.rollout
 }
 
 resource "google_service_account_iam_member" "score_act_as" {
-  for_each           = toset(["evaluator", "dashboard"])
   service_account_id = google_service_account.score.name
   role               = "roles/iam.serviceAccountUser"
-  member             = local.sa[each.key]
+  member             = local.sa.rollout
 }
 
 # ---------------------------------------------------------------- platform service agents

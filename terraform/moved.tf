@@ -126,13 +126,8 @@ moved {
   to   = google_storage_bucket_iam_member.prefix_writer["drift"]
 }
 
-# The evaluator's grants on the scoring service, shared with the dashboard since.
+# Scoring reads the registry, now beside onModelPromoted.
 moved {
-  from = google_cloud_run_service_iam_member.score_deployer_evaluator
-  to   = google_cloud_run_service_iam_member.score_deployer["evaluator"]
-}
-
-moved {
-  from = google_service_account_iam_member.score_act_as_evaluator
-  to   = google_service_account_iam_member.score_act_as["evaluator"]
+  from = google_project_iam_member.firestore_viewer_score
+  to   = google_project_iam_member.firestore_viewer["score"]
 }

@@ -1,6 +1,6 @@
 output "score_url" {
-  description = "The scoring function: POST <url>/score/<model> with an identity token."
-  value       = google_cloudfunctions2_function.score.service_config[0].uri
+  description = "The scoring service: POST <url>/score/<model> with an identity token."
+  value       = google_cloud_run_v2_service.score.uri
 }
 
 output "dashboard_url" {
@@ -24,7 +24,7 @@ output "train_job" {
 }
 
 output "image_repository" {
-  description = "Push the train job's image here."
+  description = "Push the train job's and the scoring service's images here."
   value       = "${var.region}-docker.pkg.dev/${var.project_id}/${google_artifact_registry_repository.images.repository_id}"
 }
 

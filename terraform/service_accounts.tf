@@ -27,7 +27,12 @@ resource "google_service_account" "drift" {
 
 resource "google_service_account" "score" {
   account_id   = "${var.name_prefix}-score"
-  display_name = "mloop score: serves production models"
+  display_name = "mloop scoring service: serves the versions its revision was deployed with"
+}
+
+resource "google_service_account" "rollout" {
+  account_id   = "${var.name_prefix}-rollout"
+  display_name = "mloop onModelPromoted: deploys the scoring service's revisions and traffic"
 }
 
 resource "google_service_account" "dashboard" {

@@ -31,6 +31,11 @@ variable "job_image" {
   type        = string
 }
 
+variable "score_image" {
+  description = "The scoring service's image in Artifact Registry, built from functions/score.Dockerfile (see cloudbuild.yaml)."
+  type        = string
+}
+
 variable "job_cpu" {
   description = "vCPUs of the training job. Cloud Run requires at least 4 with an L4 GPU."
   type        = number
@@ -112,7 +117,7 @@ variable "promotion_mode" {
 }
 
 variable "canary_percent" {
-  description = "Share of scoring traffic a new revision gets at promotion; the previous revision keeps the rest. 0 sends all of it to the new one."
+  description = "Share of scoring traffic a newly promoted version's revision gets; the previous revision keeps the rest until `mloop models canary complete|abort`. 0 sends all of it to the new one at once."
   type        = number
   default     = 0
   validation {
@@ -175,7 +180,7 @@ variable "log_level" {
 }
 
 variable "score_max_instances" {
-  description = "Upper bound of scoring function instances."
+  description = "Upper bound of the scoring service's instances (per revision)."
   type        = number
   default     = 10
 }
@@ -203,7 +208,7 @@ variable "dashboard_api_key_secret" {
 }
 
 variable "score_invokers" {
-  description = "Principals allowed to call the scoring function (e.g. user:ana@example.com, serviceAccount:...). Project owners can already."
+  description = "Principals allowed to call the scoring service (e.g. user:ana@example.com, serviceAccount:...). Project owners can already."
   type        = list(string)
   default     = []
 }

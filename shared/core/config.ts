@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { CLOUD_RUN_PRICES, type RunResources, type UnitPrices } from './cost';
 import { MloopError } from './errors';
+import { parseModelVersions, SERVED_MODELS_ENV, SHADOW_MODELS_ENV, type ServedModels } from './served_models';
 
 /**
  * The one place that reads the environment. Everything else receives a Config, so a test or the
@@ -48,6 +49,9 @@ const EnvSchema = z.object({
   MLOOP_PROMOTION_MAX_P99_MS: z.coerce.number().positive().optional(),
   MLOOP_PROMOTION_MAX_MODEL_MB: z.coerce.number().positive().optional(),
   MLOOP_CANARY_PERCENT: z.coerce.number().int().min(0).max(99).default(0),
+  // Set on a Cloud Run scoring revision: exactly what it serves (empty: nothing yet); unset, follow the registry.
+  MLOOP_SERVED_MODELS: z.string().optional(),
+  MLOOP_SHADOW_MODELS: z.string().optional(),
   MLOOP_PREDICTION_SAMPLE: z.coerce.number().min(0).max(1).default(1),
   MLOOP_PREDICTION_FLUSH_MS: int(5000),
   MLOOP_PREDICTION_MAX_BUFFER: int(5000),
@@ -127,8 +131,13 @@ export interface Config {
    * guardrails a candidate must also pass (mloop.json's `promotion` may set its own).
    */
   promotion: { mode: 'auto' | 'manual'; minMetric?: number; maxP99Ms?: number; maxModelMb?: number };
-  /** Share of traffic the new scoring revision gets on Cloud Run; the previous one keeps the rest. 0: all to the new one. */
+  /**
+   * Share of traffic a newly promoted version gets (a Cloud Run revision, or requests by hash in one
+   * process) until `mloop models canary complete|abort`; the previous version keeps the rest. 0: all at once.
+   */
   canaryPercent: number;
+  /** A scoring revision's fixed models (MLOOP_SERVED_MODELS); undefined: follow the registry. */
+  servedModels?: ServedModels;
   /** The prediction log that monitoring reads: share of requests kept, and how it is batched. */
   predictionLog: { sampleRate: number; flushEveryMs: number; maxBuffered: number };
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -217,6 +226,10 @@ export function loadConfig(base: NodeJS.ProcessEnv = process.env, overrides: Rec
       maxModelMb: e.MLOOP_PROMOTION_MAX_MODEL_MB,
     },
     canaryPercent: e.MLOOP_CANARY_PERCENT,
+    servedModels:
+      e.MLOOP_SERVED_MODELS === undefined
+        ? undefined
+        : { models: parseModelVersions(e.MLOOP_SERVED_MODELS, SERVED_MODELS_ENV), shadows: parseModelVersions(e.MLOOP_SHADOW_MODELS ?? '', SHADOW_MODELS_ENV) },
     predictionLog: { sampleRate: e.MLOOP_PREDICTION_SAMPLE, flushEveryMs: e.MLOOP_PREDICTION_FLUSH_MS, maxBuffered: e.MLOOP_PREDICTION_MAX_BUFFER },
     logLevel: e.MLOOP_LOG_LEVEL,
     jobScript,

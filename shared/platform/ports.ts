@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { ServedModels } from '../core/served_models';
 
 /**
  * The interfaces the pipeline talks to. Each has a local adapter (files, SQLite, child processes) and a
@@ -169,9 +170,33 @@ export interface JobLauncher {
 
 // ---------------------------------------------------------------- serving, time
 
+/** What the scoring service should serve: one set of versions, or a canary beside the stable set. */
+export interface ServingRollout {
+  target: ServedModels;
+  /** `percent` of the requests go to `target`, the rest to `stable`, until the canary is completed or aborted. */
+  canary?: { percent: number; stable: ServedModels };
+}
+
+export interface TrafficShare {
+  revision: string;
+  percent: number;
+}
+
+export interface Deployment {
+  /** The revision serving the target. */
+  revision: string;
+  traffic: TrafficShare[];
+  /** Revisions this call had to create; none when the versions asked for are served by one already. */
+  created: string[];
+}
+
 export interface ServiceDeployer {
-  /** Makes the scoring service serve `version` of `model` (a new revision on Cloud Run). */
-  deploy(model: string, version: string): Promise<{ revision: string }>;
+  /**
+   * Routes the scoring service's traffic to revisions serving exactly these versions, creating a
+   * revision only for a set no revision serves yet (so a rollback or an aborted canary only moves
+   * traffic). Asking for what is served changes nothing.
+   */
+  deploy(rollout: ServingRollout): Promise<Deployment>;
 }
 
 export interface Clock {

@@ -7,7 +7,7 @@ import { latestReports } from '../pipeline/monitoring/drift_report_store';
 import { runMonitoringTick } from '../pipeline/usecases/on_monitoring_tick';
 import { driftHistory, driftReportFile } from '../pipeline/read_models/drift_history';
 import { listDatasets, listModels, listRuns, getRun } from '../pipeline/read_models/listings';
-import { promoteVersion, rejectVersion, rollback, type Actor } from '../pipeline/usecases/registry_transitions';
+import { abortCanary, completeCanary, promoteVersion, rejectVersion, rollback, type Actor } from '../pipeline/usecases/registry_transitions';
 import { registryView } from '../pipeline/read_models/registry_view';
 import { getRunDetail } from '../pipeline/read_models/run_detail';
 import { createAuthenticator } from './authenticate';
@@ -84,6 +84,8 @@ export function adminApi(ctx: Context, hooks: AdminHooks): express.Router {
   };
   const param = (req: Request, name: string) => String(req.params[name]);
   router.post('/models/:model/rollback', route(async (req) => rollback(ctx, param(req, 'model'), actor(req, 'rollback'))));
+  router.post('/models/:model/canary/complete', route(async (req) => completeCanary(ctx, param(req, 'model'), actor(req, 'canary complete'))));
+  router.post('/models/:model/canary/abort', route(async (req) => abortCanary(ctx, param(req, 'model'), actor(req, 'canary abort'))));
   router.post('/models/:model/versions/:version/promote', route(async (req) =>
     promoteVersion(ctx, param(req, 'model'), param(req, 'version'), actor(req, 'promote'))));
   router.post('/models/:model/versions/:version/approve', route(async (req) =>

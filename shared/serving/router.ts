@@ -29,6 +29,8 @@ export interface RouterOptions {
   predictionLog?: PredictionLog;
   /** Stores labels sent to POST /feedback; without it the route does not exist. */
   recordFeedback?: (items: FeedbackItem[]) => Promise<number>;
+  /** The Cloud Run revision answering (K_REVISION), named in an `x-served-by` header of every reply. */
+  revision?: string;
 }
 
 export type ScoringRouter = (request: HttpRequest) => Promise<HttpReply>;
@@ -54,12 +56,12 @@ export function createScoringRouter(options: RouterOptions): ScoringRouter {
   const score = async (request: HttpRequest, model: string | undefined, instances: unknown) => {
     if (Array.isArray(instances)) checkInstanceCount(instances.length);
     const server = await options.server();
-    const { name, scorer } = await server.scorerFor(model);
+    const requestId = requestIdOf(request.headers);
+    const { name, scorer } = await server.scorerFor(model, requestId);
     const result = await scorer.predict(instances);
     if (!result.ok) {
       throw new MloopError('invalid_argument', `invalid instances: ${result.errors.slice(0, 5).map((e) => e.message).join('; ')}`, { errors: result.errors });
     }
-    const requestId = requestIdOf(request.headers);
     const rows = instances as Array<Record<string, unknown>>;
     options.predictionLog?.record(requestId, name, scorer.version, rows, result.predictions);
     metrics.scored(name, rows.length);
@@ -88,8 +90,9 @@ export function createScoringRouter(options: RouterOptions): ScoringRouter {
     { method: 'GET', pattern: /^\/v2\/health\/live\/?$/, name: 'v2_live', family: 'kserve', open: true, handle: async () => jsonReply(200, { live: true }) },
     {
       method: 'GET', pattern: /^\/v2\/health\/ready\/?$/, name: 'v2_ready', family: 'kserve', open: true,
+      // A Cloud Run revision's startup probe: ready once every version it was deployed with is warm.
       handle: async () => {
-        const ready = Object.keys((await options.server()).versions()).length > 0;
+        const ready = (await options.server()).ready();
         return jsonReply(ready ? 200 : 503, { ready });
       },
     },
@@ -187,6 +190,7 @@ export function createScoringRouter(options: RouterOptions): ScoringRouter {
       reply = errorReply(err, family, log);
     }
     metrics.observe(name, reply.status, (performance.now() - started) / 1000);
+    if (options.revision) reply.headers = { ...reply.headers, 'x-served-by': options.revision };
     return reply;
   };
 }

@@ -11,6 +11,8 @@ export interface ScoringServiceOptions {
   recordFeedback?: (items: FeedbackItem[]) => Promise<number>;
   /** What `GET /metrics` shows when this process is one of several (the cluster's sum). */
   metricsText?: () => Promise<string>;
+  /** The Cloud Run revision answering, named on every reply. */
+  revision?: string;
 }
 
 /** The router as every server builds it, from the deployment's configuration. */

@@ -138,75 +138,96 @@ describe('CloudRunJobLauncher on the Admin API', () => {
 
 describe('CloudRunServiceDeployer on the Admin API', () => {
   const updates = () => fake.calls.filter((call) => call.method === 'UpdateService');
-  const servingEnv = () => {
-    const template = fake.currentService().template as { containers: Array<{ env: Array<{ name: string; value: string }> }> };
-    return template.containers[0].env.map(({ name, value }) => [name, value]);
-  };
+  const served = (models: Record<string, string>, shadows: Record<string, string> = {}) => ({ models, shadows });
+  const revisionCount = () => fake.scoring.revisions.size;
+  const envOf = (revision: string) => fake.scoring.revisionEnv().find((r) => r.revision === revision)!.env;
 
-  test('a promotion rolls a revision with MODEL_VERSION and MLOOP_MODEL, all traffic to it, nothing else changed', async () => {
+  test('a first deployment creates a revision with the served versions in its env, then gives it all the traffic; nothing else changes', async () => {
     const { deployer } = gcpPlatform();
     const before = updates().length;
-    const { revision } = await deployer.deploy('fraud', 'v3');
-    expect(updates().length - before).toBe(1);
-    const sent = updates()[before].request as { service: { template: { containers: Array<{ env: unknown }> }; traffic: unknown; etag: string } };
-    expect(sent.service.template.containers[0].env).toEqual([
-      ...Object.entries(SERVICE_ENV).map(([name, value]) => ({ name, value})),
-      { name: 'MLOOP_MODEL', value: 'fraud'},
-      { name: 'MODEL_VERSION', value: 'v3'},
+    const deployment = await deployer.deploy({ target: served({ fraud: 'v1' }) });
+    expect(deployment.created).toEqual([deployment.revision]);
+    expect(deployment.revision).toMatch(/^mloop-score-\d{5}-[0-9a-f]{3}$/);
+    const sent = updates().slice(before).map((call) => call.request.service as { template: { containers: Array<{ env: unknown }> }; traffic: unknown });
+    expect(sent).toHaveLength(2);
+    // Created with the traffic as it was, pinned: the new revision gets none until it is ready.
+    const [first] = fake.scoring.revisionEnv();
+    expect(sent[0].traffic).toEqual([{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: first.revision, percent: 100 }]);
+    expect(sent[0].template.containers[0].env).toEqual([
+      ...Object.entries(SERVICE_ENV).map(([name, value]) => ({ name, value })),
+      { name: 'MLOOP_SERVED_MODELS', value: 'fraud=v1' },
+      { name: 'MLOOP_SHADOW_MODELS', value: '' },
     ]);
-    expect(sent.service.traffic).toEqual([{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', percent: 100 }]);
-    expect(revision).toMatch(/^mloop-score-\d{5}-[0-9a-f]{3}$/);
-    expect(fake.currentService().latestReadyRevision).toBe(`${fake.serviceName}/revisions/${revision}`);
+    expect(sent[1].traffic).toEqual([{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: deployment.revision, percent: 100 }]);
+    expect(envOf(deployment.revision)).toMatchObject({ ...SERVICE_ENV, MLOOP_SERVED_MODELS: 'fraud=v1' });
+    expect(fake.scoring.traffic()).toEqual([{ revision: deployment.revision, percent: 100 }]);
   });
 
-  test('deploying what is served rolls nothing; a new version replaces the variable in place', async () => {
+  test('deploying what is served changes nothing; the same versions in another order are the same set', async () => {
     const { deployer } = gcpPlatform();
-    const first = await deployer.deploy('fraud', 'v4');
+    const first = await deployer.deploy({ target: served({ fraud: 'v2', wine: 'v1' }) });
     const before = updates().length;
-    expect(await deployer.deploy('fraud', 'v4')).toEqual(first);
+    expect(await deployer.deploy({ target: served({ wine: 'v1', fraud: 'v2' }) })).toEqual({ ...first, created: [] });
     expect(updates().length).toBe(before);
-    const next = await deployer.deploy('fraud', 'v5');
-    expect(next.revision).not.toBe(first.revision);
-    expect(servingEnv().filter(([name]) => name === 'MODEL_VERSION')).toEqual([['MODEL_VERSION', 'v5']]);
   });
 
-  test('two promotions at once: the one whose etag went stale reads again and wins after', async () => {
-    const [a, b] = [gcpPlatform().deployer, gcpPlatform().deployer];
-    const before = fake.calls.length;
-    const generation = Number(fake.currentService().generation);
-    const results = await Promise.all([a.deploy('fraud', 'v6'), b.deploy('wine', 'v1')]);
-    const calls = fake.calls.slice(before).map((call) => call.method);
-    expect(calls.filter((method) => method === 'UpdateService')).toHaveLength(3);
-    expect(calls.filter((method) => method === 'GetService')).toHaveLength(3);
-    expect(new Set(results.map((r) => r.revision)).size).toBe(2);
-    expect(Number(fake.currentService().generation)).toBe(generation + 2);
-    const env = Object.fromEntries(servingEnv());
-    expect(['fraud:v6', 'wine:v1']).toContain(`${env.MLOOP_MODEL}:${env.MODEL_VERSION}`);
-  });
-
-  test('with a canary, the new revision gets its share and the one serving before keeps the rest', async () => {
-    const { deployer } = gcpPlatform({ MLOOP_CANARY_PERCENT: '10' });
-    const serving = (name: unknown) => String(name).slice(String(name).lastIndexOf('/') + 1);
-    const before = serving(fake.currentService().latestReadyRevision);
-    const { revision } = await deployer.deploy('fraud', 'v7');
-    expect(revision).not.toBe(before);
-    expect(fake.currentService().traffic).toEqual([
-      { type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', percent: 10 },
-      { type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: before, percent: 90 },
+  test('a canary: the new revision gets its share and the revision serving the stable set the rest; complete moves all to it without a new revision', async () => {
+    const { deployer } = gcpPlatform();
+    const stable = await deployer.deploy({ target: served({ fraud: 'v3' }) });
+    const revisions = revisionCount();
+    const canary = await deployer.deploy({ target: served({ fraud: 'v4' }), canary: { percent: 10, stable: served({ fraud: 'v3' }) } });
+    expect(canary.created).toEqual([canary.revision]);
+    expect(revisionCount()).toBe(revisions + 1);
+    expect(envOf(canary.revision).MLOOP_SERVED_MODELS).toBe('fraud=v4');
+    expect(fake.scoring.traffic()).toEqual([
+      { revision: canary.revision, percent: 10 },
+      { revision: stable.revision, percent: 90 },
     ]);
-    const count = updates().length;
-    expect(await deployer.deploy('fraud', 'v7')).toEqual({ revision });
-    expect(updates().length).toBe(count);
-    // The next promotion's canary sits beside the revision that was the canary.
-    await deployer.deploy('fraud', 'v8');
-    expect((fake.currentService().traffic as Array<{ revision?: string }>)[1].revision).toBe(revision);
-    // And without a canary, all traffic goes back to the latest revision.
-    await gcpPlatform().deployer.deploy('fraud', 'v8');
-    expect(fake.currentService().traffic).toEqual([{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', percent: 100 }]);
+    const completed = await deployer.deploy({ target: served({ fraud: 'v4' }) });
+    expect(completed).toEqual({ revision: canary.revision, traffic: [{ revision: canary.revision, percent: 100 }], created: [] });
+    expect(revisionCount()).toBe(revisions + 1);
+    expect(fake.scoring.traffic()).toEqual([{ revision: canary.revision, percent: 100 }]);
+  });
+
+  test('a rollback or an aborted canary only moves traffic back to the revision that served those versions', async () => {
+    const { deployer } = gcpPlatform();
+    const v5 = await deployer.deploy({ target: served({ fraud: 'v5' }) });
+    const v6 = await deployer.deploy({ target: served({ fraud: 'v6' }), canary: { percent: 25, stable: served({ fraud: 'v5' }) } });
+    const revisions = revisionCount();
+    const before = updates().length;
+    const back = await deployer.deploy({ target: served({ fraud: 'v5' }) });
+    expect(back).toEqual({ revision: v5.revision, traffic: [{ revision: v5.revision, percent: 100 }], created: [] });
+    expect(revisionCount()).toBe(revisions);
+    const sent = updates().slice(before).map((call) => call.request.service as { template: { containers: Array<{ env: Array<{ name: string; value: string }> }> } });
+    expect(sent).toHaveLength(1);
+    // The template is sent back as it was (the canary's): only the traffic moved.
+    expect(sent[0].template.containers[0].env).toContainEqual({ name: 'MLOOP_SERVED_MODELS', value: 'fraud=v6' });
+    expect(fake.scoring.trafficHistory.slice(-2)).toEqual([
+      [
+        { type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: v6.revision, percent: 25 },
+        { type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: v5.revision, percent: 75 },
+      ],
+      [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: v5.revision, percent: 100 }],
+    ]);
+  });
+
+  test('a challenger is served in shadow by the revision, named in its own variable', async () => {
+    const { revision } = await gcpPlatform().deployer.deploy({ target: served({ fraud: 'v7' }, { fraud: 'v8' }) });
+    expect(envOf(revision)).toMatchObject({ MLOOP_SERVED_MODELS: 'fraud=v7', MLOOP_SHADOW_MODELS: 'fraud=v8' });
+  });
+
+  test('two deployments at once: the one whose etag went stale reads again, and both end on revisions of their own', async () => {
+    const [a, b] = [gcpPlatform().deployer, gcpPlatform().deployer];
+    const results = await Promise.all([a.deploy({ target: served({ fraud: 'v9' }) }), b.deploy({ target: served({ wine: 'v2' }) })]);
+    expect(new Set(results.map((r) => r.revision)).size).toBe(2);
+    expect(fake.unexpected).toEqual([]);
+    const last = fake.scoring.traffic();
+    expect(last).toHaveLength(1);
+    expect(results.map((r) => r.revision)).toContain(last[0].revision);
   });
 
   test('a service unknown to Cloud Run is not_found', async () => {
     const { deployer } = gcpPlatform({ MLOOP_SCORE_SERVICE: 'no-such-service' });
-    await expectCode(deployer.deploy('fraud', 'v1'), 'not_found');
+    await expectCode(deployer.deploy({ target: served({ fraud: 'v1' }) }), 'not_found');
   });
 });

@@ -53,7 +53,7 @@ describe('createPlatform', () => {
 
     await platform.docs.set('runs', 'r1', { state: 'queued' });
     expect(await platform.docs.get('runs', 'r1')).toEqual({ state: 'queued' });
-    expect(await platform.deployer.deploy('iris', '3')).toEqual({ revision: 'local-iris-3' });
+    expect(await platform.deployer.deploy({ target: { models: { iris: '3' }, shadows: {} } })).toEqual({ revision: 'local:iris=3', traffic: [{ revision: 'local:iris=3', percent: 100 }], created: [] });
     expect(Math.abs(platform.clock.now().getTime() - Date.now())).toBeLessThan(1000);
     expect(fs.existsSync(path.join(home, 'mloop.db'))).toBe(true);
 

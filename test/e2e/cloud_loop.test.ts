@@ -22,10 +22,12 @@ jest.setTimeout(300_000);
 
 /**
  * The loop of `npm run demo`, deployed as on Google Cloud: each function a functions-framework server
- * of the built bundle (its own process and environment, as Terraform configures it), Pub/Sub push
+ * of its own built bundle (its own process and environment, as Terraform configures it), Pub/Sub push
  * subscriptions from the emulator to them, Firestore on its emulator, Cloud Storage on the fake JSON
  * API, the training job run by the fake Cloud Run server with the job's environment and the
  * execution's overrides. The upload reaches onDataUploaded as Eventarc posts a storage finalize event.
+ * The scoring service is the fake's: each revision a functions-framework process of the score bundle
+ * with that revision's environment, reached through a front end that splits requests by the traffic.
  */
 const PROJECT = `mloop-e2e-${randomUUID().slice(0, 8)}`;
 const REGION = 'europe-west4';
@@ -33,16 +35,30 @@ const DATA_BUCKET = 'mloop-e2e-data';
 const ARTIFACTS_BUCKET = 'mloop-e2e-artifacts';
 const MODEL = 'fraud';
 
+const CANARY_PERCENT = '10';
+
 // Where Pub/Sub pushes each topic, as terraform/pubsub.tf wires it.
 const PUSHED = [
   { topic: TOPICS.trainingRequested, subscription: 'on-training-requested', target: 'onTrainingRequested' },
   { topic: TOPICS.trainingCompleted, subscription: 'on-training-completed', target: 'onTrainingCompleted' },
+  { topic: TOPICS.modelPromoted, subscription: 'on-model-promoted', target: 'onModelPromoted' },
 ] as const;
+
+// Each function's own bundle, as Terraform deploys it.
+const BUNDLES: Record<string, string> = {
+  onDataUploaded: 'on_data_uploaded',
+  onTrainingRequested: 'on_training_requested',
+  onTrainingCompleted: 'on_training_completed',
+  onModelPromoted: 'on_model_promoted',
+  dashboard: 'dashboard',
+  score: 'score',
+};
 
 const home = tempHome('mloop-cloud-e2e-');
 let gcs: FakeGcs;
 let run: FakeCloudRun;
 let platform: Platform;
+let scoreUrl: string;
 const functions = new Map<string, { url: string; process: ChildProcess; log: string }>();
 
 function baseEnv(): Record<string, string> {
@@ -53,19 +69,29 @@ function baseEnv(): Record<string, string> {
   };
 }
 
-async function startFunction(target: string, env: Record<string, string>): Promise<void> {
+/** A functions-framework server of the entry point's own bundle; `key` names it among the processes. */
+async function startFunction(target: string, env: Record<string, string>, key = target): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
-  const log = path.join(home, `${target}.log`);
+  const log = path.join(home, `${key}.log`);
   const out = fs.openSync(log, 'a');
   const child = spawn(process.execPath, [path.join(ROOT, 'node_modules', '@google-cloud', 'functions-framework', 'build', 'src', 'main.js')], {
     cwd: home,
-    env: { ...baseEnv(), ...env, FUNCTION_TARGET: target, FUNCTION_SOURCE: ROOT, PORT: String(port), K_SERVICE: target },
+    env: { ...baseEnv(), ...env, FUNCTION_TARGET: target, FUNCTION_SOURCE: path.join(ROOT, 'dist', 'functions', `${BUNDLES[target]}.js`), PORT: String(port), K_SERVICE: target },
     stdio: ['ignore', out, out],
   });
   fs.closeSync(out);
   const url = `http://127.0.0.1:${port}`;
-  functions.set(target, { url, process: child, log });
-  await until(`${target} to listen`, async () => (await fetch(url, { method: 'GET' }).catch(() => null)) !== null, 30_000, 100);
+  functions.set(key, { url, process: child, log });
+  await until(`${key} to listen`, async () => (await fetch(url, { method: 'GET' }).catch(() => null)) !== null, 30_000, 100);
+  return { url, stop: () => stopProcess(child) };
+}
+
+function stopProcess(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
 }
 
 /** The logs of every function and job execution. */
@@ -94,8 +120,17 @@ beforeAll(async () => {
     region: REGION,
     // The job's own configuration (terraform/job.tf); the run id and attempt come as overrides.
     job: { name: 'mloop-train', script: path.join(ROOT, 'dist', 'jobs', 'train.js'), env: { ...baseEnv(), MLOOP_TRAIN_EPOCHS: '5' }, timeoutSeconds: 600 },
-    service: { name: 'mloop-score', image: 'europe-docker.pkg.dev/p/mloop/functions:1', env: { MLOOP_PLATFORM: 'gcp' } },
+    // As terraform/score_service.tf creates it: the first revision serves nothing.
+    service: {
+      name: 'mloop-score',
+      image: 'europe-docker.pkg.dev/p/mloop/score:1',
+      env: { MLOOP_PLATFORM: 'gcp', MLOOP_PREDICTION_SAMPLE: '1', MLOOP_SERVED_MODELS: '', MLOOP_SHADOW_MODELS: '' },
+      startupProbePath: '/v2/health/ready',
+      // Cloud Run runs the image with the revision's environment and names the revision in K_REVISION.
+      startRevision: (revision, env) => startFunction('score', { ...env, K_REVISION: revision }, revision),
+    },
   });
+  scoreUrl = await run.scoring.listen();
 
   // What Terraform creates: topics with dead-letter topics, and push subscriptions to the functions.
   const pubsub = new PubSub({ projectId: PROJECT, apiEndpoint: emulatorHost('pubsub'), emulatorMode: true, ...OFFLINE });
@@ -107,9 +142,9 @@ beforeAll(async () => {
   await Promise.all([
     startFunction('onDataUploaded', {}),
     startFunction('onTrainingRequested', { MLOOP_DISPATCH: 'launch', MLOOP_MAX_PARALLEL_JOBS: '1' }),
-    startFunction('onTrainingCompleted', { MLOOP_DISPATCH: 'announce' }),
-    startFunction('score', {}),
-    startFunction('dashboard', {}),
+    startFunction('onTrainingCompleted', { MLOOP_DISPATCH: 'announce', MLOOP_CANARY_PERCENT: CANARY_PERCENT }),
+    startFunction('onModelPromoted', { MLOOP_SCORE_SERVICE: 'mloop-score' }),
+    startFunction('dashboard', { MLOOP_CANARY_PERCENT: CANARY_PERCENT }),
   ]);
   for (const { topic, subscription, target } of PUSHED) {
     await pubsub.topic(topic).createSubscription(subscription, {
@@ -123,18 +158,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(
-    [...functions.values()].map(
-      ({ process: child }) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null) return resolve();
-          child.once('exit', () => resolve());
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
-  await platform?.close();
   await run?.close();
+  await Promise.all([...functions.values()].map(({ process: child }) => stopProcess(child)));
+  await platform?.close();
   await gcs?.close();
   await fetch(`http://${emulatorHost('firestore')}/emulator/v1/projects/${PROJECT}/databases/(default)/documents`, { method: 'DELETE' });
   fs.rmSync(home, { recursive: true, force: true });
@@ -158,6 +184,38 @@ async function postFinalize(bucket: string, name: string): Promise<Response> {
   });
 }
 
+/** The revision serving exactly these versions once it has all the traffic or a canary share of it. */
+async function servedBy(models: Record<string, string>): Promise<string> {
+  const wanted = Object.entries(models).map(([m, v]) => `${m}=${v}`).sort().join(',');
+  return eventually(`a revision serving ${wanted} with traffic`, async () => {
+    const revision = run.scoring.revisionEnv().find((r) => r.env.MLOOP_SERVED_MODELS === wanted)?.revision;
+    return revision && run.scoring.traffic().some((t) => t.revision === revision) ? revision : null;
+  });
+}
+
+interface Answer {
+  version: string;
+  revision: string;
+  servedBy: string;
+  predictions: Array<{ score: number }>;
+}
+
+/** `n` scoring requests through the service's front end, one after another. */
+async function scoreMany(n: number): Promise<Answer[]> {
+  const instances = [...fraudRows(5, 77)];
+  const answers: Answer[] = [];
+  for (let i = 0; i < n; i++) {
+    const response = await fetch(`${scoreUrl}/score/${MODEL}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instances }) });
+    if (response.status !== 200) throw new Error(`scoring answered ${response.status}: ${await response.text()}\n${logs()}`);
+    const body = (await response.json()) as { model_version: string; predictions: Array<{ score: number }> };
+    answers.push({ version: body.model_version, revision: response.headers.get('x-fake-revision')!, servedBy: response.headers.get('x-served-by')!, predictions: body.predictions });
+  }
+  return answers;
+}
+
+let v1Revision: string;
+let v2Revision: string;
+
 describe('the loop on Google Cloud, emulated', () => {
   let production: ModelDoc;
 
@@ -180,21 +238,18 @@ describe('the loop on Google Cloud, emulated', () => {
     expect(runs[0].data.executions[0].id).toMatch(/^mloop-train-[0-9a-f]{5}$/);
   });
 
-  test('the job ran on Cloud Run with the run as overrides, and the promotion rolled a scoring revision', async () => {
+  test('the job ran on Cloud Run with the run as overrides, and onModelPromoted deployed a revision serving v1', async () => {
     const runJobs = run.calls.filter((call) => call.method === 'RunJob');
     expect(runJobs).toHaveLength(1);
     const env = Object.fromEntries(
       ((runJobs[0].request.overrides as { containerOverrides: Array<{ env: Array<{ name: string; value: string }> }> }).containerOverrides[0].env).map((e) => [e.name, e.value]),
     );
     expect(env).toMatchObject({ MLOOP_RUN_ATTEMPT: '1', MLOOP_RUN_ID: expect.stringMatching(/^run-/) });
-    // The registry moves first; the rollout follows it, in the same handler.
-    const served = await eventually('the scoring revision of v1', async () => {
-      const template = run.currentService().template as { containers: Array<{ env: Array<{ name: string; value: string }> }> };
-      const env = Object.fromEntries(template.containers[0].env.map((e) => [e.name, e.value]));
-      return env.MODEL_VERSION ? env : null;
-    }, 30_000);
-    expect(served).toMatchObject({ MLOOP_MODEL: MODEL, MODEL_VERSION: 'v1' });
-    expect(run.calls.filter((call) => call.method === 'UpdateService')).toHaveLength(1);
+    // The registry moves first; model-promoted reaches onModelPromoted, which deploys.
+    v1Revision = await servedBy({ fraud: 'v1' });
+    expect(run.scoring.traffic()).toEqual([{ revision: v1Revision, percent: 100 }]);
+    // The revision Terraform created, then v1's: no other.
+    expect(run.scoring.revisionEnv().map((r) => r.env.MLOOP_SERVED_MODELS)).toEqual(['', 'fraud=v1']);
     expect(run.unexpected).toEqual([]);
     expect(gcs.unexpected).toEqual([]);
   });
@@ -204,19 +259,11 @@ describe('the loop on Google Cloud, emulated', () => {
     expect(names).toEqual(expect.arrayContaining([`models/${MODEL}/v1/model.onnx`, `models/${MODEL}/v1/manifest.json`]));
   });
 
-  test('the score function serves the promoted model over HTTP', async () => {
-    const instances = [...fraudRows(5, 77)];
-    const scored = await eventually('the score function to answer', async () => {
-      const response = await fetch(`${functions.get('score')!.url}/score/${MODEL}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ instances }),
-      });
-      return response.status === 200 ? ((await response.json()) as { model_version: string; predictions: Array<{ score: number }> }) : null;
-    }, 60_000);
-    expect(scored.model_version).toBe('v1');
-    expect(scored.predictions).toHaveLength(5);
-    for (const p of scored.predictions) expect(p.score).toBeGreaterThanOrEqual(0);
+  test('the scoring service answers with v1, naming the revision that served it', async () => {
+    const answers = await scoreMany(5);
+    expect(answers.map((a) => [a.version, a.revision, a.servedBy])).toEqual(Array.from({ length: 5 }, () => ['v1', v1Revision, v1Revision]));
+    expect(answers[0].predictions).toHaveLength(5);
+    for (const p of answers[0].predictions) expect(p.score).toBeGreaterThanOrEqual(0);
   });
 
   test('the dashboard function shows the page and, from Firestore, v1 in production', async () => {
@@ -235,6 +282,60 @@ describe('the loop on Google Cloud, emulated', () => {
     expect(runs).toHaveLength(1);
     expect(run.calls.filter((call) => call.method === 'RunJob')).toHaveLength(1);
     expect(await platform.bus.deadLetters()).toEqual([]);
+  });
+
+  test('v2 is promoted as a 10 % canary: a revision of its own gets exactly 10 % of the requests, v1\'s revision the rest', async () => {
+    const csv = path.join(home, 'transactions-2.csv');
+    await writeFraudCsv(csv, { rows: 20_000, seed: 2 });
+    await platform.objects.putFile(DATA_BUCKET, `datasets/${MODEL}/day2.csv`, csv);
+    expect((await postFinalize(DATA_BUCKET, `datasets/${MODEL}/day2.csv`)).status).toBeLessThan(300);
+    const v2Run = await eventually('the v2 run to finish', async () => {
+      const runs = await platform.docs.query<RunDoc>(COLLECTIONS.runs, { where: [['model', '==', MODEL]] });
+      return runs.find((r) => r.data.model_version === 'v2' && r.data.status === 'succeeded' && r.data.decision_id);
+    });
+    // Promoted by onTrainingCompleted when it beat v1, else by hand from the dashboard: a canary either way.
+    if (!v2Run.data.promoted) {
+      const promoted = await fetch(`${functions.get('dashboard')!.url}/api/models/${MODEL}/versions/v2/promote`, { method: 'POST' });
+      expect(promoted.status).toBe(200);
+    }
+    v2Revision = await servedBy({ fraud: 'v2' });
+    const split = [{ revision: v2Revision, percent: 10 }, { revision: v1Revision, percent: 90 }];
+    await eventually('the canary split', async () => JSON.stringify(run.scoring.traffic()) === JSON.stringify(split) || null, 60_000);
+    const model = await platform.docs.get<ModelDoc>(COLLECTIONS.models, MODEL);
+    expect(model).toMatchObject({ production_version: 'v2', canary: { version: 'v2', previous_version: 'v1', percent: 10 } });
+
+    const answers = await scoreMany(100);
+    const byVersion = answers.reduce<Record<string, number>>((n, a) => ({ ...n, [a.version]: (n[a.version] ?? 0) + 1 }), {});
+    expect(byVersion).toEqual({ v1: 90, v2: 10 });
+    for (const a of answers) expect([a.revision, a.servedBy, a.version]).toEqual([a.revision, a.revision, a.revision === v2Revision ? 'v2' : 'v1']);
+  });
+
+  test('completing the canary gives v2 all the traffic on the same revision; rolling back gives it back to v1\'s, with no new revision', async () => {
+    const revisions = run.scoring.revisions.size;
+    const dashboard = functions.get('dashboard')!.url;
+    expect((await fetch(`${dashboard}/api/models/${MODEL}/canary/complete`, { method: 'POST' })).status).toBe(200);
+    await eventually('all traffic on v2', async () => JSON.stringify(run.scoring.traffic()) === JSON.stringify([{ revision: v2Revision, percent: 100 }]) || null, 60_000);
+    expect(new Set((await scoreMany(20)).map((a) => `${a.version}@${a.revision}`))).toEqual(new Set([`v2@${v2Revision}`]));
+
+    expect((await fetch(`${dashboard}/api/models/${MODEL}/rollback`, { method: 'POST' })).status).toBe(200);
+    await eventually('all traffic back on v1', async () => JSON.stringify(run.scoring.traffic()) === JSON.stringify([{ revision: v1Revision, percent: 100 }]) || null, 60_000);
+    expect(new Set((await scoreMany(20)).map((a) => `${a.version}@${a.revision}`))).toEqual(new Set([`v1@${v1Revision}`]));
+    expect(run.scoring.revisions.size).toBe(revisions);
+    expect((await platform.docs.get<ModelDoc>(COLLECTIONS.models, MODEL))?.production_version).toBe('v1');
+
+    // What the service went through, as the fake recorded it.
+    const pinned = (traffic: Array<{ revision?: string; percent: number }>) => traffic.map((t) => `${t.revision ?? 'latest'}:${t.percent}`).join(',');
+    const [first] = run.scoring.revisionEnv();
+    expect(run.scoring.trafficHistory.map(pinned)).toEqual([
+      'latest:100',
+      // Pinned to the revision serving, so that v1's revision gets no traffic before it is ready.
+      `${first.revision}:100`,
+      `${v1Revision}:100`,
+      `${v2Revision}:10,${v1Revision}:90`,
+      `${v2Revision}:100`,
+      `${v1Revision}:100`,
+    ]);
+    expect(run.unexpected).toEqual([]);
   });
 
   test('no function and no job logged an error', () => {

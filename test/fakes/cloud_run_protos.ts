@@ -12,7 +12,7 @@ const RUN_DIR = path.dirname(require.resolve('@google-cloud/run/package.json'));
 const GAX_DIR = path.resolve(createRequire(path.join(RUN_DIR, 'package.json')).resolve('google-gax'), '..', '..', '..');
 
 const definition = protoLoader.loadSync(
-  ['google/cloud/run/v2/job.proto', 'google/cloud/run/v2/execution.proto', 'google/cloud/run/v2/task.proto', 'google/cloud/run/v2/service.proto', 'google/longrunning/operations.proto'],
+  ['google/cloud/run/v2/job.proto', 'google/cloud/run/v2/execution.proto', 'google/cloud/run/v2/task.proto', 'google/cloud/run/v2/service.proto', 'google/cloud/run/v2/revision.proto', 'google/longrunning/operations.proto'],
   {
     includeDirs: [path.join(RUN_DIR, 'build', 'protos'), path.join(GAX_DIR, 'build', 'protos')],
     keepCase: false,
@@ -37,6 +37,12 @@ type Message = Record<string, unknown>;
 export function packAny(type: 'google.cloud.run.v2.Execution' | 'google.cloud.run.v2.Service', message: Message): { typeUrl: string; value: Buffer } {
   const via = type === 'google.cloud.run.v2.Execution' ? service('google.cloud.run.v2.Executions').GetExecution : service('google.cloud.run.v2.Services').GetService;
   return { typeUrl: `type.googleapis.com/${type}`, value: via.responseSerialize(message) };
+}
+
+/** What a Revision reads as after a trip over the wire. */
+export function normalizeRevision(message: Message): Message {
+  const via = service('google.cloud.run.v2.Revisions').GetRevision;
+  return via.responseDeserialize(via.responseSerialize(message)) as Message;
 }
 
 /** What `message` reads as after a trip over the wire. */

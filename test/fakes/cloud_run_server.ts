@@ -1,25 +1,25 @@
-import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
+import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { cancelExecution, executionResource, startExecution, taskResources, timestamp, type ExecutionRun, type FakeJob } from './cloud_run_executions';
-import { normalizeService, packAny, service, withoutDefaults } from './cloud_run_protos';
+import { cancelExecution, executionResource, startExecution, taskResources, type ExecutionRun, type FakeJob } from './cloud_run_executions';
+import { packAny, service } from './cloud_run_protos';
+import { FakeScoringService, Refused, type ServiceOptions } from './cloud_run_revisions';
 
 /**
  * A strict fake of the Cloud Run Admin API v2 over gRPC on 127.0.0.1, built from the client's own
  * `.proto` files. It serves one job (RunJob runs its script as local processes with the overrides'
- * environment) and one service (UpdateService rolls a new revision), plus the execution, task and
- * long-running operation reads the client needs. A method it does not serve, a request field it does
- * not expect, or an UpdateService that changes anything but the serving container's environment and
- * the traffic is refused and recorded in `unexpected`.
+ * environment) and one service (revisions and traffic: cloud_run_revisions.ts), plus the execution,
+ * task, revision and long-running operation reads the client needs. A method it does not serve, a
+ * request field it does not expect, or an UpdateService that changes anything but the serving
+ * container's environment and the traffic is refused and recorded in `unexpected`.
  */
 export interface FakeCloudRunOptions {
   project: string;
   region: string;
   job: { name: string; script: string; env: Record<string, string>; timeoutSeconds: number };
-  service: { name: string; image: string; env: Record<string, string> };
+  service: ServiceOptions;
 }
 
 export interface FakeCloudRun {
@@ -32,19 +32,12 @@ export interface FakeCloudRun {
   executions: Map<string, ExecutionRun>;
   /** The service as GetService reports it now. */
   currentService(): Record<string, unknown>;
+  /** Its revisions and traffic; `scoring.listen()` routes HTTP requests by the split. */
+  scoring: FakeScoringService;
   close(): Promise<void>;
 }
 
 type Unary = grpc.handleUnaryCall<Record<string, unknown>, unknown>;
-
-class Refused extends Error {
-  constructor(
-    readonly code: grpc.status,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export async function startFakeCloudRun(options: FakeCloudRunOptions): Promise<FakeCloudRun> {
   const location = `projects/${options.project}/locations/${options.region}`;
@@ -59,7 +52,7 @@ export async function startFakeCloudRun(options: FakeCloudRunOptions): Promise<F
   const operations = new Map<string, () => Record<string, unknown>>();
   const calls: FakeCloudRun['calls'] = [];
   const unexpected: string[] = [];
-  let current = initialService(location, options.service);
+  const scoring = await FakeScoringService.create(location, options.service);
 
   const server = new grpc.Server();
   const handle =
@@ -150,14 +143,24 @@ export async function startFakeCloudRun(options: FakeCloudRunOptions): Promise<F
   serve(server, 'google.cloud.run.v2.Services', {
     GetService: handle('GetService', (request) => {
       onlyKeys(request, ['name']);
-      if (request.name !== current.name) throw new Refused(grpc.status.NOT_FOUND, `Service ${String(request.name)} not found`);
-      return current;
+      return scoring.get(request.name);
     }),
-    UpdateService: handle('UpdateService', (request) => {
+    UpdateService: handle('UpdateService', async (request) => {
       onlyKeys(request, ['service']);
-      current = nextRevision(current, request.service as Record<string, unknown>);
-      const resource = packAny('google.cloud.run.v2.Service', current);
+      const updated = await scoring.update(request.service as Record<string, unknown>);
+      const resource = packAny('google.cloud.run.v2.Service', updated);
       return operation(() => resource, resource);
+    }),
+  });
+
+  serve(server, 'google.cloud.run.v2.Revisions', {
+    ListRevisions: handle('ListRevisions', (request) => {
+      onlyKeys(request, ['parent', 'pageSize', 'pageToken', 'showDeleted']);
+      return scoring.list(request);
+    }),
+    GetRevision: handle('GetRevision', (request) => {
+      onlyKeys(request, ['name']);
+      return scoring.revision(request.name);
     }),
   });
 
@@ -177,13 +180,15 @@ export async function startFakeCloudRun(options: FakeCloudRunOptions): Promise<F
   return {
     endpoint: `127.0.0.1:${port}`,
     jobName: job.name,
-    serviceName: String(current.name),
+    serviceName: scoring.name,
     calls,
     unexpected,
     executions,
-    currentService: () => current,
+    currentService: () => scoring.current,
+    scoring,
     close: async () => {
       await Promise.all([...executions.values()].filter((run) => !run.completionTime).map(cancelExecution));
+      await scoring.close();
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
     },
   };
@@ -205,107 +210,3 @@ function onlyKeys(message: Record<string, unknown>, allowed: string[]): void {
   const extra = Object.keys(message).filter((key) => !allowed.includes(key));
   if (extra.length) throw new Refused(grpc.status.INVALID_ARGUMENT, `unexpected field(s) ${extra.join(', ')} in ${JSON.stringify(message)}`);
 }
-
-function initialService(location: string, options: FakeCloudRunOptions['service']): Record<string, unknown> {
-  const name = `${location}/services/${options.name}`;
-  const revision = `${name}/revisions/${options.name}-00001-${suffix()}`;
-  return normalizeService({
-    name,
-    uid: randomUUID(),
-    generation: '1',
-    labels: { 'goog-managed-by': 'cloudfunctions' },
-    createTime: timestamp(new Date()),
-    ingress: 'INGRESS_TRAFFIC_ALL',
-    template: {
-      serviceAccount: `score@${location.split('/')[1]}.iam.gserviceaccount.com`,
-      scaling: { maxInstanceCount: 10 },
-      maxInstanceRequestConcurrency: 80,
-      containers: [
-        {
-          name: 'worker',
-          image: options.image,
-          env: Object.entries(options.env).map(([key, value]) => ({ name: key, value })),
-          resources: { limits: { cpu: '1', memory: '2Gi' } },
-          ports: [{ name: 'http1', containerPort: 8080 }],
-        },
-      ],
-    },
-    traffic: [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', percent: 100 }],
-    observedGeneration: '1',
-    latestReadyRevision: revision,
-    latestCreatedRevision: revision,
-    trafficStatuses: [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', percent: 100 }],
-    uri: `https://${options.name}-fake.a.run.app`,
-    conditions: [{ type: 'Ready', state: 'CONDITION_SUCCEEDED' }],
-    etag: `"${randomUUID()}"`,
-  });
-}
-
-/**
- * A read-modify-write of the whole service that changes only what a new scoring revision needs:
- * the serving container's environment and the traffic (all to the latest revision, or a canary).
- */
-function nextRevision(current: Record<string, unknown>, sent: Record<string, unknown> | undefined): Record<string, unknown> {
-  if (!sent) throw new Refused(grpc.status.INVALID_ARGUMENT, 'UpdateService without a service');
-  if (sent.name !== current.name) throw new Refused(grpc.status.NOT_FOUND, `Service ${String(sent.name)} not found`);
-  if (sent.etag !== current.etag) throw new Refused(grpc.status.ABORTED, `etag ${String(sent.etag)} is stale; the service is at ${String(current.etag)}`);
-  const expectedTraffic = rolloutTraffic(current, sent.traffic);
-  const sentTemplate = sent.template as Record<string, unknown>;
-  if (sentTemplate.revision !== undefined) throw new Refused(grpc.status.INVALID_ARGUMENT, `template.revision ${String(sentTemplate.revision)}: Cloud Run should name the revision`);
-  const withoutRollout = (s: Record<string, unknown>) => {
-    const template = s.template as { containers: Array<Record<string, unknown>> } & Record<string, unknown>;
-    const [serving, ...others] = template.containers;
-    const { env: _env, ...servingRest } = serving;
-    const { traffic: _traffic, ...rest } = s;
-    return { ...rest, template: { ...template, containers: [servingRest, ...others] } };
-  };
-  const changed = differences(withoutDefaults(withoutRollout(normalizeService(sent))), withoutDefaults(withoutRollout(current)));
-  if (changed.length) {
-    throw new Refused(grpc.status.INVALID_ARGUMENT, `UpdateService changed more than the serving container env and the traffic: ${changed.join(', ')}`);
-  }
-  const generation = Number(current.generation) + 1;
-  const shortService = String(current.name).slice(String(current.name).lastIndexOf('/') + 1);
-  const revision = `${String(current.name)}/revisions/${shortService}-${String(generation).padStart(5, '0')}-${suffix()}`;
-  return normalizeService({
-    ...current,
-    template: sentTemplate,
-    traffic: expectedTraffic,
-    trafficStatuses: expectedTraffic,
-    generation: String(generation),
-    observedGeneration: String(generation),
-    latestCreatedRevision: revision,
-    latestReadyRevision: revision,
-    etag: `"${randomUUID()}"`,
-  });
-}
-
-/**
- * All traffic to the latest revision, or a canary: a share to the latest and the rest to the revision
- * serving now, as Cloud Run accepts them (shares of 1 to 99 summing to 100, a revision that exists).
- */
-function rolloutTraffic(current: Record<string, unknown>, traffic: unknown): Array<Record<string, unknown>> {
-  const all = [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', percent: 100 }];
-  if (isDeepStrictEqual(traffic, all)) return all;
-  const serving = String(current.latestReadyRevision);
-  const previous = serving.slice(serving.lastIndexOf('/') + 1);
-  const split = traffic as Array<{ type?: string; percent?: number; revision?: string }>;
-  const canary = Array.isArray(split) && split.length === 2 ? split[0].percent : undefined;
-  const expected = [
-    { type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', percent: canary },
-    { type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: previous, percent: 100 - (canary ?? 0) },
-  ];
-  if (typeof canary !== 'number' || !Number.isInteger(canary) || canary < 1 || canary > 99 || !isDeepStrictEqual(traffic, expected)) {
-    throw new Refused(grpc.status.INVALID_ARGUMENT, `traffic ${JSON.stringify(traffic)}, expected all to the latest revision or a canary beside ${previous}`);
-  }
-  return expected;
-}
-
-/** The paths where two decoded messages differ. */
-function differences(a: unknown, b: unknown, at = ''): string[] {
-  if (isDeepStrictEqual(a, b)) return [];
-  if (!a || !b || typeof a !== 'object' || typeof b !== 'object') return [at || '(root)'];
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...keys].flatMap((key) => differences((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], at ? `${at}.${key}` : key));
-}
-
-const suffix = () => randomBytes(2).toString('hex').slice(0, 3);

@@ -34,8 +34,14 @@ export const modelsView: View = async (_params, refresh) => {
         ),
       ];
     });
+    const canary = m.canary
+      ? h('p', { class: 'canary' }, `canary: ${m.canary.version} gets ${m.canary.percent} % of requests, ${m.canary.previous_version} the rest `,
+          h('button', { 'data-action': 'canary-complete', onclick: act(`${base}/canary/complete`, `Send all of ${m.name}'s traffic to ${m.canary.version}?`) }, 'complete'),
+          h('button', { 'data-action': 'canary-abort', onclick: act(`${base}/canary/abort`, `Abort the canary and put ${m.canary.previous_version} back in production?`) }, 'abort'))
+      : null;
     return h('section', { 'data-model': m.name },
       h('h2', {}, m.name),
+      canary,
       h('p', {}, 'live: ', h('strong', { class: 'live-version' }, m.production_version ?? 'none'), m.previous_version ? ` · previous: ${m.previous_version}` : '', aliases ? ` · aliases: ${aliases}` : '', ' ',
         m.previous_version ? h('button', { 'data-action': 'rollback', onclick: act(`${base}/rollback`, `Roll ${m.name} back to ${m.previous_version}?`) }, `roll back to ${m.previous_version}`) : null),
       table(['version', 'stage', 'auc', 'run', 'decision', 'transitions', ''], rows),

@@ -1,6 +1,6 @@
 import { MloopError } from '../../core/errors';
 import { ANOMALY_FILE, Manifest, MODEL_FILE } from '../../ml/manifest';
-import { loadScorer, type Scorer } from '../../ml/scorer';
+import type { Scorer } from '../../ml/scorer';
 import type { Context } from '../context';
 import { artifactsPrefix } from '../store/documents';
 
@@ -55,9 +55,14 @@ async function loadModelArtifacts(ctx: Context, model: string, version: string):
   return { onnx, manifest, anomaly };
 }
 
-/** A scorer for a stored model version, with its anomaly detector when it has one. */
+/**
+ * A scorer for a stored model version, with its anomaly detector when it has one. onnxruntime is
+ * loaded here, on first use, not when a bundle that can score starts: a function that only sometimes
+ * scores (onTrainingCompleted, the dashboard) does not pay for it on every cold start.
+ */
 export async function openScorer(ctx: Context, model: string, version: string): Promise<Scorer> {
   const artifacts = await loadModelArtifacts(ctx, model, version);
+  const { loadScorer } = await import('../../ml/scorer');
   return loadScorer(artifacts.onnx, artifacts.manifest, artifacts.anomaly);
 }
 

@@ -56,7 +56,7 @@ export async function commitDecision(ctx: Context, run: RunDoc, event: TrainingC
       finished_at: now.toISOString(),
       ...runUsage(ctx.config, current, now),
     });
-    if (promoteNow) writePromotion(tx, model, version, previous, actor, now);
+    if (promoteNow) writePromotion(tx, model, version, previous, actor, now, ctx.config.canaryPercent);
     // A candidate waiting for approval scores a copy of live traffic meanwhile.
     else if (decision.promote) tx.models.update(run.model, { aliases: { ...(model.aliases ?? {}), challenger: run.model_version } });
     return { kind: 'committed' };

@@ -1,5 +1,6 @@
 import type { Context } from '../context';
-import type { ModelVersionDoc } from '../store/documents';
+import { canaryOf } from '../promotion/serving_rollout';
+import type { CanaryState, ModelVersionDoc } from '../store/documents';
 import { storeOf } from '../store';
 import { listModels, type ModelView } from './listings';
 
@@ -11,6 +12,8 @@ export interface RegistryModel {
   name: string;
   production_version: string | null;
   previous_version: string | null;
+  /** A promotion still in its canary: `version` gets `percent` % of the requests, `previous_version` the rest. */
+  canary: CanaryState | null;
   aliases: Record<string, string>;
   versions: Array<ModelView & { history: NonNullable<ModelVersionDoc['history']> }>;
 }
@@ -26,6 +29,7 @@ export async function registryView(ctx: Context): Promise<RegistryModel[]> {
       name: data.name,
       production_version: data.production_version,
       previous_version: data.previous_version,
+      canary: canaryOf(data),
       aliases: data.aliases ?? {},
       versions: versions.filter((v) => v.model === data.name).map((v) => ({ ...v, history: historyOf.get(key(v.model, v.version)) ?? [] })),
     }))

@@ -129,7 +129,16 @@ export interface ModelDoc {
   next_version: number;
   /** `champion` follows production; others are free names a person sets. */
   aliases?: Record<string, string>;
+  /** A promotion still in its canary: `version` (production) answers `percent` % of requests, `previous_version` the rest. */
+  canary?: CanaryState | null;
   updated_at: string;
+}
+
+export interface CanaryState {
+  version: string;
+  previous_version: string;
+  percent: number;
+  started_at: string;
 }
 
 export type Stage = 'candidate' | 'production' | 'archived' | 'rejected';

@@ -43,7 +43,9 @@ export function historyEntry(from: Stage | null, to: Stage, actor: Actor, at: Da
 
 /**
  * Inside a transaction whose reads are done: make `version` the production version of `model`,
- * archiving the one it replaces. Callers read both documents first, as Firestore requires.
+ * archiving the one it replaces. Callers read both documents first, as Firestore requires. With a
+ * canary percentage (and a version it replaces), the replaced one keeps the rest of the traffic until
+ * `completeCanary` or `abortCanary`; without, any canary in progress ends here.
  */
 export function writePromotion(
   tx: TxStore,
@@ -52,6 +54,7 @@ export function writePromotion(
   previous: ModelVersionDoc | null,
   actor: Actor,
   at: Date,
+  canaryPercent = 0,
 ): void {
   const now = at.toISOString();
   if (previous && previous.version !== version.version) {
@@ -71,12 +74,19 @@ export function writePromotion(
     production_version: version.version,
     previous_version: previous?.version ?? model.production_version,
     aliases: { ...aliases, ...(challenger && challenger !== version.version ? { challenger } : {}), champion: version.version },
+    canary:
+      canaryPercent > 0 && previous && previous.version !== version.version
+        ? { version: version.version, previous_version: previous.version, percent: canaryPercent, started_at: now }
+        : null,
     updated_at: now,
   });
 }
 
-/** `mloop models promote|approve`: make a version the production one, by hand. */
-export async function promoteVersion(ctx: Context, model: string, version: string, actor: Actor, only?: Stage): Promise<RegistryChange> {
+/**
+ * `mloop models promote|approve`: make a version the production one, by hand, as a canary when
+ * MLOOP_CANARY_PERCENT is set. A rollback (`canaryPercent` 0) moves all traffic at once.
+ */
+export async function promoteVersion(ctx: Context, model: string, version: string, actor: Actor, only?: Stage, canaryPercent = ctx.config.canaryPercent): Promise<RegistryChange> {
   const change = await storeOf(ctx).inTransaction(async (tx) => {
     const { modelDoc, versionDoc } = await readVersion(tx, model, version);
     if (only && versionDoc.stage !== only) {
@@ -85,7 +95,7 @@ export async function promoteVersion(ctx: Context, model: string, version: strin
     if (versionDoc.stage === 'production') throw new MloopError('failed_precondition', `${model} ${version} is already in production`);
     checkMove(versionDoc.stage, 'production', model, version);
     const previous = modelDoc.production_version ? await tx.versions.get(model, modelDoc.production_version) : null;
-    writePromotion(tx, modelDoc, versionDoc, previous, actor, ctx.platform.clock.now());
+    writePromotion(tx, modelDoc, versionDoc, previous, actor, ctx.platform.clock.now(), canaryPercent);
     return { model, version, stage: 'production' as Stage, previous_production: modelDoc.production_version };
   });
   await announcePromotion(ctx, model, version, change.previous_production, `manual:${actor.by}`);
@@ -97,7 +107,41 @@ export async function rollback(ctx: Context, model: string, actor: Actor): Promi
   const doc = await storeOf(ctx).models.get(model);
   if (!doc) throw new MloopError('not_found', `there is no model "${model}"`);
   if (!doc.previous_version) throw new MloopError('failed_precondition', `${model} has no previous production version to roll back to`);
-  return promoteVersion(ctx, model, doc.previous_version, actor);
+  return promoteVersion(ctx, model, doc.previous_version, actor, undefined, 0);
+}
+
+/** `mloop models canary complete`: the canary's version gets all the traffic. */
+export async function completeCanary(ctx: Context, model: string, actor: Actor): Promise<RegistryChange> {
+  const change = await storeOf(ctx).inTransaction(async (tx) => {
+    const modelDoc = await tx.models.get(model);
+    const canary = activeCanary(modelDoc, model);
+    const versionDoc = await tx.versions.get(model, canary.version);
+    const at = ctx.platform.clock.now();
+    if (versionDoc) {
+      tx.versions.update(model, canary.version, {
+        history: [...(versionDoc.history ?? []), historyEntry('production', 'production', { by: actor.by, reason: `canary completed (was ${canary.percent} %): ${actor.reason}` }, at)],
+      });
+    }
+    tx.models.update(model, { canary: null, updated_at: at.toISOString() });
+    return { model, version: canary.version, stage: 'production' as Stage, previous_production: canary.previous_version };
+  });
+  await announcePromotion(ctx, model, change.version, change.previous_production, `canary-complete:${actor.by}`);
+  return change;
+}
+
+/** `mloop models canary abort`: production goes back to the version before the canary, with all the traffic. */
+export async function abortCanary(ctx: Context, model: string, actor: Actor): Promise<RegistryChange> {
+  const doc = await storeOf(ctx).models.get(model);
+  const canary = activeCanary(doc, model);
+  return promoteVersion(ctx, model, canary.previous_version, { by: actor.by, reason: `canary of ${canary.version} aborted: ${actor.reason}` }, undefined, 0);
+}
+
+function activeCanary(doc: ModelDoc | null, model: string) {
+  if (!doc) throw new MloopError('not_found', `there is no model "${model}"`);
+  if (!doc.canary || doc.canary.version !== doc.production_version) {
+    throw new MloopError('failed_precondition', `${model} has no canary in progress (production ${doc.production_version ?? 'none'} serves all traffic)`);
+  }
+  return doc.canary;
 }
 
 /** `mloop models reject`: a candidate that must not be served. */
@@ -145,9 +189,10 @@ export async function announcePromotion(ctx: Context, model: string, version: st
     decision_id: decisionId,
     promoted_at: ctx.platform.clock.now().toISOString(),
   };
+  // onModelPromoted rolls the scoring service to what the registry now says (locally, the in-process
+  // server swaps); the registry has already moved, so a lost or late event only delays serving.
   await ctx.platform.bus.publish(TOPICS.modelPromoted, message, { attributes: { model }, orderingKey: model });
-  const { revision } = await ctx.platform.deployer.deploy(model, version);
-  ctx.log.info({ model, version, previous, revision }, 'scoring service updated');
+  ctx.log.info({ model, version, previous, decision_id: decisionId }, 'promotion announced');
 }
 
 async function readVersion(tx: TxStore, model: string, version: string) {

@@ -1,5 +1,5 @@
 import { Firestore } from '@google-cloud/firestore';
-import { ExecutionsClient, JobsClient, ServicesClient, TasksClient } from '@google-cloud/run';
+import { ExecutionsClient, JobsClient, RevisionsClient, ServicesClient, TasksClient } from '@google-cloud/run';
 import { credentials } from '@grpc/grpc-js';
 import type { Config } from '../../core/config';
 import { invalid } from '../../core/errors';
@@ -48,10 +48,11 @@ export function createGcpPlatform(config: Config, logger: Logger): Platform {
     logger,
   });
   const services = new ServicesClient(run);
+  const revisions = new RevisionsClient(run);
   const deployer = new CloudRunServiceDeployer({
     services,
+    revisions,
     service: resourceName(config.gcpScoreService, `${location}/services/`),
-    canaryPercent: config.canaryPercent,
     logger,
   });
 
@@ -68,6 +69,7 @@ export function createGcpPlatform(config: Config, logger: Logger): Platform {
         await bus.close();
         await jobs.close();
         await services.close();
+        await revisions.close();
         await db.terminate();
       })()),
   };

@@ -22,13 +22,25 @@ beforeAll(async () => {
 
 // ---------------------------------------------------------------- what the code says
 
-/** `functions.cloudEvent('name', ...)` and `functions.http('name', ...)` in functions/index.ts. */
+/** `functions.cloudEvent('name', ...)` and `functions.http('name', ...)` in functions/*.ts, with the file (its bundle's name). */
 function registeredEntryPoints(): Map<string, 'cloudEvent' | 'http'> {
-  const source = read('functions/index.ts');
-  const found = new Map<string, 'cloudEvent' | 'http'>();
-  for (const match of source.matchAll(/functions\.(cloudEvent|http)\(\s*'([^']+)'/g)) found.set(match[2], match[1] as 'cloudEvent' | 'http');
+  return new Map([...entryPointFiles()].map(([name, { kind }]) => [name, kind]));
+}
+
+function entryPointFiles(): Map<string, { kind: 'cloudEvent' | 'http'; file: string }> {
+  const found = new Map<string, { kind: 'cloudEvent' | 'http'; file: string }>();
+  for (const file of fs.readdirSync(path.join(ROOT, 'functions')).filter((f) => f.endsWith('.ts'))) {
+    for (const match of read(`functions/${file}`).matchAll(/functions\.(cloudEvent|http)\(\s*'([^']+)'/g)) {
+      if (found.has(match[2])) throw new Error(`${match[2]} is registered twice`);
+      found.set(match[2], { kind: match[1] as 'cloudEvent' | 'http', file: file.replace(/\.ts$/, '') });
+    }
+  }
   return found;
 }
+
+/** `score` runs as a Cloud Run service of its own (terraform/score_service.tf); every other entry point is a function. */
+const SERVICE_ENTRY_POINT = 'score';
+const functionEntryPoints = () => [...registeredEntryPoints().keys()].filter((name) => name !== SERVICE_ENTRY_POINT);
 
 /** The variables config.ts reads: the keys of its EnvSchema. */
 function configKeys(): string[] {
@@ -53,7 +65,9 @@ function pipelineQueries(): FirestoreQuery[] {
   const dir = path.join(ROOT, 'shared', 'pipeline', 'store');
   const known: Record<string, string> = { ...COLLECTIONS, ...MONITORING_COLLECTIONS };
   const queries: FirestoreQuery[] = [];
-  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+  // The use-cases, read models and stores live in folders under pipeline/.
+  const files = (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));
+  for (const file of files) {
     const source = fs.readFileSync(path.join(dir, file), 'utf8');
     const named = new Set([...source.matchAll(/ollection<\w+>\(\s*\w+,\s*(?:MONITORING_)?COLLECTIONS\.(\w+)\s*\)/g)].map((m) => m[1]));
     const calls = [...source.matchAll(/\.query\(\s*(\{)?/g)];
@@ -134,6 +148,7 @@ function principal(block: Block): string {
 
 const IAM_MEMBER_TYPES = [
   'google_project_iam_member',
+  'google_cloud_run_v2_service_iam_member',
   'google_storage_bucket_iam_member',
   'google_pubsub_topic_iam_member',
   'google_pubsub_subscription_iam_member',
@@ -149,16 +164,21 @@ const dependsOn = (value: unknown, reference: string) => String(value).includes(
 // ---------------------------------------------------------------- the tests
 
 describe('functions', () => {
-  test('every entry point registered in functions/index.ts is deployed as a function with that entry point, and nothing else is', () => {
+  test('every entry point registered in functions/ is deployed as a function with that entry point (score as the scoring service), and nothing else is', () => {
     const registered = registeredEntryPoints();
-    expect(registered.size).toBeGreaterThanOrEqual(6);
-    expect(functionResources().map((f) => f.entryPoint).sort()).toEqual([...registered.keys()].sort());
+    expect(registered.size).toBeGreaterThanOrEqual(8);
+    expect(registered.get(SERVICE_ENTRY_POINT)).toBe('http');
+    expect(functionResources().map((f) => f.entryPoint).sort()).toEqual(functionEntryPoints().sort());
     for (const f of functionResources()) expect(nested(f.block, 'build_config').runtime).toBe('${local.runtime}');
     expect(tf.local('runtime')).toBe('nodejs20');
   });
 
-  test('each function, and the job, runs as its own service account', () => {
-    const identities = [...functionResources().map((f) => f.serviceAccount), serviceAccountName(String(nested(trainJob(), 'template', 'template').service_account))];
+  test('each function, the scoring service and the job run as their own service account', () => {
+    const identities = [
+      ...functionResources().map((f) => f.serviceAccount),
+      scoreServiceAccount(),
+      serviceAccountName(String(nested(trainJob(), 'template', 'template').service_account)),
+    ];
     expect(new Set(identities).size).toBe(identities.length);
   });
 
@@ -169,29 +189,77 @@ describe('functions', () => {
     expect(trigger.event_filters).toEqual([{ attribute: 'bucket', value: '${google_storage_bucket.data.name}' }]);
   });
 
-  test('score and dashboard are HTTP functions and only the storage trigger is left to Eventarc', () => {
-    expect(registeredEntryPoints().get('score')).toBe('http');
+  test('dashboard is an HTTP function and only the storage trigger is left to Eventarc', () => {
     expect(registeredEntryPoints().get('dashboard')).toBe('http');
     const withTriggers = functionResources().filter((f) => f.block.event_trigger !== undefined).map((f) => f.entryPoint);
     expect(withTriggers).toEqual(['onDataUploaded']);
   });
 
-  test('the source zip holds the bundle package.json points at, the dashboard beside it, and the install settings', () => {
-    const archive = tf.data.archive_file?.functions;
-    const files = (archive?.source as Block[]).map((s) => s.filename);
-    const main = (JSON.parse(read('package.json')) as { main: string }).main;
-    expect(files).toEqual(expect.arrayContaining([main, 'package.json', 'package-lock.json', '.npmrc', 'dist/dashboard/index.html']));
-    for (const source of archive!.source as Block[]) {
-      expect(source.content).toBe(`\${file("\${path.module}/../${source.filename}")}`);
-      // The bundles exist once `npm run build` has run; the rest is in the repository.
-      if (!String(source.filename).startsWith('dist/')) expect(fs.existsSync(path.join(ROOT, String(source.filename)))).toBe(true);
+  test("each function's source zip holds its own bundle, which package.json's main names and which registers that entry point", () => {
+    const bundles = tf.local('function_bundles') as Record<string, string>;
+    expect(Object.keys(bundles).sort()).toEqual(functionEntryPoints().sort());
+    for (const [entryPoint, bundle] of Object.entries(bundles)) expect(entryPointFiles().get(entryPoint)?.file).toBe(bundle);
+    const archive = tf.data.archive_file?.functions as Block;
+    expect(archive.for_each).toBe('${local.function_bundles}');
+    const [code, manifest] = archive.source as Block[];
+    expect(code).toEqual({ filename: 'dist/functions/${each.value}.js', content: '${file("${path.module}/../dist/functions/${each.value}.js")}' });
+    expect(manifest.filename).toBe('package.json');
+    expect(unwrap(String(manifest.content))).toBe('jsonencode(merge(jsondecode(file("${path.module}/../package.json")), { main = "dist/functions/${each.value}.js" }))');
+    const others = tf.local('package_files') as string[];
+    expect(others.sort()).toEqual(['.npmrc', 'bin/mloop.js', 'package-lock.json']);
+    for (const file of others) expect(fs.existsSync(path.join(ROOT, file))).toBe(true);
+    for (const f of functionResources()) {
+      const object = nested(f.block, 'build_config', 'source', 'storage_source').object;
+      expect([f.entryPoint, object]).toEqual([f.entryPoint, `\${google_storage_bucket_object.functions["${f.entryPoint}"].name}`]);
     }
     // Every file of the built page (not its source maps), where the dashboard function looks for it.
     const built = path.join(ROOT, 'dist', 'dashboard');
     if (fs.existsSync(built)) {
       const page = fs.readdirSync(built).filter((f) => !f.endsWith('.map')).map((f) => `dist/dashboard/${f}`);
-      expect(files.filter((f) => String(f).startsWith('dist/dashboard/')).sort()).toEqual(page.sort());
+      expect((tf.local('dashboard_files') as string[]).sort()).toEqual(page.sort());
     }
+  });
+});
+
+function scoreService(): Block {
+  return tf.resource('google_cloud_run_v2_service', 'score');
+}
+
+function scoreServiceAccount(): string {
+  return serviceAccountName(String(nested(scoreService(), 'template').service_account));
+}
+
+describe('the scoring service', () => {
+  test('runs the score bundle from its image, ready only once its startup probe (the served versions loaded) passes', () => {
+    const container = nested(scoreService(), 'template', 'containers');
+    expect(container.image).toBe('${var.score_image}');
+    const probe = nested(container, 'startup_probe', 'http_get');
+    expect(probe.path).toBe('${local.score_startup_probe_path}');
+    const path_ = String(tf.local('score_startup_probe_path'));
+    // The route the router answers 200 only when every served version is warm.
+    expect(read('shared/serving/router.ts')).toMatch(/pattern: \/\^\\\/v2\\\/health\\\/ready\\\/\?\$\/[^\n]*\n\s*\/\/ A Cloud Run revision's startup probe/);
+    expect(path_).toBe('/v2/health/ready');
+    const dockerfile = read('functions/score.Dockerfile');
+    expect(dockerfile).toMatch(/--target=score/);
+    expect(dockerfile).toMatch(/--source=dist\/functions\/score\.js/);
+  });
+
+  test('mloop, not Terraform, owns what the revisions serve and the traffic', () => {
+    const ignored = (nested(scoreService(), 'lifecycle').ignore_changes as string[]).map((e) => unwrap(String(e)));
+    expect(ignored).toEqual(expect.arrayContaining(['template[0].containers[0].env', 'traffic']));
+    const env = tf.mapValue(((nested(scoreService(), 'template', 'containers').dynamic as Block).env as Block[])[0].for_each);
+    // The first revision serves nothing, as a revision: it never follows the registry.
+    expect(env).toMatchObject({ MLOOP_SERVED_MODELS: '', MLOOP_SHADOW_MODELS: '' });
+  });
+
+  test('only onModelPromoted may deploy it, as the scoring identity; its URL is the scoring URL', () => {
+    const rollout = functionFor('onModelPromoted').serviceAccount;
+    const onService = grants().filter((g) => g.type === 'google_cloud_run_v2_service_iam_member' && g.block.name === '${google_cloud_run_v2_service.score.name}');
+    expect(onService.filter((g) => g.block.role !== 'roles/run.invoker').map((g) => [principal(g.block), g.block.role])).toEqual([[rollout, 'roles/run.developer']]);
+    const actAs = grants().filter((g) => g.type === 'google_service_account_iam_member' && g.block.service_account_id === '${google_service_account.score.name}');
+    expect(actAs.map((g) => [principal(g.block), g.block.role])).toEqual([[rollout, 'roles/iam.serviceAccountUser']]);
+    expect(grants().filter((g) => g.type === 'google_cloud_run_service_iam_member' && String(g.block.role) === 'roles/run.developer')).toEqual([]);
+    expect(functionFor('onModelPromoted').env.MLOOP_SCORE_SERVICE).toBe('${google_cloud_run_v2_service.score.name}');
   });
 });
 
@@ -301,11 +369,13 @@ describe('configuration', () => {
   const NEEDS: Record<string, string[]> = {
     onDataUploaded: BASE,
     onTrainingRequested: [...BASE, 'MLOOP_DISPATCH', 'MLOOP_MAX_PARALLEL_JOBS', 'MLOOP_RUN_MAX_ATTEMPTS', 'MLOOP_JOB_TIMEOUT_SECONDS', 'MLOOP_TRAIN_JOB'],
-    onTrainingCompleted: [...BASE, ...USAGE, 'MLOOP_DISPATCH', 'MLOOP_PROMOTION_DELTA', 'MLOOP_PROMOTION_MODE', 'MLOOP_CANARY_PERCENT', 'MLOOP_SCORE_SERVICE'],
+    onTrainingCompleted: [...BASE, ...USAGE, 'MLOOP_DISPATCH', 'MLOOP_PROMOTION_DELTA', 'MLOOP_PROMOTION_MODE', 'MLOOP_CANARY_PERCENT'],
     onMonitoringTick: [...BASE, ...USAGE, 'MLOOP_DISPATCH', 'MLOOP_TRAIN_JOB'],
     onDriftDetected: BASE,
-    score: [...BASE, 'MLOOP_PREDICTION_SAMPLE'],
-    dashboard: [...BASE, 'MLOOP_SCORE_SERVICE', 'MLOOP_CANARY_PERCENT', 'MLOOP_DASHBOARD_READS'],
+    onModelPromoted: [...BASE, 'MLOOP_SCORE_SERVICE'],
+    // The scoring service (a Cloud Run service, its env in score_service.tf).
+    score: [...BASE, 'MLOOP_PREDICTION_SAMPLE', 'MLOOP_SERVED_MODELS', 'MLOOP_SHADOW_MODELS'],
+    dashboard: [...BASE, 'MLOOP_CANARY_PERCENT', 'MLOOP_DASHBOARD_READS'],
   };
   const JOB_NEEDS = [...BASE, ...USAGE, 'MLOOP_TF_BACKEND', 'MLOOP_TRAIN_EPOCHS', 'MLOOP_DEFAULT_SAMPLE'];
 
@@ -321,7 +391,11 @@ describe('configuration', () => {
 
   test('each function is given what it needs, and only variables config.ts (or the runtime) reads', () => {
     const known = new Set([...configKeys(), ...Object.keys(RUNTIME_ENV)]);
-    for (const f of functionResources()) {
+    const service = {
+      entryPoint: SERVICE_ENTRY_POINT,
+      env: tf.mapValue(((nested(scoreService(), 'template', 'containers').dynamic as Block).env as Block[])[0].for_each),
+    };
+    for (const f of [...functionResources(), service]) {
       const keys = Object.keys(f.env);
       expect({ function: f.entryPoint, missing: NEEDS[f.entryPoint].filter((key) => !keys.includes(key)) }).toEqual({ function: f.entryPoint, missing: [] });
       expect({ function: f.entryPoint, unknown: keys.filter((key) => !known.has(key)) }).toEqual({ function: f.entryPoint, unknown: [] });
@@ -425,7 +499,7 @@ describe('least privilege', () => {
   });
 
   test('the scoring identity has no role on the data bucket, and writes only the prediction log', () => {
-    const score = functionFor('score').serviceAccount;
+    const score = scoreServiceAccount();
     const scoreGrants = grants().filter((g) => principal(g.block) === score);
     expect(scoreGrants.filter((g) => dependsOn(g.block.bucket, 'google_storage_bucket.data.'))).toEqual([]);
     const writes = scoreGrants.filter((g) => WRITES_OBJECTS.includes(String(g.block.role)));
@@ -449,9 +523,8 @@ describe('least privilege', () => {
     const mine = grants().filter((g) => principal(g.block) === dashboard);
     expect(mine.filter((g) => g.type === 'google_cloud_run_v2_job_iam_member')).toEqual([]);
     expect(mine.filter((g) => g.type === 'google_project_iam_member').map((g) => g.block.role).sort()).toEqual(['roles/datastore.user', 'roles/pubsub.viewer']);
-    // It rolls the scoring service as a promotion does, and deploys nothing else.
-    const onServices = mine.filter((g) => g.type === 'google_cloud_run_service_iam_member');
-    expect(onServices.map((g) => [g.block.service, g.block.role])).toEqual([['${google_cloudfunctions2_function.score.service_config[0].service}', 'roles/run.developer']]);
+    // It moves the registry and announces it; onModelPromoted deploys. It deploys nothing itself.
+    expect(mine.filter((g) => g.type.startsWith('google_cloud_run_'))).toEqual([]);
   });
 
   test('the dashboard publishes only what its actions publish, and pulls only dead letters', () => {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
 import request from 'supertest';
-import { createScoreHandler } from '../../../../functions/score';
+import { createScoreHandler } from '../../../../functions/score_handler';
 import { createAuthenticator } from '../../../../shared/serving/authenticate';
 import { ScoringMetrics } from '../../../../shared/serving/metrics';
 import { createScoringRouter } from '../../../../shared/serving/router';

@@ -1,0 +1,60 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * What a cold start of each deployed bundle loads. esbuild's metafile (dist/meta.json, written by
+ * `node scripts/build.mjs`) lists every module a bundle holds and how each imports the next: the
+ * packages reached through static imports and requires are the ones Node loads before the function
+ * serves; a dynamic import() is loaded only when the code that calls it runs.
+ */
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const META = path.join(ROOT, 'dist', 'meta.json');
+const EVENT_FUNCTIONS = ['on_data_uploaded', 'on_training_requested', 'on_training_completed', 'on_monitoring_tick', 'on_drift_detected', 'on_model_promoted'];
+const HEAVY = /^(onnxruntime-node|@tensorflow\/)/;
+
+interface Metafile {
+  inputs: Record<string, { imports: Array<{ path: string; kind: string; external?: boolean }> }>;
+  outputs: Record<string, { entryPoint?: string; bytes: number }>;
+}
+
+if (!fs.existsSync(META)) throw new Error(`${META} is missing: run node scripts/build.mjs first (npm test does)`);
+const meta = JSON.parse(fs.readFileSync(META, 'utf8')) as Metafile;
+
+/** The packages a bundle's entry reaches, through static imports only or through any import. */
+function packagesOf(bundle: string, { dynamic }: { dynamic: boolean }): Set<string> {
+  const output = meta.outputs[`dist/functions/${bundle}.js`];
+  if (!output?.entryPoint) throw new Error(`dist/functions/${bundle}.js is not an entry of the build`);
+  const packages = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const edge of meta.inputs[file]?.imports ?? []) {
+      if (!dynamic && edge.kind === 'dynamic-import') continue;
+      if (edge.external) packages.add(edge.path);
+      else visit(edge.path);
+    }
+  };
+  visit(output.entryPoint);
+  return packages;
+}
+
+test('every deployed function has a bundle of its own, holding one entry point', () => {
+  for (const name of [...EVENT_FUNCTIONS, 'score', 'dashboard']) {
+    const source = fs.readFileSync(path.join(ROOT, 'functions', `${name}.ts`), 'utf8');
+    expect(source.match(/functions\.(cloudEvent|http)\(/g)).toHaveLength(1);
+    expect(meta.outputs[`dist/functions/${name}.js`]?.entryPoint).toBe(`functions/${name}.ts`);
+  }
+});
+
+test.each(EVENT_FUNCTIONS)('the %s bundle loads neither onnxruntime-node nor TensorFlow.js when it starts', (name) => {
+  const loaded = [...packagesOf(name, { dynamic: false })];
+  expect(loaded).toContain('@google-cloud/functions-framework');
+  expect(loaded.filter((p) => HEAVY.test(p))).toEqual([]);
+});
+
+test('onTrainingCompleted and score load onnxruntime when they open a model; score never loads TensorFlow.js', () => {
+  expect(packagesOf('on_training_completed', { dynamic: true })).toContain('onnxruntime-node');
+  expect(packagesOf('score', { dynamic: true })).toContain('onnxruntime-node');
+  expect([...packagesOf('score', { dynamic: true })].filter((p) => p.startsWith('@tensorflow/'))).toEqual([]);
+});
