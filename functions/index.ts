@@ -5,6 +5,7 @@
  */
 import './on_data_uploaded';
 import './on_training_requested';
+import './on_run_slot_freed';
 import './on_training_completed';
 import './on_monitoring_tick';
 import './on_drift_detected';

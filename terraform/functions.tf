@@ -7,6 +7,7 @@ locals {
   function_bundles = {
     onDataUploaded      = "on_data_uploaded"
     onTrainingRequested = "on_training_requested"
+    onRunSlotFreed      = "on_run_slot_freed"
     onTrainingCompleted = "on_training_completed"
     onMonitoringTick    = "on_monitoring_tick"
     onDriftDetected     = "on_drift_detected"
@@ -78,18 +79,12 @@ locals {
   }
 
   launcher_env = {
-    MLOOP_DISPATCH            = "launch"
     MLOOP_MAX_PARALLEL_JOBS   = var.max_parallel_jobs
     MLOOP_RUN_MAX_ATTEMPTS    = var.run_max_attempts
     MLOOP_JOB_TIMEOUT_SECONDS = var.job_timeout_seconds
   }
 
-  # Only onTrainingRequested's identity may run the job: elsewhere a freed slot is announced to it.
-  announce_env = {
-    MLOOP_DISPATCH = "announce"
-  }
-
-  # onTrainingRequested runs it; the reconcile pass reads the state of its executions.
+  # The launcher (onTrainingRequested, onRunSlotFreed) runs it; the reconcile pass reads the state of its executions.
   job_target_env = {
     MLOOP_TRAIN_JOB = google_cloud_run_v2_job.train.name
   }
@@ -169,6 +164,19 @@ locals {
       env               = merge(local.base_env, local.launcher_env, local.job_target_env)
     }
 
+    # The launcher's second trigger: a run ended (or was given up on) and a slot may be free. Same
+    # identity as onTrainingRequested, the only one that may run the job.
+    onRunSlotFreed = {
+      name              = "on-run-slot-freed"
+      topic             = "run-slot-freed"
+      message_retention = local.retention
+      service_account   = google_service_account.launcher.email
+      memory            = "512Mi"
+      timeout_seconds   = 300
+      max_instances     = 5
+      env               = merge(local.base_env, local.launcher_env, local.job_target_env)
+    }
+
     # Scores the candidate and the production model on the holdout: the most memory of the events.
     onTrainingCompleted = {
       name              = "on-training-completed"
@@ -179,7 +187,7 @@ locals {
       cpu               = "1"
       timeout_seconds   = 540
       max_instances     = 5
-      env               = merge(local.base_env, local.usage_env, local.announce_env, local.evaluator_env)
+      env               = merge(local.base_env, local.usage_env, local.evaluator_env)
     }
 
     onMonitoringTick = {
@@ -192,7 +200,7 @@ locals {
       timeout_seconds   = 300
       # One reconcile pass at a time is enough; ticks are minutes apart.
       max_instances = 1
-      env           = merge(local.base_env, local.usage_env, local.announce_env, local.job_target_env)
+      env           = merge(local.base_env, local.usage_env, local.job_target_env)
     }
 
     onDriftDetected = {

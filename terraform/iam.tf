@@ -102,10 +102,18 @@ resource "google_storage_bucket_iam_member" "sources_reader_build" {
 # ---------------------------------------------------------------- Pub/Sub publishers
 
 resource "google_pubsub_topic_iam_member" "publish_training_requested" {
-  # Uploads and drift request training; completion and the reconcile pass hand a freed slot to
-  # onTrainingRequested (MLOOP_DISPATCH=announce) rather than running the job themselves.
-  for_each = toset(["ingest", "drift", "evaluator", "monitor"])
+  # Uploads and drift request training.
+  for_each = toset(["ingest", "drift"])
   topic    = google_pubsub_topic.topic["training-requested"].name
+  role     = "roles/pubsub.publisher"
+  member   = local.sa[each.key]
+}
+
+# A run that ended frees a slot: the evaluator (a completion) and the reconcile pass (a run given up
+# on, or requeued) say so on run-slot-freed, which only the launcher consumes.
+resource "google_pubsub_topic_iam_member" "publish_run_slot_freed" {
+  for_each = toset(["evaluator", "monitor"])
+  topic    = google_pubsub_topic.topic["run-slot-freed"].name
   role     = "roles/pubsub.publisher"
   member   = local.sa[each.key]
 }
@@ -128,7 +136,7 @@ resource "google_pubsub_topic_iam_member" "topic_publisher" {
 # asked for is a tick for onMonitoringTick; a dead letter is redelivered to the topic of the push
 # subscription it came from (only those have dead-letter policies).
 resource "google_pubsub_topic_iam_member" "publish_dashboard" {
-  for_each = toset(["model-promoted", "monitoring-tick", "training-requested", "training-completed", "drift-detected"])
+  for_each = toset(["model-promoted", "monitoring-tick", "training-requested", "training-completed", "drift-detected", "run-slot-freed"])
   topic    = google_pubsub_topic.topic[each.key].name
   role     = "roles/pubsub.publisher"
   member   = local.sa.dashboard

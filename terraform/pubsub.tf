@@ -8,6 +8,7 @@ locals {
     "model-awaiting-approval",
     "monitoring-tick",
     "drift-detected",
+    "run-slot-freed",
   ]
   retry_min_backoff = "10s"
   retry_max_backoff = "600s"

@@ -173,9 +173,11 @@ describe('functions', () => {
     expect(tf.local('runtime')).toBe('nodejs20');
   });
 
-  test('each function, the scoring service and the job run as their own service account', () => {
+  test("each function, the scoring service and the job run as their own service account (the launcher's two triggers share one)", () => {
     const identities = [
-      ...functionResources().map((f) => f.serviceAccount),
+      ...functionResources()
+        .filter((f) => f.entryPoint !== 'onRunSlotFreed')
+        .map((f) => f.serviceAccount),
       scoreServiceAccount(),
       serviceAccountName(String(nested(trainJob(), 'template', 'template').service_account)),
     ];
@@ -368,9 +370,10 @@ describe('configuration', () => {
   // What each function's code paths read beyond the defaults.
   const NEEDS: Record<string, string[]> = {
     onDataUploaded: BASE,
-    onTrainingRequested: [...BASE, 'MLOOP_DISPATCH', 'MLOOP_MAX_PARALLEL_JOBS', 'MLOOP_RUN_MAX_ATTEMPTS', 'MLOOP_JOB_TIMEOUT_SECONDS', 'MLOOP_TRAIN_JOB'],
-    onTrainingCompleted: [...BASE, ...USAGE, 'MLOOP_DISPATCH', 'MLOOP_PROMOTION_DELTA', 'MLOOP_PROMOTION_MODE', 'MLOOP_CANARY_PERCENT'],
-    onMonitoringTick: [...BASE, ...USAGE, 'MLOOP_DISPATCH', 'MLOOP_TRAIN_JOB'],
+    onTrainingRequested: [...BASE, 'MLOOP_MAX_PARALLEL_JOBS', 'MLOOP_RUN_MAX_ATTEMPTS', 'MLOOP_JOB_TIMEOUT_SECONDS', 'MLOOP_TRAIN_JOB'],
+    onRunSlotFreed: [...BASE, 'MLOOP_MAX_PARALLEL_JOBS', 'MLOOP_RUN_MAX_ATTEMPTS', 'MLOOP_JOB_TIMEOUT_SECONDS', 'MLOOP_TRAIN_JOB'],
+    onTrainingCompleted: [...BASE, ...USAGE, 'MLOOP_PROMOTION_DELTA', 'MLOOP_PROMOTION_MODE', 'MLOOP_CANARY_PERCENT'],
+    onMonitoringTick: [...BASE, ...USAGE, 'MLOOP_TRAIN_JOB'],
     onDriftDetected: BASE,
     onModelPromoted: [...BASE, 'MLOOP_SCORE_SERVICE'],
     // The scoring service (a Cloud Run service, its env in score_service.tf).
@@ -414,10 +417,17 @@ describe('configuration', () => {
     expect(accessors.map((g) => [principal(g.block), g.block.role, g.block.secret_id])).toEqual([['dashboard', 'roles/secretmanager.secretAccessor', '${var.dashboard_api_key_secret}']]);
   });
 
-  test('only onTrainingRequested launches; completion and reconcile announce a freed slot to it', () => {
-    expect(functionFor('onTrainingRequested').env.MLOOP_DISPATCH).toBe('launch');
-    expect(functionFor('onTrainingCompleted').env.MLOOP_DISPATCH).toBe('announce');
-    expect(functionFor('onMonitoringTick').env.MLOOP_DISPATCH).toBe('announce');
+  test('the launcher has two triggers under one identity; completion and reconcile only announce a freed slot', () => {
+    expect(functionFor('onRunSlotFreed').serviceAccount).toBe(functionFor('onTrainingRequested').serviceAccount);
+    const publishers = (topic: string) =>
+      grants()
+        .filter((g) => g.type === 'google_pubsub_topic_iam_member' && g.block.topic === `\${google_pubsub_topic.topic["${topic}"].name}`)
+        .map((g) => principal(g.block))
+        .sort();
+    const serviceAccountOf = (entryPoint: string) => functionFor(entryPoint).serviceAccount;
+    expect(publishers(TOPICS.runSlotFreed)).toEqual([serviceAccountOf('onTrainingCompleted'), serviceAccountOf('onMonitoringTick'), serviceAccountOf('dashboard')].sort());
+    expect(publishers(TOPICS.trainingRequested)).not.toContain(serviceAccountOf('onTrainingCompleted'));
+    expect(publishers(TOPICS.trainingRequested)).not.toContain(serviceAccountOf('onMonitoringTick'));
   });
 
   test('the job is given what it needs', () => {
@@ -542,7 +552,7 @@ describe('least privilege', () => {
     expect(pulled.map((g) => g.key).sort()).toEqual(tf.instances('google_pubsub_subscription').filter((s) => s.name === 'dead_letter').map((s) => s.key).sort());
   });
 
-  test("only onTrainingRequested's identity can run the job", () => {
+  test("only the launcher's identity (onTrainingRequested, onRunSlotFreed) can run the job", () => {
     const launcher = functionFor('onTrainingRequested').serviceAccount;
     const onJob = grants().filter((g) => g.type === 'google_cloud_run_v2_job_iam_member');
     for (const grant of onJob) expect(grant.block.name).toBe('${google_cloud_run_v2_job.train.name}');

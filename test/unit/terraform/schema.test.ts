@@ -118,14 +118,14 @@ describe('terraform/*.tf against the providers’ schemas', () => {
     const dir = mutated(
       'references',
       'outputs.tf',
-      ['value       = google_cloudfunctions2_function.score.service_config[0].uri', 'value       = google_cloudfunctions2_function.score.service_config[0].url'],
+      ['value       = google_cloudfunctions2_function.dashboard.service_config[0].uri', 'value       = google_cloudfunctions2_function.dashboard.service_config[0].url'],
       ['value       = google_storage_bucket.data.name', 'value       = google_storage_bucket.dta.name'],
       ['value       = google_cloud_run_v2_job.train.name', 'value       = google_cloud_run_v2_job.train.nam'],
     );
     const { errors } = await checkConfiguration(dir, schemas);
     expect(brief(errors)).toEqual([
+      'outputs.tf output.dashboard_url google_cloudfunctions2_function.dashboard.service_config[0].url: unknown attribute url (did you mean uri?) in service_config of google_cloudfunctions2_function.dashboard',
       'outputs.tf output.data_bucket google_storage_bucket.dta.name: google_storage_bucket.dta is not declared (did you mean google_storage_bucket.data?)',
-      'outputs.tf output.score_url google_cloudfunctions2_function.score.service_config[0].url: unknown attribute url (did you mean uri?) in service_config of google_cloudfunctions2_function.score',
       'outputs.tf output.train_job google_cloud_run_v2_job.train.nam: unknown attribute nam (did you mean name?) of google_cloud_run_v2_job.train',
     ]);
   });
