@@ -40,6 +40,7 @@ const CANARY_PERCENT = '10';
 // Where Pub/Sub pushes each topic, as terraform/pubsub.tf wires it.
 const PUSHED = [
   { topic: TOPICS.trainingRequested, subscription: 'on-training-requested', target: 'onTrainingRequested' },
+  { topic: TOPICS.runSlotFreed, subscription: 'on-run-slot-freed', target: 'onRunSlotFreed' },
   { topic: TOPICS.trainingCompleted, subscription: 'on-training-completed', target: 'onTrainingCompleted' },
   { topic: TOPICS.modelPromoted, subscription: 'on-model-promoted', target: 'onModelPromoted' },
 ] as const;
@@ -48,6 +49,7 @@ const PUSHED = [
 const BUNDLES: Record<string, string> = {
   onDataUploaded: 'on_data_uploaded',
   onTrainingRequested: 'on_training_requested',
+  onRunSlotFreed: 'on_run_slot_freed',
   onTrainingCompleted: 'on_training_completed',
   onModelPromoted: 'on_model_promoted',
   dashboard: 'dashboard',
@@ -141,8 +143,9 @@ beforeAll(async () => {
   }
   await Promise.all([
     startFunction('onDataUploaded', {}),
-    startFunction('onTrainingRequested', { MLOOP_DISPATCH: 'launch', MLOOP_MAX_PARALLEL_JOBS: '1' }),
-    startFunction('onTrainingCompleted', { MLOOP_DISPATCH: 'announce', MLOOP_CANARY_PERCENT: CANARY_PERCENT }),
+    startFunction('onTrainingRequested', { MLOOP_MAX_PARALLEL_JOBS: '1' }),
+    startFunction('onRunSlotFreed', { MLOOP_MAX_PARALLEL_JOBS: '1' }),
+    startFunction('onTrainingCompleted', { MLOOP_CANARY_PERCENT: CANARY_PERCENT }),
     startFunction('onModelPromoted', { MLOOP_SCORE_SERVICE: 'mloop-score' }),
     startFunction('dashboard', { MLOOP_CANARY_PERCENT: CANARY_PERCENT }),
   ]);
