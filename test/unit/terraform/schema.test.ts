@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -205,19 +204,4 @@ resource "${betaOnly}" "y" {
       expect.stringMatching(new RegExp(`^main\\.tf ${betaOnly}\\.y : unknown resource type ${betaOnly} in google 6\\.50\\.0`)),
     ]);
   });
-});
-
-// `terraform fmt` needs no provider, so it runs wherever the binary is.
-const terraform = (() => {
-  try {
-    return execFileSync('sh', ['-c', 'command -v terraform'], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-})();
-if (!terraform) console.log('terraform fmt -check skipped: no terraform binary on the PATH');
-
-(terraform ? it : it.skip)('terraform/ is formatted as terraform fmt writes it', () => {
-  const run = () => execFileSync(terraform!, ['fmt', '-check', '-recursive', '-diff', TERRAFORM], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  expect(run).not.toThrow();
 });
