@@ -1,17 +1,14 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { configFor } from '../../../../../shared/core/config';
 import { datasetId } from '../../../../../shared/core/ids';
-import { createLogger } from '../../../../../shared/core/log';
 import { FRAUD_COLUMNS, fraudRows, writeLargeFraudCsv } from '../../../../../shared/data/synthetic';
 import { DATASET_CONFIG_VERSION, parseDatasetConfig } from '../../../../../shared/pipeline/dataset_config';
 import { COLLECTIONS, type DatasetDoc } from '../../../../../shared/pipeline/store/documents';
 import type { DriftReportDoc } from '../../../../../shared/pipeline/store/monitoring_documents';
 import { datasetWithFeedback } from '../../../../../shared/pipeline/training/retrain_dataset';
 import { recordFeedback } from '../../../../../shared/pipeline/usecases/feedback';
-import { createPlatform } from '../../../../../shared/platform';
 import { PredictionLog } from '../../../../../shared/serving/prediction_log';
+import { withScratchContext } from '../../../../support/scratch_context';
 
 /**
  * Child process of retrain_dataset.test.ts: builds the drift retraining dataset from a base CSV of
@@ -19,11 +16,8 @@ import { PredictionLog } from '../../../../../shared/serving/prediction_log';
  * it prints (one JSON line) is that work's alone.
  */
 async function main(): Promise<void> {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mloop-retrain-large-'));
-  try {
-    const config = configFor(home, { MLOOP_LOG_LEVEL: 'silent' });
-    const log = createLogger('silent');
-    const ctx = { config, log, platform: createPlatform(config, log) };
+  await withScratchContext('mloop-retrain-large-', async (ctx, home) => {
+    const { config } = ctx;
     const local = path.join(home, 'big.csv');
     const rowsWritten = await writeLargeFraudCsv(local, Number(process.argv[2]) * 1024 * 1024);
     const meta = await ctx.platform.objects.putFile(config.dataBucket, 'datasets/big/big.csv', local, { contentType: 'text/csv' });
@@ -53,14 +47,11 @@ async function main(): Promise<void> {
 
     const derived = await datasetWithFeedback(ctx, base, report);
     const tail = await lastLines(ctx.platform.objects.createReadStream(derived.object.bucket, derived.object.name), 2);
-    await ctx.platform.close();
     const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
     console.log(
       JSON.stringify({ bytes: meta.size, derived_bytes: derived.object.size, derived_version: derived.version, feedback_rows: derived.derived_from?.feedback_rows, tail, peak_rss_mb: peakRssMb }),
     );
-  } finally {
-    fs.rmSync(home, { recursive: true, force: true });
-  }
+  });
 }
 
 /** The last `n` lines of a stream, keeping only a little of it. */
