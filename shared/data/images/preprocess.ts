@@ -6,10 +6,12 @@ import { imageFloats, type ImageSpec } from './image_spec';
  * The one function that turns image bytes into a model's input, shared by training and scoring so the
  * two cannot drift apart. Choices, and why:
  * - EXIF orientation is applied first: phones store portrait photos sideways with a rotate flag.
- * - Alpha is dropped, not composited onto a background, grayscale is repeated into R, G and B for a
- *   3-channel spec, and a 1-channel spec takes ITU-R 601 luma of the sRGB values: what PIL's convert()
- *   and Keras' image_dataset_from_directory do, so a model and its Keras twin see the same numbers.
- *   CMYK is converted to sRGB.
+ * - Alpha is composited onto black. Encoders store fully transparent pixels as black, so this gives
+ *   what PIL's convert('RGB') gives for them, and a resize cannot bleed the colour hidden under a
+ *   transparent pixel into its neighbours (libvips premultiplies alpha when it resizes).
+ * - Grayscale is repeated into R, G and B for a 3-channel spec, and a 1-channel spec takes ITU-R 601 luma
+ *   of the sRGB values: what PIL's convert() and Keras' image_dataset_from_directory do, so a model and
+ *   its Keras twin see the same numbers. CMYK is converted to sRGB.
  * - The resize is `fill` (stretch to size×size, aspect not kept), as Keras' default: every pixel of the
  *   subject stays in view, where `cover` would crop an off-centre subject away. sharp's lanczos3 kernel
  *   downsamples without the aliasing of plain bilinear.
@@ -102,7 +104,7 @@ export async function preprocessImage(bytes: Uint8Array, spec: ImageSpec, option
     // failOn 'error': truncated or corrupt data is refused, harmless warnings (stray bytes after the end) are not
     raw = await sharp(bytes, { limitInputPixels: maxInputPixels, failOn: 'error', autoOrient: true })
       .toColourspace('srgb')
-      .removeAlpha()
+      .flatten({ background: '#000000' })
       .resize(spec.size, spec.size, { fit: 'fill' })
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
