@@ -234,7 +234,11 @@ export async function scanImageDataset(source: ArchiveSource, options: ImageData
 
   // duplicates: across classes every copy goes, within a class all but the first
   const byHash = new Map<string, ImageRecord[]>();
-  for (const r of accepted) byHash.set(r.sha256, [...(byHash.get(r.sha256) ?? []), r]);
+  for (const r of accepted) {
+    const copies = byHash.get(r.sha256);
+    if (copies) copies.push(r);
+    else byHash.set(r.sha256, [r]);
+  }
   const duplicatesAcross: ImageValidationReport['duplicates_across_classes'] = [];
   const drop = new Set<ImageRecord>();
   let duplicatesWithin = 0;
@@ -307,8 +311,19 @@ function buildReport(a: {
   const issues = [...a.issues].sort((x, y) => (x.entry < y.entry ? -1 : x.entry > y.entry ? 1 : 0));
   const colour: ImageValidationReport['colour_counts'] = {};
   const format: Record<string, number> = {};
-  const range = (values: number[]) =>
-    values.length ? { min: Math.min(...values), max: Math.max(...values), mean: values.reduce((s, v) => s + v, 0) / values.length } : { min: 0, max: 0, mean: 0 };
+  // a loop, not Math.min(...values): 250 000 arguments would overflow the stack
+  const range = (values: number[]) => {
+    if (!values.length) return { min: 0, max: 0, mean: 0 };
+    let min = Infinity;
+    let max = -Infinity;
+    let sum = 0;
+    for (const v of values) {
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+      sum += v;
+    }
+    return { min, max, mean: sum / values.length };
+  };
   for (const r of a.kept) {
     colour[r.colour] = (colour[r.colour] ?? 0) + 1;
     format[r.format] = (format[r.format] ?? 0) + 1;

@@ -70,7 +70,11 @@ export const DEFAULT_SPLIT: SplitFractions = { validation: 0.1, test: 0.1 };
 export function splitImages(images: readonly ImageRecord[], fractions: SplitFractions = DEFAULT_SPLIT) {
   const split = { train: [] as ImageRecord[], validation: [] as ImageRecord[], test: [] as ImageRecord[] };
   const byClass = new Map<string, ImageRecord[]>();
-  for (const r of images) byClass.set(r.label, [...(byClass.get(r.label) ?? []), r]);
+  for (const r of images) {
+    const members = byClass.get(r.label);
+    if (members) members.push(r);
+    else byClass.set(r.label, [r]);
+  }
   for (const label of [...byClass.keys()].sort()) {
     const members = byClass.get(label)!.sort((a, b) => (a.sha256 < b.sha256 ? -1 : a.sha256 > b.sha256 ? 1 : 0));
     const n = members.length;

@@ -60,6 +60,12 @@ describe('scanImageDataset, classes from folders', () => {
     expect(dataset.images.map((r) => r.entry)).toContain('hojas/ñandú/ü0.png');
   });
 
+  test('a class named in decomposed Unicode (as macOS writes it) is the same class as its composed form', async () => {
+    const zip = makeZip([...images('cafe\u0301', 0, 3), ...images('caf\u00e9', 10, 3).map((e, i) => ({ ...e, name: `caf\u00e9/x${i}.png` })), ...images('tea', 20, 5)]);
+    const dataset = await scanImageDataset(zip);
+    expect(dataset.report.class_counts).toEqual({ 'caf\u00e9': 6, tea: 5 });
+  });
+
   test('a class under the minimum is dropped; fewer than two classes is an error a trainer refuses', async () => {
     const dataset = await scanImageDataset(makeZip([...images('a', 0, 5), ...images('b', 10, 4)]), { minImagesPerClass: 5 });
     expect(dataset.classes).toEqual(['a']);
