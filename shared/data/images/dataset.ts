@@ -175,23 +175,27 @@ export async function scanImageDataset(source: ArchiveSource, options: ImageData
   };
 
   const pending: Promise<void>[] = [];
-  for await (const entry of readArchive(source, { limits: options.limits })) {
-    if (entry.kind === 'directory') folders.push(entry.name);
-    else if (entry.kind === 'ignored') ignored.push(entry.name);
-    else if (entry.kind === 'labels') {
-      // the shallowest labels.csv speaks for the archive; others are ignored
-      if (!labelsEntry || entry.name.split('/').length < labelsEntry.name.split('/').length) {
-        if (labelsEntry) ignored.push(labelsEntry.name);
-        labelsEntry = { name: entry.name, bytes: entry.bytes! };
-      } else ignored.push(entry.name);
-    } else {
-      imagesRead++;
-      pending.push(inspect(entry.name, entry.bytes!));
-      if (pending.length >= DECODE_WINDOW) await pending.shift();
-      options.onProgress?.(imagesRead);
+  try {
+    for await (const entry of readArchive(source, { limits: options.limits })) {
+      if (entry.kind === 'directory') folders.push(entry.name);
+      else if (entry.kind === 'ignored') ignored.push(entry.name);
+      else if (entry.kind === 'labels') {
+        // the shallowest labels.csv speaks for the archive; others are ignored
+        if (!labelsEntry || entry.name.split('/').length < labelsEntry.name.split('/').length) {
+          if (labelsEntry) ignored.push(labelsEntry.name);
+          labelsEntry = { name: entry.name, bytes: entry.bytes! };
+        } else ignored.push(entry.name);
+      } else {
+        imagesRead++;
+        pending.push(inspect(entry.name, entry.bytes!));
+        if (pending.length >= DECODE_WINDOW) await pending.shift();
+        options.onProgress?.(imagesRead);
+      }
     }
+    await Promise.all(pending);
+  } finally {
+    await Promise.allSettled(pending);
   }
-  await Promise.all(pending);
 
   // labels: from labels.csv when there is one, else from folders
   const imageEntries = scanned.map((s) => s.entry).concat(issues.map((i) => i.entry));

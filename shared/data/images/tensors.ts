@@ -20,6 +20,8 @@ export interface ImageRow {
   sha256?: string;
 }
 
+const DECODE_WINDOW = 4;
+
 export interface PreprocessRowsOptions {
   limits?: Partial<ArchiveLimits>;
   maxInputPixels?: number;
@@ -35,19 +37,33 @@ export async function preprocessRows(source: ArchiveSource, rows: readonly Image
     byEntry.set(row.entry, [...(byEntry.get(row.entry) ?? []), row]);
   }
   let done = 0;
-  for await (const entry of readArchive(source, { limits: options.limits, read: (name, kind) => kind === 'image' && byEntry.has(name) })) {
-    const targets = entry.bytes && byEntry.get(entry.name);
-    if (!targets) continue;
-    byEntry.delete(entry.name);
-    const sha256 = createHash('sha256').update(entry.bytes!).digest('hex');
-    for (const target of targets) {
-      if (target.sha256 && target.sha256 !== sha256) {
-        throw new MloopError('failed_precondition', `entry ${entry.name} changed since the dataset was scanned: scan it again`);
+  const pending: Promise<void>[] = [];
+  try {
+    for await (const entry of readArchive(source, { limits: options.limits, read: (name, kind) => kind === 'image' && byEntry.has(name) })) {
+      const targets = entry.bytes && byEntry.get(entry.name);
+      if (!targets) continue;
+      byEntry.delete(entry.name);
+      const bytes = entry.bytes!;
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      for (const target of targets) {
+        if (target.sha256 && target.sha256 !== sha256) {
+          throw new MloopError('failed_precondition', `entry ${entry.name} changed since the dataset was scanned: scan it again`);
+        }
+        const maxInputPixels = options.maxInputPixels ?? MAX_INPUT_PIXELS;
+        pending.push(
+          preprocessImage(bytes, spec, { maxInputPixels, out: target.x, offset: target.row * floats }).then(() => {
+            done++;
+            options.onProgress?.(done, rows.length);
+          }),
+        );
+        // a few decodes in flight while the archive reads on: sharp decodes on its own threads
+        if (pending.length >= DECODE_WINDOW) await pending.shift();
       }
-      await preprocessImage(entry.bytes!, spec, { maxInputPixels: options.maxInputPixels ?? MAX_INPUT_PIXELS, out: target.x, offset: target.row * floats });
-      done++;
     }
-    options.onProgress?.(done, rows.length);
+    await Promise.all(pending);
+  } finally {
+    // a refusal mid-read must not leave decodes writing into the arrays, or failing unobserved, after it
+    await Promise.allSettled(pending);
   }
   if (byEntry.size) {
     const missing = [...byEntry.keys()];
