@@ -203,7 +203,8 @@ function zipError(err: unknown): ArchiveRefused {
 }
 
 async function* readZip(source: string | Buffer, limits: ArchiveLimits, read: ReadArchiveOptions['read'] & {}): AsyncGenerator<ArchiveEntry> {
-  const options = { lazyEntries: true, decodeStrings: true, validateEntrySizes: true, strictFileNames: true, autoClose: false };
+  // strictFileNames off: yauzl turns the backslashes of old Windows zips into slashes, then checks the name
+  const options = { lazyEntries: true, decodeStrings: true, validateEntrySizes: true, strictFileNames: false, autoClose: false };
   let zip: yauzl.ZipFile;
   try {
     zip = typeof source === 'string' ? await yauzl.openPromise(source, options) : await yauzl.fromBufferPromise(source, options);

@@ -86,6 +86,11 @@ describe('zip', () => {
     expect(err.message).toContain('../x.png');
   });
 
+  test('backslashes of old Windows zips read as folders, and cannot smuggle a .. past the check', async () => {
+    expect((await entries(makeZip([{ name: 'cats\\a.png', data: png }]))).map((e) => e.name)).toEqual(['cats/a.png']);
+    expect((await refusal(makeZip([{ name: 'a\\..\\..\\x.png', data: png }]))).reason).toBe('unsafe_path');
+  });
+
   test('an absolute path refuses the archive', async () => {
     expect((await refusal(makeZip([{ name: '/tmp/x.png', data: png }]))).reason).toBe('unsafe_path');
   });
