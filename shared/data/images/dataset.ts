@@ -105,9 +105,7 @@ export interface ImageDataset {
   report: ImageValidationReport;
 }
 
-interface Scanned extends Omit<ImageRecord, 'label'> {
-  folder: string | null;
-}
+type Scanned = Omit<ImageRecord, 'label'>;
 
 /** The folder an entry's class comes from: its first segment below the common root, if any. */
 function folderLabel(entry: string, root: string): string | null {
@@ -115,13 +113,17 @@ function folderLabel(entry: string, root: string): string | null {
   return rest.length >= 2 ? rest[0] : null;
 }
 
-/** A folder all images sit in, as when someone zips the dataset's folder rather than its contents. */
+/**
+ * A folder all images in folders sit in, as when someone zips the dataset's folder rather than its
+ * contents. Images loose at the top are left out of the question: they have no class either way.
+ */
 function commonRoot(entries: string[]): string {
-  if (entries.length === 0) return '';
-  const first = entries[0].split('/');
+  const nested = entries.filter((e) => e.includes('/'));
+  if (nested.length === 0) return '';
+  const first = nested[0].split('/');
   if (first.length < 3) return '';
   const prefix = `${first[0]}/`;
-  return entries.every((e) => e.startsWith(prefix) && e.split('/').length >= 3) ? prefix : '';
+  return nested.every((e) => e.startsWith(prefix) && e.split('/').length >= 3) ? prefix : '';
 }
 
 async function parseLabels(bytes: Buffer, file: string): Promise<Map<string, string>> {
@@ -167,7 +169,7 @@ export async function scanImageDataset(source: ArchiveSource, options: ImageData
       const header = await readImageHeader(bytes, maxInputPixels);
       // decoded in full, as training will: a truncated file only shows itself at its end
       await preprocessImage(bytes, spec, { maxInputPixels });
-      scanned.push({ entry, folder: null, sha256: hashOf(bytes), width: header.width, height: header.height, format: header.format, colour: header.colour, bytes: bytes.length });
+      scanned.push({ entry, sha256: hashOf(bytes), width: header.width, height: header.height, format: header.format, colour: header.colour, bytes: bytes.length });
     } catch (err) {
       if (!(err instanceof ImageRejected)) throw err;
       issues.push({ entry, reason: err.reason, message: err.message });
@@ -224,7 +226,7 @@ export async function scanImageDataset(source: ArchiveSource, options: ImageData
     const label = labelFor(issue.entry);
     if (label !== null) seenClasses.add(label);
   }
-  for (const { folder: _folder, ...s } of scanned) {
+  for (const s of scanned) {
     const label = labelFor(s.entry);
     if (label === null) {
       const why = labelsEntry ? `it has no row in ${labelsEntry.name}` : 'it is not inside a class folder (<class>/<image>)';

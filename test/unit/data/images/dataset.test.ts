@@ -54,9 +54,14 @@ describe('scanImageDataset, classes from folders', () => {
   });
 
   test('unicode class and file names, and a folder wrapping the whole dataset', async () => {
-    const zip = makeZip([...images('hojas/café', 0, 5), ...images('hojas/ñandú', 10, 5).map((e, i) => ({ ...e, name: `hojas/ñandú/ü${i}.png` }))]);
+    const zip = makeZip([
+      ...images('hojas/café', 0, 5),
+      ...images('hojas/ñandú', 10, 5).map((e, i) => ({ ...e, name: `hojas/ñandú/ü${i}.png` })),
+      { name: 'loose.png', data: uniquePng(50) },
+    ]);
     const dataset = await scanImageDataset(zip);
     expect(dataset.classes).toEqual(['café', 'ñandú']);
+    expect(dataset.report.rejected.map((r) => [r.entry, r.reason])).toEqual([['loose.png', 'unlabelled']]);
     expect(dataset.images.map((r) => r.entry)).toContain('hojas/ñandú/ü0.png');
   });
 
