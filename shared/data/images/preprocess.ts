@@ -1,5 +1,6 @@
 import sharp, { type Metadata, type OutputInfo, type Stats } from 'sharp';
 import { MloopError } from '../../core/errors';
+import { exclusive, shared } from './decode_gate';
 import { imageFloats, type ImageSpec } from './image_spec';
 
 /**
@@ -74,8 +75,22 @@ function colourOf(space: string, channels: number): ImageColour | null {
   return null;
 }
 
+/** A refusal is confirmed by a second try alone, where libvips' error message is the image's own. */
+async function gated<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await shared(work);
+  } catch (err) {
+    if (!(err instanceof ImageRejected)) throw err;
+    return exclusive(work);
+  }
+}
+
 /** Format, size and colour from the header alone (no pixels decoded); refuses what preprocessImage would. */
-export async function readImageHeader(bytes: Uint8Array, maxInputPixels = MAX_INPUT_PIXELS): Promise<ImageHeader> {
+export function readImageHeader(bytes: Uint8Array, maxInputPixels = MAX_INPUT_PIXELS): Promise<ImageHeader> {
+  return gated(() => headerOf(bytes, maxInputPixels));
+}
+
+async function headerOf(bytes: Uint8Array, maxInputPixels: number): Promise<ImageHeader> {
   let meta: Metadata;
   try {
     meta = await sharp(bytes, { limitInputPixels: maxInputPixels }).metadata();
@@ -96,9 +111,13 @@ export async function readImageHeader(bytes: Uint8Array, maxInputPixels = MAX_IN
 }
 
 /** Decodes, orients, converts and resizes one image into spec.size² × spec.channels floats (NHWC) × spec.scale. */
-export async function preprocessImage(bytes: Uint8Array, spec: ImageSpec, options: PreprocessOptions = {}): Promise<Float32Array> {
+export function preprocessImage(bytes: Uint8Array, spec: ImageSpec, options: PreprocessOptions = {}): Promise<Float32Array> {
+  return gated(() => preprocess(bytes, spec, options));
+}
+
+async function preprocess(bytes: Uint8Array, spec: ImageSpec, options: PreprocessOptions): Promise<Float32Array> {
   const maxInputPixels = options.maxInputPixels ?? MAX_INPUT_PIXELS;
-  await readImageHeader(bytes, maxInputPixels);
+  await headerOf(bytes, maxInputPixels);
   let raw: { data: Buffer; info: OutputInfo };
   try {
     // failOn 'error': truncated or corrupt data is refused, harmless warnings (stray bytes after the end) are not
@@ -147,8 +166,12 @@ export interface ImageProperties extends ImageHeader {
 }
 
 /** What monitoring compares between training images and scored ones (decodes the image once more). */
-export async function imageProperties(bytes: Uint8Array, maxInputPixels = MAX_INPUT_PIXELS): Promise<ImageProperties> {
-  const header = await readImageHeader(bytes, maxInputPixels);
+export function imageProperties(bytes: Uint8Array, maxInputPixels = MAX_INPUT_PIXELS): Promise<ImageProperties> {
+  return gated(() => properties(bytes, maxInputPixels));
+}
+
+async function properties(bytes: Uint8Array, maxInputPixels: number): Promise<ImageProperties> {
+  const header = await headerOf(bytes, maxInputPixels);
   let stats: Stats;
   try {
     stats = await sharp(bytes, { limitInputPixels: maxInputPixels, failOn: 'error' }).removeAlpha().grayscale().stats();

@@ -126,6 +126,14 @@ describe('what preprocessImage refuses', () => {
     expect((await rejection(preprocessImage(jpeg.subarray(0, Math.floor(jpeg.length * 0.6)), spec(8)))).reason).toBe('truncated');
   });
 
+  test('many failing at once each keep their own reason (libvips shares one error buffer)', async () => {
+    const jpeg = await makeJpeg(7, 64);
+    const cut = jpeg.subarray(0, jpeg.length >> 1);
+    const junk = Buffer.from('not an image at all');
+    const reasons = await Promise.all(Array.from({ length: 24 }, (_, i) => rejection(preprocessImage(i % 2 ? cut : junk, spec(8))).then((e) => e.reason)));
+    expect(reasons).toEqual(Array.from({ length: 24 }, (_, i) => (i % 2 ? 'truncated' : 'undecodable')));
+  });
+
   test('a corrupt JPEG and bytes that are no image are refused as undecodable', async () => {
     const jpeg = Buffer.from(await makeJpeg(6, 64));
     for (let i = 20; i < 300; i++) jpeg[i] = (i * 151) & 0xff;
