@@ -4,6 +4,7 @@ import { MloopError } from '../shared/core/errors';
 import { createLogger } from '../shared/core/log';
 import { aboutFile } from '../shared/data/csv_file_errors';
 import { writeFraudCsv } from '../shared/data/synthetic';
+import { SYNTHETIC_CLASSES, writeSyntheticImages } from '../shared/data/images/synthetic_images';
 import { listDatasets, listRuns } from '../shared/pipeline/read_models/listings';
 import { runningStackPid } from '../shared/platform/local/instance_lock';
 import { withContext } from './cli_context';
@@ -177,6 +178,18 @@ program
   .action(async (file: string, opts: { rows: number; seed: number; amountScale?: number }) => {
     await writeFraudCsv(file, { rows: opts.rows, seed: opts.seed, shift: opts.amountScale ? { amountScale: opts.amountScale } : undefined });
     process.stdout.write(`wrote ${opts.rows} transactions to ${file}\n`);
+  });
+
+program
+  .command('generate-images <target>')
+  .description('write a small synthetic image dataset (one shape or texture per class) to a folder, or a zip when <target> ends in .zip')
+  .addOption(new Option('--classes <n>', `classes, from 2 to ${SYNTHETIC_CLASSES.length}`).default(3).argParser(positiveInt))
+  .addOption(new Option('--per-class <n>', 'images per class').default(30).argParser(positiveInt))
+  .addOption(new Option('--size <n>', 'width and height in pixels').default(64).argParser(positiveInt))
+  .addOption(new Option('--seed <n>', 'random seed: the same seed writes the same images').default(1).argParser(positiveInt))
+  .action(async (target: string, opts: { classes: number; perClass: number; size: number; seed: number }) => {
+    const written = await writeSyntheticImages(target, opts);
+    process.stdout.write(`wrote ${written.images} images of ${written.classes.length} classes (${written.classes.join(', ')}) to ${target}\n`);
   });
 
 program
