@@ -76,6 +76,11 @@ export async function startFakeGcs(buckets: string[]): Promise<FakeGcs> {
         },
       );
   });
+  // Google's front ends keep an idle HTTP/1.1 connection for minutes; node's default of 5 s would close
+  // one between two writes of a training job and make the fake drop requests that the real service
+  // answers (an unconditioned write, which the client does not send again, then fails on EPIPE). The
+  // dropNextRequests switch is how a test asks for a dropped connection.
+  server.keepAliveTimeout = 600_000;
 
   function route(req: http.IncomingMessage, url: URL, body: Buffer): Reply {
     const path = url.pathname;
