@@ -49,13 +49,19 @@ function classWeights(y: Int32Array, classes: number, p: CnnParams): Float32Arra
 
 /** One training step on two blank images: throws where the backend lacks a kernel the training needs. */
 function probe(tf: Tf, weights: CnnWeights, side: number, channels: number): void {
-  tf.tidy(() => {
-    const t = tensorsOf(tf, weights);
-    const x = tf.ones([2, side, side, channels]) as tfjs.Tensor4D;
-    const target = tf.oneHot([0, 1], weights.dense.classes);
-    const loss = (...trainable: tfjs.Tensor[]) => tf.losses.softmaxCrossEntropy(target, cnnLogits(tf, x, withTrainable(t, trainable), { training: true, dropout: null }));
-    for (const g of tf.grads(loss)(trainableOf(t))) g.dataSync();
-  });
+  try {
+    tf.tidy(() => {
+      const t = tensorsOf(tf, weights);
+      const x = tf.ones([2, side, side, channels]) as tfjs.Tensor4D;
+      const target = tf.oneHot([0, 1], weights.dense.classes);
+      const loss = (...trainable: tfjs.Tensor[]) => tf.losses.softmaxCrossEntropy(target, cnnLogits(tf, x, withTrainable(t, trainable), { training: true, dropout: null }));
+      for (const g of tf.grads(loss)(trainableOf(t))) g.dataSync();
+    });
+  } catch (err) {
+    // a backward pass that fails leaves the tensors its tape saved for it undisposed: freed here
+    for (const node of tf.engine().state.activeTape ?? []) tf.dispose(node.saved ?? []);
+    throw err;
+  }
 }
 
 /**

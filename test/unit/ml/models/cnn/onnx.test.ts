@@ -76,8 +76,8 @@ describe('the CNN as ONNX', () => {
     expect(graph.output.map((o) => [o.name, shape(o)])).toEqual([['probabilities', ['N', 2]]]);
     const block = ['Conv', 'BatchNormalization', 'Relu', 'MaxPool'];
     expect(graph.node.map((n) => n.opType)).toEqual(['Transpose', ...block, ...block, 'GlobalAveragePool', 'Flatten', 'Gemm', 'Softmax']);
-    expect(graph.node[0].attribute[0].ints.map(Number)).toEqual([0, 3, 1, 2]);
-    expect(Object.fromEntries(model.metadataProps.map((p) => [p.key, JSON.parse(p.value)]))).toEqual({ image_spec: spec, classes: ['cat', 'dog'] });
+    expect(graph.node[0].attribute![0].ints!.map(Number)).toEqual([0, 3, 1, 2]);
+    expect(Object.fromEntries(model.metadataProps.map((p) => [p.key, JSON.parse(p.value!)]))).toEqual({ image_spec: spec, classes: ['cat', 'dog'] });
   });
 
   it('gives back the weights it wrote, for a warm start, and refuses a graph that is not a CNN', () => {
