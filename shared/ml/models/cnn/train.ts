@@ -6,6 +6,7 @@ import type { WarmStart } from '../family';
 import type { ImageTrainedModel, OnProgress, TrainedModel } from '../../trained_model';
 import { BACKEND_CHAIN, selectBackend, type BackendPreference, type SelectedBackend, type Tf } from '../network/tf_backend';
 import { augmentBatch } from './augment';
+import { classWeights } from './class_weights';
 import { cnnLogits, cnnProbabilities, tensorsOf, trainableOf, withTrainable, type CnnTensors } from './forward';
 import { exportCnnOnnx, readCnnWeights } from './onnx';
 import { resolveCnnParams, type CnnParams } from './params';
@@ -37,14 +38,6 @@ function checkData(data: ImageTrainingData, blocks: number): void {
     if (split.x.length !== split.n * pixels || split.y.length !== split.n) fail(`the ${name} split holds ${split.x.length} values and ${split.y.length} labels for ${split.n} images of ${pixels} values`);
     if (split.y.some((k) => !(k >= 0 && k < classes.length))) fail(`the ${name} split has a label outside the ${classes.length} classes`);
   }
-}
-
-/** Balanced weights n / (K · n_k), capped; a class absent from training gets the cap (it is never used). */
-function classWeights(y: Int32Array, classes: number, p: CnnParams): Float32Array {
-  if (p.class_weight === 'none') return new Float32Array(classes).fill(1);
-  const counts = new Float64Array(classes);
-  for (const k of y) counts[k]++;
-  return Float32Array.from(counts, (c) => (c > 0 ? Math.min(p.max_class_weight, y.length / (classes * c)) : p.max_class_weight));
 }
 
 /** One training step on two blank images: throws where the backend lacks a kernel the training needs. */

@@ -6,6 +6,7 @@ import { MloopError } from '../../../../../shared/core/errors';
 import type { ImageSpec, ImageTrainingData } from '../../../../../shared/data/images/image_spec';
 import { evaluateImages } from '../../../../../shared/ml/image_metrics';
 import { cnn } from '../../../../../shared/ml/models/cnn';
+import { classWeights } from '../../../../../shared/ml/models/cnn/class_weights';
 import type { ImageTrainedModel } from '../../../../../shared/ml/trained_model';
 import { barImageSet } from '../../../../support/bar_images';
 
@@ -78,6 +79,23 @@ describe('the CNN family', () => {
     expect(Buffer.from(again.onnx).equals(Buffer.from(first.onnx))).toBe(true);
     const other = await cnn.trainImages(tiny, { ...params, seed: 8 });
     expect(other.history).not.toEqual(first.history);
+  });
+
+  it('weighs the classes in the loss as asked, the validation loss included', async () => {
+    const tiny = barImageSet({ train: 36, validation: 15, test: 3 }, SPEC, 6);
+    // most 'none' images left out of training: a rare class
+    const keep = Array.from(tiny.train.y.keys()).filter((i) => tiny.train.y[i] !== 2 || i < 6);
+    const pixels = SPEC.size * SPEC.size;
+    const train = { x: Float32Array.from(keep.flatMap((i) => Array.from(tiny.train.x.subarray(i * pixels, (i + 1) * pixels)))), y: Int32Array.from(keep, (i) => tiny.train.y[i]), n: keep.length };
+    const rare = { ...tiny, train };
+    for (const class_weight of ['balanced', 'none'] as const) {
+      const model = await cnn.trainImages(rare, { ...SMALL, filters: [4], epochs: 1, class_weight });
+      const weights = classWeights(train.y, 3, { class_weight, max_class_weight: 50 });
+      const p = model.predict(rare.validation.x, rare.validation.n);
+      const expected = Array.from(rare.validation.y).reduce((sum, k, i) => sum - weights[k] * Math.log(p[i * 3 + k]), 0) / rare.validation.n;
+      expect(model.history[0].val_loss).toBeCloseTo(expected, 5);
+    }
+    expect(Array.from(classWeights(train.y, 3, { class_weight: 'balanced', max_class_weight: 50 }))[2]).toBeGreaterThan(2);
   });
 
   it('starts from a previous model when the class set is unchanged, whatever its order', async () => {
