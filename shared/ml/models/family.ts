@@ -17,8 +17,8 @@ export type FamilyTask = Task | 'anomaly';
 export interface ModelFamily {
   /** As mloop.json `algorithm`, a training request and the manifest write it. */
   readonly name: string;
-  /** What it learns from: a table's encoded columns, or images (an image family is also an ImageFamily). */
-  readonly input: 'tabular' | 'image';
+  /** What it learns from: images for an ImageFamily; absent, a table's encoded columns. */
+  readonly input?: 'tabular' | 'image';
   readonly tasks: readonly FamilyTask[];
   /** Every parameter it takes, with its default: mloop.json `params` and a sweep may override these only. */
   readonly defaults: Readonly<Record<string, unknown>>;

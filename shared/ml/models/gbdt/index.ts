@@ -4,7 +4,6 @@ import { DEFAULT_GBDT_PARAMS } from './params';
 /** Histogram-based gradient-boosted trees (LightGBM's algorithm), exported as an ONNX tree ensemble. */
 export const gbdt: ModelFamily = {
   name: 'gbdt',
-  input: 'tabular',
   tasks: ['binary', 'multiclass', 'regression'],
   defaults: DEFAULT_GBDT_PARAMS,
   progressUnit: 'iteration',

@@ -5,7 +5,6 @@ import { ISOLATION_FOREST_DEFAULTS } from './params';
 /** Isolation forest: an anomaly score from the features alone, whatever the target. */
 export const isolationForest: ModelFamily = {
   name: 'isolation_forest',
-  input: 'tabular',
   tasks: ['anomaly'],
   defaults: ISOLATION_FOREST_DEFAULTS,
   // one tree per step

@@ -8,7 +8,6 @@ import { NETWORK_DEFAULTS } from '../network/params';
  */
 export const logistic: ModelFamily = {
   name: 'logistic',
-  input: 'tabular',
   tasks: ['binary', 'multiclass', 'regression'],
   defaults: NETWORK_DEFAULTS,
   progressUnit: 'epoch',

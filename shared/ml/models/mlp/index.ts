@@ -4,7 +4,6 @@ import { NETWORK_DEFAULTS } from '../network/params';
 /** A dense network with hidden Relu layers, trained with TensorFlow.js. */
 export const mlp: ModelFamily = {
   name: 'mlp',
-  input: 'tabular',
   tasks: ['binary', 'multiclass', 'regression'],
   defaults: NETWORK_DEFAULTS,
   progressUnit: 'epoch',
