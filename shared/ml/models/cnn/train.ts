@@ -113,10 +113,16 @@ function lossAndAccuracy(probabilities: Float32Array, y: Int32Array, weights: Fl
   return { loss: loss / y.length, accuracy: right / y.length };
 }
 
+/** The previous model's weights when they fit, else fresh ones and why: a warm start is a shortcut, never a reason to fail. */
 function startingWeights(data: ImageTrainingData, p: CnnParams, random: Random, warmStart: WarmStart | undefined) {
   const fresh = initialWeights(data.spec.channels, p.filters, data.classes.length, random);
   if (!warmStart) return { weights: fresh };
-  const adapted = warmStartWeights(readCnnWeights(warmStart.onnx), warmStart.classes, data.spec.channels, p.filters, data.classes);
+  let adapted: ReturnType<typeof warmStartWeights>;
+  try {
+    adapted = warmStartWeights(readCnnWeights(warmStart.onnx), warmStart.classes, data.spec.channels, p.filters, data.classes);
+  } catch (err) {
+    adapted = { reason: errorMessage(err) };
+  }
   return 'weights' in adapted ? { weights: adapted.weights, warmStart: { used: true as const } } : { weights: fresh, warmStart: { used: false as const, reason: adapted.reason } };
 }
 

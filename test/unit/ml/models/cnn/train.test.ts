@@ -120,6 +120,8 @@ describe('the CNN family', () => {
     expect(changed.history).toEqual(fresh.history);
     const deeper = await cnn.trainImages(tiny, { ...params, filters: [4, 8, 8] }, undefined, { warmStart: { classes: data.classes, onnx: trained.onnx } });
     expect(deeper.warmStart).toEqual({ used: false, reason: "the previous model's blocks have [4, 8] filters, this training asks for [4, 8, 8]" });
+    const notCnn = await cnn.trainImages(tiny, params, undefined, { warmStart: { classes: data.classes, onnx: Uint8Array.of(8, 8, 18, 0) } });
+    expect(notCnn.warmStart).toEqual({ used: false, reason: 'the previous model is not an mloop CNN: it has no convolution' });
   });
 
   it('refuses a table, unknown parameters and images that do not fit', async () => {
