@@ -21,6 +21,12 @@ export const floatValue = (name: string, width: number): onnx.IValueInfoProto =>
   type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimParam: 'N' }, { dimValue: width }] } } },
 });
 
+/** A float tensor of any rank; a string dimension is free (the batch). */
+export const floatShape = (name: string, dims: Array<number | string>): onnx.IValueInfoProto => ({
+  name,
+  type: { tensorType: { elemType: FLOAT, shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } } },
+});
+
 export function encodeModel(model: onnx.IModelProto): Uint8Array {
   return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
 }

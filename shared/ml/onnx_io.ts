@@ -4,6 +4,9 @@
  */
 export const ONNX_INPUT = 'features';
 
+/** An image family's one input: preprocessed images, float32 [N, size, size, channels] (NHWC) in [0, 1]. */
+export const ONNX_IMAGE_INPUT = 'images';
+
 export const ONNX_OUTPUTS = {
   /** P(positive) [N, 1]. */
   binary: 'probability',

@@ -3,14 +3,16 @@
  * exports and serves them all the same way.
  */
 export interface TrainedModel {
-  /** Input `features` [N, width]; output `probability`, `probabilities`, `value` or `anomaly_score`. */
+  /** Input `features` [N, width] (an image family: `images` [N, size, size, channels]); output `probability`, `probabilities`, `value` or `anomaly_score`. */
   onnx: Uint8Array;
   /**
    * The trainer's own forward pass over encoded rows [n × width]: binary → P(positive) [n];
    * multiclass → probabilities [n × K]; regression → value [n]; isolation forest → anomaly score [n].
+   * An image family reads preprocessed images [n × size × size × channels] and answers probabilities [n × K].
    */
   predict(X: Float32Array, n: number): Float32Array;
-  history: Array<{ iteration: number; loss: number; val_loss: number }>;
+  /** accuracy and val_accuracy where the family reports them (the CNN does), as the progress does. */
+  history: Array<{ iteration: number; loss: number; val_loss: number; accuracy?: number; val_accuracy?: number }>;
   /** 1-based; the model kept is the one of this iteration. */
   bestIteration: number;
   backend: string;
@@ -23,8 +25,18 @@ export type TrainProgress = {
   iterations: number;
   loss?: number;
   val_loss?: number;
+  accuracy?: number;
+  val_accuracy?: number;
   /** Wall time of this iteration. */
   seconds: number;
 };
 
 export type OnProgress = (progress: TrainProgress) => void | Promise<void>;
+
+/** What an image family's training returns besides: how the backend was chosen and what became of a warm start. */
+export interface ImageTrainedModel extends TrainedModel {
+  /** Backends passed over before the one that trained, each with why (not installed, or a kernel it lacks). */
+  skippedBackends: Array<{ name: string; reason: string }>;
+  /** Absent when none was asked for; otherwise whether the previous weights were used, or why not. */
+  warmStart?: { used: true } | { used: false; reason: string };
+}

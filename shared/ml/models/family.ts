@@ -1,7 +1,8 @@
 import { MloopError } from '../../core/errors';
 import type { Task } from '../../data/prepare';
 import { ONNX_OUTPUTS, type OnnxOutput } from '../onnx_io';
-import type { OnProgress, TrainedModel } from '../trained_model';
+import type { ImageTrainingData } from '../../data/images/image_spec';
+import type { ImageTrainedModel, OnProgress, TrainedModel } from '../trained_model';
 import type { TrainingData } from '../training_data';
 
 /**
@@ -16,6 +17,8 @@ export type FamilyTask = Task | 'anomaly';
 export interface ModelFamily {
   /** As mloop.json `algorithm`, a training request and the manifest write it. */
   readonly name: string;
+  /** What it learns from: images for an ImageFamily; absent, a table's encoded columns. */
+  readonly input?: 'tabular' | 'image';
   readonly tasks: readonly FamilyTask[];
   /** Every parameter it takes, with its default: mloop.json `params` and a sweep may override these only. */
   readonly defaults: Readonly<Record<string, unknown>>;
@@ -29,18 +32,39 @@ export interface ModelFamily {
   readonly supervised: boolean;
   /** The output its ONNX model names for a target of this task. */
   onnxOutput(task: Task): OnnxOutput;
-  /** Trains on the train split, stopping early on validation; loads the trainer on first use. */
+  /** Trains on the train split, stopping early on validation; loads the trainer on first use. An image family refuses a table. */
   train(data: TrainingData, params?: Record<string, unknown>, onProgress?: OnProgress): Promise<TrainedModel>;
 }
+
+/**
+ * The production version a training may start from instead of random weights: its class names (the
+ * manifest's) and its ONNX file. Used only when the network and the class set are unchanged.
+ */
+export interface WarmStart {
+  classes: readonly string[];
+  onnx: Uint8Array;
+}
+
+/** A family that learns from images: classes, answered as probabilities [N, K] whatever K is. */
+export interface ImageFamily extends ModelFamily {
+  readonly input: 'image';
+  trainImages(data: ImageTrainingData, params?: Record<string, unknown>, onProgress?: OnProgress, options?: { warmStart?: WarmStart }): Promise<ImageTrainedModel>;
+}
+
+export const isImageFamily = (family: ModelFamily): family is ImageFamily => family.input === 'image';
 
 /** A supervised family's output: the one its target's task names. */
 export const outputOfTask = (task: Task): OnnxOutput => ONNX_OUTPUTS[task];
 
 /**
- * Refuses a target a run of the family cannot be planned on. A supervised family takes its own tasks;
- * an anomaly score is judged against a binary target, as a fraud score would be.
+ * Refuses a table's target a run of the family cannot be planned on. A supervised family takes its own
+ * tasks; an anomaly score is judged against a binary target, as a fraud score would be; an image family
+ * takes no table.
  */
 export function checkTarget(family: ModelFamily, task: Task): void {
+  if (family.input === 'image') {
+    throw new MloopError('invalid_argument', `${family.name} trains on images (one folder of them per class), not on a table's columns; this target is ${task}`);
+  }
   if (!family.supervised) {
     if (task !== 'binary') throw new MloopError('invalid_argument', `${family.name} scores anomalies and is evaluated against a binary target; this target is ${task}`);
   } else if (!family.tasks.includes(task)) {

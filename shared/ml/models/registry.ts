@@ -1,12 +1,13 @@
 import { MloopError } from '../../core/errors';
 import type { ModelFamily } from './family';
+import { cnn } from './cnn';
 import { gbdt } from './gbdt';
 import { isolationForest } from './isolation_forest';
 import { logistic } from './logistic';
 import { mlp } from './mlp';
 
 /** Every model family mloop trains: a folder under models/ each, and one line here. */
-export const FAMILIES: readonly ModelFamily[] = [mlp, logistic, gbdt, isolationForest];
+export const FAMILIES: readonly ModelFamily[] = [mlp, logistic, gbdt, isolationForest, cnn];
 
 export const FAMILY_NAMES = FAMILIES.map((f) => f.name) as [string, ...string[]];
 

@@ -17,7 +17,8 @@ export interface SelectedBackend {
   skipped: Array<{ name: BackendName; reason: string }>;
 }
 
-const CHAIN: BackendName[] = ['node-gpu', 'node', 'wasm', 'cpu'];
+/** From fastest to the one that always works. */
+export const BACKEND_CHAIN: readonly BackendName[] = ['node-gpu', 'node', 'wasm', 'cpu'];
 const NATIVE_PACKAGE: Partial<Record<BackendName, string>> = {
   'node-gpu': '@tensorflow/tfjs-node-gpu',
   node: '@tensorflow/tfjs-node',
@@ -40,8 +41,8 @@ async function activate(name: BackendName): Promise<Tf> {
 
 async function select(preference: BackendPreference): Promise<SelectedBackend> {
   const skipped: SelectedBackend['skipped'] = [];
-  const start = preference === 'auto' ? 0 : CHAIN.indexOf(preference);
-  for (const name of CHAIN.slice(start)) {
+  const start = preference === 'auto' ? 0 : BACKEND_CHAIN.indexOf(preference);
+  for (const name of BACKEND_CHAIN.slice(start)) {
     try {
       const tf = await activate(name);
       await tf.ready();

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { MloopError } from '../../../../shared/core/errors';
 import type { Task } from '../../../../shared/data/prepare';
-import { checkTarget, type FamilyTask } from '../../../../shared/ml/models/family';
+import { checkTarget, isImageFamily, type FamilyTask } from '../../../../shared/ml/models/family';
 import { ANOMALY_DETECTOR, DEFAULT_FAMILY, FAMILIES, FAMILY_NAMES, family } from '../../../../shared/ml/models/registry';
 import { ONNX_OUTPUTS } from '../../../../shared/ml/onnx_io';
 
@@ -43,6 +43,10 @@ describe('model family registry', () => {
 
   it.each(FAMILIES.map((f) => [f.name, f] as const))('describes %s completely and consistently', (name, f) => {
     expect(family(name)).toBe(f);
+    expect(['tabular', 'image', undefined]).toContain(f.input);
+    // an image family has the entry that takes images; a tabular one has none
+    expect(isImageFamily(f)).toBe(f.input === 'image');
+    expect('trainImages' in f).toBe(f.input === 'image');
     expect(f.tasks.length).toBeGreaterThan(0);
     for (const task of f.tasks) expect(TASKS).toContain(task);
     // an unsupervised family answers anomalies only; a supervised one never does
@@ -65,13 +69,17 @@ describe('model family registry', () => {
         return false;
       }
     });
-    expect(taken).toEqual(f.supervised ? f.tasks : ['binary']);
+    // an image family takes no table's target at all
+    expect(taken).toEqual(isImageFamily(f) ? [] : f.supervised ? f.tasks : ['binary']);
   });
 
   it.each(FAMILIES.map((f) => [f.name, f] as const))('%s trains with exactly the parameters its descriptor lists', async (_name, f) => {
     const split = { X: new Float32Array(4), y: new Float32Array(4), n: 4 };
     const data = { task: 'binary' as const, classes: ['0', '1'], specs: [{ name: 'x', kind: 'numeric' as const, mean: 0, std: 1, min: 0, max: 1, fill: 0 }], train: split, validation: split };
-    const refused = await f.train(data, { no_such_parameter: 1 }).then(
+    const images = { x: new Float32Array(4 * 16 * 16), y: Int32Array.of(0, 1, 0, 1), n: 4 };
+    const imageData = { spec: { size: 16, channels: 1 as const, layout: 'NHWC' as const, scale: 1 / 255 }, classes: ['0', '1'], train: images, validation: images, test: images };
+    const training = isImageFamily(f) ? f.trainImages(imageData, { no_such_parameter: 1 }) : f.train(data, { no_such_parameter: 1 });
+    const refused = await training.then(
       () => null,
       (err: unknown) => err,
     );
@@ -79,6 +87,15 @@ describe('model family registry', () => {
     expect((refused as MloopError).code).toBe('invalid_argument');
     expect((refused as MloopError).message).toContain('"no_such_parameter"');
     expect((refused as MloopError).message).toContain(`(known: ${Object.keys(f.defaults).join(', ')})`);
+  });
+
+  it('lists cnn as an image family, which refuses a table', async () => {
+    const cnn = family('cnn');
+    expect(cnn.input).toBe('image');
+    expect(cnn.onnxOutput('multiclass')).toBe(ONNX_OUTPUTS.multiclass);
+    const split = { X: new Float32Array(0), y: new Float32Array(0), n: 0 };
+    await expect(cnn.train({ task: 'multiclass', classes: ['a', 'b'], specs: [], train: split, validation: split })).rejects.toThrow(/^cnn trains on images/);
+    expect(FAMILIES.filter((f) => !isImageFamily(f)).map((f) => f.name)).toEqual(['mlp', 'logistic', 'gbdt', 'isolation_forest']);
   });
 
   it('refuses an unknown name, listing the known ones', () => {
@@ -105,6 +122,6 @@ describe('model family registry', () => {
     // the check can fail: the trainers, and TensorFlow.js, are one import() away
     const reachable = await loadedAtStart('shared/ml/models/registry.ts', true);
     expect(tensorflowIn(reachable)).toContain('@tensorflow/tfjs');
-    expect(trainersIn(reachable)).toEqual(expect.arrayContaining(['shared/ml/models/gbdt/train.ts', 'shared/ml/models/network/train.ts']));
+    expect(trainersIn(reachable)).toEqual(expect.arrayContaining(['shared/ml/models/gbdt/train.ts', 'shared/ml/models/network/train.ts', 'shared/ml/models/cnn/train.ts']));
   });
 });
