@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { MloopError } from '../../core/errors';
-import { fieldText } from '../cells';
+import { fieldText } from '../record_cells';
 import { readCsv } from '../csv';
 import { LABELS_FILE, readArchive, type ArchiveLimits, type ArchiveSource } from './archive';
 import { DEFAULT_IMAGE_SPEC, imageFloats, type ImageSpec } from './image_spec';
