@@ -38,6 +38,6 @@ function whichChromium(): string {
   try {
     return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
   } catch {
-    throw new Error('chromium is not installed: apt-get install -y chromium (.ci/run does it)');
+    throw new Error('chromium is not installed: npm run setup installs it (apt-get install -y chromium)');
   }
 }

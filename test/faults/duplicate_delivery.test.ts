@@ -59,7 +59,7 @@ describe('every event delivered again, twice and out of order, on the local queu
     const single = await settled('the loop to finish after single delivery');
 
     const published = reader.prepare(`SELECT topic, data FROM messages WHERE subscription LIKE '${SPY}%' ORDER BY seq DESC`).all() as Array<{ topic: string; data: string }>;
-    expect(new Set(published.map((m) => m.topic))).toEqual(new Set([TOPICS.objectFinalized, TOPICS.trainingRequested, TOPICS.trainingCompleted, TOPICS.modelPromoted]));
+    expect(new Set(published.map((m) => m.topic))).toEqual(new Set([TOPICS.objectFinalized, TOPICS.trainingRequested, TOPICS.trainingCompleted, TOPICS.modelPromoted, TOPICS.runSlotFreed]));
     for (let copy = 0; copy < 2; copy++) {
       for (const message of published) await bus.publish(message.topic, JSON.parse(message.data));
     }

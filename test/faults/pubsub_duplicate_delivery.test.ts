@@ -335,7 +335,7 @@ describe('every event delivered twice and out of order, on Pub/Sub with a short 
     const before = twice.deliveries.length;
     const replayed = await twice.replayReversed();
     const consumed = new Set<string>(SUBSCRIPTIONS.map((s) => s.topic));
-    expect(new Set(replayed.map((m) => m.topic))).toEqual(new Set([TOPICS.objectFinalized, TOPICS.trainingRequested, TOPICS.trainingCompleted, TOPICS.modelPromoted]));
+    expect(new Set(replayed.map((m) => m.topic))).toEqual(new Set([TOPICS.objectFinalized, TOPICS.trainingRequested, TOPICS.trainingCompleted, TOPICS.modelPromoted, TOPICS.runSlotFreed]));
     const expected = replayed.filter((m) => consumed.has(m.topic)).length;
     await until('the replayed messages to be handled', () => twice.deliveries.length >= before + expected, 60_000, 200).catch((err) => {
       const sent = replayed.map((m) => `${m.topic} ${m.attributes[ATTR.id]}`);

@@ -1,5 +1,5 @@
 /**
- * @jest-environment ./test/unit/native_arrays_environment.js
+ * @jest-environment ./test/support/native_arrays_environment.js
  */
 import * as ort from 'onnxruntime-node';
 import * as tf from '@tensorflow/tfjs';

@@ -1,5 +1,5 @@
 /**
- * @jest-environment ./test/unit/native_arrays_environment.js
+ * @jest-environment ./test/support/native_arrays_environment.js
  */
 import * as tf from '@tensorflow/tfjs';
 import { MloopError } from '../../../../../shared/core/errors';
