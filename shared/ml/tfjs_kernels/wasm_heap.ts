@@ -1,4 +1,4 @@
-import { getKernel, type DataType, type KernelBackend, type TensorInfo } from '@tensorflow/tfjs-core';
+import { getKernel, type DataType, type KernelBackend, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
 
 /**
  * What these kernels need of the wasm backend, which tfjs-backend-wasm does not export as a type: every
@@ -24,3 +24,20 @@ export function callWasmKernel(name: string, backend: WasmBackend, inputs: Recor
 /** The same data seen with another shape (the wasm backend's Reshape shares the buffer). */
 export const reshaped = (backend: WasmBackend, x: TensorInfo, shape: number[]): TensorInfo =>
   callWasmKernel('Reshape', backend, { x }, { shape });
+
+/** The wasm backend's own kernels that registerFastKernels replaced, for the cases a fast one hands back. */
+export const replacedKernels = new Map<string, KernelConfig>();
+
+const setUp = new WeakMap<object, Set<string>>();
+
+export function callReplacedKernel(name: string, args: { inputs: Record<string, TensorInfo>; backend: unknown; attrs?: unknown }): TensorInfo {
+  const original = replacedKernels.get(name);
+  if (!original) throw new Error(`the wasm backend's own ${name} kernel was not kept when it was replaced`);
+  // The backend runs a kernel's setup (binding its wasm function) only for kernels registered when it
+  // starts, so one replaced before that is bound here, once per backend.
+  const backend = args.backend as KernelBackend;
+  const done = setUp.get(backend) ?? new Set<string>();
+  if (original.setupFunc && !done.has(name)) original.setupFunc(backend);
+  setUp.set(backend, done.add(name));
+  return original.kernelFunc(args as never) as TensorInfo;
+}
