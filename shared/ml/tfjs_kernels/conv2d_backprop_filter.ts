@@ -1,4 +1,4 @@
-import { Conv2DBackpropFilter, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
+import { Conv2DBackpropFilter, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs';
 import { convGeometry } from './conv_geometry';
 import { im2colTransposed } from './im2col';
 import { callWasmKernel, heapView, reshaped, type WasmBackend } from './wasm_heap';

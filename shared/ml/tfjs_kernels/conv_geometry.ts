@@ -1,4 +1,4 @@
-import { backend_util } from '@tensorflow/tfjs-core';
+import { backend_util } from '@tensorflow/tfjs';
 import type { ConvGeometry } from './im2col';
 
 /** tfjs's own reading of a conv2d's attributes (padding same/valid/explicit, rounding), as im2col wants it. */

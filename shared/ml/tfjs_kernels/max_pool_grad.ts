@@ -1,4 +1,4 @@
-import { backend_util, MaxPoolGrad, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
+import { backend_util, MaxPoolGrad, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs';
 import { heapView, type WasmBackend } from './wasm_heap';
 
 /**

@@ -1,4 +1,4 @@
-import { Mean, Sum, util, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
+import { Mean, Sum, util, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs';
 import { callReplacedKernel, heapView, type WasmBackend } from './wasm_heap';
 
 /**

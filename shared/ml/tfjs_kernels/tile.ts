@@ -1,4 +1,4 @@
-import { Tile, util, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
+import { Tile, util, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs';
 import type { WasmBackend } from './wasm_heap';
 
 /**

@@ -1,4 +1,4 @@
-import { getKernel, type DataType, type KernelBackend, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
+import { getKernel, type DataType, type KernelBackend, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs';
 
 /**
  * What these kernels need of the wasm backend, which tfjs-backend-wasm does not export as a type: every

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { backend_util } from '@tensorflow/tfjs-core';
+import { backend_util } from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig } from '../../../../shared/ml/tfjs_kernels/conv2d_backprop_filter';
 import { convCases, maxAbsDifference, onBothBackends, randomValues, useWasmWithFastKernels } from './on_backends';
 

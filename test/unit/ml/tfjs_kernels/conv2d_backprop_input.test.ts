@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { backend_util } from '@tensorflow/tfjs-core';
+import { backend_util } from '@tensorflow/tfjs';
 import { conv2dBackpropInputConfig } from '../../../../shared/ml/tfjs_kernels/conv2d_backprop_input';
 import { convCases, maxAbsDifference, onBothBackends, randomValues, useWasmWithFastKernels } from './on_backends';
 
