@@ -37,9 +37,13 @@ export async function reconcileRuns(ctx: Context): Promise<ReconcileResult> {
     if (outcome) result[outcome].push(run.id);
   }
   // Retried runs are queued again, failed ones free their slot, and a launch lost in a crash leaves
-  // runs queued with slots free: every pass tells the launcher, which starts what fits.
+  // runs queued with slots free: then the launcher is told, and starts what fits. A pass that found
+  // nothing to do and nothing queued says nothing.
   try {
-    await announceFreedSlot(ctx, `reconcile: ${result.retried.length} retried, ${result.failed.length} failed`);
+    const changed = result.retried.length + result.failed.length > 0;
+    if (changed || (await storeOf(ctx).runs.oldestQueued())) {
+      await announceFreedSlot(ctx, `reconcile: ${result.retried.length} retried, ${result.failed.length} failed`);
+    }
   } catch (err) {
     ctx.log.warn({ err: errorMessage(err) }, 'announcing free slots after reconcile failed; next pass retries');
   }
