@@ -8,7 +8,7 @@ import { prepareTrainingData, type PreparedData } from '../shared/data/prepare';
 import { writeFraudCsv } from '../shared/data/synthetic';
 import { prAuc, rocAuc } from '../shared/ml/metrics';
 import { DEFAULT_GBDT_PARAMS } from '../shared/ml/models/gbdt/params';
-import { family } from '../shared/ml/models/registry';
+import { trainTable } from '../shared/ml/models/trainers';
 
 /**
  * Training speed and quality on the demo fraud data, mloop's models beside LightGBM and scikit-learn's
@@ -69,7 +69,7 @@ async function runMloop(algorithm: string, file: string, rows: number, load: num
   const started = performance.now();
   const { data, seconds: dataSeconds } = await prepare(file);
   const trainStarted = performance.now();
-  const model = await family(algorithm).train(data, PARAMS[algorithm] ?? {});
+  const model = await trainTable(algorithm, data, PARAMS[algorithm] ?? {});
   const seconds = (performance.now() - trainStarted) / 1000;
   const scores = model.predict(data.test.X, data.test.n);
   return {

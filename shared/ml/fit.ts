@@ -1,5 +1,5 @@
 import type { PreparedData } from '../data/prepare';
-import { family } from './models/registry';
+import { trainTable } from './models/trainers';
 import type { OnProgress, TrainedModel } from './trained_model';
 
 /**
@@ -16,7 +16,7 @@ export interface Fitted extends Omit<TrainedModel, 'predict'> {
 }
 
 export async function fit(algorithm: string, data: FitData, params: Record<string, unknown>, onProgress?: OnProgress): Promise<Fitted> {
-  const { predict, ...model } = await family(algorithm).train(data, params, onProgress);
+  const { predict, ...model } = await trainTable(algorithm, data, params, onProgress);
   return {
     ...model,
     algorithm,

@@ -32,8 +32,6 @@ export interface ModelFamily {
   readonly supervised: boolean;
   /** The output its ONNX model names for a target of this task. */
   onnxOutput(task: Task): OnnxOutput;
-  /** Trains on the train split, stopping early on validation; loads the trainer on first use. An image family refuses a table. */
-  train(data: TrainingData, params?: Record<string, unknown>, onProgress?: OnProgress): Promise<TrainedModel>;
 }
 
 /**
@@ -48,7 +46,6 @@ export interface WarmStart {
 /** A family that learns from images: classes, answered as probabilities [N, K] whatever K is. */
 export interface ImageFamily extends ModelFamily {
   readonly input: 'image';
-  trainImages(data: ImageTrainingData, params?: Record<string, unknown>, onProgress?: OnProgress, options?: { warmStart?: WarmStart }): Promise<ImageTrainedModel>;
 }
 
 export const isImageFamily = (family: ModelFamily): family is ImageFamily => family.input === 'image';

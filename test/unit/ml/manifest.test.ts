@@ -1,6 +1,6 @@
 import { parseManifest } from '../../../shared/ml/manifest';
 import { selectBackend } from '../../../shared/ml/models/network/tf_backend';
-import { family } from '../../../shared/ml/models/registry';
+import { trainTable } from '../../../shared/ml/models/trainers';
 
 const manifest = {
   format_version: 2,
@@ -77,7 +77,7 @@ describe('selectBackend', () => {
       { name: 'a', kind: 'numeric' as const, mean: 0, std: 1, min: 0, max: 10, fill: 0 },
       { name: 'b', kind: 'numeric' as const, mean: 0, std: 1, min: 0, max: 10, fill: 0 },
     ];
-    const model = await family('logistic').train({ task: 'binary', classes: ['0', '1'], specs, train: split, validation: split }, { backend: 'cpu', epochs: 2 });
+    const model = await trainTable('logistic', { task: 'binary', classes: ['0', '1'], specs, train: split, validation: split }, { backend: 'cpu', epochs: 2 });
     expect(model.backend).toBe('cpu');
     expect(model.history).toHaveLength(2);
     warn.mockRestore();

@@ -1,4 +1,3 @@
-import { MloopError } from '../../../core/errors';
 import { outputOfTask, type ImageFamily } from '../family';
 import { CNN_DEFAULTS } from './params';
 
@@ -16,12 +15,4 @@ export const cnn: ImageFamily = {
   takesBackend: true,
   supervised: true,
   onnxOutput: outputOfTask,
-  async train() {
-    throw new MloopError('invalid_argument', 'cnn trains on images (one folder of them per class), not on a table\'s columns: give it an image dataset');
-  },
-  async trainImages(data, params = {}, onProgress, options = {}) {
-    // loaded here: TensorFlow.js takes a quarter of a second to load, which serving never needs
-    const { trainCnn } = await import('./train');
-    return trainCnn(data, params, onProgress, options);
-  },
 };

@@ -11,8 +11,4 @@ export const gbdt: ModelFamily = {
   takesBackend: false,
   supervised: true,
   onnxOutput: outputOfTask,
-  async train(data, params = {}, onProgress) {
-    const { trainGbdt } = await import('./train');
-    return trainGbdt(data, params, onProgress);
-  },
 };

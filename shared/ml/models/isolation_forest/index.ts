@@ -13,8 +13,4 @@ export const isolationForest: ModelFamily = {
   takesBackend: false,
   supervised: false,
   onnxOutput: () => ONNX_OUTPUTS.anomaly,
-  async train(data, params = {}, onProgress) {
-    const { trainIsolationForest } = await import('./train');
-    return trainIsolationForest(data, params, onProgress);
-  },
 };

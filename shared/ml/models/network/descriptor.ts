@@ -3,10 +3,10 @@ import { NETWORK_DEFAULTS } from './params';
 
 /**
  * A family trained by the TensorFlow.js network trainer: the mlp and logistic descriptors differ only in
- * their name and whether the network has hidden layers. Both take the same parameters, so that switching
+ * their name (and, in the trainer table, whether the network has hidden layers). Both take the same parameters, so that switching
  * between them needs no edit of `params`.
  */
-export function networkFamily(name: string, hiddenLayers: boolean): ModelFamily {
+export function networkFamily(name: string): ModelFamily {
   return {
     name,
     tasks: ['binary', 'multiclass', 'regression'],
@@ -16,10 +16,5 @@ export function networkFamily(name: string, hiddenLayers: boolean): ModelFamily 
     takesBackend: true,
     supervised: true,
     onnxOutput: outputOfTask,
-    async train(data, params = {}, onProgress) {
-      // loaded here: TensorFlow.js takes a quarter of a second to load, which serving never needs
-      const { trainNetwork } = await import('./train');
-      return trainNetwork({ name, hiddenLayers }, data, params, onProgress);
-    },
   };
 }

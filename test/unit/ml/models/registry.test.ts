@@ -4,6 +4,7 @@ import { MloopError } from '../../../../shared/core/errors';
 import type { Task } from '../../../../shared/data/prepare';
 import { checkTarget, isImageFamily, type FamilyTask } from '../../../../shared/ml/models/family';
 import { ANOMALY_DETECTOR, DEFAULT_FAMILY, FAMILIES, FAMILY_NAMES, family } from '../../../../shared/ml/models/registry';
+import { trainImages, trainTable, TRAINED_FAMILIES } from '../../../../shared/ml/models/trainers';
 import { ONNX_OUTPUTS } from '../../../../shared/ml/onnx_io';
 
 const ROOT = path.resolve(__dirname, '../../../..');
@@ -44,9 +45,9 @@ describe('model family registry', () => {
   it.each(FAMILIES.map((f) => [f.name, f] as const))('describes %s completely and consistently', (name, f) => {
     expect(family(name)).toBe(f);
     expect(['tabular', 'image', undefined]).toContain(f.input);
-    // an image family has the entry that takes images; a tabular one has none
+    // the descriptor carries no trainer (trainers.ts does), so that serving code reading it loads none
     expect(isImageFamily(f)).toBe(f.input === 'image');
-    expect('trainImages' in f).toBe(f.input === 'image');
+    expect(Object.values(f).filter((v) => typeof v === 'function')).toEqual([f.onnxOutput]);
     expect(f.tasks.length).toBeGreaterThan(0);
     for (const task of f.tasks) expect(TASKS).toContain(task);
     // an unsupervised family answers anomalies only; a supervised one never does
@@ -78,7 +79,7 @@ describe('model family registry', () => {
     const data = { task: 'binary' as const, classes: ['0', '1'], specs: [{ name: 'x', kind: 'numeric' as const, mean: 0, std: 1, min: 0, max: 1, fill: 0 }], train: split, validation: split };
     const images = { x: new Float32Array(4 * 16 * 16), y: Int32Array.of(0, 1, 0, 1), n: 4 };
     const imageData = { spec: { size: 16, channels: 1 as const, layout: 'NHWC' as const, scale: 1 / 255 }, classes: ['0', '1'], train: images, validation: images, test: images };
-    const training = isImageFamily(f) ? f.trainImages(imageData, { no_such_parameter: 1 }) : f.train(data, { no_such_parameter: 1 });
+    const training = isImageFamily(f) ? trainImages(f.name, imageData, { no_such_parameter: 1 }) : trainTable(f.name, data, { no_such_parameter: 1 });
     const refused = await training.then(
       () => null,
       (err: unknown) => err,
@@ -94,8 +95,13 @@ describe('model family registry', () => {
     expect(cnn.input).toBe('image');
     expect(cnn.onnxOutput('multiclass')).toBe(ONNX_OUTPUTS.multiclass);
     const split = { X: new Float32Array(0), y: new Float32Array(0), n: 0 };
-    await expect(cnn.train({ task: 'multiclass', classes: ['a', 'b'], specs: [], train: split, validation: split })).rejects.toThrow(/^cnn trains on images/);
+    await expect(trainTable('cnn', { task: 'multiclass', classes: ['a', 'b'], specs: [], train: split, validation: split })).rejects.toThrow(/^cnn trains on images/);
+    await expect(trainImages('gbdt', { spec: { size: 16, channels: 1, layout: 'NHWC', scale: 1 }, classes: [], train: split as never, validation: split as never, test: split as never })).rejects.toThrow(/^gbdt trains on a table/);
     expect(FAMILIES.filter((f) => !isImageFamily(f)).map((f) => f.name)).toEqual(['mlp', 'logistic', 'gbdt', 'isolation_forest']);
+  });
+
+  it('has a trainer for every family, and the trainers table lists no other', () => {
+    expect([...TRAINED_FAMILIES].sort()).toEqual([...FAMILY_NAMES].sort());
   });
 
   it('refuses an unknown name, listing the known ones', () => {
@@ -119,9 +125,13 @@ describe('model family registry', () => {
     }
     // manifest parsing checks the algorithm against the registry: the descriptors are loaded, light
     expect(await loadedAtStart('shared/ml/manifest.ts')).toContain('shared/ml/models/registry.ts');
-    // the check can fail: the trainers, and TensorFlow.js, are one import() away
+    // not even behind an import(): a serving bundle holds no trainer code at all
     const reachable = await loadedAtStart('shared/ml/models/registry.ts', true);
-    expect(tensorflowIn(reachable)).toContain('@tensorflow/tfjs');
-    expect(trainersIn(reachable)).toEqual(expect.arrayContaining(['shared/ml/models/gbdt/train.ts', 'shared/ml/models/network/train.ts', 'shared/ml/models/cnn/train.ts']));
+    expect(tensorflowIn(reachable)).toEqual([]);
+    expect(trainersIn(reachable)).toEqual([]);
+    // the check can fail: from the trainer table, the trainers and TensorFlow.js are one import() away
+    const training = await loadedAtStart('shared/ml/models/trainers.ts', true);
+    expect(tensorflowIn(training)).toContain('@tensorflow/tfjs');
+    expect(trainersIn(training)).toEqual(expect.arrayContaining(['shared/ml/models/gbdt/train.ts', 'shared/ml/models/network/train.ts', 'shared/ml/models/cnn/train.ts']));
   });
 });

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { onnx } from 'onnx-proto';
 import type { ImageSpec } from '../../../../../shared/data/images/image_spec';
 import { seededRandom, type Random } from '../../../../../shared/data/random';
-import { cnn } from '../../../../../shared/ml/models/cnn';
+import { trainImages, trainTable } from '../../../../../shared/ml/models/trainers';
 import { cnnProbabilities } from '../../../../../shared/ml/models/cnn/forward';
 import { exportCnnOnnx, readCnnWeights } from '../../../../../shared/ml/models/cnn/onnx';
 import { initialWeights, type CnnWeights } from '../../../../../shared/ml/models/cnn/weights';
@@ -92,7 +92,7 @@ describe('the CNN as ONNX', () => {
   it('exports a trained model that onnxruntime scores as the trainer does (1e-4)', async () => {
     const spec: ImageSpec = { size: 16, channels: 3, layout: 'NHWC', scale: 1 / 255 };
     const data = barImageSet({ train: 60, validation: 30, test: 30 }, spec, 5);
-    const model = await cnn.trainImages(data, { filters: [4, 8], epochs: 2, batch_size: 20, learning_rate: 0.01, backend: 'cpu', seed: 3 });
+    const model = await trainImages('cnn', data, { filters: [4, 8], epochs: 2, batch_size: 20, learning_rate: 0.01, backend: 'cpu', seed: 3 });
     const own = model.predict(data.test.x, data.test.n);
     const served = await runOnnx(model.onnx, data.test.x, spec, data.test.n);
     expect(worstDifference(served, own)).toBeLessThan(1e-4);

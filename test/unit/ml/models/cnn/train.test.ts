@@ -5,7 +5,8 @@ import * as tf from '@tensorflow/tfjs';
 import { MloopError } from '../../../../../shared/core/errors';
 import type { ImageSpec, ImageTrainingData } from '../../../../../shared/data/images/image_spec';
 import { evaluateImages } from '../../../../../shared/ml/image_metrics';
-import { cnn } from '../../../../../shared/ml/models/cnn';
+import { family } from '../../../../../shared/ml/models/registry';
+import { trainImages, trainTable } from '../../../../../shared/ml/models/trainers';
 import { classWeights } from '../../../../../shared/ml/models/cnn/class_weights';
 import type { ImageTrainedModel } from '../../../../../shared/ml/trained_model';
 import { barImageSet } from '../../../../support/bar_images';
@@ -33,7 +34,7 @@ describe('the CNN family', () => {
   it('learns bars from noise in a few epochs, reporting loss and accuracy per epoch, without leaking tensors', async () => {
     const before = tf.memory().numTensors;
     const progress: Array<Record<string, number | undefined>> = [];
-    trained = await cnn.trainImages(data, { ...SMALL, epochs: 5, patience: 3 }, (p) => {
+    trained = await trainImages('cnn', data, { ...SMALL, epochs: 5, patience: 3 }, (p) => {
       progress.push({ ...p });
     });
     expect(tf.memory().numTensors).toBe(before);
@@ -51,7 +52,7 @@ describe('the CNN family', () => {
     const losses = trained.history.map((h) => h.val_loss);
     expect(trained.history[trained.bestIteration - 1].val_loss).toBe(Math.min(...losses));
     expect(trained.history.length).toBeLessThanOrEqual(trained.bestIteration + 3);
-    expect(trained.params).toEqual({ ...cnn.defaults, ...SMALL, epochs: 5, patience: 3 });
+    expect(trained.params).toEqual({ ...family('cnn').defaults, ...SMALL, epochs: 5, patience: 3 });
 
     expect(['wasm', 'cpu']).toContain(trained.backend);
     // the chain's native backends are absent here; wasm is passed over only for a kernel it lacks
@@ -64,7 +65,7 @@ describe('the CNN family', () => {
     const tiny = barImageSet({ train: 30, validation: 15, test: 3 }, SPEC, 9);
     // validation labels shifted by one class: the better the network learns the bars, the worse its validation loss
     const misleading = { ...tiny, validation: { ...tiny.validation, y: tiny.validation.y.map((k) => (k + 1) % 3) } };
-    const model = await cnn.trainImages(misleading, { ...SMALL, filters: [4], epochs: 20, patience: 1 });
+    const model = await trainImages('cnn', misleading, { ...SMALL, filters: [4], epochs: 20, patience: 1 });
     expect(model.history.length).toBeLessThan(20);
     expect(model.history.length).toBe(model.bestIteration + 1);
     expect(model.history.at(-1)!.val_loss).toBeGreaterThanOrEqual(model.history[model.bestIteration - 1].val_loss);
@@ -73,11 +74,11 @@ describe('the CNN family', () => {
   it('repeats a run exactly for a seed, augmentation and dropout included', async () => {
     const tiny = barImageSet({ train: 30, validation: 15, test: 3 }, SPEC, 4);
     const params = { ...SMALL, filters: [4], epochs: 2 };
-    const first = await cnn.trainImages(tiny, params);
-    const again = await cnn.trainImages(tiny, params);
+    const first = await trainImages('cnn', tiny, params);
+    const again = await trainImages('cnn', tiny, params);
     expect(again.history).toEqual(first.history);
     expect(Buffer.from(again.onnx).equals(Buffer.from(first.onnx))).toBe(true);
-    const other = await cnn.trainImages(tiny, { ...params, seed: 8 });
+    const other = await trainImages('cnn', tiny, { ...params, seed: 8 });
     expect(other.history).not.toEqual(first.history);
   });
 
@@ -89,7 +90,7 @@ describe('the CNN family', () => {
     const train = { x: Float32Array.from(keep.flatMap((i) => Array.from(tiny.train.x.subarray(i * pixels, (i + 1) * pixels)))), y: Int32Array.from(keep, (i) => tiny.train.y[i]), n: keep.length };
     const rare = { ...tiny, train };
     for (const class_weight of ['balanced', 'none'] as const) {
-      const model = await cnn.trainImages(rare, { ...SMALL, filters: [4], epochs: 1, class_weight });
+      const model = await trainImages('cnn', rare, { ...SMALL, filters: [4], epochs: 1, class_weight });
       const weights = classWeights(train.y, 3, { class_weight, max_class_weight: 50 });
       const p = model.predict(rare.validation.x, rare.validation.n);
       const expected = Array.from(rare.validation.y).reduce((sum, k, i) => sum - weights[k] * Math.log(p[i * 3 + k]), 0) / rare.validation.n;
@@ -103,10 +104,10 @@ describe('the CNN family', () => {
     const reordered = reorder(barImageSet({ train: 30, validation: 15, test: 60 }, SPEC, 11), ['none', 'vertical', 'horizontal']);
     // a learning rate too small to learn anything in one epoch: what it knows, it started with
     const params = { ...SMALL, epochs: 1, learning_rate: 1e-5, augment: false };
-    const warm = await cnn.trainImages(reordered, params, undefined, { warmStart: { classes: data.classes, onnx: trained.onnx } });
+    const warm = await trainImages('cnn', reordered, params, undefined, { warmStart: { classes: data.classes, onnx: trained.onnx } });
     expect(warm.warmStart).toEqual({ used: true });
     expect(accuracyOf(warm, reordered)).toBeGreaterThanOrEqual(0.9);
-    const cold = await cnn.trainImages(reordered, params);
+    const cold = await trainImages('cnn', reordered, params);
     expect(accuracyOf(cold, reordered)).toBeLessThan(0.7);
   });
 
@@ -114,13 +115,13 @@ describe('the CNN family', () => {
     const tiny = barImageSet({ train: 30, validation: 15, test: 3 }, SPEC, 5);
     const params = { ...SMALL, epochs: 1 };
     const renamed = { ...tiny, classes: ['vertical', 'horizontal', 'diagonal'] };
-    const changed = await cnn.trainImages(renamed, params, undefined, { warmStart: { classes: data.classes, onnx: trained.onnx } });
+    const changed = await trainImages('cnn', renamed, params, undefined, { warmStart: { classes: data.classes, onnx: trained.onnx } });
     expect(changed.warmStart).toEqual({ used: false, reason: 'the class set changed: the previous model has [vertical, horizontal, none], this dataset [vertical, horizontal, diagonal]' });
-    const fresh = await cnn.trainImages(renamed, params);
+    const fresh = await trainImages('cnn', renamed, params);
     expect(changed.history).toEqual(fresh.history);
-    const deeper = await cnn.trainImages(tiny, { ...params, filters: [4, 8, 8] }, undefined, { warmStart: { classes: data.classes, onnx: trained.onnx } });
+    const deeper = await trainImages('cnn', tiny, { ...params, filters: [4, 8, 8] }, undefined, { warmStart: { classes: data.classes, onnx: trained.onnx } });
     expect(deeper.warmStart).toEqual({ used: false, reason: "the previous model's blocks have [4, 8] filters, this training asks for [4, 8, 8]" });
-    const notCnn = await cnn.trainImages(tiny, params, undefined, { warmStart: { classes: data.classes, onnx: Uint8Array.of(8, 8, 18, 0) } });
+    const notCnn = await trainImages('cnn', tiny, params, undefined, { warmStart: { classes: data.classes, onnx: Uint8Array.of(8, 8, 18, 0) } });
     expect(notCnn.warmStart).toEqual({ used: false, reason: 'the previous model is not an mloop CNN: it has no convolution' });
   });
 
@@ -128,13 +129,13 @@ describe('the CNN family', () => {
     const refusal = async (run: Promise<unknown>) => run.then(() => null, (err: unknown) => err as MloopError);
     const table = { task: 'multiclass' as const, classes: ['a', 'b'], specs: [], train: { X: new Float32Array(0), y: new Float32Array(0), n: 0 }, validation: { X: new Float32Array(0), y: new Float32Array(0), n: 0 } };
     const cases: Array<[Promise<unknown>, RegExp]> = [
-      [cnn.train(table), /^cnn trains on images/],
-      [cnn.trainImages(data, { filter: [8] }), /unknown cnn parameter "filter" \(known: epochs, /],
-      [cnn.trainImages(data, { dropout: 1 }), /invalid cnn parameters/],
-      [cnn.trainImages(data, { filters: [4, 4, 4, 4, 4] }), /images of 16×16 are too small for 5 convolution blocks/],
-      [cnn.trainImages({ ...data, classes: ['one'] }, SMALL), /at least 2 classes/],
-      [cnn.trainImages({ ...data, train: { ...data.train, n: 89 } }, SMALL), /the train split holds/],
-      [cnn.trainImages({ ...data, validation: { ...data.validation, y: data.validation.y.map(() => 3) } }, SMALL), /label outside the 3 classes/],
+      [trainTable('cnn', table), /^cnn trains on images/],
+      [trainImages('cnn', data, { filter: [8] }), /unknown cnn parameter "filter" \(known: epochs, /],
+      [trainImages('cnn', data, { dropout: 1 }), /invalid cnn parameters/],
+      [trainImages('cnn', data, { filters: [4, 4, 4, 4, 4] }), /images of 16×16 are too small for 5 convolution blocks/],
+      [trainImages('cnn', { ...data, classes: ['one'] }, SMALL), /at least 2 classes/],
+      [trainImages('cnn', { ...data, train: { ...data.train, n: 89 } }, SMALL), /the train split holds/],
+      [trainImages('cnn', { ...data, validation: { ...data.validation, y: data.validation.y.map(() => 3) } }, SMALL), /label outside the 3 classes/],
     ];
     for (const [run, message] of cases) {
       const err = await refusal(run);

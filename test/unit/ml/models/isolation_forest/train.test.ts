@@ -4,7 +4,7 @@
 import type { FeatureSpec } from '../../../../../shared/data/encoding';
 import { seededRandom } from '../../../../../shared/data/random';
 import { rocAuc } from '../../../../../shared/ml/metrics';
-import { isolationForest } from '../../../../../shared/ml/models/isolation_forest';
+import { trainTable } from '../../../../../shared/ml/models/trainers';
 import { averagePathLength } from '../../../../../shared/ml/models/isolation_forest/train';
 import { graphOf, runOnnx } from '../../../../support/onnx_run';
 import { worstDifference } from '../../../../support/task_data';
@@ -45,7 +45,7 @@ describe('isolation forest', () => {
 
   it('scores outliers high without reading a label, in [0, 1]', async () => {
     const progress: number[] = [];
-    const model = await isolationForest.train(data, {}, (p) => {
+    const model = await trainTable('isolation_forest', data, {}, (p) => {
       progress.push(p.iteration);
     });
     expect(progress).toEqual(Array.from({ length: 100 }, (_, t) => t + 1));
@@ -56,12 +56,12 @@ describe('isolation forest', () => {
     expect(rocAuc(test.y, scores)).toBeGreaterThan(0.98);
 
     const unlabelled = { ...data, train: { ...data.train, y: new Float32Array(data.train.n).fill(NaN) } };
-    const blind = await isolationForest.train(unlabelled, {});
+    const blind = await trainTable('isolation_forest', unlabelled, {});
     expect(Buffer.from(blind.onnx).equals(Buffer.from(model.onnx))).toBe(true);
   });
 
   it('exports a tree ensemble whose score onnxruntime computes as the trainer does (1e-5)', async () => {
-    const model = await isolationForest.train(data, { n_estimators: 50, max_samples: 128, seed: 9 });
+    const model = await trainTable('isolation_forest', data, { n_estimators: 50, max_samples: 128, seed: 9 });
     const graph = graphOf(model.onnx);
     expect(graph.ops).toEqual(['TreeEnsembleRegressor', 'Mul', 'Pow']);
     expect(graph.opsets).toEqual([['', 17], ['ai.onnx.ml', 3]]);
@@ -71,8 +71,8 @@ describe('isolation forest', () => {
   });
 
   it('refuses what it cannot train on', async () => {
-    await expect(isolationForest.train(data, { max_samples: 1 })).rejects.toThrow(/invalid isolation_forest parameters/);
-    await expect(isolationForest.train(data, { trees: 10 })).rejects.toThrow(/unknown isolation_forest parameter "trees"/);
-    await expect(isolationForest.train({ ...data, train: { X: new Float32Array(4), y: new Float32Array(1), n: 1 } })).rejects.toThrow(/at least 2/);
+    await expect(trainTable('isolation_forest', data, { max_samples: 1 })).rejects.toThrow(/invalid isolation_forest parameters/);
+    await expect(trainTable('isolation_forest', data, { trees: 10 })).rejects.toThrow(/unknown isolation_forest parameter "trees"/);
+    await expect(trainTable('isolation_forest', { ...data, train: { X: new Float32Array(4), y: new Float32Array(1), n: 1 } })).rejects.toThrow(/at least 2/);
   });
 });

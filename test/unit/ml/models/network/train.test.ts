@@ -13,7 +13,7 @@ import { writeFraudCsv } from '../../../../../shared/data/synthetic';
 import { Manifest, parseManifest } from '../../../../../shared/ml/manifest';
 import { evaluateBinary, rocAuc } from '../../../../../shared/ml/metrics';
 import { loadScorer } from '../../../../../shared/ml/scorer';
-import { family } from '../../../../../shared/ml/models/registry';
+import { trainTable } from '../../../../../shared/ml/models/trainers';
 import type { TrainedModel } from '../../../../../shared/ml/trained_model';
 
 function manifestFor(data: PreparedData, model: TrainedModel, algorithm: 'mlp' | 'logistic', threshold = 0.5): Manifest {
@@ -59,7 +59,7 @@ describe('training, ONNX export and scoring on synthetic fraud data', () => {
   it.each(['mlp', 'logistic'] as const)('trains a %s that ranks fraud well, without leaking tensors', async (algorithm) => {
     const before = tf.memory().numTensors;
     const progress: number[] = [];
-    const model = await family(algorithm).train(data, { seed: 1 }, (p) => {
+    const model = await trainTable(algorithm, data, { seed: 1 }, (p) => {
       progress.push(p.iteration);
       expect(p.iterations).toBe(30);
       expect(Number.isFinite(p.loss) && Number.isFinite(p.val_loss) && p.seconds >= 0).toBe(true);
@@ -109,7 +109,7 @@ describe('training, ONNX export and scoring on synthetic fraud data', () => {
   });
 
   it('repeats a training run exactly for a seed', async () => {
-    const again = await family('logistic').train(data, { seed: 1 });
+    const again = await trainTable('logistic', data, { seed: 1 });
     expect(again.history).toEqual(trained.logistic!.history);
     expect(Buffer.from(again.onnx).equals(Buffer.from(trained.logistic!.onnx))).toBe(true);
   });

@@ -4,7 +4,7 @@
 import { encodedWidth } from '../../../../../shared/data/encoding';
 import { evaluateMulticlass } from '../../../../../shared/ml/multiclass_metrics';
 import { evaluateRegression } from '../../../../../shared/ml/regression_metrics';
-import { family } from '../../../../../shared/ml/models/registry';
+import { trainTable } from '../../../../../shared/ml/models/trainers';
 import { graphOf, runOnnx } from '../../../../support/onnx_run';
 import { taskData, worstDifference } from '../../../../support/task_data';
 
@@ -14,7 +14,7 @@ describe.each(['mlp', 'logistic'] as const)('%s on multiclass and regression tar
   it('learns three classes with a softmax head and exports it as probabilities [N, 3] (1e-5)', async () => {
     const data = taskData('multiclass');
     const progress: number[] = [];
-    const model = await family(algorithm).train(data, { epochs: 12, batch_size: 64, learning_rate: 0.01, seed: 2 }, (p) => {
+    const model = await trainTable(algorithm, data, { epochs: 12, batch_size: 64, learning_rate: 0.01, seed: 2 }, (p) => {
       progress.push(p.iteration);
     });
     expect(progress).toEqual(model.history.map((h) => h.iteration));
@@ -34,7 +34,7 @@ describe.each(['mlp', 'logistic'] as const)('%s on multiclass and regression tar
 
   it('fits a value in its own units, the target scaling folded into the graph (1e-5 of the value)', async () => {
     const data = taskData('regression');
-    const model = await family(algorithm).train(data, { epochs: 15, batch_size: 64, learning_rate: 0.01, seed: 2 });
+    const model = await trainTable(algorithm, data, { epochs: 15, batch_size: 64, learning_rate: 0.01, seed: 2 });
     const own = model.predict(data.test.X, data.test.n);
     const { r2, rmse } = evaluateRegression(data.test.y, own);
     expect(r2).toBeGreaterThan(0.8);
@@ -54,16 +54,16 @@ describe.each(['mlp', 'logistic'] as const)('%s on multiclass and regression tar
 describe('network parameters', () => {
   it('refuses unknown and invalid parameters, naming them', async () => {
     const data = taskData('binary', 200);
-    await expect(family('mlp').train(data, { learning_rat: 0.1 })).rejects.toThrow(/unknown mlp\/logistic parameter "learning_rat"/);
-    await expect(family('mlp').train(data, { hidden_units: [0] })).rejects.toThrow(/invalid mlp\/logistic parameters/);
-    await expect(family('logistic').train(data, { class_weight: 'heavy' })).rejects.toThrow(/invalid/);
+    await expect(trainTable('mlp', data, { learning_rat: 0.1 })).rejects.toThrow(/unknown mlp\/logistic parameter "learning_rat"/);
+    await expect(trainTable('mlp', data, { hidden_units: [0] })).rejects.toThrow(/invalid mlp\/logistic parameters/);
+    await expect(trainTable('logistic', data, { class_weight: 'heavy' })).rejects.toThrow(/invalid/);
   });
 
   it('weighs a rare class up unless told not to', async () => {
     const data = taskData('binary', 1500);
     const params = { epochs: 8, batch_size: 64, learning_rate: 0.05, seed: 4 };
-    const balanced = await family('logistic').train(data, params);
-    const plain = await family('logistic').train(data, { ...params, class_weight: 'none' });
+    const balanced = await trainTable('logistic', data, params);
+    const plain = await trainTable('logistic', data, { ...params, class_weight: 'none' });
     const mean = (p: Float32Array) => p.reduce((a, b) => a + b, 0) / p.length;
     // balanced weights push the rare positives' probability up across the board
     expect(mean(balanced.predict(data.test.X, data.test.n))).toBeGreaterThan(mean(plain.predict(data.test.X, data.test.n)) + 0.05);
