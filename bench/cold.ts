@@ -49,6 +49,7 @@ const FUNCTIONS: Array<{ name: string; target: string; bundle: string; probe: Pr
     },
   },
   { name: 'onTrainingRequested', target: 'onTrainingRequested', bundle: 'dist/functions/on_training_requested.js', probe: pubsubEvent() },
+  { name: 'onRunSlotFreed', target: 'onRunSlotFreed', bundle: 'dist/functions/on_run_slot_freed.js', probe: pubsubEvent() },
   { name: 'onTrainingCompleted', target: 'onTrainingCompleted', bundle: 'dist/functions/on_training_completed.js', probe: pubsubEvent() },
   { name: 'onMonitoringTick', target: 'onMonitoringTick', bundle: 'dist/functions/on_monitoring_tick.js', probe: { ...pubsubEvent(), body: JSON.stringify({ message: { data: Buffer.from('{"tick_id":7}').toString('base64') } }) } },
   { name: 'onDriftDetected', target: 'onDriftDetected', bundle: 'dist/functions/on_drift_detected.js', probe: pubsubEvent() },
