@@ -100,7 +100,9 @@ export async function startStack(config: Config, log: Logger = createLogger(conf
     // Scoring goes straight to the router on node:http; only the admin API pays for express.
     const { router } = scoringService(ctx, async () => models, { predictionLog, recordFeedback: (items) => recordFeedback(ctx, items, 'http') });
     http = await new Promise<Server>((resolve, reject) => {
-      const server = createServer(withDashboard(app, nodeHttpHandler(router, config.maxBodyBytes, { prefix: '/api', handle: app })));
+      // As `mloop serve`: idle connections outlive a client's own keep-alive (undici's 4 s), so a client
+      // never reuses one the server is closing at that moment ("other side closed").
+      const server = createServer({ keepAliveTimeout: 65_000 }, withDashboard(app, nodeHttpHandler(router, config.maxBodyBytes, { prefix: '/api', handle: app })));
       server.listen(config.port, config.host, () => resolve(server));
       server.once('error', reject);
     });
