@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { errorMessage, MloopError } from '../../core/errors';
 import { TOPICS, type ObjectFinalized, type TrainingRequested } from '../../core/events';
 import { contentVersion, isValidModelName } from '../../core/ids';
@@ -102,31 +103,43 @@ async function validate(ctx: Context, model: string, version: string, stat: Obje
   }
 }
 
+/** An archive read with the model's config, or why it cannot be (a permanent error, stored as the reason). */
+type ArchiveScan = { config: DatasetConfig; dataset: ImageDataset } | { error: MloopError };
+
+async function scanUploadedArchive(ctx: Context, model: string, bytes: Buffer): Promise<ArchiveScan> {
+  try {
+    const config = await readDatasetConfig(ctx, model, 'images');
+    return { config, dataset: await scanArchive(bytes, config) };
+  } catch (err) {
+    if (err instanceof MloopError && err.permanent) return { error: err };
+    throw err;
+  }
+}
+
+/** An archive that cannot be read at all keeps the bytes' version, so the same file is refused once. */
+const bytesVersion = (bytes: Buffer) => contentVersion(Readable.from([bytes]));
+
+/**
+ * The dataset version the ingest will record for these archive bytes under this model's config, for
+ * `mloop push --wait` to follow its run: the images' version, or the bytes' when it cannot be read.
+ */
+export async function archiveDatasetVersion(ctx: Context, model: string, bytes: Buffer): Promise<string> {
+  const scan = await scanUploadedArchive(ctx, model, bytes);
+  return 'error' in scan ? bytesVersion(bytes) : scan.dataset.version;
+}
+
 /**
  * An archive of images, scanned as training will read it: every image decoded with the model's spec. Its
- * version is the images' content version; an archive that cannot be read at all, or a config that does
- * not parse, is recorded rejected under the bytes' version, with the reason. A dataset no model can be
- * trained on (too few classes or images left) is rejected with the report's errors, the report kept.
+ * version is the images' content version (labels and content, however zipped); an archive that cannot
+ * be read at all, or a config that does not parse, is recorded rejected under the bytes' version, with
+ * the reason. A dataset no model can be trained on (too few classes or images left) is rejected with the
+ * report's errors, the report kept.
  */
 async function validateImages(ctx: Context, model: string, stat: ObjectStat): Promise<DatasetDoc> {
   const bytes = await readArchiveObject(ctx, stat);
-  const rejected = async (err: unknown): Promise<DatasetDoc> => {
-    if (!(err instanceof MloopError && err.permanent)) throw err;
-    const version = await contentVersion(await ctx.platform.objects.createReadStream(stat.bucket, stat.name));
-    return { ...baseDoc(ctx, model, version, stat), kind: 'images', status: 'rejected', reason: err.message };
-  };
-  let config: DatasetConfig;
-  try {
-    config = await readDatasetConfig(ctx, model, 'images');
-  } catch (err) {
-    return rejected(err);
-  }
-  let dataset: ImageDataset;
-  try {
-    dataset = await scanArchive(bytes, config);
-  } catch (err) {
-    return rejected(err);
-  }
+  const scan = await scanUploadedArchive(ctx, model, bytes);
+  if ('error' in scan) return { ...baseDoc(ctx, model, await bytesVersion(bytes), stat), kind: 'images', status: 'rejected', reason: scan.error.message };
+  const { config, dataset } = scan;
   const { report } = dataset;
   const doc: DatasetDoc = {
     ...baseDoc(ctx, model, dataset.version, stat),
