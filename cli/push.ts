@@ -34,7 +34,7 @@ export async function pushDataset(ctx: Context, file: string, options: PushOptio
   const base = path.basename(file);
   const archive = isArchiveName(base);
   if (!archive && !base.toLowerCase().endsWith('.csv')) {
-    throw new MloopError('invalid_argument', `${file}: only .csv files (or .zip, .tar, .tar.gz archives of images, one folder per class) are datasets; export it as comma-separated CSV`);
+    throw new MloopError('invalid_argument', `${file}: only .csv files are datasets; export it as comma-separated CSV (or push images as a .zip, .tar or .tar.gz with one folder per class)`);
   }
   const { objects } = ctx.platform;
   const bucket = ctx.config.dataBucket;

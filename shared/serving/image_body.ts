@@ -70,12 +70,23 @@ export function multipartImages(headers: IncomingHttpHeaders, body: Buffer): Pro
           const chunks: Buffer[] = [];
           stream.on('data', (chunk: Buffer) => chunks.push(chunk));
           stream.on('end', () => done({ bytes: Buffer.concat(chunks) }));
+          // a form cut short fails its open file too: without a listener, that error would take the process down
+          stream.on('error', (err) => {
+            fail(new MloopError('invalid_argument', `the multipart/form-data body cannot be read: ${errorMessage(err)}`));
+            done({ bytes: Buffer.alloc(0) });
+          });
         }),
       );
     });
     parser.on('filesLimit', () => fail(new MloopError('invalid_argument', `too many images: at most ${MAX_IMAGES} per request (split the batch)`)));
-    parser.on('error', (err) => reject(new MloopError('invalid_argument', `the multipart/form-data body cannot be read: ${errorMessage(err)}`)));
-    parser.on('close', () => {
+    parser.on('error', (err) => {
+      fail(new MloopError('invalid_argument', `the multipart/form-data body cannot be read: ${errorMessage(err)}`));
+      settle();
+    });
+    let settled = false;
+    const settle = () => {
+      if (settled) return;
+      settled = true;
       Promise.all(images).then((read) => {
         if (failure) return reject(failure);
         if (read.length === 0) return reject(new MloopError('invalid_argument', `the form has no "${FILE_FIELD}" field: send each image as a "${FILE_FIELD}" file field`));
@@ -83,7 +94,8 @@ export function multipartImages(headers: IncomingHttpHeaders, body: Buffer): Pro
         if (empty >= 0) return reject(new MloopError('invalid_argument', `file ${empty} of the form is empty`));
         resolve(read);
       }, reject);
-    });
+    };
+    parser.on('close', settle);
     parser.end(body);
   });
 }
