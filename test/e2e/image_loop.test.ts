@@ -21,6 +21,9 @@ let stack: ChildProcess;
 let pushed: { run: { id: string; status: string; model_version: string; promoted: boolean | null; metrics: Record<string, number | null> } };
 const samples: Array<{ label: string; bytes: Buffer; type: string }> = [];
 
+/** Node's fetch takes bytes as a plain Uint8Array. */
+const bytesOf = (buffer: Buffer) => new Uint8Array(buffer);
+
 const predict = (body: BodyInit, contentType?: string) =>
   fetch(`${url}/predict/leaves`, { method: 'POST', body, headers: contentType ? { 'content-type': contentType } : {} });
 
@@ -107,31 +110,31 @@ describe('an archive of images through the loop', () => {
   });
 
   it('predicts an image sent as the body, as a form of several files and as base64 JSON', async () => {
-    const raw = await predict(samples[0].bytes, samples[0].type);
+    const raw = await predict(bytesOf(samples[0].bytes), samples[0].type);
     expect(raw.status).toBe(200);
     expectAnswer((await raw.json()) as Answer, 1);
 
     const form = new FormData();
-    for (const s of samples) form.append('file', new Blob([s.bytes], { type: s.type }), `${s.label}.${s.type.slice(6)}`);
+    for (const s of samples) form.append('file', new Blob([bytesOf(s.bytes)], { type: s.type }), `${s.label}.${s.type.slice(6)}`);
     const multipart = await fetch(`${url}/predict/leaves`, { method: 'POST', body: form });
     expect(multipart.status).toBe(200);
     const batch = (await multipart.json()) as Answer;
     expectAnswer(batch, samples.length);
     // one answer per file, in the form's order: the same image alone gets the same answer
-    expect(batch.predictions[0]).toEqual(((await (await predict(samples[0].bytes, samples[0].type)).json()) as Answer).predictions[0]);
+    expect(batch.predictions[0]).toEqual(((await (await predict(bytesOf(samples[0].bytes), samples[0].type)).json()) as Answer).predictions[0]);
 
     const b64 = await predict(JSON.stringify({ instances: samples.slice(0, 2).map((s) => ({ b64: s.bytes.toString('base64') })) }), 'application/json');
     expect(b64.status).toBe(200);
     expectAnswer((await b64.json()) as Answer, 2);
     // /score names the model as well
-    const score = await fetch(`${url}/score/leaves`, { method: 'POST', body: samples[1].bytes, headers: { 'content-type': samples[1].type } });
+    const score = await fetch(`${url}/score/leaves`, { method: 'POST', body: bytesOf(samples[1].bytes), headers: { 'content-type': samples[1].type } });
     expect(score.status).toBe(200);
     expectAnswer((await score.json()) as Answer, 1);
   });
 
   it('answers a corrupt image with 400 and a body that is no image with 415 or 400, never a 5xx', async () => {
     const truncated = samples[0].bytes.subarray(0, Math.floor(samples[0].bytes.length / 2));
-    const corrupt = await predict(truncated, 'image/png');
+    const corrupt = await predict(bytesOf(truncated), 'image/png');
     expect(corrupt.status).toBe(400);
     expect(((await corrupt.json()) as { error: { message: string } }).error.message).toMatch(/instance 0/);
 
@@ -139,7 +142,7 @@ describe('an archive of images through the loop', () => {
     expect(text.status).toBe(415);
     expect(((await text.json()) as { error: { message: string } }).error.message).toMatch(/image\/jpeg, image\/png, image\/webp/);
 
-    const disguised = await predict(Buffer.from('not an image at all'), 'image/jpeg');
+    const disguised = await predict('not an image at all', 'image/jpeg');
     expect(disguised.status).toBe(400);
     const badB64 = await predict(JSON.stringify({ instances: [{ b64: '%%%' }] }), 'application/json');
     expect(badB64.status).toBe(400);
