@@ -1,5 +1,5 @@
 /**
- * @jest-environment ./test/unit/native_arrays_environment.js
+ * @jest-environment ./test/support/native_arrays_environment.js
  */
 import fs from 'node:fs';
 import os from 'node:os';
