@@ -157,7 +157,8 @@ program
       process.stdout.write(
         table(
           ['model', 'version', 'status', 'object', 'bytes', 'rows', 'rejected', 'reason'],
-          datasets.map((d) => [d.model, d.version, d.status, d.object.name, d.object.size, d.rows, d.rejected_count, d.reason]),
+          // an archive's rows are its usable images
+          datasets.map((d) => [d.model, d.version, d.status, d.object.name, d.object.size, d.rows ?? d.images, d.rejected_count, d.reason]),
           statusColumns(coloursFor(process.stdout)),
         ) + '\n',
       );
