@@ -119,7 +119,11 @@ async function train(ctx: Context, run: RunDoc, attempt: number): Promise<Metric
   }
   const config = datasetConfigOf(dataset);
   const stored = runPlanOf(run, dataset);
-  if (dataset.kind === 'images') return trainOnImages(ctx, run, dataset, config, stored);
+  if (dataset.kind === 'images') {
+    // an image run is one training: the first task trains and reports, the others of a sweep's execution have no share
+    if (ctx.config.job.taskIndex > 0) return null;
+    return trainOnImages(ctx, run, dataset, config, stored);
+  }
   const started = clock.now();
   const data = await prepareTrainingData(() => objects.createReadStream(dataset.object.bucket, dataset.object.name), config, {
     seed: stored.seed ?? undefined,
