@@ -191,6 +191,23 @@ describe('an archive of images through the loop', () => {
     }
   });
 
+  it('judges a second archive against production on its own test images, by accuracy', async () => {
+    const zip = path.join(home, 'leaves-2.zip');
+    cli(['generate-images', zip, '--classes', '3', '--per-class', '30', '--size', '32', '--seed', '4'], env);
+    const { stdout } = cli(['push', zip, '--model', 'leaves', '--wait', '--json'], env);
+    const second = JSON.parse(stdout.trim().split('\n').pop()!) as typeof pushed;
+    expect(second.run).toMatchObject({ status: 'succeeded', model_version: 'v2' });
+    const shown = JSON.parse(cli(['models', 'show', 'v2', '--model', 'leaves', '--json'], env).stdout.trim().split('\n').pop()!);
+    // production (v1) scored on v2's holdout: the 9 test images of the new archive, through v1's own preprocessing
+    expect(shown.decision).toMatchObject({ metric: 'accuracy', candidate_version: 'v2', production_version: 'v1', holdout_rows: 9 });
+    expect(shown.decision.candidate_metric).toBeCloseTo(second.run.metrics.accuracy!, 10);
+    expect(shown.decision.production_metric).toEqual(expect.any(Number));
+    expect(shown.decision.reasons.join(' ')).toMatch(/accuracy/);
+    // promoted only by beating production (by the margin), never on a tie or a loss
+    if (shown.decision.promote) expect(shown.decision.candidate_metric).toBeGreaterThan(shown.decision.production_metric);
+    else expect(shown.stage).not.toBe('production');
+  });
+
   it('rejects an archive no model can be trained on, with the reason', () => {
     const tiny = path.join(home, 'tiny.zip');
     cli(['generate-images', tiny, '--classes', '2', '--per-class', '2', '--size', '16'], env);
