@@ -6,16 +6,18 @@ import { DEFAULT_FAMILY, family, FAMILIES, FAMILY_NAMES } from '../ml/models/reg
 import { expandSearch, parseSearch } from '../ml/search_space';
 import { MonitoringSettings } from '../monitoring/settings';
 
+/** An archive of images is always this task: its classes are its folders (or its labels.csv). */
+export const IMAGE_TASK = 'image_classification';
+/** What a config sits beside; it decides the defaults and which fields apply. */
+export type DatasetKind = 'csv' | 'images';
+const IMAGE_FAMILY_NAMES = FAMILIES.filter(isImageFamily).map((f) => f.name);
+const IMAGE_DEFAULT_FAMILY = IMAGE_FAMILY_NAMES[0];
+
 /**
  * The optional `mloop.json` beside a dataset. Every field has a default so that a bare PaySim-like CSV
  * trains without one; unknown keys are rejected because a typo ("epoch") would otherwise be ignored
  * silently and the run would not do what its author meant.
  */
-export const IMAGE_TASK = 'image_classification';
-export type DatasetKind = 'csv' | 'images';
-const IMAGE_FAMILY_NAMES = FAMILIES.filter(isImageFamily).map((f) => f.name);
-const IMAGE_DEFAULT_FAMILY = IMAGE_FAMILY_NAMES[0];
-
 const Promotion = z.strictObject({
   /** auc names each task's default: AUC, macro AUC (multiclass), RMSE (regression); pr_auc suits rare positives; images default to accuracy. */
   metric: z.enum(['auc', 'pr_auc', 'macro_auc', 'logloss', 'rmse', 'accuracy', 'macro_f1']).default('auc'),
