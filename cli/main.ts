@@ -60,7 +60,7 @@ program
 
 program
   .command('push <file>')
-  .description('upload a CSV to datasets/<model>/ in the data bucket; the loop takes it from there')
+  .description('upload a CSV (or a .zip, .tar, .tar.gz of images, one folder per class) to datasets/<model>/ in the data bucket; the loop takes it from there')
   .requiredOption('-m, --model <name>', 'model name (lowercase letters, digits, - and _)')
   .option('-t, --target <column>', 'target column (default isFraud, or mloop.json)')
   .option('-p, --positive <label>', 'the positive class of a string target, e.g. Yes or bad')
@@ -93,7 +93,9 @@ program
       else {
         const c = coloursFor(process.stdout);
         const decision = run.promoted ? c.green(' (promoted)') : run.status === 'succeeded' ? ' (not promoted: mloop models show ' + run.model_version + ')' : '';
-        process.stdout.write(`run ${run.id} ${statusColour(c, run.status)}: ${run.model_version} auc ${fixed(run.metrics?.auc)}${decision}${run.error ? ` ${c.red(run.error)}` : ''}\n`);
+        // an image classifier has no AUC of one score: its accuracy says how it did
+        const headline = run.metrics?.auc === undefined && run.metrics?.accuracy !== undefined ? `accuracy ${fixed(run.metrics.accuracy)}` : `auc ${fixed(run.metrics?.auc)}`;
+        process.stdout.write(`run ${run.id} ${statusColour(c, run.status)}: ${run.model_version} ${headline}${decision}${run.error ? ` ${c.red(run.error)}` : ''}\n`);
       }
       if (run.status !== 'succeeded') process.exitCode = 1;
     });
@@ -155,7 +157,8 @@ program
       process.stdout.write(
         table(
           ['model', 'version', 'status', 'object', 'bytes', 'rows', 'rejected', 'reason'],
-          datasets.map((d) => [d.model, d.version, d.status, d.object.name, d.object.size, d.rows, d.rejected_count, d.reason]),
+          // an archive's rows are its usable images
+          datasets.map((d) => [d.model, d.version, d.status, d.object.name, d.object.size, d.rows ?? d.images, d.rejected_count, d.reason]),
           statusColumns(coloursFor(process.stdout)),
         ) + '\n',
       );

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { MloopError } from '../shared/core/errors';
 import { contentVersion, isValidModelName } from '../shared/core/ids';
 import type { Context } from '../shared/pipeline/context';
-import { CONFIG_FILE } from '../shared/pipeline/usecases/on_data_uploaded';
+import { isArchiveName } from '../shared/data/images/archive';
+import { archiveDatasetVersion, CONFIG_FILE } from '../shared/pipeline/usecases/on_data_uploaded';
 import type { ObjectMetadata } from '../shared/platform/ports';
 import { checkInputFile } from './input_file';
 
@@ -21,7 +22,7 @@ export interface PushResult {
 }
 
 /**
- * `mloop push`: put a CSV under `datasets/<model>/` in the data bucket, which is all it takes to start
+ * `mloop push`: put a CSV (or an archive of images) under `datasets/<model>/` in the data bucket, which is all it takes to start
  * the loop. `--target`/`--positive` are written to the model's mloop.json first, so the upload is
  * validated with them.
  */
@@ -31,7 +32,10 @@ export async function pushDataset(ctx: Context, file: string, options: PushOptio
   }
   checkInputFile(file);
   const base = path.basename(file);
-  if (!base.toLowerCase().endsWith('.csv')) throw new MloopError('invalid_argument', `${file}: only .csv files are datasets; export it as comma-separated CSV`);
+  const archive = isArchiveName(base);
+  if (!archive && !base.toLowerCase().endsWith('.csv')) {
+    throw new MloopError('invalid_argument', `${file}: only .csv files are datasets; export it as comma-separated CSV (or push images as a .zip, .tar or .tar.gz with one folder per class)`);
+  }
   const { objects } = ctx.platform;
   const bucket = ctx.config.dataBucket;
 
@@ -44,6 +48,8 @@ export async function pushDataset(ctx: Context, file: string, options: PushOptio
     if (options.positive) config.positive_class = options.positive;
     await objects.put(bucket, name, JSON.stringify(config, null, 2) + '\n', { contentType: 'application/json' });
   }
-  const object = await objects.putFile(bucket, `datasets/${options.model}/${base}`, file, { contentType: 'text/csv' });
-  return { object, model: options.model, dataset_version: await contentVersion(fs.createReadStream(file)), config };
+  const object = await objects.putFile(bucket, `datasets/${options.model}/${base}`, file, { contentType: archive ? 'application/octet-stream' : 'text/csv' });
+  // an archive's version is its images', as the ingest will read them with the model's mloop.json
+  const version = archive ? await archiveDatasetVersion(ctx, options.model, fs.readFileSync(file)) : await contentVersion(fs.createReadStream(file));
+  return { object, model: options.model, dataset_version: version, config };
 }

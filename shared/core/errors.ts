@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'already_exists'
   | 'failed_precondition'
   | 'payload_too_large'
+  | 'unsupported_media_type'
   | 'unauthenticated'
   | 'permission_denied'
   | 'unavailable'
@@ -21,6 +22,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   already_exists: 409,
   failed_precondition: 409,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   unavailable: 503,
   internal: 500,
 };

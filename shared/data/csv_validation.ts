@@ -129,6 +129,9 @@ export async function validateCsv(stream: Readable, cfg: Pick<DataOptions, 'targ
     const first = profile.rejected[0];
     throw new MloopError('invalid_argument', `no usable rows: all ${profile.read} data rows were rejected (first: line ${first.line}: ${first.reason})`);
   }
+  if (cfg.task === 'image_classification') {
+    throw new MloopError('invalid_argument', 'task image_classification needs an archive of images (zip, tar or tar.gz), not a CSV');
+  }
   let schema: InferredSchema;
   try {
     schema = inferSchema(profile.columns, {

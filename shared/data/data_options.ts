@@ -5,7 +5,8 @@
 export interface DataOptions {
   target: string;
   positive_class?: string | number;
-  task?: 'binary' | 'multiclass' | 'regression';
+  /** image_classification belongs to an archive of images: a table's readers refuse it. */
+  task?: 'binary' | 'multiclass' | 'regression' | 'image_classification';
   drop: string[];
   time_column?: string;
   seed?: number;

@@ -4,7 +4,15 @@ import { encodedWidth, FeatureSpecSchema } from '../data/encoding';
 import { DROP_REASONS } from '../data/schema';
 import type { Task } from '../data/prepare';
 import { family, FAMILIES, FAMILY_NAMES } from './models/registry';
-import { ONNX_INPUT, ONNX_OUTPUTS, type OnnxOutput } from './onnx_io';
+import { ONNX_IMAGE_INPUT, ONNX_INPUT, ONNX_OUTPUTS, type OnnxOutput } from './onnx_io';
+
+/** An image model's preprocessing (shared/data/images/image_spec.ts), checked as the scorer relies on it. */
+const ImageSpecSchema = z.strictObject({
+  size: z.number().int().min(8).max(512),
+  channels: z.union([z.literal(1), z.literal(3)]),
+  layout: z.literal('NHWC'),
+  scale: z.number().positive(),
+});
 
 /**
  * manifest.json: everything needed to serve a model version and to explain it — the task and its
@@ -45,7 +53,8 @@ export const Manifest = z
     target: z.string().min(1),
     /** binary: [negative, positive]; multiclass: class names, index = output column; regression: null. */
     classes: z.array(z.string()).nullable(),
-    features: z.array(FeatureSpecSchema).min(1),
+    /** The encoded columns of a table; empty for an image model, whose input is `image`. */
+    features: z.array(FeatureSpecSchema),
     dropped: z.array(z.object({ name: z.string(), reason: z.enum(DROP_REASONS) })),
     /** Binary: label = score ≥ threshold. */
     threshold: z.number().nullable(),
@@ -55,12 +64,20 @@ export const Manifest = z
       backend: z.string().min(1),
       params: z.record(z.string(), z.unknown()),
       best_iteration: z.number().int().nonnegative(),
-      history: z.array(z.object({ iteration: z.number().int(), loss: Metric, val_loss: Metric })),
+      history: z.array(
+        z.object({ iteration: z.number().int(), loss: Metric, val_loss: Metric, accuracy: Metric.optional(), val_accuracy: Metric.optional() }),
+      ),
       importance: z.array(z.object({ feature: z.string(), gain: z.number() })).optional(),
     }),
     /** The sweep the model won, when the run tried several parameter sets. */
     sweep: z.object({ metric: z.string(), best_trial: z.number().int().nonnegative(), trials: z.array(Trial) }).optional(),
-    input: z.object({ name: z.literal(ONNX_INPUT), width: z.number().int().positive() }),
+    /** `features` [N, width]; an image model's `images` [N, size, size, channels], width = size² × channels. */
+    input: z.object({ name: z.enum([ONNX_INPUT, ONNX_IMAGE_INPUT]), width: z.number().int().positive() }),
+    /**
+     * An image model's preprocessing, as preprocessImage applies it to training and served images alike;
+     * its class names are `classes`, in the order of the output's columns.
+     */
+    image: ImageSpecSchema.optional(),
     output: z.object({ name: z.enum([ONNX_OUTPUTS.binary, ONNX_OUTPUTS.multiclass, ONNX_OUTPUTS.regression, ONNX_OUTPUTS.anomaly]) }),
     /** An isolation forest trained beside the model on the same rows; its score is served next to the model's. */
     unsupervised: z
@@ -74,9 +91,13 @@ export const Manifest = z
       .optional(),
     created_at: z.string().min(1),
   })
-  .refine((m) => encodedWidth(m.features) === m.input.width, {
-    message: 'input.width differs from the width the features encode to',
+  .refine((m) => (m.image ? m.input.width === m.image.size * m.image.size * m.image.channels : encodedWidth(m.features) === m.input.width), {
+    message: 'input.width differs from the width the features (or the image spec) encode to',
     path: ['input', 'width'],
+  })
+  .refine((m) => (m.image ? m.input.name === ONNX_IMAGE_INPUT && m.task === 'multiclass' && m.features.length === 0 : m.input.name === ONNX_INPUT && m.features.length > 0), {
+    message: `an image model reads ${ONNX_IMAGE_INPUT}, is multiclass and has no features; a table's model reads ${ONNX_INPUT} and has features`,
+    path: ['input', 'name'],
   })
   .refine((m) => (m.task === 'regression' ? m.classes === null : m.classes !== null && (m.task === 'binary' ? m.classes.length === 2 : m.classes.length >= 2)), {
     message: 'classes must be [negative, positive] for binary, the class names for multiclass and null for regression',

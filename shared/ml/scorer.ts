@@ -1,6 +1,8 @@
 import * as ort from 'onnxruntime-node';
 import { MloopError } from '../core/errors';
 import { encodedWidth, encodeRecords, validateInstances, type InstanceError } from '../data/encoding';
+import { imageFloats, type ImageSpec } from '../data/images/image_spec';
+import { preprocessImage } from '../data/images/preprocess';
 import type { Manifest } from './manifest';
 
 /**
@@ -12,7 +14,20 @@ export type Prediction = (
   | { score: number; label: 0 | 1 }
   | { label: string; probabilities: Record<string, number> }
   | { value: number }
+  | ImagePrediction
 ) & { anomaly_score?: number };
+
+/** An image model's answer: the most probable class, its probability, and the few most probable classes. */
+export type ImagePrediction = { label: string; score: number; top_k: Array<{ label: string; score: number }> };
+
+/**
+ * One image to score: the encoded file's bytes, or base64 text as a JSON body carries it. An image
+ * model's records (its holdout rows, a JSON request's instances) are of this shape.
+ */
+export type ImageInstance = { b64: string } | { bytes: Uint8Array };
+
+/** Classes an image prediction lists in `top_k`, at most. */
+export const TOP_K = 3;
 
 export type PredictResult = { ok: true; predictions: Prediction[] } | { ok: false; errors: InstanceError[] };
 
@@ -26,6 +41,8 @@ export interface Scorer {
   scoreRecords(records: ArrayLike<Record<string, unknown>>): Promise<Float32Array>;
   /** Validates a request body, then scores it. */
   predict(instances: unknown): Promise<PredictResult>;
+  /** One inference on an input that needs no record, where a made-up record cannot be scored (an image model). */
+  warm?(): Promise<void>;
   release(): Promise<void>;
 }
 
@@ -70,6 +87,7 @@ function labelled(manifest: Manifest, out: Float32Array, n: number): Prediction[
 
 /** `anomalyBytes` is anomaly.onnx, required when the manifest lists an unsupervised model. */
 export async function loadScorer(onnxBytes: Uint8Array, manifest: Manifest, anomalyBytes?: Uint8Array): Promise<Scorer> {
+  if (manifest.image) return loadImageScorer(onnxBytes, manifest, manifest.image);
   const width = encodedWidth(manifest.features);
   if (width !== manifest.input.width) {
     throw new MloopError('failed_precondition', `manifest of ${manifest.model} ${manifest.version}: features encode to ${width} columns, input.width says ${manifest.input.width}`);
@@ -116,5 +134,83 @@ export async function loadScorer(onnxBytes: Uint8Array, manifest: Manifest, anom
       await session.release();
       await anomaly?.release();
     },
+  };
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** The bytes of one instance, or why it is not one. */
+function imageBytesOf(instance: unknown): Uint8Array | string {
+  if (!instance || typeof instance !== 'object' || Array.isArray(instance)) return 'an instance must be an object {"b64": "<base64 of a JPEG, PNG or WebP file>"}';
+  const value = instance as Record<string, unknown>;
+  if (value.bytes instanceof Uint8Array) return value.bytes;
+  if (typeof value.b64 !== 'string') return 'an instance must carry the image as {"b64": "<base64>"}';
+  const text = value.b64.replace(/\s+/g, '');
+  if (text.length === 0 || !BASE64.test(text)) return 'b64 is not base64 text';
+  return Buffer.from(text, 'base64');
+}
+
+/** The top classes of one row of probabilities, most probable first. */
+function imagePrediction(classes: readonly string[], row: Float32Array): ImagePrediction {
+  const order = classes.map((_, k) => k).sort((a, b) => row[b] - row[a]);
+  const top_k = order.slice(0, Math.min(TOP_K, classes.length)).map((k) => ({ label: classes[k], score: row[k] }));
+  return { label: top_k[0].label, score: top_k[0].score, top_k };
+}
+
+/**
+ * An image model: each image is decoded and resized by the same preprocessImage its training images went
+ * through, with the manifest's spec, then scored as one NHWC batch. A file that does not decode is the
+ * caller's error, named by its index.
+ */
+async function loadImageScorer(onnxBytes: Uint8Array, manifest: Manifest, spec: ImageSpec): Promise<Scorer> {
+  const session = await openSession(onnxBytes, manifest, 'model.onnx', manifest.output.name);
+  const classes = manifest.classes!;
+  const floats = imageFloats(spec);
+  const run = async (x: Float32Array, n: number) => {
+    const result = await session.run({ [manifest.input.name]: new ort.Tensor('float32', x, [n, spec.size, spec.size, spec.channels]) });
+    return result[manifest.output.name].data as Float32Array;
+  };
+  /** Preprocessed images, or the errors of those that are not images. */
+  const tensors = async (instances: ArrayLike<unknown>): Promise<{ ok: true; x: Float32Array } | { ok: false; errors: InstanceError[] }> => {
+    const n = instances.length;
+    const x = new Float32Array(n * floats);
+    const errors: InstanceError[] = [];
+    await Promise.all(
+      Array.from({ length: n }, async (_, i) => {
+        const bytes = imageBytesOf(instances[i]);
+        if (typeof bytes === 'string') return void errors.push({ index: i, field: 'b64', message: `instance ${i}: ${bytes}` });
+        try {
+          await preprocessImage(bytes, spec, { out: x, offset: i * floats });
+        } catch (err) {
+          if (!(err instanceof MloopError) || !err.permanent) throw err;
+          errors.push({ index: i, field: 'b64', message: `instance ${i}: ${err.message}` });
+        }
+      }),
+    );
+    return errors.length > 0 ? { ok: false, errors: errors.sort((a, b) => a.index! - b.index!) } : { ok: true, x };
+  };
+  return {
+    version: manifest.version,
+    manifest,
+    async scoreRecords(records) {
+      if (records.length === 0) return new Float32Array(0);
+      const decoded = await tensors(records);
+      if (!decoded.ok) throw new MloopError('invalid_argument', decoded.errors.slice(0, 3).map((e) => e.message).join('; '));
+      return run(decoded.x, records.length);
+    },
+    async predict(instances) {
+      if (!Array.isArray(instances) || instances.length === 0) {
+        return { ok: false, errors: [{ index: null, field: null, message: 'instances must be a non-empty array of {"b64": "<base64 image>"}' }] };
+      }
+      const decoded = await tensors(instances);
+      if (!decoded.ok) return decoded;
+      const out = await run(decoded.x, instances.length);
+      const K = classes.length;
+      return { ok: true, predictions: instances.map((_, i) => imagePrediction(classes, out.subarray(i * K, (i + 1) * K))) };
+    },
+    async warm() {
+      await run(new Float32Array(floats), 1);
+    },
+    release: () => session.release(),
   };
 }

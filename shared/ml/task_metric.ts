@@ -1,14 +1,14 @@
 import { MloopError } from '../core/errors';
 import type { Task } from '../data/prepare';
 import { prAuc, rocAuc } from './metrics';
-import { macroAuc, multiclassLogLoss } from './multiclass_metrics';
+import { evaluateMulticlass, macroAuc, multiclassLogLoss } from './multiclass_metrics';
 import { evaluateRegression } from './regression_metrics';
 
 /**
  * The one number per task that picks the best sweep trial on validation and decides promotion on the
  * holdout, with the direction that is better.
  */
-export type TaskMetricName = 'auc' | 'pr_auc' | 'macro_auc' | 'logloss' | 'rmse';
+export type TaskMetricName = 'auc' | 'pr_auc' | 'macro_auc' | 'logloss' | 'rmse' | 'accuracy' | 'macro_f1';
 
 export interface TaskMetric {
   name: TaskMetricName;
@@ -27,11 +27,14 @@ const METRICS: Record<TaskMetricName, TaskMetric> = {
   macro_auc: { name: 'macro_auc', higherIsBetter: true, relativeDelta: false },
   logloss: { name: 'logloss', higherIsBetter: false, relativeDelta: false },
   rmse: { name: 'rmse', higherIsBetter: false, relativeDelta: true },
+  // what an image classifier is judged on: the share right, or each class counted alike
+  accuracy: { name: 'accuracy', higherIsBetter: true, relativeDelta: false },
+  macro_f1: { name: 'macro_f1', higherIsBetter: true, relativeDelta: false },
 };
 
 const ALLOWED: Record<Task, TaskMetricName[]> = {
   binary: ['auc', 'pr_auc'],
-  multiclass: ['macro_auc', 'logloss'],
+  multiclass: ['macro_auc', 'logloss', 'accuracy', 'macro_f1'],
   regression: ['rmse'],
 };
 
@@ -67,5 +70,9 @@ export function measure(metric: TaskMetric, y: ArrayLike<number>, predicted: Arr
       return multiclassLogLoss(y, predicted, classes);
     case 'rmse':
       return evaluateRegression(y, predicted).rmse;
+    case 'accuracy':
+      return evaluateMulticlass(y, predicted, classes).accuracy;
+    case 'macro_f1':
+      return evaluateMulticlass(y, predicted, classes).macro_f1;
   }
 }

@@ -1,8 +1,17 @@
 import { z } from 'zod';
 import { errorMessage, MloopError } from '../core/errors';
-import { DEFAULT_FAMILY, FAMILY_NAMES } from '../ml/models/registry';
+import { imageSpecFrom, type ImageSpec } from '../data/images/image_spec';
+import { isImageFamily } from '../ml/models/family';
+import { DEFAULT_FAMILY, family, FAMILIES, FAMILY_NAMES } from '../ml/models/registry';
 import { expandSearch, parseSearch } from '../ml/search_space';
 import { MonitoringSettings } from '../monitoring/settings';
+
+/** An archive of images is always this task: its classes are its folders (or its labels.csv). */
+export const IMAGE_TASK = 'image_classification';
+/** What a config sits beside; it decides the defaults and which fields apply. */
+export type DatasetKind = 'csv' | 'images';
+const IMAGE_FAMILY_NAMES = FAMILIES.filter(isImageFamily).map((f) => f.name);
+const IMAGE_DEFAULT_FAMILY = IMAGE_FAMILY_NAMES[0];
 
 /**
  * The optional `mloop.json` beside a dataset. Every field has a default so that a bare PaySim-like CSV
@@ -10,8 +19,8 @@ import { MonitoringSettings } from '../monitoring/settings';
  * silently and the run would not do what its author meant.
  */
 const Promotion = z.strictObject({
-  /** auc names each task's default: AUC, macro AUC (multiclass), RMSE (regression); pr_auc suits rare positives. */
-  metric: z.enum(['auc', 'pr_auc', 'macro_auc', 'logloss', 'rmse']).default('auc'),
+  /** auc names each task's default: AUC, macro AUC (multiclass), RMSE (regression); pr_auc suits rare positives; images default to accuracy. */
+  metric: z.enum(['auc', 'pr_auc', 'macro_auc', 'logloss', 'rmse', 'accuracy', 'macro_f1']).default('auc'),
   delta: z.number().nonnegative().optional(),
   /** `manual`: a winning candidate waits for `mloop models approve`. */
   mode: z.enum(['auto', 'manual']).optional(),
@@ -25,8 +34,13 @@ const Promotion = z.strictObject({
 export const DatasetConfigSchema = z.strictObject({
   target: z.string().trim().min(1).default('isFraud'),
   positive_class: z.union([z.string().min(1), z.number()]).optional(),
-  /** Detected from the target when absent: see target.ts. */
-  task: z.enum(['binary', 'multiclass', 'regression']).optional(),
+  /** Detected from the target when absent: see target.ts. An archive of images is always image_classification. */
+  task: z.enum(['binary', 'multiclass', 'regression', IMAGE_TASK]).optional(),
+  /** Images: the side every image is resized to, and 1 (grayscale) or 3 (RGB) channels; see image_spec.ts. */
+  image_size: z.number().int().min(8).max(512).optional(),
+  channels: z.union([z.literal(1), z.literal(3)]).optional(),
+  /** Images: a class with fewer images left after validation is dropped, with the reason in the report. */
+  min_images_per_class: z.number().int().min(2).optional(),
   algorithm: z.enum(FAMILY_NAMES).default(DEFAULT_FAMILY),
   /** The algorithm's parameters over its defaults, under its own names (learning_rate, num_leaves, epochs, …). */
   params: z.record(z.string(), z.unknown()).optional(),
@@ -64,6 +78,34 @@ export const DatasetConfigSchema = z.strictObject({
 });
 
 export type DatasetConfig = z.output<typeof DatasetConfigSchema>;
+/** A table's task, when mloop.json names one: what the CSV readers take. */
+export type TabularTask = Exclude<DatasetConfig['task'], typeof IMAGE_TASK>;
+
+/** The fields only an image dataset reads: refused beside a CSV, so that a misplaced mloop.json says so. */
+const IMAGE_FIELDS = ['image_size', 'channels', 'min_images_per_class'] as const;
+
+/** The image task's defaults, under what mloop.json says: the CNN, judged on accuracy. */
+function withImageDefaults(raw: Record<string, unknown>): Record<string, unknown> {
+  const promotion = raw.promotion && typeof raw.promotion === 'object' && !Array.isArray(raw.promotion) ? raw.promotion : {};
+  return { algorithm: IMAGE_DEFAULT_FAMILY, task: IMAGE_TASK, target: 'label', ...raw, promotion: { metric: 'accuracy', ...promotion } };
+}
+
+/** What one kind of dataset can be trained with, told apart only after the fields parsed. */
+function kindProblems(config: DatasetConfig, kind: DatasetKind): string[] {
+  if (kind === 'images') {
+    const problems: string[] = [];
+    if (config.task !== IMAGE_TASK) problems.push(`field "task": an archive of images is ${IMAGE_TASK}, not ${config.task}`);
+    if (!isImageFamily(family(config.algorithm))) problems.push(`field "algorithm": ${config.algorithm} trains on a table; images train with ${IMAGE_FAMILY_NAMES.join(' or ')}`);
+    if (!['accuracy', 'macro_f1', 'logloss', 'macro_auc'].includes(config.promotion.metric)) {
+      problems.push(`field "promotion.metric": ${config.promotion.metric} does not apply to image classification (use accuracy, macro_f1, macro_auc or logloss)`);
+    }
+    return problems;
+  }
+  const problems = IMAGE_FIELDS.filter((f) => config[f] !== undefined).map((f) => `field "${f}" applies to an archive of images, not to a CSV`);
+  if (config.task === IMAGE_TASK) problems.push(`field "task": ${IMAGE_TASK} needs an archive of images (zip, tar or tar.gz), not a CSV`);
+  if (isImageFamily(family(config.algorithm))) problems.push(`field "algorithm": ${config.algorithm} trains on images, not on a CSV`);
+  return problems;
+}
 export type PromotionConfig = DatasetConfig['promotion'];
 
 /**
@@ -83,15 +125,26 @@ function describe(issue: z.core.$ZodIssue): string {
   return `field "${field}": ${issue.message}`;
 }
 
-export function parseDatasetConfig(raw: unknown): DatasetConfig {
-  if (raw === undefined || raw === null) return DatasetConfigSchema.parse({});
+/**
+ * `kind` is what the config sits beside: a CSV (the default, and what documents written before images
+ * were read as) or an archive of images, whose defaults differ (the CNN, accuracy) and whose fields only
+ * it may set. Without a kind, nothing is checked across: a config read back from a document.
+ */
+export function parseDatasetConfig(raw: unknown, kind?: DatasetKind): DatasetConfig {
+  if (raw === undefined || raw === null) raw = {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new MloopError('invalid_argument', `mloop.json must be a JSON object, got ${Array.isArray(raw) ? 'an array' : typeof raw}`);
   }
-  const parsed = DatasetConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map(describe);
+  const input = kind === 'images' ? withImageDefaults(raw as Record<string, unknown>) : raw;
+  const parsed = DatasetConfigSchema.safeParse(input);
+  const problems = parsed.success ? (kind ? kindProblems(parsed.data, kind) : []) : parsed.error.issues.map(describe);
+  if (!parsed.success || problems.length > 0) {
     throw new MloopError('invalid_argument', `invalid mloop.json: ${problems.join('; ')}`, { issues: problems });
   }
   return parsed.data;
+}
+
+/** The image spec a config asks for: its image_size and channels over the defaults. */
+export function imageSpecOf(config: DatasetConfig): ImageSpec {
+  return imageSpecFrom({ image_size: config.image_size, channels: config.channels });
 }

@@ -3,6 +3,9 @@ import { MloopError } from '../core/errors';
 /** Instances one request may carry: larger batches are split by the client, not queued here. */
 export const MAX_INSTANCES = 10_000;
 
+/** Images one request may carry: each is decoded in full, so a batch is far smaller than a table's. */
+export const MAX_IMAGES = 64;
+
 export function checkInstanceCount(count: number): void {
   if (count > MAX_INSTANCES) {
     const message = `too many instances: ${count}, at most ${MAX_INSTANCES} per request (split the batch)`;

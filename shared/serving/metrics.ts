@@ -7,6 +7,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
  */
 export type RouteName =
   | 'score'
+  | 'predict'
   | 'v1_predict'
   | 'v1_model'
   | 'v2_infer'

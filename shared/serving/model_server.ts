@@ -148,7 +148,7 @@ export class ModelServer {
     const task = (async () => {
       const started = Date.now();
       const scorer = await openScorer(this.ctx, model, version);
-      await scorer.scoreRecords([warmupRecord(scorer.manifest.features)]);
+      await (scorer.warm ? scorer.warm() : scorer.scoreRecords([warmupRecord(scorer.manifest.features)]));
       this.ctx.log.info({ model, version, role, ms: Date.now() - started }, 'model loaded');
       return scorer;
     })().finally(() => this.loading.delete(key));

@@ -1,4 +1,4 @@
-import { MAX_INSTANCES } from './limits';
+import { MAX_IMAGES, MAX_INSTANCES } from './limits';
 
 /** `GET /openapi.json`: the scoring routes as OpenAPI 3.0, for clients and API gateways. */
 const json = (schema: object) => ({ content: { 'application/json': { schema } } });
@@ -27,6 +27,27 @@ export function openApiDocument(version: string): object {
           responses: { '200': { description: 'one prediction per instance', ...json(ref('ScoreResponse')) }, ...errors },
         },
       },
+      '/predict/{name}': {
+        post: {
+          summary: `Predict with a model: JSON instances as /score, or for an image model up to ${MAX_IMAGES} images`,
+          parameters: [modelName],
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': { schema: { oneOf: [ref('Instances'), ref('ImageInstances')] } },
+              'image/jpeg': { schema: { type: 'string', format: 'binary' } },
+              'image/png': { schema: { type: 'string', format: 'binary' } },
+              'image/webp': { schema: { type: 'string', format: 'binary' } },
+              'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'array', items: { type: 'string', format: 'binary' } } } } },
+            },
+          },
+          responses: {
+            '200': { description: 'one prediction per instance or image', ...json(ref('ScoreResponse')) },
+            ...errors,
+            '415': { description: 'a body that is neither JSON, an image nor a form of images', ...json(ref('Error')) },
+          },
+        },
+      },
       '/score': { post: { summary: 'Score with the only model served', requestBody: { required: true, ...json(ref('Instances')) }, responses: { '200': { description: 'predictions', ...json(ref('ScoreResponse')) }, ...errors } } },
       '/v1/models/{name}:predict': {
         post: { summary: 'KServe V1 predict', parameters: [modelName], requestBody: { required: true, ...json(ref('Instances')) }, responses: { '200': { description: 'predictions', ...json({ type: 'object', properties: { predictions: { type: 'array', items: ref('Prediction') } } }) }, ...errors } },
@@ -51,10 +72,15 @@ export function openApiDocument(version: string): object {
           required: ['instances'],
           properties: { instances: { type: 'array', minItems: 1, maxItems: MAX_INSTANCES, items: { type: 'object', additionalProperties: { nullable: true, oneOf: [{ type: 'number' }, { type: 'string' }, { type: 'boolean' }] } } } },
         },
+        ImageInstances: {
+          type: 'object',
+          required: ['instances'],
+          properties: { instances: { type: 'array', minItems: 1, maxItems: MAX_IMAGES, items: { type: 'object', required: ['b64'], properties: { b64: { type: 'string', format: 'byte' } } } } },
+        },
         Prediction: {
           type: 'object',
-          description: 'binary {score, label}; multiclass {label, probabilities}; regression {value}; anomaly_score when trained with unsupervised',
-          properties: { score: { type: 'number' }, label: { oneOf: [{ type: 'integer' }, { type: 'string' }] }, probabilities: { type: 'object', additionalProperties: { type: 'number' } }, value: { type: 'number' }, anomaly_score: { type: 'number' } },
+          description: 'binary {score, label}; multiclass {label, probabilities}; regression {value}; an image model {label, score, top_k}; anomaly_score when trained with unsupervised',
+          properties: { top_k: { type: 'array', items: { type: 'object', properties: { label: { type: 'string' }, score: { type: 'number' } } } }, score: { type: 'number' }, label: { oneOf: [{ type: 'integer' }, { type: 'string' }] }, probabilities: { type: 'object', additionalProperties: { type: 'number' } }, value: { type: 'number' }, anomaly_score: { type: 'number' } },
         },
         ScoreResponse: { type: 'object', properties: { request_id: { type: 'string' }, model: { type: 'string' }, model_version: { type: 'string' }, predictions: { type: 'array', items: ref('Prediction') } } },
         V2Tensor: { type: 'object', required: ['name', 'shape', 'datatype', 'data'], properties: { name: { type: 'string' }, shape: { type: 'array', items: { type: 'integer' } }, datatype: { type: 'string', enum: ['BOOL', 'BYTES', 'FP16', 'FP32', 'FP64', 'INT8', 'INT16', 'INT32', 'INT64', 'UINT8', 'UINT16', 'UINT32', 'UINT64'] }, data: { type: 'array', items: {} }, parameters: { type: 'object' } } },

@@ -8,7 +8,8 @@ import type { ModelServer } from './model_server';
 import type { PredictionLog } from './prediction_log';
 import type { Authenticate } from './authenticate';
 import { JSON_TYPE, jsonReply, type HttpReply, type HttpRequest } from './http_types';
-import { checkInstanceCount, parseJsonBody, tooLarge } from './limits';
+import { checkInstanceCount, MAX_IMAGES, parseJsonBody, tooLarge } from './limits';
+import { checkPredictType, imageInstancesOf, imageSummary } from './image_body';
 import type { RouteName, ScoringMetrics } from './metrics';
 import { decodeV2Request, encodeV2Outputs, v2ModelMetadata } from './open_inference';
 import { openApiDocument } from './openapi';
@@ -53,34 +54,58 @@ export function createScoringRouter(options: RouterOptions): ScoringRouter {
   const { metrics, log } = options;
   const openapi = JSON.stringify(openApiDocument(PRODUCT_VERSION));
 
-  const score = async (request: HttpRequest, model: string | undefined, instances: unknown) => {
+  /**
+   * `images`: the instances came as image files (a raw body or a form), which only an image model reads.
+   * An image model's log keeps each image's hash and size, never the image.
+   */
+  const score = async (request: HttpRequest, model: string | undefined, instances: unknown, images = false) => {
     if (Array.isArray(instances)) checkInstanceCount(instances.length);
     const server = await options.server();
     const requestId = requestIdOf(request.headers);
     const { name, scorer } = await server.scorerFor(model, requestId);
+    if (images && !scorer.manifest.image) {
+      throw new MloopError('unsupported_media_type', `${name} reads a table's features as JSON {"instances": [{feature: value, ...}]}, not image files`);
+    }
+    if (scorer.manifest.image && Array.isArray(instances) && instances.length > MAX_IMAGES) {
+      throw new MloopError('invalid_argument', `too many images: ${instances.length}, at most ${MAX_IMAGES} per request (split the batch)`);
+    }
     const result = await scorer.predict(instances);
     if (!result.ok) {
       throw new MloopError('invalid_argument', `invalid instances: ${result.errors.slice(0, 5).map((e) => e.message).join('; ')}`, { errors: result.errors });
     }
     const rows = instances as Array<Record<string, unknown>>;
-    options.predictionLog?.record(requestId, name, scorer.version, rows, result.predictions);
+    const logged = scorer.manifest.image ? rows.map(imageSummary) : rows;
+    options.predictionLog?.record(requestId, name, scorer.version, logged, result.predictions);
     metrics.scored(name, rows.length);
-    return { requestId, name, scorer, predictions: result.predictions, after: shadowOf(server, name, requestId, rows) };
+    return { requestId, name, scorer, predictions: result.predictions, after: shadowOf(server, name, requestId, rows, logged) };
   };
 
-  const shadowOf = (server: ModelServer, name: string, requestId: string, rows: Array<Record<string, unknown>>) => {
+  const shadowOf = (server: ModelServer, name: string, requestId: string, rows: Array<Record<string, unknown>>, logged: unknown[]) => {
     const shadow = server.shadowFor(name);
     if (!shadow) return undefined;
     return () => {
       shadow
         .predict(rows)
         .then((result) => {
-          if (result.ok) options.predictionLog?.record(requestId, name, shadow.version, rows, result.predictions, true);
+          if (result.ok) options.predictionLog?.record(requestId, name, shadow.version, logged, result.predictions, true);
         })
         .catch((err) => log.warn({ model: name, version: shadow.version, err: errorMessage(err) }, 'shadow scoring failed'));
     };
   };
 
+  /** /score and /predict: image files (an image model), or JSON {"instances": [...]}. */
+  const scoreBody = async (request: HttpRequest, model: string | undefined) => {
+    const images = await imageInstancesOf(request.headers, request.body);
+    if (images) return score(request, model, images, true);
+    const body = parseJsonBody(request.body) as { instances?: unknown };
+    if (!body || typeof body !== 'object' || Array.isArray(body) || !('instances' in body)) {
+      throw new MloopError(
+        'invalid_argument',
+        'the body must be a JSON object {"instances": [{feature: value, ...}]} sent as application/json (an image model: {"instances": [{"b64": "..."}]}, an image file, or multipart/form-data)',
+      );
+    }
+    return score(request, model, body.instances);
+  };
 
   const routes: Route[] = [
     {
@@ -104,11 +129,17 @@ export function createScoringRouter(options: RouterOptions): ScoringRouter {
     {
       method: 'POST', pattern: /^\/(?:score(?:\/([^/]+))?)?\/?$/, name: 'score', family: 'mloop',
       handle: async (request, match) => {
-        const body = parseJsonBody(request.body) as { instances?: unknown };
-        if (!body || typeof body !== 'object' || Array.isArray(body) || !('instances' in body)) {
-          throw new MloopError('invalid_argument', 'the body must be a JSON object {"instances": [{feature: value, ...}]} sent as application/json');
-        }
-        const scored = await score(request, match[1] ? modelOf(match[1]) : undefined, body.instances);
+        const scored = await scoreBody(request, match[1] ? modelOf(match[1]) : undefined);
+        const reply = jsonReply(200, { request_id: scored.requestId, model: scored.name, model_version: scored.scorer.version, predictions: scored.predictions });
+        reply.after = scored.after;
+        return reply;
+      },
+    },
+    {
+      method: 'POST', pattern: /^\/predict\/([^/]+)\/?$/, name: 'predict', family: 'mloop',
+      handle: async (request, match) => {
+        checkPredictType(request.headers);
+        const scored = await scoreBody(request, modelOf(match[1]));
         const reply = jsonReply(200, { request_id: scored.requestId, model: scored.name, model_version: scored.scorer.version, predictions: scored.predictions });
         reply.after = scored.after;
         return reply;

@@ -192,7 +192,7 @@ describe('health, metrics and the OpenAPI document', () => {
   it('describes every route in an OpenAPI 3 document', async () => {
     const doc = (await http().get('/openapi.json')).body;
     expect(doc.openapi).toMatch(/^3\./);
-    for (const route of ['/score/{name}', '/v1/models/{name}:predict', '/v2/models/{name}/infer', '/v2/health/ready', '/health', '/metrics']) {
+    for (const route of ['/score/{name}', '/predict/{name}', '/v1/models/{name}:predict', '/v2/models/{name}/infer', '/v2/health/ready', '/health', '/metrics']) {
       expect(doc.paths).toHaveProperty([route]);
     }
     expect(doc.components.schemas.Instances.properties.instances.maxItems).toBe(MAX_INSTANCES);

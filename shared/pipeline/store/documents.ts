@@ -1,8 +1,9 @@
 import type { CostEstimate, RunResources } from '../../core/cost';
 import type { Metrics, TrainingOverrides, TrainingReason } from '../../core/events';
 import type { ValidationReport } from '../../data/csv_validation';
+import type { ImageValidationReport } from '../../data/images/dataset';
 import type { TrialRecord } from '../../ml/sweep';
-import type { DatasetConfig, PromotionConfig } from '../dataset_config';
+import type { DatasetConfig, DatasetKind, PromotionConfig } from '../dataset_config';
 import type { RunPlan } from '../training/training_plan';
 
 /**
@@ -23,6 +24,8 @@ export interface DatasetDoc {
   status: 'accepted' | 'rejected';
   reason?: string;
   object: { bucket: string; name: string; generation: string; md5Hash: string; size: number };
+  /** What was uploaded: absent for a CSV (documents written before images were), `images` for an archive. */
+  kind?: DatasetKind;
   header?: string[];
   /** The model's mloop.json as validated when the file arrived (defaults filled, `search` in full form). */
   config?: DatasetConfig;
@@ -35,6 +38,9 @@ export interface DatasetDoc {
   report?: Omit<ValidationReport, 'columns'> & { columns?: ValidationReport['columns'] };
   /** `<bucket>/<name>` of the whole report in the artifacts bucket. */
   report_object?: string;
+  /** An archive of images: images a model can be trained on, and the scan's report (classes, rejections with reasons). */
+  images?: number;
+  image_report?: ImageValidationReport;
   created_at: string;
   /** A retraining dataset: the upload it extends with the labelled predictions of a drift report's window. */
   derived_from?: { dataset_version: string; report_id: string; feedback_rows: number };
@@ -58,6 +64,9 @@ export interface RunProgress {
   iterations: number;
   loss?: number;
   val_loss?: number;
+  /** An image classifier's share right on its training batches and on validation. */
+  accuracy?: number;
+  val_accuracy?: number;
   seconds?: number;
   /** In a sweep: the trial this is about (0-based), of how many. */
   trial?: number;

@@ -1,13 +1,16 @@
+import { Readable } from 'node:stream';
 import { errorMessage, MloopError } from '../../core/errors';
 import { TOPICS, type ObjectFinalized, type TrainingRequested } from '../../core/events';
 import { contentVersion, isValidModelName } from '../../core/ids';
-import { DATASET_CONFIG_VERSION, parseDatasetConfig, type DatasetConfig } from '../dataset_config';
+import { DATASET_CONFIG_VERSION, parseDatasetConfig, type DatasetConfig, type DatasetKind } from '../dataset_config';
+import type { ImageDataset } from '../../data/images/dataset';
+import { readArchiveObject, scanArchive } from '../training/image_archive';
 import { validateCsv, type ValidationReport } from '../../data/csv_validation';
 import type { Context } from '../context';
 import type { DatasetDoc } from '../store/documents';
 import { storeOf } from '../store';
 
-const DATASET_OBJECT = /^datasets\/([^/]+)\/([^/]+\.csv)$/i;
+const DATASET_OBJECT = /^datasets\/([^/]+)\/([^/]+\.(csv|zip|tar|tar\.gz|tgz))$/i;
 export const CONFIG_FILE = 'mloop.json';
 
 export type IngestResult =
@@ -15,15 +18,15 @@ export type IngestResult =
   | { outcome: 'rejected'; model: string; version: string; reason: string }
   | { outcome: 'accepted'; model: string; version: string; requestId: string };
 
-/** `datasets/<model>/<file>.csv` → the model name, or why the object is not a dataset. */
-export function parseDatasetObjectName(name: string): { model: string } | { ignore: string } {
+/** `datasets/<model>/<file>.csv` (or an archive of images: .zip, .tar, .tar.gz) → the model name and kind, or why the object is not a dataset. */
+export function parseDatasetObjectName(name: string): { model: string; kind: DatasetKind } | { ignore: string } {
   const match = DATASET_OBJECT.exec(name);
-  if (!match) return { ignore: `not a dataset: only datasets/<model>/<file>.csv objects are ingested` };
+  if (!match) return { ignore: `not a dataset: only datasets/<model>/<file>.csv objects (or .zip, .tar, .tar.gz archives of images) are ingested` };
   const model = match[1];
   if (!isValidModelName(model)) {
     return { ignore: `model name "${model}" must be lowercase letters, digits, '-' or '_' (at most 63)` };
   }
-  return { model };
+  return { model, kind: match[3].toLowerCase() === 'csv' ? 'csv' : 'images' };
 }
 
 export const uploadRequestId = (model: string, version: string) => `upload:${model}:${version}`;
@@ -41,17 +44,20 @@ export async function ingestObject(ctx: Context, event: ObjectFinalized): Promis
   }
   const parsed = parseDatasetObjectName(event.name);
   if ('ignore' in parsed) return { outcome: 'ignored', reason: parsed.ignore };
-  const { model } = parsed;
+  const { model, kind } = parsed;
 
   const stat = await objects.stat(event.bucket, event.name);
   if (!stat) return { outcome: 'ignored', reason: `object ${event.name} no longer exists` };
-  const version = await contentVersion(await objects.createReadStream(event.bucket, event.name));
-
-  let doc = await datasets.get(model, version);
-  if (!doc) {
-    doc = await datasets.createOrGet(await validate(ctx, model, version, stat));
-    ctx.log.info({ model, dataset_version: version, status: doc.status, reason: doc.reason }, `dataset ${event.name} ${doc.status}`);
+  let doc: DatasetDoc | null;
+  if (kind === 'images') {
+    // an archive's version is its images' (labels and content, however zipped): known only once it is read
+    const scanned = await validateImages(ctx, model, stat);
+    doc = (await datasets.get(model, scanned.version)) ?? (await recorded(ctx, event.name, await datasets.createOrGet(scanned)));
+  } else {
+    const version = await contentVersion(await objects.createReadStream(event.bucket, event.name));
+    doc = (await datasets.get(model, version)) ?? (await recorded(ctx, event.name, await datasets.createOrGet(await validate(ctx, model, version, stat))));
   }
+  const { version } = doc;
   if (doc.status === 'rejected') {
     return { outcome: 'rejected', model, version, reason: doc.reason ?? 'rejected' };
   }
@@ -68,21 +74,25 @@ export async function ingestObject(ctx: Context, event: ObjectFinalized): Promis
   return { outcome: 'accepted', model, version, requestId: request.request_id };
 }
 
-async function validate(
-  ctx: Context,
-  model: string,
-  version: string,
-  stat: { bucket: string; name: string; generation: string; md5Hash: string; size: number },
-): Promise<DatasetDoc> {
-  const base: DatasetDoc = {
-    model,
-    version,
-    status: 'accepted',
-    object: { bucket: stat.bucket, name: stat.name, generation: stat.generation, md5Hash: stat.md5Hash, size: stat.size },
-    created_at: ctx.platform.clock.now().toISOString(),
-  };
+async function recorded(ctx: Context, name: string, doc: DatasetDoc): Promise<DatasetDoc> {
+  ctx.log.info({ model: doc.model, dataset_version: doc.version, status: doc.status, reason: doc.reason }, `dataset ${name} ${doc.status}`);
+  return doc;
+}
+
+type ObjectStat = { bucket: string; name: string; generation: string; md5Hash: string; size: number };
+
+const baseDoc = (ctx: Context, model: string, version: string, stat: ObjectStat): DatasetDoc => ({
+  model,
+  version,
+  status: 'accepted',
+  object: { bucket: stat.bucket, name: stat.name, generation: stat.generation, md5Hash: stat.md5Hash, size: stat.size },
+  created_at: ctx.platform.clock.now().toISOString(),
+});
+
+async function validate(ctx: Context, model: string, version: string, stat: ObjectStat): Promise<DatasetDoc> {
+  const base = baseDoc(ctx, model, version, stat);
   try {
-    const config = await readDatasetConfig(ctx, model);
+    const config = await readDatasetConfig(ctx, model, 'csv');
     const { profile, report } = await validateCsv(await ctx.platform.objects.createReadStream(stat.bucket, stat.name), config);
     const stored = await storeReport(ctx, model, version, report);
     const typed = { config, config_version: DATASET_CONFIG_VERSION };
@@ -91,6 +101,57 @@ async function validate(
     if (err instanceof MloopError && err.permanent) return { ...base, status: 'rejected', reason: err.message };
     throw err;
   }
+}
+
+/** An archive read with the model's config, or why it cannot be (a permanent error, stored as the reason). */
+type ArchiveScan = { config: DatasetConfig; dataset: ImageDataset } | { error: MloopError };
+
+async function scanUploadedArchive(ctx: Context, model: string, bytes: Buffer): Promise<ArchiveScan> {
+  try {
+    const config = await readDatasetConfig(ctx, model, 'images');
+    return { config, dataset: await scanArchive(bytes, config) };
+  } catch (err) {
+    if (err instanceof MloopError && err.permanent) return { error: err };
+    throw err;
+  }
+}
+
+/** An archive that cannot be read at all keeps the bytes' version, so the same file is refused once. */
+const bytesVersion = (bytes: Buffer) => contentVersion(Readable.from([bytes]));
+
+/**
+ * The dataset version the ingest will record for these archive bytes under this model's config, for
+ * `mloop push --wait` to follow its run: the images' version, or the bytes' when it cannot be read.
+ */
+export async function archiveDatasetVersion(ctx: Context, model: string, bytes: Buffer): Promise<string> {
+  const scan = await scanUploadedArchive(ctx, model, bytes);
+  return 'error' in scan ? bytesVersion(bytes) : scan.dataset.version;
+}
+
+/**
+ * An archive of images, scanned as training will read it: every image decoded with the model's spec. Its
+ * version is the images' content version (labels and content, however zipped); an archive that cannot
+ * be read at all, or a config that does not parse, is recorded rejected under the bytes' version, with
+ * the reason. A dataset no model can be trained on (too few classes or images left) is rejected with the
+ * report's errors, the report kept.
+ */
+async function validateImages(ctx: Context, model: string, stat: ObjectStat): Promise<DatasetDoc> {
+  const bytes = await readArchiveObject(ctx, stat);
+  const scan = await scanUploadedArchive(ctx, model, bytes);
+  if ('error' in scan) return { ...baseDoc(ctx, model, await bytesVersion(bytes), stat), kind: 'images', status: 'rejected', reason: scan.error.message };
+  const { config, dataset } = scan;
+  const { report } = dataset;
+  const doc: DatasetDoc = {
+    ...baseDoc(ctx, model, dataset.version, stat),
+    kind: 'images',
+    config,
+    config_version: DATASET_CONFIG_VERSION,
+    images: report.images,
+    rejected_count: report.rejected_count,
+    image_report: report,
+  };
+  if (report.errors.length > 0) return { ...doc, status: 'rejected', reason: `no model can be trained on these images: ${report.errors.join('; ')}` };
+  return doc;
 }
 
 /** Past this size the report goes to the artifacts bucket, and the document keeps it without the columns. */
@@ -111,10 +172,10 @@ async function storeReport(ctx: Context, model: string, version: string, report:
  * The model's `mloop.json` as it is now, or the defaults when there is none: read only here, when a file
  * arrives; what it says is stored with the dataset version, and everything later reads that copy.
  */
-async function readDatasetConfig(ctx: Context, model: string): Promise<DatasetConfig> {
+async function readDatasetConfig(ctx: Context, model: string, kind: DatasetKind): Promise<DatasetConfig> {
   const name = `datasets/${model}/${CONFIG_FILE}`;
   const stat = await ctx.platform.objects.stat(ctx.config.dataBucket, name);
-  if (!stat) return parseDatasetConfig({});
+  if (!stat) return parseDatasetConfig({}, kind);
   const text = (await ctx.platform.objects.get(ctx.config.dataBucket, name)).toString('utf8');
   let raw: unknown;
   try {
@@ -123,7 +184,7 @@ async function readDatasetConfig(ctx: Context, model: string): Promise<DatasetCo
     throw new MloopError('invalid_argument', `${name} is not valid JSON: ${errorMessage(err)}`);
   }
   try {
-    return parseDatasetConfig(raw);
+    return parseDatasetConfig(raw, kind);
   } catch (err) {
     throw new MloopError('invalid_argument', `${name}: ${errorMessage(err)}`);
   }

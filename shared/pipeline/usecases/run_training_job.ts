@@ -6,10 +6,16 @@ import type { Context } from '../context';
 import { artifactsPrefix, type RunDoc, type RunProgress, type SweepState } from '../store/documents';
 import { storeOf } from '../store';
 import { runSweepShare } from '../training/sweep_share';
-import { trainCandidate, type Candidate } from '../training/train_core';
+import { trainCandidate, type Candidate, type ProgressSink } from '../training/train_core';
 import { bindPlan } from '../training/training_plan';
 import { datasetConfigOf, runPlanOf } from '../store/stored_config';
 import { versionFiles } from '../artifacts/version_files';
+import { imageVersionFiles } from '../artifacts/image_version_files';
+import type { DatasetConfig } from '../dataset_config';
+import type { DatasetDoc } from '../store/documents';
+import { loadArchiveImages, readArchiveObject, testSplitRows } from '../training/image_archive';
+import { bindImagePlan, trainImageCandidate } from '../training/image_training';
+import type { RunPlan } from '../training/training_plan';
 
 export type JobOutcome = 'succeeded' | 'failed' | 'skipped';
 
@@ -55,6 +61,52 @@ export async function runTrainingJob(ctx: Context, runId: string, attempt: numbe
   }
 }
 
+/** Writes the run's progress, at most every PROGRESS_EVERY_MS but always the last iteration. */
+function progressSink(ctx: Context, runId: string): ProgressSink {
+  let lastWrite = 0;
+  return async (progress: RunProgress) => {
+    const now = Date.now();
+    if (now - lastWrite < PROGRESS_EVERY_MS && progress.iteration < progress.iterations) return;
+    lastWrite = now;
+    await storeOf(ctx).runs.update(runId, { progress });
+  };
+}
+
+/** JSON has no NaN: an undefined metric travels as null. */
+const reported = (metrics: Record<string, number>): Metrics => Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, Number.isFinite(v) ? v : null]));
+
+/**
+ * An archive of images: scanned again to find its images (the dataset document keeps the report, not
+ * the list), checked to be the version the run was planned on, preprocessed and split as the scan says,
+ * and trained in one task (a sweep's tasks are not shared out over images yet).
+ */
+async function trainOnImages(ctx: Context, run: RunDoc, dataset: DatasetDoc, config: DatasetConfig, stored: RunPlan): Promise<Metrics> {
+  const { clock } = ctx.platform;
+  const started = clock.now();
+  const plan = bindImagePlan(stored, { epochs: ctx.config.trainEpochs, backend: ctx.config.tfBackend });
+  const bytes = await readArchiveObject(ctx, dataset.object);
+  const { dataset: scanned, data } = await loadArchiveImages(bytes, config);
+  if (scanned.version !== dataset.version) {
+    throw new MloopError('failed_precondition', `${dataset.object.name} now holds image dataset ${scanned.version}, not ${dataset.version} as recorded`);
+  }
+  ctx.log.info({ run_id: run.id, classes: data.classes.length, train: data.train.n, validation: data.validation.n, test: data.test.n, algorithm: plan.algorithm }, 'images prepared');
+  const candidate = await trainImageCandidate(data, plan, progressSink(ctx, run.id));
+  const holdout = await testSplitRows(bytes, scanned);
+  const { manifest, files } = imageVersionFiles(data, candidate, plan, holdout, {
+    model: run.model,
+    version: run.model_version,
+    run_id: run.id,
+    dataset: { version: run.dataset_version, uri: `${dataset.object.bucket}/${dataset.object.name}` },
+    created_at: clock.now().toISOString(),
+  });
+  for (const file of files) await writeArtifact(ctx, run.model, run.model_version, file.name, file.data, file.contentType);
+  const seconds = (clock.now().getTime() - started.getTime()) / 1000;
+  const metrics = reported(manifest.metrics);
+  await storeOf(ctx).runs.update(run.id, { backend: candidate.trained.backend, metrics, training_seconds: seconds });
+  ctx.log.info({ run_id: run.id, metric: plan.metric.name, value: metrics[plan.metric.name], seconds, backend: candidate.trained.backend }, 'image model trained');
+  return metrics;
+}
+
 /** The metrics to report, or null when this task's part is done and another task reports. */
 async function train(ctx: Context, run: RunDoc, attempt: number): Promise<Metrics | null> {
   const { objects, clock } = ctx.platform;
@@ -67,6 +119,11 @@ async function train(ctx: Context, run: RunDoc, attempt: number): Promise<Metric
   }
   const config = datasetConfigOf(dataset);
   const stored = runPlanOf(run, dataset);
+  if (dataset.kind === 'images') {
+    // an image run is one training: the first task trains and reports, the others of a sweep's execution have no share
+    if (ctx.config.job.taskIndex > 0) return null;
+    return trainOnImages(ctx, run, dataset, config, stored);
+  }
   const started = clock.now();
   const data = await prepareTrainingData(() => objects.createReadStream(dataset.object.bucket, dataset.object.name), config, {
     seed: stored.seed ?? undefined,
@@ -78,13 +135,7 @@ async function train(ctx: Context, run: RunDoc, attempt: number): Promise<Metric
     'data prepared',
   );
 
-  let lastWrite = 0;
-  const onProgress = async (progress: RunProgress) => {
-    const now = Date.now();
-    if (now - lastWrite < PROGRESS_EVERY_MS && progress.iteration < progress.iterations) return;
-    lastWrite = now;
-    await runs.update(run.id, { progress });
-  };
+  const onProgress = progressSink(ctx, run.id);
   const parallelism = { workers: ctx.config.trainWorkers, workerScript: ctx.config.trialWorkerScript };
   let candidate: Candidate;
   if (ctx.config.job.taskCount > 1) {
@@ -109,8 +160,7 @@ async function train(ctx: Context, run: RunDoc, attempt: number): Promise<Metric
   });
   for (const file of files) await writeArtifact(ctx, run.model, run.model_version, file.name, file.data, file.contentType);
   const seconds = (clock.now().getTime() - started.getTime()) / 1000;
-  // JSON has no NaN: an undefined metric travels as null
-  const metrics: Metrics = Object.fromEntries(Object.entries(manifest.metrics).map(([k, v]) => [k, Number.isFinite(v) ? v : null]));
+  const metrics = reported(manifest.metrics);
   await runs.update(run.id, { backend: candidate.fitted.backend, metrics, training_seconds: seconds });
   ctx.log.info({ run_id: run.id, metric: plan.metric.name, value: metrics[plan.metric.name], seconds, backend: candidate.fitted.backend }, 'model trained');
   return metrics;

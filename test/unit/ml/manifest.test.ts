@@ -55,6 +55,43 @@ describe('manifest', () => {
   });
 });
 
+describe('manifest of an image model', () => {
+  const image = {
+    ...manifest,
+    task: 'multiclass',
+    algorithm: 'cnn',
+    target: 'label',
+    classes: ['circle', 'square', 'triangle'],
+    features: [],
+    dropped: [],
+    threshold: null,
+    metrics: { accuracy: 0.9, macro_f1: 0.88, top_2_accuracy: 1 },
+    trainer: { backend: 'cpu', params: {}, best_iteration: 1, history: [{ iteration: 1, loss: 0.9, val_loss: 0.8, accuracy: 0.5, val_accuracy: null }] },
+    input: { name: 'images', width: 32 * 32 * 3 },
+    output: { name: 'probabilities' },
+    image: { size: 32, channels: 3, layout: 'NHWC', scale: 1 / 255 },
+  };
+
+  it('keeps the preprocessing and the accuracy history', () => {
+    const parsed = parseManifest(JSON.parse(JSON.stringify(image)));
+    expect(parsed.image).toEqual({ size: 32, channels: 3, layout: 'NHWC', scale: 1 / 255 });
+    expect(parsed.classes).toEqual(['circle', 'square', 'triangle']);
+    expect(parsed.trainer.history[0].accuracy).toBe(0.5);
+    expect(parsed.trainer.history[0].val_accuracy).toBeNaN();
+  });
+
+  it('refuses an image spec that does not match the input, or a table model without features', () => {
+    expect(() => parseManifest({ ...image, image: { ...image.image, size: 64 } })).toThrow(/input\.width/);
+    expect(() => parseManifest({ ...image, image: { ...image.image, channels: 2 } })).toThrow(/image\.channels/);
+    expect(() => parseManifest({ ...image, image: { ...image.image, layout: 'NCHW' } })).toThrow(/image\.layout/);
+    expect(() => parseManifest({ ...image, input: { name: 'features', width: 32 * 32 * 3 } })).toThrow(/an image model reads images/);
+    expect(() => parseManifest({ ...image, task: 'binary', classes: ['a', 'b'], threshold: 0.5 })).toThrow(/an image model reads images, is multiclass/);
+    const { image: _spec, ...withoutSpec } = image;
+    expect(() => parseManifest(withoutSpec)).toThrow(/input\.name/);
+    expect(() => parseManifest({ ...manifest, features: [] })).toThrow(/input\.width|has features/);
+  });
+});
+
 describe('selectBackend', () => {
   it('falls back from the native backends, saying why, and trains on what it found', async () => {
     const selected = await selectBackend('node-gpu');

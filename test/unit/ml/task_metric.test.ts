@@ -84,6 +84,18 @@ describe('the metric of a task', () => {
     expect(() => taskMetric('binary', 'rmse')).toThrow(/metric "rmse" does not apply to a binary model/);
   });
 
+  it('judges a multiclass (image) model on accuracy or macro F1 when asked, higher being better', () => {
+    const accuracy = taskMetric('multiclass', 'accuracy');
+    expect(accuracy).toMatchObject({ name: 'accuracy', higherIsBetter: true, relativeDelta: false });
+    expect(taskMetric('multiclass', 'macro_f1')).toMatchObject({ name: 'macro_f1', higherIsBetter: true });
+    expect(() => taskMetric('binary', 'accuracy')).toThrow(/metric "accuracy" does not apply to a binary model/);
+    // rows of [P(a), P(b), P(c)]: the first two right, the third predicts a for c
+    const probabilities = [0.7, 0.2, 0.1, 0.1, 0.8, 0.1, 0.5, 0.1, 0.4];
+    expect(measure(accuracy, [0, 1, 2], probabilities, 3)).toBeCloseTo(2 / 3, 12);
+    // F1: a 2/3 (precision 1/2, recall 1), b 1, c 0 → mean 5/9
+    expect(measure(taskMetric('multiclass', 'macro_f1'), [0, 1, 2], probabilities, 3)).toBeCloseTo(5 / 9, 12);
+  });
+
   it('measures predictions and compares values in its direction, never preferring an undefined one', () => {
     const rmse = taskMetric('regression');
     expect(measure(rmse, [1, 2], [1, 4], 0)).toBeCloseTo(Math.sqrt(2), 12);

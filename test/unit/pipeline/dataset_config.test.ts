@@ -1,5 +1,5 @@
 import { MloopError } from '../../../shared/core/errors';
-import { parseDatasetConfig } from '../../../shared/pipeline/dataset_config';
+import { imageSpecOf, parseDatasetConfig } from '../../../shared/pipeline/dataset_config';
 
 describe('parseDatasetConfig', () => {
   it('fills defaults when there is no mloop.json', () => {
@@ -49,5 +49,35 @@ describe('parseDatasetConfig', () => {
     expect(() => parseDatasetConfig({ time_column: '' })).toThrow(/field "time_column"/);
     expect(() => parseDatasetConfig({ drop: 'a' })).toThrow(/field "drop"/);
     expect(() => parseDatasetConfig([1])).toThrow(/must be a JSON object, got an array/);
+  });
+
+  describe('beside an archive of images', () => {
+    it('defaults to the CNN judged on accuracy, and keeps the image fields', () => {
+      expect(parseDatasetConfig({}, 'images')).toEqual({ target: 'label', task: 'image_classification', algorithm: 'cnn', promotion: { metric: 'accuracy' }, drop: [] });
+      const config = parseDatasetConfig({ image_size: 32, channels: 1, min_images_per_class: 10, promotion: { delta: 0.01 }, params: { filters: [8] } }, 'images');
+      expect(config).toMatchObject({ image_size: 32, channels: 1, min_images_per_class: 10, promotion: { metric: 'accuracy', delta: 0.01 }, params: { filters: [8] } });
+      expect(imageSpecOf(config)).toEqual({ size: 32, channels: 1, layout: 'NHWC', scale: 1 / 255 });
+      expect(parseDatasetConfig({ promotion: { metric: 'macro_f1' } }, 'images').promotion.metric).toBe('macro_f1');
+    });
+
+    it('refuses what cannot train on images, and image fields beside a CSV, saying which field', () => {
+      const refused = (raw: unknown, kind: 'csv' | 'images') => {
+        try {
+          parseDatasetConfig(raw, kind);
+        } catch (err) {
+          return (err as MloopError).message;
+        }
+        return 'accepted';
+      };
+      expect(refused({ image_size: 4 }, 'images')).toMatch(/field "image_size"/);
+      expect(refused({ channels: 2 }, 'images')).toMatch(/field "channels"/);
+      expect(refused({ algorithm: 'gbdt' }, 'images')).toMatch(/field "algorithm": gbdt trains on a table; images train with cnn/);
+      expect(refused({ task: 'binary' }, 'images')).toMatch(/field "task": an archive of images is image_classification/);
+      expect(refused({ promotion: { metric: 'rmse' } }, 'images')).toMatch(/field "promotion.metric": rmse does not apply to image classification/);
+      expect(refused({ image_size: 32 }, 'csv')).toMatch(/field "image_size" applies to an archive of images, not to a CSV/);
+      expect(refused({ task: 'image_classification' }, 'csv')).toMatch(/needs an archive of images/);
+      expect(refused({ algorithm: 'cnn' }, 'csv')).toMatch(/cnn trains on images, not on a CSV/);
+      expect(refused({ target: 'y' }, 'csv')).toBe('accepted');
+    });
   });
 });

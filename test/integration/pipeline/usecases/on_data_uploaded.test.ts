@@ -9,6 +9,8 @@ import { COLLECTIONS, type DatasetDoc } from '../../../../shared/pipeline/store/
 import { datasetConfigOf } from '../../../../shared/pipeline/store/stored_config';
 import { ingestObject } from '../../../../shared/pipeline/usecases/on_data_uploaded';
 import { createPlatform } from '../../../../shared/platform';
+import { scanImageDataset } from '../../../../shared/data/images/dataset';
+import { writeSyntheticImages } from '../../../../shared/data/images/synthetic_images';
 
 /** mloop.json is validated once, when a file arrives, and stored typed with the dataset version. */
 let home: string;
@@ -100,3 +102,53 @@ describe('the dataset config stored at ingest', () => {
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
+
+describe('an archive of images', () => {
+  async function uploadArchive(model: string, file: string, mloopJson?: unknown): Promise<{ result: Awaited<ReturnType<typeof ingestObject>>; doc: DatasetDoc | null }> {
+    if (mloopJson !== undefined) await ctx.platform.objects.put(ctx.config.dataBucket, `datasets/${model}/mloop.json`, JSON.stringify(mloopJson));
+    const object = await ctx.platform.objects.putFile(ctx.config.dataBucket, `datasets/${model}/${path.basename(file)}`, file);
+    const result = await ingestObject(ctx, { bucket: object.bucket, name: object.name, generation: object.generation });
+    const doc = result.outcome === 'ignored' ? null : await ctx.platform.docs.get<DatasetDoc>(COLLECTIONS.datasets, `${model}:${result.version}`);
+    return { result, doc };
+  }
+
+  it('is scanned, versioned by its images and recorded with its report and typed config', async () => {
+    const zip = path.join(home, 'shapes.zip');
+    await writeSyntheticImages(zip, { classes: 3, perClass: 8, size: 24, seed: 2 });
+    const { result, doc } = await uploadArchive('shapes', zip, { image_size: 16, min_images_per_class: 6 });
+    expect(result.outcome).toBe('accepted');
+    const scanned = await scanImageDataset(fs.readFileSync(zip), { spec: { size: 16, channels: 3, layout: 'NHWC', scale: 1 / 255 } });
+    expect(doc).toMatchObject({ kind: 'images', status: 'accepted', version: scanned.version, images: 24, rejected_count: 0, config_version: DATASET_CONFIG_VERSION });
+    expect(doc!.config).toMatchObject({ task: 'image_classification', algorithm: 'cnn', image_size: 16, min_images_per_class: 6, promotion: { metric: 'accuracy' } });
+    expect(doc!.image_report).toMatchObject({ classes: ['circle', 'square', 'triangle'], class_counts: { circle: 8, square: 8, triangle: 8 }, errors: [] });
+    // the same images again: the same version, one dataset
+    expect(await ingestObject(ctx, { bucket: ctx.config.dataBucket, name: 'datasets/shapes/shapes.zip', generation: '1' })).toEqual(result);
+  });
+
+  it('is rejected with the reasons when no model can be trained on it, the report kept', async () => {
+    const zip = path.join(home, 'few.zip');
+    await writeSyntheticImages(zip, { classes: 2, perClass: 3, size: 16, seed: 1 });
+    const { result, doc } = await uploadArchive('few', zip);
+    expect(result).toMatchObject({ outcome: 'rejected', reason: expect.stringMatching(/^no model can be trained on these images: /) });
+    expect(doc).toMatchObject({ kind: 'images', status: 'rejected' });
+    expect(doc!.image_report!.dropped_classes.map((c) => c.reason)).toEqual(['below_minimum', 'below_minimum']);
+  });
+
+  it('is rejected with the reason when it is no archive, or its mloop.json does not fit images', async () => {
+    const fake = path.join(home, 'fake.zip');
+    fs.writeFileSync(fake, 'this is not a zip');
+    const notZip = await uploadArchive('fake', fake);
+    expect(notZip.result.outcome).toBe('rejected');
+    expect(notZip.doc).toMatchObject({ kind: 'images', status: 'rejected' });
+
+    const zip = path.join(home, 'shapes.zip');
+    await writeSyntheticImages(zip, { classes: 2, perClass: 6, size: 16 });
+    const wrong = await uploadArchive('wrong', zip, { algorithm: 'gbdt' });
+    expect(wrong.result).toMatchObject({ outcome: 'rejected', reason: expect.stringMatching(/field "algorithm": gbdt trains on a table; images train with cnn/) });
+  });
+
+  it('refuses image fields in the mloop.json of a CSV', async () => {
+    const doc = await upload('table', { target: 'label', image_size: 32 });
+    expect(doc).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/field "image_size" applies to an archive of images, not to a CSV/) });
+  });
+});
