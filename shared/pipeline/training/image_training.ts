@@ -1,8 +1,9 @@
 import { MloopError } from '../../core/errors';
 import type { ImageTrainingData } from '../../data/images/image_spec';
 import { evaluateImages, type ImageEvaluation } from '../../ml/image_metrics';
-import { isImageFamily, type ImageFamily } from '../../ml/models/family';
+import { isImageFamily } from '../../ml/models/family';
 import { family } from '../../ml/models/registry';
+import { trainImages } from '../../ml/models/trainers';
 import { taskMetric, type TaskMetric } from '../../ml/task_metric';
 import type { ImageTrainedModel } from '../../ml/trained_model';
 import type { ProgressSink } from './train_core';
@@ -49,8 +50,8 @@ export function bindImagePlan(plan: RunPlan, defaults: PlanDefaults): ImagePlan 
 }
 
 export async function trainImageCandidate(data: ImageTrainingData, plan: ImagePlan, onProgress?: ProgressSink): Promise<ImageCandidate> {
-  const chosen = family(plan.algorithm) as ImageFamily;
-  const trained = await chosen.trainImages(data, plan.params, (p) => onProgress?.({ unit: chosen.progressUnit, ...p }));
+  const chosen = family(plan.algorithm);
+  const trained = await trainImages(chosen.name, data, plan.params, (p) => onProgress?.({ unit: chosen.progressUnit, ...p }));
   const test = trained.predict(data.test.x, data.test.n);
   return { trained, evaluation: evaluateImages(data.test.y, test, data.classes), test };
 }
