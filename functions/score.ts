@@ -28,7 +28,7 @@ function sharedModelServer(): Promise<ModelServer> {
 }
 
 // A revision starts loading what it serves at once, so the startup probe passes as soon as it can.
-if (process.env.MLOOP_SERVED_MODELS !== undefined) void sharedModelServer().catch((err) => functionContext().log.error({ err: String(err) }, 'loading the served models failed'));
+if (functionContext().config.servedModels !== undefined) void sharedModelServer().catch((err) => functionContext().log.error({ err: String(err) }, 'loading the served models failed'));
 
 let scoreHandler: ReturnType<typeof createScoreHandler> | undefined;
 
@@ -42,7 +42,7 @@ functions.http('score', (req, res) => {
     const { router } = scoringService(ctx, sharedModelServer, {
       predictionLog,
       recordFeedback: (items) => recordFeedback(ctx, items, 'http'),
-      revision: process.env.K_REVISION,
+      revision: ctx.config.revision,
     });
     scoreHandler = createScoreHandler(router);
   }

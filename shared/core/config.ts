@@ -51,6 +51,8 @@ const EnvSchema = z.object({
   MLOOP_CANARY_PERCENT: z.coerce.number().int().min(0).max(99).default(0),
   // Set on a Cloud Run scoring revision: exactly what it serves (empty: nothing yet); unset, follow the registry.
   MLOOP_SERVED_MODELS: z.string().optional(),
+  // Set by Cloud Run on every revision's containers: which revision answered, for the x-served-by header.
+  K_REVISION: z.string().optional(),
   MLOOP_SHADOW_MODELS: z.string().optional(),
   MLOOP_PREDICTION_SAMPLE: z.coerce.number().min(0).max(1).default(1),
   MLOOP_PREDICTION_FLUSH_MS: int(5000),
@@ -138,6 +140,8 @@ export interface Config {
   canaryPercent: number;
   /** A scoring revision's fixed models (MLOOP_SERVED_MODELS); undefined: follow the registry. */
   servedModels?: ServedModels;
+  /** The Cloud Run revision this process runs as (K_REVISION), when it does. */
+  revision?: string;
   /** The prediction log that monitoring reads: share of requests kept, and how it is batched. */
   predictionLog: { sampleRate: number; flushEveryMs: number; maxBuffered: number };
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -226,6 +230,7 @@ export function loadConfig(base: NodeJS.ProcessEnv = process.env, overrides: Rec
       maxModelMb: e.MLOOP_PROMOTION_MAX_MODEL_MB,
     },
     canaryPercent: e.MLOOP_CANARY_PERCENT,
+    revision: e.K_REVISION,
     servedModels:
       e.MLOOP_SERVED_MODELS === undefined
         ? undefined

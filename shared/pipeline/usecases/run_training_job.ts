@@ -92,18 +92,9 @@ async function trainOnImages(ctx: Context, run: RunDoc, dataset: DatasetDoc, con
   ctx.log.info({ run_id: run.id, classes: data.classes.length, train: data.train.n, validation: data.validation.n, test: data.test.n, algorithm: plan.algorithm }, 'images prepared');
   const candidate = await trainImageCandidate(data, plan, progressSink(ctx, run.id));
   const holdout = await testSplitRows(bytes, scanned);
-  const { manifest, files } = imageVersionFiles(data, candidate, plan, holdout, {
-    model: run.model,
-    version: run.model_version,
-    run_id: run.id,
-    dataset: { version: run.dataset_version, uri: `${dataset.object.bucket}/${dataset.object.name}` },
-    created_at: clock.now().toISOString(),
-  });
-  for (const file of files) await writeArtifact(ctx, run.model, run.model_version, file.name, file.data, file.contentType);
-  const seconds = (clock.now().getTime() - started.getTime()) / 1000;
-  const metrics = reported(manifest.metrics);
-  await storeOf(ctx).runs.update(run.id, { backend: candidate.trained.backend, metrics, training_seconds: seconds });
-  ctx.log.info({ run_id: run.id, metric: plan.metric.name, value: metrics[plan.metric.name], seconds, backend: candidate.trained.backend }, 'image model trained');
+  const version = imageVersionFiles(data, candidate, plan, holdout, lineage(ctx, run, dataset));
+  const metrics = await storeVersion(ctx, run, started, version, candidate.trained.backend);
+  ctx.log.info({ run_id: run.id, metric: plan.metric.name, value: metrics[plan.metric.name], backend: candidate.trained.backend }, 'image model trained');
   return metrics;
 }
 
@@ -151,17 +142,34 @@ async function train(ctx: Context, run: RunDoc, attempt: number): Promise<Metric
     }
   }
 
-  const { manifest, files } = versionFiles(data, candidate, plan, {
+  const version = versionFiles(data, candidate, plan, lineage(ctx, run, dataset));
+  const metrics = await storeVersion(ctx, run, started, version, candidate.fitted.backend);
+  ctx.log.info({ run_id: run.id, metric: plan.metric.name, value: metrics[plan.metric.name], backend: candidate.fitted.backend }, 'model trained');
+  return metrics;
+}
+
+/** Where a version comes from, as its manifest records it. */
+function lineage(ctx: Context, run: RunDoc, dataset: DatasetDoc) {
+  return {
     model: run.model,
     version: run.model_version,
     run_id: run.id,
     dataset: { version: run.dataset_version, uri: `${dataset.object.bucket}/${dataset.object.name}` },
-    created_at: clock.now().toISOString(),
-  });
-  for (const file of files) await writeArtifact(ctx, run.model, run.model_version, file.name, file.data, file.contentType);
-  const seconds = (clock.now().getTime() - started.getTime()) / 1000;
-  const metrics = reported(manifest.metrics);
-  await runs.update(run.id, { backend: candidate.fitted.backend, metrics, training_seconds: seconds });
-  ctx.log.info({ run_id: run.id, metric: plan.metric.name, value: metrics[plan.metric.name], seconds, backend: candidate.fitted.backend }, 'model trained');
+    created_at: ctx.platform.clock.now().toISOString(),
+  };
+}
+
+/** The version's files into the artifacts bucket, and what the run reports of them. */
+async function storeVersion(
+  ctx: Context,
+  run: RunDoc,
+  started: Date,
+  version: { manifest: { metrics: Record<string, number> }; files: Array<{ name: string; data: Buffer | string; contentType: string }> },
+  backend: string | undefined,
+): Promise<Metrics> {
+  for (const file of version.files) await writeArtifact(ctx, run.model, run.model_version, file.name, file.data, file.contentType);
+  const seconds = (ctx.platform.clock.now().getTime() - started.getTime()) / 1000;
+  const metrics = reported(version.manifest.metrics);
+  await storeOf(ctx).runs.update(run.id, { backend, metrics, training_seconds: seconds });
   return metrics;
 }

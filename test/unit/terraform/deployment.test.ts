@@ -322,6 +322,7 @@ describe('configuration', () => {
     MLOOP_HOME: 'local state folder; the functions keep no state on disk',
     MLOOP_STORAGE: 'local bucket folder; MLOOP_PLATFORM=gcp uses Cloud Storage',
     PORT: 'set by Cloud Run',
+    K_REVISION: 'set by Cloud Run on each revision',
     MLOOP_HOST: 'the local stack only',
     MLOOP_URL: 'the CLI only',
     MLOOP_POLL_MS: 'local bus and bucket watcher',
