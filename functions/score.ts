@@ -1,4 +1,5 @@
 import * as functions from '@google-cloud/functions-framework';
+import { servesPinnedModels } from '../shared/core/config';
 import { recordFeedback } from '../shared/pipeline/usecases/feedback';
 import { ModelServer } from '../shared/serving/model_server';
 import { PredictionLog } from '../shared/serving/prediction_log';
@@ -28,7 +29,7 @@ function sharedModelServer(): Promise<ModelServer> {
 }
 
 // A revision starts loading what it serves at once, so the startup probe passes as soon as it can.
-if (functionContext().config.servedModels !== undefined) void sharedModelServer().catch((err) => functionContext().log.error({ err: String(err) }, 'loading the served models failed'));
+if (servesPinnedModels()) void sharedModelServer().catch((err) => functionContext().log.error({ err: String(err) }, 'loading the served models failed'));
 
 let scoreHandler: ReturnType<typeof createScoreHandler> | undefined;
 

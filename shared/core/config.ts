@@ -183,6 +183,14 @@ export interface Config {
 
 const INHERITED = /^(MLOOP_|GOOGLE_|PUBSUB_EMULATOR_HOST$|FIRESTORE_EMULATOR_HOST$|STORAGE_EMULATOR_HOST$|PATH$|HOME$|NODE_OPTIONS$|TZ$|LANG$)/;
 
+/**
+ * Whether this process is a scoring revision pinned to its models, asked at start-up before any
+ * configuration is built (the function builds its context on first use, not at import).
+ */
+export function servesPinnedModels(base: NodeJS.ProcessEnv = process.env): boolean {
+  return base.MLOOP_SERVED_MODELS !== undefined;
+}
+
 export function loadConfig(base: NodeJS.ProcessEnv = process.env, overrides: Record<string, string> = {}): Config {
   const env = { ...base, ...overrides };
   const parsed = EnvSchema.safeParse(env);
