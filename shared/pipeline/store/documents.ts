@@ -3,6 +3,7 @@ import type { Metrics, TrainingOverrides, TrainingReason } from '../../core/even
 import type { ValidationReport } from '../../data/csv_validation';
 import type { ImageValidationReport } from '../../data/images/dataset';
 import type { TrialRecord } from '../../ml/sweep';
+import type { TrainProgress } from '../../ml/trained_model';
 import type { DatasetConfig, DatasetKind, PromotionConfig } from '../dataset_config';
 import type { RunPlan } from '../training/training_plan';
 
@@ -57,16 +58,10 @@ export interface ExecutionRecord {
   log_uri?: string;
 }
 
-export interface RunProgress {
+/** A trainer's last progress report as the run document keeps it, with its unit and, in a sweep, its trial. */
+export interface RunProgress extends Omit<TrainProgress, 'seconds'> {
   /** Networks train in epochs; trees and forests grow one iteration (round, tree) at a time. */
   unit: 'epoch' | 'iteration';
-  iteration: number;
-  iterations: number;
-  loss?: number;
-  val_loss?: number;
-  /** An image classifier's share right on its training batches and on validation. */
-  accuracy?: number;
-  val_accuracy?: number;
   seconds?: number;
   /** In a sweep: the trial this is about (0-based), of how many. */
   trial?: number;
