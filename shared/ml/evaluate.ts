@@ -1,6 +1,8 @@
 import type { Task } from '../data/prepare';
+import type { ClassReport } from './image_metrics';
 import { bestF1Threshold, evaluateBinary, metricsAt, prCurve, rocCurve, thresholdForRecall, type PrPoint, type RocPoint } from './metrics';
 import { confusionMatrix, evaluateMulticlass } from './multiclass_metrics';
+import type { Misclassified } from './misclassified';
 import { evaluateRegression } from './regression_metrics';
 
 /**
@@ -14,6 +16,10 @@ export interface Curves {
   pr?: PrPoint[];
   /** matrix[actual][predicted], rows and columns in `labels` order. */
   confusion?: { labels: string[]; matrix: number[][] };
+  /** An image classifier's: each class's precision, recall and F1 (an undefined one reads back as null). */
+  per_class?: ClassReport[];
+  /** An image classifier's most confident mistakes on test, in the order of their thumbnails. */
+  misclassified?: Misclassified[];
 }
 
 export interface Evaluation {

@@ -10,6 +10,7 @@ import { listDatasets, listModels, listRuns, getRun } from '../pipeline/read_mod
 import { abortCanary, completeCanary, promoteVersion, rejectVersion, rollback, type Actor } from '../pipeline/usecases/registry_transitions';
 import { registryView } from '../pipeline/read_models/registry_view';
 import { getRunDetail } from '../pipeline/read_models/run_detail';
+import { misclassifiedThumbnail } from '../pipeline/read_models/image_evaluation';
 import { createAuthenticator } from './authenticate';
 import { sendError } from './http_errors';
 
@@ -75,6 +76,15 @@ export function adminApi(ctx: Context, hooks: AdminHooks): express.Router {
   router.get('/runs', route(async (req) => listRuns(ctx, typeof req.query.model === 'string' ? req.query.model : undefined)));
   router.get('/runs/:id', route(async (req) => getRun(ctx, String(req.params.id))));
   router.get('/runs/:id/detail', route(async (req) => getRunDetail(ctx, String(req.params.id))));
+  // A PNG the job drew itself, under a name it made: served as an image, never sniffed as anything else.
+  router.get('/runs/:id/misclassified/:index', async (req: Request, res: Response) => {
+    try {
+      const png = await misclassifiedThumbnail(ctx, String(req.params.id), String(req.params.index));
+      res.set({ 'content-type': 'image/png', 'x-content-type-options': 'nosniff', 'cache-control': 'private, max-age=3600' }).send(png);
+    } catch (err) {
+      sendError(res, err, ctx.log);
+    }
+  });
   router.get('/models', route(async () => listModels(ctx)));
   router.get('/registry', route(async () => registryView(ctx)));
   // The moves a person makes in the registry, as `mloop models` makes them: the trail names the API.

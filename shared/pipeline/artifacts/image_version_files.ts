@@ -2,16 +2,18 @@ import { imageFloats, type ImageTrainingData } from '../../data/images/image_spe
 import { expectedOutput, parseManifest, type Manifest } from '../../ml/manifest';
 import { ONNX_IMAGE_INPUT } from '../../ml/onnx_io';
 import type { ImageCandidate, ImagePlan } from '../training/image_training';
+import type { MisclassifiedThumbnails } from './misclassified_thumbnails';
 import { ARTIFACT_FILES, encodeHoldout, type HoldoutRow } from './model_files';
 import type { ArtifactFile, VersionInfo } from './version_files';
 
 /**
  * The files of an image model's version folder: the ONNX model, its holdout (the test split's image
- * files), the evaluation a person reads (each class's precision and recall, the confusion matrix) and the
- * manifest, last, with the preprocessing the scorer applies. No drift reference or HTML report yet:
+ * files), the evaluation a person reads (each class's precision and recall, the confusion matrix named as
+ * a table model's is, the misclassified test images and their thumbnails) and the manifest, last, with
+ * the preprocessing the scorer applies. No drift reference or HTML report yet:
  * image monitoring comes later.
  */
-export function imageVersionFiles(data: ImageTrainingData, candidate: ImageCandidate, plan: ImagePlan, holdout: HoldoutRow[], info: VersionInfo): { manifest: Manifest; files: ArtifactFile[] } {
+export function imageVersionFiles(data: ImageTrainingData, candidate: ImageCandidate, plan: ImagePlan, holdout: HoldoutRow[], info: VersionInfo, misclassified?: MisclassifiedThumbnails): { manifest: Manifest; files: ArtifactFile[] } {
   const { trained, evaluation } = candidate;
   const draft = {
     format_version: 2,
@@ -36,10 +38,15 @@ export function imageVersionFiles(data: ImageTrainingData, candidate: ImageCandi
   // through JSON, as a reader will see it (NaN becomes null)
   const text = JSON.stringify(draft, null, 2);
   const manifest = parseManifest(JSON.parse(text));
-  const curves = { per_class: evaluation.per_class, confusion: evaluation.confusion };
+  const curves = {
+    per_class: evaluation.per_class,
+    confusion: { labels: evaluation.confusion.classes, matrix: evaluation.confusion.matrix },
+    misclassified: misclassified?.list ?? [],
+  };
   const files: ArtifactFile[] = [
     { name: ARTIFACT_FILES.model, data: Buffer.from(trained.onnx), contentType: 'application/octet-stream' },
     { name: ARTIFACT_FILES.holdout, data: encodeHoldout(holdout), contentType: 'application/x-ndjson' },
+    ...(misclassified?.files ?? []),
     { name: ARTIFACT_FILES.curves, data: JSON.stringify(curves), contentType: 'application/json' },
     { name: ARTIFACT_FILES.manifest, data: text, contentType: 'application/json' },
   ];

@@ -9,7 +9,9 @@ import { getRun } from './listings';
 /**
  * Everything the dashboard's run page draws, in one answer: the run, the version it made, the
  * decision about that version, the loss per iteration and importance from its manifest, and the
- * curves. A run that failed before writing artifacts has nulls where they would be.
+ * curves (an image classifier's hold its per-class metrics and its misclassified test images, whose
+ * thumbnails are fetched one by one from `/api/runs/:id/misclassified/:index`). A run that failed
+ * before writing artifacts has nulls where they would be.
  */
 export interface RunDetail {
   run: RunDoc;

@@ -11,6 +11,7 @@ import { bindPlan } from '../training/training_plan';
 import { datasetConfigOf, runPlanOf } from '../store/stored_config';
 import { versionFiles } from '../artifacts/version_files';
 import { imageVersionFiles } from '../artifacts/image_version_files';
+import { misclassifiedThumbnails } from '../artifacts/misclassified_thumbnails';
 import type { DatasetConfig } from '../dataset_config';
 import type { DatasetDoc } from '../store/documents';
 import { loadArchiveImages, readArchiveObject, testSplitRows } from '../training/image_archive';
@@ -92,7 +93,8 @@ async function trainOnImages(ctx: Context, run: RunDoc, dataset: DatasetDoc, con
   ctx.log.info({ run_id: run.id, classes: data.classes.length, train: data.train.n, validation: data.validation.n, test: data.test.n, algorithm: plan.algorithm }, 'images prepared');
   const candidate = await trainImageCandidate(data, plan, progressSink(ctx, run.id));
   const holdout = await testSplitRows(bytes, scanned);
-  const version = imageVersionFiles(data, candidate, plan, holdout, lineage(ctx, run, dataset));
+  const thumbnails = await misclassifiedThumbnails(data, candidate.test);
+  const version = imageVersionFiles(data, candidate, plan, holdout, lineage(ctx, run, dataset), thumbnails);
   const metrics = await storeVersion(ctx, run, started, version, candidate.trained.backend);
   ctx.log.info({ run_id: run.id, metric: plan.metric.name, value: metrics[plan.metric.name], backend: candidate.trained.backend }, 'image model trained');
   return metrics;
