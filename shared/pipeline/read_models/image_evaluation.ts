@@ -14,7 +14,8 @@ import { getRun } from './listings';
  * confident mistakes. Null for a table model, or a version whose files are gone.
  */
 export interface ClassEvaluation {
-  per_class: ClassReport[];
+  /** A value the test split leaves undefined (a class never predicted has no precision) is null. */
+  per_class: Array<Pick<ClassReport, 'class' | 'support'> & { precision: number | null; recall: number | null; f1: number | null }>;
   /** matrix[actual][predicted], rows and columns in `labels` order. */
   confusion: { labels: string[]; matrix: number[][] };
   misclassified: Misclassified[];

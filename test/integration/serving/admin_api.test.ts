@@ -10,6 +10,8 @@ import type { Context } from '../../../shared/pipeline/context';
 import { artifactsPrefix, COLLECTIONS, type ModelVersionDoc, type Stage } from '../../../shared/pipeline/store/documents';
 import type { RegistryModel } from '../../../shared/pipeline/read_models/registry_view';
 import { createPlatform } from '../../../shared/platform';
+import { DEFAULT_IMAGE_SPEC, imageFloats, type ImageTrainingData } from '../../../shared/data/images/image_spec';
+import { misclassifiedThumbnails } from '../../../shared/pipeline/artifacts/misclassified_thumbnails';
 
 const KEY = 'registry-routes-key';
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mloop-admin-registry-'));
@@ -70,5 +72,51 @@ describe('the admin API registry routes', () => {
   it('answer 404 for the detail of a run that does not exist', async () => {
     await request(app).get('/api/runs/run-nope/detail').set(auth).expect(404);
     await request(app).get('/api/drift/reports/nope').set(auth).expect(404);
+  });
+});
+
+describe('the thumbnails of an image run\'s misclassified test images', () => {
+  const spec = { ...DEFAULT_IMAGE_SPEC, size: 8 };
+  // three test images: circle (right), square (taken for a circle), triangle (taken for a square)
+  const test = { x: new Float32Array(3 * imageFloats(spec)).fill(0.5), y: Int32Array.from([0, 1, 2]), n: 3 };
+  const empty = { x: new Float32Array(0), y: new Int32Array(0), n: 0 };
+  const data: ImageTrainingData = { spec, classes: ['circle', 'square', 'triangle'], train: empty, validation: empty, test };
+  const probabilities = Float32Array.from([0.9, 0.05, 0.05, 0.7, 0.2, 0.1, 0.1, 0.6, 0.3]);
+  const readsNeedKey: Context = { ...ctx, config: configFor(home, { MLOOP_API_KEY: KEY, MLOOP_DASHBOARD_READS: 'key' }) };
+  const guarded = express().use('/api', adminApi(readsNeedKey, { monitorNow: async () => [] }));
+
+  beforeAll(async () => {
+    const at = new Date().toISOString();
+    await ctx.platform.docs.set(COLLECTIONS.runs, 'run-leaves', { id: 'run-leaves', model: 'leaves', model_version: 'v1', dataset_version: 'ds', status: 'succeeded', attempt: 1, created_at: at });
+    const { list, files } = await misclassifiedThumbnails(data, probabilities);
+    expect(list.map((m) => [m.label, m.predicted])).toEqual([['square', 'circle'], ['triangle', 'square']]);
+    for (const file of files) await ctx.platform.objects.put(config.artifactsBucket, artifactsPrefix('leaves', 'v1') + file.name, file.data, { contentType: file.contentType });
+  });
+
+  it('serves each one as a PNG, by run and index', async () => {
+    for (const index of [0, 1]) {
+      const res = await request(app).get(`/api/runs/run-leaves/misclassified/${index}`).buffer(true).expect(200);
+      expect(res.headers['content-type']).toBe('image/png');
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect((res.body as Buffer).subarray(1, 4).toString('latin1')).toBe('PNG');
+    }
+  });
+
+  it('refuses an index that is not a small whole number, before it names any object', async () => {
+    for (const index of ['abc', '-1', '1.0', '32', '0x1', '..%2Fmanifest.json', '%2E%2E']) {
+      const res = await request(app).get(`/api/runs/run-leaves/misclassified/${index}`).expect(400);
+      expect(res.body.error.message).toMatch(/a thumbnail index is a whole number from 0 to 31/);
+    }
+  });
+
+  it('answers 404 for an index the run has no thumbnail for, or a run that does not exist', async () => {
+    expect((await request(app).get('/api/runs/run-leaves/misclassified/2').expect(404)).body.error.message).toMatch(/no misclassified image 2/);
+    await request(app).get('/api/runs/run-nope/misclassified/0').expect(404);
+  });
+
+  it('needs the key as every other read does, with MLOOP_DASHBOARD_READS=key', async () => {
+    await request(guarded).get('/api/runs/run-leaves/misclassified/0').expect(401);
+    await request(guarded).get('/api/runs/run-leaves/misclassified/0').set({ authorization: 'Bearer wrong' }).expect(401);
+    await request(guarded).get('/api/runs/run-leaves/misclassified/0').set(auth).expect(200);
   });
 });
