@@ -1,4 +1,5 @@
 import { MloopError } from '../../core/errors';
+import { headlineMetrics, type HeadlineMetric } from '../../ml/headline_metrics';
 import type { Context } from '../context';
 import type { DatasetDoc, DecisionDoc, ModelVersionDoc, RunDoc } from '../store/documents';
 import { storeOf } from '../store';
@@ -14,6 +15,8 @@ export interface RunView {
   reason: string;
   progress: RunDoc['progress'] | null;
   metrics: RunDoc['metrics'] | null;
+  /** What a listing shows of the metrics: AUC, or accuracy and macro-F1 for images (ml/headline_metrics.ts). */
+  headline: HeadlineMetric[];
   promoted: boolean | null;
   /** Decisions that another promotion overtook before they were committed; the run was judged again after each. */
   superseded_decisions: string[];
@@ -31,6 +34,7 @@ export interface ModelView {
   version: string;
   stage: ModelVersionDoc['stage'];
   metrics: ModelVersionDoc['metrics'];
+  headline: HeadlineMetric[];
   run_id: string;
   dataset_version: string;
   created_at: string;
@@ -59,6 +63,7 @@ export function runView(run: RunDoc): RunView {
     reason: run.reason,
     progress: run.progress ?? null,
     metrics: run.metrics ?? null,
+    headline: headlineMetrics(run.metrics),
     promoted: run.promoted ?? null,
     superseded_decisions: run.superseded_decisions ?? [],
     error: run.error ?? null,
@@ -82,6 +87,7 @@ export async function listModels(ctx: Context): Promise<ModelView[]> {
       version: data.version,
       stage: data.stage,
       metrics: data.metrics,
+      headline: headlineMetrics(data.metrics),
       run_id: data.run_id,
       dataset_version: data.dataset_version,
       created_at: data.created_at,
