@@ -50,3 +50,18 @@ async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Pr
 
 export const get = <T>(path: string) => call<T>('GET', path);
 export const post = <T>(path: string, body: unknown = {}) => call<T>('POST', path, body);
+
+/**
+ * An image the API serves, as an object URL for an <img>: the element itself could not send the key,
+ * which the thumbnails need as every read does with MLOOP_DASHBOARD_READS=key.
+ */
+export async function imageUrl(path: string): Promise<string> {
+  const headers: Record<string, string> = {};
+  if (apiKey.get()) headers.authorization = `Bearer ${apiKey.get()}`;
+  const res = await fetch(`/api${path}`, { headers });
+  if (!res.ok) {
+    if (res.status === 401) document.dispatchEvent(new CustomEvent(NEEDS_KEY));
+    throw new ApiError(res.status, `GET /api${path}: ${res.statusText}${hint('GET', res.status)}`);
+  }
+  return URL.createObjectURL(await res.blob());
+}

@@ -26,6 +26,10 @@ export function table(headers: string[], rows: Child[][]): HTMLElement {
 
 export const fixed = (value: number | null | undefined, digits = 4) => (typeof value === 'number' && Number.isFinite(value) ? value.toFixed(digits) : '–');
 
+/** A listing's headline metrics (the API picks them: AUC, or accuracy and macro-F1 for images). */
+export const headline = (metrics: ReadonlyArray<{ name: string; value: number | null }>) =>
+  metrics.length ? metrics.map((m) => `${m.name} ${fixed(m.value)}`).join(', ') : '–';
+
 export function bytes(n: number): string {
   const units = ['B', 'kB', 'MB', 'GB'];
   let i = 0;

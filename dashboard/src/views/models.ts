@@ -1,6 +1,6 @@
 import type { RegistryModel } from '../../../shared/pipeline/read_models/registry_view';
 import { get, post } from '../api';
-import { fixed, h, table } from '../dom';
+import { h, headline, table } from '../dom';
 import type { View } from '../view';
 
 /** The registry, with the moves a person may make; the API refuses them without the key when one is set. */
@@ -24,7 +24,7 @@ export const modelsView: View = async (_params, refresh) => {
       return [
         h('strong', {}, v.version),
         h('span', { class: `stage-${v.stage}` }, v.stage, v.version === m.production_version ? ' (live)' : ''),
-        fixed(v.metrics.auc),
+        headline(v.headline),
         h('a', { href: `#/runs/${v.run_id}` }, v.run_id),
         v.decision ? `${v.decision.promote ? 'promote' : 'keep out'}: ${v.decision.reasons.join('; ')}` : '–',
         h('ul', {}, v.history.map((t) => h('li', {}, `${t.at} ${t.from ?? 'new'} → ${t.to} by ${t.by}: ${t.reason}`))),
@@ -44,7 +44,7 @@ export const modelsView: View = async (_params, refresh) => {
       canary,
       h('p', {}, 'live: ', h('strong', { class: 'live-version' }, m.production_version ?? 'none'), m.previous_version ? ` · previous: ${m.previous_version}` : '', aliases ? ` · aliases: ${aliases}` : '', ' ',
         m.previous_version ? h('button', { 'data-action': 'rollback', onclick: act(`${base}/rollback`, `Roll ${m.name} back to ${m.previous_version}?`) }, `roll back to ${m.previous_version}`) : null),
-      table(['version', 'stage', 'auc', 'run', 'decision', 'transitions', ''], rows),
+      table(['version', 'stage', 'metric', 'run', 'decision', 'transitions', ''], rows),
     );
   });
   return { el: h('section', {}, h('h1', {}, 'Models'), sections.length ? sections : h('p', { class: 'muted' }, 'No models yet.')) };

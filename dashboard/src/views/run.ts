@@ -3,6 +3,7 @@ import { get } from '../api';
 import { lineChart, pairedBars } from '../charts';
 import { fixed, h, table } from '../dom';
 import type { View } from '../view';
+import { classReport } from './class_report';
 import { progressBar } from './runs';
 
 export const runView: View = async ([id]) => {
@@ -21,7 +22,8 @@ export const runView: View = async ([id]) => {
     const top = [...trainer.importance].sort((a, b) => b.gain - a.gain).slice(0, 15);
     charts.push(pairedBars('Feature importance (gain)', top.map((f) => f.feature), { name: 'gain', values: top.map((f) => f.gain) }));
   }
-  const confusion = curves?.confusion
+  // an image classifier's confusion matrix is drawn with its per-class metrics, below
+  const confusion = curves?.confusion && !curves.per_class
     ? h('figure', {}, h('figcaption', {}, 'Confusion matrix (rows: actual, columns: predicted)'),
         table(['', ...curves.confusion.labels], curves.confusion.matrix.map((row, i) => [h('strong', {}, curves.confusion!.labels[i]), ...row])))
     : null;
@@ -39,6 +41,7 @@ export const runView: View = async ([id]) => {
       decisionBlock(decision, version?.stage),
       supersededBlock(superseded),
       h('div', { class: 'charts' }, charts, confusion),
+      curves ? classReport(run.id, curves, run.metrics) : null,
       params.length ? h('details', {}, h('summary', {}, 'Parameters'), table(['parameter', 'value'], params)) : null,
     ),
     live: run.status === 'queued' || run.status === 'running',

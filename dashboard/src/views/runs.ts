@@ -1,6 +1,6 @@
 import type { RunView } from '../../../shared/pipeline/read_models/listings';
 import { get } from '../api';
-import { fixed, h, table } from '../dom';
+import { h, headline, table } from '../dom';
 import type { View } from '../view';
 
 export const progressBar = (run: { progress?: RunView['progress']; status: RunView['status'] }) => {
@@ -23,14 +23,14 @@ export const runsView: View = async () => {
     h('span', { class: `status-${r.status}` }, r.status + (r.attempt > 1 ? ` (attempt ${r.attempt})` : '')),
     progressBar(r),
     r.reason,
-    fixed(r.metrics?.auc),
+    headline(r.headline),
     r.backend ?? '–',
     r.duration_seconds === null ? '–' : `${r.duration_seconds.toFixed(1)} s`,
     r.cost_usd === null ? '–' : `$${r.cost_usd.toFixed(4)}`,
     r.promoted === null ? '–' : r.promoted ? 'promoted' : 'not promoted',
   ]);
   return {
-    el: h('section', {}, h('h1', {}, 'Training runs'), runs.length ? table(['run', 'model', 'version', 'dataset', 'status', 'progress', 'reason', 'auc', 'backend', 'duration', 'cost', 'decision'], rows) : h('p', { class: 'muted' }, 'No runs yet: push a dataset (mloop push data.csv --model fraud).')),
+    el: h('section', {}, h('h1', {}, 'Training runs'), runs.length ? table(['run', 'model', 'version', 'dataset', 'status', 'progress', 'reason', 'metric', 'backend', 'duration', 'cost', 'decision'], rows) : h('p', { class: 'muted' }, 'No runs yet: push a dataset (mloop push data.csv --model fraud).')),
     live: runs.some((r) => !finished(r)),
   };
 };
