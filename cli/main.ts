@@ -5,7 +5,9 @@ import { createLogger } from '../shared/core/log';
 import { aboutFile } from '../shared/data/csv_file_errors';
 import { writeFraudCsv } from '../shared/data/synthetic';
 import { SYNTHETIC_CLASSES, writeSyntheticImages } from '../shared/data/images/synthetic_images';
-import { listDatasets, listRuns } from '../shared/pipeline/read_models/listings';
+import { headlineText } from '../shared/ml/headline_metrics';
+import { classEvaluation } from '../shared/pipeline/read_models/image_evaluation';
+import { getRun, listDatasets, listRuns, runView } from '../shared/pipeline/read_models/listings';
 import { runningStackPid } from '../shared/platform/local/instance_lock';
 import { withContext } from './cli_context';
 import { runDemo } from './demo';
@@ -15,6 +17,7 @@ import { reportError } from './error_report';
 import { registerModelsCommand } from './models_command';
 import { registerRetrainCommand } from './retrain_command';
 import { registerServeCommand } from './serve_command';
+import { classReportText } from './class_report_text';
 import { coloursFor, statusColour, statusColumns } from './colour';
 import { fixed, printJson, table } from './output';
 import { progressReporter } from './progress_bar';
@@ -102,12 +105,28 @@ program
   });
 
 program
-  .command('runs')
-  .description('training runs, oldest first')
+  .command('runs [id]')
+  .description('training runs, oldest first; with a run id, that run: its metrics, and per class recall and the confusion matrix for an image model')
   .option('-m, --model <name>', 'only this model')
-  .option('--json', 'print a JSON array')
-  .action(async (opts: { model?: string; json?: boolean }) => {
+  .option('--json', 'print a JSON array (one object with a run id)')
+  .action(async (id: string | undefined, opts: { model?: string; json?: boolean }) => {
     await withContext(async (ctx) => {
+      if (id !== undefined) {
+        const run = runView(await getRun(ctx, id));
+        const evaluation = run.status === 'succeeded' ? await classEvaluation(ctx, run.model, run.model_version) : null;
+        if (opts.json) return printJson({ ...run, evaluation });
+        const c = coloursFor(process.stdout);
+        process.stdout.write(
+          `run ${run.id}: ${run.model} ${run.model_version} ${statusColour(c, run.status)}${run.attempt > 1 ? ` (attempt ${run.attempt})` : ''}, reason ${run.reason}\n` +
+            `  dataset ${run.dataset_version}, backend ${run.backend ?? '-'}, ${run.duration_seconds === null ? 'not finished' : `${run.duration_seconds.toFixed(1)} s`}` +
+            `${run.promoted === null ? '' : run.promoted ? ', promoted' : `, not promoted (mloop models show ${run.model}@${run.model_version})`}\n` +
+            (run.progress && run.status !== 'succeeded' ? `  progress: ${progressText(run.progress)}\n` : '') +
+            (run.metrics ? `  metrics: ${Object.entries(run.metrics).map(([k, v]) => `${k} ${fixed(v)}`).join(', ')}\n` : '') +
+            (evaluation ? classReportText(evaluation) : '') +
+            (run.error ? `  error: ${c.red(run.error)}\n` : ''),
+        );
+        return;
+      }
       const runs = await listRuns(ctx, opts.model);
       if (opts.json) {
         printJson(runs);
@@ -115,7 +134,7 @@ program
       }
       process.stdout.write(
         table(
-          ['run', 'model', 'version', 'dataset', 'status', 'progress', 'auc', 'seconds', 'cost', 'backend', 'promoted'],
+          ['run', 'model', 'version', 'dataset', 'status', 'progress', 'metric', 'seconds', 'cost', 'backend', 'promoted'],
           runs.map((r) => [
             r.id,
             r.model,
@@ -123,7 +142,7 @@ program
             r.dataset_version,
             r.status + (r.attempt > 1 ? ` (attempt ${r.attempt})` : ''),
             r.progress ? progressText(r.progress) : null,
-            fixed(r.metrics?.auc),
+            headlineText(r.headline) || null,
             r.duration_seconds,
             r.cost_usd === null ? null : `$${r.cost_usd.toFixed(4)}`,
             r.backend,

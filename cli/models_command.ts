@@ -6,8 +6,11 @@ import { MloopError } from '../shared/core/errors';
 import type { Context } from '../shared/pipeline/context';
 import { artifactsPrefix, type DecisionDoc } from '../shared/pipeline/store/documents';
 import { storeOf } from '../shared/pipeline/store';
+import { headlineText } from '../shared/ml/headline_metrics';
+import { classEvaluation } from '../shared/pipeline/read_models/image_evaluation';
 import { listModels } from '../shared/pipeline/read_models/listings';
 import { abortCanary, completeCanary, deleteVersion, promoteVersion, rejectVersion, rollback, setAlias, type Actor } from '../shared/pipeline/usecases/registry_transitions';
+import { classReportText } from './class_report_text';
 import { withContext } from './cli_context';
 import { coloursFor, statusColumns } from './colour';
 import { fixed, printJson, table } from './output';
@@ -24,7 +27,7 @@ export function registerModelsCommand(program: Command): void {
 
   models
     .command('show <version>')
-    .description('one version: stage, metrics, decision, history (<version> is v2, or fraud@v2 with several models)')
+    .description('one version: stage, metrics (per class and the confusion matrix for images), decision, history (<version> is v2, or fraud@v2 with several models)')
     .option('-m, --model <name>', 'the model, when there are several')
     .option('--json', 'print JSON')
     .action(async (ref: string, opts: { model?: string; json?: boolean }) =>
@@ -35,12 +38,14 @@ export function registerModelsCommand(program: Command): void {
         const decision = doc ? await store.decisions.get(doc.decision_id) : null;
         const modelDoc = await store.models.get(model);
         const aliases = Object.entries(modelDoc?.aliases ?? {}).filter(([, v]) => v === version).map(([a]) => a);
-        const view = { ...doc, aliases, decision };
+        const evaluation = await classEvaluation(ctx, model, version);
+        const view = { ...doc, aliases, decision, evaluation };
         if (opts.json) return printJson(view);
         process.stdout.write(
           `${model} ${version}: ${doc!.stage}${aliases.length ? ` (${aliases.join(', ')})` : ''}\n` +
             `  run ${doc!.run_id}, dataset ${doc!.dataset_version}, created ${doc!.created_at}\n` +
             `  metrics: ${Object.entries(doc!.metrics).map(([k, v]) => `${k} ${fixed(v)}`).join(', ')}\n` +
+            (evaluation ? classReportText(evaluation) : '') +
             (decision ? decisionText(decision) : '') +
             `  history:\n` +
             (doc!.history ?? []).map((h) => `    ${h.at}  ${h.from ?? 'new'} → ${h.to}  by ${h.by}: ${h.reason}`).join('\n') +
@@ -144,11 +149,17 @@ async function printList(ctx: Context, json: boolean): Promise<void> {
   if (json) return printJson(models);
   process.stdout.write(
     table(
-      ['model', 'version', 'stage', 'auc', 'pr_auc', 'holdout auc', 'decision'],
-      models.map((m) => [m.model, m.version, m.stage, fixed(m.metrics.auc), fixed(m.metrics.pr_auc), fixed(m.metrics.holdout_auc), m.decision?.reasons.join('; ')]),
+      ['model', 'version', 'stage', 'metric', 'holdout', 'decision'],
+      models.map((m) => [m.model, m.version, m.stage, headlineText(m.headline) || null, holdoutText(m.metrics), m.decision?.reasons.join('; ')]),
       statusColumns(coloursFor(process.stdout)),
     ) + '\n',
   );
+}
+
+/** The promotion metric as the decision measured it on the holdout (`holdout_<metric>`): `auc 0.9100`. */
+function holdoutText(metrics: Record<string, number | null>): string | null {
+  const measured = Object.entries(metrics).filter(([name]) => name.startsWith('holdout_'));
+  return measured.length ? measured.map(([name, value]) => `${name.slice('holdout_'.length)} ${fixed(value)}`).join(', ') : null;
 }
 
 function decisionText(decision: DecisionDoc): string {
