@@ -106,7 +106,7 @@ describe('an archive of images through the loop', () => {
     expect(holdout).toHaveLength(9);
     expect(new Set(holdout.map((r: { label: string }) => r.label))).toEqual(new Set(CLASSES));
     const curves = JSON.parse(fs.readFileSync(path.join(folder, 'curves.json'), 'utf8'));
-    expect(curves.confusion.classes).toEqual(CLASSES);
+    expect(curves.confusion.labels).toEqual(CLASSES);
     expect(curves.per_class.map((c: { class: string }) => c.class)).toEqual(CLASSES);
   });
 
