@@ -49,6 +49,18 @@ describe('Open Inference V2 for an image model', () => {
     });
   });
 
+  it('documents that shape in the OpenAPI document', async () => {
+    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as { paths: Record<string, { post: { requestBody: unknown; description: string } }>; components: { schemas: Record<string, any> } };
+    const infer = doc.paths['/v2/models/{name}/infer'].post;
+    expect(JSON.stringify(infer.requestBody)).toContain('#/components/schemas/V2ImageRequest');
+    expect(infer.description).toMatch(/label \(BYTES \[n\].*score \(FP32 \[n\].*probabilities \(FP32 \[n, K\]/);
+    const input = doc.components.schemas.V2ImageRequest.properties.inputs.items.properties;
+    expect(input.datatype.enum).toEqual(['BYTES']);
+    expect(input.data.items).toEqual({ type: 'string', format: 'byte' });
+    expect(input.parameters.properties.content_type.enum).toEqual(['base64']);
+    expect(doc.components.schemas.V2ImageResponse.example.outputs.map((o: { name: string }) => o.name)).toEqual(['label', 'score', 'probabilities']);
+  });
+
   it('answers each image with its label, its probability and every class probability, as /predict does', async () => {
     const response = await post('/v2/models/leaves/infer', { id: 'req-7', inputs: [bytesInput(images.map((b) => b.toString('base64')))] });
     expect(response.status).toBe(200);
