@@ -86,6 +86,19 @@ describe('mloop train', () => {
     expect(stderr).toMatch(/^epoch 3\/3 /m);
   });
 
+  it('prints an image model\'s evaluation for a person: metrics, each class, the confusion matrix', () => {
+    const params = JSON.stringify({ filters: [4], batch_size: 16, augment: false, backend: 'cpu' });
+    const { stdout } = mloop(['train', 'leaves.zip', '--image-size', '8', '--channels', '1', '--params', params, '--out', 'out/plain-leaves'], { MLOOP_TRAIN_EPOCHS: '1' });
+    expect(stdout).toMatch(/^cnn on 60 images, 3 classes, in [\d.]+ s \(backend cpu\)$/m);
+    expect(stdout).toMatch(/^accuracy\s+\d\.\d{4}$/m);
+    expect(stdout).toMatch(/^class\s+precision\s+recall\s+f1\s+support$/m);
+    expect(stdout).toMatch(/^circle\s+(-|\d\.\d{4})\s+\d\.\d{4}\s+\d\.\d{4}\s+2$/m);
+    expect(stdout).toMatch(/^actual \\ predicted\s+circle\s+square\s+triangle$/m);
+    expect(stdout).toMatch(new RegExp(`^artifacts: ${path.join(dir, 'out', 'plain-leaves')}$`, 'm'));
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'out', 'plain-leaves', 'manifest.json'), 'utf8'));
+    expect(manifest.image).toMatchObject({ size: 8, channels: 1 });
+  });
+
   it("refuses a table's flags and an archive no model can be trained on, with the reason", () => {
     const stray = spawnSync(process.execPath, [CLI, 'train', 'leaves.zip', '--target', 'label'], { cwd: dir, env, encoding: 'utf8' });
     expect(stray.status).toBe(2);
