@@ -11,10 +11,12 @@ import { planTraining } from '../shared/pipeline/training/training_plan';
 import { versionFiles } from '../shared/pipeline/artifacts/version_files';
 import { checkInputFile } from './input_file';
 import { progressReporter } from './progress_bar';
+import { ARCHIVE_FILE, trainArchive, type TrainArchiveResult } from './train_archive';
 
 /**
- * `mloop train <file.csv>`: what the train job does, in the foreground and without a stack — the same
- * data preparation, training core and artifact files — written to a folder instead of the bucket.
+ * `mloop train <file.csv | archive>`: what the train job does, in the foreground and without a stack — the
+ * same data preparation, training core and artifact files — written to a folder instead of the bucket. An
+ * archive of images (zip, tar, tar.gz) takes the job's image path (see train_archive.ts).
  */
 export interface TrainFileOptions {
   target?: string;
@@ -28,6 +30,10 @@ export interface TrainFileOptions {
   unsupervised?: boolean;
   targetRecall?: number;
   seed?: number;
+  /** An archive of images: mloop.json's image_size, channels and min_images_per_class. */
+  imageSize?: number;
+  channels?: number;
+  minImagesPerClass?: number;
 }
 
 export interface TrainFileResult {
@@ -54,8 +60,9 @@ function json(flag: string, text: string | undefined): Record<string, unknown> |
 /** A version name that sorts by time, as the folder of one training by hand. */
 const versionAt = (at: Date) => at.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 
-export async function trainFile(config: Config, file: string, options: TrainFileOptions, stderr: NodeJS.WritableStream & { isTTY?: boolean }): Promise<TrainFileResult> {
+export async function trainFile(config: Config, file: string, options: TrainFileOptions, stderr: NodeJS.WritableStream & { isTTY?: boolean }): Promise<TrainFileResult | TrainArchiveResult> {
   checkInputFile(file);
+  if (ARCHIVE_FILE.test(file)) return trainArchive(config, file, options, json('--params', options.params), versionAt(new Date()), stderr);
   const started = Date.now();
   const dataset = parseDatasetConfig({
     target: options.target,
@@ -67,7 +74,10 @@ export async function trainFile(config: Config, file: string, options: TrainFile
     search: json('--search', options.search),
     unsupervised: options.unsupervised,
     target_recall: options.targetRecall,
-  });
+    image_size: options.imageSize,
+    channels: options.channels,
+    min_images_per_class: options.minImagesPerClass,
+  }, 'csv');
   const data = await aboutFile(file, () => prepareTrainingData(async () => fs.createReadStream(file), dataset, { seed: dataset.seed, sample: dataset.sample }));
   const plan = planTraining(data.task, dataset, null, { epochs: config.trainEpochs, backend: config.tfBackend });
   stderr.write(`${data.report.rows} rows, ${data.task} target "${data.target}", ${plan.algorithm}${plan.trials.length > 1 ? `, ${plan.trials.length} trials` : ''}\n`);

@@ -4,6 +4,12 @@
 # serving the `score` target from its own bundle, dist/functions/score.js. Each revision serves the
 # versions its environment names (MLOOP_SERVED_MODELS) and loads them before its startup probe passes.
 # onnxruntime-node's CPU binaries ship in its package; nothing here needs a GPU.
+# sharp decodes uploaded images (image models) and is loaded by the bundle, which keeps it external: its
+# native part comes prebuilt as sharp's optional dependencies @img/sharp-linux-x64 and
+# @img/sharp-libvips-linux-x64 (libvips itself), which `npm ci --omit=dev` installs from the lockfile on
+# this linux x64 glibc base. Do not add --omit=optional or --no-optional, nor move to a musl (Alpine)
+# base without its linuxmusl packages: the service would fail at start, tabular models included.
+# test/unit/functions/score_dockerfile.test.ts checks all this.
 #
 # Build from the repository root after `npm run build` (cloudbuild.yaml does both):
 #   docker build -f functions/score.Dockerfile -t IMAGE .

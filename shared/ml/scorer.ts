@@ -17,8 +17,16 @@ export type Prediction = (
   | ImagePrediction
 ) & { anomaly_score?: number };
 
-/** An image model's answer: the most probable class, its probability, and the few most probable classes. */
-export type ImagePrediction = { label: string; score: number; top_k: Array<{ label: string; score: number }> };
+/**
+ * An image model's answer: the most probable class, its probability, and the few most probable classes;
+ * every class's probability only when asked for (`PredictOptions.probabilities`, Open Inference V2).
+ */
+export type ImagePrediction = { label: string; score: number; top_k: Array<{ label: string; score: number }>; probabilities?: Record<string, number> };
+
+export interface PredictOptions {
+  /** An image model adds every class's probability to each prediction; a table's model has them already or none. */
+  probabilities?: boolean;
+}
 
 /**
  * One image to score: the encoded file's bytes, or base64 text as a JSON body carries it. An image
@@ -40,7 +48,7 @@ export interface Scorer {
    */
   scoreRecords(records: ArrayLike<Record<string, unknown>>): Promise<Float32Array>;
   /** Validates a request body, then scores it. */
-  predict(instances: unknown): Promise<PredictResult>;
+  predict(instances: unknown, options?: PredictOptions): Promise<PredictResult>;
   /** One inference on an input that needs no record, where a made-up record cannot be scored (an image model). */
   warm?(): Promise<void>;
   release(): Promise<void>;
@@ -151,10 +159,12 @@ function imageBytesOf(instance: unknown): Uint8Array | string {
 }
 
 /** The top classes of one row of probabilities, most probable first. */
-function imagePrediction(classes: readonly string[], row: Float32Array): ImagePrediction {
+function imagePrediction(classes: readonly string[], row: Float32Array, all = false): ImagePrediction {
   const order = classes.map((_, k) => k).sort((a, b) => row[b] - row[a]);
   const top_k = order.slice(0, Math.min(TOP_K, classes.length)).map((k) => ({ label: classes[k], score: row[k] }));
-  return { label: top_k[0].label, score: top_k[0].score, top_k };
+  const prediction: ImagePrediction = { label: top_k[0].label, score: top_k[0].score, top_k };
+  if (all) prediction.probabilities = Object.fromEntries(classes.map((c, k) => [c, row[k]]));
+  return prediction;
 }
 
 /**
@@ -198,7 +208,7 @@ async function loadImageScorer(onnxBytes: Uint8Array, manifest: Manifest, spec: 
       if (!decoded.ok) throw new MloopError('invalid_argument', decoded.errors.slice(0, 3).map((e) => e.message).join('; '));
       return run(decoded.x, records.length);
     },
-    async predict(instances) {
+    async predict(instances, options = {}) {
       if (!Array.isArray(instances) || instances.length === 0) {
         return { ok: false, errors: [{ index: null, field: null, message: 'instances must be a non-empty array of {"b64": "<base64 image>"}' }] };
       }
@@ -206,7 +216,7 @@ async function loadImageScorer(onnxBytes: Uint8Array, manifest: Manifest, spec: 
       if (!decoded.ok) return decoded;
       const out = await run(decoded.x, instances.length);
       const K = classes.length;
-      return { ok: true, predictions: instances.map((_, i) => imagePrediction(classes, out.subarray(i * K, (i + 1) * K))) };
+      return { ok: true, predictions: instances.map((_, i) => imagePrediction(classes, out.subarray(i * K, (i + 1) * K), options.probabilities)) };
     },
     async warm() {
       await run(new Float32Array(floats), 1);

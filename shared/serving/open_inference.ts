@@ -3,6 +3,7 @@ import type { InstanceError } from '../data/encoding';
 import type { Manifest } from '../ml/manifest';
 import type { Prediction } from '../ml/scorer';
 import { checkInstanceCount } from './limits';
+import { V2_IMAGE_INPUT } from './open_inference_images';
 
 /**
  * The Open Inference Protocol (KServe V2) for tabular models, as MLServer's pandas codec speaks it:
@@ -97,8 +98,18 @@ export function decodeV2Request(body: unknown): V2Request {
   return { id, instances, outputs: wanted };
 }
 
-/** The output tensors a model answers with, by task. */
+/**
+ * The output tensors a model answers with, by task. An image model: `label` (the most probable class),
+ * `score` (its probability) and `probabilities` [n, K], in the order of `parameters.classes`.
+ */
 export function outputSpecs(manifest: Manifest): Array<{ name: string; datatype: string; shape: number[] }> {
+  if (manifest.image) {
+    return [
+      { name: 'label', datatype: 'BYTES', shape: [-1] },
+      { name: 'score', datatype: 'FP32', shape: [-1] },
+      { name: 'probabilities', datatype: 'FP32', shape: [-1, manifest.classes!.length] },
+    ];
+  }
   const specs =
     manifest.task === 'binary'
       ? [
@@ -132,7 +143,9 @@ export function encodeV2Outputs(manifest: Manifest, predictions: Prediction[], w
         const classes = manifest.classes!;
         const data = new Array<number>(n * classes.length);
         for (let i = 0; i < n; i++) {
-          const p = rows[i].probabilities as Record<string, number>;
+          const p = rows[i].probabilities as Record<string, number> | undefined;
+          // an image prediction carries them only when the route asked the scorer for them
+          if (!p) throw new MloopError('internal', `prediction ${i} has no class probabilities`);
           for (let k = 0; k < classes.length; k++) data[i * classes.length + k] = p[classes[k]];
         }
         return { name: spec.name, datatype: spec.datatype, shape: [n, classes.length], data, parameters: { classes } };
@@ -149,8 +162,10 @@ export function v2ModelMetadata(name: string, manifest: Manifest) {
     name,
     versions: [manifest.version],
     platform: 'onnxruntime_onnx',
-    inputs: manifest.features.map((f) => ({ name: f.name, datatype: DATATYPE_OF[f.kind], shape: [-1] })),
+    inputs: manifest.image
+      ? [{ name: V2_IMAGE_INPUT, datatype: 'BYTES', shape: [-1], parameters: { content_type: 'base64' } }]
+      : manifest.features.map((f) => ({ name: f.name, datatype: DATATYPE_OF[f.kind], shape: [-1] })),
     outputs: outputSpecs(manifest),
-    parameters: { task: manifest.task, ...(manifest.classes ? { classes: manifest.classes } : {}) },
+    parameters: { task: manifest.task, ...(manifest.classes ? { classes: manifest.classes } : {}), ...(manifest.image ? { image: manifest.image } : {}) },
   };
 }

@@ -16,7 +16,7 @@ const modelName = { name: 'name', in: 'path', required: true, schema: { type: 's
 export function openApiDocument(version: string): object {
   return {
     openapi: '3.0.3',
-    info: { title: 'mloop scoring', version, description: 'Scores tabular instances with the production version of each model.' },
+    info: { title: 'mloop scoring', version, description: 'Scores tabular instances, or images, with the production version of each model.' },
     security: [{ bearer: [] }, {}],
     paths: {
       '/score/{name}': {
@@ -58,7 +58,17 @@ export function openApiDocument(version: string): object {
       '/v2/models/{name}': { get: { summary: 'Open Inference Protocol model metadata', parameters: [modelName], responses: { '200': { description: 'inputs (one per feature) and outputs', ...json(ref('V2Metadata')) }, ...errors } } },
       '/v2/models/{name}/ready': { get: { summary: 'Open Inference Protocol model readiness', parameters: [modelName], responses: { '200': { description: 'ready' }, ...errors } } },
       '/v2/models/{name}/infer': {
-        post: { summary: 'Open Inference Protocol inference: one input tensor per feature', parameters: [modelName], requestBody: { required: true, ...json(ref('V2Request')) }, responses: { '200': { description: 'one output tensor per prediction field', ...json(ref('V2Response')) }, ...errors } },
+        post: {
+          summary: 'Open Inference Protocol inference: one input tensor per feature, or for an image model one BYTES tensor of base64 image files',
+          description:
+            `A table's model takes one input per feature column (shape [n] or [n, 1], BYTES for strings) and answers one output per prediction field. ` +
+            `An image model takes exactly one input of datatype BYTES, shape [n] or [n, 1] with 1 ≤ n ≤ ${MAX_IMAGES}, whose data are the JPEG, PNG or WebP files as base64 strings ` +
+            `(any name; parameters.content_type, when given, must be "base64"), and answers label (BYTES [n]: the most probable class), score (FP32 [n]: its probability) ` +
+            `and probabilities (FP32 [n, K], row-major, classes in parameters.classes and in the model's metadata); outputs in the request picks some.`,
+          parameters: [modelName],
+          requestBody: { required: true, ...json({ oneOf: [ref('V2Request'), ref('V2ImageRequest')] }) },
+          responses: { '200': { description: 'one output tensor per prediction field', ...json({ oneOf: [ref('V2Response'), ref('V2ImageResponse')] }) }, ...errors },
+        },
       },
       '/health': { get: { summary: 'Liveness, with the served versions', security: [], responses: { '200': { description: 'ok', ...json(ref('Health')) } } } },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
@@ -85,6 +95,45 @@ export function openApiDocument(version: string): object {
         ScoreResponse: { type: 'object', properties: { request_id: { type: 'string' }, model: { type: 'string' }, model_version: { type: 'string' }, predictions: { type: 'array', items: ref('Prediction') } } },
         V2Tensor: { type: 'object', required: ['name', 'shape', 'datatype', 'data'], properties: { name: { type: 'string' }, shape: { type: 'array', items: { type: 'integer' } }, datatype: { type: 'string', enum: ['BOOL', 'BYTES', 'FP16', 'FP32', 'FP64', 'INT8', 'INT16', 'INT32', 'INT64', 'UINT8', 'UINT16', 'UINT32', 'UINT64'] }, data: { type: 'array', items: {} }, parameters: { type: 'object' } } },
         V2Request: { type: 'object', required: ['inputs'], properties: { id: { type: 'string' }, inputs: { type: 'array', items: ref('V2Tensor') }, outputs: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' } } } } } },
+        V2ImageRequest: {
+          type: 'object',
+          required: ['inputs'],
+          properties: {
+            id: { type: 'string' },
+            inputs: {
+              type: 'array',
+              minItems: 1,
+              maxItems: 1,
+              items: {
+                type: 'object',
+                required: ['name', 'shape', 'datatype', 'data'],
+                properties: {
+                  name: { type: 'string', example: 'image' },
+                  shape: { type: 'array', items: { type: 'integer' }, minItems: 1, maxItems: 2, example: [1] },
+                  datatype: { type: 'string', enum: ['BYTES'] },
+                  data: { type: 'array', minItems: 1, maxItems: MAX_IMAGES, items: { type: 'string', format: 'byte' }, description: 'each a JPEG, PNG or WebP file, base64' },
+                  parameters: { type: 'object', properties: { content_type: { type: 'string', enum: ['base64'] } } },
+                },
+              },
+            },
+            outputs: { type: 'array', items: { type: 'object', properties: { name: { type: 'string', enum: ['label', 'score', 'probabilities'] } } } },
+          },
+        },
+        V2ImageResponse: {
+          type: 'object',
+          description: 'outputs: label BYTES [n], score FP32 [n], probabilities FP32 [n, K] with parameters.classes',
+          properties: { model_name: { type: 'string' }, model_version: { type: 'string' }, id: { type: 'string' }, outputs: { type: 'array', items: ref('V2Tensor') } },
+          example: {
+            model_name: 'leaves',
+            model_version: 'v1',
+            id: 'req-1',
+            outputs: [
+              { name: 'label', datatype: 'BYTES', shape: [1], data: ['oak'] },
+              { name: 'score', datatype: 'FP32', shape: [1], data: [0.93] },
+              { name: 'probabilities', datatype: 'FP32', shape: [1, 2], data: [0.93, 0.07], parameters: { classes: ['oak', 'maple'] } },
+            ],
+          },
+        },
         V2Response: { type: 'object', properties: { model_name: { type: 'string' }, model_version: { type: 'string' }, id: { type: 'string' }, outputs: { type: 'array', items: ref('V2Tensor') } } },
         V2Metadata: { type: 'object', properties: { name: { type: 'string' }, versions: { type: 'array', items: { type: 'string' } }, platform: { type: 'string' }, inputs: { type: 'array', items: { type: 'object' } }, outputs: { type: 'array', items: { type: 'object' } } } },
         Health: { type: 'object', properties: { status: { type: 'string' }, model_version: { type: 'string', nullable: true }, model_loaded: { type: 'boolean' }, models: { type: 'object', additionalProperties: { type: 'string' } } } },

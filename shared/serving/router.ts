@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { errorMessage, MloopError } from '../core/errors';
 import type { Logger } from '../core/log';
-import type { Scorer } from '../ml/scorer';
+import type { Prediction, PredictOptions, Scorer } from '../ml/scorer';
 import { parseFeedbackBody, type FeedbackItem } from '../pipeline/usecases/feedback';
 import type { ModelServer } from './model_server';
 import type { PredictionLog } from './prediction_log';
@@ -12,6 +12,7 @@ import { checkInstanceCount, MAX_IMAGES, parseJsonBody, tooLarge } from './limit
 import { checkPredictType, imageInstancesOf, imageSummary } from './image_body';
 import type { RouteName, ScoringMetrics } from './metrics';
 import { decodeV2Request, encodeV2Outputs, v2ModelMetadata } from './open_inference';
+import { decodeV2ImageRequest } from './open_inference_images';
 import { openApiDocument } from './openapi';
 
 /**
@@ -58,7 +59,7 @@ export function createScoringRouter(options: RouterOptions): ScoringRouter {
    * `images`: the instances came as image files (a raw body or a form), which only an image model reads.
    * An image model's log keeps each image's hash and size, never the image.
    */
-  const score = async (request: HttpRequest, model: string | undefined, instances: unknown, images = false) => {
+  const score = async (request: HttpRequest, model: string | undefined, instances: unknown, images = false, predictOptions: PredictOptions = {}) => {
     if (Array.isArray(instances)) checkInstanceCount(instances.length);
     const server = await options.server();
     const requestId = requestIdOf(request.headers);
@@ -69,13 +70,14 @@ export function createScoringRouter(options: RouterOptions): ScoringRouter {
     if (scorer.manifest.image && Array.isArray(instances) && instances.length > MAX_IMAGES) {
       throw new MloopError('invalid_argument', `too many images: ${instances.length}, at most ${MAX_IMAGES} per request (split the batch)`);
     }
-    const result = await scorer.predict(instances);
+    const result = await scorer.predict(instances, predictOptions);
     if (!result.ok) {
       throw new MloopError('invalid_argument', `invalid instances: ${result.errors.slice(0, 5).map((e) => e.message).join('; ')}`, { errors: result.errors });
     }
     const rows = instances as Array<Record<string, unknown>>;
     const logged = scorer.manifest.image ? rows.map(imageSummary) : rows;
-    options.predictionLog?.record(requestId, name, scorer.version, logged, result.predictions);
+    // every class's probability goes back to a V2 caller, not to the log: the log keeps what /predict answers
+    options.predictionLog?.record(requestId, name, scorer.version, logged, predictOptions.probabilities ? result.predictions.map(withoutProbabilities) : result.predictions);
     metrics.scored(name, rows.length);
     return { requestId, name, scorer, predictions: result.predictions, after: shadowOf(server, name, requestId, rows, logged) };
   };
@@ -183,10 +185,13 @@ export function createScoringRouter(options: RouterOptions): ScoringRouter {
     {
       method: 'POST', pattern: /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?\/infer$/, name: 'v2_infer', family: 'kserve',
       handle: async (request, match) => {
-        const decoded = decodeV2Request(parseJsonBody(request.body));
+        const body = parseJsonBody(request.body);
         const server = await options.server();
-        await versioned(server, modelOf(match[1]), match[2]);
-        const scored = await score(request, modelOf(match[1]), decoded.instances);
+        const { scorer } = await versioned(server, modelOf(match[1]), match[2]);
+        // an image model reads one BYTES tensor of base64 files, a table's model one tensor per feature
+        const image = scorer.manifest.image !== undefined;
+        const decoded = image ? decodeV2ImageRequest(body) : decodeV2Request(body);
+        const scored = await score(request, modelOf(match[1]), decoded.instances, false, { probabilities: image });
         const outputs = encodeV2Outputs(scored.scorer.manifest, scored.predictions, decoded.outputs);
         const reply = jsonReply(200, { model_name: scored.name, model_version: scored.scorer.version, id: decoded.id ?? scored.requestId, outputs });
         reply.after = scored.after;
@@ -224,6 +229,12 @@ export function createScoringRouter(options: RouterOptions): ScoringRouter {
     if (options.revision) reply.headers = { ...reply.headers, 'x-served-by': options.revision };
     return reply;
   };
+}
+
+function withoutProbabilities(prediction: Prediction): Prediction {
+  if (!('top_k' in prediction) || !prediction.probabilities) return prediction;
+  const { probabilities: _, ...rest } = prediction;
+  return rest;
 }
 
 function findRoute(routes: Route[], request: HttpRequest): { route: Route; match: RegExpExecArray } | { wrongMethod: Route } | null {

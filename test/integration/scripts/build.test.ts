@@ -58,3 +58,15 @@ test('onTrainingCompleted and score load onnxruntime when they open a model; sco
   expect(packagesOf('score', { dynamic: true })).toContain('onnxruntime-node');
   expect([...packagesOf('score', { dynamic: true })].filter((p) => p.startsWith('@tensorflow/'))).toEqual([]);
 });
+
+test('score keeps sharp, which decodes uploaded images, external: the image installs its native prebuilt (see functions/score.Dockerfile)', () => {
+  expect(packagesOf('score', { dynamic: true })).toContain('sharp');
+  const bundle = fs.readFileSync(path.join(ROOT, 'dist', 'functions', 'score.js'), 'utf8');
+  expect(bundle).toMatch(/require\("sharp"\)/);
+  // bundled (esbuild marks each module it takes in with its path), sharp would look for its native
+  // binding beside dist/functions/, where nothing installs it
+  expect(bundle).not.toMatch(/node_modules\/sharp\//);
+  expect(bundle).toMatch(/\/\/ shared\/data\/images\/preprocess\.ts/);
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  expect(pkg.dependencies.sharp).toEqual(expect.any(String));
+});

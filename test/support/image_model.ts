@@ -1,0 +1,48 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import type { ImageSpec } from '../../shared/data/images/image_spec';
+import { seededRandom } from '../../shared/data/random';
+import { parseManifest } from '../../shared/ml/manifest';
+import { exportCnnOnnx } from '../../shared/ml/models/cnn/onnx';
+import { initialWeights } from '../../shared/ml/models/cnn/weights';
+
+export const IMAGE_CLASSES = ['circle', 'cross', 'square', 'triangle'];
+
+/**
+ * An image model's version folder (model.onnx and its manifest) as the train job writes it, with a
+ * small CNN's seeded initial weights: what serving tests need of a model, without minutes of training.
+ */
+export function writeImageModel(dir: string, spec: ImageSpec = { size: 16, channels: 3, layout: 'NHWC', scale: 1 / 255 }): string {
+  const weights = initialWeights(spec.channels, [4, 8], IMAGE_CLASSES.length, seededRandom(5));
+  const manifest = parseManifest({
+    format_version: 2,
+    model: 'leaves',
+    version: 'v1',
+    run_id: 'run-1',
+    task: 'multiclass',
+    algorithm: 'cnn',
+    target: 'label',
+    classes: IMAGE_CLASSES,
+    features: [],
+    dropped: [],
+    threshold: null,
+    metrics: { accuracy: 0.5 },
+    dataset: { version: 'd', uri: 'data/leaves.zip', rows: 10 },
+    trainer: { backend: 'cpu', params: {}, best_iteration: 1, history: [] },
+    input: { name: 'images', width: spec.size * spec.size * spec.channels },
+    output: { name: 'probabilities' },
+    image: spec,
+    created_at: '2026-01-01T00:00:00.000Z',
+  });
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'model.onnx'), exportCnnOnnx({ weights, spec, classes: IMAGE_CLASSES }));
+  fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
+  return dir;
+}
+
+/** A plain image of one colour, encoded as the format says. */
+export function solidImage(format: 'png' | 'jpeg' | 'webp', rgb: [number, number, number], side = 24): Promise<Buffer> {
+  const [r, g, b] = rgb;
+  return sharp({ create: { width: side, height: side, channels: 3, background: { r, g, b } } })[format]().toBuffer();
+}
