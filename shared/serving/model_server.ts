@@ -222,6 +222,18 @@ export class ModelServer {
     }
   }
 
+  /**
+   * The scorer of `version` of `model` when it is served: the production one or, during a canary, the
+   * previous one (a caller naming a version is answered by it, never by the split).
+   */
+  async scorerAt(model: string, version: string): Promise<{ name: string; scorer: Scorer }> {
+    const found = await this.scorerFor(model);
+    const served = [this.live.get(found.name), this.stable.get(found.name)?.scorer].filter((x): x is Scorer => x !== undefined);
+    const scorer = served.find((x) => x.version === version);
+    if (!scorer) throw new MloopError('not_found', `${model} is served at version ${served.map((x) => x.version).join(' and ')}, not ${version}`);
+    return { name: found.name, scorer };
+  }
+
   async close(): Promise<void> {
     this.stop();
     await Promise.all([...this.live.values(), ...this.shadows.values(), ...[...this.stable.values()].map((s) => s.scorer)].map((scorer) => scorer.release()));

@@ -59,11 +59,19 @@ export function createScoringRouter(options: RouterOptions): ScoringRouter {
    * `images`: the instances came as image files (a raw body or a form), which only an image model reads.
    * An image model's log keeps each image's hash and size, never the image.
    */
-  const score = async (request: HttpRequest, model: string | undefined, instances: unknown, images = false, predictOptions: PredictOptions = {}) => {
+  const score = async (
+    request: HttpRequest,
+    model: string | undefined,
+    instances: unknown,
+    images = false,
+    predictOptions: PredictOptions = {},
+    // a V2 path naming a version is answered by that version, never by the canary split
+    pinned?: { name: string; scorer: Scorer },
+  ) => {
     if (Array.isArray(instances)) checkInstanceCount(instances.length);
     const server = await options.server();
     const requestId = requestIdOf(request.headers);
-    const { name, scorer } = await server.scorerFor(model, requestId);
+    const { name, scorer } = pinned ?? (await server.scorerFor(model, requestId));
     if (images && !scorer.manifest.image) {
       throw new MloopError('unsupported_media_type', `${name} reads a table's features as JSON {"instances": [{feature: value, ...}]}, not image files`);
     }
@@ -187,11 +195,11 @@ export function createScoringRouter(options: RouterOptions): ScoringRouter {
       handle: async (request, match) => {
         const body = parseJsonBody(request.body);
         const server = await options.server();
-        const { scorer } = await versioned(server, modelOf(match[1]), match[2]);
+        const found = await versioned(server, modelOf(match[1]), match[2]);
         // an image model reads one BYTES tensor of base64 files, a table's model one tensor per feature
-        const image = scorer.manifest.image !== undefined;
+        const image = found.scorer.manifest.image !== undefined;
         const decoded = image ? decodeV2ImageRequest(body) : decodeV2Request(body);
-        const scored = await score(request, modelOf(match[1]), decoded.instances, false, { probabilities: image });
+        const scored = await score(request, modelOf(match[1]), decoded.instances, false, { probabilities: image }, match[2] === undefined ? undefined : found);
         const outputs = encodeV2Outputs(scored.scorer.manifest, scored.predictions, decoded.outputs);
         const reply = jsonReply(200, { model_name: scored.name, model_version: scored.scorer.version, id: decoded.id ?? scored.requestId, outputs });
         reply.after = scored.after;
@@ -256,13 +264,9 @@ function modelOf(raw: string): string {
   }
 }
 
-/** A V2 path may name a version: only the one served answers. */
-async function versioned(server: ModelServer, model: string, version: string | undefined): Promise<{ name: string; scorer: Scorer }> {
-  const found = await server.scorerFor(model);
-  if (version !== undefined && modelOf(version) !== found.scorer.version) {
-    throw new MloopError('not_found', `${model} is served at version ${found.scorer.version}, not ${modelOf(version)}`);
-  }
-  return found;
+/** A V2 path may name a version: only a version served answers (either side of a canary). */
+function versioned(server: ModelServer, model: string, version: string | undefined): Promise<{ name: string; scorer: Scorer }> {
+  return version === undefined ? server.scorerFor(model) : server.scorerAt(model, modelOf(version));
 }
 
 /** The caller's id when it sends one (to join feedback later), else a fresh one. */

@@ -13,6 +13,8 @@ import { abortCanary, completeCanary, promoteVersion, rollback } from '../../../
 import { createPlatform } from '../../../shared/platform';
 import { inCanary } from '../../../shared/serving/canary_split';
 import { ModelServer } from '../../../shared/serving/model_server';
+import { createScoringRouter } from '../../../shared/serving/router';
+import { ScoringMetrics } from '../../../shared/serving/metrics';
 import { trainSmallModel } from '../../support/trained_model';
 
 jest.setTimeout(120_000);
@@ -69,6 +71,22 @@ test('a promotion with MLOOP_CANARY_PERCENT sends that share of the requests, by
   expect(count(split, 'v2')).toBeLessThan(350);
   // The same id always lands on the same side.
   expect(versionsFor(s)).toEqual(split);
+
+  // A V2 path naming a version is answered by that version, whichever side of the split its id falls on.
+  const router = createScoringRouter({ server: async () => s, log: createLogger('silent'), authenticate: null, metrics: new ScoringMetrics(() => ({})), maxBodyBytes: 1 << 20 });
+  const call = (method: string, p: string, body?: unknown, id = 'x') =>
+    router({ method, path: p, headers: { 'content-type': 'application/json', 'x-request-id': id }, body: Buffer.from(body === undefined ? '' : JSON.stringify(body)) });
+  const meta = JSON.parse((await call('GET', '/v2/models/fraud/versions/v1')).body) as { inputs: Array<{ name: string; datatype: string }> };
+  const inputs = meta.inputs.map((i) => ({ name: i.name, datatype: i.datatype, shape: [1], data: [i.datatype === 'BYTES' ? 'x' : 0] }));
+  for (const version of ['v1', 'v2']) {
+    expect((await call('GET', `/v2/models/fraud/versions/${version}`)).status).toBe(200);
+    for (const id of ids.slice(0, 20)) {
+      const reply = await call('POST', `/v2/models/fraud/versions/${version}/infer`, { inputs }, id);
+      expect(reply.status).toBe(200);
+      expect(JSON.parse(reply.body).model_version).toBe(version);
+    }
+  }
+  expect((await call('GET', '/v2/models/fraud/versions/v3')).status).toBe(404);
 
   await completeCanary(ctx, 'fraud', actor);
   expect((await ctx.platform.docs.get<ModelDoc>(COLLECTIONS.models, 'fraud'))?.canary).toBeNull();
