@@ -131,6 +131,7 @@ describe('the CNN family', () => {
       [trainTable('cnn', table), /^cnn trains on images/],
       [trainImages('cnn', data, { filter: [8] }), /unknown cnn parameter "filter" \(known: epochs, /],
       [trainImages('cnn', data, { dropout: 1 }), /invalid cnn parameters/],
+      [trainImages('cnn', data, { head: 'flat' }), /invalid cnn parameters/],
       [trainImages('cnn', data, { filters: [4, 4, 4, 4, 4] }), /images of 16×16 are too small for 5 convolution blocks/],
       [trainImages('cnn', { ...data, classes: ['one'] }, SMALL), /at least 2 classes/],
       [trainImages('cnn', { ...data, train: { ...data.train, n: 89 } }, SMALL), /the train split holds/],
