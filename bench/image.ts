@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -253,17 +253,22 @@ async function scoreInProcess(home: string, pngs: Buffer[]): Promise<void> {
       return times.sort();
     };
     await single(500);
+    const cpu = process.cpuUsage();
     const times = await single(5000);
-    emit({ bench: 'score_in_process', images_per_call: 1, calls: times.length, p50_ms: round(quantile(times, 0.5), 3), p99_ms: round(quantile(times, 0.99), 3) });
+    const spent = process.cpuUsage(cpu);
+    const cpuMs = (spent.user + spent.system) / 1000;
+    emit({ bench: 'score_in_process', images_per_call: 1, calls: times.length, p50_ms: round(quantile(times, 0.5), 3), p99_ms: round(quantile(times, 0.99), 3), cpu_ms_per_image: round(cpuMs / times.length, 3) });
     const batch = pngs.slice(0, 32).map((b) => ({ bytes: b }));
     await scorer.predict(batch);
     const batchTimes: number[] = [];
+    const batchCpu = process.cpuUsage();
     const started = performance.now();
     while (performance.now() - started < 3000) {
       const t = performance.now();
       await scorer.predict(batch);
       batchTimes.push(performance.now() - t);
     }
+    const spentOnBatches = process.cpuUsage(batchCpu);
     const sorted = Float64Array.from(batchTimes).sort();
     emit({
       bench: 'score_in_process',
@@ -272,11 +277,41 @@ async function scoreInProcess(home: string, pngs: Buffer[]): Promise<void> {
       p50_ms: round(quantile(sorted, 0.5), 3),
       p99_ms: round(quantile(sorted, 0.99), 3),
       images_per_s: Math.round((sorted.length * 32) / ((performance.now() - started) / 1000)),
+      cpu_ms_per_image: round((spentOnBatches.user + spentOnBatches.system) / 1000 / (sorted.length * 32), 3),
     });
   } finally {
     await scorer.release();
     await ctx.platform.close();
   }
+}
+
+/**
+ * CPU seconds of a process and its descendants so far, from /proc (Linux): the server's own work per
+ * image, which the neighbours on shared cores do not inflate as they inflate its wall time.
+ */
+function treeCpuSeconds(root: number): number {
+  const stats = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((pid) => {
+      try {
+        // the fields after the command's closing parenthesis: state, ppid, …, utime (14th field), stime (15th)
+        const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+        return [{ pid: Number(pid), ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) }];
+      } catch {
+        return [];
+      }
+    });
+  const tree = new Set([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of stats) {
+      if (tree.has(p.ppid) && !tree.has(p.pid)) {
+        tree.add(p.pid);
+        grew = true;
+      }
+    }
+  }
+  return stats.filter((p) => tree.has(p.pid)).reduce((sum, p) => sum + p.ticks, 0) / 100;
 }
 
 async function stop(server: ChildProcess): Promise<void> {
@@ -307,12 +342,14 @@ async function scoreHttp(home: string, pngs: Buffer[], connections: number, logg
     await autocannon({ ...options, duration: 2 });
     const latencies: number[] = [];
     const startLoad = load1m();
+    const cpuBefore = treeCpuSeconds(server.pid!);
     const result = await new Promise<autocannon.Result>((resolve, reject) => {
       const instance = autocannon({ ...options, duration: HTTP_SECONDS }, (err, done) => (err ? reject(err) : resolve(done)));
       instance.on('response', (_client, status, _bytes, ms) => {
         if (status === 200) latencies.push(ms);
       });
     });
+    const serverCpu = treeCpuSeconds(server.pid!) - cpuBefore;
     const sorted = Float64Array.from(latencies).sort();
     console.log(
       JSON.stringify({
@@ -326,6 +363,9 @@ async function scoreHttp(home: string, pngs: Buffer[], connections: number, logg
         p50_ms: round(quantile(sorted, 0.5), 3),
         p99_ms: round(quantile(sorted, 0.99), 3),
         errors: result.errors + result.timeouts + result.non2xx,
+        // what the server spent per image, and what that makes of the machine's cores had it them to itself
+        server_cpu_ms_per_image: round((serverCpu * 1000) / result.requests.total, 3),
+        images_per_s_if_cores_idle: Math.round((os.availableParallelism() * result.requests.total) / serverCpu),
         load_1m: startLoad,
       }),
     );
