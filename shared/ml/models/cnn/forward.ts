@@ -47,7 +47,9 @@ export function cnnLogits(tf: Tf, x: tfjs.Tensor4D, t: CnnTensors, mode: Mode): 
     const normed = tf.add(tf.mul(tf.div(tf.sub(z, mean), tf.sqrt(tf.add(variance, BN_EPSILON))), b.gamma), b.beta) as tfjs.Tensor4D;
     h = tf.maxPool(tf.relu(normed), 2, 2, 'valid');
   }
-  let pooled = tf.mean(h, [1, 2]) as tfjs.Tensor2D;
+  const features = t.dense.kernel.shape[0];
+  // the dense layer's width says the head (see CnnWeights.dense): flattened NHWC maps, or their averages
+  let pooled = (features === h.shape[3] ? tf.mean(h, [1, 2]) : tf.reshape(h, [h.shape[0], features])) as tfjs.Tensor2D;
   if (mode.training && mode.dropout) pooled = tf.mul(pooled, mode.dropout);
   return tf.add(tf.matMul(pooled, t.dense.kernel), t.dense.bias);
 }

@@ -3,7 +3,7 @@ import { MloopError } from '../../../core/errors';
 import type { ImageSpec } from '../../../data/images/image_spec';
 import { encodeModel, floatShape, IR_VERSION, OPSET, tensor } from '../../onnx_graph';
 import { ONNX_IMAGE_INPUT, ONNX_OUTPUTS } from '../../onnx_io';
-import { BN_EPSILON, KERNEL_SIDE, type CnnWeights, type ConvBlock } from './weights';
+import { BN_EPSILON, flattens, KERNEL_SIDE, type CnnWeights, type ConvBlock } from './weights';
 
 /**
  * Writes a trained CNN as a standard ONNX graph, and reads its weights back for a warm start. The input
@@ -78,8 +78,16 @@ export function exportCnnOnnx({ weights, spec, classes }: CnnGraph, docString = 
   const last = `h${weights.blocks.length}`;
   initializer.push(tensor('dense_W', [weights.dense.features, K], weights.dense.kernel), tensor('dense_b', [K], weights.dense.bias));
   node.push(
-    { opType: 'GlobalAveragePool', input: [last], output: ['gap'], name: 'global_average_pool' },
-    { opType: 'Flatten', input: ['gap'], output: ['pooled'], name: 'flatten', attribute: [{ name: 'axis', type: INT, i: 1 }] },
+    ...(flattens(weights)
+      ? // back to NHWC before flattening, so that the dense rows are in TensorFlow.js' order
+        [
+          { opType: 'Transpose', input: [last], output: ['maps_nhwc'], name: 'nchw_to_nhwc', attribute: [ints('perm', [0, 2, 3, 1])] },
+          { opType: 'Flatten', input: ['maps_nhwc'], output: ['pooled'], name: 'flatten', attribute: [{ name: 'axis', type: INT, i: 1 }] },
+        ]
+      : [
+          { opType: 'GlobalAveragePool', input: [last], output: ['gap'], name: 'global_average_pool' },
+          { opType: 'Flatten', input: ['gap'], output: ['pooled'], name: 'flatten', attribute: [{ name: 'axis', type: INT, i: 1 }] },
+        ]),
     { opType: 'Gemm', input: ['pooled', 'dense_W', 'dense_b'], output: ['logits'], name: 'dense' },
     { opType: 'Softmax', input: ['logits'], output: [output], name: 'softmax', attribute: [{ name: 'axis', type: INT, i: 1 }] },
   );

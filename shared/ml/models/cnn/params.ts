@@ -14,7 +14,13 @@ export type CnnParams = {
   patience: number;
   /** One block per entry: 3×3 convolution with this many filters, batch norm, Relu, 2×2 max pool. */
   filters: number[];
-  /** Of the pooled features, before the dense softmax layer. */
+  /**
+   * How the last block's maps reach the softmax layer: gap averages each filter over the image (few
+   * weights, any subject position); flatten keeps every position (filters × side² weights), which learns
+   * small centred images such as Fashion-MNIST's faster: 0.88 in 5 epochs where gap stays near 0.78.
+   */
+  head: 'gap' | 'flatten';
+  /** Of the features the head gives, before the dense softmax layer. */
   dropout: number;
   /** Random flips, shifts and brightness on each training batch; validation and test images are never altered. */
   augment: boolean;
@@ -37,6 +43,7 @@ export const CNN_DEFAULTS: CnnParams = {
   learning_rate: 0.001,
   patience: 4,
   filters: [32, 64, 128],
+  head: 'gap',
   dropout: 0.3,
   augment: true,
   flip: 'horizontal',
@@ -69,6 +76,7 @@ export function resolveCnnParams(params: Record<string, unknown>): CnnParams {
     fraction(p.brightness, 1) &&
     typeof p.augment === 'boolean' &&
     ['horizontal', 'vertical', 'both', 'none'].includes(p.flip) &&
+    ['gap', 'flatten'].includes(p.head) &&
     ['balanced', 'none'].includes(p.class_weight) &&
     Number.isInteger(p.seed) &&
     ['auto', 'node-gpu', 'node', 'wasm', 'cpu'].includes(p.backend);

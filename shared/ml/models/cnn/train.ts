@@ -10,7 +10,7 @@ import { classWeights } from './class_weights';
 import { cnnLogits, cnnProbabilities, tensorsOf, trainableOf, withTrainable, type CnnTensors } from './forward';
 import { exportCnnOnnx, readCnnWeights } from './onnx';
 import { resolveCnnParams, type CnnParams } from './params';
-import { initialWeights, warmStartWeights, type CnnWeights } from './weights';
+import { denseFeatures, initialWeights, warmStartWeights, type CnnWeights } from './weights';
 
 /**
  * Trains the CNN with TensorFlow.js on preprocessed images, and exports it to ONNX. As for the dense
@@ -115,11 +115,12 @@ function lossAndAccuracy(probabilities: Float32Array, y: Int32Array, weights: Fl
 
 /** The previous model's weights when they fit, else fresh ones and why: a warm start is a shortcut, never a reason to fail. */
 function startingWeights(data: ImageTrainingData, p: CnnParams, random: Random, warmStart: WarmStart | undefined) {
-  const fresh = initialWeights(data.spec.channels, p.filters, data.classes.length, random);
+  const features = denseFeatures(p.filters, data.spec.size, p.head);
+  const fresh = initialWeights(data.spec.channels, p.filters, data.classes.length, random, features);
   if (!warmStart) return { weights: fresh };
   let adapted: ReturnType<typeof warmStartWeights>;
   try {
-    adapted = warmStartWeights(readCnnWeights(warmStart.onnx), warmStart.classes, data.spec.channels, p.filters, data.classes);
+    adapted = warmStartWeights(readCnnWeights(warmStart.onnx), warmStart.classes, data.spec.channels, p.filters, data.classes, features);
   } catch (err) {
     adapted = { reason: errorMessage(err) };
   }

@@ -19,7 +19,11 @@ export interface ConvBlock {
 
 export interface CnnWeights {
   blocks: ConvBlock[];
-  /** [features × classes] row-major (features = the last block's filters), and one bias per class. */
+  /**
+   * [features × classes] row-major, and one bias per class. features = the last block's filters when the
+   * head averages them (gap), filters × side² when it flattens the last maps (NHWC order, as TensorFlow.js
+   * reshapes them); the two agree when a single pixel is left.
+   */
   dense: { kernel: Float32Array; bias: Float32Array; features: number; classes: number };
 }
 
@@ -27,10 +31,21 @@ export const KERNEL_SIDE = 3;
 /** Keras' batch-norm epsilon; the ONNX graph carries the same one. */
 export const BN_EPSILON = 1e-3;
 
+/** The features the dense layer reads: see CnnWeights.dense. Each block halves the side, rounding down. */
+export function denseFeatures(filters: readonly number[], side: number, head: 'gap' | 'flatten'): number {
+  const last = filters[filters.length - 1];
+  if (head === 'gap') return last;
+  const left = filters.reduce((s) => Math.floor(s / 2), side);
+  return last * left * left;
+}
+
+/** Whether the dense layer reads the last maps flattened rather than averaged. */
+export const flattens = (w: CnnWeights): boolean => w.dense.features !== w.blocks[w.blocks.length - 1].filters;
+
 const uniform = (length: number, limit: number, random: Random) => Float32Array.from({ length }, () => (2 * random.next() - 1) * limit);
 
 /** He-uniform convolutions (a Relu follows each), Glorot-uniform softmax layer, from the seeded generator. */
-export function initialWeights(channels: number, filters: readonly number[], classes: number, random: Random): CnnWeights {
+export function initialWeights(channels: number, filters: readonly number[], classes: number, random: Random, features = filters[filters.length - 1]): CnnWeights {
   const blocks = filters.map((out, k): ConvBlock => {
     const inputs = k === 0 ? channels : filters[k - 1];
     const fanIn = KERNEL_SIDE * KERNEL_SIDE * inputs;
@@ -44,7 +59,6 @@ export function initialWeights(channels: number, filters: readonly number[], cla
       movingVariance: new Float32Array(out).fill(1),
     };
   });
-  const features = filters[filters.length - 1];
   return {
     blocks,
     dense: { kernel: uniform(features * classes, Math.sqrt(6 / (features + classes)), random), bias: new Float32Array(classes), features, classes },
@@ -67,16 +81,17 @@ export function warmStartWeights(
   channels: number,
   filters: readonly number[],
   classes: readonly string[],
+  features = filters[filters.length - 1],
 ): { weights: CnnWeights } | { reason: string } {
   const shape = previous.blocks.map((b) => b.filters);
   if (previous.blocks[0]?.inputs !== channels) return { reason: `the previous model reads ${previous.blocks[0]?.inputs} channels, these images have ${channels}` };
   if (shape.join() !== filters.join()) return { reason: `the previous model's blocks have [${shape.join(', ')}] filters, this training asks for [${filters.join(', ')}]` };
+  if (previous.dense.features !== features) return { reason: `the previous model's dense layer reads ${previous.dense.features} features, this training ${features} (another head or image size)` };
   const same = previousClasses.length === classes.length && new Set(previousClasses).size === classes.length && classes.every((c) => previousClasses.includes(c));
   if (!same || previous.dense.classes !== classes.length) {
     return { reason: `the class set changed: the previous model has [${previousClasses.join(', ')}], this dataset [${classes.join(', ')}]` };
   }
   const weights = copyWeights(previous);
-  const { features } = previous.dense;
   const K = classes.length;
   classes.forEach((name, k) => {
     const from = previousClasses.indexOf(name);

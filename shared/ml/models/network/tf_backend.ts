@@ -1,5 +1,6 @@
 import * as tfjs from '@tensorflow/tfjs';
 import { errorMessage } from '../../../core/errors';
+import { registerFastKernels } from '../../tfjs_kernels/register';
 
 /**
  * Picks the fastest TensorFlow.js backend this machine has. The native ones exist only in the GPU
@@ -34,7 +35,12 @@ async function activate(name: BackendName): Promise<Tf> {
     if (!(await tf.setBackend('tensorflow'))) throw new Error(`${pkg} loaded but its backend did not initialise`);
     return tf;
   }
-  if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+  if (name === 'wasm') {
+    await import('@tensorflow/tfjs-backend-wasm');
+    // the wasm backend lacks the convolution filter gradient and is slow at a few others: without these
+    // a CNN passes it over for the pure-JS backend, hundreds of times slower
+    registerFastKernels();
+  }
   if (!(await tfjs.setBackend(name))) throw new Error(`the ${name} backend did not initialise`);
   return tfjs;
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { ImageSpec } from '../../../../../shared/data/images/image_spec';
 import { seededRandom } from '../../../../../shared/data/random';
 import { exportCnnOnnx } from '../../../../../shared/ml/models/cnn/onnx';
-import { initialWeights } from '../../../../../shared/ml/models/cnn/weights';
+import { denseFeatures, initialWeights } from '../../../../../shared/ml/models/cnn/weights';
 
 /**
  * The ONNX project's own checker, with full shape inference, accepts the exported CNN. It runs in a
@@ -54,14 +54,16 @@ describe('the ONNX checker', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it.each([
-    [1, 16, [4, 8], 2],
-    [3, 64, [32, 64, 128], 5],
-  ] as const)('accepts the CNN (full check, strict shape inference): %i channels, %i pixels, filters %j, %i classes', (channels, size, filters, classes) => {
+    [1, 16, [4, 8], 2, 'gap'],
+    [3, 64, [32, 64, 128], 5, 'gap'],
+    [1, 28, [32, 64], 10, 'flatten'],
+  ] as const)('accepts the CNN (full check, strict shape inference): %i channels, %i pixels, filters %j, %i classes, head %s', (channels, size, filters, classes, head) => {
     if (unavailable) return;
     const spec: ImageSpec = { size, channels, layout: 'NHWC', scale: 1 / 255 };
     const names = Array.from({ length: classes }, (_, k) => `class_${k}`);
-    const file = path.join(dir, `cnn_${channels}_${size}.onnx`);
-    writeFileSync(file, exportCnnOnnx({ weights: initialWeights(channels, [...filters], classes, seededRandom(1)), spec, classes: names }));
+    const file = path.join(dir, `cnn_${channels}_${size}_${head}.onnx`);
+    const weights = initialWeights(channels, [...filters], classes, seededRandom(1), denseFeatures(filters, size, head));
+    writeFileSync(file, exportCnnOnnx({ weights, spec, classes: names }));
     const result = spawnSync(python, ['-c', CHECK, file], { encoding: 'utf8' });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);

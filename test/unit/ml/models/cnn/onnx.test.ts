@@ -9,12 +9,12 @@ import { seededRandom, type Random } from '../../../../../shared/data/random';
 import { trainImages, trainTable } from '../../../../../shared/ml/models/trainers';
 import { cnnProbabilities } from '../../../../../shared/ml/models/cnn/forward';
 import { exportCnnOnnx, readCnnWeights } from '../../../../../shared/ml/models/cnn/onnx';
-import { initialWeights, type CnnWeights } from '../../../../../shared/ml/models/cnn/weights';
+import { denseFeatures, initialWeights, type CnnWeights } from '../../../../../shared/ml/models/cnn/weights';
 import { barImageSet } from '../../../../support/bar_images';
 
 /** Every weight random, batch-norm statistics included, so that a misplaced axis cannot hide behind ones and zeros. */
-function randomWeights(channels: number, filters: number[], classes: number, random: Random): CnnWeights {
-  const w = initialWeights(channels, filters, classes, random);
+function randomWeights(channels: number, filters: number[], classes: number, random: Random, features?: number): CnnWeights {
+  const w = initialWeights(channels, filters, classes, random, features);
   const fill = (a: Float32Array, from: number, to: number) => a.forEach((_, i) => (a[i] = from + (to - from) * random.next()));
   for (const b of w.blocks) {
     fill(b.gamma, 0.5, 1.5);
@@ -47,13 +47,16 @@ describe('the CNN as ONNX', () => {
   });
 
   it.each([
-    [1, 16, [4, 8]],
-    [3, 20, [6, 5, 7]],
-  ] as const)('answers as TensorFlow.js does (1e-4) with random weights: %i channels, %i pixels, filters %j', async (channels, size, filters) => {
+    [1, 16, [4, 8], 'gap'],
+    [3, 20, [6, 5, 7], 'gap'],
+    [1, 28, [4, 8], 'flatten'],
+    // an odd side: 20 → 10 → 5 → 2, the last row and column dropped by the pooling
+    [3, 20, [6, 5, 7], 'flatten'],
+  ] as const)('answers as TensorFlow.js does (1e-4) with random weights: %i channels, %i pixels, filters %j, head %s', async (channels, size, filters, head) => {
     const random = seededRandom(size);
     const spec: ImageSpec = { size, channels, layout: 'NHWC', scale: 1 / 255 };
     const classes = ['a', 'b', 'c', 'd'];
-    const weights = randomWeights(channels, [...filters], classes.length, random);
+    const weights = randomWeights(channels, [...filters], classes.length, random, denseFeatures(filters, size, head));
     const n = 9;
     const x = Float32Array.from({ length: n * size * size * channels }, () => random.next());
     const bytes = exportCnnOnnx({ weights, spec, classes });
@@ -77,6 +80,11 @@ describe('the CNN as ONNX', () => {
     const block = ['Conv', 'BatchNormalization', 'Relu', 'MaxPool'];
     expect(graph.node.map((n) => n.opType)).toEqual(['Transpose', ...block, ...block, 'GlobalAveragePool', 'Flatten', 'Gemm', 'Softmax']);
     expect(graph.node[0].attribute![0].ints!.map(Number)).toEqual([0, 3, 1, 2]);
+    const flat = exportCnnOnnx({ weights: randomWeights(3, [4, 8], 2, seededRandom(3), denseFeatures([4, 8], 16, 'flatten')), spec, classes: ['cat', 'dog'] });
+    const flatGraph = onnx.ModelProto.decode(flat).graph as onnx.GraphProto;
+    // flattened in NHWC order, as TensorFlow.js reshapes the maps
+    expect(flatGraph.node.map((n) => n.opType)).toEqual(['Transpose', ...block, ...block, 'Transpose', 'Flatten', 'Gemm', 'Softmax']);
+    expect(flatGraph.node[9].attribute![0].ints!.map(Number)).toEqual([0, 2, 3, 1]);
     expect(Object.fromEntries(model.metadataProps.map((p) => [p.key, JSON.parse(p.value!)]))).toEqual({ image_spec: spec, classes: ['cat', 'dog'] });
   });
 
@@ -84,15 +92,18 @@ describe('the CNN as ONNX', () => {
     const spec: ImageSpec = { size: 8, channels: 3, layout: 'NHWC', scale: 1 / 255 };
     const weights = randomWeights(3, [5, 6], 3, seededRandom(4));
     expect(readCnnWeights(exportCnnOnnx({ weights, spec, classes: ['a', 'b', 'c'] }))).toEqual(weights);
+    const flat = randomWeights(3, [5, 6], 3, seededRandom(5), denseFeatures([5, 6], 8, 'flatten'));
+    expect(readCnnWeights(exportCnnOnnx({ weights: flat, spec, classes: ['a', 'b', 'c'] }))).toEqual(flat);
     expect(() => readCnnWeights(Uint8Array.of(1, 2, 3, 250))).toThrow(/not an ONNX file/);
     const empty = onnx.ModelProto.encode({ irVersion: 8, graph: { name: 'g', node: [] } } as onnx.IModelProto).finish();
     expect(() => readCnnWeights(empty)).toThrow(/not an mloop CNN/);
   });
 
-  it('exports a trained model that onnxruntime scores as the trainer does (1e-4)', async () => {
+  it.each(['gap', 'flatten'] as const)('exports a trained model (head %s) that onnxruntime scores as the trainer does (1e-4)', async (head) => {
     const spec: ImageSpec = { size: 16, channels: 3, layout: 'NHWC', scale: 1 / 255 };
     const data = barImageSet({ train: 60, validation: 30, test: 30 }, spec, 5);
-    const model = await trainImages('cnn', data, { filters: [4, 8], epochs: 2, batch_size: 20, learning_rate: 0.01, backend: 'cpu', seed: 3 });
+    const model = await trainImages('cnn', data, { filters: [4, 8], head, epochs: 2, batch_size: 20, learning_rate: 0.01, backend: 'cpu', seed: 3 });
+    expect(readCnnWeights(model.onnx).dense.features).toBe(head === 'gap' ? 8 : 8 * 4 * 4);
     const own = model.predict(data.test.x, data.test.n);
     const served = await runOnnx(model.onnx, data.test.x, spec, data.test.n);
     expect(worstDifference(served, own)).toBeLessThan(1e-4);

@@ -1,5 +1,5 @@
 import { seededRandom } from '../../../../../shared/data/random';
-import { initialWeights, warmStartWeights } from '../../../../../shared/ml/models/cnn/weights';
+import { denseFeatures, initialWeights, warmStartWeights } from '../../../../../shared/ml/models/cnn/weights';
 
 describe('CNN weights', () => {
   it('initialises each block for its inputs, batch norm as the identity', () => {
@@ -36,5 +36,16 @@ describe('CNN weights', () => {
     expect(warmStartWeights(previous, ['a', 'b'], 3, [2, 8], ['a', 'b'])).toEqual({ reason: "the previous model's blocks have [2, 4] filters, this training asks for [2, 8]" });
     expect(warmStartWeights(previous, ['a', 'b'], 3, [2, 4], ['a', 'c'])).toEqual({ reason: 'the class set changed: the previous model has [a, b], this dataset [a, c]' });
     expect(warmStartWeights(previous, ['a', 'b'], 3, [2, 4], ['a', 'b', 'c'])).toEqual({ reason: 'the class set changed: the previous model has [a, b], this dataset [a, b, c]' });
+    // a flatten head on 16-pixel images: 4 filters × 4 × 4 positions
+    expect(warmStartWeights(previous, ['a', 'b'], 3, [2, 4], ['a', 'b'], denseFeatures([2, 4], 16, 'flatten'))).toEqual({
+      reason: "the previous model's dense layer reads 4 features, this training 64 (another head or image size)",
+    });
+  });
+
+  it('counts the features each head gives the dense layer, the side halved and rounded down per block', () => {
+    expect(denseFeatures([8, 16], 28, 'gap')).toBe(16);
+    expect(denseFeatures([8, 16], 28, 'flatten')).toBe(16 * 7 * 7);
+    expect(denseFeatures([8, 16, 32], 28, 'flatten')).toBe(32 * 3 * 3);
+    expect(denseFeatures([8, 16, 32, 4, 4], 28, 'flatten')).toBe(0);
   });
 });
