@@ -80,6 +80,21 @@ describe('compose "all" with CSV files', () => {
   });
 });
 
+describe('compose "all" switched on after files of other columns were uploaded', () => {
+  it('leaves those files out of the union, and says why on the composed dataset', async () => {
+    await setConfig('churn', { target: 'label', positive_class: 'yes' });
+    await upload('churn', 'a.csv', `amount,kind,label\n${rows(0, 30).join('\n')}\n`);
+    await upload('churn', 'old.csv', `amount,channel,label\n${rows(0, 30).join('\n')}\n`);
+    await setConfig('churn', { target: 'label', positive_class: 'yes', compose: 'all' });
+    const joined = await upload('churn', 'b.csv', `amount,kind,label\n${rows(30, 30).join('\n')}\n`);
+    expect(joined.outcome).toBe('accepted');
+    const composed = (await storeOf(ctx).datasets.get('churn', joined.version))!;
+    expect(composed.members!.map((m) => m.object).sort()).toEqual(['datasets/churn/a.csv', 'datasets/churn/b.csv']);
+    expect(composed.rows).toBe(60);
+    expect(composed.left_out).toEqual([{ version: expect.any(String), object: 'datasets/churn/old.csv', reason: expect.stringMatching(/lacks kind and adds channel/) }]);
+  });
+});
+
 /** A zip of some class folders of a generated dataset. */
 async function zipOf(folder: string, classes: string[]): Promise<Buffer> {
   const zip = new yazl.ZipFile();
