@@ -120,6 +120,9 @@ describe('appending an archive with a new class (compose "all")', () => {
     const decision = show('v2').decision;
     expect(decision.class_change).toMatchObject({ rule: 'classes_added', added: [NEW_CLASS], removed: [], min_recall: 0.5, compared_rows: 9 });
     expect(decision.reasons[0]).toMatch(/class\(es\) added: stripes; compared on the 9 shared class\(es\)/);
+    // and the paired bootstrap on those same rows
+    expect(decision.bootstrap).toMatchObject({ metric: 'accuracy', resamples: 1000 });
+    expect(decision.bootstrap.difference).toBeCloseTo(decision.candidate_metric - decision.production_metric, 10);
     const recall = decision.class_change.new_class_recall[NEW_CLASS];
     expect(decision.promote).toBe(recall >= 0.5 && decision.candidate_metric >= decision.production_metric - 0.25);
     expect(decision.promote).toBe(true);

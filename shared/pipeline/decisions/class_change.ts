@@ -55,6 +55,8 @@ export interface ClassChangeJudgement {
   production: number | null;
   /** The recall check's outcome, for should_promote's list of checks. */
   recallCheck: { passed: boolean; detail: string } | null;
+  /** The rows and probabilities compared (labels as indices into `shared`), for the paired bootstrap. */
+  compared: { y: Float32Array; candidate: Float32Array; production: Float32Array; classes: number };
 }
 
 /** The classes one side knows and the other not; null when the sets are the same. */
@@ -146,5 +148,6 @@ export function judgeClassChange(input: ClassChangeInput, candidateMetricAll: nu
     candidate,
     production,
     recallCheck,
+    compared: { y: c.y, candidate: c.p, production: p.p, classes: shared.length },
   };
 }

@@ -4,7 +4,8 @@ import { shouldPromote } from './should_promote';
 import { decisionId } from './supersede';
 import type { TaskMetric } from '../../ml/task_metric';
 import type { HoldoutMetric } from '../promotion/holdout_metric';
-import { pairedBootstrapAuc } from '../../ml/paired_bootstrap';
+import { pairedBootstrapAuc, pairedBootstrapMetric } from '../../ml/paired_bootstrap';
+import { measure } from '../../ml/task_metric';
 import { judgeClassChange, type ClassChangeJudgement } from './class_change';
 
 /** How a candidate is judged: the dataset's `mloop.json` over the deployment's defaults. */
@@ -77,7 +78,7 @@ export function decide(input: DecisionInput): DecisionDoc {
     mode: manual ? 'manual' : policy.mode,
     awaiting_approval: verdict.promote && manual,
     serving,
-    bootstrap: input.task === 'binary' ? bootstrapOf(input.labels, input.candidate, production.metric) : null,
+    bootstrap: input.task === 'binary' ? bootstrapOf(input.labels, input.candidate, production.metric) : input.task === 'multiclass' ? multiclassBootstrap(input, judged) : null,
     holdout_rows: input.labels.length,
     class_change: judged?.change ?? null,
     run_id: run.id,
@@ -113,4 +114,45 @@ function bootstrapOf(labels: ArrayLike<unknown>, candidate: HoldoutMetric, produ
   if (!candidate.predicted || !production.predicted) return null;
   const y = Float32Array.from(labels as ArrayLike<unknown>, (label) => Number(label));
   return pairedBootstrapAuc(y, candidate.predicted, production.predicted, BOOTSTRAP.resamples, BOOTSTRAP.seed);
+}
+
+/**
+ * The promotion metric's difference on resamples of the rows both models were compared on: the whole
+ * holdout, or its rows of the shared classes when the class set changed. None without production.
+ */
+function multiclassBootstrap(input: DecisionInput, judged: ClassChangeJudgement | null): DecisionDoc['bootstrap'] {
+  const { candidate, production, metric } = input;
+  let compared = judged?.compared;
+  if (!compared) {
+    const classes = input.classes;
+    if (!classes || !candidate.predicted || !production.metric.predicted) return null;
+    const y = Float32Array.from(input.labels as ArrayLike<unknown>, (label) => classes.indexOf(String(label)));
+    compared = { y, candidate: candidate.predicted, production: production.metric.predicted, classes: classes.length };
+  }
+  const { y, classes: K } = compared;
+  if (y.length === 0 || y.some((k) => k < 0)) return null;
+  const c = compared.candidate;
+  const p = compared.production;
+  const gather = (rows: Uint32Array) => {
+    const ys = new Float32Array(rows.length);
+    const cs = new Float32Array(rows.length * K);
+    const ps = new Float32Array(rows.length * K);
+    rows.forEach((row, i) => {
+      ys[i] = y[row];
+      cs.set(c.subarray(row * K, (row + 1) * K), i * K);
+      ps.set(p.subarray(row * K, (row + 1) * K), i * K);
+    });
+    return { ys, cs, ps };
+  };
+  return pairedBootstrapMetric(
+    metric.name,
+    y.length,
+    (rows) => {
+      if (!rows) return [measure(metric, y, c, K), measure(metric, y, p, K)];
+      const { ys, cs, ps } = gather(rows);
+      return [measure(metric, ys, cs, K), measure(metric, ys, ps, K)];
+    },
+    BOOTSTRAP.resamples,
+    BOOTSTRAP.seed,
+  );
 }

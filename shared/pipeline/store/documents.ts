@@ -188,8 +188,11 @@ export interface DecisionDoc {
   awaiting_approval?: boolean;
   /** The candidate's serving cost: one-row latency and the size of its ONNX files. */
   serving?: { p50_ms: number; p99_ms: number; rows_timed: number; model_bytes: number } | null;
-  /** The paired bootstrap of candidate − production AUC on the holdout (binary models with a production one). */
-  bootstrap?: { metric: 'auc'; difference: number; ci95: [number, number]; resamples: number; seed: number } | null;
+  /**
+   * The paired bootstrap of candidate − production on the holdout, with a production model: AUC for a
+   * binary model, the promotion metric for a multiclass one (on the shared classes when the classes changed).
+   */
+  bootstrap?: { metric: string; difference: number; ci95: [number, number]; resamples: number; seed: number } | null;
   holdout_rows: number;
   /** A multiclass candidate whose classes differ from production's: the rule applied (decisions/class_change.ts). */
   class_change?: ClassChange | null;

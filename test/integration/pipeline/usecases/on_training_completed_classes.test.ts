@@ -79,6 +79,8 @@ describe('onTrainingCompleted when the class set changed', () => {
     expect(decision.holdout_rows).toBe(4);
     expect(decision.class_change!.new_class_recall.cross).toEqual(expect.any(Number));
     expect(decision.checks!.map((c) => c.name)).toEqual(['new_class_recall', 'delta']);
+    expect(decision.bootstrap).toMatchObject({ metric: 'accuracy', resamples: 1000 });
+    expect(decision.bootstrap!.difference).toBeCloseTo(decision.candidate_metric! - decision.production_metric!, 10);
     expect(decision).toMatchObject({ promote: true, awaiting_approval: false, production_version: 'v1' });
     expect(await storeOf(ctx).models.productionVersion('leaves')).toBe('v2');
   });

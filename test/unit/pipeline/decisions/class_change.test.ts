@@ -109,6 +109,11 @@ describe('decide with a class set change', () => {
     expect(decision.class_change).toMatchObject({ rule: 'classes_added', added: ['c'], new_class_recall: { c: 1 }, candidate_metric_all: 0.5 });
     expect(decision.checks!.map((c) => c.name)).toEqual(['new_class_recall', 'delta']);
     expect(decision.reasons[0]).toMatch(/class\(es\) added: c; compared on the 2 shared class\(es\)/);
+    // the paired bootstrap resamples the same shared-class rows for both models
+    expect(decision.bootstrap).toMatchObject({ metric: 'accuracy', difference: -0.25, resamples: 1000 });
+    expect(decision.bootstrap!.ci95[0]).toBeLessThanOrEqual(-0.25);
+    expect(decision.bootstrap!.ci95[1]).toBeGreaterThanOrEqual(-0.25);
+    expect(decision.bootstrap!.ci95[1]).toBeLessThanOrEqual(0);
     // the same candidate, held to the ordinary delta of 0.01 on the shared classes, is worse than production
     const strict = decide(base(candidate, production, ['a', 'b']));
     expect(strict.promote).toBe(false);
@@ -138,6 +143,8 @@ describe('decide with a class set change', () => {
     const decision = decide({ ...base(same, same, ['c', 'b', 'a']), candidate: { value: 0.9, predicted: same }, production: { version: 'v1', metric: { value: 0.8, predicted: same, classes: ['c', 'b', 'a'] } } });
     expect(decision.class_change).toBeNull();
     expect(decision.candidate_metric).toBe(0.9);
+    // the same predictions: no difference on any resample
+    expect(decision.bootstrap).toEqual({ metric: 'accuracy', difference: 0, ci95: [0, 0], resamples: 1000, seed: expect.any(Number) });
     expect(decision.promote).toBe(true);
   });
 });
