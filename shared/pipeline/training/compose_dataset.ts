@@ -86,10 +86,10 @@ export async function composedDataset(ctx: Context, upload: DatasetDoc, config: 
   const name = `${COMPOSE_PREFIX}${upload.model}/${setVersion}.${kind === 'csv' ? 'csv' : 'tar'}`;
   const stat = (await ctx.platform.objects.stat(ctx.config.dataBucket, name)) ?? (await writeComposed(ctx, name, sorted, kind, config));
   const doc = await validate(stat, kind === 'csv' ? setVersion : null);
-  const members_ = sorted.map((m) => ({ version: m.version, object: m.object.name, ...(kind === 'csv' ? { rows: m.rows } : { images: m.images }) }));
-  const composed: DatasetDoc = { ...doc, members: members_, ...(leftOut.length ? { left_out: leftOut } : {}) };
+  const listed = sorted.map((m) => ({ version: m.version, object: m.object.name, ...(kind === 'csv' ? { rows: m.rows } : { images: m.images }) }));
+  const composed: DatasetDoc = { ...doc, members: listed, ...(leftOut.length ? { left_out: leftOut } : {}) };
   const stored = (await datasets.get(upload.model, composed.version)) ?? (await datasets.createOrGet(composed));
-  ctx.log.info({ model: upload.model, dataset_version: stored.version, members: members_.length, left_out: leftOut.length, status: stored.status }, 'composed dataset recorded');
+  ctx.log.info({ model: upload.model, dataset_version: stored.version, members: listed.length, left_out: leftOut.length, status: stored.status }, 'composed dataset recorded');
   return stored;
 }
 
