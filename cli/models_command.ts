@@ -172,7 +172,7 @@ function decisionText(decision: DecisionDoc): string {
   }
   if (decision.bootstrap) {
     const { difference, ci95, resamples } = decision.bootstrap;
-    lines.push(`  AUC difference vs production: ${fixed(difference)} (95 % CI ${fixed(ci95[0])} … ${fixed(ci95[1])}, paired bootstrap, ${resamples} resamples)`);
+    lines.push(`  ${decision.bootstrap.metric === 'auc' ? 'AUC' : decision.bootstrap.metric} difference vs production: ${fixed(difference)} (95 % CI ${fixed(ci95[0])} … ${fixed(ci95[1])}, paired bootstrap, ${resamples} resamples)`);
   }
   return lines.join('\n') + '\n';
 }

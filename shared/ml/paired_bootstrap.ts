@@ -10,7 +10,8 @@ import { seededRandom } from '../data/random';
  * rows are ordered by score once, and every resample is one linear walk per model.
  */
 export interface BootstrapInterval {
-  metric: 'auc';
+  /** auc, or any metric measured by pairedBootstrapMetric. */
+  metric: string;
   /** candidate − production on the holdout itself. */
   difference: number;
   ci95: [number, number];
@@ -44,6 +45,34 @@ export function pairedBootstrapAuc(
   if (differences.length === 0) return null;
   differences.sort((a, b) => a - b);
   return { metric: 'auc', difference, ci95: [quantile(differences, 0.025), quantile(differences, 0.975)], resamples, seed };
+}
+
+/**
+ * The same paired bootstrap for any metric: `measureOn` gives both models' metric on the given rows
+ * (indices into the holdout, repeats allowed; null: every row once). Slower than the AUC walk — each
+ * resample measures again — which is fine for a classifier's holdout of thousands of rows.
+ */
+export function pairedBootstrapMetric(
+  metric: string,
+  n: number,
+  measureOn: (rows: Uint32Array | null) => [number, number],
+  resamples = 1000,
+  seed = 1,
+): BootstrapInterval | null {
+  const [c, p] = measureOn(null);
+  const difference = c - p;
+  if (!Number.isFinite(difference) || n === 0) return null;
+  const random = seededRandom(seed);
+  const rows = new Uint32Array(n);
+  const differences: number[] = [];
+  for (let r = 0; r < resamples; r++) {
+    for (let i = 0; i < n; i++) rows[i] = random.int(n);
+    const [cr, pr] = measureOn(rows);
+    if (Number.isFinite(cr - pr)) differences.push(cr - pr);
+  }
+  if (differences.length === 0) return null;
+  differences.sort((a, b) => a - b);
+  return { metric, difference, ci95: [quantile(differences, 0.025), quantile(differences, 0.975)], resamples, seed };
 }
 
 /** One model's rows in score order, with what a walk over them needs and nothing it must look up. */

@@ -29,6 +29,11 @@ const Promotion = z.strictObject({
   /** Guardrails on serving: p99 latency of one row, in milliseconds, and the size of the ONNX files. */
   max_p99_ms: z.number().positive().optional(),
   max_model_mb: z.number().positive().optional(),
+  /**
+   * Images: when the candidate knows a class production does not, each such class's recall on the
+   * holdout must reach this (default NEW_CLASS_MIN_RECALL); see decisions/class_change.ts.
+   */
+  new_class_min_recall: z.number().min(0).max(1).optional(),
 });
 
 export const DatasetConfigSchema = z.strictObject({
@@ -73,6 +78,14 @@ export const DatasetConfigSchema = z.strictObject({
   sample: z.number().int().positive().optional(),
   /** Split by this column's order (oldest 70 % train, next 15 % validation, latest 15 % test) instead of at random. */
   time_column: z.string().trim().min(1).optional(),
+  /**
+   * What a run trains on: `latest`, the uploaded file alone (the default); `all`, the union of every
+   * accepted file under datasets/<model>/ (CSV rows of the same columns, or every archive's images),
+   * versioned by that set (see training/compose_dataset.ts).
+   */
+  compose: z.enum(['latest', 'all']).optional(),
+  /** Images: start from production's weights when its class set, image spec and filters are this run's (default true). */
+  warm_start: z.boolean().optional(),
   /** Drift monitoring of the served model: windows, thresholds, tests per feature (see shared/monitoring/settings.ts). */
   monitoring: MonitoringSettings.optional(),
 });
@@ -82,7 +95,7 @@ export type DatasetConfig = z.output<typeof DatasetConfigSchema>;
 export type TabularTask = Exclude<DatasetConfig['task'], typeof IMAGE_TASK>;
 
 /** The fields only an image dataset reads: refused beside a CSV, so that a misplaced mloop.json says so. */
-const IMAGE_FIELDS = ['image_size', 'channels', 'min_images_per_class'] as const;
+const IMAGE_FIELDS = ['image_size', 'channels', 'min_images_per_class', 'warm_start'] as const;
 
 /** The image task's defaults, under what mloop.json says: the CNN, judged on accuracy. */
 function withImageDefaults(raw: Record<string, unknown>): Record<string, unknown> {

@@ -29,5 +29,5 @@ test('mloop generate-images writes the same zip twice for a seed, and a folder o
 test('a bad option is an error that says what is allowed', () => {
   const result = run(['generate-images', path.join(home, 'x.zip'), '--classes', '12']);
   expect(result.status).not.toBe(0);
-  expect(result.stderr).toMatch(/from 2 to 8/);
+  expect(result.stderr).toMatch(/from 2 to 10/);
 });

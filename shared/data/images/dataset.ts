@@ -29,6 +29,12 @@ export interface ImageDatasetOptions {
   limits?: Partial<ArchiveLimits>;
   maxInputPixels?: number;
   onProgress?: (imagesRead: number) => void;
+  /**
+   * false: read each image's header but do not decode it in full. For a listing of an archive's labelled
+   * images whose pixels are checked later anyway (the members of a composed dataset, whose union is
+   * scanned in full): a truncated image is then caught by that scan.
+   */
+  decode?: boolean;
 }
 
 export const DEFAULT_MIN_IMAGES_PER_CLASS = 5;
@@ -168,7 +174,7 @@ export async function scanImageDataset(source: ArchiveSource, options: ImageData
     try {
       const header = await readImageHeader(bytes, maxInputPixels);
       // decoded in full, as training will: a truncated file only shows itself at its end
-      await preprocessImage(bytes, spec, { maxInputPixels });
+      if (options.decode !== false) await preprocessImage(bytes, spec, { maxInputPixels });
       scanned.push({ entry, sha256: hashOf(bytes), width: header.width, height: header.height, format: header.format, colour: header.colour, bytes: bytes.length });
     } catch (err) {
       if (!(err instanceof ImageRejected)) throw err;

@@ -13,7 +13,8 @@ import { seededRandom, type Random } from '../random';
  * about the class, so a model has to learn shape; the noise and jitter keep it from being trivial.
  * Deterministic for a seed: the pixels come from the seeded generator and the encoders are deterministic.
  */
-export const SYNTHETIC_CLASSES = ['circle', 'square', 'triangle', 'cross', 'ring', 'stripes', 'checker', 'dots'] as const;
+// new classes go at the end: a seed's images of the first classes stay the same bytes
+export const SYNTHETIC_CLASSES = ['circle', 'square', 'triangle', 'cross', 'ring', 'stripes', 'checker', 'dots', 'bar', 'crescent'] as const;
 
 export interface SyntheticImageOptions {
   classes?: number;
@@ -48,6 +49,8 @@ const SHAPES: Record<(typeof SYNTHETIC_CLASSES)[number], Shape> = {
     const v = ((y / r) * 2.5 + 100) % 1;
     return (u - 0.5) ** 2 + (v - 0.5) ** 2 < 0.09;
   },
+  bar: (x, y, r) => Math.abs(y) < r * 0.3 && Math.abs(x) < r,
+  crescent: (x, y, r) => x * x + y * y < r * r && (x - r * 0.45) ** 2 + y * y > r * r * 0.6,
 };
 
 const TEXTURES = new Set(['stripes', 'checker', 'dots']);

@@ -4,7 +4,9 @@ import { shouldPromote } from './should_promote';
 import { decisionId } from './supersede';
 import type { TaskMetric } from '../../ml/task_metric';
 import type { HoldoutMetric } from '../promotion/holdout_metric';
-import { pairedBootstrapAuc } from '../../ml/paired_bootstrap';
+import { pairedBootstrapAuc, pairedBootstrapMetric } from '../../ml/paired_bootstrap';
+import { measure } from '../../ml/task_metric';
+import { judgeClassChange, type ClassChangeJudgement } from './class_change';
 
 /** How a candidate is judged: the dataset's `mloop.json` over the deployment's defaults. */
 export interface PromotionPolicy {
@@ -14,6 +16,8 @@ export interface PromotionPolicy {
   floor?: number;
   maxP99Ms?: number;
   maxModelMb?: number;
+  /** A multiclass candidate with classes production lacks: the recall each must reach (class_change.ts). */
+  newClassMinRecall?: number;
 }
 
 export interface DecisionInput {
@@ -23,6 +27,8 @@ export interface DecisionInput {
   policy: PromotionPolicy;
   /** The candidate's labels on its holdout, for the paired bootstrap. */
   labels: ArrayLike<unknown>;
+  /** A multiclass candidate's classes, in the order of its probabilities' columns. */
+  classes?: readonly string[] | null;
   candidate: HoldoutMetric;
   serving: ServingCost;
   production: { version: string | null; metric: HoldoutMetric };
@@ -35,9 +41,12 @@ export interface DecisionInput {
  */
 export function decide(input: DecisionInput): DecisionDoc {
   const { run, metric, policy, serving, production } = input;
+  const judged = classChange(input);
+  const candidateValue = judged ? judged.candidate : input.candidate.value;
+  const productionValue = judged ? judged.production : production.metric.value;
   const verdict = shouldPromote({
-    candidate: input.candidate.value,
-    production: production.metric.value,
+    candidate: candidateValue,
+    production: productionValue,
     delta: policy.delta,
     metric: metric.name,
     higherIsBetter: metric.higherIsBetter,
@@ -47,10 +56,13 @@ export function decide(input: DecisionInput): DecisionDoc {
     maxP99Ms: policy.maxP99Ms,
     modelBytes: serving.model_bytes,
     maxModelBytes: policy.maxModelMb === undefined ? undefined : policy.maxModelMb * 1e6,
+    nonInferior: judged !== null,
+    extra: judged?.recallCheck ? [{ name: 'new_class_recall', ...judged.recallCheck }] : [],
   });
   if (production.metric.error) verdict.reasons.push(`production ${production.version} could not score the holdout: ${production.metric.error}`);
-  const manual = policy.mode === 'manual';
-  if (verdict.promote && manual) verdict.reasons.push('promotion mode is manual: the candidate waits for `mloop models approve`');
+  if (judged) verdict.reasons.unshift(judged.change.detail);
+  const manual = policy.mode === 'manual' || Boolean(judged?.change.manual_approval);
+  if (verdict.promote && policy.mode === 'manual') verdict.reasons.push('promotion mode is manual: the candidate waits for `mloop models approve`');
   return {
     id: decisionId(run.id, run.attempt),
     model: run.model,
@@ -58,20 +70,40 @@ export function decide(input: DecisionInput): DecisionDoc {
     production_version: production.version,
     promote: verdict.promote,
     metric: metric.name,
-    candidate_metric: input.candidate.value,
-    production_metric: production.metric.value,
+    candidate_metric: candidateValue,
+    production_metric: productionValue,
     delta: policy.delta,
     reasons: verdict.reasons,
     checks: verdict.checks,
-    mode: policy.mode,
+    mode: manual ? 'manual' : policy.mode,
     awaiting_approval: verdict.promote && manual,
     serving,
-    bootstrap: input.task === 'binary' ? bootstrapOf(input.labels, input.candidate, production.metric) : null,
+    bootstrap: input.task === 'binary' ? bootstrapOf(input.labels, input.candidate, production.metric) : input.task === 'multiclass' ? multiclassBootstrap(input, judged) : null,
     holdout_rows: input.labels.length,
+    class_change: judged?.change ?? null,
     run_id: run.id,
     decided_at: input.at.toISOString(),
     outcome: 'decided',
   };
+}
+
+/** A multiclass candidate judged against a production model of other classes, or null (the same classes, or nothing to compare). */
+function classChange(input: DecisionInput): ClassChangeJudgement | null {
+  const { candidate, production, metric } = input;
+  const classes = input.classes;
+  if (input.task !== 'multiclass' || !classes || !production.metric.classes || !candidate.predicted || !production.metric.predicted) return null;
+  return judgeClassChange(
+    {
+      metric,
+      classes,
+      productionClasses: production.metric.classes,
+      labels: input.labels,
+      candidate: candidate.predicted,
+      production: production.metric.predicted,
+      minRecall: input.policy.newClassMinRecall,
+    },
+    candidate.value,
+  );
 }
 
 // Fixed, so that a redelivered completion records the very same interval.
@@ -82,4 +114,45 @@ function bootstrapOf(labels: ArrayLike<unknown>, candidate: HoldoutMetric, produ
   if (!candidate.predicted || !production.predicted) return null;
   const y = Float32Array.from(labels as ArrayLike<unknown>, (label) => Number(label));
   return pairedBootstrapAuc(y, candidate.predicted, production.predicted, BOOTSTRAP.resamples, BOOTSTRAP.seed);
+}
+
+/**
+ * The promotion metric's difference on resamples of the rows both models were compared on: the whole
+ * holdout, or its rows of the shared classes when the class set changed. None without production.
+ */
+function multiclassBootstrap(input: DecisionInput, judged: ClassChangeJudgement | null): DecisionDoc['bootstrap'] {
+  const { candidate, production, metric } = input;
+  let compared = judged?.compared;
+  if (!compared) {
+    const classes = input.classes;
+    if (!classes || !candidate.predicted || !production.metric.predicted) return null;
+    const y = Float32Array.from(input.labels as ArrayLike<unknown>, (label) => classes.indexOf(String(label)));
+    compared = { y, candidate: candidate.predicted, production: production.metric.predicted, classes: classes.length };
+  }
+  const { y, classes: K } = compared;
+  if (y.length === 0 || y.some((k) => k < 0)) return null;
+  const c = compared.candidate;
+  const p = compared.production;
+  const gather = (rows: Uint32Array) => {
+    const ys = new Float32Array(rows.length);
+    const cs = new Float32Array(rows.length * K);
+    const ps = new Float32Array(rows.length * K);
+    rows.forEach((row, i) => {
+      ys[i] = y[row];
+      cs.set(c.subarray(row * K, (row + 1) * K), i * K);
+      ps.set(p.subarray(row * K, (row + 1) * K), i * K);
+    });
+    return { ys, cs, ps };
+  };
+  return pairedBootstrapMetric(
+    metric.name,
+    y.length,
+    (rows) => {
+      if (!rows) return [measure(metric, y, c, K), measure(metric, y, p, K)];
+      const { ys, cs, ps } = gather(rows);
+      return [measure(metric, ys, cs, K), measure(metric, ys, ps, K)];
+    },
+    BOOTSTRAP.resamples,
+    BOOTSTRAP.seed,
+  );
 }

@@ -6,7 +6,9 @@
  * Anything the rule needs that is missing or not a finite number blocks promotion.
  *
  * "Beats" follows the metric's direction (AUC up, RMSE and log loss down). A relative delta is a
- * fraction of production's value, for errors measured in the target's own units.
+ * fraction of production's value, for errors measured in the target's own units. With `nonInferior`
+ * (a classifier whose class set changed, compared on the shared classes: see class_change.ts) the
+ * candidate need only be no worse than production by more than `delta`.
  */
 export interface PromotionInput {
   candidate: number | null | undefined;
@@ -22,10 +24,13 @@ export interface PromotionInput {
   maxP99Ms?: number;
   modelBytes?: number | null;
   maxModelBytes?: number;
+  nonInferior?: boolean;
+  /** Checks decided elsewhere (the new classes' recall), held to as the others. */
+  extra?: GuardrailCheck[];
 }
 
 export interface GuardrailCheck {
-  name: 'metric' | 'floor' | 'p99_ms' | 'model_bytes' | 'delta';
+  name: 'metric' | 'floor' | 'p99_ms' | 'model_bytes' | 'delta' | 'new_class_recall';
   passed: boolean;
   detail: string;
 }
@@ -53,7 +58,8 @@ export function shouldPromote(input: PromotionInput): PromotionDecision {
   if (input.maxModelBytes !== undefined) {
     checks.push(bounded('model_bytes', 'model size', input.modelBytes, input.maxModelBytes, (v) => `${(v / 1e6).toFixed(2)} MB`));
   }
-  checks.push(changeCheck(candidate, production, delta, metric, higherIsBetter, relativeDelta));
+  checks.push(...(input.extra ?? []));
+  checks.push(input.nonInferior ? nonInferiorityCheck(candidate, production, delta, metric, higherIsBetter, relativeDelta) : changeCheck(candidate, production, delta, metric, higherIsBetter, relativeDelta));
   const failed = checks.filter((c) => !c.passed);
   return { promote: failed.length === 0, reasons: (failed.length > 0 ? failed : checks).map((c) => c.detail), checks };
 }
@@ -80,6 +86,21 @@ function changeCheck(candidate: number, production: number | null | undefined, d
     detail: beats
       ? `candidate ${metric} ${fmt(candidate)} ${comparison} ${bound} (gain ${fmt(gain)})`
       : `candidate ${metric} ${fmt(candidate)} does not beat ${bound} (gain ${fmt(gain)})`,
+  };
+}
+
+function nonInferiorityCheck(candidate: number, production: number | null | undefined, delta: number, metric: string, higherIsBetter: boolean, relativeDelta: boolean): GuardrailCheck {
+  if (!usable(production)) return changeCheck(candidate, production, delta, metric, higherIsBetter, relativeDelta);
+  const margin = relativeDelta ? Math.abs(production) * delta : delta;
+  const bar = higherIsBetter ? production - margin : production + margin;
+  const passed = higherIsBetter ? candidate >= bar : candidate <= bar;
+  const bound = `production ${fmt(production)} ${higherIsBetter ? '−' : '+'} ${relativeDelta ? `${delta} × ${fmt(production)}` : `delta ${delta}`}`;
+  return {
+    name: 'delta',
+    passed,
+    detail: passed
+      ? `on the shared classes, candidate ${metric} ${fmt(candidate)} is no worse than ${bound}`
+      : `on the shared classes, candidate ${metric} ${fmt(candidate)} is worse than ${bound}`,
   };
 }
 

@@ -18,7 +18,7 @@ export interface HoldoutTarget {
 }
 
 /** `predicted` are the model's outputs on the rows, lined up as the metric read them (for a paired bootstrap). */
-export type HoldoutMetric = { value: number | null; error?: string; predicted?: Float32Array };
+export type HoldoutMetric = { value: number | null; error?: string; predicted?: Float32Array; classes?: string[] | null };
 
 function aligned(manifest: Manifest, scores: Float32Array, n: number, classes: string[]): Float32Array {
   const own = manifest.classes!;
@@ -59,7 +59,8 @@ export async function scorerMetric(scorer: Scorer, version: string, holdout: Hol
     const scores = await scorer.scoreRecords(holdout.map((row) => row.record));
     const predicted = target.task === 'multiclass' ? aligned(manifest, scores, holdout.length, target.classes!) : scores;
     const value = measure(target.metric, labelsOf(holdout, target), predicted, target.classes?.length ?? 0);
-    return { value: Number.isFinite(value) ? value : null, predicted };
+    // the model's own classes, for a decision to tell when the candidate's differ (decisions/class_change.ts)
+    return { value: Number.isFinite(value) ? value : null, predicted, classes: manifest.classes };
   } catch (err) {
     return { value: null, error: errorMessage(err) };
   }

@@ -30,6 +30,18 @@ export function datasetsOver(docs: DocumentStore) {
       });
       return accepted.find((d) => !d.derived_from) ?? null;
     },
+    /** Every accepted file uploaded under datasets/<model>/, oldest first: neither retraining nor composed datasets. */
+    acceptedUploads: async (model: string): Promise<DatasetDoc[]> => {
+      // the order latestUploaded asks for, reversed here, so that one Firestore index serves both
+      const accepted = await datasets.query({
+        where: [
+          ['model', '==', model],
+          ['status', '==', 'accepted'],
+        ],
+        orderBy: [['created_at', 'desc']],
+      });
+      return accepted.filter((d) => !d.derived_from && !d.members).reverse();
+    },
   };
 }
 

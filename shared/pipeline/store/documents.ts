@@ -6,6 +6,7 @@ import type { TrialRecord } from '../../ml/sweep';
 import type { TrainProgress } from '../../ml/trained_model';
 import type { DatasetConfig, DatasetKind, PromotionConfig } from '../dataset_config';
 import type { RunPlan } from '../training/training_plan';
+import type { ClassChange } from '../decisions/class_change';
 
 /**
  * The documents mloop keeps, one collection each, as in Firestore. Field names are snake_case
@@ -43,6 +44,12 @@ export interface DatasetDoc {
   images?: number;
   image_report?: ImageValidationReport;
   created_at: string;
+  /**
+   * mloop.json's `compose: "all"`: the accepted uploads this dataset is the union of, by version; and
+   * the uploads left out of it, with why.
+   */
+  members?: Array<{ version: string; object: string; rows?: number; images?: number }>;
+  left_out?: Array<{ version: string; object: string; reason: string }>;
   /** A retraining dataset: the upload it extends with the labelled predictions of a drift report's window. */
   derived_from?: { dataset_version: string; report_id: string; feedback_rows: number };
 }
@@ -110,6 +117,8 @@ export interface RunDoc {
   sweep?: SweepState | null;
   metrics?: Metrics | null;
   backend?: string;
+  /** An image run: whether it started from production's weights (`from`), or why not. */
+  warm_start?: { used: boolean; from?: string; reason?: string } | null;
   decision_id?: string;
   /** Decisions about this run's candidate that another promotion overtook, oldest first; `decision_id` is the final one. */
   superseded_decisions?: string[];
@@ -179,9 +188,14 @@ export interface DecisionDoc {
   awaiting_approval?: boolean;
   /** The candidate's serving cost: one-row latency and the size of its ONNX files. */
   serving?: { p50_ms: number; p99_ms: number; rows_timed: number; model_bytes: number } | null;
-  /** The paired bootstrap of candidate − production AUC on the holdout (binary models with a production one). */
-  bootstrap?: { metric: 'auc'; difference: number; ci95: [number, number]; resamples: number; seed: number } | null;
+  /**
+   * The paired bootstrap of candidate − production on the holdout, with a production model: AUC for a
+   * binary model, the promotion metric for a multiclass one (on the shared classes when the classes changed).
+   */
+  bootstrap?: { metric: string; difference: number; ci95: [number, number]; resamples: number; seed: number } | null;
   holdout_rows: number;
+  /** A multiclass candidate whose classes differ from production's: the rule applied (decisions/class_change.ts). */
+  class_change?: ClassChange | null;
   run_id: string;
   decided_at: string;
   /**

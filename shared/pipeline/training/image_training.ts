@@ -1,7 +1,7 @@
 import { MloopError } from '../../core/errors';
 import type { ImageTrainingData } from '../../data/images/image_spec';
 import { evaluateImages, type ImageEvaluation } from '../../ml/image_metrics';
-import { isImageFamily } from '../../ml/models/family';
+import { isImageFamily, type WarmStart } from '../../ml/models/family';
 import { family } from '../../ml/models/registry';
 import { trainImages } from '../../ml/models/trainers';
 import { taskMetric, type TaskMetric } from '../../ml/task_metric';
@@ -49,9 +49,9 @@ export function bindImagePlan(plan: RunPlan, defaults: PlanDefaults): ImagePlan 
   };
 }
 
-export async function trainImageCandidate(data: ImageTrainingData, plan: ImagePlan, onProgress?: ProgressSink): Promise<ImageCandidate> {
+export async function trainImageCandidate(data: ImageTrainingData, plan: ImagePlan, onProgress?: ProgressSink, warmStart?: WarmStart): Promise<ImageCandidate> {
   const chosen = family(plan.algorithm);
-  const trained = await trainImages(chosen.name, data, plan.params, (p) => onProgress?.({ unit: chosen.progressUnit, ...p }));
+  const trained = await trainImages(chosen.name, data, plan.params, (p) => onProgress?.({ unit: chosen.progressUnit, ...p }), warmStart ? { warmStart } : {});
   const test = trained.predict(data.test.x, data.test.n);
   return { trained, evaluation: evaluateImages(data.test.y, test, data.classes), test };
 }

@@ -5,7 +5,10 @@ import { contentVersion, isValidModelName } from '../../core/ids';
 import { DATASET_CONFIG_VERSION, parseDatasetConfig, type DatasetConfig, type DatasetKind } from '../dataset_config';
 import type { ImageDataset } from '../../data/images/dataset';
 import { readArchiveObject, scanArchive } from '../training/image_archive';
+import { composedDataset, composeMembers, csvSchemaProblem, type ValidateComposed } from '../training/compose_dataset';
+import { datasetConfigOf } from '../store/stored_config';
 import { validateCsv, type ValidationReport } from '../../data/csv_validation';
+import { readCsv, STOP } from '../../data/csv';
 import type { Context } from '../context';
 import type { DatasetDoc } from '../store/documents';
 import { storeOf } from '../store';
@@ -61,18 +64,30 @@ export async function ingestObject(ctx: Context, event: ObjectFinalized): Promis
   if (doc.status === 'rejected') {
     return { outcome: 'rejected', model, version, reason: doc.reason ?? 'rejected' };
   }
+  // compose "all": the run trains on the union of the uploads, but is still named by this upload, so
+  // that whoever pushed the file (mloop push --wait) follows the run it started
+  const trained = datasetConfigOf(doc).compose === 'all' ? await composedDataset(ctx, doc, datasetConfigOf(doc), validateComposed(ctx, model, kind)) : doc;
+  if (trained.status === 'rejected') {
+    return { outcome: 'rejected', model, version: trained.version, reason: `the composed dataset was rejected: ${trained.reason ?? 'rejected'}` };
+  }
   // Published even when the dataset document already existed: a crash after recording it must not
   // lose the request, and the run id derived from the request id makes a second request harmless.
   const request: TrainingRequested = {
     request_id: uploadRequestId(model, version),
     model,
-    dataset_version: version,
+    dataset_version: trained.version,
     reason: 'upload',
     requested_at: clock.now().toISOString(),
   };
   await bus.publish(TOPICS.trainingRequested, request, { attributes: { model }, orderingKey: model });
-  return { outcome: 'accepted', model, version, requestId: request.request_id };
+  return { outcome: 'accepted', model, version: trained.version, requestId: request.request_id };
 }
+
+/** A composed object is validated as an upload is, and images as a whole dataset (class minimum, two classes). */
+const validateComposed =
+  (ctx: Context, model: string, kind: DatasetKind): ValidateComposed =>
+  async (stat, version) =>
+    kind === 'images' ? validateImages(ctx, model, stat, 'whole') : validate(ctx, model, version!, stat, 'whole');
 
 async function recorded(ctx: Context, name: string, doc: DatasetDoc): Promise<DatasetDoc> {
   ctx.log.info({ model: doc.model, dataset_version: doc.version, status: doc.status, reason: doc.reason }, `dataset ${name} ${doc.status}`);
@@ -89,10 +104,21 @@ const baseDoc = (ctx: Context, model: string, version: string, stat: ObjectStat)
   created_at: ctx.platform.clock.now().toISOString(),
 });
 
-async function validate(ctx: Context, model: string, version: string, stat: ObjectStat): Promise<DatasetDoc> {
+/**
+ * How an upload is judged: `whole`, as the dataset a model trains on; `member`, as one of the uploads a
+ * compose-"all" model trains on together (see training/compose_dataset.ts), whose union is judged whole.
+ */
+type Judged = 'whole' | 'member';
+
+async function validate(ctx: Context, model: string, version: string, stat: ObjectStat, as: Judged = 'member'): Promise<DatasetDoc> {
   const base = baseDoc(ctx, model, version, stat);
   try {
     const config = await readDatasetConfig(ctx, model, 'csv');
+    if (as === 'member' && config.compose === 'all') {
+      const header = await csvHeader(ctx, stat);
+      const problem = csvSchemaProblem(await composeMembers(ctx, model, 'csv'), stat.name, header);
+      if (problem) return { ...base, header, config, config_version: DATASET_CONFIG_VERSION, status: 'rejected', reason: problem };
+    }
     const { profile, report } = await validateCsv(await ctx.platform.objects.createReadStream(stat.bucket, stat.name), config);
     const stored = await storeReport(ctx, model, version, report);
     const typed = { config, config_version: DATASET_CONFIG_VERSION };
@@ -106,9 +132,10 @@ async function validate(ctx: Context, model: string, version: string, stat: Obje
 /** An archive read with the model's config, or why it cannot be (a permanent error, stored as the reason). */
 type ArchiveScan = { config: DatasetConfig; dataset: ImageDataset } | { error: MloopError };
 
-async function scanUploadedArchive(ctx: Context, model: string, bytes: Buffer): Promise<ArchiveScan> {
+async function scanUploadedArchive(ctx: Context, model: string, bytes: Buffer, as: Judged = 'member'): Promise<ArchiveScan> {
   try {
     const config = await readDatasetConfig(ctx, model, 'images');
+    if (as === 'member' && config.compose === 'all') return { config, dataset: memberScan(await scanArchive(bytes, { ...config, min_images_per_class: 1 })) };
     return { config, dataset: await scanArchive(bytes, config) };
   } catch (err) {
     if (err instanceof MloopError && err.permanent) return { error: err };
@@ -135,9 +162,9 @@ export async function archiveDatasetVersion(ctx: Context, model: string, bytes: 
  * the reason. A dataset no model can be trained on (too few classes or images left) is rejected with the
  * report's errors, the report kept.
  */
-async function validateImages(ctx: Context, model: string, stat: ObjectStat): Promise<DatasetDoc> {
+async function validateImages(ctx: Context, model: string, stat: ObjectStat, as: Judged = 'member'): Promise<DatasetDoc> {
   const bytes = await readArchiveObject(ctx, stat);
-  const scan = await scanUploadedArchive(ctx, model, bytes);
+  const scan = await scanUploadedArchive(ctx, model, bytes, as);
   if ('error' in scan) return { ...baseDoc(ctx, model, await bytesVersion(bytes), stat), kind: 'images', status: 'rejected', reason: scan.error.message };
   const { config, dataset } = scan;
   const { report } = dataset;
@@ -152,6 +179,29 @@ async function validateImages(ctx: Context, model: string, stat: ObjectStat): Pr
   };
   if (report.errors.length > 0) return { ...doc, status: 'rejected', reason: `no model can be trained on these images: ${report.errors.join('; ')}` };
   return doc;
+}
+
+/**
+ * An archive that only adds to the others (compose "all"): one class, or a class of a few images, is
+ * what adding a class looks like, so the class minimum and the two classes are asked of the union, not
+ * of it; it is refused only when it holds no usable image at all.
+ */
+function memberScan(dataset: ImageDataset): ImageDataset {
+  const errors = dataset.images.length === 0 ? ['the archive holds no usable image (see the rejected entries)'] : [];
+  return { ...dataset, report: { ...dataset.report, errors } };
+}
+
+/** The header of a CSV, read from its first line alone. */
+async function csvHeader(ctx: Context, stat: ObjectStat): Promise<string[]> {
+  let header: string[] = [];
+  await readCsv(
+    await ctx.platform.objects.createReadStream(stat.bucket, stat.name),
+    (h) => {
+      header = h;
+    },
+    () => STOP,
+  );
+  return header;
 }
 
 /** Past this size the report goes to the artifacts bucket, and the document keeps it without the columns. */

@@ -91,6 +91,7 @@ async function judgeAgainstProduction(ctx: Context, run: RunDoc, candidate: Cand
     metric: target.metric,
     policy,
     labels: holdout.map((row) => row.label),
+    classes: target.classes,
     candidate: candidate.metric,
     serving: candidate.serving,
     production: { version, metric },
@@ -123,6 +124,7 @@ async function promotionPolicy(ctx: Context, run: RunDoc): Promise<PromotionPoli
     floor: promotion.min ?? defaults.minMetric,
     maxP99Ms: promotion.max_p99_ms ?? defaults.maxP99Ms,
     maxModelMb: promotion.max_model_mb ?? defaults.maxModelMb,
+    newClassMinRecall: promotion.new_class_min_recall,
   };
 }
 

@@ -16,6 +16,7 @@ import type { DatasetConfig } from '../dataset_config';
 import type { DatasetDoc } from '../store/documents';
 import { loadArchiveImages, readArchiveObject, testSplitRows } from '../training/image_archive';
 import { bindImagePlan, trainImageCandidate } from '../training/image_training';
+import { warmStartFor, warmStartRecord } from '../training/warm_start';
 import type { RunPlan } from '../training/training_plan';
 
 export type JobOutcome = 'succeeded' | 'failed' | 'skipped';
@@ -91,7 +92,9 @@ async function trainOnImages(ctx: Context, run: RunDoc, dataset: DatasetDoc, con
     throw new MloopError('failed_precondition', `${dataset.object.name} now holds image dataset ${scanned.version}, not ${dataset.version} as recorded`);
   }
   ctx.log.info({ run_id: run.id, classes: data.classes.length, train: data.train.n, validation: data.validation.n, test: data.test.n, algorithm: plan.algorithm }, 'images prepared');
-  const candidate = await trainImageCandidate(data, plan, progressSink(ctx, run.id));
+  const start = await warmStartFor(ctx, run, config, plan.algorithm, data);
+  const candidate = await trainImageCandidate(data, plan, progressSink(ctx, run.id), 'warmStart' in start ? start.warmStart : undefined);
+  await storeOf(ctx).runs.update(run.id, { warm_start: warmStartRecord(start, candidate.trained.warmStart) });
   const holdout = await testSplitRows(bytes, scanned);
   const thumbnails = await misclassifiedThumbnails(data, candidate.test);
   const version = imageVersionFiles(data, candidate, plan, holdout, lineage(ctx, run, dataset), thumbnails);

@@ -1,6 +1,6 @@
 import { seededRandom } from '../../../shared/data/random';
 import { rocAuc } from '../../../shared/ml/metrics';
-import { pairedBootstrapAuc, ranking, weightedAuc } from '../../../shared/ml/paired_bootstrap';
+import { pairedBootstrapAuc, pairedBootstrapMetric, ranking, weightedAuc } from '../../../shared/ml/paired_bootstrap';
 
 function holdout(n: number, seed: number) {
   const random = seededRandom(seed);
@@ -55,5 +55,32 @@ describe('pairedBootstrapAuc', () => {
 
   it('has nothing to say about a holdout with one class', () => {
     expect(pairedBootstrapAuc(new Float32Array(10), new Float32Array(10), new Float32Array(10))).toBeNull();
+  });
+});
+
+describe('pairedBootstrapMetric', () => {
+  // each row: whether the candidate and production got it right (a classifier's accuracy)
+  const random = seededRandom(7);
+  const n = 400;
+  const candidate = Array.from({ length: n }, () => (random.next() < 0.8 ? 1 : 0));
+  const production = Array.from({ length: n }, () => (random.next() < 0.7 ? 1 : 0));
+  const mean = (values: number[], rows: Uint32Array | null) => (rows ? Array.from(rows, (r) => values[r]) : values).reduce((a, b) => a + b, 0) / (rows ? rows.length : values.length);
+  const measureOn = (rows: Uint32Array | null): [number, number] => [mean(candidate, rows), mean(production, rows)];
+
+  it('bounds the difference measured on the whole holdout, the same for the same seed', () => {
+    const interval = pairedBootstrapMetric('accuracy', n, measureOn, 500, 3)!;
+    expect(interval.metric).toBe('accuracy');
+    expect(interval.difference).toBeCloseTo(mean(candidate, null) - mean(production, null), 12);
+    expect(interval.ci95[0]).toBeLessThan(interval.difference);
+    expect(interval.ci95[1]).toBeGreaterThan(interval.difference);
+    // about two standard errors of a difference of proportions on 400 rows each side
+    expect(interval.ci95[1] - interval.ci95[0]).toBeGreaterThan(0.05);
+    expect(interval.ci95[1] - interval.ci95[0]).toBeLessThan(0.2);
+    expect(pairedBootstrapMetric('accuracy', n, measureOn, 500, 3)).toEqual(interval);
+  });
+
+  it('has no interval without rows or a finite difference', () => {
+    expect(pairedBootstrapMetric('accuracy', 0, () => [NaN, NaN])).toBeNull();
+    expect(pairedBootstrapMetric('accuracy', 3, () => [1, NaN])).toBeNull();
   });
 });

@@ -54,6 +54,6 @@ test('the classes differ in shape, not in colour: mean brightness does not tell 
 });
 
 test('options out of range are refused with what is allowed', async () => {
-  await expect(all({ classes: 9 })).rejects.toThrow(/from 2 to 8/);
+  await expect(all({ classes: 11 })).rejects.toThrow(/from 2 to 10/);
   await expect(all({ size: 4 })).rejects.toThrow(/--size/);
 });
