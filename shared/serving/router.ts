@@ -74,7 +74,7 @@ export function createScoringRouter(options: RouterOptions): ScoringRouter {
       throw new MloopError('invalid_argument', `invalid instances: ${result.errors.slice(0, 5).map((e) => e.message).join('; ')}`, { errors: result.errors });
     }
     const rows = instances as Array<Record<string, unknown>>;
-    const logged = scorer.manifest.image ? rows.map(imageSummary) : rows;
+    const logged = scorer.manifest.image ? rows.map((row, i) => imageSummary(row, result.images?.[i])) : rows;
     options.predictionLog?.record(requestId, name, scorer.version, logged, result.predictions);
     metrics.scored(name, rows.length);
     return { requestId, name, scorer, predictions: result.predictions, after: shadowOf(server, name, requestId, rows, logged) };
