@@ -25,9 +25,12 @@ export function reportText(report: DriftReportDoc): string {
   const head = `${report.model} ${report.model_version}: report ${report.id}, ${report.rows} predictions from ${report.window.from} to ${report.window.to}`;
   if (report.status === 'not_enough_data') return `${head}\nnot enough data: at least ${report.min_rows} predictions are needed; nothing was decided\n`;
   const monitored = report.features.filter((f) => !f.ignored && f.test !== null).length;
-  const verdict = report.dataset_drift
-    ? `DATASET DRIFT: ${report.drifted.length} of ${monitored} features drifted (share ${fixed(report.share, 2)} ≥ ${report.drift_share}): ${report.drifted.join(', ')}`
-    : `no dataset drift: ${report.drifted.length} of ${monitored} features drifted (share ${fixed(report.share, 2)} < ${report.drift_share})`;
+  const groups = report.groups?.map((g) => `${g.name} ${g.drifted.length} of ${g.monitored} (share ${fixed(g.share, 2)})`).join(', ');
+  const verdict = groups
+    ? `${report.dataset_drift ? 'DATASET DRIFT' : 'no dataset drift'}: ${groups}; threshold ${report.drift_share} per group${report.drifted.length ? `: ${report.drifted.join(', ')}` : ''}`
+    : report.dataset_drift
+      ? `DATASET DRIFT: ${report.drifted.length} of ${monitored} features drifted (share ${fixed(report.share, 2)} ≥ ${report.drift_share}): ${report.drifted.join(', ')}`
+      : `no dataset drift: ${report.drifted.length} of ${monitored} features drifted (share ${fixed(report.share, 2)} < ${report.drift_share})`;
   const rows = report.prediction ? [...report.features, { ...report.prediction, name: 'prediction (score)' }] : report.features;
   const lines = [head, verdict, driftTable(rows)];
   if (report.performance) lines.push(report.performance.summary);

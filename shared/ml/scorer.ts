@@ -2,6 +2,7 @@ import * as ort from 'onnxruntime-node';
 import { MloopError } from '../core/errors';
 import { encodedWidth, encodeRecords, validateInstances, type InstanceError } from '../data/encoding';
 import { imageFloats, type ImageSpec } from '../data/images/image_spec';
+import type { ImageProperties } from '../data/images/image_properties';
 import { preprocessImage } from '../data/images/preprocess';
 import type { Manifest } from './manifest';
 
@@ -37,7 +38,8 @@ export type ImageInstance = { b64: string } | { bytes: Uint8Array };
 /** Classes an image prediction lists in `top_k`, at most. */
 export const TOP_K = 3;
 
-export type PredictResult = { ok: true; predictions: Prediction[] } | { ok: false; errors: InstanceError[] };
+/** `images`: an image model's measure of each image it scored, for the prediction log (image_properties.ts). */
+export type PredictResult = { ok: true; predictions: Prediction[]; images?: ImageProperties[] } | { ok: false; errors: InstanceError[] };
 
 export interface Scorer {
   readonly version: string;
@@ -181,23 +183,24 @@ async function loadImageScorer(onnxBytes: Uint8Array, manifest: Manifest, spec: 
     return result[manifest.output.name].data as Float32Array;
   };
   /** Preprocessed images, or the errors of those that are not images. */
-  const tensors = async (instances: ArrayLike<unknown>): Promise<{ ok: true; x: Float32Array } | { ok: false; errors: InstanceError[] }> => {
+  const tensors = async (instances: ArrayLike<unknown>): Promise<{ ok: true; x: Float32Array; images: ImageProperties[] } | { ok: false; errors: InstanceError[] }> => {
     const n = instances.length;
     const x = new Float32Array(n * floats);
+    const images = new Array<ImageProperties>(n);
     const errors: InstanceError[] = [];
     await Promise.all(
       Array.from({ length: n }, async (_, i) => {
         const bytes = imageBytesOf(instances[i]);
         if (typeof bytes === 'string') return void errors.push({ index: i, field: 'b64', message: `instance ${i}: ${bytes}` });
         try {
-          await preprocessImage(bytes, spec, { out: x, offset: i * floats });
+          await preprocessImage(bytes, spec, { out: x, offset: i * floats, onProperties: (p) => (images[i] = p) });
         } catch (err) {
           if (!(err instanceof MloopError) || !err.permanent) throw err;
           errors.push({ index: i, field: 'b64', message: `instance ${i}: ${err.message}` });
         }
       }),
     );
-    return errors.length > 0 ? { ok: false, errors: errors.sort((a, b) => a.index! - b.index!) } : { ok: true, x };
+    return errors.length > 0 ? { ok: false, errors: errors.sort((a, b) => a.index! - b.index!) } : { ok: true, x, images };
   };
   return {
     version: manifest.version,
@@ -216,7 +219,7 @@ async function loadImageScorer(onnxBytes: Uint8Array, manifest: Manifest, spec: 
       if (!decoded.ok) return decoded;
       const out = await run(decoded.x, instances.length);
       const K = classes.length;
-      return { ok: true, predictions: instances.map((_, i) => imagePrediction(classes, out.subarray(i * K, (i + 1) * K), options.probabilities)) };
+      return { ok: true, predictions: instances.map((_, i) => imagePrediction(classes, out.subarray(i * K, (i + 1) * K), options.probabilities)), images: decoded.images };
     },
     async warm() {
       await run(new Float32Array(floats), 1);

@@ -46,10 +46,21 @@ export interface FeatureDrift {
   note?: string;
 }
 
+/** One group of a grouped profile (an image model's properties, its outputs), judged on its own. */
+export interface GroupDrift {
+  name: string;
+  /** Monitored (not ignored, testable) features of the group, and those of them that drifted. */
+  monitored: number;
+  drifted: string[];
+  share: number;
+}
+
 export interface DriftResult {
   rows: number;
-  /** Share of the monitored (not ignored, testable) features that drifted. */
+  /** Share of the monitored (not ignored, testable) features that drifted; grouped, the largest group share. */
   share: number;
+  /** Present when the profile groups its features: dataset drift when any group's share reaches drift_share. */
+  groups?: GroupDrift[];
   drift_share: number;
   dataset_drift: boolean;
   drifted: string[];
@@ -66,7 +77,12 @@ export function compareToReference(reference: ReferenceProfile, current: Current
   });
   const monitored = features.filter((f) => !f.ignored && f.test !== null);
   const drifted = monitored.filter((f) => f.drifted).map((f) => f.name);
-  const share = monitored.length > 0 ? drifted.length / monitored.length : 0;
+  const groups = reference.groups?.map((group): GroupDrift => {
+    const members = monitored.filter((f) => group.features.includes(f.name));
+    const moved = members.filter((f) => f.drifted).map((f) => f.name);
+    return { name: group.name, monitored: members.length, drifted: moved, share: members.length > 0 ? moved.length / members.length : 0 };
+  });
+  const share = groups ? Math.max(0, ...groups.map((g) => g.share)) : monitored.length > 0 ? drifted.length / monitored.length : 0;
   const prediction =
     reference.scores && current.scores
       ? compareFeature(reference.scores, { kind: 'numeric', values: current.scores, missing: 0 }, { method: 'auto', ignore: false }, settings.missing_rate_change)
@@ -74,8 +90,9 @@ export function compareToReference(reference: ReferenceProfile, current: Current
   return {
     rows: current.rows,
     share,
+    ...(groups ? { groups } : {}),
     drift_share: settings.drift_share,
-    dataset_drift: monitored.length > 0 && share >= settings.drift_share,
+    dataset_drift: groups ? groups.some((g) => g.monitored > 0 && g.share >= settings.drift_share) : monitored.length > 0 && share >= settings.drift_share,
     drifted,
     features,
     prediction,

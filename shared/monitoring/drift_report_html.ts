@@ -18,7 +18,7 @@ export function renderDriftHtml(header: ReportHeader, result: DriftResult | null
   const verdict = header.notEnoughData
     ? `<p class="verdict none">Not enough data: ${esc(header.notEnoughData)}. Nothing was decided.</p>`
     : result
-      ? `<p class="verdict ${result.dataset_drift ? 'drift' : 'ok'}">${result.dataset_drift ? 'Dataset drift' : 'No dataset drift'}: ${result.drifted.length} of ${countMonitored(result)} features drifted (share ${result.share.toFixed(2)}, threshold ${result.drift_share}).</p>`
+      ? `<p class="verdict ${result.dataset_drift ? 'drift' : 'ok'}">${result.dataset_drift ? 'Dataset drift' : 'No dataset drift'}: ${esc(counted(result))}.</p>`
       : '';
   return `<!doctype html><html><head><meta charset="utf-8"><title>${esc(header.title)}</title>
 <style>body{font:14px system-ui,sans-serif;margin:2rem;max-width:72rem;color:#222}table{border-collapse:collapse;margin:.5rem 0}td,th{padding:.2rem .7rem;border-bottom:1px solid #ddd;text-align:left}
@@ -30,6 +30,13 @@ export function renderDriftHtml(header: ReportHeader, result: DriftResult | null
 
 function countMonitored(result: DriftResult): number {
   return result.features.filter((f) => !f.ignored && f.test !== null).length;
+}
+
+/** How many features drifted, per group when the profile has groups (each judged against the threshold alone). */
+function counted(result: DriftResult): string {
+  if (!result.groups) return `${result.drifted.length} of ${countMonitored(result)} features drifted (share ${result.share.toFixed(2)}, threshold ${result.drift_share})`;
+  const groups = result.groups.map((g) => `${g.name} ${g.drifted.length} of ${g.monitored} drifted (share ${g.share.toFixed(2)})`);
+  return `${groups.join(', ')}; threshold ${result.drift_share} per group`;
 }
 
 function resultHtml(result: DriftResult): string {

@@ -55,6 +55,13 @@ export const ReferenceProfile = z.object({
   features: z.array(FeatureProfile),
   /** The model's scores on its test split; null for a profile of plain data (mloop drift compare). */
   scores: NumericProfile.nullable(),
+  /**
+   * Features judged in groups, each against drift_share on its own (an image model: its images'
+   * properties, and its outputs); absent for a table, whose features form one group.
+   */
+  groups: z.array(z.object({ name: z.string(), features: z.array(z.string()) })).optional(),
+  /** Features read from each logged prediction rather than from its features, by the prediction's field. */
+  prediction_fields: z.record(z.string(), z.string()).optional(),
 });
 export type ReferenceProfile = z.infer<typeof ReferenceProfile>;
 

@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import busboy from 'busboy';
 import { errorMessage, MloopError } from '../core/errors';
 import type { ImageInstance } from '../ml/scorer';
+import type { ImageProperties } from '../data/images/image_properties';
 import { MAX_IMAGES } from './limits';
 
 /**
@@ -100,11 +101,15 @@ export function multipartImages(headers: IncomingHttpHeaders, body: Buffer): Pro
   });
 }
 
-/** What the prediction log keeps of an image: its hash and size, never the image. */
-export function imageSummary(instance: unknown): { image_sha256: string; image_bytes: number } | null {
+/**
+ * What the prediction log keeps of an image: its hash and size, never the image, and the properties
+ * the scorer measured while preprocessing it (width, height, brightness, contrast), which drift
+ * monitoring compares with the training images'.
+ */
+export function imageSummary(instance: unknown, properties?: ImageProperties): ({ image_sha256: string; image_bytes: number } & Partial<ImageProperties>) | null {
   if (!instance || typeof instance !== 'object') return null;
   const value = instance as Record<string, unknown>;
   const bytes = value.bytes instanceof Uint8Array ? value.bytes : typeof value.b64 === 'string' ? Buffer.from(value.b64, 'base64') : null;
   if (!bytes) return null;
-  return { image_sha256: createHash('sha256').update(bytes).digest('hex'), image_bytes: bytes.length };
+  return { image_sha256: createHash('sha256').update(bytes).digest('hex'), image_bytes: bytes.length, ...properties };
 }

@@ -83,7 +83,7 @@ export function createScoringRouter(options: RouterOptions): ScoringRouter {
       throw new MloopError('invalid_argument', `invalid instances: ${result.errors.slice(0, 5).map((e) => e.message).join('; ')}`, { errors: result.errors });
     }
     const rows = instances as Array<Record<string, unknown>>;
-    const logged = scorer.manifest.image ? rows.map(imageSummary) : rows;
+    const logged = scorer.manifest.image ? rows.map((row, i) => imageSummary(row, result.images?.[i])) : rows;
     // every class's probability goes back to a V2 caller, not to the log: the log keeps what /predict answers
     options.predictionLog?.record(requestId, name, scorer.version, logged, predictOptions.probabilities ? result.predictions.map(withoutProbabilities) : result.predictions);
     metrics.scored(name, rows.length);

@@ -175,7 +175,7 @@ describe('an archive of images through the loop', () => {
     expect(huge.status).toBe(413);
   });
 
-  it('logs each prediction with the image hash and size, never the image', async () => {
+  it('logs each prediction with the image hash, size and properties, never the image', async () => {
     const lines = await until('the prediction log to be written', () => {
       const folder = path.join(home, 'buckets', configFor(home).artifactsBucket, 'predictions');
       if (!fs.existsSync(folder)) return null;
@@ -184,7 +184,17 @@ describe('an archive of images through the loop', () => {
       return all.length >= 1 + samples.length + 1 + 2 + 1 ? all : null;
     }, 30_000, 200);
     for (const line of lines) {
-      expect(line.features).toEqual({ image_sha256: expect.stringMatching(/^[0-9a-f]{64}$/), image_bytes: expect.any(Number) });
+      // the samples are 40-pixel images (generate-images --size 40): their size as sent, not as resized
+      expect(line.features).toEqual({
+        image_sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+        image_bytes: expect.any(Number),
+        width: 40,
+        height: 40,
+        brightness: expect.any(Number),
+        contrast: expect.any(Number),
+      });
+      expect(line.features.brightness).toBeGreaterThan(0);
+      expect(line.features.brightness).toBeLessThan(1);
       expect(CLASSES).toContain(line.prediction.label);
       expect(line.prediction.score).toEqual(expect.any(Number));
       expect(JSON.stringify(line)).not.toMatch(/b64/);

@@ -1,4 +1,5 @@
 import { MloopError } from '../../core/errors';
+import type { ImagePropertyColumns } from './image_properties';
 
 /**
  * The contract between the image data layer, the CNN family and scoring: what one preprocessed image is.
@@ -20,6 +21,8 @@ export interface ImageTrainingData {
   train: { x: Float32Array; y: Int32Array; n: number };
   validation: { x: Float32Array; y: Int32Array; n: number };
   test: { x: Float32Array; y: Int32Array; n: number };
+  /** The train split's image properties (image_properties.ts), for the drift reference; absent when not measured. */
+  trainProperties?: ImagePropertyColumns;
 }
 
 /** Floats of one preprocessed image: the stride between rows of an NHWC batch. */

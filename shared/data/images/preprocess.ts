@@ -1,7 +1,8 @@
-import sharp, { type Metadata, type OutputInfo, type Stats } from 'sharp';
+import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { MloopError } from '../../core/errors';
 import { exclusive, shared } from './decode_gate';
 import { imageFloats, type ImageSpec } from './image_spec';
+import { imageProperties, type ImageProperties } from './image_properties';
 
 /**
  * The one function that turns image bytes into a model's input, shared by training and scoring so the
@@ -43,6 +44,8 @@ export interface PreprocessOptions {
   /** Write into this array at `offset` (floats) instead of allocating one: a batch of N is filled in place. */
   out?: Float32Array;
   offset?: number;
+  /** Given the image's properties (image_properties.ts), measured on the pixels just decoded: no second decode. */
+  onProperties?: (properties: ImageProperties) => void;
 }
 
 export interface ImageHeader {
@@ -117,7 +120,7 @@ export function preprocessImage(bytes: Uint8Array, spec: ImageSpec, options: Pre
 
 async function preprocess(bytes: Uint8Array, spec: ImageSpec, options: PreprocessOptions): Promise<Float32Array> {
   const maxInputPixels = options.maxInputPixels ?? MAX_INPUT_PIXELS;
-  await headerOf(bytes, maxInputPixels);
+  const header = await headerOf(bytes, maxInputPixels);
   let raw: { data: Buffer; info: OutputInfo };
   try {
     // failOn 'error': truncated or corrupt data is refused, harmless warnings (stray bytes after the end) are not
@@ -140,6 +143,7 @@ async function preprocess(bytes: Uint8Array, spec: ImageSpec, options: Preproces
   if (offset < 0 || offset + floats > out.length) {
     throw new MloopError('invalid_argument', `no room for an image of ${floats} floats at offset ${offset} of ${out.length}`);
   }
+  if (options.onProperties && (info.channels === 1 || info.channels === 3)) options.onProperties(imageProperties(header, data, info.channels));
   const { scale } = spec;
   if (info.channels === 3 && spec.channels === 3) {
     for (let i = 0; i < floats; i++) out[offset + i] = data[i] * scale;
@@ -156,28 +160,4 @@ async function preprocess(bytes: Uint8Array, spec: ImageSpec, options: Preproces
     throw new MloopError('internal', `preprocessing produced ${info.channels} channels for a ${spec.channels}-channel spec`);
   }
   return options.out ? out.subarray(offset, offset + floats) : out;
-}
-
-export interface ImageProperties extends ImageHeader {
-  /** Mean luma in [0, 1]. */
-  brightness: number;
-  /** RMS contrast: the standard deviation of luma, in [0, 0.5]. */
-  contrast: number;
-}
-
-/** What monitoring compares between training images and scored ones (decodes the image once more). */
-export function imageProperties(bytes: Uint8Array, maxInputPixels = MAX_INPUT_PIXELS): Promise<ImageProperties> {
-  return gated(() => properties(bytes, maxInputPixels));
-}
-
-async function properties(bytes: Uint8Array, maxInputPixels: number): Promise<ImageProperties> {
-  const header = await headerOf(bytes, maxInputPixels);
-  let stats: Stats;
-  try {
-    stats = await sharp(bytes, { limitInputPixels: maxInputPixels, failOn: 'error' }).removeAlpha().grayscale().stats();
-  } catch (err) {
-    throw rejectionOf(err);
-  }
-  const luma = stats.channels[0];
-  return { ...header, brightness: luma.mean / 255, contrast: luma.stdev / 255 };
 }

@@ -3,6 +3,7 @@ import { MloopError } from '../../core/errors';
 import { readArchive, type ArchiveLimits, type ArchiveSource } from './archive';
 import type { ImageDataset, ImageRecord } from './dataset';
 import { imageFloats, type ImageSpec, type ImageTrainingData } from './image_spec';
+import { propertyColumns, setProperties, type ImageProperties } from './image_properties';
 import { MAX_INPUT_PIXELS, preprocessImage } from './preprocess';
 
 /**
@@ -18,6 +19,8 @@ export interface ImageRow {
   row: number;
   /** When given, the entry's bytes must still hash to it: the archive has not changed since the scan. */
   sha256?: string;
+  /** Given the image's properties as it is preprocessed (the reference monitoring compares scored images with). */
+  onProperties?: (properties: ImageProperties) => void;
 }
 
 const DECODE_WINDOW = 4;
@@ -51,7 +54,7 @@ export async function preprocessRows(source: ArchiveSource, rows: readonly Image
         }
         const maxInputPixels = options.maxInputPixels ?? MAX_INPUT_PIXELS;
         pending.push(
-          preprocessImage(bytes, spec, { maxInputPixels, out: target.x, offset: target.row * floats }).then(() => {
+          preprocessImage(bytes, spec, { maxInputPixels, out: target.x, offset: target.row * floats, onProperties: target.onProperties }).then(() => {
             done++;
             options.onProgress?.(done, rows.length);
           }),
@@ -115,21 +118,24 @@ export async function loadImageTrainingData(
   const parts = splitImages(dataset.images, options.split);
   const floats = imageFloats(spec);
   const rows: ImageRow[] = [];
-  const allocate = (records: ImageRecord[]) => {
+  // the training images' properties, measured by the decode that preprocesses them
+  const properties = propertyColumns(parts.train.length);
+  const allocate = (records: ImageRecord[], measure = false) => {
     const x = new Float32Array(records.length * floats);
     const y = new Int32Array(records.length);
     records.forEach((r, row) => {
       y[row] = classIndex.get(r.label)!;
-      rows.push({ entry: r.entry, x, row, sha256: r.sha256 });
+      rows.push({ entry: r.entry, x, row, sha256: r.sha256, ...(measure ? { onProperties: (p: ImageProperties) => setProperties(properties, row, p) } : {}) });
     });
     return { x, y, n: records.length };
   };
   const data: ImageTrainingData = {
     spec,
     classes: dataset.classes,
-    train: allocate(parts.train),
+    train: allocate(parts.train, true),
     validation: allocate(parts.validation),
     test: allocate(parts.test),
+    trainProperties: properties,
   };
   await preprocessRows(source, rows, spec, options);
   return data;

@@ -58,6 +58,7 @@ export async function writeDriftReport(ctx: Context, input: ReportInput): Promis
     min_rows: input.minRows,
     share: result ? result.share : null,
     drift_share: input.driftShare,
+    ...(result?.groups ? { groups: result.groups } : {}),
     dataset_drift: result?.dataset_drift ?? false,
     drifted: result?.drifted ?? [],
     features: result ? result.features.map(summarize) : [],

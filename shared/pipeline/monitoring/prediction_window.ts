@@ -55,7 +55,12 @@ export interface WindowScan {
   labelled: { labels: number[]; scores: number[] };
 }
 
-/** The window's feature columns (by the reference's kinds), the scores of one version, and its labelled part. */
+/**
+ * The window's feature columns (by the reference's kinds), the scores of one version, and its labelled
+ * part. A feature named in `predictionFields` is read from the logged prediction (an image model's
+ * predicted label and confidence), and only from those of `scoredBy`, as the scores are: what another
+ * version (a canary) answered says nothing about the production model's outputs.
+ */
 export async function scanWindow(
   ctx: Context,
   model: string,
@@ -63,8 +68,11 @@ export async function scanWindow(
   features: readonly FeatureProfile[],
   scoredBy: string,
   labels: ReadonlyMap<string, 0 | 1>,
+  predictionFields: Readonly<Record<string, string>> = {},
 ): Promise<WindowScan> {
-  const builders = features.map((f) => ({ name: f.name, builder: new ColumnBuilder(f.kind) }));
+  const all = features.map((f) => ({ name: f.name, field: predictionFields[f.name], builder: new ColumnBuilder(f.kind) }));
+  const builders = all.filter((b) => b.field === undefined);
+  const outputs = all.filter((b) => b.field !== undefined);
   const versions: Record<string, number> = {};
   let scores = new Float64Array(1024);
   let scored = 0;
@@ -75,6 +83,7 @@ export async function scanWindow(
     versions[record.model_version] = (versions[record.model_version] ?? 0) + 1;
     const values = record.features ?? {};
     for (const { name, builder } of builders) builder.add(values[name]);
+    if (record.model_version === scoredBy) for (const { field, builder } of outputs) builder.add(record.prediction?.[field!]);
     // What the reference profiles as "scores": a binary model's score, or a regression's value.
     const { score, value } = record.prediction ?? {};
     const served = typeof score === 'number' ? score : typeof value === 'number' ? value : null;
@@ -95,7 +104,7 @@ export async function scanWindow(
   return {
     current: {
       rows,
-      features: new Map(builders.map(({ name, builder }) => [name, builder.build()])),
+      features: new Map(all.map(({ name, builder }) => [name, builder.build()])),
       scores: scored > 0 ? scores.slice(0, scored) : null,
     },
     versions,

@@ -1,4 +1,4 @@
-import type { FeatureDrift, FeatureQuality } from '../../monitoring/drift';
+import type { FeatureDrift, FeatureQuality, GroupDrift } from '../../monitoring/drift';
 import type { PerformanceResult } from '../../monitoring/performance';
 
 /**
@@ -26,6 +26,8 @@ export interface DriftReportDoc {
   min_rows: number;
   share: number | null;
   drift_share: number;
+  /** Each group's share, when the reference groups its features (an image model); see monitoring/drift.ts. */
+  groups?: GroupDrift[];
   dataset_drift: boolean;
   drifted: string[];
   features: FeatureSummary[];

@@ -55,7 +55,7 @@ export async function monitorModel(ctx: Context, model: string, at: Date, tickId
   const settings = await monitoringSettings(ctx, model, version);
   const window = { from: new Date(at.getTime() - settings.window_hours * 3_600_000), to: at };
   const labels = await labelsSince(ctx, window.from);
-  const scan = await scanWindow(ctx, model, window, reference.features, version, labels);
+  const scan = await scanWindow(ctx, model, window, reference.features, version, labels, reference.prediction_fields);
   const rows = scan.current.rows;
   const enough = rows >= settings.min_rows;
   const result = enough ? compareToReference(reference, scan.current, settings) : null;

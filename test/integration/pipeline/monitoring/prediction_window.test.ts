@@ -7,6 +7,8 @@ import type { Context } from '../../../../shared/pipeline/context';
 import { predictionObjectPrefix, type PredictionRecord } from '../../../../shared/pipeline/store/prediction_records';
 import { forEachPrediction, scanWindow } from '../../../../shared/pipeline/monitoring/prediction_window';
 import { buildReference } from '../../../../shared/monitoring/reference_profile';
+import { buildImageReference } from '../../../../shared/monitoring/image_reference';
+import { propertyColumns } from '../../../../shared/data/images/image_properties';
 import { createPlatform } from '../../../../shared/platform';
 
 let home: string;
@@ -67,4 +69,30 @@ test('the window as drift columns: values by the reference kinds, missing counte
   // a regression's value is what its reference profiles as scores; labels only join binary scores
   expect(scan.current.scores).toEqual(Float64Array.of(0.7, 0.9, 42.5));
   expect(scan.labelled).toEqual({ labels: [1], scores: [0.9] });
+});
+
+test("an image model's window: properties from the logged features, predicted label and confidence from the served version's predictions", async () => {
+  const image = (id: string, version: string, brightness: number, label: string, score: number): PredictionRecord => ({
+    request_id: id,
+    index: 0,
+    model: 'm',
+    model_version: version,
+    time: '2026-05-01T10:00:00.000Z',
+    features: { image_sha256: 'ab', image_bytes: 100, width: 32, height: 24, brightness, contrast: 0.2 },
+    prediction: { label, score, top_k: [{ label, score }] },
+  });
+  await put('2026-05-01', 'a.ndjson', [
+    JSON.stringify(image('r1', 'v1', 0.5, 'oak', 0.9)),
+    JSON.stringify(image('r2', 'v2', 0.25, 'elm', 0.6)),
+    // a feature logged under an output's name is not what is read: the output comes from the prediction
+    JSON.stringify({ ...image('r3', 'v1', 0.75, 'oak', 0.8), features: { width: 64, height: 48, brightness: 0.75, contrast: 0.1, confidence: 'logged' } }),
+  ]);
+  const reference = buildImageReference(propertyColumns(1), Float32Array.of(0.7, 0.3), ['oak', 'elm']);
+  const scan = await scanWindow(ctx, 'm', { from: new Date('2026-05-01T00:00:00Z'), to: new Date('2026-05-02T00:00:00Z') }, reference.features, 'v1', new Map(), reference.prediction_fields);
+  expect(scan.current.rows).toBe(3);
+  expect(scan.current.features.get('width')).toEqual({ kind: 'numeric', values: Float64Array.of(32, 32, 64), missing: 0 });
+  expect(scan.current.features.get('brightness')).toEqual({ kind: 'numeric', values: Float64Array.of(0.5, 0.25, 0.75), missing: 0 });
+  // v2 (a canary) answered r2: its outputs say nothing of production's
+  expect(scan.current.features.get('predicted_label')).toEqual({ kind: 'categorical', counts: new Map([['oak', 2]]), missing: 0 });
+  expect(scan.current.features.get('confidence')).toEqual({ kind: 'numeric', values: Float64Array.of(0.9, 0.8), missing: 0 });
 });

@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import type { ImageSpec } from '../../../../shared/data/images/image_spec';
-import { ImageRejected, imageProperties, preprocessImage, readImageHeader } from '../../../../shared/data/images/preprocess';
+import type { ImageProperties } from '../../../../shared/data/images/image_properties';
+import { ImageRejected, preprocessImage, readImageHeader } from '../../../../shared/data/images/preprocess';
 import { makeJpeg, makePng } from './fixtures';
 
 const spec = (size: number, channels: 1 | 3 = 3): ImageSpec => ({ size, channels, layout: 'NHWC', scale: 1 / 255 });
@@ -154,15 +155,32 @@ describe('what preprocessImage refuses', () => {
   });
 });
 
-describe('imageProperties', () => {
-  test('brightness and contrast of luma: half black, half white is 0.5 and 0.5; uniform grey has no contrast', async () => {
-    const half = makePng(4, 2, 0, [0, 0, 255, 255, 0, 0, 255, 255]);
-    const p = await imageProperties(half);
-    expect(p).toMatchObject({ width: 4, height: 2, format: 'png', colour: 'grayscale', channels: 1 });
-    expect(p.brightness).toBeCloseTo(0.5, 3);
-    expect(p.contrast).toBeCloseTo(0.5, 1);
-    const flat = await imageProperties(makePng(3, 3, 2, new Array(27).fill(51)));
-    expect(flat.brightness).toBeCloseTo(0.2, 3);
-    expect(flat.contrast).toBe(0);
+describe('preprocessImage measures what monitoring compares', () => {
+  test('the original size (after EXIF orientation) and the luma of the resized pixels, from the same decode', async () => {
+    // 4×4, left half black, right half white, at the spec's size: exactly half and half
+    const half = makePng(4, 4, 0, [...Array(4)].flatMap(() => [0, 0, 255, 255]));
+    let measured: ImageProperties | undefined;
+    await preprocessImage(half, spec(4), { onProperties: (p) => (measured = p) });
+    expect(measured).toEqual({ width: 4, height: 4, brightness: 0.5, contrast: 0.5 });
+    // a 1-channel spec measures the same: the properties do not depend on the model's channels
+    let grey: ImageProperties | undefined;
+    await preprocessImage(half, spec(4, 1), { onProperties: (p) => (grey = p) });
+    expect(grey).toEqual(measured);
+    let flat: ImageProperties | undefined;
+    await preprocessImage(makePng(3, 5, 2, new Array(45).fill(51)), spec(8), { onProperties: (p) => (flat = p) });
+    expect(flat).toEqual({ width: 3, height: 5, brightness: 0.2, contrast: 0 });
+    // stored 16×8 with orientation 6: measured as the upright 8×16 the model sees
+    const raw = Buffer.alloc(16 * 8 * 3, 128);
+    const jpeg = await sharp(raw, { raw: { width: 16, height: 8, channels: 3 } }).jpeg({ quality: 100 }).withMetadata({ orientation: 6 }).toBuffer();
+    let upright: ImageProperties | undefined;
+    await preprocessImage(jpeg, spec(4), { onProperties: (p) => (upright = p) });
+    expect(upright).toMatchObject({ width: 8, height: 16 });
+    expect(upright!.brightness).toBeCloseTo(128 / 255, 2);
+  });
+
+  test('a refused image is not measured', async () => {
+    const seen: ImageProperties[] = [];
+    await expect(preprocessImage(Buffer.from('not an image'), spec(8), { onProperties: (p) => seen.push(p) })).rejects.toBeInstanceOf(ImageRejected);
+    expect(seen).toEqual([]);
   });
 });
