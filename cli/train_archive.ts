@@ -4,6 +4,7 @@ import type { Config } from '../shared/core/config';
 import { MloopError } from '../shared/core/errors';
 import { loadImageTrainingData } from '../shared/data/images/tensors';
 import { imageVersionFiles } from '../shared/pipeline/artifacts/image_version_files';
+import { misclassifiedThumbnails } from '../shared/pipeline/artifacts/misclassified_thumbnails';
 import { imageSpecOf, parseDatasetConfig } from '../shared/pipeline/dataset_config';
 import { scanArchive, testSplitRows } from '../shared/pipeline/training/image_archive';
 import { bindImagePlan, trainImageCandidate } from '../shared/pipeline/training/image_training';
@@ -85,16 +86,15 @@ export async function trainArchive(
   const now = new Date();
   const model = path.basename(file).replace(ARCHIVE_FILE, '').toLowerCase().replace(/[^a-z0-9_-]+/g, '-') || 'model';
   const holdout = await testSplitRows(bytes, scanned);
-  const { manifest, files } = imageVersionFiles(data, candidate, plan, holdout, {
-    model,
-    version,
-    run_id: `local-${version}`,
-    dataset: { version: scanned.version, uri: path.resolve(file) },
-    created_at: now.toISOString(),
-  });
+  // the version folder the job writes, thumbnails of the mistakes included
+  const thumbnails = await misclassifiedThumbnails(data, candidate.test);
+  const info = { model, version, run_id: `local-${version}`, dataset: { version: scanned.version, uri: path.resolve(file) }, created_at: now.toISOString() };
+  const { manifest, files } = imageVersionFiles(data, candidate, plan, holdout, info, thumbnails);
   const out = path.resolve(options.out ?? path.join('artifacts', version));
-  fs.mkdirSync(out, { recursive: true });
-  for (const f of files) fs.writeFileSync(path.join(out, f.name), f.data);
+  for (const f of files) {
+    fs.mkdirSync(path.dirname(path.join(out, f.name)), { recursive: true });
+    fs.writeFileSync(path.join(out, f.name), f.data);
+  }
   const { evaluation } = candidate;
   return {
     algorithm: plan.algorithm,

@@ -12,9 +12,8 @@ import { TOPICS, type DriftDetected } from '../../shared/core/events';
 import { createLogger } from '../../shared/core/log';
 import { fraudRows, writeFraudCsv, type FraudRow } from '../../shared/data/synthetic';
 import { storeOf } from '../../shared/pipeline/store';
-import type { MonitorOutcome } from '../../shared/pipeline/usecases/on_monitoring_tick';
 import type { DriftReportDoc } from '../../shared/pipeline/store/monitoring_documents';
-import type { LocalEventBus } from '../../shared/platform/local/event_bus';
+import { driftEventsHandled as waitForDriftEvents, tick as tickOf } from './monitor_stack';
 import { CLI, ROOT, tempHome, until } from './helpers';
 
 jest.setTimeout(400_000);
@@ -70,20 +69,8 @@ async function send(rows: FraudRow[], prefix: string): Promise<void> {
   }
 }
 
-async function tick(): Promise<DriftReportDoc> {
-  const response = await fetch(`${stack.url}/api/monitor?model=${MODEL}`, { method: 'POST' });
-  expect(response.status).toBe(200);
-  const [outcome] = (await response.json()) as MonitorOutcome[];
-  if (outcome.outcome !== 'reported') throw new Error(`no report: ${outcome.reason}`);
-  return outcome.report;
-}
-
-/** Until the stack's onDriftDetected subscription has nothing queued or in hand. */
-const driftEventsHandled = () =>
-  until('drift events to be handled', () => {
-    const stats = (stack.ctx.platform.bus as LocalEventBus).queueStats().find((s) => s.subscription === 'on-drift-detected');
-    return stats && stats.pending === 0 && stats.inFlight === 0 ? true : null;
-  });
+const tick = () => tickOf(stack, MODEL);
+const driftEventsHandled = () => waitForDriftEvents(stack);
 
 const driftRuns = async () =>
   (await storeOf(stack.ctx).runs.list()).filter((r) => r.reason === 'drift' || r.reason === 'performance');

@@ -74,7 +74,10 @@ describe('mloop train', () => {
     const right = classes.reduce((sum: number, _: string, k: number) => sum + matrix[k][k], 0);
     expect(result.metrics.accuracy).toBeCloseTo(right / 6, 10);
     expect(result.dataset).toMatchObject({ version: expect.stringMatching(/^[0-9a-f]+$/), images_read: 60, rejected: 0 });
-    expect(result.files.map((f: string) => path.basename(f)).sort()).toEqual(['curves.json', 'holdout.ndjson', 'manifest.json', 'model.onnx']);
+    // the job's version folder: its files, and a thumbnail of each test image the model got wrong (6 at most)
+    const named = result.files.map((f: string) => path.relative(result.artifacts, f));
+    expect(named.filter((f: string) => !f.startsWith('misclassified/')).sort()).toEqual(['curves.json', 'holdout.ndjson', 'manifest.json', 'model.onnx', 'reference.json']);
+    expect(named.filter((f: string) => f.startsWith('misclassified/'))).toHaveLength(6 - right);
     for (const f of result.files) expect(fs.statSync(f).size).toBeGreaterThan(0);
     const manifest = JSON.parse(fs.readFileSync(path.join(result.artifacts, 'manifest.json'), 'utf8'));
     expect(manifest).toMatchObject({ model: 'leaves', algorithm: 'cnn', classes, image: { size: 12, channels: 3 }, dataset: { version: result.dataset.version } });

@@ -9,11 +9,8 @@ import { initialWeights } from '../../shared/ml/models/cnn/weights';
 
 export const IMAGE_CLASSES = ['circle', 'cross', 'square', 'triangle'];
 
-/**
- * An image model's version folder (model.onnx and its manifest) as the train job writes it, with a
- * small CNN's seeded initial weights: what serving tests need of a model, without minutes of training.
- */
-export function writeImageModel(dir: string, spec: ImageSpec = { size: 16, channels: 3, layout: 'NHWC', scale: 1 / 255 }): string {
+/** A small CNN's seeded initial weights, its ONNX model and manifest: an image model without minutes of training. */
+export function imageModel(spec: ImageSpec = { size: 16, channels: 3, layout: 'NHWC', scale: 1 / 255 }) {
   const weights = initialWeights(spec.channels, [4, 8], IMAGE_CLASSES.length, seededRandom(5));
   const manifest = parseManifest({
     format_version: 2,
@@ -35,8 +32,14 @@ export function writeImageModel(dir: string, spec: ImageSpec = { size: 16, chann
     image: spec,
     created_at: '2026-01-01T00:00:00.000Z',
   });
+  return { spec, weights, manifest, onnx: exportCnnOnnx({ weights, spec, classes: IMAGE_CLASSES }) };
+}
+
+/** An image model's version folder (model.onnx and its manifest) as the train job writes it: what serving tests need of a model. */
+export function writeImageModel(dir: string, spec?: ImageSpec): string {
+  const { manifest, onnx } = imageModel(spec);
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'model.onnx'), exportCnnOnnx({ weights, spec, classes: IMAGE_CLASSES }));
+  fs.writeFileSync(path.join(dir, 'model.onnx'), onnx);
   fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
   return dir;
 }

@@ -134,7 +134,14 @@ describe('Open Inference V2 for an image model', () => {
     const lines = files.flatMap((f) => fs.readFileSync(path.join(folder, f), 'utf8').trim().split('\n')).map((l) => JSON.parse(l));
     expect(lines.length).toBeGreaterThanOrEqual(3 + 3 + 1);
     for (const line of lines) {
-      expect(line.features).toEqual({ image_sha256: expect.stringMatching(/^[0-9a-f]{64}$/), image_bytes: expect.any(Number) });
+      expect(line.features).toEqual({
+        image_sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+        image_bytes: expect.any(Number),
+        width: expect.any(Number),
+        height: expect.any(Number),
+        brightness: expect.any(Number),
+        contrast: expect.any(Number),
+      });
       expect(Object.keys(line.prediction).sort()).toEqual(['label', 'score', 'top_k']);
     }
     fs.rmSync(server.home, { recursive: true, force: true });

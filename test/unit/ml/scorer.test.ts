@@ -3,39 +3,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
-import type { ImageSpec } from '../../../shared/data/images/image_spec';
 import { preprocessImage } from '../../../shared/data/images/preprocess';
-import { seededRandom } from '../../../shared/data/random';
-import { parseManifest } from '../../../shared/ml/manifest';
 import { cnnProbabilities } from '../../../shared/ml/models/cnn/forward';
 import { exportCnnOnnx } from '../../../shared/ml/models/cnn/onnx';
-import { initialWeights } from '../../../shared/ml/models/cnn/weights';
 import { loadScorer, TOP_K, type ImagePrediction } from '../../../shared/ml/scorer';
+import { IMAGE_CLASSES, imageModel } from '../../support/image_model';
 
 /** An image model served: files in, each decoded with the manifest's spec, top classes out; a bad file is the caller's error. */
-const spec: ImageSpec = { size: 16, channels: 3, layout: 'NHWC', scale: 1 / 255 };
-const classes = ['circle', 'cross', 'square', 'triangle'];
-const weights = initialWeights(spec.channels, [4, 8], classes.length, seededRandom(5));
-const manifest = parseManifest({
-  format_version: 2,
-  model: 'leaves',
-  version: 'v3',
-  run_id: 'run-3',
-  task: 'multiclass',
-  algorithm: 'cnn',
-  target: 'label',
-  classes,
-  features: [],
-  dropped: [],
-  threshold: null,
-  metrics: { accuracy: 0.5 },
-  dataset: { version: 'd', uri: 'data/leaves.zip', rows: 10 },
-  trainer: { backend: 'cpu', params: {}, best_iteration: 1, history: [] },
-  input: { name: 'images', width: 16 * 16 * 3 },
-  output: { name: 'probabilities' },
-  image: spec,
-  created_at: '2026-01-01T00:00:00.000Z',
-});
+const { spec, weights, manifest } = imageModel();
+const classes = IMAGE_CLASSES;
 
 const png = (r: number, g: number, b: number, side = 24) => sharp({ create: { width: side, height: side, channels: 3, background: { r, g, b } } }).png().toBuffer();
 
