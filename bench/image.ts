@@ -22,10 +22,11 @@ import { FASHION_MNIST_CLASSES, readFashionMnist, type ImageSet } from './fashio
 
 /**
  * Training and scoring a small CNN on CPU, on real images: Fashion-MNIST from Debian's
- * dataset-fashion-mnist package. `npm run bench:image [train_images] [epochs] [trainers]`, by default
- * 9 000 training images (the first of the train split), the next 1 000 as the validation split (the best
+ * dataset-fashion-mnist package. `npm run bench:image [train_images] [epochs] [trainers] [seeds]`, by
+ * default 9 000 training images (the first of the train split), the next 1 000 as the validation split (the best
  * epoch's weights are kept, by validation loss, by both trainers), 1 000 test images (the first of t10k)
- * and 5 epochs. Each trainer is a child process, one after another, so that peak RSS is its own and they do
+ * and 5 epochs, seed 42 (`42,1,2` trains each trainer once per seed and ends with the mean accuracies, as
+ * one seed's accuracy varies more than the trainers' differ). Each trainer is a child process, one after another, so that peak RSS is its own and they do
  * not share the cores:
  *
  *   mloop     the product's cnn family (trainCnn: the job's backend chain from 'wasm' on, with the fast
@@ -101,7 +102,7 @@ function png(test: Split, i: number, size: number): Promise<Buffer> {
   return sharp(pixels, { raw: { width: size, height: size, channels: 1 } }).png().toBuffer();
 }
 
-async function runMloop(backend: 'wasm' | 'cpu', dir: string, size: number, epochs: number) {
+async function runMloop(backend: 'wasm' | 'cpu', dir: string, size: number, epochs: number, seed: number) {
   const spec = specOf(size);
   let train = load(dir, 'train', size);
   let validation = load(dir, 'validation', size);
@@ -111,7 +112,7 @@ async function runMloop(backend: 'wasm' | 'cpu', dir: string, size: number, epoc
   const fullImages = train.n;
   if (backend === 'cpu') [train, validation] = [first(train, CPU_IMAGES), first(validation, 8)];
   const data: ImageTrainingData = { spec, classes: FASHION_MNIST_CLASSES, train, validation, test };
-  const params = { ...PARAMS, ...MLOOP_ONLY, epochs: backend === 'cpu' ? 1 : epochs, backend };
+  const params = { ...PARAMS, ...MLOOP_ONLY, epochs: backend === 'cpu' ? 1 : epochs, backend, seed };
   const started = performance.now();
   const cpuStarted = process.cpuUsage();
   const epochSeconds: number[] = [];
@@ -163,9 +164,9 @@ function ensureVenv(): string | null {
   return works() ? null : `${VENV} was built but cannot import tensorflow`;
 }
 
-function runKeras(dir: string, size: number, epochs: number) {
+function runKeras(dir: string, size: number, epochs: number, seed: number) {
   const script = path.join(ROOT, 'bench', 'image_reference.py');
-  const args = [script, dir, String(size), String(FASHION_MNIST_CLASSES.length), String(epochs), JSON.stringify(PARAMS)];
+  const args = [script, dir, String(size), String(FASHION_MNIST_CLASSES.length), String(epochs), JSON.stringify({ ...PARAMS, seed })];
   // TF_CPP_MIN_LOG_LEVEL 3: TensorFlow's start-up notices stay off the bench's output
   const result = spawnSync(python(), args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } });
   if (result.status !== 0) throw new Error(`the Keras reference failed (exit ${result.status})`);
@@ -176,8 +177,8 @@ function runKeras(dir: string, size: number, epochs: number) {
   return { backend: 'tensorflow-cpu', seconds: out.seconds, cpu_seconds: out.cpu_seconds, accuracy: metrics.accuracy, macro_f1: metrics.macro_f1, peak_rss_mb: out.peak_rss_mb, best_epoch: out.best_epoch, threads: out.threads };
 }
 
-async function child(trainer: Trainer, dir: string, size: number, images: number, epochs: number, startLoad: number) {
-  const r = trainer === 'keras' ? runKeras(dir, size, epochs) : await runMloop(trainer === 'mloop' ? 'wasm' : 'cpu', dir, size, epochs);
+async function child(trainer: Trainer, dir: string, size: number, images: number, epochs: number, startLoad: number, seed: number) {
+  const r = trainer === 'keras' ? runKeras(dir, size, epochs, seed) : await runMloop(trainer === 'mloop' ? 'wasm' : 'cpu', dir, size, epochs, seed);
   const { backend, seconds, cpu_seconds, accuracy, macro_f1, peak_rss_mb, ...rest } = r;
   console.log(
     JSON.stringify({
@@ -185,6 +186,7 @@ async function child(trainer: Trainer, dir: string, size: number, images: number
       backend,
       images,
       epochs,
+      seed,
       seconds: round(seconds, 2),
       seconds_per_epoch: round(seconds / epochs, 2),
       cpu_seconds: round(cpu_seconds, 2),
@@ -389,10 +391,12 @@ async function scoring(dir: string, test: ImageSet): Promise<void> {
 
 async function main() {
   const [mode, ...args] = process.argv.slice(2);
-  if (mode === 'child') return child(args[0] as Trainer, args[1], Number(args[2]), Number(args[3]), Number(args[4]), Number(args[5]));
+  if (mode === 'child') return child(args[0] as Trainer, args[1], Number(args[2]), Number(args[3]), Number(args[4]), Number(args[5]), Number(args[6]));
   const images = Number(mode ?? 9000);
   const epochs = Number(args[0] ?? 5);
   const trainers = (args[1] ?? 'tfjs_cpu,mloop,keras').split(',') as Trainer[];
+  // one seed is one draw: 1 000 test images alone give a standard error of 0.01 on accuracy
+  const seeds = (args[2] ?? String(PARAMS.seed)).split(',').map(Number);
   const all = readFashionMnist('train', images + VALIDATION_IMAGES);
   const pixels = all.size * all.size;
   const part = (from: number, to: number): ImageSet => ({ x: all.x.subarray(from * pixels, to * pixels), y: all.y.subarray(from, to), n: to - from, size: all.size });
@@ -406,18 +410,27 @@ async function main() {
       writeFileSync(path.join(dir, `${name}_y.i32`), split.y);
     }
     const unavailable = trainers.includes('keras') ? ensureVenv() : null;
-    for (const trainer of trainers) {
-      if (trainer === 'keras' && unavailable) {
-        console.log(JSON.stringify({ trainer, images: train.n, epochs, skipped: unavailable }));
-        continue;
+    const accuracies: Partial<Record<Trainer, number[]>> = {};
+    for (const seed of seeds) {
+      // the pure-JS backend is the baseline of speed only: one seed of it is enough
+      for (const trainer of trainers.filter((t) => t !== 'tfjs_cpu' || seed === seeds[0])) {
+        if (trainer === 'keras' && unavailable) {
+          console.log(JSON.stringify({ trainer, images: train.n, epochs, seed, skipped: unavailable }));
+          continue;
+        }
+        const result = spawnSync(process.execPath, [process.argv[1], 'child', trainer, dir, String(train.size), String(train.n), String(epochs), String(load1m()), String(seed)], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+          encoding: 'utf8',
+        });
+        if (result.status !== 0) throw new Error(`${trainer} failed (exit ${result.status})`);
+        process.stdout.write(result.stdout);
+        const accuracy = (JSON.parse(result.stdout.trim().split('\n').pop()!) as { accuracy: number | null }).accuracy;
+        if (accuracy !== null) (accuracies[trainer] ??= []).push(accuracy);
       }
-      const result = spawnSync(process.execPath, [process.argv[1], 'child', trainer, dir, String(train.size), String(train.n), String(epochs), String(load1m())], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-        encoding: 'utf8',
-      });
-      if (result.status !== 0) throw new Error(`${trainer} failed (exit ${result.status})`);
-      process.stdout.write(result.stdout);
     }
+    const mean = (xs: number[] | undefined) => (xs && xs.length > 0 ? round(xs.reduce((a, b) => a + b, 0) / xs.length, 4) : null);
+    const [m, k] = [mean(accuracies.mloop), mean(accuracies.keras)];
+    if (seeds.length > 1 && m !== null && k !== null) console.log(JSON.stringify({ bench: 'accuracy_over_seeds', seeds, mloop_mean: m, keras_mean: k, gap: round(k - m, 4), mloop: accuracies.mloop, keras: accuracies.keras }));
     await endToEnd(dir, train, epochs);
     if (existsSync(path.join(dir, 'model', 'manifest.json'))) await scoring(dir, test);
   } finally {
