@@ -2,6 +2,7 @@ import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { MloopError } from '../../core/errors';
 import { exclusive, shared } from './decode_gate';
 import { imageFloats, type ImageSpec } from './image_spec';
+import { quickHeader } from './quick_header';
 import { imageProperties, type ImageProperties } from './image_properties';
 
 /**
@@ -98,6 +99,14 @@ export function readImageHeader(bytes: Uint8Array, maxInputPixels = MAX_INPUT_PI
 }
 
 async function headerOf(bytes: Uint8Array, maxInputPixels: number): Promise<ImageHeader> {
+  const header = quickHeader(bytes) ?? (await sharpHeader(bytes, maxInputPixels));
+  if (header.width * header.height > maxInputPixels) {
+    throw new ImageRejected('too_many_pixels', `the image declares ${header.width}×${header.height} pixels, more than the limit of ${maxInputPixels}`);
+  }
+  return header;
+}
+
+async function sharpHeader(bytes: Uint8Array, maxInputPixels: number): Promise<ImageHeader> {
   let meta: Metadata;
   try {
     meta = await sharp(bytes, { limitInputPixels: maxInputPixels }).metadata();
