@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { seededRandom } from '../../../../shared/data/random';
 import { quickHeader } from '../../../../shared/data/images/quick_header';
 
@@ -10,7 +10,7 @@ const base = (channels: 3 | 4, width = 37, height = 23) =>
   sharp({ create: { width, height, channels, background: channels === 4 ? { r: 200, g: 40, b: 90, alpha: 0.5 } : { r: 200, g: 40, b: 90 } } });
 
 async function files(): Promise<Array<{ name: string; bytes: Buffer; quick: boolean }>> {
-  const made = async (name: string, quick: boolean, image: sharp.Sharp) => ({ name, bytes: await image.toBuffer(), quick });
+  const made = async (name: string, quick: boolean, image: Sharp) => ({ name, bytes: await image.toBuffer(), quick });
   return Promise.all([
     made('png rgb', true, base(3).png()),
     made('png rgba', true, base(4).png()),
