@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
+import { pngChunk } from '../support/image_model';
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { configFor } from '../../shared/core/config';
 import { createLogger } from '../../shared/core/log';
@@ -154,19 +154,11 @@ describe('an archive of images through the loop', () => {
 
   it('refuses a pixel bomb from its header and a body over the limit, as 4xx', async () => {
     // a valid PNG header declaring 10 000 × 10 000 pixels, and no pixels: refused before any is allocated
-    const chunk = (type: string, data: Buffer) => {
-      const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-      const length = Buffer.alloc(4);
-      length.writeUInt32BE(data.length);
-      const crc = Buffer.alloc(4);
-      crc.writeUInt32BE(zlib.crc32(body));
-      return Buffer.concat([length, body, crc]);
-    };
     const ihdr = Buffer.alloc(13);
     ihdr.writeUInt32BE(10_000, 0);
     ihdr.writeUInt32BE(10_000, 4);
     ihdr.set([8, 2, 0, 0, 0], 8);
-    const bomb = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IEND', Buffer.alloc(0))]);
+    const bomb = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', ihdr), pngChunk('IEND', Buffer.alloc(0))]);
     const refused = await predict(bytesOf(bomb), 'image/png');
     expect(refused.status).toBe(400);
     expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/instance 0: .*(pixels|cannot be decoded)/);

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import sharp from 'sharp';
 import type { ImageSpec } from '../../shared/data/images/image_spec';
 import { seededRandom } from '../../shared/data/random';
@@ -48,4 +49,14 @@ export function writeImageModel(dir: string, spec?: ImageSpec): string {
 export function solidImage(format: 'png' | 'jpeg' | 'webp', rgb: [number, number, number], side = 24): Promise<Buffer> {
   const [r, g, b] = rgb;
   return sharp({ create: { width: side, height: side, channels: 3, background: { r, g, b } } })[format]().toBuffer();
+}
+
+/** One PNG chunk (length, type, data, CRC), for hand-made files such as a header declaring a pixel bomb. */
+export function pngChunk(type: string, data: Buffer): Buffer {
+  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(zlib.crc32(body));
+  return Buffer.concat([length, body, crc]);
 }

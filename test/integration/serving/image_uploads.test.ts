@@ -3,7 +3,7 @@
  */
 import zlib from 'node:zlib';
 import fc from 'fast-check';
-import { solidImage } from '../../support/image_model';
+import { pngChunk, solidImage } from '../../support/image_model';
 import { startImageServer, type ImageServer } from '../../support/image_server';
 
 jest.setTimeout(120_000);
@@ -34,15 +34,6 @@ interface Upload {
   body: Buffer;
   /** A mutated file may still decode: a 200 is then a right answer too. */
   mayPass?: boolean;
-}
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(zlib.crc32(body));
-  return Buffer.concat([length, body, crc]);
 }
 
 /** Valid headers declaring far more pixels than any upload may have, and no pixels. */
