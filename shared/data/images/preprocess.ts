@@ -2,6 +2,7 @@ import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { MloopError } from '../../core/errors';
 import { exclusive, shared } from './decode_gate';
 import { imageFloats, type ImageSpec } from './image_spec';
+import { decodePlainPng } from './plain_png';
 import { quickHeader } from './quick_header';
 import { imageProperties, type ImageProperties } from './image_properties';
 
@@ -133,6 +134,11 @@ export function preprocessImage(bytes: Uint8Array, spec: ImageSpec, options: Pre
 
 async function preprocess(bytes: Uint8Array, spec: ImageSpec, options: PreprocessOptions): Promise<Float32Array> {
   const maxInputPixels = options.maxInputPixels ?? MAX_INPUT_PIXELS;
+  const plain = spec.size * spec.size <= maxInputPixels ? decodePlainPng(bytes, spec.size) : null;
+  if (plain) {
+    const header: ImageHeader = { width: spec.size, height: spec.size, format: 'png', colour: plain.source === 1 ? 'grayscale' : 'rgb', channels: plain.source };
+    return toFloats(plain.data, plain.channels, header, spec, options);
+  }
   const header = await headerOf(bytes, maxInputPixels);
   let raw: { data: Buffer; info: OutputInfo };
   try {
@@ -146,31 +152,36 @@ async function preprocess(bytes: Uint8Array, spec: ImageSpec, options: Preproces
   } catch (err) {
     throw rejectionOf(err);
   }
-  const floats = imageFloats(spec);
   const { data, info } = raw;
   if (info.width !== spec.size || info.height !== spec.size || data.length !== spec.size * spec.size * info.channels) {
     throw new MloopError('internal', `preprocessing produced ${info.width}×${info.height}×${info.channels}, not ${spec.size}×${spec.size}×${spec.channels}`);
   }
+  return toFloats(data, info.channels, header, spec, options);
+}
+
+/** Decoded 8-bit pixels at the spec's size → the model's floats, in `options.out` when given. */
+function toFloats(data: Uint8Array, channels: number, header: ImageHeader, spec: ImageSpec, options: PreprocessOptions): Float32Array {
+  const floats = imageFloats(spec);
   const out = options.out ?? new Float32Array(floats);
   const offset = options.offset ?? 0;
   if (offset < 0 || offset + floats > out.length) {
     throw new MloopError('invalid_argument', `no room for an image of ${floats} floats at offset ${offset} of ${out.length}`);
   }
-  if (options.onProperties && (info.channels === 1 || info.channels === 3)) options.onProperties(imageProperties(header, data, info.channels));
+  if (options.onProperties && (channels === 1 || channels === 3)) options.onProperties(imageProperties(header, data, channels));
   const { scale } = spec;
-  if (info.channels === 3 && spec.channels === 3) {
+  if (channels === 3 && spec.channels === 3) {
     for (let i = 0; i < floats; i++) out[offset + i] = data[i] * scale;
-  } else if (info.channels === 3 && spec.channels === 1) {
+  } else if (channels === 3 && spec.channels === 1) {
     // ITU-R 601 luma on the encoded values, as PIL's convert('L') and tf.image.rgb_to_grayscale: libvips'
     // own grayscale is gamma-correct luminance, which would give a Keras twin different numbers
     for (let p = 0, o = offset; p < data.length; p += 3, o++) out[o] = (0.299 * data[p] + 0.587 * data[p + 1] + 0.114 * data[p + 2]) * scale;
-  } else if (info.channels === 1) {
+  } else if (channels === 1) {
     // libvips may keep a grey image one band through an sRGB conversion: repeat it, as PIL's convert('RGB')
     for (let p = 0, o = offset; p < data.length; p++, o += spec.channels) {
       for (let c = 0; c < spec.channels; c++) out[o + c] = data[p] * scale;
     }
   } else {
-    throw new MloopError('internal', `preprocessing produced ${info.channels} channels for a ${spec.channels}-channel spec`);
+    throw new MloopError('internal', `preprocessing produced ${channels} channels for a ${spec.channels}-channel spec`);
   }
   return options.out ? out.subarray(offset, offset + floats) : out;
 }
