@@ -25,7 +25,7 @@ import { FASHION_MNIST_CLASSES, readFashionMnist, type ImageSet } from './fashio
  * dataset-fashion-mnist package. `npm run bench:image [train_images] [epochs] [trainers] [seeds]`, by
  * default 9 000 training images (the first of the train split), the next 1 000 as the validation split (the best
  * epoch's weights are kept, by validation loss, by both trainers), 1 000 test images (the first of t10k)
- * and 5 epochs, seed 42 (`42,1,2` trains each trainer once per seed and ends with the mean accuracies, as
+ * and 5 epochs, seed 42 (trainers `none`: only the end-to-end run and scoring; `42,1,2` trains each trainer once per seed and ends with the mean accuracies, as
  * one seed's accuracy varies more than the trainers' differ). Each trainer is a child process, one after another, so that peak RSS is its own and they do
  * not share the cores:
  *
@@ -377,11 +377,11 @@ async function scoreHttp(home: string, pngs: Buffer[], connections: number, logg
   }
 }
 
-async function scoring(dir: string, test: ImageSet): Promise<void> {
+async function scoring(dir: string, model: string, test: ImageSet): Promise<void> {
   const home = path.join(dir, 'home');
   const config = configFor(home);
   const ctx: Context = { config, log: createLogger('silent'), platform: createPlatform(config, createLogger('silent')) };
-  await installVersion(ctx, MODEL, 'v1', path.join(dir, 'model'));
+  await installVersion(ctx, MODEL, 'v1', model);
   await ctx.platform.close();
   const pngs = await Promise.all(Array.from({ length: 256 }, (_, i) => png(test, i, test.size)));
   await scoreInProcess(home, pngs);
@@ -394,7 +394,8 @@ async function main() {
   if (mode === 'child') return child(args[0] as Trainer, args[1], Number(args[2]), Number(args[3]), Number(args[4]), Number(args[5]), Number(args[6]));
   const images = Number(mode ?? 9000);
   const epochs = Number(args[0] ?? 5);
-  const trainers = (args[1] ?? 'tfjs_cpu,mloop,keras').split(',') as Trainer[];
+  // `none`: only the end-to-end training and the scoring lines
+  const trainers = (args[1] ?? 'tfjs_cpu,mloop,keras').split(',').filter((t) => t !== 'none') as Trainer[];
   // one seed is one draw: 1 000 test images alone give a standard error of 0.01 on accuracy
   const seeds = (args[2] ?? String(PARAMS.seed)).split(',').map(Number);
   const all = readFashionMnist('train', images + VALIDATION_IMAGES);
@@ -432,7 +433,9 @@ async function main() {
     const [m, k] = [mean(accuracies.mloop), mean(accuracies.keras)];
     if (seeds.length > 1 && m !== null && k !== null) console.log(JSON.stringify({ bench: 'accuracy_over_seeds', seeds, mloop_mean: m, keras_mean: k, gap: round(k - m, 4), mloop: accuracies.mloop, keras: accuracies.keras }));
     await endToEnd(dir, train, epochs);
-    if (existsSync(path.join(dir, 'model', 'manifest.json'))) await scoring(dir, test);
+    // the wasm trainer's version, else the one `mloop train` wrote end to end
+    const model = ['model', 'e2e-model'].map((m) => path.join(dir, m)).find((m) => existsSync(path.join(m, 'manifest.json')));
+    if (model) await scoring(dir, model, test);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

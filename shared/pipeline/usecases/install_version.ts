@@ -7,8 +7,11 @@ import { storeOf } from '../store';
 /** The folder's files as the train job writes them to the artifacts bucket, the manifest naming `model@version`. */
 export async function uploadArtifacts(ctx: Context, model: string, version: string, dir: string): Promise<string> {
   const prefix = artifactsPrefix(model, version);
-  for (const file of fs.readdirSync(dir)) {
-    let bytes = fs.readFileSync(path.join(dir, file));
+  // an image version holds folders (thumbnails/): their files keep their relative names
+  const files = fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => fs.statSync(path.join(dir, f)).isFile());
+  for (const relative of files) {
+    const file = relative.split(path.sep).join('/');
+    let bytes = fs.readFileSync(path.join(dir, relative));
     if (file === 'manifest.json') bytes = Buffer.from(JSON.stringify({ ...JSON.parse(bytes.toString('utf8')), model, version }));
     await ctx.platform.objects.put(ctx.config.artifactsBucket, prefix + file, bytes);
   }
