@@ -27,8 +27,35 @@ function text(x: number, y: number, content: string, anchor = 'middle'): SVGElem
 
 const tick = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(1) : v.toFixed(2));
 
-export function lineChart(title: string, series: Series[], axes: { x: string; y: string; unit?: boolean }): HTMLElement {
-  const all = series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
+/** Ticks at the ends and the middle; on a whole-number axis (epochs, iterations, versions) whole numbers only. */
+export function axisTicks(lo: number, hi: number, integer = false): number[] {
+  if (!integer) return [lo, (lo + hi) / 2, hi];
+  const ticks = [Math.ceil(lo), Math.round((lo + hi) / 2), Math.floor(hi)];
+  return ticks.filter((v, i) => v >= lo && v <= hi && ticks.indexOf(v) === i);
+}
+
+export interface Axes {
+  x: string;
+  y: string;
+  /** Both axes from 0 to 1 (ROC, precision-recall). */
+  unit?: boolean;
+  /** x counts something (epochs, iterations): whole-number ticks. */
+  integerX?: boolean;
+  /** x is a time in ms since the epoch: ticks as dates. */
+  timeX?: boolean;
+}
+
+/** A point drawn on its own, with its label (a promotion, a rollback). */
+export interface Marker {
+  x: number;
+  y: number;
+  label: string;
+  colour: string;
+  kind: string;
+}
+
+export function lineChart(title: string, series: Series[], axes: Axes, markers: Marker[] = []): HTMLElement {
+  const all = [...series.flatMap((s) => s.points), ...markers.map((m): [number, number] => [m.x, m.y])].filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
   const xs = all.map(([x]) => x);
   const ys = all.map(([, y]) => y);
   const [x0, x1] = axes.unit ? [0, 1] : [Math.min(...xs), Math.max(...xs)];
@@ -38,7 +65,12 @@ export function lineChart(title: string, series: Series[], axes: { x: string; y:
   const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img', 'aria-label': title });
   root.appendChild(svg('rect', { x: PAD.left, y: PAD.top, width: W - PAD.left - PAD.right, height: H - PAD.top - PAD.bottom, fill: 'none', stroke: '#d1d5db' }));
   for (const v of [y0, (y0 + y1) / 2, y1]) root.appendChild(text(PAD.left - 4, sy(v) + 3, tick(v), 'end'));
-  for (const v of [x0, (x0 + x1) / 2, x1]) root.appendChild(text(sx(v), H - PAD.bottom + 12, tick(v)));
+  const xTick = (v: number) => (axes.timeX ? new Date(v).toISOString().slice(5, 16).replace('T', ' ') : axes.integerX ? v.toFixed(0) : tick(v));
+  for (const v of axisTicks(x0, x1, axes.integerX)) {
+    const label = text(sx(v), H - PAD.bottom + 12, xTick(v));
+    label.setAttribute('data-axis', 'x');
+    root.appendChild(label);
+  }
   root.appendChild(text((W + PAD.left) / 2, H - 4, axes.x));
   const yLabel = text(10, H / 2, axes.y);
   yLabel.setAttribute('transform', `rotate(-90 10 ${H / 2})`);
@@ -53,6 +85,15 @@ export function lineChart(title: string, series: Series[], axes: { x: string; y:
     legend.setAttribute('style', `fill:${s.colour}`);
     root.appendChild(legend);
   });
+  for (const m of markers) {
+    if (!Number.isFinite(m.x) || !Number.isFinite(m.y)) continue;
+    const dot = svg('circle', { cx: sx(m.x).toFixed(1), cy: sy(m.y).toFixed(1), r: 4, fill: m.colour });
+    dot.setAttribute('data-marker', m.kind);
+    const tip = svg('title', {});
+    tip.textContent = m.label;
+    dot.appendChild(tip);
+    root.appendChild(dot);
+  }
   return figure(title, root);
 }
 

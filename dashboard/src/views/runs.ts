@@ -1,15 +1,30 @@
 import type { RunView } from '../../../shared/pipeline/read_models/listings';
+import type { RunDoc } from '../../../shared/pipeline/store/documents';
 import { get } from '../api';
 import { h, headline, table } from '../dom';
 import type { View } from '../view';
 
-export const progressBar = (run: { progress?: RunView['progress']; status: RunView['status'] }) => {
+type Progressed = Pick<RunDoc, 'status' | 'progress' | 'training_end'>;
+
+/**
+ * Where a run is: its last report while it trains (or where it failed); once it succeeded, how training
+ * ended, with a full bar — a run that stopped early never reports its budget's last epoch.
+ */
+export function progressBar(run: Progressed) {
   const p = run.progress;
-  if (!p) return run.status === 'succeeded' ? '' : '–';
-  const share = Math.min(1, p.iteration / Math.max(1, p.iterations));
+  const end = run.training_end;
+  const bar = (share: number, text: string) =>
+    h('span', { class: 'progress' }, h('span', { class: 'bar' }, h('span', { style: `width:${(Math.min(1, share) * 100).toFixed(0)}%` })), ` ${text}`);
+  if (run.status === 'succeeded' && end) {
+    const of = `${end.unit} ${end.iterations}/${end.max_iterations ?? end.iterations}`;
+    return bar(1, end.stopped_early ? `stopped early at ${of} (best ${end.best_iteration})` : of);
+  }
+  // succeeded before the end was recorded: its last report is all there is, and may be stale
+  if (run.status === 'succeeded') return p ? bar(1, `done (last report ${p.unit} ${p.iteration}/${p.iterations})`) : '';
+  if (!p) return '–';
   const trial = p.trials && p.trials > 1 ? `trial ${(p.trial ?? 0) + 1}/${p.trials} ` : '';
-  return h('span', { class: 'progress' }, h('span', { class: 'bar' }, h('span', { style: `width:${(share * 100).toFixed(0)}%` })), ` ${trial}${p.unit} ${p.iteration}/${p.iterations}`);
-};
+  return bar(p.iteration / Math.max(1, p.iterations), `${trial}${p.unit} ${p.iteration}/${p.iterations}`);
+}
 
 const finished = (r: RunView) => r.status === 'succeeded' || r.status === 'failed';
 
