@@ -16,6 +16,7 @@ import { registerDriftCommands } from './drift_command';
 import { reportError } from './error_report';
 import { registerModelsCommand } from './models_command';
 import { registerRetrainCommand } from './retrain_command';
+import { registerRunsCompareCommand } from './runs_compare_command';
 import { registerServeCommand } from './serve_command';
 import { classReportText } from './class_report_text';
 import { coloursFor, statusColour, statusColumns } from './colour';
@@ -156,6 +157,7 @@ program
     });
   });
 
+registerRunsCompareCommand(program.commands.find((c) => c.name() === 'runs')!);
 registerModelsCommand(program);
 registerDlqCommand(program);
 registerDriftCommands(program);
