@@ -28,9 +28,33 @@ export function progressBar(run: Progressed) {
 
 const finished = (r: RunView) => r.status === 'succeeded' || r.status === 'failed';
 
+// Picked for comparison: kept across the page's live re-renders while runs train.
+const picked = new Set<string>();
+
 export const runsView: View = async () => {
-  const runs = (await get<RunView[]>('/runs')).reverse();
+  const listed = await get<RunView[]>('/runs');
+  const runs = [...listed].reverse();
+  for (const id of picked) if (!listed.some((r) => r.id === id)) picked.delete(id);
+  const compare = h('button', { id: 'compare-runs', onclick: () => {
+    // oldest first, as the API lists them: the earlier run reads as the baseline
+    location.hash = `#/compare/${listed.filter((r) => picked.has(r.id)).map((r) => encodeURIComponent(r.id)).join(',')}`;
+  } }) as HTMLButtonElement;
+  const update = () => {
+    compare.disabled = picked.size < 2;
+    compare.textContent = picked.size < 2 ? 'compare (pick 2 or more)' : `compare ${picked.size} runs`;
+  };
+  update();
+  const pick = (id: string) => {
+    const box = h('input', { type: 'checkbox', 'data-run': id, 'aria-label': `compare ${id}`, onchange: () => {
+      if (box.checked) picked.add(id);
+      else picked.delete(id);
+      update();
+    } }) as HTMLInputElement;
+    box.checked = picked.has(id);
+    return box;
+  };
   const rows = runs.map((r) => [
+    pick(r.id),
     h('a', { href: `#/runs/${r.id}` }, r.id),
     r.model,
     r.model_version,
@@ -45,7 +69,7 @@ export const runsView: View = async () => {
     r.promoted === null ? '–' : r.promoted ? 'promoted' : 'not promoted',
   ]);
   return {
-    el: h('section', {}, h('h1', {}, 'Training runs'), runs.length ? table(['run', 'model', 'version', 'dataset', 'status', 'progress', 'reason', 'metric', 'backend', 'duration', 'cost', 'decision'], rows) : h('p', { class: 'muted' }, 'No runs yet: push a dataset (mloop push data.csv --model fraud).')),
+    el: h('section', {}, h('h1', {}, 'Training runs'), runs.length > 1 ? h('p', {}, compare) : null, runs.length ? table(['', 'run', 'model', 'version', 'dataset', 'status', 'progress', 'reason', 'metric', 'backend', 'duration', 'cost', 'decision'], rows) : h('p', { class: 'muted' }, 'No runs yet: push a dataset (mloop push data.csv --model fraud).')),
     live: runs.some((r) => !finished(r)),
   };
 };

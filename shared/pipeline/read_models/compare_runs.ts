@@ -146,11 +146,15 @@ function holdoutCheck(runs: ComparedRun[]): { same: boolean; warnings: string[] 
   return { same: differing.length === 0, warnings };
 }
 
-/** The algorithm first, then every parameter by name; the ones that differ before the ones that do not. */
+/**
+ * The ones that differ before the ones that do not; in each, the algorithm first, then the parameters
+ * every run has (a learning rate set apart) before those of one family only, by name.
+ */
 function paramRows(inputs: ComparedInput[]): ParamRow[] {
   const paramsOf = (i: ComparedInput): Record<string, unknown> => ({ algorithm: i.algorithm, ...(i.trainer?.params ?? i.run.plan?.params ?? {}) });
   const all = inputs.map(paramsOf);
-  const names = [...new Set(all.flatMap((p) => Object.keys(p)))].sort((a, b) => (a === 'algorithm' ? -1 : b === 'algorithm' ? 1 : a < b ? -1 : 1));
+  const rank = (name: string) => (name === 'algorithm' ? 0 : all.every((p) => name in p) ? 1 : 2);
+  const names = [...new Set(all.flatMap((p) => Object.keys(p)))].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1));
   const rows = names.map((name) => {
     const values = all.map((p) => (name in p ? p[name] ?? null : null));
     return { name, values, differs: new Set(values.map((v) => JSON.stringify(v))).size > 1 };
