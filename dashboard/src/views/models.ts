@@ -62,7 +62,8 @@ function metricOverTime(m: RegistryModel): HTMLElement | null {
   if (!measured.length) return null;
   const name = measured[0].headline[0].name;
   const valueOf = new Map(measured.map((v) => [v.version, v.headline[0].value as number]));
-  const points = measured.map((v): [number, number] => [Date.parse(v.created_at), valueOf.get(v.version)!]).sort((a, b) => a[0] - b[0]);
+  const ordered = [...measured].sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at));
+  const points = ordered.map((v): [number, number] => [Date.parse(v.created_at), valueOf.get(v.version)!]);
   const markers: Marker[] = m.versions.flatMap((v) =>
     v.history
       .filter((t) => t.to === 'production' && t.from !== 'production' && valueOf.has(v.version))
@@ -71,8 +72,8 @@ function metricOverTime(m: RegistryModel): HTMLElement | null {
         return { x: Date.parse(t.at), y: valueOf.get(v.version)!, kind: rollback ? 'rollback' : 'promotion', colour: rollback ? '#d97706' : '#047857', label: `${rollback ? 'back to' : 'promoted'} ${v.version} at ${t.at} by ${t.by}: ${t.reason}` };
       }),
   );
-  const chart = lineChart(`${name} per version over time`, [{ name, colour: '#2563eb', points }], { x: 'trained at (UTC)', y: name, timeX: true }, markers);
+  const chart = lineChart(`${name} per version over time`, [{ name, colour: '#2563eb', points, labels: ordered.map((v) => v.version) }], { x: 'trained at (UTC)', y: name, timeX: true }, markers);
   chart.classList.add('metric-over-time');
   chart.appendChild(h('p', { class: 'muted' }, h('span', { style: 'color:#047857' }, '●'), ' promoted  ', h('span', { style: 'color:#d97706' }, '●'), ' rolled back to'));
-  return chart;
+  return h('div', { class: 'charts' }, chart);
 }
