@@ -19,6 +19,7 @@ import { COLLECTIONS, type DatasetDoc, type RunDoc } from '../../../../shared/pi
 import { runTrainingJob } from '../../../../shared/pipeline/usecases/run_training_job';
 import { createPlatform } from '../../../../shared/platform';
 import { adminApi } from '../../../../shared/serving/admin_api';
+import { openApiDocument } from '../../../../shared/serving/openapi';
 
 /**
  * Real runs (the train job's own code on synthetic fraud data, gbdt) compared over HTTP: two on one
@@ -106,6 +107,15 @@ describe('GET /api/runs/compare', () => {
     expect(c.curves.map((x) => x.run_id)).toEqual(['run-fast', 'run-slow']);
     expect(c.curves[0].roc.length).toBeGreaterThan(10);
     expect(c.curves[1].pr.length).toBeGreaterThan(10);
+  });
+
+  it('answers what the OpenAPI document describes', async () => {
+    const doc = openApiDocument('test') as { paths: Record<string, { get?: { responses: Record<string, unknown> } }>; components: { schemas: Record<string, { required: string[]; properties: Record<string, unknown> }> } };
+    expect(doc.paths['/api/runs/compare'].get!.responses['200']).toMatchObject({ content: { 'application/json': { schema: { $ref: '#/components/schemas/RunComparison' } } } });
+    const schema = doc.components.schemas.RunComparison;
+    const body = (await compare('run-fast,run-slow').expect(200)).body as Record<string, unknown>;
+    expect(Object.keys(body).sort()).toEqual([...schema.required].sort());
+    expect(Object.keys(schema.properties).sort()).toEqual([...schema.required].sort());
   });
 
   it('warns when the holdouts differ, and when the models do', async () => {
