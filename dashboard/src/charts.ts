@@ -5,7 +5,7 @@
 const NS = 'http://www.w3.org/2000/svg';
 const W = 360;
 const H = 240;
-const PAD = { left: 52, right: 10, top: 10, bottom: 30 };
+const PAD = { left: 52, right: 10, top: 16, bottom: 30 };
 
 export interface Series {
   name: string;
