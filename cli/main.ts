@@ -16,12 +16,13 @@ import { registerDriftCommands } from './drift_command';
 import { reportError } from './error_report';
 import { registerModelsCommand } from './models_command';
 import { registerRetrainCommand } from './retrain_command';
+import { registerRunsCompareCommand } from './runs_compare_command';
 import { registerServeCommand } from './serve_command';
 import { classReportText } from './class_report_text';
 import { coloursFor, statusColour, statusColumns } from './colour';
-import { fixed, printJson, table } from './output';
+import { fixed, metricsText, printJson, table } from './output';
 import { progressReporter } from './progress_bar';
-import { progressText } from './progress_text';
+import { progressText, runProgressText } from './progress_text';
 import { pushDataset } from './push';
 import { scoreFromFile } from './score_command';
 import { startStack } from './stack';
@@ -121,7 +122,8 @@ program
             `  dataset ${run.dataset_version}, backend ${run.backend ?? '-'}, ${run.duration_seconds === null ? 'not finished' : `${run.duration_seconds.toFixed(1)} s`}` +
             `${run.promoted === null ? '' : run.promoted ? ', promoted' : `, not promoted (mloop models show ${run.model}@${run.model_version})`}\n` +
             (run.progress && run.status !== 'succeeded' ? `  progress: ${progressText(run.progress)}\n` : '') +
-            (run.metrics ? `  metrics: ${Object.entries(run.metrics).map(([k, v]) => `${k} ${fixed(v)}`).join(', ')}\n` : '') +
+            (run.status === 'succeeded' && run.training_end ? `  training: ${runProgressText(run)}\n` : '') +
+            (run.metrics ? `  metrics: ${metricsText(run.metrics)}\n` : '') +
             (evaluation ? classReportText(evaluation) : '') +
             (run.error ? `  error: ${c.red(run.error)}\n` : ''),
         );
@@ -141,7 +143,7 @@ program
             r.model_version,
             r.dataset_version,
             r.status + (r.attempt > 1 ? ` (attempt ${r.attempt})` : ''),
-            r.progress ? progressText(r.progress) : null,
+            runProgressText(r),
             headlineText(r.headline) || null,
             r.duration_seconds,
             r.cost_usd === null ? null : `$${r.cost_usd.toFixed(4)}`,
@@ -155,6 +157,7 @@ program
     });
   });
 
+registerRunsCompareCommand(program.commands.find((c) => c.name() === 'runs')!);
 registerModelsCommand(program);
 registerDlqCommand(program);
 registerDriftCommands(program);

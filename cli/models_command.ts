@@ -13,7 +13,7 @@ import { abortCanary, completeCanary, deleteVersion, promoteVersion, rejectVersi
 import { classReportText } from './class_report_text';
 import { withContext } from './cli_context';
 import { coloursFor, statusColumns } from './colour';
-import { fixed, printJson, table } from './output';
+import { fixed, metricText, metricsText, printJson, table } from './output';
 
 /** `mloop models ...`: the registry, by hand. Every change records who made it and why. */
 export function registerModelsCommand(program: Command): void {
@@ -44,7 +44,7 @@ export function registerModelsCommand(program: Command): void {
         process.stdout.write(
           `${model} ${version}: ${doc!.stage}${aliases.length ? ` (${aliases.join(', ')})` : ''}\n` +
             `  run ${doc!.run_id}, dataset ${doc!.dataset_version}, created ${doc!.created_at}\n` +
-            `  metrics: ${Object.entries(doc!.metrics).map(([k, v]) => `${k} ${fixed(v)}`).join(', ')}\n` +
+            `  metrics: ${metricsText(doc!.metrics)}\n` +
             (evaluation ? classReportText(evaluation) : '') +
             (decision ? decisionText(decision) : '') +
             `  history:\n` +
@@ -159,7 +159,7 @@ async function printList(ctx: Context, json: boolean): Promise<void> {
 /** The promotion metric as the decision measured it on the holdout (`holdout_<metric>`): `auc 0.9100`. */
 function holdoutText(metrics: Record<string, number | null>): string | null {
   const measured = Object.entries(metrics).filter(([name]) => name.startsWith('holdout_'));
-  return measured.length ? measured.map(([name, value]) => `${name.slice('holdout_'.length)} ${fixed(value)}`).join(', ') : null;
+  return measured.length ? measured.map(([name, value]) => `${name.slice('holdout_'.length)} ${metricText(name, value)}`).join(', ') : null;
 }
 
 function decisionText(decision: DecisionDoc): string {

@@ -13,6 +13,22 @@ export function table(headers: string[], rows: Array<Array<string | number | nul
 export const fixed = (value: number | null | undefined, digits = 4) =>
   typeof value === 'number' && Number.isFinite(value) ? value.toFixed(digits) : '-';
 
+// Ratios, errors and losses: a whole value (an AUC of 1, a recall of 0) still reads as the score it is.
+const SCORE = /(auc|accuracy|precision|recall|f1|r2|rmse|mae|loss|threshold|score|silhouette|share|rate|delta|difference)$/;
+
+/**
+ * A metric as people read it: a count (rows, positives, tp, support, …) as the integer it is, a score
+ * with `digits` decimals. The dashboard formats the same way (dashboard/src/dom.ts).
+ */
+export function metricText(name: string, value: number | null | undefined, digits = 4): string {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return '-';
+  return Number.isInteger(value) && !SCORE.test(name) ? String(value) : value.toFixed(digits);
+}
+
+/** `name value, name value`, each by metricText. */
+export const metricsText = (metrics: Readonly<Record<string, number | null>>) =>
+  Object.entries(metrics).map(([name, value]) => `${name} ${metricText(name, value)}`).join(', ');
+
 export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value) + '\n');
 }

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { loadConfig } from '../shared/core/config';
 import { MloopError } from '../shared/core/errors';
 import { DEFAULT_FAMILY, FAMILY_NAMES } from '../shared/ml/models/registry';
-import { fixed, printJson, table } from './output';
+import { fixed, metricText, printJson, table } from './output';
 import type { TrainArchiveResult } from './train_archive';
 import type { TrainFileOptions } from './train_file';
 
@@ -31,7 +31,7 @@ export function registerTrainCommand(program: Command): void {
       const result = await trainFile(loadConfig(), file, opts, process.stderr);
       if (opts.json) return printJson(result);
       if ('per_class' in result) return void process.stdout.write(archiveSummary(result));
-      const rows = Object.entries(result.metrics).map(([name, value]) => [name, Number.isInteger(value) ? value : fixed(value)]);
+      const rows = Object.entries(result.metrics).map(([name, value]) => [name, metricText(name, value)]);
       process.stdout.write(
         `${result.algorithm} on ${result.rows} rows (${result.task}) in ${result.seconds} s${result.trials > 1 ? `, best of ${result.trials} trials` : ''}\n` +
           `${table(['metric', 'test'], rows)}\nartifacts: ${result.artifacts}\n`,
@@ -41,7 +41,7 @@ export function registerTrainCommand(program: Command): void {
 
 /** What a person reads of an image model: the metrics, each class's precision and recall, where it errs. */
 function archiveSummary(result: TrainArchiveResult): string {
-  const metrics = Object.entries(result.metrics).map(([name, value]) => [name, value !== null && Number.isInteger(value) ? value : fixed(value)]);
+  const metrics = Object.entries(result.metrics).map(([name, value]) => [name, metricText(name, value)]);
   const perClass = result.per_class.map((c) => [c.class, fixed(c.precision), fixed(c.recall), fixed(c.f1), c.support]);
   const { classes, matrix } = result.confusion;
   const confusion = matrix.map((row, i) => [classes[i], ...row]);

@@ -5,12 +5,14 @@
 const NS = 'http://www.w3.org/2000/svg';
 const W = 360;
 const H = 240;
-const PAD = { left: 44, right: 10, top: 10, bottom: 30 };
+const PAD = { left: 52, right: 10, top: 16, bottom: 30 };
 
 export interface Series {
   name: string;
   colour: string;
   points: Array<[number, number]>;
+  /** A label per point, drawn beside it (a model's versions). */
+  labels?: string[];
 }
 
 function svg(tag: string, attrs: Record<string, string | number>): SVGElement {
@@ -27,8 +29,48 @@ function text(x: number, y: number, content: string, anchor = 'middle'): SVGElem
 
 const tick = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(1) : v.toFixed(2));
 
-export function lineChart(title: string, series: Series[], axes: { x: string; y: string; unit?: boolean }): HTMLElement {
-  const all = series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
+/** Enough decimals to tell an axis's ticks apart (a loss from 0.011 to 0.020 is not "0.01, 0.02, 0.02"). */
+export function axisTickText(v: number, span: number): string {
+  if (!(span > 0) || !Number.isFinite(span)) return tick(v);
+  if (span >= 20) return v.toFixed(0);
+  return v.toFixed(Math.min(6, Math.max(0, Math.ceil(-Math.log10(span / 2))) + 1));
+}
+
+/** `12-02 16:59` over days, `16:59:47` within an hour: a time axis's ticks, in UTC. */
+function timeTick(v: number, span: number): string {
+  const iso = new Date(v).toISOString();
+  return span > 86_400_000 ? iso.slice(5, 10) : span > 3_600_000 ? iso.slice(5, 16).replace('T', ' ') : iso.slice(11, 19);
+}
+
+/** Ticks at the ends and the middle; on a whole-number axis (epochs, iterations, versions) whole numbers only. */
+export function axisTicks(lo: number, hi: number, integer = false): number[] {
+  if (!integer) return [lo, (lo + hi) / 2, hi];
+  const ticks = [Math.ceil(lo), Math.round((lo + hi) / 2), Math.floor(hi)];
+  return ticks.filter((v, i) => v >= lo && v <= hi && ticks.indexOf(v) === i);
+}
+
+export interface Axes {
+  x: string;
+  y: string;
+  /** Both axes from 0 to 1 (ROC, precision-recall). */
+  unit?: boolean;
+  /** x counts something (epochs, iterations): whole-number ticks. */
+  integerX?: boolean;
+  /** x is a time in ms since the epoch: ticks as dates. */
+  timeX?: boolean;
+}
+
+/** A point drawn on its own, with its label (a promotion, a rollback). */
+export interface Marker {
+  x: number;
+  y: number;
+  label: string;
+  colour: string;
+  kind: string;
+}
+
+export function lineChart(title: string, series: Series[], axes: Axes, markers: Marker[] = []): HTMLElement {
+  const all = [...series.flatMap((s) => s.points), ...markers.map((m): [number, number] => [m.x, m.y])].filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
   const xs = all.map(([x]) => x);
   const ys = all.map(([, y]) => y);
   const [x0, x1] = axes.unit ? [0, 1] : [Math.min(...xs), Math.max(...xs)];
@@ -37,8 +79,16 @@ export function lineChart(title: string, series: Series[], axes: { x: string; y:
   const sy = (y: number) => H - PAD.bottom - ((y - y0) / (y1 - y0 || 1)) * (H - PAD.top - PAD.bottom);
   const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img', 'aria-label': title });
   root.appendChild(svg('rect', { x: PAD.left, y: PAD.top, width: W - PAD.left - PAD.right, height: H - PAD.top - PAD.bottom, fill: 'none', stroke: '#d1d5db' }));
-  for (const v of [y0, (y0 + y1) / 2, y1]) root.appendChild(text(PAD.left - 4, sy(v) + 3, tick(v), 'end'));
-  for (const v of [x0, (x0 + x1) / 2, x1]) root.appendChild(text(sx(v), H - PAD.bottom + 12, tick(v)));
+  for (const v of [y0, (y0 + y1) / 2, y1]) root.appendChild(text(PAD.left - 4, sy(v) + 3, axisTickText(v, y1 - y0), 'end'));
+  const xTick = (v: number) => (axes.timeX ? timeTick(v, x1 - x0) : axes.integerX ? v.toFixed(0) : axisTickText(v, x1 - x0));
+  const xTicks = axisTicks(x0, x1, axes.integerX);
+  for (const [i, v] of xTicks.entries()) {
+    // a time's label is long: the first and last are kept inside the chart
+    const anchor = axes.timeX && xTicks.length > 1 ? (i === 0 ? 'start' : i === xTicks.length - 1 ? 'end' : 'middle') : 'middle';
+    const label = text(sx(v), H - PAD.bottom + 12, xTick(v), anchor);
+    label.setAttribute('data-axis', 'x');
+    root.appendChild(label);
+  }
   root.appendChild(text((W + PAD.left) / 2, H - 4, axes.x));
   const yLabel = text(10, H / 2, axes.y);
   yLabel.setAttribute('transform', `rotate(-90 10 ${H / 2})`);
@@ -49,10 +99,23 @@ export function lineChart(title: string, series: Series[], axes: { x: string; y:
     path.setAttribute('data-series', s.name);
     path.setAttribute('data-points', String(points.length));
     root.appendChild(path);
+    s.labels?.forEach((label, k) => {
+      const [x, y] = s.points[k] ?? [NaN, NaN];
+      if (Number.isFinite(x) && Number.isFinite(y)) root.appendChild(text(sx(x), sy(y) - 6, label));
+    });
     const legend = text(W - PAD.right - 4, PAD.top + 12 + i * 12, s.name, 'end');
     legend.setAttribute('style', `fill:${s.colour}`);
     root.appendChild(legend);
   });
+  for (const m of markers) {
+    if (!Number.isFinite(m.x) || !Number.isFinite(m.y)) continue;
+    const dot = svg('circle', { cx: sx(m.x).toFixed(1), cy: sy(m.y).toFixed(1), r: 4, fill: m.colour });
+    dot.setAttribute('data-marker', m.kind);
+    const tip = svg('title', {});
+    tip.textContent = m.label;
+    dot.appendChild(tip);
+    root.appendChild(dot);
+  }
   return figure(title, root);
 }
 

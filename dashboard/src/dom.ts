@@ -26,6 +26,18 @@ export function table(headers: string[], rows: Child[][]): HTMLElement {
 
 export const fixed = (value: number | null | undefined, digits = 4) => (typeof value === 'number' && Number.isFinite(value) ? value.toFixed(digits) : '–');
 
+// Ratios, errors and losses: a whole value (an AUC of 1, a recall of 0) still reads as the score it is.
+const SCORE = /(auc|accuracy|precision|recall|f1|r2|rmse|mae|loss|threshold|score|silhouette|share|rate|delta|difference)$/;
+
+/**
+ * A metric as people read it: a count (rows, positives, tp, support, …) as the integer it is, a score
+ * with `digits` decimals; as the CLI prints it (cli/output.ts metricText: the page imports no server code).
+ */
+export function metricText(name: string, value: number | null | undefined, digits = 4): string {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return '–';
+  return Number.isInteger(value) && !SCORE.test(name) ? String(value) : value.toFixed(digits);
+}
+
 /** A listing's headline metrics (the API picks them: AUC, or accuracy and macro-F1 for images). */
 export const headline = (metrics: ReadonlyArray<{ name: string; value: number | null }>) =>
   metrics.length ? metrics.map((m) => `${m.name} ${fixed(m.value)}`).join(', ') : '–';

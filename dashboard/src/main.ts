@@ -1,6 +1,7 @@
 import { apiKey, NEEDS_KEY } from './api';
 import { h } from './dom';
 import type { View } from './view';
+import { compareView } from './views/compare';
 import { datasetsView } from './views/datasets';
 import { deadLettersView } from './views/dead_letters';
 import { modelsView } from './views/models';
@@ -18,6 +19,7 @@ const routes: Array<[RegExp, View]> = [
   [/^#\/monitoring\/([^/]+)$/, driftReportView],
   [/^#\/monitoring$/, monitoringView],
   [/^#\/dead-letters$/, deadLettersView],
+  [/^#\/compare\/([^/]+)$/, compareView],
 ];
 
 const main = document.getElementById('view')!;

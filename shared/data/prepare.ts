@@ -71,6 +71,9 @@ export interface PreparedData {
   report: DataReport;
 }
 
+/** The sample's and the split's seed when neither the run nor mloop.json sets one. */
+export const DEFAULT_SPLIT_SEED = 42;
+
 export interface PrepareOptions {
   seed?: number;
   /** Rows to keep, stratified on the target for classification, uniform for regression; all when absent. */
@@ -147,7 +150,7 @@ function splitRows(schema: InferredSchema, y: Float32Array, times: Float64Array 
 }
 
 export async function prepareTrainingData(open: () => Promise<Readable>, cfg: DataOptions, opts: PrepareOptions = {}): Promise<PreparedData> {
-  const seed = opts.seed ?? cfg.seed ?? 42;
+  const seed = opts.seed ?? cfg.seed ?? DEFAULT_SPLIT_SEED;
   const wanted = opts.sample ?? cfg.sample;
   const { profile, schema, report: validation } = await validateCsv(await open(), cfg);
   const { target } = schema;

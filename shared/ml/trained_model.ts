@@ -15,6 +15,8 @@ export interface TrainedModel {
   history: Array<{ iteration: number; loss: number; val_loss: number; accuracy?: number; val_accuracy?: number }>;
   /** 1-based; the model kept is the one of this iteration. */
   bestIteration: number;
+  /** The iterations (epochs, rounds, trees) it would have run without stopping early: its budget. */
+  maxIterations?: number;
   backend: string;
   params: Record<string, unknown>;
   importance?: Array<{ feature: string; gain: number }>;

@@ -10,6 +10,7 @@ import { listDatasets, listModels, listRuns, getRun } from '../pipeline/read_mod
 import { abortCanary, completeCanary, promoteVersion, rejectVersion, rollback, type Actor } from '../pipeline/usecases/registry_transitions';
 import { registryView } from '../pipeline/read_models/registry_view';
 import { getRunDetail } from '../pipeline/read_models/run_detail';
+import { comparedIds, runComparison } from '../pipeline/read_models/run_comparison';
 import { misclassifiedThumbnail } from '../pipeline/read_models/image_evaluation';
 import { createAuthenticator } from './authenticate';
 import { sendError } from './http_errors';
@@ -74,6 +75,8 @@ export function adminApi(ctx: Context, hooks: AdminHooks): express.Router {
     }
   };
   router.get('/runs', route(async (req) => listRuns(ctx, typeof req.query.model === 'string' ? req.query.model : undefined)));
+  // before /runs/:id, which would take "compare" for a run id
+  router.get('/runs/compare', route(async (req) => runComparison(ctx, comparedIds(req.query.ids))));
   router.get('/runs/:id', route(async (req) => getRun(ctx, String(req.params.id))));
   router.get('/runs/:id/detail', route(async (req) => getRunDetail(ctx, String(req.params.id))));
   // A PNG the job drew itself, under a name it made: served as an image, never sniffed as anything else.

@@ -72,6 +72,19 @@ export function openApiDocument(version: string): object {
       },
       '/health': { get: { summary: 'Liveness, with the served versions', security: [], responses: { '200': { description: 'ok', ...json(ref('Health')) } } } },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
+      '/api/runs/compare': {
+        get: {
+          summary: 'Compare 2 to 8 runs: differing parameters, metrics with the better value marked, loss, ROC and PR curves, and the holdout each was measured on',
+          description: 'An admin route (`mloop up`, the dashboard function): open to reads unless MLOOP_DASHBOARD_READS=key. `warnings` says when the holdouts or the models differ.',
+          parameters: [{ name: 'ids', in: 'query', required: true, schema: { type: 'string' }, description: 'run ids, comma-separated', example: 'run-a,run-b' }],
+          responses: {
+            '200': { description: 'the runs side by side', ...json(ref('RunComparison')) },
+            '400': { description: 'fewer than 2 runs, more than 8, or one named twice', ...json(ref('Error')) },
+            '401': errors['401'],
+            '404': { description: 'a run that does not exist', ...json(ref('Error')) },
+          },
+        },
+      },
       '/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.0' } } } },
     },
     components: {
@@ -137,6 +150,31 @@ export function openApiDocument(version: string): object {
         V2Response: { type: 'object', properties: { model_name: { type: 'string' }, model_version: { type: 'string' }, id: { type: 'string' }, outputs: { type: 'array', items: ref('V2Tensor') } } },
         V2Metadata: { type: 'object', properties: { name: { type: 'string' }, versions: { type: 'array', items: { type: 'string' } }, platform: { type: 'string' }, inputs: { type: 'array', items: { type: 'object' } }, outputs: { type: 'array', items: { type: 'object' } } } },
         Health: { type: 'object', properties: { status: { type: 'string' }, model_version: { type: 'string', nullable: true }, model_loaded: { type: 'boolean' }, models: { type: 'object', additionalProperties: { type: 'string' } } } },
+        RunComparison: {
+          type: 'object',
+          required: ['runs', 'params', 'metrics', 'history', 'curves', 'same_holdout', 'same_model', 'warnings'],
+          properties: {
+            runs: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  id: { type: 'string' }, model: { type: 'string' }, model_version: { type: 'string' }, dataset_version: { type: 'string' }, status: { type: 'string' },
+                  algorithm: { type: 'string', nullable: true }, created_at: { type: 'string' },
+                  training_end: { type: 'object', nullable: true, properties: { unit: { type: 'string', enum: ['epoch', 'iteration'] }, iterations: { type: 'integer' }, max_iterations: { type: 'integer', nullable: true }, best_iteration: { type: 'integer' }, stopped_early: { type: 'boolean' } } },
+                  holdout: { type: 'object', properties: { dataset_version: { type: 'string' }, rows: { type: 'integer', nullable: true }, seed: { type: 'integer', nullable: true }, sample: { type: 'integer', nullable: true }, time_column: { type: 'string', nullable: true }, recorded: { type: 'boolean' } } },
+                },
+              },
+            },
+            params: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, values: { type: 'array', items: {} }, differs: { type: 'boolean' } } } },
+            metrics: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, values: { type: 'array', items: { type: 'number', nullable: true } }, direction: { type: 'string', enum: ['higher', 'lower'], nullable: true }, best: { type: 'array', items: { type: 'integer' }, description: 'indices into runs' } } } },
+            history: { type: 'array', items: { type: 'object', properties: { run_id: { type: 'string' }, unit: { type: 'string' }, points: { type: 'array', items: { type: 'object', properties: { iteration: { type: 'integer' }, loss: { type: 'number', nullable: true }, val_loss: { type: 'number', nullable: true } } } } } } },
+            curves: { type: 'array', items: { type: 'object', properties: { run_id: { type: 'string' }, roc: { type: 'array', items: { type: 'object' } }, pr: { type: 'array', items: { type: 'object' } } } } },
+            same_holdout: { type: 'boolean' },
+            same_model: { type: 'boolean' },
+            warnings: { type: 'array', items: { type: 'string' } },
+          },
+        },
         Error: { type: 'object', properties: { error: {} } },
       },
     },

@@ -1,7 +1,7 @@
 import type { RunDetail } from '../../../shared/pipeline/read_models/run_detail';
 import { get } from '../api';
 import { lineChart, pairedBars } from '../charts';
-import { fixed, h, table } from '../dom';
+import { fixed, h, metricText, table } from '../dom';
 import type { View } from '../view';
 import { classReport } from './class_report';
 import { progressBar } from './runs';
@@ -11,10 +11,11 @@ export const runView: View = async ([id]) => {
   const charts: HTMLElement[] = [];
   const history = trainer?.history ?? [];
   if (history.length) {
-    charts.push(lineChart('Loss per iteration', [
+    const unit = run.training_end?.unit ?? run.progress?.unit ?? 'iteration';
+    charts.push(lineChart(`Loss per ${unit}`, [
       { name: 'training', colour: '#2563eb', points: history.map((p) => [p.iteration, p.loss ?? NaN]) },
       { name: 'validation', colour: '#dc2626', points: history.map((p) => [p.iteration, p.val_loss ?? NaN]) },
-    ], { x: 'iteration', y: 'loss' }));
+    ], { x: unit, y: 'loss', integerX: true }));
   }
   if (curves?.roc?.length) charts.push(lineChart('ROC curve', [{ name: 'ROC', colour: '#2563eb', points: curves.roc.map((p) => [p.fpr, p.tpr]) }], { x: 'false positive rate', y: 'true positive rate', unit: true }));
   if (curves?.pr?.length) charts.push(lineChart('Precision-recall curve', [{ name: 'PR', colour: '#059669', points: curves.pr.map((p) => [p.recall, p.precision]) }], { x: 'recall', y: 'precision', unit: true }));
@@ -37,7 +38,7 @@ export const runView: View = async ([id]) => {
         run.cost_estimate ? `$${run.cost_estimate.usd.toFixed(4)}` : '–',
       ]]),
       run.error ? h('p', { class: 'error' }, run.error) : null,
-      run.metrics ? table(Object.keys(run.metrics), [Object.values(run.metrics).map((v) => fixed(v))]) : null,
+      run.metrics ? table(Object.keys(run.metrics), [Object.entries(run.metrics).map(([name, v]) => metricText(name, v))]) : null,
       decisionBlock(decision, version?.stage),
       supersededBlock(superseded),
       h('div', { class: 'charts' }, charts, confusion),

@@ -14,6 +14,10 @@ export interface RunView {
   attempt: number;
   reason: string;
   progress: RunDoc['progress'] | null;
+  /** How a finished run's training ended (early stop, best iteration); null while it runs and on older runs. */
+  training_end: RunDoc['training_end'] | null;
+  /** The test split its metrics were measured on; null until it has metrics, and on older runs. */
+  holdout: RunDoc['holdout'] | null;
   metrics: RunDoc['metrics'] | null;
   /** What a listing shows of the metrics: AUC, or accuracy and macro-F1 for images (ml/headline_metrics.ts). */
   headline: HeadlineMetric[];
@@ -62,6 +66,8 @@ export function runView(run: RunDoc): RunView {
     attempt: run.attempt,
     reason: run.reason,
     progress: run.progress ?? null,
+    training_end: run.training_end ?? null,
+    holdout: run.holdout ?? null,
     metrics: run.metrics ?? null,
     headline: headlineMetrics(run.metrics),
     promoted: run.promoted ?? null,

@@ -43,7 +43,8 @@ export async function getRunDetail(ctx: Context, id: string): Promise<RunDetail>
   };
 }
 
-async function readArtifact(ctx: Context, run: RunDoc, file: string): Promise<unknown> {
+/** A JSON file of the run's version folder, or null when the run did not write it. */
+export async function readArtifact(ctx: Context, run: RunDoc, file: string): Promise<unknown> {
   const name = `${artifactsPrefix(run.model, run.model_version)}${file}`;
   const { objects } = ctx.platform;
   if (!(await objects.stat(ctx.config.artifactsBucket, name))) return null;

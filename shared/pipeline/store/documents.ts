@@ -4,6 +4,7 @@ import type { ValidationReport } from '../../data/csv_validation';
 import type { ImageValidationReport } from '../../data/images/dataset';
 import type { TrialRecord } from '../../ml/sweep';
 import type { TrainProgress } from '../../ml/trained_model';
+import type { TrainingEnd } from '../../ml/training_end';
 import type { DatasetConfig, DatasetKind, PromotionConfig } from '../dataset_config';
 import type { RunPlan } from '../training/training_plan';
 import type { ClassChange } from '../decisions/class_change';
@@ -88,6 +89,21 @@ export interface SweepState {
   finisher: number | null;
 }
 
+/**
+ * The rows a run's metrics were measured on: the test split of one dataset version, drawn with one seed
+ * (from a sample of that size, or by time). Two runs' metrics compare only when these are the same.
+ */
+export interface RunHoldout {
+  dataset_version: string;
+  rows: number | null;
+  /** The split's seed; null where the split does not draw (an archive of images is split by its scan). */
+  seed: number | null;
+  /** Rows sampled before the split; null: every row. */
+  sample: number | null;
+  /** Split by this column's time instead of at random. */
+  time_column: string | null;
+}
+
 export interface RunDoc {
   id: string;
   model: string;
@@ -116,6 +132,10 @@ export interface RunDoc {
   promotion?: PromotionConfig;
   sweep?: SweepState | null;
   metrics?: Metrics | null;
+  /** How the winning model's training ended (early stop, best iteration); written with the metrics, absent on older runs. */
+  training_end?: TrainingEnd | null;
+  /** The test split the metrics were measured on; written with the metrics, absent on older runs. */
+  holdout?: RunHoldout | null;
   backend?: string;
   /** An image run: whether it started from production's weights (`from`), or why not. */
   warm_start?: { used: boolean; from?: string; reason?: string } | null;

@@ -1,6 +1,6 @@
 import { errorMessage, MloopError } from '../../core/errors';
 import { TOPICS, type Metrics, type TrainingCompleted } from '../../core/events';
-import { prepareTrainingData } from '../../data/prepare';
+import { DEFAULT_SPLIT_SEED, prepareTrainingData } from '../../data/prepare';
 import { writeArtifact } from '../artifacts/model_files';
 import type { Context } from '../context';
 import { artifactsPrefix, type RunDoc, type RunProgress, type SweepState } from '../store/documents';
@@ -18,6 +18,8 @@ import { loadArchiveImages, readArchiveObject, testSplitRows } from '../training
 import { bindImagePlan, trainImageCandidate } from '../training/image_training';
 import { warmStartFor, warmStartRecord } from '../training/warm_start';
 import type { RunPlan } from '../training/training_plan';
+import { trainingEnd } from '../../ml/training_end';
+import { family } from '../../ml/models/registry';
 
 export type JobOutcome = 'succeeded' | 'failed' | 'skipped';
 
@@ -98,7 +100,11 @@ async function trainOnImages(ctx: Context, run: RunDoc, dataset: DatasetDoc, con
   const holdout = await testSplitRows(bytes, scanned);
   const thumbnails = await misclassifiedThumbnails(data, candidate.test);
   const version = imageVersionFiles(data, candidate, plan, holdout, lineage(ctx, run, dataset), thumbnails);
-  const metrics = await storeVersion(ctx, run, started, version, candidate.trained.backend);
+  const ended = {
+    training_end: trainingEnd(candidate.trained, family(plan.algorithm).progressUnit),
+    holdout: { dataset_version: run.dataset_version, rows: holdout.length, seed: null, sample: null, time_column: null },
+  };
+  const metrics = await storeVersion(ctx, run, started, version, candidate.trained.backend, ended);
   ctx.log.info({ run_id: run.id, metric: plan.metric.name, value: metrics[plan.metric.name], backend: candidate.trained.backend }, 'image model trained');
   return metrics;
 }
@@ -148,7 +154,17 @@ async function train(ctx: Context, run: RunDoc, attempt: number): Promise<Metric
   }
 
   const version = versionFiles(data, candidate, plan, lineage(ctx, run, dataset));
-  const metrics = await storeVersion(ctx, run, started, version, candidate.fitted.backend);
+  const ended = {
+    training_end: trainingEnd(candidate.fitted, family(plan.algorithm).progressUnit),
+    holdout: {
+      dataset_version: run.dataset_version,
+      rows: data.test.n,
+      seed: stored.seed ?? config.seed ?? DEFAULT_SPLIT_SEED,
+      sample: data.report.sampled ? data.report.rows : null,
+      time_column: config.time_column ?? null,
+    },
+  };
+  const metrics = await storeVersion(ctx, run, started, version, candidate.fitted.backend, ended);
   ctx.log.info({ run_id: run.id, metric: plan.metric.name, value: metrics[plan.metric.name], backend: candidate.fitted.backend }, 'model trained');
   return metrics;
 }
@@ -171,10 +187,11 @@ async function storeVersion(
   started: Date,
   version: { manifest: { metrics: Record<string, number> }; files: Array<{ name: string; data: Buffer | string; contentType: string }> },
   backend: string | undefined,
+  ended: Pick<RunDoc, 'training_end' | 'holdout'>,
 ): Promise<Metrics> {
   for (const file of version.files) await writeArtifact(ctx, run.model, run.model_version, file.name, file.data, file.contentType);
   const seconds = (ctx.platform.clock.now().getTime() - started.getTime()) / 1000;
   const metrics = reported(version.manifest.metrics);
-  await storeOf(ctx).runs.update(run.id, { backend, metrics, training_seconds: seconds });
+  await storeOf(ctx).runs.update(run.id, { backend, metrics, training_seconds: seconds, ...ended });
   return metrics;
 }

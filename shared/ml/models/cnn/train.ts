@@ -222,6 +222,7 @@ export async function trainCnn(
     predict: (x, n) => cnnProbabilities(tf, final, x, n, side, channels),
     history,
     bestIteration: best.iteration,
+    maxIterations: p.epochs,
     backend,
     params: { ...p },
     skippedBackends: skipped,

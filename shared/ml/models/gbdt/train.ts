@@ -164,6 +164,7 @@ export async function trainGbdt(data: GbdtData, params: Record<string, unknown> 
     predict: (X, rows) => predictForest(forest, X, rows),
     history,
     bestIteration: best.iteration,
+    maxIterations: p.num_iterations,
     backend: threads > 1 ? `js, ${threads} threads` : 'js',
     params: p,
     importance: gainImportance(forest.trees, encodedColumns(data.specs)),

@@ -166,6 +166,7 @@ export async function trainIsolationForest(data: Pick<TrainingData, 'specs' | 't
     predict: (rows, count) => anomalyScores(forest, rows, count, width),
     history: [],
     bestIteration: p.n_estimators,
+    maxIterations: p.n_estimators,
     backend: 'js',
     params: { ...p },
   };

@@ -217,6 +217,7 @@ export async function trainNetwork(
     predict: (X, n) => applyHead(head, outputsOf(preprocess(X, n, prep), n, final), n),
     history,
     bestIteration: best.iteration,
+    maxIterations: p.epochs,
     backend,
     // without hidden layers, recording their default would only mislead
     params: shape.hiddenLayers ? { ...p } : Object.fromEntries(Object.entries(p).filter(([k]) => k !== 'hidden_units')),
