@@ -24,7 +24,8 @@ export type LinearParams = {
   max_iter: number;
   /**
    * Regression: the duality gap, relative to Σ(y − ȳ)², below which coordinate descent stops
-   * (scikit-learn's rule). Classification: the largest (pseudo-)gradient entry, relative to the first.
+   * (scikit-learn's rule). Classification: the largest (pseudo-)gradient entry, relative to the first and
+   * times the rarest class's share of the rows (liblinear's rule, tolerance.ts).
    */
   tol: number;
 };

@@ -10,6 +10,7 @@ import { predictLinear, reportCoefficients, type LinearHead, type LinearModel } 
 import { logisticObjective } from './logistic_loss';
 import { exportLinearOnnx } from './onnx';
 import { owlqn } from './owlqn';
+import { classBalancedTolerance } from './tolerance';
 import { penaltyWeights, resolveLinearParams, type LinearParams } from './params';
 import { fitScaling, foldScaling, standardisedColumns, type Scaling } from './standardise';
 
@@ -123,7 +124,7 @@ export async function trainLinear(data: TrainingData, params: Record<string, unk
     const result = await owlqn(objective, start, {
       l1: l1Weights,
       maxIter: p.max_iter,
-      tol: p.tol,
+      tol: classBalancedTolerance(p.tol, y, n, K),
       onIteration: async (iteration, params, F) => {
         let penalty = 0;
         for (let i = 0; i < params.length; i++) if (i % (width + 1) !== width) penalty += l1 * Math.abs(params[i]) + 0.5 * l2 * params[i] ** 2;

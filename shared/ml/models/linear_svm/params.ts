@@ -9,8 +9,9 @@ export type SvmLoss = (typeof SVM_LOSSES)[number];
  *
  *   ½ |w|² + C Σ loss(y · (w·x + b)),   hinge: max(0, 1 − m), squared_hinge: max(0, 1 − m)²
  *
- * the intercept being the weight of a constant feature 1, so penalised as liblinear does it. `tol`
- * bounds the spread of the projected gradient of the dual (liblinear's eps); `seed` orders the rows.
+ * the intercept being the weight of a constant feature 1, so penalised as liblinear does it. `tol` is
+ * liblinear's eps: for the primal (squared hinge), the gradient relative to the first times the rarest
+ * class's share; for the dual (hinge), the spread of the projected gradient. `seed` orders the dual's rows.
  */
 export type LinearSvmParams = {
   loss: SvmLoss;

@@ -8,6 +8,7 @@ import { labelsOf, numClassOf } from '../gbdt/labels';
 import { predictLinear, reportCoefficients, type LinearModel } from '../linear/linear_model';
 import { exportLinearOnnx } from '../linear/onnx';
 import { owlqn } from '../linear/owlqn';
+import { classBalancedTolerance } from '../linear/tolerance';
 import { fitScaling, foldScaling, standardisedColumns, standardisedRows, type Scaling } from '../linear/standardise';
 import { checkFinite, meanLoss, outputNames } from '../linear/train';
 import { DualCoordinateDescent } from './dual_cd';
@@ -141,7 +142,7 @@ function rowsOf(X: Float32Array, rows: Uint32Array, width: number): Float32Array
 async function primal(X: Float32Array, y: Float32Array, n: number, width: number, K: number, binary: boolean, scaling: Scaling, p: LinearSvmParams, record: RecordStep) {
   const Z = standardisedColumns(X, n, width, scaling);
   const objective = squaredHingeObjective({ Z, y, n, width, blocks: K }, p.C, binary);
-  const result = await owlqn(objective, new Float64Array(K * (width + 1)), { l1: new Float64Array(K * (width + 1)), maxIter: p.max_iter, tol: p.tol, onIteration: (iteration, x) => record(iteration, x) });
+  const result = await owlqn(objective, new Float64Array(K * (width + 1)), { l1: new Float64Array(K * (width + 1)), maxIter: p.max_iter, tol: classBalancedTolerance(p.tol, y, n, binary ? 2 : K), onIteration: (iteration, x) => record(iteration, x) });
   if (result.iterations === 0) await record(1, result.x);
   return { x: result.x, solver: `primal L-BFGS, ${result.iterations} iterations${result.converged ? '' : ' (max_iter reached)'}` };
 }
