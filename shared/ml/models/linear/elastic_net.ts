@@ -84,7 +84,8 @@ export async function elasticNet(Z: Float32Array, y: Float64Array, n: number, wi
       }
     }
   }
-  return { w, passes: pass, gap: gap / yy, converged };
+  // rounding can take a converged gap a hair below zero
+  return { w, passes: pass, gap: Math.max(gap, 0) / yy, converged };
 }
 
 function dualityGap(w: Float64Array, r: Float64Array, y: Float64Array, XtA: Float64Array, norms: Float64Array, alpha: number, beta: number, rr: number): number {
