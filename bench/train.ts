@@ -8,6 +8,8 @@ import { prepareTrainingData, type PreparedData } from '../shared/data/prepare';
 import { writeFraudCsv } from '../shared/data/synthetic';
 import { prAuc, rocAuc } from '../shared/ml/metrics';
 import { DEFAULT_GBDT_PARAMS } from '../shared/ml/models/gbdt/params';
+import { LINEAR_DEFAULTS } from '../shared/ml/models/linear/params';
+import { LINEAR_SVM_DEFAULTS } from '../shared/ml/models/linear_svm/params';
 import { trainTable } from '../shared/ml/models/trainers';
 
 /**
@@ -44,13 +46,21 @@ const REFERENCE_THREADS = 2;
 /** Handed to mloop's mlp and to scikit-learn's alike. */
 const MLP_PARAMS = { hidden_units: [32, 16], batch_size: 512, learning_rate: 0.003, epochs: 30, patience: 3, seed: 42 };
 
+/** The linear families' defaults, handed to scikit-learn alike (C = 1 / (n · alpha) for LogisticRegression). */
+const LINEAR_L1_PARAMS = { ...LINEAR_DEFAULTS, penalty: 'l1' };
+
 /** One of mloop's families, or a reference. */
 type Model = string;
 const REFERENCES: Record<string, { algorithm: string; params: Record<string, unknown> }> = {
   lightgbm: { algorithm: 'gbdt', params: { ...GBDT_PARAMS, num_threads: REFERENCE_THREADS } },
   sklearn_mlp: { algorithm: 'mlp', params: MLP_PARAMS },
+  sklearn_logistic: { algorithm: 'linear', params: LINEAR_DEFAULTS },
+  sklearn_logistic_l1: { algorithm: 'linear', params: LINEAR_L1_PARAMS },
+  sklearn_linearsvc: { algorithm: 'linear_svm', params: LINEAR_SVM_DEFAULTS },
 };
-const PARAMS: Partial<Record<string, Record<string, unknown>>> = { gbdt: GBDT_PARAMS, mlp: MLP_PARAMS };
+const PARAMS: Partial<Record<string, Record<string, unknown>>> = { gbdt: GBDT_PARAMS, mlp: MLP_PARAMS, linear_l1: LINEAR_L1_PARAMS };
+/** A line of the bench that trains a family with other parameters than its own name's. */
+const VARIANTS: Partial<Record<string, string>> = { linear_l1: 'linear' };
 
 const round = (x: number, digits: number) => +x.toFixed(digits);
 const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
@@ -69,7 +79,7 @@ async function runMloop(algorithm: string, file: string, rows: number, load: num
   const started = performance.now();
   const { data, seconds: dataSeconds } = await prepare(file);
   const trainStarted = performance.now();
-  const model = await trainTable(algorithm, data, PARAMS[algorithm] ?? {});
+  const model = await trainTable(VARIANTS[algorithm] ?? algorithm, data, PARAMS[algorithm] ?? {});
   const seconds = (performance.now() - trainStarted) / 1000;
   const scores = model.predict(data.test.X, data.test.n);
   return {
@@ -94,7 +104,7 @@ function writeSplit(dir: string, name: string, split: { X: Float32Array; y: Floa
 }
 
 /** The reference reads the matrices mloop prepared, so both train on the same rows and the same encoding. */
-async function runReference(model: 'lightgbm' | 'sklearn_mlp', file: string, rows: number, load: number) {
+async function runReference(model: string, file: string, rows: number, load: number) {
   const { data, seconds: dataSeconds } = await prepare(file);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mloop-bench-split-'));
   try {
@@ -116,7 +126,7 @@ async function runReference(model: 'lightgbm' | 'sklearn_mlp', file: string, row
       pr_auc: round(out.pr_auc, 5),
       iterations: out.iterations,
       ...(out.best_iteration ? { best_iteration: out.best_iteration } : {}),
-      backend: model === 'lightgbm' ? `lightgbm, ${REFERENCE_THREADS} threads` : 'scikit-learn',
+      backend: model === 'lightgbm' ? `lightgbm, ${REFERENCE_THREADS} threads` : (out.backend ?? 'scikit-learn'),
       data_seconds: round(dataSeconds, 2),
       load_1m: load,
     };
@@ -146,7 +156,7 @@ function ensureVenv(): string | null {
 }
 
 async function child(model: Model, file: string, rows: number, load: number) {
-  const line = model === 'lightgbm' || model === 'sklearn_mlp' ? await runReference(model, file, rows, load) : await runMloop(model, file, rows, load);
+  const line = model in REFERENCES ? await runReference(model, file, rows, load) : await runMloop(model, file, rows, load);
   console.log(JSON.stringify(line));
 }
 

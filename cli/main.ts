@@ -8,6 +8,7 @@ import { SYNTHETIC_CLASSES, writeSyntheticImages } from '../shared/data/images/s
 import { headlineText } from '../shared/ml/headline_metrics';
 import { classEvaluation } from '../shared/pipeline/read_models/image_evaluation';
 import { getRun, listDatasets, listRuns, runView } from '../shared/pipeline/read_models/listings';
+import { getRunDetail } from '../shared/pipeline/read_models/run_detail';
 import { runningStackPid } from '../shared/platform/local/instance_lock';
 import { withContext } from './cli_context';
 import { runDemo } from './demo';
@@ -19,6 +20,7 @@ import { registerRetrainCommand } from './retrain_command';
 import { registerRunsCompareCommand } from './runs_compare_command';
 import { registerServeCommand } from './serve_command';
 import { classReportText } from './class_report_text';
+import { coefficientsText } from './coefficients_text';
 import { coloursFor, statusColour, statusColumns } from './colour';
 import { fixed, metricsText, printJson, table } from './output';
 import { progressReporter } from './progress_bar';
@@ -115,7 +117,8 @@ program
       if (id !== undefined) {
         const run = runView(await getRun(ctx, id));
         const evaluation = run.status === 'succeeded' ? await classEvaluation(ctx, run.model, run.model_version) : null;
-        if (opts.json) return printJson({ ...run, evaluation });
+        const coefficients = run.status === 'succeeded' ? ((await getRunDetail(ctx, id)).trainer?.coefficients ?? null) : null;
+        if (opts.json) return printJson({ ...run, evaluation, ...(coefficients ? { coefficients } : {}) });
         const c = coloursFor(process.stdout);
         process.stdout.write(
           `run ${run.id}: ${run.model} ${run.model_version} ${statusColour(c, run.status)}${run.attempt > 1 ? ` (attempt ${run.attempt})` : ''}, reason ${run.reason}\n` +
@@ -125,6 +128,7 @@ program
             (run.status === 'succeeded' && run.training_end ? `  training: ${runProgressText(run)}\n` : '') +
             (run.metrics ? `  metrics: ${metricsText(run.metrics)}\n` : '') +
             (evaluation ? classReportText(evaluation) : '') +
+            (coefficients ? coefficientsText(coefficients) : '') +
             (run.error ? `  error: ${c.red(run.error)}\n` : ''),
         );
         return;

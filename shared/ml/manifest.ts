@@ -68,6 +68,15 @@ export const Manifest = z
         z.object({ iteration: z.number().int(), loss: Metric, val_loss: Metric, accuracy: Metric.optional(), val_accuracy: Metric.optional() }),
       ),
       importance: z.array(z.object({ feature: z.string(), gain: z.number() })).optional(),
+      /** A linear family's coefficients on the raw encoded columns (models/linear/linear_model.ts). */
+      coefficients: z
+        .object({
+          outputs: z.array(z.string()),
+          intercept: z.array(z.number()),
+          columns: z.array(z.object({ feature: z.string(), category: z.string().optional(), weights: z.array(z.number()) })),
+          calibration: z.array(z.object({ a: z.number(), b: z.number() })).optional(),
+        })
+        .optional(),
     }),
     /** The sweep the model won, when the run tried several parameter sets. */
     sweep: z.object({ metric: z.string(), best_trial: z.number().int().nonnegative(), trials: z.array(Trial) }).optional(),

@@ -1,3 +1,5 @@
+import type { LinearCoefficients } from './models/linear/linear_model';
+
 /**
  * What every trainer returns and reports, whatever the model family, so that the pipeline evaluates,
  * exports and serves them all the same way.
@@ -20,6 +22,8 @@ export interface TrainedModel {
   backend: string;
   params: Record<string, unknown>;
   importance?: Array<{ feature: string; gain: number }>;
+  /** A linear family's coefficients, per encoded column on its raw scale, and intercepts. */
+  coefficients?: LinearCoefficients;
 }
 
 export type TrainProgress = {

@@ -44,10 +44,26 @@ export const runView: View = async ([id]) => {
       h('div', { class: 'charts' }, charts, confusion),
       curves ? classReport(run.id, curves, run.metrics) : null,
       params.length ? h('details', {}, h('summary', {}, 'Parameters'), table(['parameter', 'value'], params)) : null,
+      coefficientsBlock(trainer?.coefficients),
     ),
     live: run.status === 'queued' || run.status === 'running',
   };
 };
+
+/** A linear model's coefficients on the raw encoded columns, the largest first, and its calibration. */
+function coefficientsBlock(c: NonNullable<RunDetail['trainer']>['coefficients']): HTMLElement | null {
+  if (!c) return null;
+  const largest = (weights: number[]) => Math.max(...weights.map(Math.abs));
+  const columns = [...c.columns].sort((a, b) => largest(b.weights) - largest(a.weights));
+  const number = (v: number) => v.toPrecision(4);
+  return h('details', { id: 'coefficients', open: true }, h('summary', {}, 'Coefficients (raw encoded columns)'),
+    table(['column', ...c.outputs], [
+      ['(intercept)', ...c.intercept.map(number)],
+      ...columns.map((col) => [col.category === undefined ? col.feature : `${col.feature} = ${col.category}`, ...col.weights.map(number)]),
+    ]),
+    c.calibration ? h('p', {}, `Platt calibration on validation: ${c.calibration.map((p, k) => `${c.outputs[k]} a ${number(p.a)}, b ${number(p.b)}`).join('; ')}`) : null,
+  );
+}
 
 function decisionBlock(decision: RunDetail['decision'], stage: string | undefined): HTMLElement | null {
   if (!decision) return null;

@@ -3,11 +3,13 @@ import type { ModelFamily } from './family';
 import { cnn } from './cnn';
 import { gbdt } from './gbdt';
 import { isolationForest } from './isolation_forest';
+import { linear } from './linear';
+import { linearSvm } from './linear_svm';
 import { logistic } from './logistic';
 import { mlp } from './mlp';
 
 /** Every model family mloop trains: a folder under models/ each, and one line here. */
-export const FAMILIES: readonly ModelFamily[] = [mlp, logistic, gbdt, isolationForest, cnn];
+export const FAMILIES: readonly ModelFamily[] = [mlp, logistic, gbdt, isolationForest, cnn, linear, linearSvm];
 
 export const FAMILY_NAMES = FAMILIES.map((f) => f.name) as [string, ...string[]];
 

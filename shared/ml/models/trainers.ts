@@ -25,6 +25,8 @@ const TABLE_TRAINERS: Record<string, () => Promise<TableTrainer>> = {
   },
   gbdt: async () => (await import('./gbdt/train')).trainGbdt,
   isolation_forest: async () => (await import('./isolation_forest/train')).trainIsolationForest,
+  linear: async () => (await import('./linear/train')).trainLinear,
+  linear_svm: async () => (await import('./linear_svm/train')).trainLinearSvm,
 };
 
 const IMAGE_TRAINERS: Record<string, () => Promise<ImageTrainer>> = {

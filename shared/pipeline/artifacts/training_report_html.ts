@@ -21,7 +21,7 @@ export function renderReport(manifest: Manifest, data: Pick<DataReport, 'rows' |
 <h2>Test metrics</h2><table>${metrics}</table>
 ${curveCharts(curves)}${confusion(curves)}
 <h2>Loss per ${unit}</h2>${lossChart(manifest.trainer.history)}
-${importance(manifest)}${sweep(manifest)}
+${importance(manifest)}${coefficients(manifest)}${sweep(manifest)}
 <h2>Features</h2><table><tr><th>name</th><th>kind</th><th>encoding</th></tr>${features}</table>
 <h2>Dropped columns</h2><ul>${dropped || '<li>none</li>'}</ul>
 </body></html>`;
@@ -84,6 +84,21 @@ function importance(manifest: Manifest): string {
     .map((f) => `<tr><td>${esc(f.feature)}</td><td>${round(f.gain, 2)}</td></tr>`)
     .join('');
   return `<h2>Feature importance (gain)</h2><table><tr><th>feature</th><th>gain</th></tr>${rows}</table>`;
+}
+
+/** A linear model's coefficients on the raw encoded columns, largest first by their largest weight. */
+function coefficients(manifest: Manifest): string {
+  const c = manifest.trainer.coefficients;
+  if (!c) return '';
+  const head = c.outputs.map((o) => `<th>${esc(o)}</th>`).join('');
+  const weights = (values: number[]) => values.map((v) => `<td>${v.toPrecision(4)}</td>`).join('');
+  const rows = [...c.columns]
+    .sort((a, b) => Math.max(...b.weights.map(Math.abs)) - Math.max(...a.weights.map(Math.abs)))
+    .slice(0, 30)
+    .map((col) => `<tr><td>${esc(col.category === undefined ? col.feature : `${col.feature} = ${col.category}`)}</td>${weights(col.weights)}</tr>`)
+    .join('');
+  const platt = c.calibration ? `<p>Platt calibration on validation (P = 1 / (1 + e<sup>−(a·score + b)</sup>)): ${c.calibration.map((p, k) => `${esc(c.outputs[k])} a ${p.a.toPrecision(4)}, b ${p.b.toPrecision(4)}`).join('; ')}</p>` : '';
+  return `<h2>Coefficients (raw encoded columns)</h2><table><tr><th>column</th>${head}</tr><tr><td>(intercept)</td>${weights(c.intercept)}</tr>${rows}</table>${platt}`;
 }
 
 function sweep(manifest: Manifest): string {

@@ -61,6 +61,7 @@ export function versionFiles(data: PreparedData, candidate: Candidate, plan: Tra
       best_iteration: fitted.bestIteration,
       history: fitted.history,
       ...(fitted.importance ? { importance: fitted.importance } : {}),
+      ...(fitted.coefficients ? { coefficients: fitted.coefficients } : {}),
     },
     ...(trials.length > 1 ? { sweep: { metric: plan.metric.name, best_trial: candidate.bestTrial, trials } } : {}),
     input: { name: ONNX_INPUT, width: encodedWidth(data.specs) },
