@@ -18,6 +18,7 @@ export const COLLECTIONS = {
   models: 'models',
   versions: 'model_versions',
   decisions: 'decisions',
+  runRequests: 'run_requests',
 } as const;
 
 export interface DatasetDoc {
@@ -54,7 +55,10 @@ export interface DatasetDoc {
   derived_from?: { dataset_version: string; report_id: string; feedback_rows: number };
 }
 
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+/** The statuses a run never leaves. */
+export const FINISHED_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled'];
 
 export interface ExecutionRecord {
   id: string;
@@ -133,6 +137,12 @@ export interface RunDoc {
   duration_seconds?: number;
   resources?: RunResources;
   cost_estimate?: CostEstimate;
+  /** Labels from the request (`--tag k=v`, `tags` in POST /api/runs). */
+  tags?: Record<string, string>;
+  /** A cancelled run: who cancelled it (as the registry's trail names people), when and why. */
+  cancelled_by?: string;
+  cancelled_at?: string;
+  cancel_reason?: string | null;
 }
 
 export interface ModelDoc {
