@@ -1,4 +1,5 @@
 import type { RunView } from '../../../shared/pipeline/read_models/listings';
+import type { RunPage } from '../../../shared/pipeline/read_models/run_page';
 import { get } from '../api';
 import { h, headline, table } from '../dom';
 import type { View } from '../view';
@@ -11,10 +12,11 @@ export const progressBar = (run: { progress?: RunView['progress']; status: RunVi
   return h('span', { class: 'progress' }, h('span', { class: 'bar' }, h('span', { style: `width:${(share * 100).toFixed(0)}%` })), ` ${trial}${p.unit} ${p.iteration}/${p.iterations}`);
 };
 
-const finished = (r: RunView) => r.status === 'succeeded' || r.status === 'failed';
+const finished = (r: RunView) => r.status === 'succeeded' || r.status === 'failed' || r.status === 'cancelled';
 
 export const runsView: View = async () => {
-  const runs = (await get<RunView[]>('/runs')).reverse();
+  // newest first, one page of the API's default size
+  const { runs, next_page_token: more } = await get<RunPage>('/runs');
   const rows = runs.map((r) => [
     h('a', { href: `#/runs/${r.id}` }, r.id),
     r.model,
@@ -30,7 +32,13 @@ export const runsView: View = async () => {
     r.promoted === null ? '–' : r.promoted ? 'promoted' : 'not promoted',
   ]);
   return {
-    el: h('section', {}, h('h1', {}, 'Training runs'), runs.length ? table(['run', 'model', 'version', 'dataset', 'status', 'progress', 'reason', 'metric', 'backend', 'duration', 'cost', 'decision'], rows) : h('p', { class: 'muted' }, 'No runs yet: push a dataset (mloop push data.csv --model fraud).')),
+    el: h(
+      'section',
+      {},
+      h('h1', {}, 'Training runs'),
+      more ? h('p', { class: 'muted' }, `The newest ${runs.length} runs: mloop runs lists them all.`) : '',
+      runs.length ? table(['run', 'model', 'version', 'dataset', 'status', 'progress', 'reason', 'metric', 'backend', 'duration', 'cost', 'decision'], rows) : h('p', { class: 'muted' }, 'No runs yet: push a dataset (mloop push data.csv --model fraud).'),
+    ),
     live: runs.some((r) => !finished(r)),
   };
 };

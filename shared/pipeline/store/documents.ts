@@ -1,5 +1,5 @@
 import type { CostEstimate, RunResources } from '../../core/cost';
-import type { Metrics, TrainingOverrides, TrainingReason } from '../../core/events';
+import type { Metrics, TrainingOverrides, TrainingReason, TrainingRequested } from '../../core/events';
 import type { ValidationReport } from '../../data/csv_validation';
 import type { ImageValidationReport } from '../../data/images/dataset';
 import type { TrialRecord } from '../../ml/sweep';
@@ -143,6 +143,17 @@ export interface RunDoc {
   cancelled_by?: string;
   cancelled_at?: string;
   cancel_reason?: string | null;
+}
+
+/** A client's request to start a run, kept under its idempotency key so a retried request finds its run. */
+export interface RunRequestDoc {
+  key: string;
+  /** SHA-256 of the request body in canonical form: the same key with another body is refused. */
+  body_hash: string;
+  run_id: string;
+  /** What was published; published again when a replay finds no run yet (the first publish was lost). */
+  request: TrainingRequested;
+  created_at: string;
 }
 
 export interface ModelDoc {
