@@ -1,4 +1,5 @@
 import { MAX_IMAGES, MAX_INSTANCES } from './limits';
+import { runPaths, runSchemas } from './openapi_runs';
 
 /** `GET /openapi.json`: the scoring routes as OpenAPI 3.0, for clients and API gateways. */
 const json = (schema: object) => ({ content: { 'application/json': { schema } } });
@@ -73,6 +74,7 @@ export function openApiDocument(version: string): object {
       '/health': { get: { summary: 'Liveness, with the served versions', security: [], responses: { '200': { description: 'ok', ...json(ref('Health')) } } } },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
       '/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.0' } } } },
+      ...runPaths,
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'the API key, or a Google ID token of an allowed identity' } },
@@ -138,6 +140,7 @@ export function openApiDocument(version: string): object {
         V2Metadata: { type: 'object', properties: { name: { type: 'string' }, versions: { type: 'array', items: { type: 'string' } }, platform: { type: 'string' }, inputs: { type: 'array', items: { type: 'object' } }, outputs: { type: 'array', items: { type: 'object' } } } },
         Health: { type: 'object', properties: { status: { type: 'string' }, model_version: { type: 'string', nullable: true }, model_loaded: { type: 'boolean' }, models: { type: 'object', additionalProperties: { type: 'string' } } } },
         Error: { type: 'object', properties: { error: {} } },
+        ...runSchemas,
       },
     },
   };
