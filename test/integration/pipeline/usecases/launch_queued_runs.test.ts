@@ -8,20 +8,25 @@ import { storeOver } from '../../../../shared/pipeline/store';
 import { cancelRun } from '../../../../shared/pipeline/usecases/cancel_run';
 import { requestTraining } from '../../../../shared/pipeline/usecases/on_training_requested';
 import { createPlatform } from '../../../../shared/platform';
-import type { Execution, JobSpec, Platform } from '../../../../shared/platform/ports';
+import type { Execution, JobLauncher, JobSpec, Platform } from '../../../../shared/platform/ports';
 import { RecordingLauncher } from '../../../support/recording_launcher';
 
 /** A launcher during whose launch someone cancels the run: the claim is made, the execution not yet recorded. */
-class CancelledWhileLaunching extends RecordingLauncher {
+class CancelledWhileLaunching implements JobLauncher {
+  private readonly recording = new RecordingLauncher();
+  readonly launched = this.recording.launched;
   readonly cancelled: string[] = [];
   ctx!: Context;
   async launch(spec: JobSpec): Promise<Execution> {
     await cancelRun(this.ctx, spec.runId, { by: 'admin-api', reason: 'changed my mind' }, { stopExecution: true });
-    return super.launch(spec);
+    return this.recording.launch(spec);
   }
   async cancel(executionId: string): Promise<void> {
     this.cancelled.push(executionId);
   }
+  status = () => this.recording.status();
+  log = () => this.recording.log();
+  close = () => this.recording.close();
 }
 
 let home: string;
