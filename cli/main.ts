@@ -7,7 +7,7 @@ import { writeFraudCsv } from '../shared/data/synthetic';
 import { SYNTHETIC_CLASSES, writeSyntheticImages } from '../shared/data/images/synthetic_images';
 import { headlineText } from '../shared/ml/headline_metrics';
 import { classEvaluation } from '../shared/pipeline/read_models/image_evaluation';
-import { getRun, listDatasets, listRuns, runView } from '../shared/pipeline/read_models/listings';
+import { getRun, listDatasets, runView } from '../shared/pipeline/read_models/listings';
 import { getRunDetail } from '../shared/pipeline/read_models/run_detail';
 import { runningStackPid } from '../shared/platform/local/instance_lock';
 import { withContext } from './cli_context';
@@ -18,6 +18,9 @@ import { reportError } from './error_report';
 import { registerModelsCommand } from './models_command';
 import { registerRetrainCommand } from './retrain_command';
 import { registerRunsCompareCommand } from './runs_compare_command';
+import { keyValue } from './key_values';
+import { listRunPages, type RunsOptions } from './runs_listing';
+import { registerLogsCommand, registerRunsCancel } from './run_jobs_commands';
 import { registerServeCommand } from './serve_command';
 import { classReportText } from './class_report_text';
 import { coefficientsText } from './coefficients_text';
@@ -107,12 +110,18 @@ program
     });
   });
 
-program
+const runsCommand = program
   .command('runs [id]')
   .description('training runs, oldest first; with a run id, that run: its metrics, and per class recall and the confusion matrix for an image model')
   .option('-m, --model <name>', 'only this model')
+  .option('-s, --status <status>', 'only runs in this status: queued, running, succeeded, failed, cancelled')
+  .option('-a, --algorithm <name>', 'only runs of this model family')
+  .option('--since <time>', 'only runs created at or after this ISO 8601 date or time')
+  .option('--tag <key=value>', 'only runs with this tag (repeatable)', keyValue('--tag'))
+  .addOption(new Option('--limit <n>', 'the newest n runs that match (one page)').argParser(positiveInt))
+  .option('--page-token <token>', 'the page after the one that printed this token')
   .option('--json', 'print a JSON array (one object with a run id)')
-  .action(async (id: string | undefined, opts: { model?: string; json?: boolean }) => {
+  .action(async (id: string | undefined, opts: RunsOptions) => {
     await withContext(async (ctx) => {
       if (id !== undefined) {
         const run = runView(await getRun(ctx, id));
@@ -133,7 +142,16 @@ program
         );
         return;
       }
-      const runs = await listRuns(ctx, opts.model);
+      const { runs, next_page_token: more } = await listRunPages(ctx, {
+        model: opts.model,
+        status: opts.status,
+        algorithm: opts.algorithm,
+        since: opts.since,
+        tag: Object.entries(opts.tag ?? {}).map(([k, v]) => `${k}:${v}`),
+        limit: opts.limit === undefined ? undefined : String(opts.limit),
+        page_token: opts.pageToken,
+      });
+      if (more) process.stderr.write(`more runs: add --page-token ${more}\n`);
       if (opts.json) {
         printJson(runs);
         return;
@@ -161,7 +179,9 @@ program
     });
   });
 
-registerRunsCompareCommand(program.commands.find((c) => c.name() === 'runs')!);
+registerRunsCompareCommand(runsCommand);
+registerRunsCancel(runsCommand);
+registerLogsCommand(program);
 registerModelsCommand(program);
 registerDlqCommand(program);
 registerDriftCommands(program);

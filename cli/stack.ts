@@ -94,7 +94,7 @@ export async function startStack(config: Config, log: Logger = createLogger(conf
     const app = express();
     app.disable('x-powered-by');
     app.use(express.json({ limit: '32mb' }));
-    app.use('/api', adminApi(ctx, { monitorNow: monitorInProcess(ctx, () => predictionLog.flush()) }));
+    app.use('/api', adminApi(ctx, { monitorNow: monitorInProcess(ctx, () => predictionLog.flush()), stopsExecutions: true }));
     app.use(dashboardFiles());
     predictionLog.start();
     // Scoring goes straight to the router on node:http; only the admin API pays for express.

@@ -39,6 +39,21 @@ resource "google_firestore_index" "runs_by_model" {
   }
 }
 
+# GET /api/runs?model=<name> (`mloop runs --model`): one model's runs, newest first, paged.
+resource "google_firestore_index" "runs_by_model_newest" {
+  database   = google_firestore_database.main.name
+  collection = "runs"
+
+  fields {
+    field_path = "model"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "created_at"
+    order      = "DESCENDING"
+  }
+}
+
 # onDriftDetected retrains on the model's newest accepted dataset.
 resource "google_firestore_index" "datasets_latest_accepted" {
   database   = google_firestore_database.main.name

@@ -37,6 +37,8 @@ export const TrainingOverrides = z.object({
   algorithm: z.string().min(1).optional(),
   params: z.record(z.string(), z.unknown()).optional(),
   search: z.unknown().optional(),
+  /** Rows to train on, over mloop.json's `sample`. */
+  sample: z.number().int().positive().optional(),
 });
 export type TrainingOverrides = z.infer<typeof TrainingOverrides>;
 
@@ -50,6 +52,8 @@ export const TrainingRequested = z.object({
   /** Why a person asked (`mloop retrain --reason`), kept on the run. */
   note: z.string().max(500).optional(),
   training: TrainingOverrides.optional(),
+  /** Labels a person puts on the run (`--tag k=v`), kept on it and filterable. */
+  tags: z.record(z.string(), z.string()).optional(),
 });
 export type TrainingRequested = z.infer<typeof TrainingRequested>;
 

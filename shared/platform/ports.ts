@@ -104,6 +104,12 @@ export type WhereOp = '==' | '!=' | '<' | '<=' | '>' | '>=' | 'in';
 export interface Query {
   where?: Array<[field: string, op: WhereOp, value: unknown]>;
   orderBy?: Array<[field: string, direction: 'asc' | 'desc']>;
+  /**
+   * A cursor, as Firestore's `startAfter`: the values of the last document seen, one per `orderBy`
+   * field (strings or numbers), then its id, the order's tie-breaker. Documents inserted later never
+   * shift what comes after it, as an offset would.
+   */
+  startAfter?: { values: Array<string | number>; id: string };
   limit?: number;
 }
 
@@ -165,8 +171,24 @@ export interface JobLauncher {
   /** null when the launcher has never heard of the execution. */
   status(executionId: string): Promise<Execution | null>;
   cancel(executionId: string): Promise<void>;
+  /** Where the execution's output is; null when the launcher has never heard of it. */
+  log(executionId: string, options?: LogReadOptions): Promise<ExecutionLog | null>;
   close(): Promise<void>;
 }
+
+export interface LogReadOptions {
+  /** Bytes from the start of a text log; without it, its last `maxBytes`. */
+  offset?: number;
+  maxBytes?: number;
+}
+
+/**
+ * An execution's output: locally the text its process wrote (a slice of it, to read on from
+ * `nextOffset`); on Google Cloud the Cloud Logging filter that selects its entries, and a console link.
+ */
+export type ExecutionLog =
+  | { kind: 'text'; text: string; offset: number; nextOffset: number; size: number }
+  | { kind: 'cloud_logging'; filter: string; url: string };
 
 // ---------------------------------------------------------------- serving, time
 

@@ -6,7 +6,7 @@ import type { Context } from '../pipeline/context';
 import { latestReports } from '../pipeline/monitoring/drift_report_store';
 import { runMonitoringTick } from '../pipeline/usecases/on_monitoring_tick';
 import { driftHistory, driftReportFile } from '../pipeline/read_models/drift_history';
-import { listDatasets, listModels, listRuns, getRun } from '../pipeline/read_models/listings';
+import { listDatasets, listModels, getRun } from '../pipeline/read_models/listings';
 import { abortCanary, completeCanary, promoteVersion, rejectVersion, rollback, type Actor } from '../pipeline/usecases/registry_transitions';
 import { registryView } from '../pipeline/read_models/registry_view';
 import { getRunDetail } from '../pipeline/read_models/run_detail';
@@ -14,6 +14,7 @@ import { comparedIds, runComparison } from '../pipeline/read_models/run_comparis
 import { misclassifiedThumbnail } from '../pipeline/read_models/image_evaluation';
 import { createAuthenticator } from './authenticate';
 import { sendError } from './http_errors';
+import { registerRunRoutes } from './run_routes';
 
 /**
  * The admin API (`/api/...`) of `mloop up` and of the `dashboard` function: what the CLI and the
@@ -25,6 +26,8 @@ import { sendError } from './http_errors';
 export interface AdminHooks {
   /** `POST /monitor`: a monitoring pass now, for one model or all. */
   monitorNow: (model: string | undefined) => Promise<unknown>;
+  /** Whether a cancel stops the run's job here (`mloop up`) or leaves it to the launcher (run_routes.ts). */
+  stopsExecutions?: boolean;
 }
 
 /** In the process that buffers the scores (`mloop up`): they are written first, so the pass sees them. */
@@ -74,9 +77,9 @@ export function adminApi(ctx: Context, hooks: AdminHooks): express.Router {
       sendError(res, err, ctx.log);
     }
   };
-  router.get('/runs', route(async (req) => listRuns(ctx, typeof req.query.model === 'string' ? req.query.model : undefined)));
   // before /runs/:id, which would take "compare" for a run id
   router.get('/runs/compare', route(async (req) => runComparison(ctx, comparedIds(req.query.ids))));
+  registerRunRoutes(router, ctx, { stopsExecutions: hooks.stopsExecutions ?? false });
   router.get('/runs/:id', route(async (req) => getRun(ctx, String(req.params.id))));
   router.get('/runs/:id/detail', route(async (req) => getRunDetail(ctx, String(req.params.id))));
   // A PNG the job drew itself, under a name it made: served as an image, never sniffed as anything else.

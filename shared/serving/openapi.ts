@@ -1,4 +1,5 @@
 import { MAX_IMAGES, MAX_INSTANCES } from './limits';
+import { runPaths, runSchemas } from './openapi_runs';
 
 /** `GET /openapi.json`: the scoring routes as OpenAPI 3.0, for clients and API gateways. */
 const json = (schema: object) => ({ content: { 'application/json': { schema } } });
@@ -86,6 +87,7 @@ export function openApiDocument(version: string): object {
         },
       },
       '/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.0' } } } },
+      ...runPaths,
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'the API key, or a Google ID token of an allowed identity' } },
@@ -176,6 +178,7 @@ export function openApiDocument(version: string): object {
           },
         },
         Error: { type: 'object', properties: { error: {} } },
+        ...runSchemas,
       },
     },
   };

@@ -101,6 +101,24 @@ export function documentStoreContract(name: string, makeStore: () => Promise<Doc
         expect(ids(byAttempt)).toEqual(['r2', 'r1', 'r3']);
       });
 
+      test('startAfter pages by the ordered fields, then by id, and later inserts do not shift the pages', async () => {
+        await docs.set(col, 't1', { at: '2026-01-01', model: 'm' });
+        await docs.set(col, 't3', { at: '2026-01-02', model: 'm' });
+        await docs.set(col, 't2', { at: '2026-01-02', model: 'm' });
+        await docs.set(col, 't4', { at: '2026-01-03', model: 'm' });
+        const newest = { where: [['model', '==', 'm']] as Array<[string, '==', unknown]>, orderBy: [['at', 'desc']] as Array<[string, 'desc']>, limit: 2 };
+        const first = await docs.query(col, newest);
+        expect(ids(first)).toEqual(['t4', 't3']);
+        await docs.set(col, 't5', { at: '2026-01-04', model: 'm' });
+        const second = await docs.query(col, { ...newest, startAfter: { values: ['2026-01-02'], id: 't3' } });
+        expect(ids(second)).toEqual(['t2', 't1']);
+        expect(ids(await docs.query(col, { ...newest, startAfter: { values: ['2026-01-01'], id: 't1' } }))).toEqual([]);
+        const oldest = await docs.query(col, { where: [['model', '==', 'm']], orderBy: [['at', 'asc']], startAfter: { values: ['2026-01-02'], id: 't2' } });
+        expect(ids(oldest)).toEqual(['t3', 't4', 't5']);
+        const numeric = await docs.query(col, { where: [['model', '==', 'iris']], orderBy: [['attempt', 'asc']], startAfter: { values: [1], id: 'r1' } });
+        expect(ids(numeric)).toEqual(['r5', 'r2', 'r4']);
+      });
+
       test('booleans and null match only themselves', async () => {
         await docs.set(col, 'b1', { flag: true, note: null });
         await docs.set(col, 'b2', { flag: 1, note: 'x' });

@@ -115,6 +115,20 @@ describe('CloudRunJobLauncher on the Admin API', () => {
     expect(fake.calls.length).toBe(before);
   });
 
+  test("log() is the Cloud Logging filter of the execution's entries, with a console link, and calls nothing", async () => {
+    const jobs = gcpPlatform().jobs;
+    const before = fake.calls.length;
+    const log = await jobs.log('mloop-train-abcde');
+    expect(log).toEqual({
+      kind: 'cloud_logging',
+      filter: ['resource.type="cloud_run_job"', 'resource.labels.job_name="mloop-train"', `resource.labels.location="${REGION}"`, 'labels."run.googleapis.com/execution_name"="mloop-train-abcde"'].join('\n'),
+      url: expect.stringMatching(new RegExp(`^https://console\\.cloud\\.google\\.com/logs/query;query=.+\\?project=${PROJECT}$`)),
+    });
+    expect(decodeURIComponent(log!.kind === 'cloud_logging' ? log!.url.split('query=')[1].split('?')[0] : '')).toBe(log!.kind === 'cloud_logging' ? log!.filter : '');
+    expect(fake.calls.length).toBe(before);
+    await expectCode(jobs.log('Not An Id'), 'invalid_argument');
+  });
+
   test('cancelling an execution that already ended leaves it as it ended', async () => {
     const jobs = gcpPlatform().jobs;
     const started = await jobs.launch({ runId: 'run-ended', attempt: 1, env: { MLOOP_TEST_JOB: 'exit:4' } });

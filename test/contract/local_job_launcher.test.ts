@@ -56,6 +56,19 @@ describe('LocalJobLauncher', () => {
     });
   });
 
+  test('log() reads the execution log: its tail, or from an offset on, for a reader that follows it', async () => {
+    const execution = await launcher.launch({ runId: 'run-log', attempt: 1, env: { MLOOP_TEST_JOB: 'env' } });
+    await finished(execution.id);
+    const whole = fs.readFileSync(execution.logUri!, 'utf8');
+    expect(await launcher.log(execution.id)).toEqual({ kind: 'text', text: whole, offset: 0, nextOffset: whole.length, size: whole.length });
+    const tail = await launcher.log(execution.id, { maxBytes: 10 });
+    expect(tail).toEqual({ kind: 'text', text: whole.slice(-10), offset: whole.length - 10, nextOffset: whole.length, size: whole.length });
+    const slice = await launcher.log(execution.id, { offset: 5, maxBytes: 20 });
+    expect(slice).toMatchObject({ text: whole.slice(5, 25), offset: 5, nextOffset: 25 });
+    expect(await launcher.log(execution.id, { offset: whole.length + 100 })).toMatchObject({ text: '', offset: whole.length, nextOffset: whole.length });
+    expect(await launcher.log('mloop-train-never-ran')).toBeNull();
+  });
+
   test('stderr goes to the log too', async () => {
     const execution = await launcher.launch({ runId: 'run-err', attempt: 1, env: { MLOOP_TEST_JOB: 'exit:3' } });
     await finished(execution.id);

@@ -66,11 +66,12 @@ describe('mloop demo', () => {
       expect(summary).toMatchObject({ datasets: 3, runs: 3, scored: 1000 });
       expect(summary.drift.retrained).toBe(true);
 
-      const runs = (await (await fetch(`http://127.0.0.1:${port}/api/runs`)).json()) as Array<{ id: string; model: string; status: string; reason: string }>;
+      // newest first
+      const { runs } = (await (await fetch(`http://127.0.0.1:${port}/api/runs`)).json()) as { runs: Array<{ id: string; model: string; status: string; reason: string }> };
       expect(runs).toHaveLength(3);
       expect(runs.every((r) => r.model === 'fraud' && r.status === 'succeeded')).toBe(true);
       expect(runs.map((r) => r.reason)).toEqual(expect.arrayContaining(['drift']));
-      expect(result.stdout).toContain(runs[0].id);
+      expect(result.stdout).toContain(runs[runs.length - 1].id);
       // the stack it used is still up: the demo stopped nothing but its own connections
       expect((await fetch(`http://127.0.0.1:${port}/health`)).ok).toBe(true);
       expect(await stopGracefully(up, 45_000)).toBe(0);

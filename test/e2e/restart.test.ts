@@ -33,7 +33,7 @@ describe('restart safety of the local stack', () => {
     up = startUp(env, log);
     await until(
       'a training job to run',
-      async () => ((await api('/api/runs')) as RunView[] | null)?.some((r) => r.status === 'running' && r.progress),
+      async () => ((await api('/api/runs')) as { runs: RunView[] } | null)?.runs.some((r) => r.status === 'running' && r.progress),
       90_000,
       10,
     );

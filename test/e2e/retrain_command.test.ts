@@ -67,4 +67,38 @@ describe('mloop retrain', () => {
     const run = await ctx.platform.docs.get<RunDoc>(COLLECTIONS.runs, runs[manual.findIndex((r) => r.request_id === first.request_id)].runId);
     expect(run).toMatchObject({ reason: 'manual', note: 'new encoder', requested_by: `cli:${os.userInfo().username}` });
   });
+
+  it('takes the overrides POST /api/runs takes: algorithm, parameters, sample, dataset version and tags, kept on the run', async () => {
+    const [{ data: dataset }] = await ctx.platform.docs.query<{ version: string }>(COLLECTIONS.datasets, { where: [['model', '==', 'fraud']] });
+    const requested = cliJson<{ request_id: string; run_id: string; dataset_version: string }>(
+      ['retrain', 'fraud', '--algorithm', 'gbdt', '--param', 'num_leaves=15', '--param', 'learning_rate=0.05', '--param', 'objective=binary', '--sample', '1000', '--dataset-version', dataset.version, '--tag', 'team=risk', '--tag', 'ticket=ML-7', '--reason', 'try trees'],
+      env,
+    );
+    const received: TrainingRequested[] = [];
+    const subscription = await ctx.platform.bus.subscribe('probe-retrain', async (message) => void received.push(TrainingRequested.parse(message.data)));
+    const deadline = Date.now() + 10_000;
+    while (!received.some((r) => r.request_id === requested.request_id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await subscription.close();
+    const request = received.find((r) => r.request_id === requested.request_id)!;
+    expect(request).toMatchObject({
+      dataset_version: dataset.version,
+      note: 'try trees',
+      training: { algorithm: 'gbdt', params: { num_leaves: 15, learning_rate: 0.05, objective: 'binary' }, sample: 1000 },
+      tags: { team: 'risk', ticket: 'ML-7' },
+    });
+    expect((await requestTraining(ctx, request)).runId).toBe(requested.run_id);
+    const run = await ctx.platform.docs.get<RunDoc>(COLLECTIONS.runs, requested.run_id);
+    expect(run).toMatchObject({ tags: { team: 'risk', ticket: 'ML-7' }, plan: { algorithm: 'gbdt', sample: 1000, params: { num_leaves: 15, learning_rate: 0.05 } } });
+
+    for (const [args, message] of [
+      [['--algorithm', 'deep_magic'], /unknown algorithm "deep_magic"/],
+      [['--param', 'no-equals'], /expected key=value/],
+      [['--tag', 'bad key=x'], /--tag bad key/],
+      [['--dataset-version', 'nope'], /no dataset version nope/],
+    ] as Array<[string[], RegExp]>) {
+      const result = spawnSync(process.execPath, [CLI, 'retrain', 'fraud', ...args], { env, encoding: 'utf8' });
+      expect(result.status).not.toBe(0);
+      expect(result.stderr).toMatch(message);
+    }
+  });
 });

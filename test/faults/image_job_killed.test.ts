@@ -52,7 +52,7 @@ describe('the train job killed during an image run', () => {
     const db = new Database(path.join(home, 'mloop.db'), { readonly: true });
     const run = await until(
       'the first attempt to be between epochs',
-      async () => (await api<RunView[]>('/api/runs'))?.find((r) => r.status === 'running' && r.attempt === 1 && r.progress && r.progress.iteration >= 1 && r.progress.iteration < r.progress.iterations),
+      async () => (await api<{ runs: RunView[] }>('/api/runs'))?.runs.find((r) => r.status === 'running' && r.attempt === 1 && r.progress && r.progress.iteration >= 1 && r.progress.iteration < r.progress.iterations),
       120_000,
       20,
     );

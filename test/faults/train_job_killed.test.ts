@@ -53,7 +53,7 @@ describe('the train job killed mid-epoch', () => {
     const killMidEpoch = async (attempt: number) => {
       const run = await until(
         `attempt ${attempt} to be between epochs`,
-        async () => (await api<RunView[]>('/api/runs'))?.find((r) => r.status === 'running' && r.attempt === attempt && r.progress && r.progress.iteration >= 1 && r.progress.iteration < r.progress.iterations),
+        async () => (await api<{ runs: RunView[] }>('/api/runs'))?.runs.find((r) => r.status === 'running' && r.attempt === attempt && r.progress && r.progress.iteration >= 1 && r.progress.iteration < r.progress.iterations),
         90_000,
         20,
       );

@@ -11,5 +11,8 @@ export class RecordingLauncher implements JobLauncher {
     return null;
   }
   async cancel(): Promise<void> {}
+  async log(): Promise<null> {
+    return null;
+  }
   async close(): Promise<void> {}
 }

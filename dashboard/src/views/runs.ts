@@ -1,4 +1,5 @@
 import type { RunView } from '../../../shared/pipeline/read_models/listings';
+import type { RunPage } from '../../../shared/pipeline/read_models/run_page';
 import type { RunDoc } from '../../../shared/pipeline/store/documents';
 import { get } from '../api';
 import { h, headline, table } from '../dom';
@@ -26,14 +27,15 @@ export function progressBar(run: Progressed) {
   return bar(p.iteration / Math.max(1, p.iterations), `${trial}${p.unit} ${p.iteration}/${p.iterations}`);
 }
 
-const finished = (r: RunView) => r.status === 'succeeded' || r.status === 'failed';
+const finished = (r: RunView) => r.status === 'succeeded' || r.status === 'failed' || r.status === 'cancelled';
 
 // Picked for comparison: kept across the page's live re-renders while runs train.
 const picked = new Set<string>();
 
 export const runsView: View = async () => {
-  const listed = await get<RunView[]>('/runs');
-  const runs = [...listed].reverse();
+  // newest first, one page of the API's default size
+  const { runs, next_page_token: more } = await get<RunPage>('/runs');
+  const listed = [...runs].reverse();
   for (const id of picked) if (!listed.some((r) => r.id === id)) picked.delete(id);
   const compare = h('button', { id: 'compare-runs', onclick: () => {
     // oldest first, as the API lists them: the earlier run reads as the baseline
@@ -69,7 +71,14 @@ export const runsView: View = async () => {
     r.promoted === null ? '–' : r.promoted ? 'promoted' : 'not promoted',
   ]);
   return {
-    el: h('section', {}, h('h1', {}, 'Training runs'), runs.length > 1 ? h('p', {}, compare) : null, runs.length ? table(['', 'run', 'model', 'version', 'dataset', 'status', 'progress', 'reason', 'metric', 'backend', 'duration', 'cost', 'decision'], rows) : h('p', { class: 'muted' }, 'No runs yet: push a dataset (mloop push data.csv --model fraud).')),
+    el: h(
+      'section',
+      {},
+      h('h1', {}, 'Training runs'),
+      more ? h('p', { class: 'muted' }, `The newest ${runs.length} runs: mloop runs lists them all.`) : '',
+      runs.length > 1 ? h('p', {}, compare) : '',
+      runs.length ? table(['', 'run', 'model', 'version', 'dataset', 'status', 'progress', 'reason', 'metric', 'backend', 'duration', 'cost', 'decision'], rows) : h('p', { class: 'muted' }, 'No runs yet: push a dataset (mloop push data.csv --model fraud).'),
+    ),
     live: runs.some((r) => !finished(r)),
   };
 };

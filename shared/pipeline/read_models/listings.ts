@@ -31,6 +31,12 @@ export interface RunView {
   backend: string | null;
   resources: RunDoc['resources'] | null;
   cost_usd: number | null;
+  /** The family trained: the run's plan, or what its request asked for. */
+  algorithm: string | null;
+  tags: Record<string, string>;
+  /** A cancelled run: who cancelled it, and why. */
+  cancelled_by: string | null;
+  cancel_reason: string | null;
 }
 
 export interface ModelView {
@@ -79,6 +85,10 @@ export function runView(run: RunDoc): RunView {
     backend: run.backend ?? null,
     resources: run.resources ?? null,
     cost_usd: run.cost_estimate?.usd ?? null,
+    algorithm: run.plan?.algorithm ?? run.training?.algorithm ?? null,
+    tags: run.tags ?? {},
+    cancelled_by: run.cancelled_by ?? null,
+    cancel_reason: run.cancel_reason ?? null,
   };
 }
 

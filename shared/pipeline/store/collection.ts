@@ -1,4 +1,4 @@
-import type { Doc, DocumentStore, Transaction, WhereOp } from '../../platform/ports';
+import type { Doc, DocumentStore, Query, Transaction, WhereOp } from '../../platform/ports';
 
 /**
  * One collection's documents, typed: the only place that turns a document type into the ports' untyped
@@ -7,6 +7,7 @@ import type { Doc, DocumentStore, Transaction, WhereOp } from '../../platform/po
 export interface TypedQuery<T> {
   where?: Array<[field: keyof T & string, op: WhereOp, value: unknown]>;
   orderBy?: Array<[field: keyof T & string, direction: 'asc' | 'desc']>;
+  startAfter?: Query['startAfter'];
   limit?: number;
 }
 

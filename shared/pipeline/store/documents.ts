@@ -1,5 +1,5 @@
 import type { CostEstimate, RunResources } from '../../core/cost';
-import type { Metrics, TrainingOverrides, TrainingReason } from '../../core/events';
+import type { Metrics, TrainingOverrides, TrainingReason, TrainingRequested } from '../../core/events';
 import type { ValidationReport } from '../../data/csv_validation';
 import type { ImageValidationReport } from '../../data/images/dataset';
 import type { TrialRecord } from '../../ml/sweep';
@@ -19,6 +19,7 @@ export const COLLECTIONS = {
   models: 'models',
   versions: 'model_versions',
   decisions: 'decisions',
+  runRequests: 'run_requests',
 } as const;
 
 export interface DatasetDoc {
@@ -55,7 +56,10 @@ export interface DatasetDoc {
   derived_from?: { dataset_version: string; report_id: string; feedback_rows: number };
 }
 
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+/** The statuses a run never leaves. */
+export const FINISHED_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled'];
 
 export interface ExecutionRecord {
   id: string;
@@ -153,6 +157,23 @@ export interface RunDoc {
   duration_seconds?: number;
   resources?: RunResources;
   cost_estimate?: CostEstimate;
+  /** Labels from the request (`--tag k=v`, `tags` in POST /api/runs). */
+  tags?: Record<string, string>;
+  /** A cancelled run: who cancelled it (as the registry's trail names people), when and why. */
+  cancelled_by?: string;
+  cancelled_at?: string;
+  cancel_reason?: string | null;
+}
+
+/** A client's request to start a run, kept under its idempotency key so a retried request finds its run. */
+export interface RunRequestDoc {
+  key: string;
+  /** SHA-256 of the request body in canonical form: the same key with another body is refused. */
+  body_hash: string;
+  run_id: string;
+  /** What was published; published again when a replay finds no run yet (the first publish was lost). */
+  request: TrainingRequested;
+  created_at: string;
 }
 
 export interface ModelDoc {

@@ -6,6 +6,7 @@ import { driftReportsOver } from './drift_reports';
 import { feedbackOver } from './feedback';
 import { modelsIn, modelsOver } from './models';
 import { monitoringIn, monitoringOver } from './monitoring';
+import { runRequestsOver } from './run_requests';
 import { runsIn, runsOver } from './runs';
 import { versionsIn, versionsOver } from './versions';
 
@@ -16,6 +17,7 @@ import { versionsIn, versionsOver } from './versions';
 export function storeOver(docs: DocumentStore) {
   return {
     runs: runsOver(docs),
+    runRequests: runRequestsOver(docs),
     datasets: datasetsOver(docs),
     models: modelsOver(docs),
     versions: versionsOver(docs),

@@ -13,6 +13,16 @@ export function runsOver(docs: DocumentStore) {
       filter.model
         ? runs.query({ where: [['model', '==', filter.model]], orderBy: [['created_at', 'asc']] })
         : runs.query({ orderBy: [['created_at', 'asc']] }),
+    /**
+     * Newest first (then by id), all runs or one model's, from after a cursor: what a paged listing
+     * scans. The cursor is the last run seen, so runs created meanwhile never shift the pages.
+     */
+    newestFirst: (filter: { model?: string; after?: { created_at: string; id: string }; limit: number }) => {
+      const startAfter = filter.after && { values: [filter.after.created_at], id: filter.after.id };
+      return filter.model
+        ? runs.query({ where: [['model', '==', filter.model]], orderBy: [['created_at', 'desc']], startAfter, limit: filter.limit })
+        : runs.query({ orderBy: [['created_at', 'desc']], startAfter, limit: filter.limit });
+    },
     /** The runs whose job should be alive, in no particular order. */
     running: () => runs.query({ where: [['status', '==', 'running']] }),
     oldestQueued: async (): Promise<RunDoc | null> =>

@@ -73,7 +73,7 @@ export function resolveRunPlan(config: TrainingConfig, overrides: TrainingOverri
     trials: expandSearch(search),
     epochs: config.epochs ?? null,
     seed: config.seed ?? null,
-    sample: config.sample ?? null,
+    sample: overrides?.sample ?? config.sample ?? null,
     // an unsupervised model is itself the anomaly score
     unsupervised: Boolean(config.unsupervised) && chosen.supervised,
     metric: config.promotion?.metric ?? 'auc',

@@ -1,33 +1,65 @@
 import { randomUUID } from 'node:crypto';
 import { MloopError } from '../../core/errors';
-import { TOPICS, type TrainingRequested } from '../../core/events';
+import { TOPICS, type TrainingOverrides, type TrainingRequested } from '../../core/events';
+import { runIdFor } from '../../core/ids';
 import type { Context } from '../context';
+import { storeOf } from '../store';
 import { latestUploadedDataset } from './on_drift_detected';
 
 export interface ManualRetrain {
   request_id: string;
+  run_id: string;
   model: string;
   dataset_version: string;
 }
 
+/** What a person may set on the run they ask for (`mloop retrain`, POST /api/runs). */
+export interface RetrainOptions {
+  reason?: string;
+  /** A dataset version of the model; by default its newest upload. */
+  dataset_version?: string;
+  training?: TrainingOverrides;
+  tags?: Record<string, string>;
+  /** The request's id, for a caller that makes retries idempotent; a fresh one by default. */
+  request_id?: string;
+}
+
 /**
- * `mloop retrain`: train again on the newest uploaded dataset although nothing changed (new code, a
- * flaky run, a person's hunch). A fresh request id each time, so it is never deduplicated against the
- * upload's own request — which is the whole point.
+ * `mloop retrain`: train again on the newest uploaded dataset (or the one named) although nothing
+ * changed (new code, a flaky run, a person's hunch), with the overrides given. A fresh request id each
+ * time unless the caller brings one, so it is never deduplicated against the upload's own request —
+ * which is the whole point. The run's id derives from the request id.
  */
-export async function requestManualRetrain(ctx: Context, model: string, by: string, reason?: string): Promise<ManualRetrain> {
-  const dataset = await latestUploadedDataset(ctx, model);
-  if (!dataset) throw new MloopError('not_found', `model "${model}" has no accepted dataset to retrain on: push one first`);
-  const request: TrainingRequested = {
-    request_id: `manual:${model}:${randomUUID()}`,
+export async function requestManualRetrain(ctx: Context, model: string, by: string, options: RetrainOptions = {}): Promise<ManualRetrain> {
+  const request = await manualRequest(ctx, model, by, options);
+  await publishRequest(ctx, request);
+  return { request_id: request.request_id, run_id: runIdFor(request.request_id), model, dataset_version: request.dataset_version };
+}
+
+/** The training request, checked against what exists: the dataset must be an accepted one of the model. */
+export async function manualRequest(ctx: Context, model: string, by: string, options: RetrainOptions): Promise<TrainingRequested> {
+  const version = options.dataset_version ?? (await latestUploadedDataset(ctx, model))?.version;
+  if (!version) throw new MloopError('not_found', `model "${model}" has no accepted dataset to retrain on: push one first`);
+  if (options.dataset_version) {
+    const dataset = await storeOf(ctx).datasets.get(model, version);
+    if (!dataset) throw new MloopError('not_found', `model "${model}" has no dataset version ${version} (mloop datasets lists them)`, { field: 'dataset_version' });
+    if (dataset.status !== 'accepted') throw new MloopError('failed_precondition', `dataset ${model}:${version} was rejected: ${dataset.reason}`, { field: 'dataset_version' });
+  }
+  const training = options.training && Object.values(options.training).some((v) => v !== undefined) ? options.training : undefined;
+  return {
+    request_id: options.request_id ?? `manual:${model}:${randomUUID()}`,
     model,
-    dataset_version: dataset.version,
+    dataset_version: version,
     reason: 'manual',
     requested_at: ctx.platform.clock.now().toISOString(),
     requested_by: by,
-    ...(reason ? { note: reason } : {}),
+    ...(options.reason ? { note: options.reason } : {}),
+    ...(training && { training }),
+    ...(options.tags && Object.keys(options.tags).length > 0 && { tags: options.tags }),
   };
-  await ctx.platform.bus.publish(TOPICS.trainingRequested, request, { attributes: { model }, orderingKey: model });
-  ctx.log.info({ model, dataset_version: dataset.version, request_id: request.request_id, by }, 'manual retraining requested');
-  return { request_id: request.request_id, model, dataset_version: dataset.version };
+}
+
+export async function publishRequest(ctx: Context, request: TrainingRequested): Promise<void> {
+  await ctx.platform.bus.publish(TOPICS.trainingRequested, request, { attributes: { model: request.model }, orderingKey: request.model });
+  ctx.log.info({ model: request.model, dataset_version: request.dataset_version, request_id: request.request_id, by: request.requested_by }, 'manual retraining requested');
 }

@@ -31,6 +31,8 @@ export async function completeTraining(ctx: Context, event: TrainingCompleted): 
     await republishPromotion(ctx, run);
     return { outcome: 'ignored', reason: `run ${run.id} is already ${run.status}` };
   }
+  // A job stopped by a cancel may still report on its way out: the person's cancel stands.
+  if (run.status === 'cancelled') return { outcome: 'ignored', reason: `run ${run.id} was cancelled` };
   if (run.attempt !== event.attempt) {
     return { outcome: 'ignored', reason: `attempt ${event.attempt} is stale: run ${run.id} is on attempt ${run.attempt}` };
   }

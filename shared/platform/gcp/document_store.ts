@@ -105,6 +105,15 @@ export class FirestoreDocumentStore implements DocumentStore {
         if (direction !== 'asc' && direction !== 'desc') throw new Error(`orderBy direction must be asc or desc, got ${direction}`);
         built = built.orderBy(field, direction);
       }
+      if (query.startAfter) {
+        const { values, id } = query.startAfter;
+        if (!Array.isArray(values) || values.length !== (query.orderBy ?? []).length || typeof id !== 'string') {
+          throw new Error(`startAfter needs one value per orderBy field (${(query.orderBy ?? []).length}) and a document id`);
+        }
+        // The id is the implicit last order; said explicitly, in the last direction, so the cursor can name it.
+        const last = query.orderBy?.[query.orderBy.length - 1]?.[1] ?? 'asc';
+        built = built.orderBy(FieldPath.documentId(), last).startAfter(...values, id);
+      }
       if (query.limit !== undefined) built = built.limit(query.limit);
       return built;
     } catch (err) {

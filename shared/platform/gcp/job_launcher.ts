@@ -1,7 +1,7 @@
 import type { ExecutionsClient, JobsClient, TasksClient } from '@google-cloud/run';
 import { invalid, notFound, unavailable } from '../../core/errors';
 import type { Logger } from '../../core/log';
-import type { Execution, JobLauncher, JobSpec } from '../ports';
+import type { Execution, ExecutionLog, JobLauncher, JobSpec } from '../ports';
 import { GRPC, fromGrpc, grpcCode } from './errors';
 import { executionState, isoTime, toExecution, type RunExecution } from './run_execution';
 
@@ -99,6 +99,15 @@ export class CloudRunJobLauncher implements JobLauncher {
     }
   }
 
+  /**
+   * The Cloud Logging entries of the execution: every task's stdout and stderr are logged under the
+   * `cloud_run_job` resource with the execution's name as a label. Reading them is left to the
+   * console link (or `gcloud logging read` with the filter), so no Logging client or role is needed.
+   */
+  async log(executionId: string): Promise<ExecutionLog | null> {
+    return executionLogQuery(this.options.job, this.executionName(executionId));
+  }
+
   close(): Promise<void> {
     this.closing ??= Promise.all([this.options.jobs.close(), this.options.executions.close(), this.options.tasks.close()]).then(() => undefined);
     return this.closing;
@@ -108,4 +117,18 @@ export class CloudRunJobLauncher implements JobLauncher {
     if (typeof executionId !== 'string' || !EXECUTION_ID.test(executionId)) throw invalid(`invalid execution id ${JSON.stringify(executionId)}`);
     return `${this.options.job}/executions/${executionId}`;
   }
+}
+
+/** The filter and console link for one execution's logs, from `projects/<p>/locations/<r>/jobs/<job>`. */
+export function executionLogQuery(job: string, execution: string): ExecutionLog {
+  const [, project, , location, , jobName] = job.split('/');
+  const executionId = execution.slice(execution.lastIndexOf('/') + 1);
+  const filter = [
+    'resource.type="cloud_run_job"',
+    `resource.labels.job_name="${jobName}"`,
+    `resource.labels.location="${location}"`,
+    `labels."run.googleapis.com/execution_name"="${executionId}"`,
+  ].join('\n');
+  const url = `https://console.cloud.google.com/logs/query;query=${encodeURIComponent(filter)}?project=${encodeURIComponent(project)}`;
+  return { kind: 'cloud_logging', filter, url };
 }

@@ -48,6 +48,12 @@ export function compileQuery(collection: string, query: Query = {}): CompiledQue
   }
   // Ties, and queries without orderBy, go by document id, as Firestore does.
   order.push(`id ${lastDirection}`);
+  if (query.startAfter) {
+    if (inequalities.length > 0) throw invalid('startAfter with an inequality on a field that is not ordered by is not supported');
+    const [sql, args] = after(query.orderBy ?? [], query.startAfter, lastDirection === 'ASC' ? '>' : '<');
+    conditions.push(sql);
+    params.push(...args);
+  }
   let sql = `SELECT id, data, version FROM documents WHERE ${conditions.join(' AND ')} ORDER BY ${order.join(', ')}`;
   params.push(...orderParams);
   if (query.limit !== undefined) {
@@ -56,6 +62,33 @@ export function compileQuery(collection: string, query: Query = {}): CompiledQue
     params.push(query.limit);
   }
   return { sql, params };
+}
+
+/**
+ * Documents after the cursor in the query's order: (f1, …, fn, id) compared as a tuple, each field in
+ * its direction and, as Firestore orders mixed types, by type first.
+ */
+function after(orderBy: Array<[string, 'asc' | 'desc']>, cursor: { values: Array<string | number>; id: string }, idOp: '>' | '<'): [string, unknown[]] {
+  if (!Array.isArray(cursor.values) || cursor.values.length !== orderBy.length || typeof cursor.id !== 'string') {
+    throw invalid(`startAfter needs one value per orderBy field (${orderBy.length}) and a document id`);
+  }
+  const alternatives: string[] = [];
+  const args: unknown[] = [];
+  const equalSoFar: Array<[string, unknown[]]> = [];
+  orderBy.forEach(([field, direction], i) => {
+    const value = cursor.values[i];
+    const rank = typeof value === 'number' && Number.isFinite(value) ? 2 : typeof value === 'string' ? 3 : null;
+    if (rank === null) throw invalid(`startAfter on ${field} needs a number or a string, got ${JSON.stringify(value)}`);
+    const path = jsonPath(field);
+    const op = direction === 'asc' ? '>' : '<';
+    const beyond = `(${TYPE_RANK} ${op} ? OR (${TYPE_RANK} = ? AND json_extract(data, ?) ${op} ?))`;
+    alternatives.push([...equalSoFar.map(([sql]) => sql), beyond].join(' AND '));
+    args.push(...equalSoFar.flatMap(([, a]) => a), path, rank, path, rank, path, value);
+    equalSoFar.push(equals(path, value, field));
+  });
+  alternatives.push([...equalSoFar.map(([sql]) => sql), `id ${idOp} ?`].join(' AND '));
+  args.push(...equalSoFar.flatMap(([, a]) => a), cursor.id);
+  return [`(${alternatives.map((a) => `(${a})`).join(' OR ')})`, args];
 }
 
 function condition(path: string, op: WhereOp, value: unknown, field: string): [string, unknown[]] {

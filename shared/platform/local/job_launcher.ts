@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Config } from '../../core/config';
 import { errorMessage, invalid, notFound, preconditionFailed, unavailable } from '../../core/errors';
 import type { Logger } from '../../core/log';
-import type { Execution, ExecutionState, JobLauncher, JobSpec } from '../ports';
+import type { Execution, ExecutionLog, ExecutionState, JobLauncher, JobSpec, LogReadOptions } from '../ports';
 import { isAlive } from './pids';
 import type { Db } from './sqlite';
 
@@ -109,6 +109,13 @@ export class LocalJobLauncher implements JobLauncher {
     // Started by another process: record the cancel first, so the spawner keeps it when the child exits.
     this.finish(row.id, 'cancelled', null, 'cancelled', true);
     await this.killPid(row.pid);
+  }
+
+  /** A slice of the file the execution's process writes its stdout and stderr to. */
+  async log(executionId: string, options: LogReadOptions = {}): Promise<ExecutionLog | null> {
+    const row = this.read(executionId);
+    if (!row) return null;
+    return readLogSlice(row.log_path, options);
   }
 
   /**
@@ -242,6 +249,30 @@ export class LocalJobLauncher implements JobLauncher {
   private read(id: string): ExecutionRow | undefined {
     return this.db.prepare('SELECT * FROM executions WHERE id = ?').get(id) as ExecutionRow | undefined;
   }
+}
+
+const DEFAULT_LOG_BYTES = 64 * 1024;
+const MAX_LOG_BYTES = 1024 * 1024;
+
+/** Up to `maxBytes` from `offset`, or the last `maxBytes` without one; a file not yet written is empty. */
+function readLogSlice(file: string, options: LogReadOptions): ExecutionLog {
+  const maxBytes = Math.min(Math.max(1, Math.floor(options.maxBytes ?? DEFAULT_LOG_BYTES)), MAX_LOG_BYTES);
+  let size = 0;
+  try {
+    size = fs.statSync(file).size;
+  } catch {
+    return { kind: 'text', text: '', offset: 0, nextOffset: 0, size: 0 };
+  }
+  const offset = options.offset === undefined ? Math.max(0, size - maxBytes) : Math.min(Math.max(0, Math.floor(options.offset)), size);
+  const length = Math.min(maxBytes, size - offset);
+  const buffer = Buffer.alloc(length);
+  const fd = fs.openSync(file, 'r');
+  try {
+    fs.readSync(fd, buffer, 0, length, offset);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return { kind: 'text', text: buffer.toString('utf8'), offset, nextOffset: offset + length, size };
 }
 
 function toExecution(row: ExecutionRow): Execution {
