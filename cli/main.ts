@@ -121,6 +121,7 @@ program
             `  dataset ${run.dataset_version}, backend ${run.backend ?? '-'}, ${run.duration_seconds === null ? 'not finished' : `${run.duration_seconds.toFixed(1)} s`}` +
             `${run.promoted === null ? '' : run.promoted ? ', promoted' : `, not promoted (mloop models show ${run.model}@${run.model_version})`}\n` +
             (run.progress && run.status !== 'succeeded' ? `  progress: ${progressText(run.progress)}\n` : '') +
+            (Object.keys(run.tags).length ? `  tags: ${Object.entries(run.tags).map(([k, v]) => `${k}=${v}`).join(', ')}\n` : '') +
             (run.metrics ? `  metrics: ${Object.entries(run.metrics).map(([k, v]) => `${k} ${fixed(v)}`).join(', ')}\n` : '') +
             (evaluation ? classReportText(evaluation) : '') +
             (run.error ? `  error: ${c.red(run.error)}\n` : ''),

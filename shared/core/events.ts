@@ -26,7 +26,7 @@ export const ObjectFinalized = z.object({
 });
 export type ObjectFinalized = z.infer<typeof ObjectFinalized>;
 
-export const TrainingReason = z.enum(['upload', 'drift', 'performance', 'manual', 'retry']);
+export const TrainingReason = z.enum(['upload', 'drift', 'performance', 'manual', 'retry', 'import']);
 export type TrainingReason = z.infer<typeof TrainingReason>;
 
 /**

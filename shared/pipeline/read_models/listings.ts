@@ -27,6 +27,9 @@ export interface RunView {
   backend: string | null;
   resources: RunDoc['resources'] | null;
   cost_usd: number | null;
+  tags: Record<string, string>;
+  /** `imported`: registered by `mloop models import`, trained elsewhere (see `imported` on the run document). */
+  source: 'trained' | 'imported';
 }
 
 export interface ModelView {
@@ -38,6 +41,8 @@ export interface ModelView {
   run_id: string;
   dataset_version: string;
   created_at: string;
+  label: string | null;
+  source: 'trained' | 'imported';
   decision: Pick<DecisionDoc, 'promote' | 'reasons' | 'candidate_metric' | 'production_metric' | 'production_version'> | null;
 }
 
@@ -73,12 +78,14 @@ export function runView(run: RunDoc): RunView {
     backend: run.backend ?? null,
     resources: run.resources ?? null,
     cost_usd: run.cost_estimate?.usd ?? null,
+    tags: run.tags ?? {},
+    source: run.source ?? 'trained',
   };
 }
 
-export async function listModels(ctx: Context): Promise<ModelView[]> {
+export async function listModels(ctx: Context, model?: string): Promise<ModelView[]> {
   const store = storeOf(ctx);
-  const [versions, decisions] = await Promise.all([store.versions.list(), store.decisions.list()]);
+  const [versions, decisions] = await Promise.all([store.versions.list(model ? { model } : {}), store.decisions.list()]);
   const byId = new Map(decisions.map((decision) => [decision.id, decision]));
   return versions.map((data) => {
     const decision = byId.get(data.decision_id);
@@ -91,6 +98,8 @@ export async function listModels(ctx: Context): Promise<ModelView[]> {
       run_id: data.run_id,
       dataset_version: data.dataset_version,
       created_at: data.created_at,
+      label: data.label ?? null,
+      source: data.source ?? 'trained',
       decision: decision
         ? {
             promote: decision.promote,
