@@ -90,7 +90,7 @@ describe('importing a model trained elsewhere', () => {
 
   it('takes a zip over HTTP: refuses a reused label (409), and judges a second copy against production', async () => {
     const zip = await zipOf(folderFiles());
-    const post = (query: string, body: Buffer) => fetch(`${url}/api/models/fraud/versions?${query}`, { method: 'POST', headers: { 'content-type': 'application/zip' }, body });
+    const post = (query: string, body: Buffer) => fetch(`${url}/api/models/fraud/versions?${query}`, { method: 'POST', headers: { 'content-type': 'application/zip' }, body: new Uint8Array(body) });
     const reused = await post('label=1.0.0', zip);
     expect(reused.status).toBe(409);
     expect(((await reused.json()) as { error: { message: string } }).error.message).toMatch(/already has a version labelled 1.0.0 \(v1\)/);
@@ -106,12 +106,12 @@ describe('importing a model trained elsewhere', () => {
     const files = folderFiles();
     const manifest = JSON.parse(files['manifest.json'].toString('utf8'));
     manifest.metrics.auc = 0.5;
-    const tampered = await fetch(`${url}/api/models/fraud/versions`, { method: 'POST', headers: { 'content-type': 'application/zip' }, body: await zipOf({ ...files, 'manifest.json': Buffer.from(JSON.stringify(manifest)) }) });
+    const tampered = await fetch(`${url}/api/models/fraud/versions`, { method: 'POST', headers: { 'content-type': 'application/zip' }, body: new Uint8Array(await zipOf({ ...files, 'manifest.json': Buffer.from(JSON.stringify(manifest)) })) });
     expect(tampered.status).toBe(400);
     expect(((await tampered.json()) as { error: { message: string } }).error.message).toMatch(/scores auc [\d.]+ on the folder's \d+ holdout rows, but manifest.json records 0.5/);
 
     const escaping = makeZip([{ name: '../manifest.json', data: files['manifest.json'] }, { name: 'model.onnx', data: files['model.onnx'] }]);
-    const res = await fetch(`${url}/api/models/fraud/versions`, { method: 'POST', headers: { 'content-type': 'application/zip' }, body: escaping });
+    const res = await fetch(`${url}/api/models/fraud/versions`, { method: 'POST', headers: { 'content-type': 'application/zip' }, body: new Uint8Array(escaping) });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/invalid relative path: ..\/manifest.json: the archive is refused/);
   });
