@@ -1,5 +1,6 @@
 import os from 'node:os';
 import type { Command } from 'commander';
+import { tagsFromArgs } from '../shared/core/tags';
 import { requestManualRetrain } from '../shared/pipeline/usecases/manual_retrain';
 import { runningStackPid } from '../shared/platform/local/instance_lock';
 import { withContext } from './cli_context';
@@ -11,10 +12,11 @@ export function registerRetrainCommand(program: Command): void {
     .command('retrain <model>')
     .description('train <model> again on its newest uploaded dataset, even when nothing changed')
     .option('-r, --reason <text>', 'why (kept on the run)')
+    .option('--tag <key=value>', 'a tag on the run, to find and compare it by (repeat for several)', (tag: string, all: string[]) => [...all, tag], [] as string[])
     .option('--json', 'print JSON')
-    .action(async (model: string, opts: { reason?: string; json?: boolean }) =>
+    .action(async (model: string, opts: { reason?: string; tag: string[]; json?: boolean }) =>
       withContext(async (ctx) => {
-        const requested = await requestManualRetrain(ctx, model, `cli:${os.userInfo().username}`, opts.reason);
+        const requested = await requestManualRetrain(ctx, model, `cli:${os.userInfo().username}`, opts.reason, tagsFromArgs(opts.tag));
         if (opts.json) return printJson(requested);
         process.stdout.write(`retraining of ${model} on dataset ${requested.dataset_version} requested (${requested.request_id})\n`);
         if (ctx.config.platform === 'local' && !runningStackPid(ctx.config.home)) {

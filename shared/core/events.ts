@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RunTags } from './tags';
 
 /** Topic names: the same strings are Pub/Sub topic ids on Google Cloud and queue names locally. */
 export const TOPICS = {
@@ -50,6 +51,7 @@ export const TrainingRequested = z.object({
   /** Why a person asked (`mloop retrain --reason`), kept on the run. */
   note: z.string().max(500).optional(),
   training: TrainingOverrides.optional(),
+  tags: RunTags.optional(),
 });
 export type TrainingRequested = z.infer<typeof TrainingRequested>;
 

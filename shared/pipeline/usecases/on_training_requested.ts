@@ -59,6 +59,7 @@ export async function requestTraining(ctx: Context, request: TrainingRequested):
       error: null,
       created_at: now,
       training: request.training ?? null,
+      ...(request.tags ? { tags: request.tags } : {}),
       ...('error' in settled ? { status: 'failed', error: settled.error, finished_at: now } : settled),
     };
     tx.runs.create(run);
