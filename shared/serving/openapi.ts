@@ -1,4 +1,5 @@
 import { MAX_IMAGES, MAX_INSTANCES } from './limits';
+import { adminPaths } from './openapi_admin';
 
 /** `GET /openapi.json`: the scoring routes as OpenAPI 3.0, for clients and API gateways. */
 const json = (schema: object) => ({ content: { 'application/json': { schema } } });
@@ -73,6 +74,9 @@ export function openApiDocument(version: string): object {
       '/health': { get: { summary: 'Liveness, with the served versions', security: [], responses: { '200': { description: 'ok', ...json(ref('Health')) } } } },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
       '/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.0' } } } },
+      '/docs': { get: { summary: 'Swagger UI for this document', responses: { '200': { description: 'an HTML page', content: { 'text/html': { schema: { type: 'string' } } } } } } },
+      // the admin API of `mloop up` and the dashboard function (openapi_admin.ts)
+      ...adminPaths(),
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'the API key, or a Google ID token of an allowed identity' } },
