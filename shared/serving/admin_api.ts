@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Request, type Response, type NextFunction } from 'express';
-import { MloopError } from '../core/errors';
+import { errorMessage, MloopError } from '../core/errors';
 import { TOPICS, type MonitoringTick } from '../core/events';
 import type { Context } from '../pipeline/context';
 import { latestReports } from '../pipeline/monitoring/drift_report_store';
@@ -174,5 +174,12 @@ export function adminApi(ctx: Context, hooks: AdminHooks): express.Router {
   router.use(route(async (req) => {
     throw new MloopError('not_found', `no admin route ${req.method} ${req.originalUrl}`);
   }));
+  // A body the parser refused (an import past the size limit) is answered as every other error, in JSON.
+  router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const status = (err as { status?: number }).status;
+    if (status === 413) return sendError(res, new MloopError('payload_too_large', `the body is over the limit of ${BUNDLE_LIMITS.maxTotalBytes} bytes`), ctx.log);
+    if (typeof status === 'number' && status >= 400 && status < 500) return sendError(res, new MloopError('invalid_argument', `the body cannot be read: ${errorMessage(err)}`), ctx.log);
+    sendError(res, err, ctx.log);
+  });
   return router;
 }

@@ -91,6 +91,9 @@ describe('importing a model trained elsewhere', () => {
   it('takes a zip over HTTP: refuses a reused label (409), and judges a second copy against production', async () => {
     const zip = await zipOf(folderFiles());
     const post = (query: string, body: Buffer) => fetch(`${url}/api/models/fraud/versions?${query}`, { method: 'POST', headers: { 'content-type': 'application/zip' }, body: new Uint8Array(body) });
+    const notZip = await fetch(`${url}/api/models/fraud/versions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model": "x"}' });
+    expect(notZip.status).toBe(415);
+    expect(((await notZip.json()) as { error: { message: string } }).error.message).toMatch(/content-type application\/zip/);
     const reused = await post('label=1.0.0', zip);
     expect(reused.status).toBe(409);
     expect(((await reused.json()) as { error: { message: string } }).error.message).toMatch(/already has a version labelled 1.0.0 \(v1\)/);
