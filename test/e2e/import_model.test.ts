@@ -4,6 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import * as yazl from 'yazl';
 import * as yauzl from 'yauzl';
 import { makeZip } from '../unit/data/images/fixtures';
+import { launchChromium } from './browser';
 import { cli, cliJson, freePort, stackEnv, startUp, stopGracefully, tempHome, until } from './helpers';
 
 jest.setTimeout(240_000);
@@ -48,7 +49,10 @@ beforeAll(async () => {
   cli(['generate', path.join(laptop, 'fraud.csv'), '--rows', '6000', '--seed', '11'], laptopEnv);
   cli(['train', path.join(laptop, 'fraud.csv'), '--target', 'isFraud', '--algorithm', 'logistic', '--out', folder, '--json'], laptopEnv);
   const port = await freePort();
-  env = stackEnv(server, port, { MLOOP_LOG_LEVEL: 'warn' });
+  // a job that exits at once: nothing is trained on this stack, only imported (and a tagged run shown)
+  const noJob = path.join(server, 'no-job.js');
+  fs.writeFileSync(noJob, '');
+  env = stackEnv(server, port, { MLOOP_LOG_LEVEL: 'warn', MLOOP_JOB_SCRIPT: noJob });
   url = `http://127.0.0.1:${port}`;
   stack = startUp(env, path.join(server, 'up.log'));
   await until('the stack', async () => (await fetch(`${url}/health`)).ok);
@@ -136,5 +140,26 @@ describe('importing a model trained elsewhere', () => {
     const versions = (await (await fetch(`${url}/api/models/fraud/versions?limit=1`)).json()) as { items: Array<{ version: string }>; next_page_token: string | null };
     expect(versions.items.map((v) => v.version)).toEqual(['v1']);
     expect(versions.next_page_token).toBeNull();
+  });
+
+  it('shows a pushed run\'s tags and an imported run\'s lineage in mloop runs <id> and on the dashboard\'s run page', async () => {
+    cli(['push', path.join(laptop, 'fraud.csv'), '--model', 'tagged', '--tag', 'experiment=e2e', '--tag', 'owner=alice'], env);
+    const tagged = await until('the tagged run', () => cliJson<Array<{ id: string; tags: Record<string, string> }>>(['runs', '--model', 'tagged'], env)[0]);
+    expect(tagged.tags).toEqual({ experiment: 'e2e', owner: 'alice' });
+    expect(cli(['runs', tagged.id], env).stdout).toMatch(/^  tags: experiment=e2e, owner=alice$/m);
+    const imported = cliJson<Array<{ id: string; source: string }>>(['runs', '--model', 'fraud'], env).find((r) => r.source === 'imported')!;
+
+    const browser = await launchChromium();
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(`${url}/#/runs/${tagged.id}`);
+      await page.waitForSelector('#tags');
+      expect(await page.$$eval('#tags code.tag', (nodes) => nodes.map((n) => n.textContent?.trim()))).toEqual(['experiment=e2e', 'owner=alice']);
+      await page.goto(`${url}/#/runs/${imported.id}`);
+      await page.waitForSelector('#imported');
+      expect(await page.textContent('#imported')).toMatch(/^imported by cli:.+ trained elsewhere as fraud \d{8}-\d{6} on dataset [0-9a-f]+; auc 0\.\d+ on \d+ carried holdout rows$/);
+    } finally {
+      await browser.close();
+    }
   });
 });

@@ -83,16 +83,10 @@ export async function importVersion(ctx: Context, bundle: VersionBundle, options
     }
     const number = model?.next_version ?? 1;
     const version = `v${number}`;
-    tx.models.put({
-      name: options.model,
-      production_version: model?.production_version ?? null,
-      previous_version: model?.previous_version ?? null,
-      next_version: number + 1,
-      aliases: model?.aliases ?? {},
-      ...(model?.canary !== undefined ? { canary: model.canary } : {}),
-      labels: { ...(model?.labels ?? {}), ...(label ? { [label]: version } : {}) },
-      updated_at: now.toISOString(),
-    });
+    const labels = { ...(model?.labels ?? {}), ...(label ? { [label]: version } : {}) };
+    // an existing model keeps everything else it holds (production, canary, aliases)
+    if (model) tx.models.update(options.model, { next_version: number + 1, labels, updated_at: now.toISOString() });
+    else tx.models.put({ name: options.model, production_version: null, previous_version: null, next_version: number + 1, aliases: {}, labels, updated_at: now.toISOString() });
     const run: RunDoc = {
       id: runId,
       model: options.model,
