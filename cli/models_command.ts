@@ -46,8 +46,9 @@ export function registerModelsCommand(program: Command): void {
         const view = { ...doc, aliases, decision, evaluation };
         if (opts.json) return printJson(view);
         process.stdout.write(
-          `${model} ${version}: ${doc!.stage}${aliases.length ? ` (${aliases.join(', ')})` : ''}\n` +
+          `${model} ${version}${doc!.label ? ` [${doc!.label}]` : ''}: ${doc!.stage}${aliases.length ? ` (${aliases.join(', ')})` : ''}\n` +
             `  run ${doc!.run_id}, dataset ${doc!.dataset_version}, created ${doc!.created_at}\n` +
+            (doc!.imported ? `  imported by ${doc!.imported.by}, trained elsewhere as ${doc!.imported.from.model} ${doc!.imported.from.version}\n` : '') +
             `  metrics: ${Object.entries(doc!.metrics).map(([k, v]) => `${k} ${fixed(v)}`).join(', ')}\n` +
             (evaluation ? classReportText(evaluation) : '') +
             (decision ? decisionText(decision) : '') +

@@ -275,7 +275,9 @@ async function writeVersion(ctx: Context, model: string, version: string, runId:
     await writeArtifact(ctx, model, version, name, bytes, types[name.slice(name.lastIndexOf('.'))] ?? 'application/octet-stream');
   }
   await writeArtifact(ctx, model, version, ARTIFACT_FILES.holdout, encodeHoldout(holdout), 'application/x-ndjson');
-  const renamed = { ...manifest, model, version, run_id: runId, ...(label ? { label } : {}) };
+  // a label the folder's manifest carries (a downloaded version) belonged to the other registry: only this import's counts
+  const { label: _carried, ...own } = manifest;
+  const renamed = { ...own, model, version, run_id: runId, ...(label ? { label } : {}) };
   await writeArtifact(ctx, model, version, ARTIFACT_FILES.manifest, JSON.stringify(renamed, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2), 'application/json');
 }
 

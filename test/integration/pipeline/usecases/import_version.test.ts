@@ -66,7 +66,10 @@ describe('importVersion', () => {
     expect(version).toMatchObject({ source: 'imported', label: '1.0.0', imported: { by: 'alice' } });
     expect((await storeOf(ctx).models.get('fraud'))?.labels).toEqual({ '1.0.0': 'v1' });
 
-    const second = await importVersion(ctx, bundle(), { model: 'fraud', by: 'bob' });
+    // a downloaded version's manifest carries its label: the import does not take it over
+    const labelledElsewhere = withFile('manifest.json', JSON.stringify({ ...manifest(), label: '9.9.9' }));
+    const second = await importVersion(ctx, labelledElsewhere, { model: 'fraud', by: 'bob' });
+    expect((await readManifest(ctx, 'fraud', 'v2')).label).toBeUndefined();
     expect(second).toMatchObject({ version: 'v2', stage: 'rejected', promoted: false, decision: { production_version: 'v1', explicit: null } });
   });
 
