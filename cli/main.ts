@@ -1,3 +1,4 @@
+import { tagsFromArgs } from '../shared/core/tags';
 import { Command, Option } from 'commander';
 import { loadConfig } from '../shared/core/config';
 import { MloopError } from '../shared/core/errors';
@@ -74,10 +75,11 @@ program
   .option('-t, --target <column>', 'target column (default isFraud, or mloop.json)')
   .option('-p, --positive <label>', 'the positive class of a string target, e.g. Yes or bad')
   .option('-w, --wait', 'follow the training run to its end')
+  .option('--tag <key=value>', 'a tag on the run this upload starts (repeat for several)', (tag: string, all: string[]) => [...all, tag], [] as string[])
   .option('--json', 'print JSON')
-  .action(async (file: string, opts: { model: string; target?: string; positive?: string; wait?: boolean; json?: boolean }) => {
+  .action(async (file: string, opts: { model: string; target?: string; positive?: string; wait?: boolean; tag: string[]; json?: boolean }) => {
     await withContext(async (ctx) => {
-      const pushed = await pushDataset(ctx, file, opts);
+      const pushed = await pushDataset(ctx, file, { ...opts, tags: tagsFromArgs(opts.tag) });
       if (!opts.json) {
         process.stdout.write(`pushed ${pushed.object.name} (${pushed.object.size} bytes) as dataset ${pushed.dataset_version}\n`);
         if (ctx.config.platform === 'local' && !runningStackPid(ctx.config.home)) {
@@ -135,6 +137,7 @@ const runsCommand = program
             `${run.promoted === null ? '' : run.promoted ? ', promoted' : `, not promoted (mloop models show ${run.model}@${run.model_version})`}\n` +
             (run.progress && run.status !== 'succeeded' ? `  progress: ${progressText(run.progress)}\n` : '') +
             (run.status === 'succeeded' && run.training_end ? `  training: ${runProgressText(run)}\n` : '') +
+            (Object.keys(run.tags).length ? `  tags: ${Object.entries(run.tags).map(([k, v]) => `${k}=${v}`).join(', ')}\n` : '') +
             (run.metrics ? `  metrics: ${metricsText(run.metrics)}\n` : '') +
             (evaluation ? classReportText(evaluation) : '') +
             (coefficients ? coefficientsText(coefficients) : '') +

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -9,6 +10,9 @@ import { storeOf } from '../shared/pipeline/store';
 import { headlineText } from '../shared/ml/headline_metrics';
 import { classEvaluation } from '../shared/pipeline/read_models/image_evaluation';
 import { listModels } from '../shared/pipeline/read_models/listings';
+import { importVersion } from '../shared/pipeline/usecases/import_version';
+import { readBundle } from '../shared/pipeline/artifacts/version_bundle';
+import { versionZip } from '../shared/pipeline/artifacts/version_zip';
 import { abortCanary, completeCanary, deleteVersion, promoteVersion, rejectVersion, rollback, setAlias, type Actor } from '../shared/pipeline/usecases/registry_transitions';
 import { classReportText } from './class_report_text';
 import { withContext } from './cli_context';
@@ -42,8 +46,9 @@ export function registerModelsCommand(program: Command): void {
         const view = { ...doc, aliases, decision, evaluation };
         if (opts.json) return printJson(view);
         process.stdout.write(
-          `${model} ${version}: ${doc!.stage}${aliases.length ? ` (${aliases.join(', ')})` : ''}\n` +
+          `${model} ${version}${doc!.label ? ` [${doc!.label}]` : ''}: ${doc!.stage}${aliases.length ? ` (${aliases.join(', ')})` : ''}\n` +
             `  run ${doc!.run_id}, dataset ${doc!.dataset_version}, created ${doc!.created_at}\n` +
+            (doc!.imported ? `  imported by ${doc!.imported.by}, trained elsewhere as ${doc!.imported.from.model} ${doc!.imported.from.version}\n` : '') +
             `  metrics: ${metricsText(doc!.metrics)}\n` +
             (evaluation ? classReportText(evaluation) : '') +
             (decision ? decisionText(decision) : '') +
@@ -122,6 +127,48 @@ export function registerModelsCommand(program: Command): void {
     );
 
   models
+    .command('import <source>')
+    .description('register a version trained elsewhere: the folder `mloop train --out` wrote, or a zip of it; checked (manifest, ONNX, holdout metric), then judged against production as a trained candidate')
+    .requiredOption('-m, --model <name>', 'the model it becomes a version of')
+    .option('--promote', 'promote it whatever the comparison with production says (recorded in the decision)')
+    .option('--candidate', 'never promote it automatically: a winner waits for `mloop models approve`')
+    .option('-r, --reason <text>', 'why (kept on the run and the decision)')
+    .option('--label <label>', 'a human label beside vN (1.0.0), unique per model; accepted wherever a version is named')
+    .option('--holdout <file.csv>', 'a CSV with the target column to check and judge it on, instead of the holdout the folder carries')
+    .option('--json', 'print JSON')
+    .action(async (source: string, opts: { model: string; promote?: boolean; candidate?: boolean; reason?: string; label?: string; holdout?: string; json?: boolean }) =>
+      withContext(async (ctx) => {
+        if (opts.promote && opts.candidate) throw new MloopError('invalid_argument', '--promote and --candidate contradict each other: pick one');
+        const bundle = await readBundle(source);
+        const holdoutCsv = opts.holdout ? fs.readFileSync(opts.holdout) : undefined;
+        const choice = opts.promote ? 'promote' : opts.candidate ? 'candidate' : undefined;
+        const result = await importVersion(ctx, bundle, { model: opts.model, by: actor('').by, reason: opts.reason, label: opts.label, choice, holdoutCsv });
+        if (opts.json) return printJson(result);
+        const { check } = result.imported;
+        process.stdout.write(
+          `${result.model} ${result.version}${result.label ? ` (${result.label})` : ''} imported: ${check.metric} ${fixed(check.measured)} on ${check.rows} ${check.holdout} holdout rows` +
+            `${check.recorded !== null ? ` (manifest ${fixed(check.recorded)})` : ''}\n` +
+            `  ${result.promoted ? 'promoted' : result.decision.awaiting_approval ? 'awaits approval' : result.stage}: ${result.decision.reasons.join('; ')}\n`,
+        );
+      }),
+    );
+
+  models
+    .command('download <version>')
+    .description('a version folder as one zip (what `mloop models import` reads); <version> is fraud@v2, fraud@1.0.0 or v2')
+    .option('-m, --model <name>', 'the model, when there are several')
+    .option('-o, --out <file>', 'the zip to write (default <model>-<version>.zip)')
+    .action(async (ref: string, opts: { model?: string; out?: string }) =>
+      withContext(async (ctx) => {
+        const { model, version } = await resolveRef(ctx, ref, opts.model);
+        const out = opts.out ?? `${model}-${version}.zip`;
+        const { stream, files } = await versionZip(ctx, model, version);
+        await pipeline(stream, fs.createWriteStream(out));
+        process.stdout.write(`wrote ${files.length} files of ${model} ${version} to ${out}\n`);
+      }),
+    );
+
+  models
     .command('pull <version>')
     .description('download a version\'s artifacts (model.onnx, manifest.json, report.html, ...)')
     .option('-m, --model <name>', 'the model, when there are several')
@@ -189,7 +236,10 @@ async function resolveRef(ctx: Context, ref: string, model?: string): Promise<{ 
   const at = ref.indexOf('@');
   const resolved = at > 0 ? { model: ref.slice(0, at), version: ref.slice(at + 1) } : { model: model ?? (await onlyModel(ctx)), version: ref };
   const store = storeOf(ctx);
-  if (!(await store.models.get(resolved.model))) {
+  const modelDoc = await store.models.get(resolved.model);
+  // fraud@1.0.0: a label names its version
+  if (modelDoc?.labels?.[resolved.version]) resolved.version = modelDoc.labels[resolved.version];
+  if (!modelDoc) {
     const names = (await store.models.list()).map((m) => m.name);
     throw new MloopError('not_found', `there is no model "${resolved.model}" (${names.length ? `models: ${names.join(', ')}` : 'the registry is empty: push a dataset first'})`);
   }

@@ -4,7 +4,8 @@ import { MloopError } from '../shared/core/errors';
 import { contentVersion, isValidModelName } from '../shared/core/ids';
 import type { Context } from '../shared/pipeline/context';
 import { isArchiveName } from '../shared/data/images/archive';
-import { archiveDatasetVersion, CONFIG_FILE } from '../shared/pipeline/usecases/on_data_uploaded';
+import type { RunTags } from '../shared/core/tags';
+import { archiveDatasetVersion, CONFIG_FILE, tagsObjectName } from '../shared/pipeline/usecases/on_data_uploaded';
 import type { ObjectMetadata } from '../shared/platform/ports';
 import { checkInputFile } from './input_file';
 
@@ -12,6 +13,8 @@ export interface PushOptions {
   model: string;
   target?: string;
   positive?: string;
+  /** `--tag key=value`: carried by the run this upload starts. */
+  tags?: RunTags;
 }
 
 export interface PushResult {
@@ -48,7 +51,11 @@ export async function pushDataset(ctx: Context, file: string, options: PushOptio
     if (options.positive) config.positive_class = options.positive;
     await objects.put(bucket, name, JSON.stringify(config, null, 2) + '\n', { contentType: 'application/json' });
   }
-  const object = await objects.putFile(bucket, `datasets/${options.model}/${base}`, file, { contentType: archive ? 'application/octet-stream' : 'text/csv' });
+  const name = `datasets/${options.model}/${base}`;
+  // before the upload, which the ingest reads them beside; an earlier push's tags do not stick to this one
+  if (options.tags) await objects.put(bucket, tagsObjectName(name), JSON.stringify(options.tags), { contentType: 'application/json' });
+  else if (await objects.stat(bucket, tagsObjectName(name))) await objects.delete(bucket, tagsObjectName(name));
+  const object = await objects.putFile(bucket, name, file, { contentType: archive ? 'application/octet-stream' : 'text/csv' });
   // an archive's version is its images', as the ingest will read them with the model's mloop.json
   const version = archive ? await archiveDatasetVersion(ctx, options.model, fs.readFileSync(file)) : await contentVersion(fs.createReadStream(file));
   return { object, model: options.model, dataset_version: version, config };

@@ -2,8 +2,8 @@ import os from 'node:os';
 import { Option, type Command } from 'commander';
 import { invalid } from '../shared/core/errors';
 import { family } from '../shared/ml/models/registry';
+import { parseTags } from '../shared/core/tags';
 import { requestManualRetrain } from '../shared/pipeline/usecases/manual_retrain';
-import { TAG_KEY } from '../shared/pipeline/usecases/start_run';
 import { runningStackPid } from '../shared/platform/local/instance_lock';
 import { withContext } from './cli_context';
 import { keyValue, paramValue } from './key_values';
@@ -40,7 +40,7 @@ export function registerRetrainCommand(program: Command): void {
     .action(async (model: string, opts: RetrainOptions) =>
       withContext(async (ctx) => {
         if (opts.algorithm) family(opts.algorithm);
-        for (const key of Object.keys(opts.tag ?? {})) if (!TAG_KEY.test(key)) throw invalid(`--tag ${key}: keys are 1 to 63 letters, digits, - or _`);
+        if (opts.tag) parseTags(opts.tag);
         const params = opts.param && Object.fromEntries(Object.entries(opts.param).map(([k, v]) => [k, paramValue(v)]));
         const requested = await requestManualRetrain(ctx, model, `cli:${os.userInfo().username}`, {
           reason: opts.reason,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RunTags } from './tags';
 
 /** Topic names: the same strings are Pub/Sub topic ids on Google Cloud and queue names locally. */
 export const TOPICS = {
@@ -26,7 +27,7 @@ export const ObjectFinalized = z.object({
 });
 export type ObjectFinalized = z.infer<typeof ObjectFinalized>;
 
-export const TrainingReason = z.enum(['upload', 'drift', 'performance', 'manual', 'retry']);
+export const TrainingReason = z.enum(['upload', 'drift', 'performance', 'manual', 'retry', 'import']);
 export type TrainingReason = z.infer<typeof TrainingReason>;
 
 /**
@@ -53,7 +54,7 @@ export const TrainingRequested = z.object({
   note: z.string().max(500).optional(),
   training: TrainingOverrides.optional(),
   /** Labels a person puts on the run (`--tag k=v`), kept on it and filterable. */
-  tags: z.record(z.string(), z.string()).optional(),
+  tags: RunTags.optional(),
 });
 export type TrainingRequested = z.infer<typeof TrainingRequested>;
 

@@ -47,6 +47,8 @@ export const Manifest = z
     format_version: z.literal(2),
     model: z.string().min(1),
     version: z.string().min(1),
+    /** A human label (`1.0.0`) given at import, which versioned routes accept beside `version`. */
+    label: z.string().min(1).optional(),
     run_id: z.string().min(1),
     task: z.enum(['binary', 'multiclass', 'regression']),
     algorithm: z.enum(FAMILY_NAMES),

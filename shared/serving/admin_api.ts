@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Request, type Response, type NextFunction } from 'express';
-import { MloopError } from '../core/errors';
+import { errorMessage, MloopError } from '../core/errors';
 import { TOPICS, type MonitoringTick } from '../core/events';
 import type { Context } from '../pipeline/context';
 import { latestReports } from '../pipeline/monitoring/drift_report_store';
@@ -12,6 +12,13 @@ import { registryView } from '../pipeline/read_models/registry_view';
 import { getRunDetail } from '../pipeline/read_models/run_detail';
 import { comparedIds, runComparison } from '../pipeline/read_models/run_comparison';
 import { misclassifiedThumbnail } from '../pipeline/read_models/image_evaluation';
+import { pageOf, pageRequestOf } from '../pipeline/read_models/paging';
+import { importVersion } from '../pipeline/usecases/import_version';
+import { deleteVersion } from '../pipeline/usecases/registry_transitions';
+import { readBundleZip, BUNDLE_LIMITS } from '../pipeline/artifacts/version_bundle';
+import { versionZip } from '../pipeline/artifacts/version_zip';
+import { canonicalVersion } from '../pipeline/store/version_ref';
+import { storeOf } from '../pipeline/store';
 import { createAuthenticator } from './authenticate';
 import { sendError } from './http_errors';
 import { registerRunRoutes } from './run_routes';
@@ -91,7 +98,13 @@ export function adminApi(ctx: Context, hooks: AdminHooks): express.Router {
       sendError(res, err, ctx.log);
     }
   });
-  router.get('/models', route(async () => listModels(ctx)));
+  // With ?limit= or ?page_token= a listing answers one page {items, next_page_token}; without, the whole array as before.
+  const paged = <T>(req: Request, items: T[], keyOf: (item: T) => string) => {
+    const page = pageRequestOf(req.query as Record<string, unknown>);
+    return page ? pageOf(items, keyOf, page) : items;
+  };
+  const modelKey = (m: { created_at: string; model: string; version: string }) => `${m.created_at}|${m.model}|${m.version}`;
+  router.get('/models', route(async (req) => paged(req, await listModels(ctx), modelKey)));
   router.get('/registry', route(async () => registryView(ctx)));
   // The moves a person makes in the registry, as `mloop models` makes them: the trail names the API.
   const actor = (req: Request, action: string): Actor => {
@@ -108,7 +121,52 @@ export function adminApi(ctx: Context, hooks: AdminHooks): express.Router {
     promoteVersion(ctx, param(req, 'model'), param(req, 'version'), actor(req, 'approve'), 'candidate')));
   router.post('/models/:model/versions/:version/reject', route(async (req) =>
     rejectVersion(ctx, param(req, 'model'), param(req, 'version'), actor(req, 'reject'))));
-  router.get('/datasets', route(async () => listDatasets(ctx)));
+  router.get('/datasets', route(async (req) => paged(req, await listDatasets(ctx), (d) => `${d.created_at}|${d.model}|${d.version}`)));
+  router.get('/models/:model/versions', route(async (req) => {
+    const model = param(req, 'model');
+    if (!(await storeOf(ctx).models.get(model))) throw new MloopError('not_found', `there is no model "${model}"`);
+    return paged(req, await listModels(ctx, model), modelKey);
+  }));
+  // A version folder trained elsewhere, zipped, as the body; options in the query or x-mloop-* headers.
+  router.post(
+    '/models/:model/versions',
+    express.raw({ type: ['application/zip', 'application/x-zip-compressed', 'application/octet-stream'], limit: BUNDLE_LIMITS.maxTotalBytes }),
+    route(async (req) => {
+      if (!Buffer.isBuffer(req.body) || req.body.length === 0) {
+        throw new MloopError('unsupported_media_type', 'send the version folder as a zip body with content-type application/zip (zip -r v.zip <folder written by mloop train --out>)');
+      }
+      const option = (name: string) => {
+        const value = req.query[name] ?? req.headers[`x-mloop-${name}`];
+        return typeof value === 'string' && value !== '' ? value : undefined;
+      };
+      const flag = (name: string) => ['1', 'true', 'yes'].includes(option(name)?.toLowerCase() ?? '');
+      if (flag('promote') && flag('candidate')) throw new MloopError('invalid_argument', 'promote and candidate contradict each other: pick one');
+      return importVersion(ctx, await readBundleZip(req.body), {
+        model: param(req, 'model'),
+        by: 'admin-api',
+        reason: option('reason'),
+        label: option('label'),
+        choice: flag('promote') ? 'promote' : flag('candidate') ? 'candidate' : undefined,
+      });
+    }),
+  );
+  router.get('/models/:model/versions/:version/download', async (req: Request, res: Response) => {
+    try {
+      const model = param(req, 'model');
+      const version = await canonicalVersion(ctx, model, param(req, 'version'));
+      if (!(await storeOf(ctx).versions.get(model, version))) throw new MloopError('not_found', `${model} has no version ${param(req, 'version')}`);
+      const { stream } = await versionZip(ctx, model, version);
+      res.set({ 'content-type': 'application/zip', 'content-disposition': `attachment; filename="${model}-${version}.zip"`, 'x-content-type-options': 'nosniff' });
+      stream.on('error', (err) => {
+        ctx.log.warn({ model, version, err: String(err) }, 'version download cut short');
+        res.destroy(err);
+      });
+      stream.pipe(res);
+    } catch (err) {
+      sendError(res, err, ctx.log);
+    }
+  });
+  router.delete('/models/:model/versions/:version', route(async (req) => deleteVersion(ctx, param(req, 'model'), param(req, 'version'))));
   router.get('/dead-letters', route(async () => ctx.platform.bus.deadLetters()));
   router.post('/dead-letters/:id/redeliver', route(async (req) => {
     await ctx.platform.bus.redeliver(String(req.params.id));
@@ -122,5 +180,12 @@ export function adminApi(ctx: Context, hooks: AdminHooks): express.Router {
   router.use(route(async (req) => {
     throw new MloopError('not_found', `no admin route ${req.method} ${req.originalUrl}`);
   }));
+  // A body the parser refused (an import past the size limit) is answered as every other error, in JSON.
+  router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const status = (err as { status?: number }).status;
+    if (status === 413) return sendError(res, new MloopError('payload_too_large', `the body is over the limit of ${BUNDLE_LIMITS.maxTotalBytes} bytes`), ctx.log);
+    if (typeof status === 'number' && status >= 400 && status < 500) return sendError(res, new MloopError('invalid_argument', `the body cannot be read: ${errorMessage(err)}`), ctx.log);
+    sendError(res, err, ctx.log);
+  });
   return router;
 }

@@ -19,6 +19,7 @@ export type RouteName =
   | 'health'
   | 'metrics'
   | 'openapi'
+  | 'docs'
   | 'feedback'
   | 'unknown';
 

@@ -229,7 +229,8 @@ export class ModelServer {
   async scorerAt(model: string, version: string): Promise<{ name: string; scorer: Scorer }> {
     const found = await this.scorerFor(model);
     const served = [this.live.get(found.name), this.stable.get(found.name)?.scorer].filter((x): x is Scorer => x !== undefined);
-    const scorer = served.find((x) => x.version === version);
+    // a version imported with a label answers to it too (`/v2/models/fraud/versions/1.0.0/infer`)
+    const scorer = served.find((x) => x.version === version || x.manifest.label === version);
     if (!scorer) throw new MloopError('not_found', `${model} is served at version ${served.map((x) => x.version).join(' and ')}, not ${version}`);
     return { name: found.name, scorer };
   }

@@ -1,5 +1,6 @@
 import { MAX_IMAGES, MAX_INSTANCES } from './limits';
 import { runPaths, runSchemas } from './openapi_runs';
+import { adminPaths } from './openapi_admin';
 
 /** `GET /openapi.json`: the scoring routes as OpenAPI 3.0, for clients and API gateways. */
 const json = (schema: object) => ({ content: { 'application/json': { schema } } });
@@ -87,6 +88,9 @@ export function openApiDocument(version: string): object {
         },
       },
       '/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.0' } } } },
+      '/docs': { get: { summary: 'Swagger UI for this document', responses: { '200': { description: 'an HTML page', content: { 'text/html': { schema: { type: 'string' } } } } } } },
+      // the admin API of `mloop up` and the dashboard function (openapi_admin.ts)
+      ...adminPaths(),
       ...runPaths,
     },
     components: {

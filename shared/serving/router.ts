@@ -14,6 +14,7 @@ import type { RouteName, ScoringMetrics } from './metrics';
 import { decodeV2Request, encodeV2Outputs, v2ModelMetadata } from './open_inference';
 import { decodeV2ImageRequest } from './open_inference_images';
 import { openApiDocument } from './openapi';
+import { docsReply } from './docs_page';
 
 /**
  * Every scoring route, behind one function from request to reply: the Cloud Function and the
@@ -33,6 +34,8 @@ export interface RouterOptions {
   recordFeedback?: (items: FeedbackItem[]) => Promise<number>;
   /** The Cloud Run revision answering (K_REVISION), named in an `x-served-by` header of every reply. */
   revision?: string;
+  /** `/docs` without credentials: as the admin API's reads are (unless MLOOP_DASHBOARD_READS=key). */
+  docsOpen?: boolean;
 }
 
 export type ScoringRouter = (request: HttpRequest) => Promise<HttpReply>;
@@ -136,6 +139,7 @@ export function createScoringRouter(options: RouterOptions): ScoringRouter {
       handle: async () => ({ status: 200, body: await (options.metricsText ?? (() => metrics.text()))(), contentType: metrics.contentType }),
     },
     { method: 'GET', pattern: /^\/openapi\.json$/, name: 'openapi', family: 'mloop', handle: async () => ({ status: 200, body: openapi, contentType: JSON_TYPE }) },
+    { method: 'GET', pattern: /^\/docs(?:\/([A-Za-z0-9._-]+))?\/?$/, name: 'docs', family: 'mloop', open: options.docsOpen ?? false, handle: async (_request, match) => docsReply(match[1], openapi) },
     {
       method: 'POST', pattern: /^\/(?:score(?:\/([^/]+))?)?\/?$/, name: 'score', family: 'mloop',
       handle: async (request, match) => {

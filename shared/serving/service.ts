@@ -26,6 +26,7 @@ export function scoringService(ctx: Context, server: () => Promise<ModelServer>,
     authenticate: createAuthenticator(ctx.config.apiKey, ctx.config.identities),
     metrics,
     maxBodyBytes: ctx.config.maxBodyBytes,
+    docsOpen: ctx.config.dashboardReads !== 'key',
     ...options,
   });
   return { router, metrics };

@@ -37,6 +37,13 @@ export const runView: View = async ([id]) => {
         run.backend ?? '–', run.duration_seconds === undefined ? '–' : `${run.duration_seconds.toFixed(1)} s`,
         run.cost_estimate ? `$${run.cost_estimate.usd.toFixed(4)}` : '–',
       ]]),
+      run.tags && Object.keys(run.tags).length
+        ? h('p', { id: 'tags' }, 'tags: ', Object.entries(run.tags).map(([k, v]) => h('code', { class: 'tag' }, `${k}=${v}`, ' ')))
+        : null,
+      run.imported
+        ? h('p', { id: 'imported' }, `imported by ${run.imported.by} at ${run.imported.at}, trained elsewhere as ${run.imported.from.model} ${run.imported.from.version} on dataset ${run.imported.dataset_version}; `,
+            `${run.imported.check.metric} ${fixed(run.imported.check.measured)} on ${run.imported.check.rows} ${run.imported.check.holdout} holdout rows`)
+        : null,
       run.error ? h('p', { class: 'error' }, run.error) : null,
       run.metrics ? table(Object.keys(run.metrics), [Object.entries(run.metrics).map(([name, v]) => metricText(name, v))]) : null,
       decisionBlock(decision, version?.stage),

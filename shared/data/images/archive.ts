@@ -59,7 +59,9 @@ export class ArchiveRefused extends MloopError {
   }
 }
 
-export type EntryKind = 'image' | 'labels' | 'ignored' | 'directory';
+/** `file`: an entry a caller's own `kindOf` wants read (a model version's files, for an import). */
+export type EntryKind = 'image' | 'labels' | 'file' | 'ignored' | 'directory';
+type ReadKind = Exclude<EntryKind, 'ignored' | 'directory'>;
 
 export interface ArchiveEntry {
   /** Normalised: forward slashes, no leading `./`, Unicode NFC (macOS archives carry NFD names). */
@@ -74,7 +76,9 @@ export interface ArchiveEntry {
 export interface ReadArchiveOptions {
   limits?: Partial<ArchiveLimits>;
   /** Which image and labels entries to read; the others are skipped (zip) or drained (tar) without being kept. */
-  read?: (name: string, kind: 'image' | 'labels') => boolean;
+  read?: (name: string, kind: ReadKind) => boolean;
+  /** What an entry is, when the archive holds something other than images (default: entryKind). */
+  kindOf?: (name: string) => Exclude<EntryKind, 'directory'>;
 }
 
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp'] as const;
@@ -142,10 +146,10 @@ export async function* readArchive(source: ArchiveSource, options: ReadArchiveOp
       // zip keeps its directory at the end: a stream would have to be spooled to disk first
       throw new MloopError('invalid_argument', 'a zip archive is read from a file or a buffer, not a stream');
     }
-    entries = readZip(source, limits, read);
+    entries = readZip(source, limits, read, options.kindOf ?? entryKind);
   } else {
     const stream = typeof source === 'string' ? createReadStream(source) : Buffer.isBuffer(source) ? Readable.from([source]) : source.stream;
-    entries = readTar(stream, format === 'tar.gz', limits, read);
+    entries = readTar(stream, format === 'tar.gz', limits, read, options.kindOf ?? entryKind);
   }
   // two entries of one name: which one a tool unpacks last differs, so which image is meant is unknowable
   const seen = new Set<string>();
@@ -202,7 +206,9 @@ function zipError(err: unknown): ArchiveRefused {
   return new ArchiveRefused('corrupt_archive', `the zip archive cannot be read: ${message}`);
 }
 
-async function* readZip(source: string | Buffer, limits: ArchiveLimits, read: ReadArchiveOptions['read'] & {}): AsyncGenerator<ArchiveEntry> {
+type KindOf = ReadArchiveOptions['kindOf'] & {};
+
+async function* readZip(source: string | Buffer, limits: ArchiveLimits, read: ReadArchiveOptions['read'] & {}, kindOf: KindOf): AsyncGenerator<ArchiveEntry> {
   // strictFileNames off: yauzl turns the backslashes of old Windows zips into slashes, then checks the name
   const options = { lazyEntries: true, decodeStrings: true, validateEntrySizes: true, strictFileNames: false, autoClose: false };
   let zip: yauzl.ZipFile;
@@ -235,7 +241,7 @@ async function* readZip(source: string | Buffer, limits: ArchiveLimits, read: Re
       if (((entry.externalFileAttributes >>> 16) & S_IFMT) === S_IFLNK) {
         throw new ArchiveRefused('link_entry', `entry ${JSON.stringify(name)} is a symbolic link: the archive is refused`, name);
       }
-      const kind = entryKind(name);
+      const kind = kindOf(name);
       if (kind === 'ignored' || !read(name, kind)) {
         yield { name, kind, size: entry.uncompressedSize };
         continue;
@@ -277,6 +283,7 @@ async function* readTar(
   gzipped: boolean,
   limits: ArchiveLimits,
   read: ReadArchiveOptions['read'] & {},
+  kindOf: KindOf,
 ): AsyncGenerator<ArchiveEntry> {
   const extract = tar.extract();
   const stages: NodeJS.ReadWriteStream[] = gzipped ? [createGunzip(), new ByteBudget(limits)] : [new ByteBudget(limits)];
@@ -298,7 +305,7 @@ async function* readTar(
         throw new ArchiveRefused('link_entry', `entry ${JSON.stringify(name)} is a ${header.type === 'link' ? 'hard' : 'symbolic'} link: the archive is refused`, name);
       }
       const size = header.size ?? 0;
-      const kind = header.type === 'file' || header.type === 'contiguous-file' ? entryKind(name) : 'ignored';
+      const kind = header.type === 'file' || header.type === 'contiguous-file' ? kindOf(name) : 'ignored';
       if (header.type === 'directory') {
         entry.resume();
         yield { name, kind: 'directory', size: 0 };

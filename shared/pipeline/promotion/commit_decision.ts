@@ -43,6 +43,8 @@ export async function commitDecision(ctx: Context, run: RunDoc, event: TrainingC
       metrics: { ...(event.metrics ?? {}), [`holdout_${decision.metric}`]: candidate.metric.value },
       decision_id: decision.id,
       created_at: now.toISOString(),
+      ...(run.label ? { label: run.label } : {}),
+      ...(run.source ? { source: run.source, imported: run.imported } : {}),
       history: [historyEntry(null, stage, lostRaces ? { ...actor, reason: `${lostRaces}; then ${actor.reason}` } : actor, now)],
     };
     tx.versions.put(version);

@@ -37,6 +37,8 @@ export interface RunView {
   /** A cancelled run: who cancelled it, and why. */
   cancelled_by: string | null;
   cancel_reason: string | null;
+  /** `imported`: registered by `mloop models import`, trained elsewhere (see `imported` on the run document). */
+  source: 'trained' | 'imported';
 }
 
 export interface ModelView {
@@ -48,6 +50,8 @@ export interface ModelView {
   run_id: string;
   dataset_version: string;
   created_at: string;
+  label: string | null;
+  source: 'trained' | 'imported';
   decision: Pick<DecisionDoc, 'promote' | 'reasons' | 'candidate_metric' | 'production_metric' | 'production_version'> | null;
 }
 
@@ -89,12 +93,13 @@ export function runView(run: RunDoc): RunView {
     tags: run.tags ?? {},
     cancelled_by: run.cancelled_by ?? null,
     cancel_reason: run.cancel_reason ?? null,
+    source: run.source ?? 'trained',
   };
 }
 
-export async function listModels(ctx: Context): Promise<ModelView[]> {
+export async function listModels(ctx: Context, model?: string): Promise<ModelView[]> {
   const store = storeOf(ctx);
-  const [versions, decisions] = await Promise.all([store.versions.list(), store.decisions.list()]);
+  const [versions, decisions] = await Promise.all([store.versions.list(model ? { model } : {}), store.decisions.list()]);
   const byId = new Map(decisions.map((decision) => [decision.id, decision]));
   return versions.map((data) => {
     const decision = byId.get(data.decision_id);
@@ -107,6 +112,8 @@ export async function listModels(ctx: Context): Promise<ModelView[]> {
       run_id: data.run_id,
       dataset_version: data.dataset_version,
       created_at: data.created_at,
+      label: data.label ?? null,
+      source: data.source ?? 'trained',
       decision: decision
         ? {
             promote: decision.promote,

@@ -163,6 +163,23 @@ export interface RunDoc {
   cancelled_by?: string;
   cancelled_at?: string;
   cancel_reason?: string | null;
+  /** `imported`: the model was trained elsewhere and registered by `mloop models import` (no job ran). */
+  source?: 'imported';
+  imported?: ImportLineage;
+  /** The version's human label (`1.0.0`), unique per model, beside the automatic `vN`. */
+  label?: string;
+}
+
+/** Where an imported version came from, as its manifest said, and who brought it in. */
+export interface ImportLineage {
+  by: string;
+  at: string;
+  /** The manifest's own model, version and run id on the machine that trained it. */
+  from: { model: string; version: string; run_id: string };
+  /** The content hash of the dataset it was trained on, as `mloop train` recorded it. */
+  dataset_version: string;
+  /** The metric checked on the holdout at import (the manifest's against onnxruntime's), and which holdout. */
+  check: { metric: string; recorded: number | null; measured: number | null; holdout: 'carried' | 'provided'; rows: number };
 }
 
 /** A client's request to start a run, kept under its idempotency key so a retried request finds its run. */
@@ -183,6 +200,8 @@ export interface ModelDoc {
   next_version: number;
   /** `champion` follows production; others are free names a person sets. */
   aliases?: Record<string, string>;
+  /** Human labels (`1.0.0`) → the version they name; a label names one version of a model. */
+  labels?: Record<string, string>;
   /** A promotion still in its canary: `version` (production) answers `percent` % of requests, `previous_version` the rest. */
   canary?: CanaryState | null;
   updated_at: string;
@@ -208,6 +227,9 @@ export interface ModelVersionDoc {
   decision_id: string;
   created_at: string;
   promoted_at?: string;
+  label?: string;
+  source?: 'imported';
+  imported?: ImportLineage;
   history?: Array<{ from: Stage | null; to: Stage; by: string; at: string; reason: string }>;
 }
 
@@ -245,6 +267,11 @@ export interface DecisionDoc {
    */
   outcome?: 'decided' | 'superseded';
   superseded_by?: string | null;
+  /**
+   * An import that said `--promote` (promoted whatever the comparison found) or `--candidate` (a winner
+   * waits for approval): who said so. The comparison's own verdict stays in `reasons`.
+   */
+  explicit?: { action: 'promote' | 'candidate'; by: string; reason: string } | null;
 }
 
 export const artifactsPrefix = (model: string, version: string) => `models/${model}/${version}/`;

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { errorMessage, MloopError } from '../../core/errors';
 import { TOPICS, type ObjectFinalized, type TrainingRequested } from '../../core/events';
 import { contentVersion, isValidModelName } from '../../core/ids';
+import { parseTags, type RunTags } from '../../core/tags';
 import { DATASET_CONFIG_VERSION, parseDatasetConfig, type DatasetConfig, type DatasetKind } from '../dataset_config';
 import type { ImageDataset } from '../../data/images/dataset';
 import { readArchiveObject, scanArchive } from '../training/image_archive';
@@ -15,6 +16,12 @@ import { storeOf } from '../store';
 
 const DATASET_OBJECT = /^datasets\/([^/]+)\/([^/]+\.(csv|zip|tar|tar\.gz|tgz))$/i;
 export const CONFIG_FILE = 'mloop.json';
+
+/**
+ * `mloop push --tag`: the tags of one upload, in an object beside it (written first), which the run it
+ * starts carries. Its name ends in .json, so it is never taken for a dataset.
+ */
+export const tagsObjectName = (datasetObject: string) => `${datasetObject}.tags.json`;
 
 export type IngestResult =
   | { outcome: 'ignored'; reason: string }
@@ -72,15 +79,29 @@ export async function ingestObject(ctx: Context, event: ObjectFinalized): Promis
   }
   // Published even when the dataset document already existed: a crash after recording it must not
   // lose the request, and the run id derived from the request id makes a second request harmless.
+  const tags = await uploadTags(ctx, event.bucket, event.name);
   const request: TrainingRequested = {
     request_id: uploadRequestId(model, version),
     model,
     dataset_version: trained.version,
     reason: 'upload',
     requested_at: clock.now().toISOString(),
+    ...(tags ? { tags } : {}),
   };
   await bus.publish(TOPICS.trainingRequested, request, { attributes: { model }, orderingKey: model });
   return { outcome: 'accepted', model, version: trained.version, requestId: request.request_id };
+}
+
+/** Tags never stop a dataset: a tags object that does not parse is logged and left out. */
+async function uploadTags(ctx: Context, bucket: string, name: string): Promise<RunTags | undefined> {
+  const object = tagsObjectName(name);
+  if (!(await ctx.platform.objects.stat(bucket, object))) return undefined;
+  try {
+    return parseTags(JSON.parse((await ctx.platform.objects.get(bucket, object)).toString('utf8')));
+  } catch (err) {
+    ctx.log.warn({ object, err: errorMessage(err) }, 'tags of the upload ignored');
+    return undefined;
+  }
 }
 
 /** A composed object is validated as an upload is, and images as a whole dataset (class minimum, two classes). */

@@ -12,6 +12,7 @@ import { runUsage } from '../training/run_usage';
 import { announceFreedSlot } from './on_run_slot_freed';
 import { announcePromotion } from './registry_transitions';
 import { promotionOf } from '../store/stored_config';
+import { applyExplicitChoice, type ExplicitChoice } from '../decisions/explicit_import';
 
 export type CompletionResult =
   | { outcome: 'ignored'; reason: string }
@@ -24,7 +25,7 @@ export type CompletionResult =
  * job reported. The run, the version, the decision and the production pointer change in one
  * transaction; `model-promoted` is published after it, and again on redelivery.
  */
-export async function completeTraining(ctx: Context, event: TrainingCompleted): Promise<CompletionResult> {
+export async function completeTraining(ctx: Context, event: TrainingCompleted, choice: ExplicitChoice | null = null): Promise<CompletionResult> {
   const run = await storeOf(ctx).runs.get(event.run_id);
   if (!run) return { outcome: 'ignored', reason: `run ${event.run_id} does not exist` };
   if (run.status === 'succeeded' || run.status === 'failed') {
@@ -36,7 +37,7 @@ export async function completeTraining(ctx: Context, event: TrainingCompleted): 
   if (run.attempt !== event.attempt) {
     return { outcome: 'ignored', reason: `attempt ${event.attempt} is stale: run ${run.id} is on attempt ${run.attempt}` };
   }
-  const outcome = event.status === 'failed' ? await failRun(ctx, run, event) : await decideAndCommit(ctx, run, event);
+  const outcome = event.status === 'failed' ? await failRun(ctx, run, event) : await decideAndCommit(ctx, run, event, choice);
   // Also on a redelivery after a crash between the commit and this line: the launcher makes it harmless.
   await announceFreedSlot(ctx, `run ${run.id} ${outcome.outcome}`, run);
   return outcome;
@@ -63,11 +64,12 @@ async function failRun(ctx: Context, run: RunDoc, event: TrainingCompleted): Pro
  * promotion commits in between, the stale verdict is recorded as superseded and the candidate judged
  * again against the new production, a few times; after that the completion waits for redelivery.
  */
-async function decideAndCommit(ctx: Context, run: RunDoc, event: TrainingCompleted): Promise<CompletionResult> {
+async function decideAndCommit(ctx: Context, run: RunDoc, event: TrainingCompleted, choice: ExplicitChoice | null): Promise<CompletionResult> {
   const policy = await promotionPolicy(ctx, run);
   const candidate = await evaluateCandidate(ctx, run, policy);
   for (let round = 1; ; round++) {
-    const decision = await judgeAgainstProduction(ctx, run, candidate, policy);
+    // an import's --promote or --candidate (decisions/explicit_import.ts); null for every trained run
+    const decision = applyExplicitChoice(await judgeAgainstProduction(ctx, run, candidate, policy), choice);
     const judgedAgain = round < MAX_DECISION_ROUNDS;
     const result = await commitDecision(ctx, run, event, candidate, decision, judgedAgain);
     if (result.kind === 'moved_on') return { outcome: 'ignored', reason: `run ${run.id} moved on during evaluation` };

@@ -96,9 +96,9 @@ export async function promoteVersion(ctx: Context, model: string, version: strin
     checkMove(versionDoc.stage, 'production', model, version);
     const previous = modelDoc.production_version ? await tx.versions.get(model, modelDoc.production_version) : null;
     writePromotion(tx, modelDoc, versionDoc, previous, actor, ctx.platform.clock.now(), canaryPercent);
-    return { model, version, stage: 'production' as Stage, previous_production: modelDoc.production_version };
+    return { model, version: versionDoc.version, stage: 'production' as Stage, previous_production: modelDoc.production_version };
   });
-  await announcePromotion(ctx, model, version, change.previous_production, `manual:${actor.by}`);
+  await announcePromotion(ctx, model, change.version, change.previous_production, `manual:${actor.by}`);
   return change;
 }
 
@@ -149,22 +149,28 @@ export async function rejectVersion(ctx: Context, model: string, version: string
   return storeOf(ctx).inTransaction(async (tx) => {
     const { versionDoc } = await readVersion(tx, model, version);
     checkMove(versionDoc.stage, 'rejected', model, version);
-    tx.versions.update(model, version, {
+    tx.versions.update(model, versionDoc.version, {
       stage: 'rejected',
       history: [...(versionDoc.history ?? []), historyEntry(versionDoc.stage, 'rejected', actor, ctx.platform.clock.now())],
     });
-    return { model, version, stage: 'rejected' as Stage, previous_production: null };
+    return { model, version: versionDoc.version, stage: 'rejected' as Stage, previous_production: null };
   });
 }
 
 /** `mloop models delete`: only versions nobody serves or waits for; the artifacts go too. */
-export async function deleteVersion(ctx: Context, model: string, version: string): Promise<{ deleted: string[] }> {
-  await storeOf(ctx).inTransaction(async (tx) => {
-    const { versionDoc } = await readVersion(tx, model, version);
+export async function deleteVersion(ctx: Context, model: string, ref: string): Promise<{ deleted: string[] }> {
+  const version = await storeOf(ctx).inTransaction(async (tx) => {
+    const { modelDoc, versionDoc } = await readVersion(tx, model, ref);
     if (versionDoc.stage !== 'archived' && versionDoc.stage !== 'rejected') {
-      throw new MloopError('failed_precondition', `${model} ${version} is ${versionDoc.stage}: only archived or rejected versions can be deleted`);
+      throw new MloopError('failed_precondition', `${model} ${ref} is ${versionDoc.stage}: only archived or rejected versions can be deleted`);
     }
-    tx.versions.delete(model, version);
+    tx.versions.delete(model, versionDoc.version);
+    // its label is free again
+    if (versionDoc.label && modelDoc.labels?.[versionDoc.label] === versionDoc.version) {
+      const { [versionDoc.label]: _freed, ...labels } = modelDoc.labels;
+      tx.models.update(model, { labels });
+    }
+    return versionDoc.version;
   });
   const objects = await ctx.platform.objects.list(ctx.config.artifactsBucket, artifactsPrefix(model, version));
   for (const object of objects) await ctx.platform.objects.delete(object.bucket, object.name);
@@ -176,8 +182,8 @@ export async function setAlias(ctx: Context, model: string, alias: string, versi
   if (alias === 'champion') throw new MloopError('invalid_argument', '"champion" always names the production version: promote instead');
   if (!/^[a-z][a-z0-9_-]{0,31}$/.test(alias)) throw new MloopError('invalid_argument', `alias "${alias}": lowercase letters, digits, - and _`);
   await storeOf(ctx).inTransaction(async (tx) => {
-    const { modelDoc } = await readVersion(tx, model, version);
-    tx.models.update(model, { aliases: { ...(modelDoc.aliases ?? {}), [alias]: version } });
+    const { modelDoc, versionDoc } = await readVersion(tx, model, version);
+    tx.models.update(model, { aliases: { ...(modelDoc.aliases ?? {}), [alias]: versionDoc.version } });
   });
 }
 
@@ -198,7 +204,8 @@ export async function announcePromotion(ctx: Context, model: string, version: st
 async function readVersion(tx: TxStore, model: string, version: string) {
   const modelDoc = await tx.models.get(model);
   if (!modelDoc) throw new MloopError('not_found', `there is no model "${model}"`);
-  const versionDoc = await tx.versions.get(model, version);
+  // a version is named by its vN or its label (store/version_ref.ts)
+  const versionDoc = await tx.versions.get(model, modelDoc.labels?.[version] ?? version);
   if (!versionDoc) throw new MloopError('not_found', `${model} has no version ${version}`);
   return { modelDoc, versionDoc };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RunTags } from '../../core/tags';
 import { MloopError, invalid } from '../../core/errors';
 import type { TrainingRequested } from '../../core/events';
 import { runIdFor, sha256Hex, shortHash } from '../../core/ids';
@@ -20,7 +21,7 @@ export const StartRunBody = z
     search: z.unknown().optional(),
     sample: z.number().int().positive().optional(),
     reason: z.string().min(1).max(500),
-    tags: z.record(z.string().regex(TAG_KEY, 'tag keys are 1 to 63 letters, digits, - or _'), z.string().max(256)).optional(),
+    tags: RunTags.optional(),
     /** The client's own id for this request: the same as an Idempotency-Key header. */
     request_id: z.string().min(1).max(200).optional(),
   })
