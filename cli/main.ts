@@ -21,6 +21,7 @@ import { classReportText } from './class_report_text';
 import { coloursFor, statusColour, statusColumns } from './colour';
 import { fixed, printJson, table } from './output';
 import { progressReporter } from './progress_bar';
+import { selectionText } from './selection_text';
 import { progressText } from './progress_text';
 import { pushDataset } from './push';
 import { scoreFromFile } from './score_command';
@@ -122,6 +123,7 @@ program
             `${run.promoted === null ? '' : run.promoted ? ', promoted' : `, not promoted (mloop models show ${run.model}@${run.model_version})`}\n` +
             (run.progress && run.status !== 'succeeded' ? `  progress: ${progressText(run.progress)}\n` : '') +
             (run.metrics ? `  metrics: ${Object.entries(run.metrics).map(([k, v]) => `${k} ${fixed(v)}`).join(', ')}\n` : '') +
+            (run.selection ? selectionText(run.selection) : '') +
             (evaluation ? classReportText(evaluation) : '') +
             (run.error ? `  error: ${c.red(run.error)}\n` : ''),
         );

@@ -59,6 +59,8 @@ export function progressReporter(out: Out, now: () => number = Date.now): Progre
         return;
       }
       const at = now();
+      // auto's next candidate: the last state of the one before (it may have stopped early) is written first
+      if (unwritten && unwritten.family !== p.family) out.write(`${describe(unwritten, null)}\n`);
       if (at - lastLine < LINE_EVERY_MS && p.iteration < p.iterations) {
         unwritten = p;
         return;

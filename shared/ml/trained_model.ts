@@ -1,3 +1,5 @@
+import type { Selection } from './selection';
+
 /**
  * What every trainer returns and reports, whatever the model family, so that the pipeline evaluates,
  * exports and serves them all the same way.
@@ -18,6 +20,8 @@ export interface TrainedModel {
   backend: string;
   params: Record<string, unknown>;
   importance?: Array<{ feature: string; gain: number }>;
+  /** A pseudo-family's (auto's): the family that trained this model, and how it was chosen. */
+  chosen?: { family: string; selection: Selection };
 }
 
 export type TrainProgress = {
@@ -29,6 +33,11 @@ export type TrainProgress = {
   val_accuracy?: number;
   /** Wall time of this iteration. */
   seconds: number;
+  /** A portfolio's (auto's): the family training now, which of how many (0-based), and its unit. */
+  family?: string;
+  candidate?: number;
+  candidates?: number;
+  unit?: 'epoch' | 'iteration';
 };
 
 export type OnProgress = (progress: TrainProgress) => void | Promise<void>;

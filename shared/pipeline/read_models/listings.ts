@@ -27,6 +27,8 @@ export interface RunView {
   backend: string | null;
   resources: RunDoc['resources'] | null;
   cost_usd: number | null;
+  /** When `auto` chose the family: every candidate, as the run recorded it. */
+  selection: RunDoc['selection'] | null;
 }
 
 export interface ModelView {
@@ -73,6 +75,7 @@ export function runView(run: RunDoc): RunView {
     backend: run.backend ?? null,
     resources: run.resources ?? null,
     cost_usd: run.cost_estimate?.usd ?? null,
+    selection: run.selection ?? null,
   };
 }
 

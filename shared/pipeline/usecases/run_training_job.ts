@@ -147,9 +147,10 @@ async function train(ctx: Context, run: RunDoc, attempt: number): Promise<Metric
     }
   }
 
+  if (candidate.fitted.selection) await runs.update(run.id, { selection: candidate.fitted.selection });
   const version = versionFiles(data, candidate, plan, lineage(ctx, run, dataset));
   const metrics = await storeVersion(ctx, run, started, version, candidate.fitted.backend);
-  ctx.log.info({ run_id: run.id, metric: plan.metric.name, value: metrics[plan.metric.name], backend: candidate.fitted.backend }, 'model trained');
+  ctx.log.info({ run_id: run.id, algorithm: candidate.fitted.algorithm, metric: plan.metric.name, value: metrics[plan.metric.name], backend: candidate.fitted.backend }, 'model trained');
   return metrics;
 }
 
