@@ -69,7 +69,9 @@ afterAll(async () => {
 
 describe('the CLI beside it, off a terminal', () => {
   it('follows a pushed dataset to the end of its run with plain progress lines', () => {
-    expect(pushedAndWaited.stderr).toMatch(/^epoch \d+\/4 loss \d/m);
+    // auto, the default: each candidate's progress, named
+    expect(pushedAndWaited.stderr).toMatch(/^gbdt \(candidate 1\/4\) iteration \d+\/\d+ loss \d/m);
+    expect(pushedAndWaited.stderr).toMatch(/^mlp \(candidate 4\/4\) epoch \d+\/4 loss \d/m);
     expect(pushedAndWaited.stdout).toMatch(new RegExp(`^run ${runs[1].id} succeeded: v2 auc 0\\.\\d+`, 'm'));
     expect(pushedAndWaited.stdout + pushedAndWaited.stderr).not.toMatch(/\x1b|\r/);
   });
@@ -129,6 +131,11 @@ describe('the dashboard of mloop up', () => {
     expect(Number(await points('validation'))).toBeGreaterThan(1);
     expect(await page.locator('figure', { hasText: 'Confusion matrix' }).locator('td').count()).toBe(6);
     await expect(page.locator('#decision').textContent()).resolves.toMatch(/manual/);
+    // trained by auto, the default: what it chose and every candidate it tried
+    const selection = runs[1].selection!;
+    await expect(page.locator('#selection h2').textContent()).resolves.toBe(`auto chose ${selection.winner}`);
+    expect(await page.locator('#selection tbody tr').count()).toBe(selection.candidates.length);
+    await expect(page.locator('#selection tbody tr', { hasText: 'mlp' }).textContent()).resolves.toMatch(/trained/);
     await shot('run');
   });
 
@@ -207,7 +214,7 @@ describe('live progress on the runs page', () => {
     const config = configFor(home);
     const platform = createPlatform(config, createLogger('silent'));
     try {
-      await platform.objects.put(config.dataBucket, 'datasets/live/mloop.json', JSON.stringify({ epochs: LIVE_EPOCHS, params: { patience: 0 } }));
+      await platform.objects.put(config.dataBucket, 'datasets/live/mloop.json', JSON.stringify({ algorithm: 'mlp', epochs: LIVE_EPOCHS, params: { patience: 0 } }));
     } finally {
       await platform.close();
     }
@@ -281,7 +288,7 @@ describe('the CLI on a terminal', () => {
     };
     const coloured = await onTerminal(3, {});
     expect(coloured).toMatch(/\r\x1b\[36m█+/);
-    expect(coloured).toMatch(/epoch \d\/4/);
+    expect(coloured).toMatch(/gbdt \(candidate 1\/4\) iteration \d+\/\d+/);
     expect(coloured).toMatch(/\x1b\[32msucceeded\x1b\[39m/);
     const plain = await onTerminal(4, { NO_COLOR: '1' });
     expect(plain).toMatch(/\r█+/);

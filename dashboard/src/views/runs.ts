@@ -8,7 +8,8 @@ export const progressBar = (run: { progress?: RunView['progress']; status: RunVi
   if (!p) return run.status === 'succeeded' ? '' : '–';
   const share = Math.min(1, p.iteration / Math.max(1, p.iterations));
   const trial = p.trials && p.trials > 1 ? `trial ${(p.trial ?? 0) + 1}/${p.trials} ` : '';
-  return h('span', { class: 'progress' }, h('span', { class: 'bar' }, h('span', { style: `width:${(share * 100).toFixed(0)}%` })), ` ${trial}${p.unit} ${p.iteration}/${p.iterations}`);
+  const candidate = p.family ? `${p.family} (candidate ${(p.candidate ?? 0) + 1}/${p.candidates ?? 1}) ` : '';
+  return h('span', { class: 'progress' }, h('span', { class: 'bar' }, h('span', { style: `width:${(share * 100).toFixed(0)}%` })), ` ${trial}${candidate}${p.unit} ${p.iteration}/${p.iterations}`);
 };
 
 const finished = (r: RunView) => r.status === 'succeeded' || r.status === 'failed';
