@@ -79,6 +79,11 @@ describe('the CLI beside it, off a terminal', () => {
   it('lists in plain text, and in JSON with --json', () => {
     expect(cli(['runs'], env).stdout).not.toMatch(/\x1b/);
     expect(cli(['runs'], env).stdout).toContain(runs[0].id);
+    // a run auto trained: every candidate it tried, with its validation score or why it did not train
+    const detail = cli(['runs', runs[0].id], env).stdout;
+    expect(detail).toMatch(new RegExp(`^  auto chose ${runs[0].selection!.winner} by validation auc \\(higher is better\\), budget \\d+ s:$`, 'm'));
+    expect(detail).toMatch(/^ {4}gbdt( \*)?\s+trained\s+0\.\d{4}\s/m);
+    expect(detail).toMatch(/^ {4}mlp( \*)?\s+trained\s+0\.\d{4}\s/m);
     expect(cliJson<Array<{ version: string }>>(['datasets'], env)).toHaveLength(2);
     expect(cliJson<Array<{ version: string }>>(['models'], env).map((m) => m.version)).toEqual(['v1', 'v2']);
     expect(cliJson<unknown[]>(['dlq'], env)).toEqual([]);
@@ -278,6 +283,14 @@ describe('live progress on the runs page', () => {
 // Last: its runs (model "tty") would change the listings and pages the tests above count.
 describe('the CLI on a terminal', () => {
   it('push --wait draws a coloured bar in place, and no colours when NO_COLOR is set', async () => {
+    // the mlp's four epochs fill the bar in steps a poll sees; auto's gbdt stops early, far short of its round cap
+    const config = configFor(home);
+    const platform = createPlatform(config, createLogger('silent'));
+    try {
+      await platform.objects.put(config.dataBucket, 'datasets/tty/mloop.json', JSON.stringify({ algorithm: 'mlp' }));
+    } finally {
+      await platform.close();
+    }
     // `script` gives the CLI a pseudo-terminal, as a person's shell would
     const onTerminal = async (seed: number, extra: Record<string, string>) => {
       const file = path.join(home, `tty-${seed}.csv`);
@@ -288,7 +301,7 @@ describe('the CLI on a terminal', () => {
     };
     const coloured = await onTerminal(3, {});
     expect(coloured).toMatch(/\r\x1b\[36m█+/);
-    expect(coloured).toMatch(/gbdt \(candidate 1\/4\) iteration \d+\/\d+/);
+    expect(coloured).toMatch(/epoch \d\/4/);
     expect(coloured).toMatch(/\x1b\[32msucceeded\x1b\[39m/);
     const plain = await onTerminal(4, { NO_COLOR: '1' });
     expect(plain).toMatch(/\r█+/);
