@@ -29,6 +29,7 @@ import { coloursFor, statusColour, statusColumns } from './colour';
 import { fixed, metricsText, printJson, table } from './output';
 import { progressReporter } from './progress_bar';
 import { progressText, runProgressText } from './progress_text';
+import { selectionText } from './selection_text';
 import { pushDataset } from './push';
 import { scoreFromFile } from './score_command';
 import { startStack } from './stack';
@@ -139,6 +140,7 @@ const runsCommand = program
             (run.status === 'succeeded' && run.training_end ? `  training: ${runProgressText(run)}\n` : '') +
             (Object.keys(run.tags).length ? `  tags: ${Object.entries(run.tags).map(([k, v]) => `${k}=${v}`).join(', ')}\n` : '') +
             (run.metrics ? `  metrics: ${metricsText(run.metrics)}\n` : '') +
+            (run.selection ? selectionText(run.selection) : '') +
             (evaluation ? classReportText(evaluation) : '') +
             (coefficients ? coefficientsText(coefficients) : '') +
             (run.error ? `  error: ${c.red(run.error)}\n` : ''),

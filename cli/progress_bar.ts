@@ -46,6 +46,7 @@ export function progressReporter(out: Out, now: () => number = Date.now): Progre
   let drawn = false;
   // early stopping ends before the last iteration: the final state is written when training ends
   let unwritten: RunProgress | null = null;
+  let family: string | undefined;
   const describe = (p: RunProgress, left: number | null) =>
     `${progressText(p)}${p.loss === undefined ? '' : ` loss ${fixed(p.loss)}`}${p.val_loss === undefined ? '' : ` val_loss ${fixed(p.val_loss)}`}` +
     (left === null || p.iteration >= p.iterations ? '' : ` ETA ${formatEta(left)}`);
@@ -59,6 +60,13 @@ export function progressReporter(out: Out, now: () => number = Date.now): Progre
         return;
       }
       const at = now();
+      // auto's next candidate: the last state of the one before (it may have stopped early), then its own first line
+      if (p.family !== family) {
+        if (unwritten) out.write(`${describe(unwritten, null)}\n`);
+        unwritten = null;
+        lastLine = -Infinity;
+        family = p.family;
+      }
       if (at - lastLine < LINE_EVERY_MS && p.iteration < p.iterations) {
         unwritten = p;
         return;

@@ -3,6 +3,7 @@ import { loadConfig } from '../shared/core/config';
 import { MloopError } from '../shared/core/errors';
 import { DEFAULT_FAMILY, FAMILY_NAMES } from '../shared/ml/models/registry';
 import { fixed, metricText, printJson, table } from './output';
+import { selectionText } from './selection_text';
 import type { TrainArchiveResult } from './train_archive';
 import type { TrainFileOptions } from './train_file';
 
@@ -34,6 +35,7 @@ export function registerTrainCommand(program: Command): void {
       const rows = Object.entries(result.metrics).map(([name, value]) => [name, metricText(name, value)]);
       process.stdout.write(
         `${result.algorithm} on ${result.rows} rows (${result.task}) in ${result.seconds} s${result.trials > 1 ? `, best of ${result.trials} trials` : ''}\n` +
+          (result.selection ? selectionText(result.selection) : '') +
           `${table(['metric', 'test'], rows)}\nartifacts: ${result.artifacts}\n`,
       );
     });

@@ -9,6 +9,7 @@ import { prepareTrainingData } from '../shared/data/prepare';
 import { trainCandidate } from '../shared/pipeline/training/train_core';
 import { planTraining } from '../shared/pipeline/training/training_plan';
 import { versionFiles } from '../shared/pipeline/artifacts/version_files';
+import type { Selection } from '../shared/ml/selection';
 import { checkInputFile } from './input_file';
 import { progressReporter } from './progress_bar';
 import { ARCHIVE_FILE, trainArchive, type TrainArchiveResult } from './train_archive';
@@ -37,7 +38,10 @@ export interface TrainFileOptions {
 }
 
 export interface TrainFileResult {
+  /** The family that trained the model: the one asked for, or the one `auto` chose. */
   algorithm: string;
+  /** When `auto` chose: every candidate with its validation score, time and parameters. */
+  selection?: Selection;
   task: string;
   rows: number;
   seconds: number;
@@ -100,7 +104,8 @@ export async function trainFile(config: Config, file: string, options: TrainFile
   fs.mkdirSync(out, { recursive: true });
   for (const f of files) fs.writeFileSync(path.join(out, f.name), f.data);
   return {
-    algorithm: plan.algorithm,
+    algorithm: candidate.fitted.algorithm,
+    ...(candidate.fitted.selection ? { selection: candidate.fitted.selection } : {}),
     task: data.task,
     rows: data.report.rows,
     seconds: Math.round((Date.now() - started) / 100) / 10,

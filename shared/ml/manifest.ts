@@ -5,6 +5,7 @@ import { DROP_REASONS } from '../data/schema';
 import type { Task } from '../data/prepare';
 import { family, FAMILIES, FAMILY_NAMES } from './models/registry';
 import { ONNX_IMAGE_INPUT, ONNX_INPUT, ONNX_OUTPUTS, type OnnxOutput } from './onnx_io';
+import { SelectionSchema } from './selection';
 
 /** An image model's preprocessing (shared/data/images/image_spec.ts), checked as the scorer relies on it. */
 const ImageSpecSchema = z.strictObject({
@@ -82,6 +83,8 @@ export const Manifest = z
     }),
     /** The sweep the model won, when the run tried several parameter sets. */
     sweep: z.object({ metric: z.string(), best_trial: z.number().int().nonnegative(), trials: z.array(Trial) }).optional(),
+    /** When `auto` chose the family: every candidate it tried, with its validation score, time and parameters. */
+    selection: SelectionSchema.optional(),
     /** `features` [N, width]; an image model's `images` [N, size, size, channels], width = size² × channels. */
     input: z.object({ name: z.enum([ONNX_INPUT, ONNX_IMAGE_INPUT]), width: z.number().int().positive() }),
     /**

@@ -1,4 +1,5 @@
 import type { LinearCoefficients } from './models/linear/linear_model';
+import type { Selection } from './selection';
 
 /**
  * What every trainer returns and reports, whatever the model family, so that the pipeline evaluates,
@@ -24,6 +25,8 @@ export interface TrainedModel {
   importance?: Array<{ feature: string; gain: number }>;
   /** A linear family's coefficients, per encoded column on its raw scale, and intercepts. */
   coefficients?: LinearCoefficients;
+  /** A pseudo-family's (auto's): the family that trained this model, and how it was chosen. */
+  chosen?: { family: string; selection: Selection };
 }
 
 export type TrainProgress = {
@@ -35,6 +38,11 @@ export type TrainProgress = {
   val_accuracy?: number;
   /** Wall time of this iteration. */
   seconds: number;
+  /** A portfolio's (auto's): the family training now, which of how many (0-based), and its unit. */
+  family?: string;
+  candidate?: number;
+  candidates?: number;
+  unit?: 'epoch' | 'iteration';
 };
 
 export type OnProgress = (progress: TrainProgress) => void | Promise<void>;

@@ -69,7 +69,9 @@ afterAll(async () => {
 
 describe('the CLI beside it, off a terminal', () => {
   it('follows a pushed dataset to the end of its run with plain progress lines', () => {
-    expect(pushedAndWaited.stderr).toMatch(/^epoch \d+\/4 loss \d/m);
+    // auto, the default: each candidate's progress, named
+    expect(pushedAndWaited.stderr).toMatch(/^gbdt \(candidate 1\/4\) iteration \d+\/\d+ loss \d/m);
+    expect(pushedAndWaited.stderr).toMatch(/^mlp \(candidate 4\/4\) epoch \d+\/4 loss \d/m);
     expect(pushedAndWaited.stdout).toMatch(new RegExp(`^run ${runs[1].id} succeeded: v2 auc 0\\.\\d+`, 'm'));
     expect(pushedAndWaited.stdout + pushedAndWaited.stderr).not.toMatch(/\x1b|\r/);
   });
@@ -77,6 +79,11 @@ describe('the CLI beside it, off a terminal', () => {
   it('lists in plain text, and in JSON with --json', () => {
     expect(cli(['runs'], env).stdout).not.toMatch(/\x1b/);
     expect(cli(['runs'], env).stdout).toContain(runs[0].id);
+    // a run auto trained: every candidate it tried, with its validation score or why it did not train
+    const detail = cli(['runs', runs[0].id], env).stdout;
+    expect(detail).toMatch(new RegExp(`^  auto chose ${runs[0].selection!.winner} by validation auc \\(higher is better\\), budget \\d+ s:$`, 'm'));
+    expect(detail).toMatch(/^ {4}gbdt( \*)?\s+trained\s+0\.\d{4}\s/m);
+    expect(detail).toMatch(/^ {4}mlp( \*)?\s+trained\s+0\.\d{4}\s/m);
     expect(cliJson<Array<{ version: string }>>(['datasets'], env)).toHaveLength(2);
     expect(cliJson<Array<{ version: string }>>(['models'], env).map((m) => m.version)).toEqual(['v1', 'v2']);
     expect(cliJson<unknown[]>(['dlq'], env)).toEqual([]);
@@ -129,6 +136,11 @@ describe('the dashboard of mloop up', () => {
     expect(Number(await points('validation'))).toBeGreaterThan(1);
     expect(await page.locator('figure', { hasText: 'Confusion matrix' }).locator('td').count()).toBe(6);
     await expect(page.locator('#decision').textContent()).resolves.toMatch(/manual/);
+    // trained by auto, the default: what it chose and every candidate it tried
+    const selection = runs[1].selection!;
+    await expect(page.locator('#selection h2').textContent()).resolves.toBe(`auto chose ${selection.winner}`);
+    expect(await page.locator('#selection tbody tr').count()).toBe(selection.candidates.length);
+    await expect(page.locator('#selection tbody tr', { hasText: 'mlp' }).textContent()).resolves.toMatch(/trained/);
     await shot('run');
   });
 
@@ -207,7 +219,7 @@ describe('live progress on the runs page', () => {
     const config = configFor(home);
     const platform = createPlatform(config, createLogger('silent'));
     try {
-      await platform.objects.put(config.dataBucket, 'datasets/live/mloop.json', JSON.stringify({ epochs: LIVE_EPOCHS, params: { patience: 0 } }));
+      await platform.objects.put(config.dataBucket, 'datasets/live/mloop.json', JSON.stringify({ algorithm: 'mlp', epochs: LIVE_EPOCHS, params: { patience: 0 } }));
     } finally {
       await platform.close();
     }
@@ -271,6 +283,14 @@ describe('live progress on the runs page', () => {
 // Last: its runs (model "tty") would change the listings and pages the tests above count.
 describe('the CLI on a terminal', () => {
   it('push --wait draws a coloured bar in place, and no colours when NO_COLOR is set', async () => {
+    // the mlp's four epochs fill the bar in steps a poll sees; auto's gbdt stops early, far short of its round cap
+    const config = configFor(home);
+    const platform = createPlatform(config, createLogger('silent'));
+    try {
+      await platform.objects.put(config.dataBucket, 'datasets/tty/mloop.json', JSON.stringify({ algorithm: 'mlp' }));
+    } finally {
+      await platform.close();
+    }
     // `script` gives the CLI a pseudo-terminal, as a person's shell would
     const onTerminal = async (seed: number, extra: Record<string, string>) => {
       const file = path.join(home, `tty-${seed}.csv`);

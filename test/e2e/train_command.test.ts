@@ -22,17 +22,27 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('mloop train', () => {
   it('trains a file in the foreground and prints the result as the last JSON line', () => {
-    const { stdout, stderr } = mloop(['train', 'fraud.csv', '--target', 'isFraud', '--out', 'out/mlp', '--json']);
+    const { stdout, stderr } = mloop(['train', 'fraud.csv', '--target', 'isFraud', '--out', 'out/auto', '--json']);
     const result = lastJson(stdout);
-    expect(result).toMatchObject({ algorithm: 'mlp', task: 'binary', rows: 20000, trials: 1, artifacts: path.join(dir, 'out', 'mlp') });
+    // auto, the default for a table: the family it chose, and every candidate
+    expect(result).toMatchObject({ task: 'binary', rows: 20000, trials: 1, artifacts: path.join(dir, 'out', 'auto') });
+    expect(result.selection).toMatchObject({ by: 'auto', metric: 'auc', winner: result.algorithm });
+    expect(result.selection.candidates.map((c: { family: string; status: string }) => [c.family, c.status])).toEqual([
+      ['gbdt', 'trained'],
+      ['linear', expect.stringMatching(/^(trained|skipped)$/)],
+      ['random_forest', expect.stringMatching(/^(trained|skipped)$/)],
+      ['mlp', 'trained'],
+    ]);
     expect(result.seconds).toBeGreaterThan(0);
     expect(result.metrics.auc).toBeGreaterThan(0.8);
     expect(Object.keys(result.metrics)).toEqual(expect.arrayContaining(['auc', 'pr_auc', 'logloss', 'precision', 'recall', 'f1', 'threshold']));
     expect(fs.readdirSync(result.artifacts).sort()).toEqual(['curves.json', 'holdout.ndjson', 'manifest.json', 'model.onnx', 'reference.json', 'report.html']);
     const manifest = JSON.parse(fs.readFileSync(path.join(result.artifacts, 'manifest.json'), 'utf8'));
     expect(manifest.metrics.auc).toBe(result.metrics.auc);
-    // not a terminal: progress comes as plain lines on stderr, never on stdout
-    expect(stderr).toMatch(/^epoch 1\/8 loss [\d.]+ val_loss [\d.]+$/m);
+    expect(manifest).toMatchObject({ algorithm: result.algorithm, selection: result.selection });
+    // not a terminal: progress comes as plain lines on stderr, never on stdout, candidate by candidate
+    expect(stderr).toMatch(/^gbdt \(candidate 1\/4\) iteration 1\/\d+ loss [\d.]+ val_loss [\d.]+$/m);
+    expect(stderr).toMatch(/^mlp \(candidate 4\/4\) epoch 1\/8 loss [\d.]+ val_loss [\d.]+$/m);
     expect(stdout.trim().split('\n')).toHaveLength(1);
   });
 
@@ -120,6 +130,6 @@ describe('mloop train', () => {
     expect(stdout).toMatch(/^auc\s+0\.\d{4}$/m);
     const bad = spawnSync(process.execPath, [CLI, 'train', 'fraud.csv', '--params', '{"learning_rat":1}'], { cwd: dir, env, encoding: 'utf8' });
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/unknown mlp\/logistic parameter "learning_rat"/);
+    expect(bad.stderr).toMatch(/unknown auto parameter "learning_rat"/);
   });
 });

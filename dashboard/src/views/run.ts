@@ -5,6 +5,7 @@ import { fixed, h, metricText, table } from '../dom';
 import type { View } from '../view';
 import { classReport } from './class_report';
 import { progressBar } from './runs';
+import { selectionBlock } from './selection';
 
 export const runView: View = async ([id]) => {
   const { run, version, decision, superseded, trainer, curves } = await get<RunDetail>(`/runs/${encodeURIComponent(id)}/detail`);
@@ -48,6 +49,7 @@ export const runView: View = async ([id]) => {
       run.metrics ? table(Object.keys(run.metrics), [Object.entries(run.metrics).map(([name, v]) => metricText(name, v))]) : null,
       decisionBlock(decision, version?.stage),
       supersededBlock(superseded),
+      selectionBlock(run.selection),
       h('div', { class: 'charts' }, charts, confusion),
       curves ? classReport(run.id, curves, run.metrics) : null,
       params.length ? h('details', {}, h('summary', {}, 'Parameters'), table(['parameter', 'value'], params)) : null,

@@ -24,7 +24,8 @@ export function progressBar(run: Progressed) {
   if (run.status === 'succeeded') return p ? bar(1, `done (last report ${p.unit} ${p.iteration}/${p.iterations})`) : '';
   if (!p) return '–';
   const trial = p.trials && p.trials > 1 ? `trial ${(p.trial ?? 0) + 1}/${p.trials} ` : '';
-  return bar(p.iteration / Math.max(1, p.iterations), `${trial}${p.unit} ${p.iteration}/${p.iterations}`);
+  const candidate = p.family ? `${p.family} (candidate ${(p.candidate ?? 0) + 1}/${p.candidates ?? 1}) ` : '';
+  return bar(p.iteration / Math.max(1, p.iterations), `${trial}${candidate}${p.unit} ${p.iteration}/${p.iterations}`);
 }
 
 const finished = (r: RunView) => r.status === 'succeeded' || r.status === 'failed' || r.status === 'cancelled';

@@ -28,6 +28,8 @@ export interface ModelFamily {
   readonly takesEpochs: boolean;
   /** Takes the deployment's TensorFlow.js backend as its `backend` parameter. */
   readonly takesBackend: boolean;
+  /** Takes the run's promotion metric as its `metric` parameter, to choose among models it trains (auto). */
+  readonly takesMetric?: boolean;
   /** Learns from the target; an unsupervised model's score ranks rows but is no probability. */
   readonly supervised: boolean;
   /** The output its ONNX model names for a target of this task. */

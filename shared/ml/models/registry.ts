@@ -1,5 +1,6 @@
 import { MloopError } from '../../core/errors';
 import type { ModelFamily } from './family';
+import { auto } from './auto';
 import { cnn } from './cnn';
 import { gbdt } from './gbdt';
 import { isolationForest } from './isolation_forest';
@@ -9,12 +10,12 @@ import { logistic } from './logistic';
 import { mlp } from './mlp';
 
 /** Every model family mloop trains: a folder under models/ each, and one line here. */
-export const FAMILIES: readonly ModelFamily[] = [mlp, logistic, gbdt, isolationForest, cnn, linear, linearSvm];
+export const FAMILIES: readonly ModelFamily[] = [mlp, logistic, gbdt, isolationForest, cnn, linear, linearSvm, auto];
 
 export const FAMILY_NAMES = FAMILIES.map((f) => f.name) as [string, ...string[]];
 
-/** What a dataset without `algorithm` in its mloop.json trains. */
-export const DEFAULT_FAMILY = mlp.name;
+/** What a table without `algorithm` in its mloop.json trains (an archive of images trains its own default, cnn). */
+export const DEFAULT_FAMILY = auto.name;
 
 /** Trained beside a supervised model when mloop.json asks for `unsupervised`, its score served next to the model's. */
 export const ANOMALY_DETECTOR: ModelFamily = isolationForest;

@@ -27,6 +27,7 @@ const TABLE_TRAINERS: Record<string, () => Promise<TableTrainer>> = {
   isolation_forest: async () => (await import('./isolation_forest/train')).trainIsolationForest,
   linear: async () => (await import('./linear/train')).trainLinear,
   linear_svm: async () => (await import('./linear_svm/train')).trainLinearSvm,
+  auto: async () => (await import('./auto/train')).trainAuto,
 };
 
 const IMAGE_TRAINERS: Record<string, () => Promise<ImageTrainer>> = {

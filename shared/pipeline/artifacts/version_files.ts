@@ -47,7 +47,8 @@ export function versionFiles(data: PreparedData, candidate: Candidate, plan: Tra
     version: info.version,
     run_id: info.run_id,
     task: data.task,
-    algorithm: plan.algorithm,
+    // the family that trained the model, which auto chose: what serving and reports read
+    algorithm: fitted.algorithm,
     target: data.target,
     classes: data.classes,
     features: data.specs,
@@ -65,7 +66,8 @@ export function versionFiles(data: PreparedData, candidate: Candidate, plan: Tra
     },
     ...(trials.length > 1 ? { sweep: { metric: plan.metric.name, best_trial: candidate.bestTrial, trials } } : {}),
     input: { name: ONNX_INPUT, width: encodedWidth(data.specs) },
-    output: { name: expectedOutput(data.task, plan.algorithm) },
+    ...(fitted.selection ? { selection: fitted.selection } : {}),
+    output: { name: expectedOutput(data.task, fitted.algorithm) },
     ...(anomaly
       ? { unsupervised: { file: ARTIFACT_FILES.anomaly, algorithm: anomaly.fitted.algorithm, output: expectedOutput(data.task, anomaly.fitted.algorithm), params: anomaly.fitted.params, metrics: anomaly.metrics } }
       : {}),

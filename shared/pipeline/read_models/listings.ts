@@ -39,6 +39,8 @@ export interface RunView {
   cancel_reason: string | null;
   /** `imported`: registered by `mloop models import`, trained elsewhere (see `imported` on the run document). */
   source: 'trained' | 'imported';
+  /** When `auto` chose the family: every candidate, as the run recorded it. */
+  selection: RunDoc['selection'] | null;
 }
 
 export interface ModelView {
@@ -94,6 +96,7 @@ export function runView(run: RunDoc): RunView {
     cancelled_by: run.cancelled_by ?? null,
     cancel_reason: run.cancel_reason ?? null,
     source: run.source ?? 'trained',
+    selection: run.selection ?? null,
   };
 }
 

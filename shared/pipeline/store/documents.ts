@@ -5,6 +5,7 @@ import type { ImageValidationReport } from '../../data/images/dataset';
 import type { TrialRecord } from '../../ml/sweep';
 import type { TrainProgress } from '../../ml/trained_model';
 import type { TrainingEnd } from '../../ml/training_end';
+import type { Selection } from '../../ml/selection';
 import type { DatasetConfig, DatasetKind, PromotionConfig } from '../dataset_config';
 import type { RunPlan } from '../training/training_plan';
 import type { ClassChange } from '../decisions/class_change';
@@ -135,6 +136,8 @@ export interface RunDoc {
   /** The dataset's promotion policy, settled with the run; the deployment's defaults fill what it leaves out. */
   promotion?: PromotionConfig;
   sweep?: SweepState | null;
+  /** When `auto` chose the family: each candidate's validation score, time and parameters, or why it did not train. */
+  selection?: Selection | null;
   metrics?: Metrics | null;
   /** How the winning model's training ended (early stop, best iteration); written with the metrics, absent on older runs. */
   training_end?: TrainingEnd | null;

@@ -54,7 +54,7 @@ export async function completeCandidate(data: PreparedData, plan: TrainingPlan, 
     data.classes,
     { y: data.validation.y, predicted: fitted.predictions.validation },
     { y: data.test.y, predicted: fitted.predictions.test },
-    { rule: plan.rule, probabilities: family(plan.algorithm).supervised },
+    { rule: plan.rule, probabilities: family(fitted.algorithm).supervised },
   );
   let anomaly: Candidate['anomaly'] = null;
   if (plan.unsupervised) {

@@ -86,11 +86,14 @@ export function bindPlan(task: Task, plan: RunPlan, defaults: PlanDefaults): Tra
   const chosen = family(plan.algorithm);
   const algorithm = chosen.name;
   checkTarget(chosen, task);
+  const metric = taskMetric(task, plan.metric);
   const params: Record<string, unknown> = {
     ...(plan.seed !== null ? { seed: plan.seed } : {}),
     // the deployment's epoch budget and TensorFlow backend go only to the families that take them; others would refuse them
     ...(chosen.takesEpochs ? { epochs: plan.epochs ?? defaults.epochs } : {}),
     ...(chosen.takesBackend ? { backend: defaults.backend } : {}),
+    // a family that chooses among models (auto) chooses by what promotion will judge
+    ...(chosen.takesMetric ? { metric: metric.name } : {}),
     ...plan.params,
   };
   return {
@@ -98,7 +101,7 @@ export function bindPlan(task: Task, plan: RunPlan, defaults: PlanDefaults): Tra
     params,
     trials: plan.trials,
     unsupervised: plan.unsupervised,
-    metric: taskMetric(task, plan.metric),
+    metric,
     rule: plan.target_recall === null ? { kind: 'max_f1' } : { kind: 'recall', target: plan.target_recall },
   };
 }

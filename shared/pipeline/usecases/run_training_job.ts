@@ -153,6 +153,7 @@ async function train(ctx: Context, run: RunDoc, attempt: number): Promise<Metric
     }
   }
 
+  if (candidate.fitted.selection) await runs.update(run.id, { selection: candidate.fitted.selection });
   const version = versionFiles(data, candidate, plan, lineage(ctx, run, dataset));
   const ended = {
     training_end: trainingEnd(candidate.fitted, family(plan.algorithm).progressUnit),
@@ -165,7 +166,7 @@ async function train(ctx: Context, run: RunDoc, attempt: number): Promise<Metric
     },
   };
   const metrics = await storeVersion(ctx, run, started, version, candidate.fitted.backend, ended);
-  ctx.log.info({ run_id: run.id, metric: plan.metric.name, value: metrics[plan.metric.name], backend: candidate.fitted.backend }, 'model trained');
+  ctx.log.info({ run_id: run.id, algorithm: candidate.fitted.algorithm, metric: plan.metric.name, value: metrics[plan.metric.name], backend: candidate.fitted.backend }, 'model trained');
   return metrics;
 }
 

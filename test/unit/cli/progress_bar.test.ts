@@ -55,6 +55,26 @@ describe('the training progress reporter', () => {
     expect(text().split('\r').at(-1)).toMatch(/^[^E]*trial 2\/2 epoch 1\/10 loss 0\.5000 val_loss 0\.6000\x1b\[K$/);
   });
 
+  it("writes each of auto's candidates from its first line, after the last one of the candidate before", () => {
+    let clock = 0;
+    const { out, text } = sink(false);
+    const bar = progressReporter(out, () => clock);
+    const gbdt = { family: 'gbdt', candidate: 0, candidates: 2, unit: 'iteration' as const };
+    const mlp = { family: 'mlp', candidate: 1, candidates: 2 };
+    bar.update(at(1, { ...gbdt, iterations: 300 }));
+    clock += 100;
+    // stopped early at iteration 40: never written until the next candidate starts
+    bar.update(at(40, { ...gbdt, iterations: 300 }));
+    clock += 100;
+    bar.update(at(1, mlp));
+    bar.done();
+    expect(text().trim().split('\n').map((line) => line.split(' loss')[0])).toEqual([
+      'gbdt (candidate 1/2) iteration 1/300',
+      'gbdt (candidate 1/2) iteration 40/300',
+      'mlp (candidate 2/2) epoch 1/10',
+    ]);
+  });
+
   it('formats the time left in minutes and seconds', () => {
     expect([formatEta(0.4), formatEta(12), formatEta(65), formatEta(3600)]).toEqual(['0s', '12s', '1m05s', '60m00s']);
   });

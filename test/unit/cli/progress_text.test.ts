@@ -8,6 +8,7 @@ describe('a run\'s progress in a listing', () => {
     expect(runProgressText({ status: 'running', progress: stale })).toBe('epoch 1/30');
     expect(progressText({ ...stale, trial: 1, trials: 4 })).toBe('trial 2/4 epoch 1/30');
     expect(runProgressText({ status: 'queued', progress: null })).toBeNull();
+    expect(progressText({ unit: 'epoch', iteration: 2, iterations: 8, family: 'mlp', candidate: 3, candidates: 4 })).toBe('mlp (candidate 4/4) epoch 2/8');
   });
 
   it('once it stopped early: where, of what budget, and the epoch it kept — not the stale last report', () => {

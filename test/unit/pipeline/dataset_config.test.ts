@@ -4,7 +4,7 @@ import { imageSpecOf, parseDatasetConfig } from '../../../shared/pipeline/datase
 describe('parseDatasetConfig', () => {
   it('fills defaults when there is no mloop.json', () => {
     for (const raw of [undefined, null, {}]) {
-      expect(parseDatasetConfig(raw)).toEqual({ target: 'isFraud', algorithm: 'mlp', promotion: { metric: 'auc' }, drop: [] });
+      expect(parseDatasetConfig(raw)).toEqual({ target: 'isFraud', algorithm: 'auto', promotion: { metric: 'auc' }, drop: [] });
     }
   });
 

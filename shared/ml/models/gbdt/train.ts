@@ -54,7 +54,7 @@ function copyInto(from: Float32Array, to: Float32Array): Float32Array {
 }
 
 export async function trainGbdt(data: GbdtData, params: Record<string, unknown> = {}, onProgress?: OnProgress): Promise<TrainedModel> {
-  const p: GbdtParams = resolveGbdtParams(params);
+  const p: GbdtParams = resolveGbdtParams(params, data.train.n);
   const task = data.task ?? 'binary';
   const { train, validation } = data;
   const width = encodedWidth(data.specs);

@@ -80,7 +80,7 @@ describe('the dataset config stored at ingest', () => {
   it('without mloop.json holds the defaults', async () => {
     const doc = await upload('plain', undefined, 'amount,isFraud\n' + Array.from({ length: 30 }, (_, i) => `${i},${i % 2}`).join('\n') + '\n');
     expect(doc).toMatchObject({ status: 'accepted', config_version: DATASET_CONFIG_VERSION });
-    expect(doc.config).toEqual({ target: 'isFraud', algorithm: 'mlp', promotion: { metric: 'auc' }, drop: [] });
+    expect(doc.config).toEqual({ target: 'isFraud', algorithm: 'auto', promotion: { metric: 'auc' }, drop: [] });
   });
 
   it('a bad mloop.json rejects the upload, with the file and the reason recorded on the dataset', async () => {

@@ -9,6 +9,7 @@ import { TOPICS, type TrainingRequested } from '../../../../shared/core/events';
 import { createLogger } from '../../../../shared/core/log';
 import { readManifest } from '../../../../shared/pipeline/artifacts/model_files';
 import type { Context } from '../../../../shared/pipeline/context';
+import { runView } from '../../../../shared/pipeline/read_models/listings';
 import { COLLECTIONS, type RunDoc } from '../../../../shared/pipeline/store/documents';
 import { ingestObject } from '../../../../shared/pipeline/usecases/on_data_uploaded';
 import { requestTraining } from '../../../../shared/pipeline/usecases/on_training_requested';
@@ -100,6 +101,28 @@ describe('a run created from a training request', () => {
     expect(manifest.algorithm).toBe('logistic');
     expect(manifest.trainer.params).toMatchObject({ batch_size: 32, epochs: 2, seed: 3 });
     expect(manifest.sweep?.trials.map((t) => t.params.learning_rate)).toEqual([0.01, 0.05]);
+  });
+
+  it('trains auto when mloop.json names no algorithm: the run records every candidate, the manifest names the family chosen', async () => {
+    const version = await ingest({ target: 'label', positive_class: 'yes', seed: 3 });
+    const created = await requestTraining(ctx, request(version, 'r-auto'));
+    const planned = (await ctx.platform.docs.get<RunDoc>(COLLECTIONS.runs, created.runId))!;
+    expect(planned.plan).toMatchObject({ algorithm: 'auto', metric: 'auc' });
+    expect(await runTrainingJob(ctx, planned.id, 1)).toBe('succeeded');
+
+    const run = (await ctx.platform.docs.get<RunDoc>(COLLECTIONS.runs, planned.id))!;
+    const selection = run.selection!;
+    expect(selection).toMatchObject({ by: 'auto', metric: 'auc', higher_is_better: true });
+    const byFamily = Object.fromEntries(selection.candidates.map((c) => [c.family, c]));
+    expect(Object.keys(byFamily)).toEqual(['gbdt', 'linear', 'random_forest', 'mlp']);
+    expect(byFamily.gbdt).toMatchObject({ status: 'trained', value: expect.any(Number), params: expect.objectContaining({ seed: 3 }) });
+    expect(byFamily.mlp).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/fewer than mlp_min_rows/) });
+    expect(byFamily[selection.winner].status).toBe('trained');
+    expect(runView(run).selection).toEqual(selection);
+
+    const manifest = await readManifest(ctx, 'churn', run.model_version);
+    expect(manifest).toMatchObject({ algorithm: selection.winner, selection });
+    expect(manifest.trainer.params).toEqual(byFamily[selection.winner].params);
   });
 
   it('fails at once, with the reason, when the request asks for a search that does not resolve; nothing is launched', async () => {

@@ -32,11 +32,12 @@ const tensorflowIn = (files: Set<string>) => [...files].filter((f) => f.startsWi
 const trainersIn = (files: Set<string>) => [...files].filter((f) => /^shared\/ml\/models\/[^/]+\/train\.ts$/.test(f));
 
 describe('model family registry', () => {
-  it('lists each family once, under a name mloop.json can spell, and keeps mlp the default', () => {
+  it('lists each family once, under a name mloop.json can spell, and makes auto the default for a table', () => {
     expect(FAMILY_NAMES).toEqual(FAMILIES.map((f) => f.name));
     expect(new Set(FAMILY_NAMES).size).toBe(FAMILY_NAMES.length);
     for (const name of FAMILY_NAMES) expect(name).toMatch(/^[a-z][a-z0-9_]*$/);
-    expect(DEFAULT_FAMILY).toBe('mlp');
+    expect(DEFAULT_FAMILY).toBe('auto');
+    expect(isImageFamily(family(DEFAULT_FAMILY))).toBe(false);
     expect(family(DEFAULT_FAMILY).supervised).toBe(true);
     expect(ANOMALY_DETECTOR.supervised).toBe(false);
     expect(FAMILIES).toContain(ANOMALY_DETECTOR);
@@ -58,6 +59,7 @@ describe('model family registry', () => {
     expect(JSON.parse(JSON.stringify(f.defaults))).toEqual(f.defaults);
     expect('epochs' in f.defaults).toBe(f.takesEpochs);
     expect(f.takesBackend).toBe('backend' in f.defaults);
+    expect(f.takesMetric ?? false).toBe('metric' in f.defaults);
     for (const task of TARGETS) expect(f.onnxOutput(task)).toBe(f.supervised ? ONNX_OUTPUTS[task] : ONNX_OUTPUTS.anomaly);
     // a run of it can be planned on some target, and is refused on the others with the reason
     const taken = TARGETS.filter((task) => {
@@ -97,7 +99,7 @@ describe('model family registry', () => {
     const split = { X: new Float32Array(0), y: new Float32Array(0), n: 0 };
     await expect(trainTable('cnn', { task: 'multiclass', classes: ['a', 'b'], specs: [], train: split, validation: split })).rejects.toThrow(/^cnn trains on images/);
     await expect(trainImages('gbdt', { spec: { size: 16, channels: 1, layout: 'NHWC', scale: 1 }, classes: [], train: split as never, validation: split as never, test: split as never })).rejects.toThrow(/^gbdt trains on a table/);
-    expect(FAMILIES.filter((f) => !isImageFamily(f)).map((f) => f.name)).toEqual(['mlp', 'logistic', 'gbdt', 'isolation_forest', 'linear', 'linear_svm']);
+    expect(FAMILIES.filter((f) => !isImageFamily(f)).map((f) => f.name)).toEqual(['mlp', 'logistic', 'gbdt', 'isolation_forest', 'linear', 'linear_svm', 'auto']);
   });
 
   it('has a trainer for every family, and the trainers table lists no other', () => {

@@ -117,6 +117,28 @@ describe('the training core and the scorer, per task', () => {
     }
   });
 
+  it('auto through the same core: the manifest names the family it chose, whose ONNX serves, and records every candidate', async () => {
+    const { data, candidate, manifest, scorer } = await trainedVersion('binary', { algorithm: 'auto', params: { candidates: ['logistic', 'gbdt', 'no_such_family'] } });
+    try {
+      const { selection } = candidate.fitted;
+      expect(selection).toMatchObject({ by: 'auto', metric: 'auc', higher_is_better: true });
+      expect(selection!.candidates.map((c) => [c.family, c.status])).toEqual([
+        ['logistic', 'trained'],
+        ['gbdt', 'trained'],
+        ['no_such_family', 'skipped'],
+      ]);
+      const winner = selection!.winner;
+      expect(['logistic', 'gbdt']).toContain(winner);
+      expect(candidate.fitted.algorithm).toBe(winner);
+      expect(manifest).toMatchObject({ algorithm: winner, output: { name: 'probability' }, selection });
+      expect(manifest.trainer.params).toEqual(selection!.candidates.find((c) => c.family === winner)!.params);
+      const served = await scorer.scoreRecords(data.test.records);
+      expect(worstDifference(served, candidate.fitted.predictions.test)).toBeLessThan(1e-5);
+    } finally {
+      await scorer.release();
+    }
+  });
+
   it('keeps the best trial of a sweep on validation and records every one', async () => {
     const data = taskData('regression', 900);
     const plan = planTraining(
@@ -159,6 +181,13 @@ describe('the training core and the scorer, per task', () => {
     expect(plan.params).not.toHaveProperty('backend');
     const network = planTraining('binary', { algorithm: 'logistic', promotion: { metric: 'auc' } }, null, defaults);
     expect(network.params).toEqual({ epochs: defaults.epochs, backend: defaults.backend });
+    // auto chooses among its candidates by what promotion will judge, and hands the networks their budget
+    expect(planTraining('regression', parseDatasetConfig({}), null, defaults)).toMatchObject({
+      algorithm: 'auto',
+      params: { epochs: defaults.epochs, backend: defaults.backend, metric: 'rmse' },
+    });
+    expect(planTraining('binary', parseDatasetConfig({ promotion: { metric: 'pr_auc' } }), null, defaults).params).toMatchObject({ metric: 'pr_auc' });
+    expect(planTraining('binary', { algorithm: 'gbdt', promotion: { metric: 'pr_auc' } }, null, defaults).params).not.toHaveProperty('metric');
     // a request's algorithm is only a name until the plan checks it against the families
     expect(() => planTraining('binary', { algorithm: 'mlp', promotion: { metric: 'auc' } }, { algorithm: 'xgboost' }, defaults)).toThrow(
       /unknown algorithm "xgboost": use one of mlp, logistic, gbdt, isolation_forest/,

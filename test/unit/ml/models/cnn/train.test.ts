@@ -33,7 +33,7 @@ describe('the CNN family', () => {
 
   it('learns bars from noise in a few epochs, reporting loss and accuracy per epoch, without leaking tensors', async () => {
     const before = tf.memory().numTensors;
-    const progress: Array<Record<string, number | undefined>> = [];
+    const progress: Array<Record<string, unknown>> = [];
     trained = await trainImages('cnn', data, { ...SMALL, epochs: 5, patience: 3 }, (p) => {
       progress.push({ ...p });
     });

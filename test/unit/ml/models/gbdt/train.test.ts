@@ -39,7 +39,8 @@ describe('gbdt training', () => {
     const progress: number[] = [];
     const model = await trainGbdt(data, { learning_rate: 0.3, min_data_in_leaf: 5, lambda_l2: 0, early_stopping_rounds: 10 }, (p) => {
       progress.push(p.iteration);
-      expect(p.iterations).toBe(300);
+      // 4 000 rows: below 10 000, the rounds default to 1 000 (gbdtRowDefaults)
+      expect(p.iterations).toBe(1000);
       expect(Number.isFinite(p.loss!) && Number.isFinite(p.val_loss!) && p.seconds >= 0).toBe(true);
     });
     expect(rocAuc(data.test.y, model.predict(data.test.X, data.test.n))).toBeGreaterThan(0.95);
@@ -57,7 +58,7 @@ describe('gbdt training', () => {
 
   it('learns multiclass probabilities that sum to one, and a regression target', async () => {
     const multi = taskData('multiclass', 3000, 6);
-    const probabilities = (await trainGbdt(multi, { min_data_in_leaf: 20 })).predict(multi.test.X, multi.test.n);
+    const probabilities = (await trainGbdt(multi, { min_data_in_leaf: 20, num_iterations: 300 })).predict(multi.test.X, multi.test.n);
     let right = 0;
     for (let i = 0; i < multi.test.n; i++) {
       const row = Array.from(probabilities.subarray(i * 3, i * 3 + 3));
@@ -67,7 +68,7 @@ describe('gbdt training', () => {
     expect(right / multi.test.n).toBeGreaterThan(0.8);
 
     const reg = taskData('regression', 3000, 7);
-    const values = (await trainGbdt(reg, { min_data_in_leaf: 20 })).predict(reg.test.X, reg.test.n);
+    const values = (await trainGbdt(reg, { min_data_in_leaf: 20, num_iterations: 300 })).predict(reg.test.X, reg.test.n);
     const mean = reg.test.y.reduce((a, b) => a + b, 0) / reg.test.n;
     let residual = 0;
     let total = 0;

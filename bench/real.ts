@@ -1,0 +1,191 @@
+import { spawnSync } from 'node:child_process';
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { encodedWidth } from '../shared/data/encoding';
+import { prepareTrainingData, type PreparedData, type Task } from '../shared/data/prepare';
+import { FAMILY_NAMES } from '../shared/ml/models/registry';
+import { trainTable } from '../shared/ml/models/trainers';
+import { parseDatasetConfig } from '../shared/pipeline/dataset_config';
+
+/**
+ * mloop's families beside their scikit-learn (and LightGBM) counterparts on real data: datasets of R's
+ * modeldata package (installed by `apt-get install r-cran-modeldata`), converted to CSV by
+ * bench/real_data.py, prepared once by mloop's own data path, and split once; the split's encoded
+ * matrices are written to files that the references read, so both sides learn from the same rows and
+ * the same features and are scored by the same functions on the same test rows. Every model trains with
+ * its library's defaults (mloop: the family's defaults; the references: scikit-learn's and LightGBM's),
+ * on the train split; mloop's families also see the validation split, which they use to stop early.
+ *
+ *   npm run bench:real [dataset,dataset ...] [-- --families gbdt,auto,auto(all)]
+ *
+ * One JSON line per (dataset, family, reference): the test AUC (binary), macro AUC (multiclass) or RMSE
+ * and R² (regression) of both sides and mloop's minus the reference's; one line per family the registry
+ * does not hold; and per dataset one line for `auto` against the best single family on test.
+ *
+ * Environment: MLOOP_BENCH_REAL_VENV (default <tmp>/mloop-real-venv) is created if absent from the
+ * wheels in MLOOP_BENCH_WHEELS (default /opt/pypi/files); MLOOP_MODELDATA, the modeldata lazy-load
+ * database without its extension (default Debian's).
+ */
+const VENV = process.env.MLOOP_BENCH_REAL_VENV ?? path.join(os.tmpdir(), 'mloop-real-venv');
+const WHEELS = process.env.MLOOP_BENCH_WHEELS ?? '/opt/pypi/files';
+const DIR = path.join(os.tmpdir(), 'mloop-bench-real');
+const SPLIT_SEED = 42;
+const SCRIPT = path.join(__dirname, '..', '..', 'bench', 'real_data.py');
+
+/** Each mloop family and the anchors it is compared with, per kind of target. */
+const ANCHORS: Record<string, { classification: string[]; regression: string[] }> = {
+  gbdt: { classification: ['lightgbm', 'hist_gradient_boosting'], regression: ['lightgbm', 'hist_gradient_boosting'] },
+  random_forest: { classification: ['random_forest'], regression: ['random_forest'] },
+  extra_trees: { classification: ['extra_trees'], regression: ['extra_trees'] },
+  linear: { classification: ['logistic_regression'], regression: ['ridge', 'lasso', 'elastic_net'] },
+  linear_svm: { classification: ['linear_svc'], regression: ['linear_svr'] },
+  knn: { classification: ['kneighbors'], regression: ['kneighbors'] },
+  mlp: { classification: ['mlp'], regression: ['mlp'] },
+  // a network without hidden layers: what stands for a linear model until `linear` is there
+  logistic: { classification: ['logistic_regression'], regression: ['ridge'] },
+};
+
+/**
+ * auto as a dataset without `algorithm` trains it, and auto over every family this build holds (the mlp
+ * at any size, mloop's logistic network as a linear stand-in) to see it choose among several.
+ */
+const AUTO_RUNS: Record<string, Record<string, unknown>> = {
+  auto: {},
+  'auto(all)': { candidates: ['gbdt', 'linear', 'random_forest', 'extra_trees', 'linear_svm', 'knn', 'mlp', 'logistic'], mlp_min_rows: 0 },
+};
+
+interface DatasetEntry {
+  name: string;
+  target: string;
+  task: Task;
+  positive_class?: string;
+  file: string;
+  rows: number;
+}
+
+type Scores = Record<string, number>;
+
+const round = (x: number, digits = 5) => +x.toFixed(digits);
+const python = () => path.join(VENV, 'bin', 'python');
+
+function ensureVenv(): void {
+  const works = () => existsSync(python()) && spawnSync(python(), ['-c', 'import rdata, pandas, lightgbm, sklearn']).status === 0;
+  if (works()) return;
+  const wheels = existsSync(WHEELS) ? readdirSync(WHEELS).filter((f) => /^(rdata|lightgbm)-.*\.whl$/.test(f)) : [];
+  if (wheels.length < 2) throw new Error(`no rdata and lightgbm wheels in ${WHEELS} (set MLOOP_BENCH_WHEELS to a folder with them)`);
+  for (const [command, ...args] of [
+    ['python3', '-m', 'venv', VENV],
+    [path.join(VENV, 'bin', 'pip'), 'install', '--quiet', '--no-index', '--find-links', WHEELS, 'rdata', 'pandas', 'scikit-learn', 'lightgbm'],
+  ]) {
+    const result = spawnSync(command, args, { encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
+  }
+  if (!works()) throw new Error(`${VENV} was built but cannot import rdata, pandas, lightgbm and scikit-learn`);
+}
+
+function py(args: string[]): unknown {
+  // one thread: these datasets are small, and OpenMP threads that spin on a shared machine cost minutes
+  const env = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' };
+  const result = spawnSync(python(), [SCRIPT, ...args], { encoding: 'utf8', env, maxBuffer: 64 << 20 });
+  if (result.status !== 0) throw new Error(`real_data.py ${args.join(' ')} failed: ${result.stderr}`);
+  return JSON.parse(result.stdout.trim().split('\n').pop()!);
+}
+
+/** The split as files: the encoded matrices of each part, and how many classes the predictions have. */
+function writeSplit(dir: string, data: PreparedData): void {
+  mkdirSync(dir, { recursive: true });
+  for (const [name, split] of [['train', data.train], ['validation', data.validation], ['test', data.test]] as const) {
+    writeFileSync(path.join(dir, `${name}_X.f32`), split.X);
+    writeFileSync(path.join(dir, `${name}_y.f32`), split.y);
+  }
+  writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ task: data.task, classes: data.classes?.length ?? 0, width: encodedWidth(data.specs), features: data.specs.map((s) => s.name) }));
+}
+
+/** The headline of a task, and whether higher is better. */
+const HEADLINE: Record<Task, { name: string; higher: boolean; second: string }> = {
+  binary: { name: 'auc', higher: true, second: 'pr_auc' },
+  multiclass: { name: 'macro_auc', higher: true, second: 'accuracy' },
+  regression: { name: 'rmse', higher: false, second: 'r2' },
+};
+
+async function benchDataset(entry: DatasetEntry, families: string[]): Promise<void> {
+  const config = parseDatasetConfig({ target: entry.target, task: entry.task, positive_class: entry.positive_class, seed: SPLIT_SEED });
+  const data = await prepareTrainingData(async () => createReadStream(entry.file), config, { seed: SPLIT_SEED });
+  const dir = path.join(DIR, entry.name);
+  writeSplit(dir, data);
+  const width = encodedWidth(data.specs);
+  const headline = HEADLINE[data.task];
+  const about = { dataset: entry.name, task: data.task, rows: data.report.rows, train_rows: data.train.n, test_rows: data.test.n, width };
+  const kind = data.task === 'regression' ? 'regression' : 'classification';
+  const single: Array<{ family: string; scores: Scores }> = [];
+
+  for (const family of families) {
+    const autoParams = AUTO_RUNS[family];
+    if (autoParams === undefined && !FAMILY_NAMES.includes(family)) {
+      console.log(JSON.stringify({ ...about, family, skipped: `no family "${family}" in this build's registry` }));
+      continue;
+    }
+    const started = performance.now();
+    const model = await trainTable(autoParams ? 'auto' : family, data, autoParams ?? {});
+    const seconds = round((performance.now() - started) / 1000, 2);
+    const file = path.join(dir, `mloop_${family.replace(/\W/g, '_')}.f32`);
+    writeFileSync(file, model.predict(data.test.X, data.test.n));
+    const scores = py(['score', dir, data.task, String(width), file]) as Scores;
+    const mloop = { ...Object.fromEntries(Object.entries(scores).map(([k, v]) => [k, round(v)])), seconds, best_iteration: model.bestIteration };
+    if (autoParams) {
+      const { selection } = model.chosen!;
+      const best = single.reduce<(typeof single)[number] | null>((a, b) => (!a || (headline.higher ? b.scores[headline.name] > a.scores[headline.name] : b.scores[headline.name] < a.scores[headline.name]) ? b : a), null);
+      console.log(
+        JSON.stringify({
+          ...about,
+          family,
+          metric: headline.name,
+          chose: selection.winner,
+          candidates: selection.candidates.map((c) => ({ family: c.family, status: c.status, validation: c.value === null ? null : round(c.value), seconds: c.seconds, ...(c.reason ? { reason: c.reason } : {}) })),
+          mloop,
+          best_single: best ? { family: best.family, [headline.name]: round(best.scores[headline.name]) } : null,
+          // positive: auto is worse than the best single family on test (by the headline, in its direction)
+          shortfall: best ? round(headline.higher ? best.scores[headline.name] - scores[headline.name] : scores[headline.name] - best.scores[headline.name]) : null,
+        }),
+      );
+      continue;
+    }
+    single.push({ family, scores });
+    for (const reference of (ANCHORS[family] ?? { classification: [], regression: [] })[kind]) {
+      const anchor = py(['fit', dir, data.task, String(width), reference]) as Scores & { seconds: number };
+      console.log(
+        JSON.stringify({
+          ...about,
+          family,
+          reference,
+          metric: headline.name,
+          mloop,
+          sklearn: Object.fromEntries(Object.entries(anchor).filter(([k]) => k !== 'reference').map(([k, v]) => [k, round(v as number)])),
+          diff: round(scores[headline.name] - anchor[headline.name]),
+          [`diff_${headline.second}`]: round(scores[headline.second] - anchor[headline.second]),
+        }),
+      );
+    }
+  }
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const at = args.indexOf('--families');
+  const families = at >= 0 ? args[at + 1].split(',') : [...Object.keys(ANCHORS), ...Object.keys(AUTO_RUNS)];
+  const only = (at >= 0 ? args.slice(0, at) : args).flatMap((a) => a.split(','));
+  ensureVenv();
+  mkdirSync(DIR, { recursive: true });
+  py(['export', DIR]);
+  const datasets = JSON.parse(readFileSync(path.join(DIR, 'datasets.json'), 'utf8')) as DatasetEntry[];
+  for (const entry of datasets) {
+    if (only.length > 0 && !only.includes(entry.name)) continue;
+    await benchDataset(entry, families);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,61 @@
+import { MloopError } from '../../../core/errors';
+import { NETWORK_DEFAULTS } from '../network/params';
+import type { BackendPreference } from '../network/tf_backend';
+import { checkParams } from '../params';
+
+/**
+ * What `auto` takes: the portfolio, its time budget, the metric it picks by (the run's promotion metric,
+ * which the plan hands over), and what it passes on to the candidates that take it (seed, the
+ * networks' epoch budget and backend).
+ */
+export type AutoParams = {
+  /** Families tried, in this order; a name the registry does not hold is skipped, with the reason recorded. */
+  candidates: string[];
+  /** Wall-clock seconds for the whole portfolio; 0 scales it with the training rows (autoBudgetSeconds). */
+  time_budget_s: number;
+  /** The mlp is tried only from this many training rows: below, it loses to trees and costs the most time. */
+  mlp_min_rows: number;
+  /** "auto": the task's promotion default (AUC, macro AUC, RMSE); otherwise a metric of task_metric.ts. */
+  metric: string;
+  seed: number;
+  epochs: number;
+  backend: BackendPreference;
+};
+
+export const AUTO_DEFAULTS: AutoParams = {
+  candidates: ['gbdt', 'linear', 'random_forest', 'mlp'],
+  time_budget_s: 0,
+  mlp_min_rows: 10_000,
+  metric: 'auto',
+  seed: 42,
+  epochs: NETWORK_DEFAULTS.epochs,
+  backend: NETWORK_DEFAULTS.backend,
+};
+
+/**
+ * The default budget: a minute, plus a second per thousand training rows, at most an hour. gbdt trains
+ * 700 000 rows in about 10 s and the mlp in about 40 s on two cores, so the portfolio fits with room
+ * for a busy machine; the budget is a bound, not a target — small data finishes in seconds.
+ */
+export function autoBudgetSeconds(trainRows: number): number {
+  return Math.min(3600, 60 + Math.ceil(trainRows / 1000));
+}
+
+export function resolveAutoParams(given: Record<string, unknown>): AutoParams {
+  const p = checkParams('auto', AUTO_DEFAULTS, given);
+  const problems: string[] = [];
+  if (!Array.isArray(p.candidates) || p.candidates.length === 0 || !p.candidates.every((c) => typeof c === 'string' && c.length > 0)) {
+    problems.push(`candidates must be a non-empty list of family names, got ${JSON.stringify(p.candidates)}`);
+  } else if (new Set(p.candidates).size !== p.candidates.length) {
+    problems.push(`candidates lists a family twice: ${JSON.stringify(p.candidates)}`);
+  }
+  if (typeof p.time_budget_s !== 'number' || !Number.isFinite(p.time_budget_s) || p.time_budget_s < 0) {
+    problems.push(`time_budget_s must be a non-negative number of seconds (0: scaled with the rows), got ${JSON.stringify(p.time_budget_s)}`);
+  }
+  if (!Number.isInteger(p.mlp_min_rows) || p.mlp_min_rows < 0) problems.push(`mlp_min_rows must be a non-negative integer, got ${JSON.stringify(p.mlp_min_rows)}`);
+  if (typeof p.metric !== 'string') problems.push(`metric must be a metric's name or "auto", got ${JSON.stringify(p.metric)}`);
+  if (!Number.isInteger(p.seed)) problems.push(`seed must be an integer, got ${JSON.stringify(p.seed)}`);
+  if (!Number.isInteger(p.epochs) || p.epochs < 1) problems.push(`epochs must be a positive integer, got ${JSON.stringify(p.epochs)}`);
+  if (problems.length > 0) throw new MloopError('invalid_argument', `invalid auto parameters: ${problems.join('; ')}`, { issues: problems });
+  return p;
+}

@@ -1,0 +1,121 @@
+import { errorMessage, MloopError } from '../../../core/errors';
+import type { Task } from '../../../data/prepare';
+import type { CandidateRecord, Selection } from '../../selection';
+import { isBetter, measure, taskMetric } from '../../task_metric';
+import type { OnProgress, TrainedModel } from '../../trained_model';
+import type { TrainingData } from '../../training_data';
+import { isImageFamily } from '../family';
+import { family, FAMILY_NAMES } from '../registry';
+import { trainTable } from '../trainers';
+import { autoBudgetSeconds, resolveAutoParams, type AutoParams } from './params';
+
+/**
+ * `auto`: each candidate family in turn, under one wall-clock budget, each measured on validation by
+ * the run's metric; the best one's model is returned as it trained. A candidate that cannot run here
+ * (unknown to the registry, wrong task, too little data) is skipped; one still training when the
+ * budget runs out is stopped; one whose trainer throws is recorded as failed. Every one is recorded.
+ */
+
+/** Thrown from a candidate's progress callback to stop its trainer, which unwinds through its finally blocks. */
+class BudgetSpent extends Error {
+  constructor(readonly iteration: number, readonly iterations: number) {
+    super('the time budget ran out');
+  }
+}
+
+/** Why a candidate cannot run on this data, or null. */
+export function skipReason(name: string, task: Task, trainRows: number, p: Pick<AutoParams, 'mlp_min_rows'>): string | null {
+  if (name === 'auto') return 'auto cannot be its own candidate';
+  if (!FAMILY_NAMES.includes(name)) return `no family "${name}" in this build's registry`;
+  const f = family(name);
+  if (isImageFamily(f)) return `${name} trains on images`;
+  if (!f.supervised) return `${name} learns without the target`;
+  if (!f.tasks.includes(task)) return `${name} does not train ${task} targets`;
+  if (name === 'mlp' && trainRows < p.mlp_min_rows) return `${trainRows} training rows, fewer than mlp_min_rows (${p.mlp_min_rows}): trees win there, faster`;
+  return null;
+}
+
+/** What auto hands on to a candidate: the seed, and the networks' epochs and backend, where it takes them. */
+function candidateParams(name: string, p: AutoParams): Record<string, unknown> {
+  const f = family(name);
+  return {
+    ...('seed' in f.defaults ? { seed: p.seed } : {}),
+    ...(f.takesEpochs ? { epochs: p.epochs } : {}),
+    ...(f.takesBackend ? { backend: p.backend } : {}),
+  };
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000;
+
+export async function trainAuto(data: TrainingData, params: Record<string, unknown> = {}, onProgress?: OnProgress): Promise<TrainedModel> {
+  const p = resolveAutoParams(params);
+  const metric = taskMetric(data.task, p.metric === 'auto' ? undefined : p.metric);
+  const budget = p.time_budget_s > 0 ? p.time_budget_s : autoBudgetSeconds(data.train.n);
+  const start = performance.now();
+  const deadline = start + budget * 1000;
+  const classes = data.classes?.length ?? 0;
+  const records: CandidateRecord[] = [];
+  let best: { record: CandidateRecord; model: TrainedModel } | null = null;
+
+  for (const [index, name] of p.candidates.entries()) {
+    const skipped = (reason: string) => records.push({ family: name, status: 'skipped', value: null, seconds: 0, best_iteration: null, params: null, reason });
+    const reason = skipReason(name, data.task, data.train.n, p);
+    if (reason !== null) {
+      skipped(reason);
+      continue;
+    }
+    if (performance.now() >= deadline) {
+      skipped(`the ${budget} s budget was spent before it could start`);
+      continue;
+    }
+    const unit = family(name).progressUnit;
+    const started = performance.now();
+    const progress: OnProgress = async (step) => {
+      await onProgress?.({ ...step, family: name, candidate: index, candidates: p.candidates.length, unit });
+      // the last iteration finishes: its model is whole
+      if (performance.now() > deadline && step.iteration < step.iterations) throw new BudgetSpent(step.iteration, step.iterations);
+    };
+    const seconds = () => round((performance.now() - started) / 1000);
+    try {
+      const model = await trainTable(name, data, candidateParams(name, p), progress);
+      const value = measure(metric, data.validation.y, model.predict(data.validation.X, data.validation.n), classes);
+      const record: CandidateRecord = {
+        family: name,
+        status: 'trained',
+        value: Number.isFinite(value) ? value : null,
+        seconds: seconds(),
+        best_iteration: model.bestIteration,
+        params: model.params,
+      };
+      records.push(record);
+      // on a tie the earlier candidate stays: the list is in order of preference
+      if (!best || isBetter(metric, value, best.record.value ?? NaN)) best = { record, model };
+    } catch (err) {
+      if (err instanceof BudgetSpent) {
+        records.push({
+          family: name,
+          status: 'stopped',
+          value: null,
+          seconds: seconds(),
+          best_iteration: null,
+          params: null,
+          reason: `stopped at ${unit} ${err.iteration}/${err.iterations}: the ${budget} s budget ran out`,
+        });
+      } else {
+        records.push({ family: name, status: 'failed', value: null, seconds: seconds(), best_iteration: null, params: null, reason: errorMessage(err) });
+      }
+    }
+  }
+
+  const summary = records.map((r) => `${r.family}: ${r.status}${r.reason ? ` (${r.reason})` : ''}`).join('; ');
+  if (!best) throw new MloopError('failed_precondition', `auto trained no candidate: ${summary}`, { candidates: records });
+  const selection: Selection = {
+    by: 'auto',
+    metric: metric.name,
+    higher_is_better: metric.higherIsBetter,
+    budget_seconds: budget,
+    winner: best.record.family,
+    candidates: records,
+  };
+  return { ...best.model, chosen: { family: best.record.family, selection } };
+}

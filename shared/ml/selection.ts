@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+/**
+ * How a pseudo-family such as `auto` chose the model it returns: each candidate family it considered,
+ * with its validation score, time and parameters, or why it did not train. The manifest and the run
+ * carry it, so that a reader sees what the winner was measured against.
+ */
+export const CANDIDATE_STATUSES = ['trained', 'skipped', 'stopped', 'failed'] as const;
+
+export const CandidateRecordSchema = z.object({
+  family: z.string().min(1),
+  /** trained: measured on validation; skipped: never started; stopped: cut off by the budget; failed: its trainer threw. */
+  status: z.enum(CANDIDATE_STATUSES),
+  /** The selection metric on validation; null when it did not train (or the metric is undefined there). */
+  value: z.number().nullable(),
+  seconds: z.number().nonnegative(),
+  best_iteration: z.number().int().nonnegative().nullable(),
+  params: z.record(z.string(), z.unknown()).nullable(),
+  reason: z.string().optional(),
+});
+
+export const SelectionSchema = z.object({
+  /** The pseudo-family that chose, as mloop.json or the request named it. */
+  by: z.string().min(1),
+  metric: z.string().min(1),
+  higher_is_better: z.boolean(),
+  budget_seconds: z.number().positive(),
+  /** The family whose model was kept; the manifest's `algorithm`. */
+  winner: z.string().min(1),
+  candidates: z.array(CandidateRecordSchema),
+});
+
+export type CandidateRecord = z.output<typeof CandidateRecordSchema>;
+export type Selection = z.output<typeof SelectionSchema>;

@@ -1,0 +1,25 @@
+import { selectionText } from '../../../cli/selection_text';
+import type { Selection } from '../../../shared/ml/selection';
+
+describe('selectionText', () => {
+  it("prints each candidate's status, validation score, seconds and parameters or reason, the winner starred", () => {
+    const selection: Selection = {
+      by: 'auto',
+      metric: 'rmse',
+      higher_is_better: false,
+      budget_seconds: 61,
+      winner: 'gbdt',
+      candidates: [
+        { family: 'gbdt', status: 'trained', value: 3.25, seconds: 0.52, best_iteration: 88, params: { num_leaves: 31 } },
+        { family: 'linear', status: 'skipped', value: null, seconds: 0, best_iteration: null, params: null, reason: 'no family "linear" in this build\'s registry' },
+        { family: 'mlp', status: 'stopped', value: null, seconds: 60.4, best_iteration: null, params: null, reason: 'stopped at epoch 3/30: the 61 s budget ran out' },
+      ],
+    };
+    const lines = selectionText(selection).split('\n');
+    expect(lines[0]).toBe('  auto chose gbdt by validation rmse (lower is better), budget 61 s:');
+    expect(lines[1]).toMatch(/^ {4}candidate\s+status\s+val rmse\s+seconds\s+best iter\s+params \/ reason$/);
+    expect(lines[3]).toMatch(/^ {4}gbdt \*\s+trained\s+3\.2500\s+0\.5\s+88\s+\{"num_leaves":31\}$/);
+    expect(lines[4]).toMatch(/^ {4}linear\s+skipped\s+-\s+0\.0\s+-\s+no family "linear" in this build's registry$/);
+    expect(lines[5]).toMatch(/^ {4}mlp\s+stopped\s+-\s+60\.4\s+-\s+stopped at epoch 3\/30: the 61 s budget ran out$/);
+  });
+});
