@@ -84,7 +84,6 @@ function ensembleAttributes(forest: Forest): onnx.IAttributeProto[] {
 }
 
 export function exportForestOnnx(forest: Forest, docString = ''): Uint8Array {
-  const K = forest.numClass;
   const output = ONNX_OUTPUTS[forest.objective];
   const last: onnx.INodeProto =
     forest.objective === 'binary'
@@ -92,6 +91,17 @@ export function exportForestOnnx(forest: Forest, docString = ''): Uint8Array {
       : forest.objective === 'multiclass'
         ? { opType: 'Softmax', input: ['raw_score'], output: [output], name: 'softmax', attribute: [{ name: 'axis', type: INT, i: 1 }] }
         : { opType: 'Identity', input: ['raw_score'], output: [output], name: 'value' };
+  return exportTreeEnsemble(forest, { name: `mloop_gbdt_${forest.objective}`, docString, tail: [last] });
+}
+
+/**
+ * The ensemble's graph with the given nodes after it: they read `raw_score` (float [N, K], the trees'
+ * sums plus the base) and write the task's output. A random forest's averaging reuses it.
+ */
+export function exportTreeEnsemble(
+  forest: Forest,
+  graph: { name: string; docString: string; tail: onnx.INodeProto[]; initializer?: onnx.ITensorProto[] },
+): Uint8Array {
   const model: onnx.IModelProto = {
     irVersion: IR_VERSION,
     opsetImport: [
@@ -99,16 +109,17 @@ export function exportForestOnnx(forest: Forest, docString = ''): Uint8Array {
       { domain: ML_DOMAIN, version: ML_OPSET },
     ],
     producerName: 'mloop',
-    docString,
+    docString: graph.docString,
     graph: {
-      name: `mloop_gbdt_${forest.objective}`,
+      name: graph.name,
       node: [
         { opType: 'Cast', input: [ONNX_INPUT], output: ['features_double'], name: 'to_double', attribute: [{ name: 'to', type: INT, i: DOUBLE }] },
         { opType: 'TreeEnsembleRegressor', domain: ML_DOMAIN, input: ['features_double'], output: ['raw_score'], name: 'trees', attribute: ensembleAttributes(forest) },
-        last,
+        ...graph.tail,
       ],
+      initializer: graph.initializer ?? [],
       input: [floatValue(ONNX_INPUT, ['N', forest.width])],
-      output: [floatValue(output, ['N', K])],
+      output: [floatValue(ONNX_OUTPUTS[forest.objective], ['N', forest.numClass])],
     },
   };
   return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
