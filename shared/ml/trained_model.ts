@@ -18,6 +18,8 @@ export interface TrainedModel {
   backend: string;
   params: Record<string, unknown>;
   importance?: Array<{ feature: string; gain: number }>;
+  /** What the family measures of itself while training (a forest's out-of-bag score): added to the run's metrics. */
+  metrics?: Record<string, number>;
 }
 
 export type TrainProgress = {

@@ -25,6 +25,8 @@ const TABLE_TRAINERS: Record<string, () => Promise<TableTrainer>> = {
   },
   gbdt: async () => (await import('./gbdt/train')).trainGbdt,
   isolation_forest: async () => (await import('./isolation_forest/train')).trainIsolationForest,
+  random_forest: async () => (await import('./random_forest/train')).trainRandomForest,
+  extra_trees: async () => (await import('./extra_trees/train')).trainExtraTrees,
 };
 
 const IMAGE_TRAINERS: Record<string, () => Promise<ImageTrainer>> = {
