@@ -8,6 +8,7 @@ import { prepareTrainingData, type PreparedData } from '../shared/data/prepare';
 import { writeFraudCsv } from '../shared/data/synthetic';
 import { prAuc, rocAuc } from '../shared/ml/metrics';
 import { DEFAULT_GBDT_PARAMS } from '../shared/ml/models/gbdt/params';
+import { DEFAULT_EXTRA_TREES_PARAMS, DEFAULT_RANDOM_FOREST_PARAMS } from '../shared/ml/models/forest/params';
 import { trainTable } from '../shared/ml/models/trainers';
 
 /**
@@ -44,13 +45,19 @@ const REFERENCE_THREADS = 2;
 /** Handed to mloop's mlp and to scikit-learn's alike. */
 const MLP_PARAMS = { hidden_units: [32, 16], batch_size: 512, learning_rate: 0.003, epochs: 30, patience: 3, seed: 42 };
 
+/** The forests' own defaults; scikit-learn's forests get the ones it shares (forest_params in reference.py), on two threads. */
+const { num_threads: _rfThreads, ...RF_PARAMS } = DEFAULT_RANDOM_FOREST_PARAMS;
+const { num_threads: _etThreads, ...ET_PARAMS } = DEFAULT_EXTRA_TREES_PARAMS;
+
 /** One of mloop's families, or a reference. */
 type Model = string;
 const REFERENCES: Record<string, { algorithm: string; params: Record<string, unknown> }> = {
   lightgbm: { algorithm: 'gbdt', params: { ...GBDT_PARAMS, num_threads: REFERENCE_THREADS } },
   sklearn_mlp: { algorithm: 'mlp', params: MLP_PARAMS },
+  sklearn_rf: { algorithm: 'random_forest', params: { ...RF_PARAMS, n_jobs: REFERENCE_THREADS } },
+  sklearn_et: { algorithm: 'extra_trees', params: { ...ET_PARAMS, n_jobs: REFERENCE_THREADS } },
 };
-const PARAMS: Partial<Record<string, Record<string, unknown>>> = { gbdt: GBDT_PARAMS, mlp: MLP_PARAMS };
+const PARAMS: Partial<Record<string, Record<string, unknown>>> = { gbdt: GBDT_PARAMS, mlp: MLP_PARAMS, random_forest: RF_PARAMS, extra_trees: ET_PARAMS };
 
 const round = (x: number, digits: number) => +x.toFixed(digits);
 const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
@@ -81,6 +88,7 @@ async function runMloop(algorithm: string, file: string, rows: number, load: num
     pr_auc: round(prAuc(data.test.y, scores), 5),
     iterations: model.history.length,
     best_iteration: model.bestIteration,
+    ...Object.fromEntries(Object.entries(model.metrics ?? {}).map(([k, v]) => [k, round(v, 5)])),
     backend: model.backend,
     data_seconds: round(dataSeconds, 2),
     end_to_end_seconds: round((performance.now() - started) / 1000, 2),
@@ -94,7 +102,7 @@ function writeSplit(dir: string, name: string, split: { X: Float32Array; y: Floa
 }
 
 /** The reference reads the matrices mloop prepared, so both train on the same rows and the same encoding. */
-async function runReference(model: 'lightgbm' | 'sklearn_mlp', file: string, rows: number, load: number) {
+async function runReference(model: string, file: string, rows: number, load: number) {
   const { data, seconds: dataSeconds } = await prepare(file);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mloop-bench-split-'));
   try {
@@ -116,7 +124,9 @@ async function runReference(model: 'lightgbm' | 'sklearn_mlp', file: string, row
       pr_auc: round(out.pr_auc, 5),
       iterations: out.iterations,
       ...(out.best_iteration ? { best_iteration: out.best_iteration } : {}),
-      backend: model === 'lightgbm' ? `lightgbm, ${REFERENCE_THREADS} threads` : 'scikit-learn',
+      ...(out.oob_score !== undefined ? { oob_score: round(out.oob_score, 5) } : {}),
+      ...(out.leaves_per_tree ? { leaves_per_tree: out.leaves_per_tree } : {}),
+      backend: model === 'lightgbm' ? `lightgbm, ${REFERENCE_THREADS} threads` : model === 'sklearn_mlp' ? 'scikit-learn' : `scikit-learn, ${REFERENCE_THREADS} jobs`,
       data_seconds: round(dataSeconds, 2),
       load_1m: load,
     };
@@ -146,7 +156,7 @@ function ensureVenv(): string | null {
 }
 
 async function child(model: Model, file: string, rows: number, load: number) {
-  const line = model === 'lightgbm' || model === 'sklearn_mlp' ? await runReference(model, file, rows, load) : await runMloop(model, file, rows, load);
+  const line = model in REFERENCES ? await runReference(model, file, rows, load) : await runMloop(model, file, rows, load);
   console.log(JSON.stringify(line));
 }
 
