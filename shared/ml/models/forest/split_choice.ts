@@ -21,22 +21,31 @@ function constantIn(hist: Float64Array, layout: HistogramLayout, f: number): boo
   return filled < 2;
 }
 
+/** Whether a left side of the leaf (lg, lh, lc) makes a better split than `best`, which takes it if so. */
+function consider(best: SplitCandidate, totals: Totals, rules: SplitRules, f: number, bin: number, defaultLeft: boolean, lg: number, lh: number, lc: number): void {
+  const { G, H, count } = totals;
+  const rc = count - lc;
+  const rh = H - lh;
+  if (lc < rules.minDataInLeaf || rc < rules.minDataInLeaf || lh < rules.minSumHessianInLeaf || rh < rules.minSumHessianInLeaf) return;
+  const rg = G - lg;
+  const lambda = rules.lambdaL2;
+  const gain = (lg * lg) / (lh + lambda) + (rg * rg) / (rh + lambda) - (G * G) / (H + lambda);
+  if (!(gain > rules.minGainToSplit && gain > best.gain)) return;
+  best.gain = gain;
+  best.column = f;
+  best.bin = bin;
+  best.defaultLeft = defaultLeft;
+  best.leftG = lg;
+  best.leftH = lh;
+  best.leftCount = lc;
+}
+
 /** One random threshold of column f into `best`, or gain −Infinity when it breaks the rules. */
 function randomSplit(hist: Float64Array, layout: HistogramLayout, kinds: ColumnKinds, f: number, totals: Totals, rules: SplitRules, random: Random, best: SplitCandidate): void {
   const { G, H, count } = totals;
-  const { lambdaL2: lambda, minDataInLeaf: minData, minSumHessianInLeaf: minHess } = rules;
   const base = layout.offsets[f] * 3;
-  const parentScore = (G * G) / (H + lambda);
   best.gain = -Infinity;
   best.column = -1;
-  const consider = (bin: number, defaultLeft: boolean, lg: number, lh: number, lc: number) => {
-    const rc = count - lc;
-    const rh = H - lh;
-    if (lc < minData || rc < minData || lh < minHess || rh < minHess) return;
-    const rg = G - lg;
-    const gain = (lg * lg) / (lh + lambda) + (rg * rg) / (rh + lambda) - parentScore;
-    if (gain > rules.minGainToSplit && gain > best.gain) Object.assign(best, { gain, column: f, bin, defaultLeft, leftG: lg, leftH: lh, leftCount: lc });
-  };
   if (kinds.oneHot[f]) {
     // a category present in the leaf, against the others
     let present = 0;
@@ -46,7 +55,7 @@ function randomSplit(hist: Float64Array, layout: HistogramLayout, kinds: ColumnK
     for (let b = 1; b < layout.numBins[f]; b++) {
       const rc = hist[base + b * 3 + 2];
       if (!(rc > 0 && rc < count) || pick-- > 0) continue;
-      consider(b, false, G - hist[base + b * 3], H - hist[base + b * 3 + 1], count - rc);
+      consider(best, totals, rules, f, b, false, G - hist[base + b * 3], H - hist[base + b * 3 + 1], count - rc);
       return;
     }
     return;
@@ -73,8 +82,8 @@ function randomSplit(hist: Float64Array, layout: HistogramLayout, kinds: ColumnK
     hl += hist[base + b * 3 + 1];
     cl += hist[base + b * 3 + 2];
   }
-  consider(t, false, gl, hl, cl);
-  if (mc > 0 && t < valueBins - 1) consider(t, true, gl + hist[base + missing * 3], hl + hist[base + missing * 3 + 1], cl + mc);
+  consider(best, totals, rules, f, t, false, gl, hl, cl);
+  if (mc > 0 && t < valueBins - 1) consider(best, totals, rules, f, t, true, gl + hist[base + missing * 3], hl + hist[base + missing * 3 + 1], cl + mc);
 }
 
 /** A SplitFinder drawing `take` features per split from `random`. */
@@ -102,7 +111,15 @@ export function forestSplitter(kind: SplitKind, take: number, random: Random): S
       } else {
         randomSplit(hist, layout, kinds, f, totals, rules, random, candidate);
       }
-      if (candidate.gain > best.gain) Object.assign(best, candidate);
+      if (candidate.gain > best.gain) {
+        best.gain = candidate.gain;
+        best.column = candidate.column;
+        best.bin = candidate.bin;
+        best.defaultLeft = candidate.defaultLeft;
+        best.leftG = candidate.leftG;
+        best.leftH = candidate.leftH;
+        best.leftCount = candidate.leftCount;
+      }
     }
   };
 }
