@@ -102,6 +102,25 @@ describe('a run created from a training request', () => {
     expect(manifest.sweep?.trials.map((t) => t.params.learning_rate)).toEqual([0.01, 0.05]);
   });
 
+  it('trains a random forest when mloop.json names it: its out-of-bag score among the metrics, progress per tree', async () => {
+    const version = await ingest({ target: 'label', positive_class: 'yes', algorithm: 'random_forest', params: { n_estimators: 15 }, seed: 3 });
+    const created = await requestTraining(ctx, request(version, 'rf1'));
+    const run = (await ctx.platform.docs.get<RunDoc>(COLLECTIONS.runs, created.runId))!;
+    expect(run.plan).toMatchObject({ algorithm: 'random_forest', params: { n_estimators: 15 }, seed: 3 });
+    expect(await runTrainingJob(ctx, run.id, 1)).toBe('succeeded');
+    const manifest = await readManifest(ctx, 'churn', run.model_version);
+    expect(manifest.algorithm).toBe('random_forest');
+    expect(manifest.output.name).toBe('probability');
+    expect(manifest.trainer.params).toMatchObject({ n_estimators: 15, max_features: 'auto', bootstrap: true, seed: 3 });
+    expect(manifest.trainer.history.map((h) => h.iteration)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+    // the label follows the amount: held-out and out-of-bag rows alike are ranked right
+    expect(manifest.metrics.auc).toBeGreaterThan(0.95);
+    expect(manifest.metrics.oob_auc).toBeGreaterThan(0.95);
+    expect(manifest.metrics.oob_score).toBeGreaterThan(0.9);
+    const done = (await ctx.platform.docs.get<RunDoc>(COLLECTIONS.runs, run.id))!;
+    expect(done.progress).toMatchObject({ unit: 'iteration', iteration: 15, iterations: 15 });
+  });
+
   it('fails at once, with the reason, when the request asks for a search that does not resolve; nothing is launched', async () => {
     const version = await ingest({ target: 'label', positive_class: 'yes' });
     const created = await requestTraining(ctx, request(version, 'r2', { search: { a: Array.from({ length: 11 }, (_, i) => i), b: Array.from({ length: 11 }, (_, i) => i) } }));
