@@ -13,7 +13,7 @@ import { trainTable } from '../shared/ml/models/trainers';
 
 /**
  * Training speed and quality on the demo fraud data, mloop's models beside LightGBM and scikit-learn's
- * MLP trained on the same split with the same hyper-parameters. `npm run bench:train [rows:model,model ...]`,
+ * MLP and forests trained on the same split with the same hyper-parameters. `npm run bench:train [rows:model,model ...]`,
  * by default 100 k and 1 M rows for every model and 6.3 M rows for gbdt and LightGBM. Each run is a
  * child process, so that its peak RSS is its own; runs go one after another, so that they do not share
  * the cores. One JSON line per model and size:
@@ -28,7 +28,7 @@ import { trainTable } from '../shared/ml/models/trainers';
  * Environment: MLOOP_BENCH_VENV (default <tmp>/lgbm-venv) is created if absent from the wheels in
  * MLOOP_BENCH_WHEELS (default /opt/pypi/files); MLOOP_BENCH_EARLY_STOPPING (default 0: every round).
  */
-const DEFAULT_RUNS = ['100000:gbdt,lightgbm,mlp,sklearn_mlp', '1000000:gbdt,lightgbm,mlp,sklearn_mlp', '6300000:gbdt,lightgbm'];
+const DEFAULT_RUNS = ['100000:gbdt,lightgbm,mlp,sklearn_mlp', '1000000:gbdt,lightgbm,mlp,sklearn_mlp', '6300000:gbdt,lightgbm', '100000:random_forest,sklearn_rf,extra_trees,sklearn_et', '1000000:random_forest,sklearn_rf,extra_trees,sklearn_et'];
 const VENV = process.env.MLOOP_BENCH_VENV ?? path.join(os.tmpdir(), 'lgbm-venv');
 const WHEELS = process.env.MLOOP_BENCH_WHEELS ?? '/opt/pypi/files';
 const DATA_DIR = path.join(os.tmpdir(), 'mloop-bench');
