@@ -1,8 +1,8 @@
-"""Reference models for `npm run bench:train`: LightGBM and scikit-learn's MLP, LogisticRegression and
-LinearSVC on the very split mloop trained on, read from the float32 matrices bench/train.ts wrote.
+"""Reference models for `npm run bench:train`: LightGBM, scikit-learn's MLP, LogisticRegression, LinearSVC
+and its forests on the very split mloop trained on, read from the float32 matrices bench/train.ts wrote.
 Prints one JSON object.
 
-Usage: reference.py <lightgbm|sklearn_mlp|sklearn_logistic|sklearn_linearsvc> <dir> <width> '<params as JSON>'
+Usage: reference.py <lightgbm|sklearn_mlp|sklearn_logistic|sklearn_linearsvc|sklearn_rf|sklearn_et> <dir> <width> '<params as JSON>'
        reference.py linear_coefficients <dir> <width> '<[{"penalty", "alpha", "l1_ratio", "task"}, ...]>'
 """
 import json
@@ -146,13 +146,54 @@ def linear_coefficients(folder, width, fits):
     return answers
 
 
+def forest_params(p):
+    """mloop's forest parameters under scikit-learn's names; "auto" is its classifier default, sqrt."""
+    return {
+        "n_estimators": p["n_estimators"],
+        "max_features": "sqrt" if p["max_features"] == "auto" else p["max_features"],
+        "min_samples_leaf": p["min_samples_leaf"],
+        "max_depth": None if p["max_depth"] == -1 else p["max_depth"],
+        "bootstrap": p["bootstrap"],
+        "oob_score": p["bootstrap"],
+        "n_jobs": p["n_jobs"],
+        "random_state": p["seed"],
+    }
+
+
+def sklearn_forest(make):
+    def train(train, valid, test, p):
+        model = make(**forest_params(p))
+        started = time.perf_counter()
+        model.fit(train[0], train[1])
+        seconds = time.perf_counter() - started
+        leaves = sum(tree.get_n_leaves() for tree in model.estimators_)
+        extra = {"iterations": p["n_estimators"], "leaves_per_tree": round(leaves / p["n_estimators"])}
+        if p["bootstrap"]:
+            extra["oob_score"] = model.oob_score_
+        return seconds, model.predict_proba(test[0])[:, 1], extra
+
+    return train
+
+
+def sklearn_rf(train, valid, test, p):
+    from sklearn.ensemble import RandomForestClassifier
+
+    return sklearn_forest(RandomForestClassifier)(train, valid, test, p)
+
+
+def sklearn_et(train, valid, test, p):
+    from sklearn.ensemble import ExtraTreesClassifier
+
+    return sklearn_forest(ExtraTreesClassifier)(train, valid, test, p)
+
+
 def main():
     kind, folder, width, params = sys.argv[1], sys.argv[2], int(sys.argv[3]), json.loads(sys.argv[4])
     if kind == "linear_coefficients":
         print(json.dumps(linear_coefficients(folder, width, params)))
         return
     train, valid, test = (load(folder, name, width) for name in ("train", "validation", "test"))
-    models = {"lightgbm": lightgbm, "sklearn_mlp": sklearn_mlp, "sklearn_logistic": sklearn_logistic, "sklearn_logistic_l1": sklearn_logistic, "sklearn_linearsvc": sklearn_linearsvc}
+    models = {"lightgbm": lightgbm, "sklearn_mlp": sklearn_mlp, "sklearn_logistic": sklearn_logistic, "sklearn_logistic_l1": sklearn_logistic, "sklearn_linearsvc": sklearn_linearsvc, "sklearn_rf": sklearn_rf, "sklearn_et": sklearn_et}
     seconds, scores, extra = models[kind](train, valid, test, params)
     print(
         json.dumps(

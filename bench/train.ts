@@ -10,11 +10,12 @@ import { prAuc, rocAuc } from '../shared/ml/metrics';
 import { DEFAULT_GBDT_PARAMS } from '../shared/ml/models/gbdt/params';
 import { LINEAR_DEFAULTS } from '../shared/ml/models/linear/params';
 import { LINEAR_SVM_DEFAULTS } from '../shared/ml/models/linear_svm/params';
+import { DEFAULT_EXTRA_TREES_PARAMS, DEFAULT_RANDOM_FOREST_PARAMS } from '../shared/ml/models/forest/params';
 import { trainTable } from '../shared/ml/models/trainers';
 
 /**
  * Training speed and quality on the demo fraud data, mloop's models beside LightGBM and scikit-learn's
- * MLP trained on the same split with the same hyper-parameters. `npm run bench:train [rows:model,model ...]`,
+ * MLP and forests trained on the same split with the same hyper-parameters. `npm run bench:train [rows:model,model ...]`,
  * by default 100 k and 1 M rows for every model and 6.3 M rows for gbdt and LightGBM. Each run is a
  * child process, so that its peak RSS is its own; runs go one after another, so that they do not share
  * the cores. One JSON line per model and size:
@@ -29,7 +30,7 @@ import { trainTable } from '../shared/ml/models/trainers';
  * Environment: MLOOP_BENCH_VENV (default <tmp>/lgbm-venv) is created if absent from the wheels in
  * MLOOP_BENCH_WHEELS (default /opt/pypi/files); MLOOP_BENCH_EARLY_STOPPING (default 0: every round).
  */
-const DEFAULT_RUNS = ['100000:gbdt,lightgbm,mlp,sklearn_mlp', '1000000:gbdt,lightgbm,mlp,sklearn_mlp', '6300000:gbdt,lightgbm'];
+const DEFAULT_RUNS = ['100000:gbdt,lightgbm,mlp,sklearn_mlp', '1000000:gbdt,lightgbm,mlp,sklearn_mlp', '6300000:gbdt,lightgbm', '100000:random_forest,sklearn_rf,extra_trees,sklearn_et', '1000000:random_forest,sklearn_rf,extra_trees,sklearn_et', '100000:linear,sklearn_logistic,linear_l1,sklearn_logistic_l1,linear_svm,sklearn_linearsvc', '1000000:linear,sklearn_logistic,linear_l1,sklearn_logistic_l1,linear_svm,sklearn_linearsvc'];
 const VENV = process.env.MLOOP_BENCH_VENV ?? path.join(os.tmpdir(), 'lgbm-venv');
 const WHEELS = process.env.MLOOP_BENCH_WHEELS ?? '/opt/pypi/files';
 const DATA_DIR = path.join(os.tmpdir(), 'mloop-bench');
@@ -48,6 +49,9 @@ const MLP_PARAMS = { hidden_units: [32, 16], batch_size: 512, learning_rate: 0.0
 
 /** The linear families' defaults, handed to scikit-learn alike (C = 1 / (n · alpha) for LogisticRegression). */
 const LINEAR_L1_PARAMS = { ...LINEAR_DEFAULTS, penalty: 'l1' };
+/** The forests' own defaults; scikit-learn's forests get the ones it shares (forest_params in reference.py), on two threads. */
+const { num_threads: _rfThreads, ...RF_PARAMS } = DEFAULT_RANDOM_FOREST_PARAMS;
+const { num_threads: _etThreads, ...ET_PARAMS } = DEFAULT_EXTRA_TREES_PARAMS;
 
 /** One of mloop's families, or a reference. */
 type Model = string;
@@ -57,8 +61,10 @@ const REFERENCES: Record<string, { algorithm: string; params: Record<string, unk
   sklearn_logistic: { algorithm: 'linear', params: LINEAR_DEFAULTS },
   sklearn_logistic_l1: { algorithm: 'linear', params: LINEAR_L1_PARAMS },
   sklearn_linearsvc: { algorithm: 'linear_svm', params: LINEAR_SVM_DEFAULTS },
+  sklearn_rf: { algorithm: 'random_forest', params: { ...RF_PARAMS, n_jobs: REFERENCE_THREADS } },
+  sklearn_et: { algorithm: 'extra_trees', params: { ...ET_PARAMS, n_jobs: REFERENCE_THREADS } },
 };
-const PARAMS: Partial<Record<string, Record<string, unknown>>> = { gbdt: GBDT_PARAMS, mlp: MLP_PARAMS, linear_l1: LINEAR_L1_PARAMS };
+const PARAMS: Partial<Record<string, Record<string, unknown>>> = { gbdt: GBDT_PARAMS, mlp: MLP_PARAMS, linear_l1: LINEAR_L1_PARAMS, random_forest: RF_PARAMS, extra_trees: ET_PARAMS };
 /** A line of the bench that trains a family with other parameters than its own name's. */
 const VARIANTS: Partial<Record<string, string>> = { linear_l1: 'linear' };
 
@@ -91,6 +97,7 @@ async function runMloop(algorithm: string, file: string, rows: number, load: num
     pr_auc: round(prAuc(data.test.y, scores), 5),
     iterations: model.history.length,
     best_iteration: model.bestIteration,
+    ...Object.fromEntries(Object.entries(model.metrics ?? {}).map(([k, v]) => [k, round(v, 5)])),
     backend: model.backend,
     data_seconds: round(dataSeconds, 2),
     end_to_end_seconds: round((performance.now() - started) / 1000, 2),
@@ -126,7 +133,9 @@ async function runReference(model: string, file: string, rows: number, load: num
       pr_auc: round(out.pr_auc, 5),
       iterations: out.iterations,
       ...(out.best_iteration ? { best_iteration: out.best_iteration } : {}),
-      backend: model === 'lightgbm' ? `lightgbm, ${REFERENCE_THREADS} threads` : (out.backend ?? 'scikit-learn'),
+      ...(out.oob_score !== undefined ? { oob_score: round(out.oob_score, 5) } : {}),
+      ...(out.leaves_per_tree ? { leaves_per_tree: out.leaves_per_tree } : {}),
+      backend: model === 'lightgbm' ? `lightgbm, ${REFERENCE_THREADS} threads` : (out.backend ?? (model === 'sklearn_mlp' ? 'scikit-learn' : `scikit-learn, ${REFERENCE_THREADS} jobs`)),
       data_seconds: round(dataSeconds, 2),
       load_1m: load,
     };

@@ -27,6 +27,8 @@ export interface TrainedModel {
   coefficients?: LinearCoefficients;
   /** A pseudo-family's (auto's): the family that trained this model, and how it was chosen. */
   chosen?: { family: string; selection: Selection };
+  /** What the family measures of itself while training (a forest's out-of-bag score): added to the run's metrics. */
+  metrics?: Record<string, number>;
 }
 
 export type TrainProgress = {

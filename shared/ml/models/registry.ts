@@ -2,15 +2,17 @@ import { MloopError } from '../../core/errors';
 import type { ModelFamily } from './family';
 import { auto } from './auto';
 import { cnn } from './cnn';
+import { extraTrees } from './extra_trees';
 import { gbdt } from './gbdt';
 import { isolationForest } from './isolation_forest';
 import { linear } from './linear';
 import { linearSvm } from './linear_svm';
 import { logistic } from './logistic';
 import { mlp } from './mlp';
+import { randomForest } from './random_forest';
 
 /** Every model family mloop trains: a folder under models/ each, and one line here. */
-export const FAMILIES: readonly ModelFamily[] = [mlp, logistic, gbdt, isolationForest, cnn, linear, linearSvm, auto];
+export const FAMILIES: readonly ModelFamily[] = [mlp, logistic, gbdt, isolationForest, cnn, linear, linearSvm, randomForest, extraTrees, auto];
 
 export const FAMILY_NAMES = FAMILIES.map((f) => f.name) as [string, ...string[]];
 

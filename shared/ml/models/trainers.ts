@@ -28,6 +28,8 @@ const TABLE_TRAINERS: Record<string, () => Promise<TableTrainer>> = {
   linear: async () => (await import('./linear/train')).trainLinear,
   linear_svm: async () => (await import('./linear_svm/train')).trainLinearSvm,
   auto: async () => (await import('./auto/train')).trainAuto,
+  random_forest: async () => (await import('./random_forest/train')).trainRandomForest,
+  extra_trees: async () => (await import('./extra_trees/train')).trainExtraTrees,
 };
 
 const IMAGE_TRAINERS: Record<string, () => Promise<ImageTrainer>> = {

@@ -56,6 +56,8 @@ export async function completeCandidate(data: PreparedData, plan: TrainingPlan, 
     { y: data.test.y, predicted: fitted.predictions.test },
     { rule: plan.rule, probabilities: family(fitted.algorithm).supervised },
   );
+  // the family's own measures (a forest's out-of-bag score) are reported beside the evaluation's
+  Object.assign(evaluation.metrics, fitted.metrics ?? {});
   let anomaly: Candidate['anomaly'] = null;
   if (plan.unsupervised) {
     const forest = await fit(ANOMALY_DETECTOR.name, data, plan.params.seed === undefined ? {} : { seed: plan.params.seed });

@@ -1,7 +1,7 @@
 import { ONE_HOT_THRESHOLD, type BinnedColumn } from './binning';
 import { subtractHistogram, type HistogramLayout } from './histogram';
 import type { Shards } from './shards';
-import { findBestSplit, noSplit, type ColumnKinds, type SplitCandidate, type SplitRules } from './split';
+import { findBestSplit, noSplit, type ColumnKinds, type SplitCandidate, type SplitFinder, type SplitRules } from './split';
 import type { Tree } from './tree';
 
 /**
@@ -15,13 +15,19 @@ export interface GrowerOptions extends SplitRules {
   /** -1: no limit. */
   maxDepth: number;
   learningRate: number;
+  /** How a leaf's split is chosen from its histogram: the best one unless said (a random forest samples features). */
+  chooseSplit?: SplitFinder;
 }
+
+/** Histogram slots allocated up front; more as deep trees need them, up to one per leaf. */
+const INITIAL_SLOTS = 64;
 
 export class TreeGrower {
   private readonly kinds: ColumnKinds;
-  /** One histogram slot per leaf at most, for the leaves that may still split. */
-  private readonly pool: Float64Array;
-  private readonly slotViews: Float64Array[];
+  /** One histogram slot per leaf at most, for the leaves that may still split; grown on demand. */
+  private pool: Float64Array;
+  private slotViews: Float64Array[] = [];
+  private readonly chooseSplit: SplitFinder;
   private readonly freeSlots: number[] = [];
   // per leaf, for the tree being grown
   private readonly count: Float64Array;
@@ -47,8 +53,9 @@ export class TreeGrower {
       oneHot: Uint8Array.from(columns, (c) => (c.kind === 'onehot' ? 1 : 0)),
       missingBin: Int32Array.from(columns, (c) => (c.kind === 'numeric' ? c.missingBin : -1)),
     };
-    this.pool = new Float64Array(L * stride);
-    this.slotViews = Array.from({ length: L }, (_, s) => this.pool.subarray(s * stride, (s + 1) * stride));
+    this.pool = new Float64Array(0);
+    this.addSlots(Math.min(L, INITIAL_SLOTS));
+    this.chooseSplit = opts.chooseSplit ?? findBestSplit;
     this.count = new Float64Array(L);
     this.sumG = new Float64Array(L);
     this.sumH = new Float64Array(L);
@@ -79,9 +86,9 @@ export class TreeGrower {
     shared.usable.set(usable);
     this.usableCount = usable.length;
     this.freeSlots.length = 0;
-    for (let s = L - 1; s >= 0; s--) this.freeSlots.push(s);
+    for (let s = this.slotViews.length - 1; s >= 0; s--) this.freeSlots.push(s);
     this.numLeaves = 1;
-    this.slot[0] = this.freeSlots.pop()!;
+    this.slot[0] = this.takeSlot();
     this.shards.root(gradOffset, bagging, usable.length);
     this.gatherHistogram(0);
     const { G, H, count } = this.shards.rootTotals();
@@ -117,6 +124,24 @@ export class TreeGrower {
     return grown;
   }
 
+  /** A free histogram slot; when none is left, the pool doubles (its slots keep their contents). */
+  private takeSlot(): number {
+    if (this.freeSlots.length === 0) {
+      const had = this.slotViews.length;
+      this.addSlots(Math.min(this.opts.numLeaves, 2 * had));
+      for (let s = this.slotViews.length - 1; s >= had; s--) this.freeSlots.push(s);
+    }
+    return this.freeSlots.pop()!;
+  }
+
+  private addSlots(total: number): void {
+    const stride = this.layout.totalBins * 3;
+    const grown = new Float64Array(total * stride);
+    grown.set(this.pool);
+    this.pool = grown;
+    this.slotViews = Array.from({ length: total }, (_, s) => grown.subarray(s * stride, (s + 1) * stride));
+  }
+
   /** The shards' histograms of the leaf just built, summed into the leaf's slot. */
   private gatherHistogram(l: number): void {
     const { offsets, numBins, totalBins } = this.layout;
@@ -149,7 +174,7 @@ export class TreeGrower {
     }
     const totals = { G: this.sumG[l], H: this.sumH[l], count: this.count[l] };
     const usable = this.shards.views[0].usable.subarray(0, this.usableCount);
-    findBestSplit(this.slotViews[this.slot[l]], this.layout, this.kinds, usable, totals, this.opts, this.best[l]);
+    this.chooseSplit(this.slotViews[this.slot[l]], this.layout, this.kinds, usable, totals, this.opts, this.best[l]);
   }
 
   private split(tree: Tree, node: number, l: number, gradOffset: number): void {
@@ -188,7 +213,7 @@ export class TreeGrower {
       return;
     }
     const [small, large] = leftCount <= rightCount ? [l, r] : [r, l];
-    this.slot[small] = this.freeSlots.pop()!;
+    this.slot[small] = this.takeSlot();
     this.slot[large] = parentSlot;
     this.shards.split(l, r, best.column, small === l ? 1 : 2, gradOffset, this.usableCount);
     this.gatherHistogram(small);

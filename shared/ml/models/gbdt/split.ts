@@ -36,6 +36,9 @@ export interface ColumnKinds {
   missingBin: Int32Array;
 }
 
+/** Chooses a leaf's split from its histogram into `best`, as findBestSplit does (its signature). */
+export type SplitFinder = typeof findBestSplit;
+
 export function findBestSplit(
   hist: Float64Array,
   layout: HistogramLayout,

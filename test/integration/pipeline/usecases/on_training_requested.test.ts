@@ -137,4 +137,36 @@ describe('a run created from a training request', () => {
     expect(await requestTraining(ctx, request(version, 'r2'))).toEqual({ ...created, outcome: 'exists' });
     expect(launcher.launched).toEqual([]);
   });
+
+  it('trains a random forest when mloop.json names it: its out-of-bag score among the metrics, progress per tree', async () => {
+    const version = await ingest({ target: 'label', positive_class: 'yes', algorithm: 'random_forest', params: { n_estimators: 15 }, seed: 3 });
+    const created = await requestTraining(ctx, request(version, 'rf1'));
+    const run = (await ctx.platform.docs.get<RunDoc>(COLLECTIONS.runs, created.runId))!;
+    expect(run.plan).toMatchObject({ algorithm: 'random_forest', params: { n_estimators: 15 }, seed: 3 });
+    expect(await runTrainingJob(ctx, run.id, 1)).toBe('succeeded');
+    const manifest = await readManifest(ctx, 'churn', run.model_version);
+    expect(manifest.algorithm).toBe('random_forest');
+    expect(manifest.output.name).toBe('probability');
+    expect(manifest.trainer.params).toMatchObject({ n_estimators: 15, max_features: 'auto', bootstrap: true, seed: 3 });
+    expect(manifest.trainer.history.map((h) => h.iteration)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+    // the label follows the amount: held-out and out-of-bag rows alike are ranked right
+    expect(manifest.metrics.auc).toBeGreaterThan(0.95);
+    expect(manifest.metrics.oob_auc).toBeGreaterThan(0.95);
+    expect(manifest.metrics.oob_score).toBeGreaterThan(0.9);
+    const done = (await ctx.platform.docs.get<RunDoc>(COLLECTIONS.runs, run.id))!;
+    expect(done.progress).toMatchObject({ unit: 'iteration', iteration: 15, iterations: 15 });
+  });
+
+  it('fails at once, with the reason, when the request asks for a search that does not resolve; nothing is launched', async () => {
+    const version = await ingest({ target: 'label', positive_class: 'yes' });
+    const created = await requestTraining(ctx, request(version, 'r2', { search: { a: Array.from({ length: 11 }, (_, i) => i), b: Array.from({ length: 11 }, (_, i) => i) } }));
+    const run = (await ctx.platform.docs.get<RunDoc>(COLLECTIONS.runs, created.runId))!;
+    expect(run).toMatchObject({ status: 'failed', attempt: 0 });
+    expect(run.error).toMatch(/^the run cannot be planned: the grid has 121 trials, more than 100/);
+    expect(run.plan).toBeUndefined();
+    expect(launcher.launched).toEqual([]);
+    // A redelivered request finds the run and changes nothing.
+    expect(await requestTraining(ctx, request(version, 'r2'))).toEqual({ ...created, outcome: 'exists' });
+    expect(launcher.launched).toEqual([]);
+  });
 });

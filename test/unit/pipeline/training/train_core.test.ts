@@ -139,6 +139,20 @@ describe('the training core and the scorer, per task', () => {
     }
   });
 
+  it('random_forest through the same core: its out-of-bag score among the metrics, served as the trainer predicted', async () => {
+    const { data, candidate, manifest, scorer } = await trainedVersion('multiclass', { algorithm: 'random_forest', params: { n_estimators: 20 } });
+    try {
+      expect(manifest).toMatchObject({ algorithm: 'random_forest', output: { name: 'probabilities' } });
+      expect(manifest.metrics.oob_score).toBeGreaterThan(0.6);
+      expect(manifest.metrics.accuracy).toBeGreaterThan(0.6);
+      expect(manifest.trainer.history).toHaveLength(20);
+      const served = await scorer.scoreRecords(data.test.records);
+      expect(worstDifference(served, candidate.fitted.predictions.test)).toBeLessThan(1e-5);
+    } finally {
+      await scorer.release();
+    }
+  });
+
   it('keeps the best trial of a sweep on validation and records every one', async () => {
     const data = taskData('regression', 900);
     const plan = planTraining(

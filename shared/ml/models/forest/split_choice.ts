@@ -1,0 +1,125 @@
+import type { Random } from '../../../data/random';
+import type { HistogramLayout } from '../gbdt/histogram';
+import { findBestSplit, noSplit, type ColumnKinds, type SplitCandidate, type SplitFinder, type SplitRules } from '../gbdt/split';
+
+/**
+ * How a forest's tree chooses a leaf's split from the leaf's histogram, plugged into gbdt's grower.
+ * Each split draws its own features, as scikit-learn's forests do: features in random order, skipping
+ * those constant in the leaf (which do not count, as in scikit-learn), until `take` were looked at.
+ * A random forest takes the best threshold of each; extra trees one random threshold of each (a bin
+ * boundary drawn uniformly between the leaf's lowest and highest value bins), then the best of those.
+ */
+export type SplitKind = 'best' | 'random';
+
+type Totals = { G: number; H: number; count: number };
+
+/** Whether the leaf's rows all fall in one bin of column f. */
+function constantIn(hist: Float64Array, layout: HistogramLayout, f: number): boolean {
+  const base = layout.offsets[f] * 3;
+  let filled = 0;
+  for (let b = 0; b < layout.numBins[f] && filled < 2; b++) if (hist[base + b * 3 + 2] > 0) filled++;
+  return filled < 2;
+}
+
+/** Whether a left side of the leaf (lg, lh, lc) makes a better split than `best`, which takes it if so. */
+function consider(best: SplitCandidate, totals: Totals, rules: SplitRules, f: number, bin: number, defaultLeft: boolean, lg: number, lh: number, lc: number): void {
+  const { G, H, count } = totals;
+  const rc = count - lc;
+  const rh = H - lh;
+  if (lc < rules.minDataInLeaf || rc < rules.minDataInLeaf || lh < rules.minSumHessianInLeaf || rh < rules.minSumHessianInLeaf) return;
+  const rg = G - lg;
+  const lambda = rules.lambdaL2;
+  const gain = (lg * lg) / (lh + lambda) + (rg * rg) / (rh + lambda) - (G * G) / (H + lambda);
+  if (!(gain > rules.minGainToSplit && gain > best.gain)) return;
+  best.gain = gain;
+  best.column = f;
+  best.bin = bin;
+  best.defaultLeft = defaultLeft;
+  best.leftG = lg;
+  best.leftH = lh;
+  best.leftCount = lc;
+}
+
+/** One random threshold of column f into `best`, or gain −Infinity when it breaks the rules. */
+function randomSplit(hist: Float64Array, layout: HistogramLayout, kinds: ColumnKinds, f: number, totals: Totals, rules: SplitRules, random: Random, best: SplitCandidate): void {
+  const { G, H, count } = totals;
+  const base = layout.offsets[f] * 3;
+  best.gain = -Infinity;
+  best.column = -1;
+  if (kinds.oneHot[f]) {
+    // a category present in the leaf, against the others
+    let present = 0;
+    for (let b = 1; b < layout.numBins[f]; b++) if (hist[base + b * 3 + 2] > 0 && hist[base + b * 3 + 2] < count) present++;
+    if (present === 0) return;
+    let pick = random.int(present);
+    for (let b = 1; b < layout.numBins[f]; b++) {
+      const rc = hist[base + b * 3 + 2];
+      if (!(rc > 0 && rc < count) || pick-- > 0) continue;
+      consider(best, totals, rules, f, b, false, G - hist[base + b * 3], H - hist[base + b * 3 + 1], count - rc);
+      return;
+    }
+    return;
+  }
+  const missing = kinds.missingBin[f];
+  const valueBins = missing >= 0 ? missing : layout.numBins[f];
+  let lo = -1;
+  let hi = -1;
+  for (let b = 0; b < valueBins; b++) {
+    if (hist[base + b * 3 + 2] > 0) {
+      if (lo < 0) lo = b;
+      hi = b;
+    }
+  }
+  const mc = missing >= 0 ? hist[base + missing * 3 + 2] : 0;
+  // values on one bin with NaN beside them: "every value against NaN" is the only split
+  const t = lo < hi ? lo + random.int(hi - lo) : lo >= 0 && mc > 0 ? valueBins - 1 : -1;
+  if (t < 0) return;
+  let gl = 0;
+  let hl = 0;
+  let cl = 0;
+  for (let b = 0; b <= t; b++) {
+    gl += hist[base + b * 3];
+    hl += hist[base + b * 3 + 1];
+    cl += hist[base + b * 3 + 2];
+  }
+  consider(best, totals, rules, f, t, false, gl, hl, cl);
+  if (mc > 0 && t < valueBins - 1) consider(best, totals, rules, f, t, true, gl + hist[base + missing * 3], hl + hist[base + missing * 3 + 1], cl + mc);
+}
+
+/** A SplitFinder drawing `take` features per split from `random`. */
+export function forestSplitter(kind: SplitKind, take: number, random: Random): SplitFinder {
+  let order = new Int32Array(0);
+  const one = new Int32Array(1);
+  const candidate = noSplit();
+  return (hist, layout, kinds, usable, totals, rules, best) => {
+    best.gain = -Infinity;
+    best.column = -1;
+    if (order.length !== usable.length) order = new Int32Array(usable.length);
+    order.set(usable);
+    let looked = 0;
+    for (let i = 0; i < order.length && looked < take; i++) {
+      // partial Fisher–Yates: order[0..i] is a uniform draw without replacement
+      const j = i + random.int(order.length - i);
+      const f = order[j];
+      order[j] = order[i];
+      order[i] = f;
+      if (constantIn(hist, layout, f)) continue;
+      looked++;
+      if (kind === 'best') {
+        one[0] = f;
+        findBestSplit(hist, layout, kinds, one, totals, rules, candidate);
+      } else {
+        randomSplit(hist, layout, kinds, f, totals, rules, random, candidate);
+      }
+      if (candidate.gain > best.gain) {
+        best.gain = candidate.gain;
+        best.column = candidate.column;
+        best.bin = candidate.bin;
+        best.defaultLeft = candidate.defaultLeft;
+        best.leftG = candidate.leftG;
+        best.leftH = candidate.leftH;
+        best.leftCount = candidate.leftCount;
+      }
+    }
+  };
+}

@@ -1,0 +1,72 @@
+import { seededRandom } from '../../../../../shared/data/random';
+import { histogramLayout } from '../../../../../shared/ml/models/gbdt/histogram';
+import { noSplit } from '../../../../../shared/ml/models/gbdt/split';
+import { forestSplitter } from '../../../../../shared/ml/models/forest/split_choice';
+
+/**
+ * A leaf of 100 rows over three numeric columns of 10 bins: column 0 separates the target (g = −1 in
+ * bins 0–4, +1 above), column 1 carries a weaker signal, column 2 is constant in the leaf (all rows in
+ * bin 3). Rows sit in bins 2–7 of columns 0 and 1 only, so a split must fall between those.
+ */
+function leaf() {
+  const layout = histogramLayout([10, 10, 10]);
+  const hist = new Float64Array(layout.totalBins * 3);
+  const add = (column: number, bin: number, g: number) => {
+    const at = (layout.offsets[column] + bin) * 3;
+    hist[at] += g;
+    hist[at + 1] += 1;
+    hist[at + 2] += 1;
+  };
+  for (let r = 0; r < 100; r++) {
+    const g = r < 50 ? -1 : 1;
+    add(0, 2 + Math.floor(r / 17), g);
+    add(1, 2 + ((r * 7) % 6), r % 3 === 0 ? -g : g);
+    add(2, 3, g);
+  }
+  const kinds = { oneHot: new Uint8Array(3), missingBin: Int32Array.of(-1, -1, -1) };
+  const totals = { G: 0, H: 100, count: 100 };
+  const rules = { lambdaL2: 0, minDataInLeaf: 1, minSumHessianInLeaf: 0, minGainToSplit: 0 };
+  return { layout, hist, kinds, totals, rules, usable: Int32Array.of(0, 1, 2) };
+}
+
+describe('forest split choice', () => {
+  it('takes the best threshold of every feature when it looks at all of them, as gbdt would', () => {
+    const { layout, hist, kinds, totals, rules, usable } = leaf();
+    const best = noSplit();
+    forestSplitter('best', 3, seededRandom(1))(hist, layout, kinds, usable, totals, rules, best);
+    expect(best.column).toBe(0);
+    // bins 0–4 hold rows 0–84 at 17 a bin; 50 negatives then positives: the cut after bin 4 (rows 0–50) is best
+    expect(best.gain).toBeGreaterThan(0);
+  });
+
+  it('draws the features of each split, skipping a column constant in the leaf without counting it', () => {
+    const { layout, hist, kinds, totals, rules, usable } = leaf();
+    const choose = forestSplitter('best', 1, seededRandom(2));
+    const chosen = [0, 0, 0];
+    for (let k = 0; k < 400; k++) {
+      const best = noSplit();
+      choose(hist, layout, kinds, usable, totals, rules, best);
+      chosen[best.column]++;
+    }
+    // one feature a split, of the two that can split: each about half the time, never the constant one
+    expect(chosen[2]).toBe(0);
+    expect(chosen[0] + chosen[1]).toBe(400);
+    expect(Math.min(chosen[0], chosen[1])).toBeGreaterThan(150);
+  });
+
+  it('picks a random threshold between the lowest and highest bins holding rows, for extra trees', () => {
+    const { layout, hist, kinds, totals, rules } = leaf();
+    const choose = forestSplitter('random', 1, seededRandom(3));
+    const bins = new Set<number>();
+    for (let k = 0; k < 300; k++) {
+      const best = noSplit();
+      choose(hist, layout, kinds, Int32Array.of(0), totals, rules, best);
+      expect(best.column).toBe(0);
+      bins.add(best.bin);
+      expect(best.leftCount).toBeGreaterThan(0);
+      expect(best.leftCount).toBeLessThan(100);
+    }
+    // rows in bins 2–7: a cut after any of 2..6, each drawn
+    expect([...bins].sort()).toEqual([2, 3, 4, 5, 6]);
+  });
+});
