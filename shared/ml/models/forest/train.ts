@@ -155,6 +155,7 @@ export async function trainForest(family: ForestFamily, data: GbdtData, params: 
     predict: (X, rows) => predictAveraged(forest, X, rows),
     history,
     bestIteration: T,
+    maxIterations: T,
     backend: threads > 1 ? `js, ${threads} threads` : 'js',
     params: p,
     importance: gainImportance(trees, encodedColumns(data.specs)),
