@@ -18,6 +18,8 @@ export interface TrainedModel {
   backend: string;
   params: Record<string, unknown>;
   importance?: Array<{ feature: string; gain: number }>;
+  /** What the family measured on the model itself, reported beside its test metrics (kmeans: inertia, silhouette; knn: the rows it stored). */
+  metrics?: Record<string, number>;
 }
 
 export type TrainProgress = {

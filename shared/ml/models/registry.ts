@@ -3,11 +3,12 @@ import type { ModelFamily } from './family';
 import { cnn } from './cnn';
 import { gbdt } from './gbdt';
 import { isolationForest } from './isolation_forest';
+import { knn } from './knn';
 import { logistic } from './logistic';
 import { mlp } from './mlp';
 
 /** Every model family mloop trains: a folder under models/ each, and one line here. */
-export const FAMILIES: readonly ModelFamily[] = [mlp, logistic, gbdt, isolationForest, cnn];
+export const FAMILIES: readonly ModelFamily[] = [mlp, logistic, gbdt, isolationForest, cnn, knn];
 
 export const FAMILY_NAMES = FAMILIES.map((f) => f.name) as [string, ...string[]];
 

@@ -25,6 +25,7 @@ const TABLE_TRAINERS: Record<string, () => Promise<TableTrainer>> = {
   },
   gbdt: async () => (await import('./gbdt/train')).trainGbdt,
   isolation_forest: async () => (await import('./isolation_forest/train')).trainIsolationForest,
+  knn: async () => (await import('./knn/train')).trainKnn,
 };
 
 const IMAGE_TRAINERS: Record<string, () => Promise<ImageTrainer>> = {

@@ -56,6 +56,8 @@ export async function completeCandidate(data: PreparedData, plan: TrainingPlan, 
     { y: data.test.y, predicted: fitted.predictions.test },
     { rule: plan.rule, probabilities: family(plan.algorithm).supervised },
   );
+  // what the family measured on the model itself (the rows a knn stored) goes beside its test metrics
+  Object.assign(evaluation.metrics, fitted.metrics ?? {});
   let anomaly: Candidate['anomaly'] = null;
   if (plan.unsupervised) {
     const forest = await fit(ANOMALY_DETECTOR.name, data, plan.params.seed === undefined ? {} : { seed: plan.params.seed });

@@ -97,7 +97,7 @@ describe('model family registry', () => {
     const split = { X: new Float32Array(0), y: new Float32Array(0), n: 0 };
     await expect(trainTable('cnn', { task: 'multiclass', classes: ['a', 'b'], specs: [], train: split, validation: split })).rejects.toThrow(/^cnn trains on images/);
     await expect(trainImages('gbdt', { spec: { size: 16, channels: 1, layout: 'NHWC', scale: 1 }, classes: [], train: split as never, validation: split as never, test: split as never })).rejects.toThrow(/^gbdt trains on a table/);
-    expect(FAMILIES.filter((f) => !isImageFamily(f)).map((f) => f.name)).toEqual(['mlp', 'logistic', 'gbdt', 'isolation_forest']);
+    expect(FAMILIES.filter((f) => !isImageFamily(f)).map((f) => f.name)).toEqual(['mlp', 'logistic', 'gbdt', 'isolation_forest', 'knn']);
   });
 
   it('has a trainer for every family, and the trainers table lists no other', () => {
