@@ -3,12 +3,13 @@ import type { ModelFamily } from './family';
 import { cnn } from './cnn';
 import { gbdt } from './gbdt';
 import { isolationForest } from './isolation_forest';
+import { kmeans } from './kmeans';
 import { knn } from './knn';
 import { logistic } from './logistic';
 import { mlp } from './mlp';
 
 /** Every model family mloop trains: a folder under models/ each, and one line here. */
-export const FAMILIES: readonly ModelFamily[] = [mlp, logistic, gbdt, isolationForest, cnn, knn];
+export const FAMILIES: readonly ModelFamily[] = [mlp, logistic, gbdt, isolationForest, cnn, knn, kmeans];
 
 export const FAMILY_NAMES = FAMILIES.map((f) => f.name) as [string, ...string[]];
 

@@ -26,6 +26,7 @@ const TABLE_TRAINERS: Record<string, () => Promise<TableTrainer>> = {
   gbdt: async () => (await import('./gbdt/train')).trainGbdt,
   isolation_forest: async () => (await import('./isolation_forest/train')).trainIsolationForest,
   knn: async () => (await import('./knn/train')).trainKnn,
+  kmeans: async () => (await import('./kmeans/train')).trainKmeans,
 };
 
 const IMAGE_TRAINERS: Record<string, () => Promise<ImageTrainer>> = {

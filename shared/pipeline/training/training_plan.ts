@@ -2,11 +2,11 @@ import type { TrainingOverrides } from '../../core/events';
 import type { DatasetConfig, PromotionConfig } from '../dataset_config';
 import type { Task } from '../../data/prepare';
 import type { ThresholdRule } from '../../ml/evaluate';
-import { checkTarget } from '../../ml/models/family';
+import { checkTarget, isClustering } from '../../ml/models/family';
 import type { BackendPreference } from '../../ml/models/network/tf_backend';
 import { family } from '../../ml/models/registry';
 import { expandSearch, parseSearch, type TrialParams } from '../../ml/search_space';
-import { taskMetric, type TaskMetric } from '../../ml/task_metric';
+import { CLUSTERING_METRIC, taskMetric, type TaskMetric } from '../../ml/task_metric';
 
 /**
  * What one run trains: its stored plan bound to the task the data told and to the deployment's
@@ -98,7 +98,7 @@ export function bindPlan(task: Task, plan: RunPlan, defaults: PlanDefaults): Tra
     params,
     trials: plan.trials,
     unsupervised: plan.unsupervised,
-    metric: taskMetric(task, plan.metric),
+    metric: isClustering(chosen) ? CLUSTERING_METRIC : taskMetric(task, plan.metric),
     rule: plan.target_recall === null ? { kind: 'max_f1' } : { kind: 'recall', target: plan.target_recall },
   };
 }
