@@ -51,7 +51,7 @@ describe('Open Inference Protocol tensors', () => {
   });
 
   it('answers a clustering model with its cluster and an [n, k] distance matrix', () => {
-    const kmeans = manifest({ task: 'binary', output: { name: 'cluster' }, trainer: { params: { n_clusters: 3 } } as Manifest['trainer'] });
+    const kmeans = manifest({ task: 'binary', output: { name: 'cluster' }, trainer: { backend: 'js', params: { n_clusters: 3 }, best_iteration: 1, history: [] } });
     expect(outputSpecs(kmeans)).toEqual([
       { name: 'cluster', datatype: 'INT64', shape: [-1] },
       { name: 'distances', datatype: 'FP32', shape: [-1, 3] },
