@@ -1,6 +1,7 @@
 /**
  * @jest-environment ./test/support/native_arrays_environment.js
  */
+import { onnx } from 'onnx-proto';
 import type { FeatureSpec } from '../../../../../shared/data/encoding';
 import type { Task } from '../../../../../shared/data/prepare';
 import { rocAuc } from '../../../../../shared/ml/metrics';
@@ -119,8 +120,6 @@ describe('knn', () => {
 
 /** The sum of the stored binary targets, read back from the graph's initializer. */
 function graphStoredTargets(bytes: Uint8Array): number {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { onnx } = require('onnx-proto') as typeof import('onnx-proto');
   const targets = onnx.ModelProto.decode(bytes).graph!.initializer!.find((t) => t.name === 'targets')!;
   const raw = targets.rawData!;
   return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength)).reduce((a, b) => a + b, 0);
