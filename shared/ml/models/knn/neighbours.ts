@@ -38,10 +38,15 @@ export function nearest(model: KnnModel, X: Float32Array, n: number): { index: I
     for (let m = 0; m < rows; m++) {
       const s = m * width;
       let sum = 0;
-      for (let j = 0; j < width; j++) {
+      // once k rows are held, a row whose partial sum already reaches the k-th distance cannot enter:
+      // the terms are non-negative and rounding to float32 is monotone, so skipping it changes nothing
+      const bound = filled === k ? bestD[k - 1] : Infinity;
+      let j = 0;
+      for (; j < width && sum < bound; j++) {
         const d = Math.fround(stored[s + j] - z[x + j]);
         sum += manhattan ? Math.abs(d) : Math.fround(d * d);
       }
+      if (j < width) continue;
       const d = Math.fround(sum);
       // strictly nearer only: an equal distance keeps the earlier (lower-index) row ahead
       if (filled === k && !(d < bestD[k - 1])) continue;
