@@ -51,7 +51,7 @@ export async function trainKnn(data: TrainingData, params: Record<string, unknow
   await onProgress?.({ iteration: 1, iterations: 1, seconds: (performance.now() - started) / 1000 });
   return {
     onnx,
-    predict: (rows_, count) => predictKnn(model, rows_, count),
+    predict: (batch, count) => predictKnn(model, batch, count),
     history: [],
     bestIteration: 1,
     backend: 'js',
