@@ -1,8 +1,8 @@
-"""Reference models for `npm run bench:train`: LightGBM, scikit-learn's MLP, LogisticRegression, LinearSVC
-and its forests on the very split mloop trained on, read from the float32 matrices bench/train.ts wrote.
+"""Reference models for `npm run bench:train`: LightGBM, scikit-learn's MLP, LogisticRegression, LinearSVC,
+its forests, KNeighbors and KMeans on the very split mloop trained on, read from the float32 matrices bench/train.ts wrote.
 Prints one JSON object.
 
-Usage: reference.py <lightgbm|sklearn_mlp|sklearn_logistic|sklearn_linearsvc|sklearn_rf|sklearn_et> <dir> <width> '<params as JSON>'
+Usage: reference.py <lightgbm|sklearn_mlp|sklearn_logistic|sklearn_linearsvc|sklearn_rf|sklearn_et|sklearn_knn|sklearn_kmeans> <dir> <width> '<params as JSON>'
        reference.py linear_coefficients <dir> <width> '<[{"penalty", "alpha", "l1_ratio", "task"}, ...]>'
 """
 import json
@@ -187,20 +187,50 @@ def sklearn_et(train, valid, test, p):
     return sklearn_forest(ExtraTreesClassifier)(train, valid, test, p)
 
 
+def sklearn_knn(train, valid, test, p):
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    # train holds the rows mloop's knn stored; standardised on them, as knn does
+    started = time.perf_counter()
+    model = make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=p["k"], weights=p["weights"], p=2 if p["distance"] == "euclidean" else 1))
+    model.fit(train[0], train[1])
+    seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    scores = model.predict_proba(test[0])[:, 1]
+    return seconds, scores, {"iterations": 1, "predict_seconds": time.perf_counter() - started}
+
+
+def sklearn_kmeans(train, valid, test, p):
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+    from sklearn.preprocessing import StandardScaler
+
+    started = time.perf_counter()
+    Z = StandardScaler().fit_transform(train[0])
+    model = KMeans(n_clusters=p["n_clusters"], init="k-means++", n_init=p["n_init"], max_iter=p["max_iter"], tol=p["tol"], random_state=p["seed"], algorithm="lloyd").fit(Z)
+    seconds = time.perf_counter() - started
+    # as kmeans reports it: inertia on the training rows, the silhouette of 2 000 of them
+    silhouette = silhouette_score(Z, model.labels_, sample_size=min(2000, len(Z)), random_state=p["seed"])
+    return seconds, None, {"iterations": int(model.n_iter_), "inertia": float(model.inertia_), "silhouette": float(silhouette)}
+
+
 def main():
     kind, folder, width, params = sys.argv[1], sys.argv[2], int(sys.argv[3]), json.loads(sys.argv[4])
     if kind == "linear_coefficients":
         print(json.dumps(linear_coefficients(folder, width, params)))
         return
     train, valid, test = (load(folder, name, width) for name in ("train", "validation", "test"))
-    models = {"lightgbm": lightgbm, "sklearn_mlp": sklearn_mlp, "sklearn_logistic": sklearn_logistic, "sklearn_logistic_l1": sklearn_logistic, "sklearn_linearsvc": sklearn_linearsvc, "sklearn_rf": sklearn_rf, "sklearn_et": sklearn_et}
+    models = {"lightgbm": lightgbm, "sklearn_mlp": sklearn_mlp, "sklearn_logistic": sklearn_logistic, "sklearn_logistic_l1": sklearn_logistic, "sklearn_linearsvc": sklearn_linearsvc, "sklearn_rf": sklearn_rf, "sklearn_et": sklearn_et, "sklearn_knn": sklearn_knn, "sklearn_kmeans": sklearn_kmeans}
     seconds, scores, extra = models[kind](train, valid, test, params)
+    # a clustering answers no score
+    quality = {} if scores is None else {"auc": roc_auc_score(test[1], scores), "pr_auc": average_precision_score(test[1], scores)}
     print(
         json.dumps(
             {
                 "seconds": seconds,
-                "auc": roc_auc_score(test[1], scores),
-                "pr_auc": average_precision_score(test[1], scores),
+                **quality,
                 # Linux reports kilobytes
                 "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                 **extra,

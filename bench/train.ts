@@ -12,10 +12,12 @@ import { LINEAR_DEFAULTS } from '../shared/ml/models/linear/params';
 import { LINEAR_SVM_DEFAULTS } from '../shared/ml/models/linear_svm/params';
 import { DEFAULT_EXTRA_TREES_PARAMS, DEFAULT_RANDOM_FOREST_PARAMS } from '../shared/ml/models/forest/params';
 import { trainTable } from '../shared/ml/models/trainers';
+import { resolveKnnParams } from '../shared/ml/models/knn/params';
+import { storedRows } from '../shared/ml/models/knn/stored_sample';
 
 /**
  * Training speed and quality on the demo fraud data, mloop's models beside LightGBM and scikit-learn's
- * MLP and forests trained on the same split with the same hyper-parameters. `npm run bench:train [rows:model,model ...]`,
+ * MLP, linear models, forests, KNeighborsClassifier and KMeans trained on the same split with the same hyper-parameters. `npm run bench:train [rows:model,model ...]`,
  * by default 100 k and 1 M rows for every model and 6.3 M rows for gbdt and LightGBM. Each run is a
  * child process, so that its peak RSS is its own; runs go one after another, so that they do not share
  * the cores. One JSON line per model and size:
@@ -30,7 +32,7 @@ import { trainTable } from '../shared/ml/models/trainers';
  * Environment: MLOOP_BENCH_VENV (default <tmp>/lgbm-venv) is created if absent from the wheels in
  * MLOOP_BENCH_WHEELS (default /opt/pypi/files); MLOOP_BENCH_EARLY_STOPPING (default 0: every round).
  */
-const DEFAULT_RUNS = ['100000:gbdt,lightgbm,mlp,sklearn_mlp', '1000000:gbdt,lightgbm,mlp,sklearn_mlp', '6300000:gbdt,lightgbm', '100000:random_forest,sklearn_rf,extra_trees,sklearn_et', '1000000:random_forest,sklearn_rf,extra_trees,sklearn_et', '100000:linear,sklearn_logistic,linear_l1,sklearn_logistic_l1,linear_svm,sklearn_linearsvc', '1000000:linear,sklearn_logistic,linear_l1,sklearn_logistic_l1,linear_svm,sklearn_linearsvc'];
+const DEFAULT_RUNS = ['100000:gbdt,lightgbm,mlp,sklearn_mlp', '1000000:gbdt,lightgbm,mlp,sklearn_mlp', '6300000:gbdt,lightgbm', '100000:random_forest,sklearn_rf,extra_trees,sklearn_et', '1000000:random_forest,sklearn_rf,extra_trees,sklearn_et', '100000:linear,sklearn_logistic,linear_l1,sklearn_logistic_l1,linear_svm,sklearn_linearsvc', '1000000:linear,sklearn_logistic,linear_l1,sklearn_logistic_l1,linear_svm,sklearn_linearsvc', '100000:knn,sklearn_knn,kmeans,sklearn_kmeans', '1000000:knn,sklearn_knn,kmeans,sklearn_kmeans'];
 const VENV = process.env.MLOOP_BENCH_VENV ?? path.join(os.tmpdir(), 'lgbm-venv');
 const WHEELS = process.env.MLOOP_BENCH_WHEELS ?? '/opt/pypi/files';
 const DATA_DIR = path.join(os.tmpdir(), 'mloop-bench');
@@ -52,6 +54,13 @@ const LINEAR_L1_PARAMS = { ...LINEAR_DEFAULTS, penalty: 'l1' };
 /** The forests' own defaults; scikit-learn's forests get the ones it shares (forest_params in reference.py), on two threads. */
 const { num_threads: _rfThreads, ...RF_PARAMS } = DEFAULT_RANDOM_FOREST_PARAMS;
 const { num_threads: _etThreads, ...ET_PARAMS } = DEFAULT_EXTRA_TREES_PARAMS;
+/**
+ * Handed to mloop's knn and to scikit-learn's KNeighborsClassifier alike, which is given the very rows
+ * knn stored (all of them while rows × columns ≤ max_stored_values, a stratified sample above).
+ */
+const KNN_PARAMS = { k: 25, distance: 'euclidean', weights: 'uniform' };
+/** Handed to mloop's kmeans and to scikit-learn's KMeans alike (both standardise the features first). */
+const KMEANS_PARAMS = { n_clusters: 8, n_init: 3, max_iter: 300, tol: 1e-4, seed: 42 };
 
 /** One of mloop's families, or a reference. */
 type Model = string;
@@ -63,10 +72,14 @@ const REFERENCES: Record<string, { algorithm: string; params: Record<string, unk
   sklearn_linearsvc: { algorithm: 'linear_svm', params: LINEAR_SVM_DEFAULTS },
   sklearn_rf: { algorithm: 'random_forest', params: { ...RF_PARAMS, n_jobs: REFERENCE_THREADS } },
   sklearn_et: { algorithm: 'extra_trees', params: { ...ET_PARAMS, n_jobs: REFERENCE_THREADS } },
+  sklearn_knn: { algorithm: 'knn', params: KNN_PARAMS },
+  sklearn_kmeans: { algorithm: 'kmeans', params: KMEANS_PARAMS },
 };
-const PARAMS: Partial<Record<string, Record<string, unknown>>> = { gbdt: GBDT_PARAMS, mlp: MLP_PARAMS, linear_l1: LINEAR_L1_PARAMS, random_forest: RF_PARAMS, extra_trees: ET_PARAMS };
+const PARAMS: Partial<Record<string, Record<string, unknown>>> = { gbdt: GBDT_PARAMS, mlp: MLP_PARAMS, linear_l1: LINEAR_L1_PARAMS, random_forest: RF_PARAMS, extra_trees: ET_PARAMS, knn: KNN_PARAMS, kmeans: KMEANS_PARAMS };
 /** A line of the bench that trains a family with other parameters than its own name's. */
 const VARIANTS: Partial<Record<string, string>> = { linear_l1: 'linear' };
+/** A clustering answers no score: its line has inertia and silhouette instead of AUCs. */
+const CLUSTERING = new Set(['kmeans', 'sklearn_kmeans']);
 
 const round = (x: number, digits: number) => +x.toFixed(digits);
 const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
@@ -87,14 +100,19 @@ async function runMloop(algorithm: string, file: string, rows: number, load: num
   const trainStarted = performance.now();
   const model = await trainTable(VARIANTS[algorithm] ?? algorithm, data, PARAMS[algorithm] ?? {});
   const seconds = (performance.now() - trainStarted) / 1000;
+  const predictStarted = performance.now();
   const scores = model.predict(data.test.X, data.test.n);
+  const predictSeconds = (performance.now() - predictStarted) / 1000;
   return {
     ...describe(algorithm, rows, data),
     seconds: round(seconds, 2),
     rows_per_s: Math.round(rows / seconds),
     peak_rss_mb: peakRssMb(),
-    auc: round(rocAuc(data.test.y, scores), 5),
-    pr_auc: round(prAuc(data.test.y, scores), 5),
+    ...(CLUSTERING.has(algorithm) ? {} : { auc: round(rocAuc(data.test.y, scores), 5), pr_auc: round(prAuc(data.test.y, scores), 5) }),
+    // kmeans: inertia, silhouette; knn: the rows it stored of the training split's
+    ...Object.fromEntries(Object.entries(model.metrics ?? {}).map(([k, v]) => [k, round(v, 5)])),
+    // scoring the test split: what a knn spends its time on
+    predict_seconds: round(predictSeconds, 2),
     iterations: model.history.length,
     best_iteration: model.bestIteration,
     ...Object.fromEntries(Object.entries(model.metrics ?? {}).map(([k, v]) => [k, round(v, 5)])),
@@ -110,12 +128,23 @@ function writeSplit(dir: string, name: string, split: { X: Float32Array; y: Floa
   writeFileSync(path.join(dir, `${name}_y.f32`), split.y);
 }
 
+/** The training rows mloop's knn stores with these parameters, for scikit-learn's to be fitted on. */
+function knnStored(data: PreparedData): { X: Float32Array; y: Float32Array } {
+  const width = encodedWidth(data.specs);
+  const p = resolveKnnParams(KNN_PARAMS);
+  const kept = storedRows(data.train.y, data.train.n, 2, Math.floor(p.max_stored_values / width), p.seed);
+  const X = new Float32Array(kept.length * width);
+  kept.forEach((row, i) => X.set(data.train.X.subarray(row * width, (row + 1) * width), i * width));
+  return { X, y: Float32Array.from(kept, (row) => data.train.y[row]) };
+}
+
 /** The reference reads the matrices mloop prepared, so both train on the same rows and the same encoding. */
-async function runReference(model: string, file: string, rows: number, load: number) {
+async function runReference(model: Model, file: string, rows: number, load: number) {
   const { data, seconds: dataSeconds } = await prepare(file);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mloop-bench-split-'));
   try {
-    writeSplit(dir, 'train', data.train);
+    const train = model === 'sklearn_knn' ? knnStored(data) : data.train;
+    writeSplit(dir, 'train', train);
     writeSplit(dir, 'validation', data.validation);
     writeSplit(dir, 'test', data.test);
     const width = String(encodedWidth(data.specs));
@@ -129,8 +158,10 @@ async function runReference(model: string, file: string, rows: number, load: num
       seconds: round(out.seconds, 2),
       rows_per_s: Math.round(rows / out.seconds),
       peak_rss_mb: Math.round(out.peak_rss_mb),
-      auc: round(out.auc, 5),
-      pr_auc: round(out.pr_auc, 5),
+      ...(out.auc !== undefined ? { auc: round(out.auc, 5), pr_auc: round(out.pr_auc, 5) } : {}),
+      ...(out.inertia !== undefined ? { inertia: round(out.inertia, 5), silhouette: round(out.silhouette, 5) } : {}),
+      ...(model === 'sklearn_knn' ? { stored_rows: train.y.length, training_rows: data.train.n } : {}),
+      ...(out.predict_seconds !== undefined ? { predict_seconds: round(out.predict_seconds, 2) } : {}),
       iterations: out.iterations,
       ...(out.best_iteration ? { best_iteration: out.best_iteration } : {}),
       ...(out.oob_score !== undefined ? { oob_score: round(out.oob_score, 5) } : {}),

@@ -30,7 +30,7 @@ export const MODEL_FILE = 'model.onnx';
 export const ANOMALY_FILE = 'anomaly.onnx';
 
 /** The families that may be served beside a model: those that score anomalies without a target. */
-const UNSUPERVISED_NAMES = FAMILIES.filter((f) => !f.supervised).map((f) => f.name) as [string, ...string[]];
+const UNSUPERVISED_NAMES = FAMILIES.filter((f) => f.tasks.includes('anomaly')).map((f) => f.name) as [string, ...string[]];
 
 const Trial = z.object({
   trial: z.number().int().nonnegative(),
@@ -92,7 +92,8 @@ export const Manifest = z
      * its class names are `classes`, in the order of the output's columns.
      */
     image: ImageSpecSchema.optional(),
-    output: z.object({ name: z.enum([ONNX_OUTPUTS.binary, ONNX_OUTPUTS.multiclass, ONNX_OUTPUTS.regression, ONNX_OUTPUTS.anomaly]) }),
+    /** A clustering model (kmeans) answers `cluster` and, beside it, `distances` [N, clusters]. */
+    output: z.object({ name: z.enum([ONNX_OUTPUTS.binary, ONNX_OUTPUTS.multiclass, ONNX_OUTPUTS.regression, ONNX_OUTPUTS.anomaly, ONNX_OUTPUTS.clustering]) }),
     /** An isolation forest trained beside the model on the same rows; its score is served next to the model's. */
     unsupervised: z
       .object({
@@ -121,8 +122,9 @@ export const Manifest = z
     message: 'output.name does not match the task and algorithm',
     path: ['output', 'name'],
   })
-  .refine((m) => (m.task === 'binary') === (m.threshold !== null), {
-    message: 'a binary model has a threshold, other tasks have none',
+  // a clustering of rows with a binary target labels no row positive: it has no threshold either
+  .refine((m) => (m.task === 'binary' && m.output.name !== ONNX_OUTPUTS.clustering) === (m.threshold !== null), {
+    message: 'a binary model has a threshold, other tasks and clustering models have none',
     path: ['threshold'],
   });
 

@@ -16,6 +16,11 @@ export const ONNX_OUTPUTS = {
   regression: 'value',
   /** In [0, 1], higher is more anomalous [N, 1]. */
   anomaly: 'anomaly_score',
+  /** A clustering model's cluster index, as a float [N, 1]; its second output is ONNX_DISTANCES. */
+  clustering: 'cluster',
 } as const;
+
+/** A clustering model's second output: each row's Euclidean distance to every centroid, in standardised units [N, k]. */
+export const ONNX_DISTANCES = 'distances';
 
 export type OnnxOutput = (typeof ONNX_OUTPUTS)[keyof typeof ONNX_OUTPUTS];

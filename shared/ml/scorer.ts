@@ -5,6 +5,7 @@ import { imageFloats, type ImageSpec } from '../data/images/image_spec';
 import type { ImageProperties } from '../data/images/image_properties';
 import { preprocessImage } from '../data/images/preprocess';
 import type { Manifest } from './manifest';
+import { ONNX_DISTANCES, ONNX_INPUT, ONNX_OUTPUTS } from './onnx_io';
 
 /**
  * Serves one model version with onnxruntime-node — and its anomaly detector, when one was trained
@@ -15,8 +16,12 @@ export type Prediction = (
   | { score: number; label: 0 | 1 }
   | { label: string; probabilities: Record<string, number> }
   | { value: number }
+  | ClusterPrediction
   | ImagePrediction
 ) & { anomaly_score?: number };
+
+/** A clustering model's answer (kmeans): the nearest centroid's index, and the distance to each centroid in standardised units. */
+export type ClusterPrediction = { cluster: number; distances: number[] };
 
 /**
  * An image model's answer: the most probable class, its probability, and the few most probable classes;
@@ -95,6 +100,15 @@ function labelled(manifest: Manifest, out: Float32Array, n: number): Prediction[
   return predictions;
 }
 
+/** Both outputs of a clustering model from one run: each row's cluster and its distances to the k centroids. */
+async function clustered(session: ort.InferenceSession, features: Float32Array, n: number, width: number): Promise<ClusterPrediction[]> {
+  const result = await session.run({ [ONNX_INPUT]: new ort.Tensor('float32', features, [n, width]) });
+  const cluster = result[ONNX_OUTPUTS.clustering].data as Float32Array;
+  const distances = result[ONNX_DISTANCES].data as Float32Array;
+  const k = distances.length / n;
+  return Array.from({ length: n }, (_, i) => ({ cluster: cluster[i], distances: Array.from(distances.subarray(i * k, (i + 1) * k)) }));
+}
+
 /** `anomalyBytes` is anomaly.onnx, required when the manifest lists an unsupervised model. */
 export async function loadScorer(onnxBytes: Uint8Array, manifest: Manifest, anomalyBytes?: Uint8Array): Promise<Scorer> {
   if (manifest.image) return loadImageScorer(onnxBytes, manifest, manifest.image);
@@ -106,6 +120,11 @@ export async function loadScorer(onnxBytes: Uint8Array, manifest: Manifest, anom
     throw new MloopError('failed_precondition', `${manifest.model} ${manifest.version} lists ${manifest.unsupervised.file}, which was not given`);
   }
   const session = await openSession(onnxBytes, manifest, 'model.onnx', manifest.output.name);
+  const clustering = manifest.output.name === ONNX_OUTPUTS.clustering;
+  if (clustering && !session.outputNames.includes(ONNX_DISTANCES)) {
+    await session.release();
+    throw new MloopError('failed_precondition', `model.onnx of ${manifest.model} ${manifest.version} answers ${manifest.output.name} without ${ONNX_DISTANCES}`);
+  }
   let anomaly: ort.InferenceSession | null = null;
   try {
     if (manifest.unsupervised) anomaly = await openSession(anomalyBytes!, manifest, manifest.unsupervised.file, manifest.unsupervised.output);
@@ -133,7 +152,7 @@ export async function loadScorer(onnxBytes: Uint8Array, manifest: Manifest, anom
       if (!checked.ok) return checked;
       const n = checked.records.length;
       const features = encodeRecords(checked.records, manifest.features);
-      const predictions = labelled(manifest, await run(session, manifest.output.name, features, n), n);
+      const predictions: Prediction[] = clustering ? await clustered(session, features, n, width) : labelled(manifest, await run(session, manifest.output.name, features, n), n);
       if (anomaly) {
         const scores = await run(anomaly, manifest.unsupervised!.output, features, n);
         for (let i = 0; i < n; i++) predictions[i].anomaly_score = scores[i];

@@ -47,7 +47,8 @@ export interface SweepResult {
 export type TrialDone = { trial: number; fitted: Fitted; seconds: number; worker: number };
 
 function recordOf(options: Pick<SweepOptions, 'trials' | 'metric'>, data: FitData, done: TrialDone): TrialRecord {
-  const value = measure(options.metric, data.validation.y, done.fitted.predictions.validation, data.classes?.length ?? 0);
+  // a metric the model measured on itself (a clustering's silhouette) is taken as it reported it
+  const value = done.fitted.metrics?.[options.metric.name] ?? measure(options.metric, data.validation.y, done.fitted.predictions.validation, data.classes?.length ?? 0);
   return {
     trial: done.trial,
     params: options.trials[done.trial],

@@ -8,7 +8,7 @@ import { evaluateRegression } from './regression_metrics';
  * The one number per task that picks the best sweep trial on validation and decides promotion on the
  * holdout, with the direction that is better.
  */
-export type TaskMetricName = 'auc' | 'pr_auc' | 'macro_auc' | 'logloss' | 'rmse' | 'accuracy' | 'macro_f1';
+export type TaskMetricName = 'auc' | 'pr_auc' | 'macro_auc' | 'logloss' | 'rmse' | 'accuracy' | 'macro_f1' | 'silhouette';
 
 export interface TaskMetric {
   name: TaskMetricName;
@@ -30,7 +30,12 @@ const METRICS: Record<TaskMetricName, TaskMetric> = {
   // what an image classifier is judged on: the share right, or each class counted alike
   accuracy: { name: 'accuracy', higherIsBetter: true, relativeDelta: false },
   macro_f1: { name: 'macro_f1', higherIsBetter: true, relativeDelta: false },
+  // a clustering's, whatever the target: how well separated its clusters are, in [−1, 1]
+  silhouette: { name: 'silhouette', higherIsBetter: true, relativeDelta: false },
 };
+
+/** What picks and promotes a clustering model (kmeans): it never reads the target. */
+export const CLUSTERING_METRIC = METRICS.silhouette;
 
 const ALLOWED: Record<Task, TaskMetricName[]> = {
   binary: ['auc', 'pr_auc'],
@@ -74,5 +79,8 @@ export function measure(metric: TaskMetric, y: ArrayLike<number>, predicted: Arr
       return evaluateMulticlass(y, predicted, classes).accuracy;
     case 'macro_f1':
       return evaluateMulticlass(y, predicted, classes).macro_f1;
+    case 'silhouette':
+      // measured on the rows' features, not on a target: the model reports it (TrainedModel.metrics)
+      return NaN;
   }
 }

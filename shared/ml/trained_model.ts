@@ -27,7 +27,7 @@ export interface TrainedModel {
   coefficients?: LinearCoefficients;
   /** A pseudo-family's (auto's): the family that trained this model, and how it was chosen. */
   chosen?: { family: string; selection: Selection };
-  /** What the family measures of itself while training (a forest's out-of-bag score): added to the run's metrics. */
+  /** What the family measured on the model itself, reported beside its test metrics (a forest's out-of-bag score; kmeans: inertia, silhouette; knn: the rows it stored). */
   metrics?: Record<string, number>;
 }
 

@@ -1,6 +1,7 @@
 import { MloopError } from '../core/errors';
 import type { InstanceError } from '../data/encoding';
 import type { Manifest } from '../ml/manifest';
+import { ONNX_DISTANCES, ONNX_OUTPUTS } from '../ml/onnx_io';
 import type { Prediction } from '../ml/scorer';
 import { checkInstanceCount } from './limits';
 import { V2_IMAGE_INPUT } from './open_inference_images';
@@ -99,7 +100,7 @@ export function decodeV2Request(body: unknown): V2Request {
 }
 
 /**
- * The output tensors a model answers with, by task. An image model: `label` (the most probable class),
+ * The output tensors a model answers with, by task; a clustering model: `cluster` and `distances` [n, k]. An image model: `label` (the most probable class),
  * `score` (its probability) and `probabilities` [n, K], in the order of `parameters.classes`.
  */
 export function outputSpecs(manifest: Manifest): Array<{ name: string; datatype: string; shape: number[] }> {
@@ -108,6 +109,12 @@ export function outputSpecs(manifest: Manifest): Array<{ name: string; datatype:
       { name: 'label', datatype: 'BYTES', shape: [-1] },
       { name: 'score', datatype: 'FP32', shape: [-1] },
       { name: 'probabilities', datatype: 'FP32', shape: [-1, manifest.classes!.length] },
+    ];
+  }
+  if (manifest.output.name === ONNX_OUTPUTS.clustering) {
+    return [
+      { name: 'cluster', datatype: 'INT64', shape: [-1] },
+      { name: ONNX_DISTANCES, datatype: 'FP32', shape: [-1, Number(manifest.trainer.params.n_clusters)] },
     ];
   }
   const specs =
@@ -149,6 +156,10 @@ export function encodeV2Outputs(manifest: Manifest, predictions: Prediction[], w
           for (let k = 0; k < classes.length; k++) data[i * classes.length + k] = p[classes[k]];
         }
         return { name: spec.name, datatype: spec.datatype, shape: [n, classes.length], data, parameters: { classes } };
+      }
+      if (spec.name === ONNX_DISTANCES) {
+        const data = rows.flatMap((row) => row.distances as number[]);
+        return { name: spec.name, datatype: spec.datatype, shape: [n, n > 0 ? data.length / n : 0], data };
       }
       return { name: spec.name, datatype: spec.datatype, shape: [n], data: rows.map((row) => row[spec.name]) };
     });

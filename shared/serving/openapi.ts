@@ -108,8 +108,8 @@ export function openApiDocument(version: string): object {
         },
         Prediction: {
           type: 'object',
-          description: 'binary {score, label}; multiclass {label, probabilities}; regression {value}; an image model {label, score, top_k}; anomaly_score when trained with unsupervised',
-          properties: { top_k: { type: 'array', items: { type: 'object', properties: { label: { type: 'string' }, score: { type: 'number' } } } }, score: { type: 'number' }, label: { oneOf: [{ type: 'integer' }, { type: 'string' }] }, probabilities: { type: 'object', additionalProperties: { type: 'number' } }, value: { type: 'number' }, anomaly_score: { type: 'number' } },
+          description: 'binary {score, label}; multiclass {label, probabilities}; regression {value}; a clustering model (kmeans) {cluster, distances}; an image model {label, score, top_k}; anomaly_score when trained with unsupervised',
+          properties: { top_k: { type: 'array', items: { type: 'object', properties: { label: { type: 'string' }, score: { type: 'number' } } } }, score: { type: 'number' }, label: { oneOf: [{ type: 'integer' }, { type: 'string' }] }, probabilities: { type: 'object', additionalProperties: { type: 'number' } }, value: { type: 'number' }, cluster: { type: 'integer' }, distances: { type: 'array', items: { type: 'number' } }, anomaly_score: { type: 'number' } },
         },
         ScoreResponse: { type: 'object', properties: { request_id: { type: 'string' }, model: { type: 'string' }, model_version: { type: 'string' }, predictions: { type: 'array', items: ref('Prediction') } } },
         V2Tensor: { type: 'object', required: ['name', 'shape', 'datatype', 'data'], properties: { name: { type: 'string' }, shape: { type: 'array', items: { type: 'integer' } }, datatype: { type: 'string', enum: ['BOOL', 'BYTES', 'FP16', 'FP32', 'FP64', 'INT8', 'INT16', 'INT32', 'INT64', 'UINT8', 'UINT16', 'UINT32', 'UINT64'] }, data: { type: 'array', items: {} }, parameters: { type: 'object' } } },

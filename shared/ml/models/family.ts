@@ -11,8 +11,8 @@ import type { TrainingData } from '../training_data';
  * them to check a manifest — and load their trainer on the first `train`.
  */
 
-/** What a family's model answers: one of the target's tasks, or an anomaly score that needs no target. */
-export type FamilyTask = Task | 'anomaly';
+/** What a family's model answers: one of the target's tasks, or, needing no target, an anomaly score or a cluster. */
+export type FamilyTask = Task | 'anomaly' | 'clustering';
 
 export interface ModelFamily {
   /** As mloop.json `algorithm`, a training request and the manifest write it. */
@@ -55,17 +55,20 @@ export const isImageFamily = (family: ModelFamily): family is ImageFamily => fam
 /** A supervised family's output: the one its target's task names. */
 export const outputOfTask = (task: Task): OnnxOutput => ONNX_OUTPUTS[task];
 
+/** A family whose model answers a cluster: evaluated on itself (inertia, silhouette), not on the target. */
+export const isClustering = (family: ModelFamily): boolean => family.tasks.includes('clustering');
+
 /**
  * Refuses a table's target a run of the family cannot be planned on. A supervised family takes its own
- * tasks; an anomaly score is judged against a binary target, as a fraud score would be; an image family
- * takes no table.
+ * tasks; an anomaly score is judged against a binary target, as a fraud score would be; a clustering
+ * never reads the target, whatever its task; an image family takes no table.
  */
 export function checkTarget(family: ModelFamily, task: Task): void {
   if (family.input === 'image') {
     throw new MloopError('invalid_argument', `${family.name} trains on images (one folder of them per class), not on a table's columns; this target is ${task}`);
   }
   if (!family.supervised) {
-    if (task !== 'binary') throw new MloopError('invalid_argument', `${family.name} scores anomalies and is evaluated against a binary target; this target is ${task}`);
+    if (family.tasks.includes('anomaly') && task !== 'binary') throw new MloopError('invalid_argument', `${family.name} scores anomalies and is evaluated against a binary target; this target is ${task}`);
   } else if (!family.tasks.includes(task)) {
     throw new MloopError('invalid_argument', `${family.name} trains on ${family.tasks.join(', ')} targets; this target is ${task}`);
   }

@@ -7,12 +7,14 @@ import { gbdt } from './gbdt';
 import { isolationForest } from './isolation_forest';
 import { linear } from './linear';
 import { linearSvm } from './linear_svm';
+import { kmeans } from './kmeans';
+import { knn } from './knn';
 import { logistic } from './logistic';
 import { mlp } from './mlp';
 import { randomForest } from './random_forest';
 
 /** Every model family mloop trains: a folder under models/ each, and one line here. */
-export const FAMILIES: readonly ModelFamily[] = [mlp, logistic, gbdt, isolationForest, cnn, linear, linearSvm, randomForest, extraTrees, auto];
+export const FAMILIES: readonly ModelFamily[] = [mlp, logistic, gbdt, isolationForest, cnn, linear, linearSvm, randomForest, extraTrees, knn, kmeans, auto];
 
 export const FAMILY_NAMES = FAMILIES.map((f) => f.name) as [string, ...string[]];
 

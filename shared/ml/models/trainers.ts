@@ -30,6 +30,8 @@ const TABLE_TRAINERS: Record<string, () => Promise<TableTrainer>> = {
   auto: async () => (await import('./auto/train')).trainAuto,
   random_forest: async () => (await import('./random_forest/train')).trainRandomForest,
   extra_trees: async () => (await import('./extra_trees/train')).trainExtraTrees,
+  knn: async () => (await import('./knn/train')).trainKnn,
+  kmeans: async () => (await import('./kmeans/train')).trainKmeans,
 };
 
 const IMAGE_TRAINERS: Record<string, () => Promise<ImageTrainer>> = {

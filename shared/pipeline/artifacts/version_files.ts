@@ -1,6 +1,8 @@
 import { encodedWidth } from '../../data/encoding';
 import type { PreparedData } from '../../data/prepare';
 import { expectedOutput, parseManifest, type Manifest } from '../../ml/manifest';
+import { isClustering } from '../../ml/models/family';
+import { family } from '../../ml/models/registry';
 import { buildReference } from '../../monitoring/reference_profile';
 import { ONNX_INPUT } from '../../ml/onnx_io';
 import { ARTIFACT_FILES, encodeHoldout, type HoldoutRow } from './model_files';
@@ -34,9 +36,9 @@ function holdoutRows(data: PreparedData): HoldoutRow[] {
   return records.map((record, i) => ({ label: label(i), record }));
 }
 
-/** What the scorer serves as one number per row, on the test split: a binary score or a regression value. */
+/** What the scorer serves as one number per row, on the test split: a binary score or a regression value (a cluster index is no score). */
 function servedScores(data: PreparedData, fitted: Candidate['fitted']): ArrayLike<number> | null {
-  return data.task === 'multiclass' ? null : fitted.predictions.test;
+  return data.task === 'multiclass' || isClustering(family(fitted.algorithm)) ? null : fitted.predictions.test;
 }
 
 export function versionFiles(data: PreparedData, candidate: Candidate, plan: TrainingPlan, info: VersionInfo): { manifest: Manifest; files: ArtifactFile[] } {

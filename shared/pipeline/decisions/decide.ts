@@ -78,7 +78,8 @@ export function decide(input: DecisionInput): DecisionDoc {
     mode: manual ? 'manual' : policy.mode,
     awaiting_approval: verdict.promote && manual,
     serving,
-    bootstrap: input.task === 'binary' ? bootstrapOf(input.labels, input.candidate, production.metric) : input.task === 'multiclass' ? multiclassBootstrap(input, judged) : null,
+    // a clustering's cluster indices are no scores to resample an AUC of
+    bootstrap: metric.name === 'silhouette' ? null : input.task === 'binary' ? bootstrapOf(input.labels, input.candidate, production.metric) : input.task === 'multiclass' ? multiclassBootstrap(input, judged) : null,
     holdout_rows: input.labels.length,
     class_change: judged?.change ?? null,
     run_id: run.id,
@@ -91,7 +92,7 @@ export function decide(input: DecisionInput): DecisionDoc {
 function classChange(input: DecisionInput): ClassChangeJudgement | null {
   const { candidate, production, metric } = input;
   const classes = input.classes;
-  if (input.task !== 'multiclass' || !classes || !production.metric.classes || !candidate.predicted || !production.metric.predicted) return null;
+  if (input.task !== 'multiclass' || metric.name === 'silhouette' || !classes || !production.metric.classes || !candidate.predicted || !production.metric.predicted) return null;
   return judgeClassChange(
     {
       metric,

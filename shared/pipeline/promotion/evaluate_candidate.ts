@@ -1,6 +1,8 @@
 import { MloopError } from '../../core/errors';
 import type { Manifest } from '../../ml/manifest';
-import { taskMetric } from '../../ml/task_metric';
+import { isClustering } from '../../ml/models/family';
+import { family } from '../../ml/models/registry';
+import { CLUSTERING_METRIC, taskMetric } from '../../ml/task_metric';
 import { openScorer, readHoldout, type HoldoutRow } from '../artifacts/model_files';
 import type { Context } from '../context';
 import type { PromotionPolicy } from '../decisions/decide';
@@ -26,7 +28,9 @@ export async function evaluateCandidate(ctx: Context, run: RunDoc, policy: Promo
   const scorer = await openScorer(ctx, run.model, run.model_version);
   try {
     const { manifest } = scorer;
-    const target = { task: manifest.task, classes: manifest.classes, metric: taskMetric(manifest.task, policy.metric) };
+    // a clustering is judged on its silhouette, whatever promotion.metric says: it has no target to be scored on
+    const judgedOn = isClustering(family(manifest.algorithm)) ? CLUSTERING_METRIC : taskMetric(manifest.task, policy.metric);
+    const target = { task: manifest.task, classes: manifest.classes, metric: judgedOn };
     const metric = await scorerMetric(scorer, run.model_version, holdout, target);
     if (metric.error) {
       throw new MloopError('failed_precondition', `candidate ${run.model_version} cannot score its own holdout: ${metric.error}`);

@@ -4,6 +4,7 @@ import type { Manifest } from '../../ml/manifest';
 import type { Scorer } from '../../ml/scorer';
 import { openScorer, type HoldoutRow } from '../artifacts/model_files';
 import type { Context } from '../context';
+import { holdoutSilhouette } from './holdout_silhouette';
 
 /**
  * A stored model version's task metric on the candidate's held-out rows, scored here with onnxruntime
@@ -55,6 +56,7 @@ export async function holdoutMetric(ctx: Context, model: string, version: string
 export async function scorerMetric(scorer: Scorer, version: string, holdout: HoldoutRow[], target: HoldoutTarget): Promise<HoldoutMetric> {
   try {
     const { manifest } = scorer;
+    if (target.metric.name === 'silhouette') return await holdoutSilhouette(scorer, version, holdout);
     if (manifest.task !== target.task) return { value: null, error: `${version} is a ${manifest.task} model, the candidate a ${target.task} one` };
     const scores = await scorer.scoreRecords(holdout.map((row) => row.record));
     const predicted = target.task === 'multiclass' ? aligned(manifest, scores, holdout.length, target.classes!) : scores;

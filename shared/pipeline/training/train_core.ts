@@ -4,6 +4,7 @@ import { fit, type Fitted } from '../../ml/fit';
 import { prAuc, rocAuc } from '../../ml/metrics';
 import { runSweep, type SweepOptions, type TrialRecord } from '../../ml/sweep';
 import type { RunProgress } from '../store/documents';
+import { isClustering } from '../../ml/models/family';
 import { ANOMALY_DETECTOR, family } from '../../ml/models/registry';
 import type { TrainingPlan } from './training_plan';
 
@@ -49,14 +50,19 @@ export async function trainCandidate(data: PreparedData, plan: TrainingPlan, par
 
 /** From the chosen model on: what a sweep's finishing task does too, with the trials of every task. */
 export async function completeCandidate(data: PreparedData, plan: TrainingPlan, fitted: Fitted, trials: TrialRecord[], bestTrial: number): Promise<Candidate> {
-  const evaluation = evaluate(
-    data.task,
-    data.classes,
-    { y: data.validation.y, predicted: fitted.predictions.validation },
-    { y: data.test.y, predicted: fitted.predictions.test },
-    { rule: plan.rule, probabilities: family(fitted.algorithm).supervised },
-  );
-  // the family's own measures (a forest's out-of-bag score) are reported beside the evaluation's
+  // the family that trained it: auto's winner, not auto
+  const chosen = family(fitted.algorithm);
+  // a clustering has no target to be tested on: it is judged on itself (inertia, silhouette), below
+  const evaluation: Evaluation = isClustering(chosen)
+    ? { metrics: {}, threshold: null, curves: {} }
+    : evaluate(
+        data.task,
+        data.classes,
+        { y: data.validation.y, predicted: fitted.predictions.validation },
+        { y: data.test.y, predicted: fitted.predictions.test },
+        { rule: plan.rule, probabilities: chosen.supervised },
+      );
+  // what the family measured on the model itself (a forest's out-of-bag score, a kmeans' inertia, the rows a knn stored) goes beside its test metrics
   Object.assign(evaluation.metrics, fitted.metrics ?? {});
   let anomaly: Candidate['anomaly'] = null;
   if (plan.unsupervised) {

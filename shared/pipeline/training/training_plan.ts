@@ -2,11 +2,11 @@ import type { TrainingOverrides } from '../../core/events';
 import type { DatasetConfig, PromotionConfig } from '../dataset_config';
 import type { Task } from '../../data/prepare';
 import type { ThresholdRule } from '../../ml/evaluate';
-import { checkTarget } from '../../ml/models/family';
+import { checkTarget, isClustering } from '../../ml/models/family';
 import type { BackendPreference } from '../../ml/models/network/tf_backend';
 import { family } from '../../ml/models/registry';
 import { expandSearch, parseSearch, type TrialParams } from '../../ml/search_space';
-import { taskMetric, type TaskMetric } from '../../ml/task_metric';
+import { CLUSTERING_METRIC, taskMetric, type TaskMetric } from '../../ml/task_metric';
 
 /**
  * What one run trains: its stored plan bound to the task the data told and to the deployment's
@@ -86,7 +86,8 @@ export function bindPlan(task: Task, plan: RunPlan, defaults: PlanDefaults): Tra
   const chosen = family(plan.algorithm);
   const algorithm = chosen.name;
   checkTarget(chosen, task);
-  const metric = taskMetric(task, plan.metric);
+  // a clustering has no target: it is judged on its silhouette, whatever promotion.metric says
+  const metric = isClustering(chosen) ? CLUSTERING_METRIC : taskMetric(task, plan.metric);
   const params: Record<string, unknown> = {
     ...(plan.seed !== null ? { seed: plan.seed } : {}),
     // the deployment's epoch budget and TensorFlow backend go only to the families that take them; others would refuse them

@@ -1,7 +1,7 @@
 import type { Manifest } from '../../../shared/ml/manifest';
 import { decodeV2Request, encodeV2Outputs, outputSpecs } from '../../../shared/serving/open_inference';
 
-const manifest = (fields: Partial<Manifest>) => ({ task: 'binary', classes: ['0', '1'], unsupervised: undefined, ...fields }) as unknown as Manifest;
+const manifest = (fields: Partial<Manifest>) => ({ task: 'binary', classes: ['0', '1'], output: { name: 'probability' }, unsupervised: undefined, ...fields }) as unknown as Manifest;
 
 describe('Open Inference Protocol tensors', () => {
   it('turns one input per feature into rows, whatever the shape [n] or [n, 1] and nesting', () => {
@@ -48,5 +48,17 @@ describe('Open Inference Protocol tensors', () => {
     ]);
     expect(outputSpecs(manifest({})).map((o) => o.name)).toEqual(['score', 'label']);
     expect(() => encodeV2Outputs(manifest({}), [{ score: 0.5, label: 1 }], ['value'])).toThrow(/outputs: value unknown \(this model answers score, label\)/);
+  });
+
+  it('answers a clustering model with its cluster and an [n, k] distance matrix', () => {
+    const kmeans = manifest({ task: 'binary', output: { name: 'cluster' }, trainer: { backend: 'js', params: { n_clusters: 3 }, best_iteration: 1, history: [] } });
+    expect(outputSpecs(kmeans)).toEqual([
+      { name: 'cluster', datatype: 'INT64', shape: [-1] },
+      { name: 'distances', datatype: 'FP32', shape: [-1, 3] },
+    ]);
+    expect(encodeV2Outputs(kmeans, [{ cluster: 2, distances: [1, 2, 0.5] }, { cluster: 0, distances: [0.1, 2, 3] }])).toEqual([
+      { name: 'cluster', datatype: 'INT64', shape: [2], data: [2, 0] },
+      { name: 'distances', datatype: 'FP32', shape: [2, 3], data: [1, 2, 0.5, 0.1, 2, 3] },
+    ]);
   });
 });

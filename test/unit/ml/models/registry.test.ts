@@ -8,7 +8,7 @@ import { trainImages, trainTable, TRAINED_FAMILIES } from '../../../../shared/ml
 import { ONNX_OUTPUTS } from '../../../../shared/ml/onnx_io';
 
 const ROOT = path.resolve(__dirname, '../../../..');
-const TASKS: readonly FamilyTask[] = ['binary', 'multiclass', 'regression', 'anomaly'];
+const TASKS: readonly FamilyTask[] = ['binary', 'multiclass', 'regression', 'anomaly', 'clustering'];
 const TARGETS: readonly Task[] = ['binary', 'multiclass', 'regression'];
 
 /** The files and packages a bundle of `entry` evaluates when it loads: static imports and requires, not import(). */
@@ -51,8 +51,9 @@ describe('model family registry', () => {
     expect(Object.values(f).filter((v) => typeof v === 'function')).toEqual([f.onnxOutput]);
     expect(f.tasks.length).toBeGreaterThan(0);
     for (const task of f.tasks) expect(TASKS).toContain(task);
-    // an unsupervised family answers anomalies only; a supervised one never does
-    expect(f.tasks.includes('anomaly')).toBe(!f.supervised);
+    // an unsupervised family answers anomalies or clusters only; a supervised one never does
+    expect(f.tasks.includes('anomaly') || f.tasks.includes('clustering')).toBe(!f.supervised);
+    if (!f.supervised) expect(f.tasks).toHaveLength(1);
     expect(['epoch', 'iteration']).toContain(f.progressUnit);
     expect(Object.keys(f.defaults).length).toBeGreaterThan(0);
     // the defaults are written to mloop.json and the manifest as they are
@@ -60,7 +61,7 @@ describe('model family registry', () => {
     expect('epochs' in f.defaults).toBe(f.takesEpochs);
     expect(f.takesBackend).toBe('backend' in f.defaults);
     expect(f.takesMetric ?? false).toBe('metric' in f.defaults);
-    for (const task of TARGETS) expect(f.onnxOutput(task)).toBe(f.supervised ? ONNX_OUTPUTS[task] : ONNX_OUTPUTS.anomaly);
+    for (const task of TARGETS) expect(f.onnxOutput(task)).toBe(f.supervised ? ONNX_OUTPUTS[task] : ONNX_OUTPUTS[f.tasks[0] as 'anomaly' | 'clustering']);
     // a run of it can be planned on some target, and is refused on the others with the reason
     const taken = TARGETS.filter((task) => {
       try {
@@ -72,8 +73,8 @@ describe('model family registry', () => {
         return false;
       }
     });
-    // an image family takes no table's target at all
-    expect(taken).toEqual(isImageFamily(f) ? [] : f.supervised ? f.tasks : ['binary']);
+    // an image family takes no table's target at all; a clustering ignores it, whatever it is
+    expect(taken).toEqual(isImageFamily(f) ? [] : f.supervised ? f.tasks : f.tasks.includes('clustering') ? TARGETS : ['binary']);
   });
 
   it.each(FAMILIES.map((f) => [f.name, f] as const))('%s trains with exactly the parameters its descriptor lists', async (_name, f) => {
@@ -99,7 +100,7 @@ describe('model family registry', () => {
     const split = { X: new Float32Array(0), y: new Float32Array(0), n: 0 };
     await expect(trainTable('cnn', { task: 'multiclass', classes: ['a', 'b'], specs: [], train: split, validation: split })).rejects.toThrow(/^cnn trains on images/);
     await expect(trainImages('gbdt', { spec: { size: 16, channels: 1, layout: 'NHWC', scale: 1 }, classes: [], train: split as never, validation: split as never, test: split as never })).rejects.toThrow(/^gbdt trains on a table/);
-    expect(FAMILIES.filter((f) => !isImageFamily(f)).map((f) => f.name)).toEqual(['mlp', 'logistic', 'gbdt', 'isolation_forest', 'linear', 'linear_svm', 'random_forest', 'extra_trees', 'auto']);
+    expect(FAMILIES.filter((f) => !isImageFamily(f)).map((f) => f.name)).toEqual(['mlp', 'logistic', 'gbdt', 'isolation_forest', 'linear', 'linear_svm', 'random_forest', 'extra_trees', 'knn', 'kmeans', 'auto']);
   });
 
   it('has a trainer for every family, and the trainers table lists no other', () => {

@@ -153,6 +153,47 @@ describe('the training core and the scorer, per task', () => {
     }
   });
 
+  it('knn through the same core: a binary score and label, the rows it stored among the metrics', async () => {
+    const { manifest, scorer, data } = await trainedVersion('binary', { algorithm: 'knn', params: { k: 9 } });
+    try {
+      expect(manifest).toMatchObject({ algorithm: 'knn', output: { name: 'probability' }, trainer: { backend: 'js', params: { k: 9 } } });
+      expect(manifest.metrics).toMatchObject({ stored_rows: data.train.n, training_rows: data.train.n, stored_sampled: 0 });
+      expect(manifest.metrics.auc).toBeGreaterThan(0.8);
+      const result = await scorer.predict(instances);
+      if (!result.ok) throw new Error(JSON.stringify(result.errors));
+      expect(result.predictions.every((p) => 'score' in p && 'label' in p)).toBe(true);
+    } finally {
+      await scorer.release();
+    }
+  });
+
+
+  it('kmeans through the same core, on any target: judged on itself, served as cluster and distances, a sweep kept by silhouette', async () => {
+    for (const task of ['binary', 'multiclass', 'regression'] as const) {
+      const { manifest, scorer, candidate } = await trainedVersion(task, { algorithm: 'kmeans', params: { n_init: 1 }, search: parseSearch({ n_clusters: [2, 5] }) });
+      try {
+        expect(manifest).toMatchObject({ task, algorithm: 'kmeans', output: { name: 'cluster' }, threshold: null, sweep: { metric: 'silhouette' } });
+        expect(Object.keys(manifest.metrics).sort()).toEqual(['clusters', 'inertia', 'n_iter', 'silhouette']);
+        // each trial's value is the silhouette its model reported; the winner is the higher
+        const values = candidate.trials.map((t) => t.value!);
+        expect(values.every((v) => v > -1 && v <= 1)).toBe(true);
+        expect(manifest.metrics.silhouette).toBe(Math.max(...values));
+        expect(manifest.metrics.clusters).toBe(values[0] >= values[1] ? 2 : 5);
+        const result = await scorer.predict(instances);
+        if (!result.ok) throw new Error(JSON.stringify(result.errors));
+        for (const p of result.predictions) {
+          if (!('cluster' in p)) throw new Error(`not a cluster: ${JSON.stringify(p)}`);
+          expect(p.distances).toHaveLength(manifest.metrics.clusters);
+          expect(p.distances[p.cluster]).toBe(Math.min(...p.distances));
+        }
+        // scoreRecords answers the cluster index, as the holdout metric reads it
+        expect(Array.from(await scorer.scoreRecords(instances))).toEqual(result.predictions.map((p) => (p as { cluster: number }).cluster));
+      } finally {
+        await scorer.release();
+      }
+    }
+  });
+
   it('keeps the best trial of a sweep on validation and records every one', async () => {
     const data = taskData('regression', 900);
     const plan = planTraining(
