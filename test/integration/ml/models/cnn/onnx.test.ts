@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ImageSpec } from '../../../../../shared/data/images/image_spec';
 import { seededRandom } from '../../../../../shared/data/random';
 import { exportCnnOnnx } from '../../../../../shared/ml/models/cnn/onnx';
 import { denseFeatures, initialWeights } from '../../../../../shared/ml/models/cnn/weights';
+import { ensureOnnxVenv, onnxPython } from '../../../../support/onnx_venv';
 
 /**
  * The ONNX project's own checker, with full shape inference, accepts the exported CNN. It runs in a
@@ -13,10 +14,6 @@ import { denseFeatures, initialWeights } from '../../../../../shared/ml/models/c
  * MLOOP_WHEELS (default /opt/pypi/files, a folder with onnx and its dependencies' wheels). Without
  * python3 or the wheels the test is skipped, saying why.
  */
-const VENV = process.env.MLOOP_ONNX_VENV ?? path.join(os.tmpdir(), 'mloop-onnx-venv');
-const WHEELS = process.env.MLOOP_WHEELS ?? '/opt/pypi/files';
-const python = path.join(VENV, 'bin', 'python');
-
 const CHECK = `
 import sys, onnx
 model = onnx.load(sys.argv[1])
@@ -26,29 +23,13 @@ out = inferred.graph.output[0]
 print(out.name, [d.dim_param or d.dim_value for d in out.type.tensor_type.shape.dim])
 `;
 
-/** null when the venv can import onnx; otherwise why it cannot be had here. */
-function ensureVenv(): string | null {
-  const works = () => existsSync(python) && spawnSync(python, ['-c', 'import onnx']).status === 0;
-  if (works()) return null;
-  if (spawnSync('python3', ['--version']).status !== 0) return 'python3 is not installed';
-  if (!existsSync(WHEELS) || !readdirSync(WHEELS).some((f) => /^onnx-.*\.whl$/.test(f))) return `no onnx wheel in ${WHEELS} (set MLOOP_WHEELS)`;
-  for (const [command, ...args] of [
-    ['python3', '-m', 'venv', VENV],
-    [path.join(VENV, 'bin', 'pip'), 'install', '--quiet', '--no-index', '--find-links', WHEELS, 'onnx'],
-  ]) {
-    const result = spawnSync(command, args, { encoding: 'utf8' });
-    if (result.status !== 0) return `${command} ${args.join(' ')} failed: ${result.stderr.trim().split('\n').pop()}`;
-  }
-  return works() ? null : `${VENV} was built but cannot import onnx`;
-}
-
 describe('the ONNX checker', () => {
   let dir: string;
   let unavailable: string | null;
 
   beforeAll(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'mloop-cnn-onnx-'));
-    unavailable = ensureVenv();
+    unavailable = ensureOnnxVenv();
     if (unavailable) console.warn(`skipping the ONNX checker: ${unavailable}`);
   }, 300_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -64,7 +45,7 @@ describe('the ONNX checker', () => {
     const file = path.join(dir, `cnn_${channels}_${size}_${head}.onnx`);
     const weights = initialWeights(channels, [...filters], classes, seededRandom(1), denseFeatures(filters, size, head));
     writeFileSync(file, exportCnnOnnx({ weights, spec, classes: names }));
-    const result = spawnSync(python, ['-c', CHECK, file], { encoding: 'utf8' });
+    const result = spawnSync(onnxPython, ['-c', CHECK, file], { encoding: 'utf8' });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(result.stdout.trim()).toBe(`probabilities ['N', ${classes}]`);
@@ -77,7 +58,7 @@ describe('the ONNX checker', () => {
     writeFileSync(file, exportCnnOnnx({ weights: initialWeights(1, [4], 2, seededRandom(2)), spec, classes: ['a', 'b'] }));
     // the softmax layer's bias taken out: the Gemm reads a tensor nothing defines
     const drop = `import onnx\nm = onnx.load('${file}')\nm.graph.initializer.remove(next(t for t in m.graph.initializer if t.name == 'dense_b'))\nonnx.save(m, '${file}')\n`;
-    const result = spawnSync(python, ['-c', drop + CHECK, file], { encoding: 'utf8' });
+    const result = spawnSync(onnxPython, ['-c', drop + CHECK, file], { encoding: 'utf8' });
     expect(result.status).not.toBe(0);
     expect(result.stderr).toMatch(/ValidationError.*dense_b/);
   });

@@ -1,20 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { LinearModel } from '../../../../../shared/ml/models/linear/linear_model';
 import { exportLinearOnnx } from '../../../../../shared/ml/models/linear/onnx';
 import { ONNX_OUTPUTS, type OnnxOutput } from '../../../../../shared/ml/onnx_io';
+import { ensureOnnxVenv, onnxPython } from '../../../../support/onnx_venv';
 
 /**
  * The ONNX project's own checker, with full shape inference, accepts each head of the linear families'
  * graph, as the cnn's test checks its own (same venv, built from local wheels when absent:
  * MLOOP_ONNX_VENV, MLOOP_WHEELS; skipped, saying why, without python3 or the wheels).
  */
-const VENV = process.env.MLOOP_ONNX_VENV ?? path.join(os.tmpdir(), 'mloop-onnx-venv');
-const WHEELS = process.env.MLOOP_WHEELS ?? '/opt/pypi/files';
-const python = path.join(VENV, 'bin', 'python');
-
 const CHECK = `
 import sys, onnx
 model = onnx.load(sys.argv[1])
@@ -24,28 +21,13 @@ out = inferred.graph.output[0]
 print(out.name, onnx.TensorProto.DataType.Name(out.type.tensor_type.elem_type), [d.dim_param or d.dim_value for d in out.type.tensor_type.shape.dim])
 `;
 
-function ensureVenv(): string | null {
-  const works = () => existsSync(python) && spawnSync(python, ['-c', 'import onnx']).status === 0;
-  if (works()) return null;
-  if (spawnSync('python3', ['--version']).status !== 0) return 'python3 is not installed';
-  if (!existsSync(WHEELS) || !readdirSync(WHEELS).some((f) => /^onnx-.*\.whl$/.test(f))) return `no onnx wheel in ${WHEELS} (set MLOOP_WHEELS)`;
-  for (const [command, ...args] of [
-    ['python3', '-m', 'venv', VENV],
-    [path.join(VENV, 'bin', 'pip'), 'install', '--quiet', '--no-index', '--find-links', WHEELS, 'onnx'],
-  ]) {
-    const result = spawnSync(command, args, { encoding: 'utf8' });
-    if (result.status !== 0) return `${command} ${args.join(' ')} failed: ${result.stderr.trim().split('\n').pop()}`;
-  }
-  return works() ? null : `${VENV} was built but cannot import onnx`;
-}
-
 describe('the ONNX checker', () => {
   let dir: string;
   let unavailable: string | null;
 
   beforeAll(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'mloop-linear-onnx-'));
-    unavailable = ensureVenv();
+    unavailable = ensureOnnxVenv();
     if (unavailable) console.warn(`skipping the ONNX checker: ${unavailable}`);
   }, 300_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -61,7 +43,7 @@ describe('the ONNX checker', () => {
     const model: LinearModel = { width, head, weights: Float64Array.from({ length: width * K }, (_, i) => Math.sin(i)), bias: Float64Array.from({ length: K }, (_, k) => k - 1) };
     const file = path.join(dir, `${head}.onnx`);
     writeFileSync(file, exportLinearOnnx(model, output));
-    const result = spawnSync(python, ['-c', CHECK, file], { encoding: 'utf8' });
+    const result = spawnSync(onnxPython, ['-c', CHECK, file], { encoding: 'utf8' });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(result.stdout.trim()).toBe(`${output} FLOAT ['N', ${K}]`);
@@ -73,7 +55,7 @@ describe('the ONNX checker', () => {
     writeFileSync(file, exportLinearOnnx({ width: 2, head: 'sigmoid', weights: Float64Array.of(1, 2), bias: Float64Array.of(0) }, ONNX_OUTPUTS.binary));
     // the intercept taken out: the Add reads a tensor nothing defines
     const drop = `import onnx\nm = onnx.load('${file}')\nm.graph.initializer.remove(next(t for t in m.graph.initializer if t.name == 'intercept'))\nonnx.save(m, '${file}')\n`;
-    const result = spawnSync(python, ['-c', drop + CHECK, file], { encoding: 'utf8' });
+    const result = spawnSync(onnxPython, ['-c', drop + CHECK, file], { encoding: 'utf8' });
     expect(result.status).not.toBe(0);
     expect(result.stderr).toMatch(/intercept/);
   });
