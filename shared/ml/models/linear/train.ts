@@ -21,8 +21,21 @@ import { fitScaling, foldScaling, standardisedColumns, type Scaling } from './st
  */
 export type { LinearParams } from './params';
 
+/** The splits' matrices checked as both linear families need them: [rows × width], every value finite. Returns the width. */
+export function checkedWidth(data: TrainingData): number {
+  const { train, validation } = data;
+  const width = encodedWidth(data.specs);
+  if (train.n === 0 || validation.n === 0) throw new MloopError('invalid_argument', 'training needs rows in both the train and validation splits');
+  if (train.X.length !== train.n * width || validation.X.length !== validation.n * width) {
+    throw new MloopError('invalid_argument', `the feature matrices are not [rows × ${width}], the width the features encode to`);
+  }
+  checkFinite(train.X, 'training');
+  checkFinite(validation.X, 'validation');
+  return width;
+}
+
 /** Refuses what the encoding never produces and a linear model cannot read. */
-export function checkFinite(X: Float32Array, split: string): void {
+function checkFinite(X: Float32Array, split: string): void {
   for (let i = 0; i < X.length; i++) {
     if (!Number.isFinite(X[i])) throw new MloopError('invalid_argument', `the ${split} features hold ${X[i]} at position ${i}: a linear model needs finite values (missing ones filled, as the encoding does)`);
   }
@@ -61,13 +74,7 @@ function servedModel(x: Float64Array, width: number, K: number, head: LinearHead
 export async function trainLinear(data: TrainingData, params: Record<string, unknown> = {}, onProgress?: OnProgress): Promise<TrainedModel> {
   const p: LinearParams = resolveLinearParams(params);
   const { task, train, validation } = data;
-  const width = encodedWidth(data.specs);
-  if (train.n === 0 || validation.n === 0) throw new MloopError('invalid_argument', 'training needs rows in both the train and validation splits');
-  if (train.X.length !== train.n * width || validation.X.length !== validation.n * width) {
-    throw new MloopError('invalid_argument', `the feature matrices are not [rows × ${width}], the width the features encode to`);
-  }
-  checkFinite(train.X, 'training');
-  checkFinite(validation.X, 'validation');
+  const width = checkedWidth(data);
   const K = numClassOf(task, data.classes, [train, validation]);
   const y = labelsOf(train, task, K);
   const yVal = labelsOf(validation, task, K);

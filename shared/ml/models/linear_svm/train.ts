@@ -1,5 +1,5 @@
 import { MloopError } from '../../../core/errors';
-import { encodedColumns, encodedWidth } from '../../../data/encoding';
+import { encodedColumns } from '../../../data/encoding';
 import { seededRandom } from '../../../data/random';
 import { ONNX_OUTPUTS } from '../../onnx_io';
 import type { OnProgress, TrainedModel } from '../../trained_model';
@@ -10,7 +10,7 @@ import { exportLinearOnnx } from '../linear/onnx';
 import { owlqn } from '../linear/owlqn';
 import { classBalancedTolerance } from '../linear/tolerance';
 import { fitScaling, foldScaling, standardisedColumns, standardisedRows, type Scaling } from '../linear/standardise';
-import { checkFinite, meanLoss, outputNames } from '../linear/train';
+import { checkedWidth, meanLoss, outputNames } from '../linear/train';
 import { DualCoordinateDescent } from './dual_cd';
 import { fitPlatt, type Platt } from './platt';
 import { resolveLinearSvmParams, type LinearSvmParams } from './params';
@@ -66,13 +66,7 @@ export async function trainLinearSvm(data: TrainingData, params: Record<string, 
   const p: LinearSvmParams = resolveLinearSvmParams(params);
   const { task, train, validation } = data;
   if (task === 'regression') throw new MloopError('invalid_argument', 'linear_svm trains on binary, multiclass targets; this target is regression');
-  const width = encodedWidth(data.specs);
-  if (train.n === 0 || validation.n === 0) throw new MloopError('invalid_argument', 'training needs rows in both the train and validation splits');
-  if (train.X.length !== train.n * width || validation.X.length !== validation.n * width) {
-    throw new MloopError('invalid_argument', `the feature matrices are not [rows × ${width}], the width the features encode to`);
-  }
-  checkFinite(train.X, 'training');
-  checkFinite(validation.X, 'validation');
+  const width = checkedWidth(data);
   const classes = numClassOf(task, data.classes, [train, validation]);
   const y = labelsOf(train, task, classes);
   const yVal = labelsOf(validation, task, classes);
