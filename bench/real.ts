@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { encodedWidth } from '../shared/data/encoding';
 import { prepareTrainingData, type PreparedData, type Task } from '../shared/data/prepare';
-import { FAMILY_NAMES } from '../shared/ml/models/registry';
+import { FAMILY_NAMES, family as familyOf } from '../shared/ml/models/registry';
 import { trainTable } from '../shared/ml/models/trainers';
 import { parseDatasetConfig } from '../shared/pipeline/dataset_config';
 
@@ -39,7 +39,7 @@ const ANCHORS: Record<string, { classification: string[]; regression: string[] }
   random_forest: { classification: ['random_forest'], regression: ['random_forest'] },
   extra_trees: { classification: ['extra_trees'], regression: ['extra_trees'] },
   linear: { classification: ['logistic_regression'], regression: ['ridge', 'lasso', 'elastic_net'] },
-  linear_svm: { classification: ['linear_svc'], regression: ['linear_svr'] },
+  linear_svm: { classification: ['linear_svc'], regression: [] },
   knn: { classification: ['kneighbors'], regression: ['kneighbors'] },
   mlp: { classification: ['mlp'], regression: ['mlp'] },
   // a network without hidden layers: what stands for a linear model until `linear` is there
@@ -124,6 +124,10 @@ async function benchDataset(entry: DatasetEntry, families: string[]): Promise<vo
     const autoParams = AUTO_RUNS[family];
     if (autoParams === undefined && !FAMILY_NAMES.includes(family)) {
       console.log(JSON.stringify({ ...about, family, skipped: `no family "${family}" in this build's registry` }));
+      continue;
+    }
+    if (autoParams === undefined && !familyOf(family).tasks.includes(data.task)) {
+      console.log(JSON.stringify({ ...about, family, skipped: `${family} trains ${familyOf(family).tasks.join(', ')} targets` }));
       continue;
     }
     const started = performance.now();
