@@ -40,7 +40,14 @@ export function registerRetrainCommand(program: Command): void {
     .action(async (model: string, opts: RetrainOptions) =>
       withContext(async (ctx) => {
         if (opts.algorithm) family(opts.algorithm);
-        if (opts.tag) parseTags(opts.tag);
+        // one tag at a time, so that the refusal names the flag and the tag as the user typed them
+        for (const [key, value] of Object.entries(opts.tag ?? {})) {
+          try {
+            parseTags({ [key]: value });
+          } catch (err) {
+            throw invalid(`--tag ${key}=${value}: ${(err as Error).message}`);
+          }
+        }
         const params = opts.param && Object.fromEntries(Object.entries(opts.param).map(([k, v]) => [k, paramValue(v)]));
         const requested = await requestManualRetrain(ctx, model, `cli:${os.userInfo().username}`, {
           reason: opts.reason,

@@ -86,7 +86,7 @@ describe('a finished run records how it ended and what it was measured on', () =
   });
 
   it('a whole budget, in the listing too', async () => {
-    const runs = (await request(app).get('/api/runs?model=fraud').expect(200)).body as RunView[];
+    const { runs } = (await request(app).get('/api/runs?model=fraud').expect(200)).body as { runs: RunView[] };
     expect(runs.find((r) => r.id === 'run-slow')!.training_end).toEqual({ unit: 'iteration', iterations: 40, max_iterations: 40, best_iteration: expect.any(Number), stopped_early: false });
   });
 });
