@@ -291,8 +291,14 @@ export function shardWorker(data: ShardWorkerData): void {
   let seen = 0;
   for (;;) {
     for (let k = 0; k < layout.spin && Atomics.load(control, layout.seq) === seen; k++);
-    Atomics.wait(control, layout.seq, seen);
-    const seq = Atomics.load(control, layout.seq);
+    // a wake-up is no new task: the main thread can be preempted between storing SEQ and notifying,
+    // so its notify may arrive after this thread already ran that task and went back to sleep; running
+    // it again would race the main thread's next steps (a split done twice loses the right child's rows)
+    let seq = Atomics.load(control, layout.seq);
+    while (seq === seen) {
+      Atomics.wait(control, layout.seq, seen);
+      seq = Atomics.load(control, layout.seq);
+    }
     if (seq < 0) return;
     seen = seq;
     const a = layout.args;
