@@ -6,6 +6,7 @@ import { encodedWidth } from '../shared/data/encoding';
 import { prepareTrainingData, type PreparedData, type Task } from '../shared/data/prepare';
 import { FAMILY_NAMES, family as familyOf } from '../shared/ml/models/registry';
 import { trainTable } from '../shared/ml/models/trainers';
+import type { TrainedModel } from '../shared/ml/trained_model';
 import { parseDatasetConfig } from '../shared/pipeline/dataset_config';
 
 /**
@@ -17,11 +18,19 @@ import { parseDatasetConfig } from '../shared/pipeline/dataset_config';
  * its library's defaults (mloop: the family's defaults; the references: scikit-learn's and LightGBM's),
  * on the train split; mloop's families also see the validation split, which they use to stop early.
  *
- *   npm run bench:real [dataset,dataset ...] [-- --families gbdt,auto,auto(all)]
+ *   npm run bench:real [dataset,dataset ...] [-- --families gbdt,auto,auto(all)] [--seeds 42,1,2,3,4]
  *
- * One JSON line per (dataset, family, reference): the test AUC (binary), macro AUC (multiclass) or RMSE
- * and R² (regression) of both sides and mloop's minus the reference's; one line per family the registry
- * does not hold; and per dataset one line for `auto` against the best single family on test.
+ * One JSON line per (seed, dataset, family, reference): the test AUC (binary), macro AUC (multiclass) or
+ * RMSE and R² (regression) of both sides and mloop's minus the reference's; one line per family the
+ * registry does not hold; and per dataset one line for `auto` against the best single family on test.
+ * Each seed draws its own split and seeds the models on both sides with it; after the seeds, one
+ * `summary` line per (dataset, family, reference) with the mean difference and its standard error over
+ * the seeds (for auto, the mean shortfall against the best single family).
+ *
+ * A reference line says which `parameters` it compares: "library defaults" (each side its own), or
+ * "same parameters" (a reference variant, suffixed `_same`, handed the parameters mloop's model chose
+ * where the two spell the same model differently: knn's k, the linear penalty mapped to scikit-learn's
+ * scaling).
  *
  * Environment: MLOOP_BENCH_REAL_VENV (default <tmp>/mloop-real-venv) is created if absent from the
  * wheels in MLOOP_BENCH_WHEELS (default /opt/pypi/files); MLOOP_MODELDATA, the modeldata lazy-load
@@ -30,7 +39,7 @@ import { parseDatasetConfig } from '../shared/pipeline/dataset_config';
 const VENV = process.env.MLOOP_BENCH_REAL_VENV ?? path.join(os.tmpdir(), 'mloop-real-venv');
 const WHEELS = process.env.MLOOP_BENCH_WHEELS ?? '/opt/pypi/files';
 const DIR = path.join(os.tmpdir(), 'mloop-bench-real');
-const SPLIT_SEED = 42;
+const DEFAULT_SEEDS = [42];
 const SCRIPT = path.join(__dirname, '..', '..', 'bench', 'real_data.py');
 
 /** Each mloop family and the anchors it is compared with, per kind of target. */
@@ -38,9 +47,9 @@ const ANCHORS: Record<string, { classification: string[]; regression: string[] }
   gbdt: { classification: ['lightgbm', 'hist_gradient_boosting'], regression: ['lightgbm', 'hist_gradient_boosting'] },
   random_forest: { classification: ['random_forest'], regression: ['random_forest'] },
   extra_trees: { classification: ['extra_trees'], regression: ['extra_trees'] },
-  linear: { classification: ['logistic_regression'], regression: ['ridge', 'lasso', 'elastic_net'] },
+  linear: { classification: ['logistic_regression', 'logistic_regression_same'], regression: ['ridge', 'lasso', 'elastic_net', 'linear_same'] },
   linear_svm: { classification: ['linear_svc'], regression: [] },
-  knn: { classification: ['kneighbors'], regression: ['kneighbors'] },
+  knn: { classification: ['kneighbors', 'kneighbors_same_k'], regression: ['kneighbors', 'kneighbors_same_k'] },
   mlp: { classification: ['mlp'], regression: ['mlp'] },
   // a network without hidden layers: what stands for a linear model until `linear` is there
   logistic: { classification: ['logistic_regression'], regression: ['ridge'] },
@@ -65,6 +74,61 @@ interface DatasetEntry {
 }
 
 type Scores = Record<string, number>;
+
+/**
+ * What a `_same` reference is handed: the parameters of mloop's trained model in scikit-learn's
+ * spelling. The linear family minimises mean loss + alpha · penalty on standardised features, which is
+ * Ridge(alpha = n · alpha), ElasticNet(alpha, l1_ratio) and LogisticRegression(C = 1 / (n · alpha)).
+ */
+function sameParameters(reference: string, model: TrainedModel, trainRows: number): Record<string, unknown> | null {
+  const p = model.params;
+  if (reference === 'kneighbors_same_k') return { n_neighbors: p.k, weights: p.weights, metric: p.distance };
+  if (reference === 'linear_same' || reference === 'logistic_regression_same') {
+    return { penalty: p.penalty, alpha: p.alpha, l1_ratio: p.l1_ratio, n: trainRows, max_iter: p.max_iter, tol: p.tol };
+  }
+  return null;
+}
+
+/** Mean and standard error of the mean. */
+function meanSe(xs: number[]): { mean: number; se: number | null } {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  if (xs.length < 2) return { mean, se: null };
+  const variance = xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1);
+  return { mean, se: Math.sqrt(variance / xs.length) };
+}
+
+/** Per (dataset, family, reference): each seed's difference, to summarise after the seeds. */
+type Tally = Map<string, { about: Record<string, unknown>; diffs: number[]; second: number[]; mloop: number[]; reference: number[] }>;
+
+function tally(t: Tally, key: Record<string, unknown>, diff: number, second: number, mloop: number, reference: number): void {
+  const id = JSON.stringify(key);
+  const entry = t.get(id) ?? { about: key, diffs: [], second: [], mloop: [], reference: [] };
+  entry.diffs.push(diff);
+  entry.second.push(second);
+  entry.mloop.push(mloop);
+  entry.reference.push(reference);
+  t.set(id, entry);
+}
+
+function printSummaries(t: Tally): void {
+  for (const { about, diffs, second, mloop, reference } of t.values()) {
+    const d = meanSe(diffs);
+    const s = meanSe(second);
+    console.log(
+      JSON.stringify({
+        summary: true,
+        ...about,
+        seeds: diffs.length,
+        mean_mloop: round(meanSe(mloop).mean),
+        mean_other: round(meanSe(reference).mean),
+        mean_diff: round(d.mean),
+        se: d.se === null ? null : round(d.se),
+        mean_diff_second: round(s.mean),
+        se_second: s.se === null ? null : round(s.se),
+      }),
+    );
+  }
+}
 
 const round = (x: number, digits = 5) => +x.toFixed(digits);
 const python = () => path.join(VENV, 'bin', 'python');
@@ -109,14 +173,14 @@ const HEADLINE: Record<Task, { name: string; higher: boolean; second: string }> 
   regression: { name: 'rmse', higher: false, second: 'r2' },
 };
 
-async function benchDataset(entry: DatasetEntry, families: string[]): Promise<void> {
-  const config = parseDatasetConfig({ target: entry.target, task: entry.task, positive_class: entry.positive_class, seed: SPLIT_SEED });
-  const data = await prepareTrainingData(async () => createReadStream(entry.file), config, { seed: SPLIT_SEED });
-  const dir = path.join(DIR, entry.name);
+async function benchDataset(entry: DatasetEntry, families: string[], seed: number, t: Tally): Promise<void> {
+  const config = parseDatasetConfig({ target: entry.target, task: entry.task, positive_class: entry.positive_class, seed });
+  const data = await prepareTrainingData(async () => createReadStream(entry.file), config, { seed });
+  const dir = path.join(DIR, `${entry.name}-${seed}`);
   writeSplit(dir, data);
   const width = encodedWidth(data.specs);
   const headline = HEADLINE[data.task];
-  const about = { dataset: entry.name, task: data.task, rows: data.report.rows, train_rows: data.train.n, test_rows: data.test.n, width };
+  const about = { seed, dataset: entry.name, task: data.task, rows: data.report.rows, train_rows: data.train.n, test_rows: data.test.n, width };
   const kind = data.task === 'regression' ? 'regression' : 'classification';
   const single: Array<{ family: string; scores: Scores }> = [];
 
@@ -131,7 +195,9 @@ async function benchDataset(entry: DatasetEntry, families: string[]): Promise<vo
       continue;
     }
     const started = performance.now();
-    const model = await trainTable(autoParams ? 'auto' : family, data, autoParams ?? {});
+    const trainer = autoParams ? 'auto' : family;
+    const seeded = 'seed' in familyOf(trainer).defaults ? { seed } : {};
+    const model = await trainTable(trainer, data, { ...seeded, ...(autoParams ?? {}) });
     const seconds = round((performance.now() - started) / 1000, 2);
     const file = path.join(dir, `mloop_${family.replace(/\W/g, '_')}.f32`);
     writeFileSync(file, model.predict(data.test.X, data.test.n));
@@ -153,16 +219,25 @@ async function benchDataset(entry: DatasetEntry, families: string[]): Promise<vo
           shortfall: best ? round(headline.higher ? best.scores[headline.name] - scores[headline.name] : scores[headline.name] - best.scores[headline.name]) : null,
         }),
       );
+      if (best) {
+        const shortfall = headline.higher ? best.scores[headline.name] - scores[headline.name] : scores[headline.name] - best.scores[headline.name];
+        tally(t, { dataset: entry.name, family, against: 'best single family', metric: `${headline.name} shortfall` }, shortfall, 0, scores[headline.name], best.scores[headline.name]);
+      }
       continue;
     }
     single.push({ family, scores });
     for (const reference of (ANCHORS[family] ?? { classification: [], regression: [] })[kind]) {
-      const anchor = py(['fit', dir, data.task, String(width), reference]) as Scores & { seconds: number };
+      const same = sameParameters(reference, model, data.train.n);
+      const parameters = same ? 'same parameters' : 'library defaults';
+      const anchor = py(['fit', dir, data.task, String(width), reference, String(seed), JSON.stringify(same ?? {})]) as Scores & { seconds: number };
+      tally(t, { dataset: entry.name, family, reference, parameters, metric: headline.name, second: headline.second }, scores[headline.name] - anchor[headline.name], scores[headline.second] - anchor[headline.second], scores[headline.name], anchor[headline.name]);
       console.log(
         JSON.stringify({
           ...about,
           family,
           reference,
+          parameters,
+          ...(same ? { given: same } : {}),
           metric: headline.name,
           mloop,
           sklearn: Object.fromEntries(Object.entries(anchor).filter(([k]) => k !== 'reference').map(([k, v]) => [k, round(v as number)])),
@@ -176,16 +251,27 @@ async function benchDataset(entry: DatasetEntry, families: string[]): Promise<vo
 
 async function main() {
   const args = process.argv.slice(2);
-  const at = args.indexOf('--families');
-  const families = at >= 0 ? args[at + 1].split(',') : [...Object.keys(ANCHORS), ...Object.keys(AUTO_RUNS)];
-  const only = (at >= 0 ? args.slice(0, at) : args).flatMap((a) => a.split(','));
+  const option = (name: string) => {
+    const at = args.indexOf(name);
+    if (at < 0) return undefined;
+    const value = args[at + 1];
+    args.splice(at, 2);
+    if (value === undefined) throw new Error(`${name} needs a comma-separated list`);
+    return value.split(',');
+  };
+  const families = option('--families') ?? [...Object.keys(ANCHORS), ...Object.keys(AUTO_RUNS)];
+  const seeds = (option('--seeds') ?? DEFAULT_SEEDS.map(String)).map(Number);
+  if (seeds.some((s) => !Number.isInteger(s))) throw new Error('--seeds takes integers, e.g. --seeds 42,1,2,3,4');
+  const only = args.flatMap((a) => a.split(','));
   ensureVenv();
   mkdirSync(DIR, { recursive: true });
   py(['export', DIR]);
   const datasets = JSON.parse(readFileSync(path.join(DIR, 'datasets.json'), 'utf8')) as DatasetEntry[];
   for (const entry of datasets) {
     if (only.length > 0 && !only.includes(entry.name)) continue;
-    await benchDataset(entry, families);
+    const t: Tally = new Map();
+    for (const seed of seeds) await benchDataset(entry, families, seed, t);
+    printSummaries(t);
   }
 }
 

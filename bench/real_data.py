@@ -1,8 +1,10 @@
 """Real datasets and scikit-learn anchors for `npm run bench:real`.
 
   real_data.py export <dir>                       the modeldata datasets as CSV files, and datasets.json
-  real_data.py fit <split dir> <task> <width> <reference>
-                                                  one anchor trained on the split mloop prepared; prints JSON
+  real_data.py fit <split dir> <task> <width> <reference> [seed] [given JSON]
+                                                  one anchor trained on the split mloop prepared, seeded
+                                                  with seed (default 0); a `_same` reference takes the
+                                                  parameters mloop's model chose (given); prints JSON
   real_data.py score <split dir> <task> <width> <file.f32>
                                                   test metrics of predictions mloop made; prints JSON
 
@@ -89,20 +91,44 @@ def scaled(model):
     return make_pipeline(StandardScaler(), model)
 
 
-def calibrated_svc():
+def calibrated_svc(random_state=0):
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.svm import LinearSVC
 
-    return CalibratedClassifierCV(scaled(LinearSVC(random_state=0)), cv=5)
+    return CalibratedClassifierCV(scaled(LinearSVC(random_state=random_state)), cv=5)
 
 
-def anchor(reference, task):
-    """The scikit-learn (or LightGBM) model of that name, with its library's defaults."""
+def same_linear(task, given):
+    """mloop's linear model in scikit-learn's spelling: mean loss + alpha · penalty is Ridge(n · alpha),
+    ElasticNet(alpha, l1_ratio) (Lasso at l1_ratio 1) and LogisticRegression(C = 1 / (n · alpha))."""
+    from sklearn import linear_model
+
+    penalty, alpha, n = given["penalty"], float(given["alpha"]), int(given["n"])
+    ratio = {"l2": 0.0, "l1": 1.0, "elasticnet": float(given["l1_ratio"]), "none": 0.0}[penalty]
+    fit = {"max_iter": max(int(given["max_iter"]), 5000), "tol": float(given["tol"])}
+    if task == "regression":
+        if penalty == "none" or alpha == 0:
+            return scaled(linear_model.LinearRegression())
+        if ratio == 0:
+            return scaled(linear_model.Ridge(alpha=n * alpha))
+        return scaled(linear_model.ElasticNet(alpha=alpha, l1_ratio=ratio, **fit))
+    if penalty == "none" or alpha == 0:
+        return scaled(linear_model.LogisticRegression(penalty=None, **fit))
+    C = 1.0 / (n * alpha)
+    if ratio == 0:
+        return scaled(linear_model.LogisticRegression(C=C, **fit))
+    return scaled(linear_model.LogisticRegression(penalty="elasticnet", solver="saga", l1_ratio=ratio, C=C, **fit))
+
+
+def anchor(reference, task, random_state=0, given=None):
+    """The scikit-learn (or LightGBM) model of that name, with its library's defaults, or (a `_same`
+    reference) with the parameters mloop's model chose."""
     import lightgbm as lgb
     from sklearn import ensemble, linear_model, neighbors, neural_network, svm
 
     classify = task != "regression"
-    seed = {"random_state": 0}
+    seed = {"random_state": random_state}
+    given = given or {}
     models = {
         "lightgbm": lambda: (lgb.LGBMClassifier if classify else lgb.LGBMRegressor)(verbose=-1, random_state=0, n_jobs=1),
         "hist_gradient_boosting": lambda: (ensemble.HistGradientBoostingClassifier if classify else ensemble.HistGradientBoostingRegressor)(**seed),
@@ -112,18 +138,25 @@ def anchor(reference, task):
         "ridge": lambda: scaled(linear_model.Ridge()),
         "lasso": lambda: scaled(linear_model.Lasso(max_iter=50_000)),
         "elastic_net": lambda: scaled(linear_model.ElasticNet(max_iter=50_000)),
-        "linear_svc": calibrated_svc,
+        "linear_svc": lambda: calibrated_svc(random_state),
         "linear_svr": lambda: scaled(svm.LinearSVR(max_iter=50_000, **seed)),
         "kneighbors": lambda: scaled((neighbors.KNeighborsClassifier if classify else neighbors.KNeighborsRegressor)()),
+        "kneighbors_same_k": lambda: scaled(
+            (neighbors.KNeighborsClassifier if classify else neighbors.KNeighborsRegressor)(
+                n_neighbors=int(given["n_neighbors"]), weights=given["weights"], metric=given["metric"]
+            )
+        ),
+        "linear_same": lambda: same_linear(task, given),
+        "logistic_regression_same": lambda: same_linear(task, given),
         "mlp": lambda: scaled((neural_network.MLPClassifier if classify else neural_network.MLPRegressor)(max_iter=1000, early_stopping=True, **seed)),
     }
     return models[reference]()
 
 
-def fit(folder, task, width, reference):
+def fit(folder, task, width, reference, random_state=0, given=None):
     train, test = load(folder, "train", width), load(folder, "test", width)
     classes = int(json.load(open(f"{folder}/meta.json"))["classes"])
-    model = anchor(reference, task)
+    model = anchor(reference, task, random_state, given)
     started = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -150,7 +183,9 @@ def main():
     if mode == "export":
         export(sys.argv[2])
     elif mode == "fit":
-        fit(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5])
+        random_state = int(sys.argv[6]) if len(sys.argv) > 6 else 0
+        given = json.loads(sys.argv[7]) if len(sys.argv) > 7 else None
+        fit(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], random_state, given)
     elif mode == "score":
         score(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5])
     else:

@@ -40,26 +40,12 @@ function consider(best: SplitCandidate, totals: Totals, rules: SplitRules, f: nu
   best.leftCount = lc;
 }
 
-/** One random threshold of column f into `best`, or gain −Infinity when it breaks the rules. */
+/** One random threshold of numeric column f into `best`, or gain −Infinity when it breaks the rules. */
 function randomSplit(hist: Float64Array, layout: HistogramLayout, kinds: ColumnKinds, f: number, totals: Totals, rules: SplitRules, random: Random, best: SplitCandidate): void {
   const { G, H, count } = totals;
   const base = layout.offsets[f] * 3;
   best.gain = -Infinity;
   best.column = -1;
-  if (kinds.oneHot[f]) {
-    // a category present in the leaf, against the others
-    let present = 0;
-    for (let b = 1; b < layout.numBins[f]; b++) if (hist[base + b * 3 + 2] > 0 && hist[base + b * 3 + 2] < count) present++;
-    if (present === 0) return;
-    let pick = random.int(present);
-    for (let b = 1; b < layout.numBins[f]; b++) {
-      const rc = hist[base + b * 3 + 2];
-      if (!(rc > 0 && rc < count) || pick-- > 0) continue;
-      consider(best, totals, rules, f, b, false, G - hist[base + b * 3], H - hist[base + b * 3 + 1], count - rc);
-      return;
-    }
-    return;
-  }
   const missing = kinds.missingBin[f];
   const valueBins = missing >= 0 ? missing : layout.numBins[f];
   let lo = -1;
@@ -86,30 +72,68 @@ function randomSplit(hist: Float64Array, layout: HistogramLayout, kinds: ColumnK
   if (mc > 0 && t < valueBins - 1) consider(best, totals, rules, f, t, true, gl + hist[base + missing * 3], hl + hist[base + missing * 3 + 1], cl + mc);
 }
 
-/** A SplitFinder drawing `take` features per split from `random`. */
+/**
+ * A SplitFinder drawing `take` features per split from `random`. A feature is an encoded column, as
+ * scikit-learn sees the same matrix: a one-hot group (one binned column for the grower) is one feature
+ * per category, each offering its one split (that category against the rest). Drawing the group as one
+ * feature would look at several times more of the columns a split than `take` says (√width of groups,
+ * not of columns) and make the trees of a forest over categorical data alike.
+ */
 export function forestSplitter(kind: SplitKind, take: number, random: Random): SplitFinder {
+  let column = new Int32Array(0);
+  let category = new Int32Array(0);
   let order = new Int32Array(0);
   const one = new Int32Array(1);
   const candidate = noSplit();
   return (hist, layout, kinds, usable, totals, rules, best) => {
     best.gain = -Infinity;
     best.column = -1;
-    if (order.length !== usable.length) order = new Int32Array(usable.length);
-    order.set(usable);
-    let looked = 0;
-    for (let i = 0; i < order.length && looked < take; i++) {
-      // partial Fisher–Yates: order[0..i] is a uniform draw without replacement
-      const j = i + random.int(order.length - i);
-      const f = order[j];
-      order[j] = order[i];
-      order[i] = f;
-      if (constantIn(hist, layout, f)) continue;
-      looked++;
-      if (kind === 'best') {
-        one[0] = f;
-        findBestSplit(hist, layout, kinds, one, totals, rules, candidate);
+    let features = 0;
+    for (let k = 0; k < usable.length; k++) features += kinds.oneHot[usable[k]] ? layout.numBins[usable[k]] - 1 : 1;
+    if (column.length < features) {
+      column = new Int32Array(features);
+      category = new Int32Array(features);
+      order = new Int32Array(features);
+    }
+    for (let k = 0, at = 0; k < usable.length; k++) {
+      const f = usable[k];
+      if (!kinds.oneHot[f]) {
+        column[at] = f;
+        category[at++] = -1;
       } else {
-        randomSplit(hist, layout, kinds, f, totals, rules, random, candidate);
+        for (let b = 1; b < layout.numBins[f]; b++) {
+          column[at] = f;
+          category[at++] = b;
+        }
+      }
+    }
+    for (let i = 0; i < features; i++) order[i] = i;
+    let looked = 0;
+    for (let i = 0; i < features && looked < take; i++) {
+      // partial Fisher–Yates: order[0..i] is a uniform draw without replacement
+      const j = i + random.int(features - i);
+      const picked = order[j];
+      order[j] = order[i];
+      order[i] = picked;
+      const f = column[picked];
+      const b = category[picked];
+      if (b >= 0) {
+        const base = (layout.offsets[f] + b) * 3;
+        const rc = hist[base + 2];
+        if (!(rc > 0 && rc < totals.count)) continue;
+        looked++;
+        candidate.gain = -Infinity;
+        candidate.column = -1;
+        consider(candidate, totals, rules, f, b, false, totals.G - hist[base], totals.H - hist[base + 1], totals.count - rc);
+      } else {
+        if (constantIn(hist, layout, f)) continue;
+        looked++;
+        if (kind === 'best') {
+          one[0] = f;
+          findBestSplit(hist, layout, kinds, one, totals, rules, candidate);
+        } else {
+          randomSplit(hist, layout, kinds, f, totals, rules, random, candidate);
+        }
       }
       if (candidate.gain > best.gain) {
         best.gain = candidate.gain;

@@ -69,4 +69,46 @@ describe('forest split choice', () => {
     // rows in bins 2–7: a cut after any of 2..6, each drawn
     expect([...bins].sort()).toEqual([2, 3, 4, 5, 6]);
   });
+
+  it('draws a one-hot group as one feature per category, as scikit-learn sees its encoded columns', () => {
+    // column 0: numeric, bins 0–9; column 1: a one-hot group of 9 categories (bins 1–9, bin 0 none)
+    const layout = histogramLayout([10, 10]);
+    const hist = new Float64Array(layout.totalBins * 3);
+    const add = (column: number, bin: number, g: number) => {
+      const at = (layout.offsets[column] + bin) * 3;
+      hist[at] += g;
+      hist[at + 1] += 1;
+      hist[at + 2] += 1;
+    };
+    for (let r = 0; r < 90; r++) {
+      const g = r % 2 === 0 ? -1 : 1;
+      add(0, r % 10, g);
+      add(1, 1 + (r % 9), r % 9 === 0 ? -1 : g);
+    }
+    const G = hist.filter((_, i) => i % 3 === 0 && i < 30).reduce((a, b) => a + b, 0);
+    const kinds = { oneHot: Uint8Array.of(0, 1), missingBin: Int32Array.of(-1, -1) };
+    const totals = { G, H: 90, count: 90 };
+    const rules = { lambdaL2: 0, minDataInLeaf: 1, minSumHessianInLeaf: 0, minGainToSplit: -Infinity };
+    for (const kind of ['best', 'random'] as const) {
+      const choose = forestSplitter(kind, 1, seededRandom(4));
+      const categories = new Set<number>();
+      let numeric = 0;
+      const draws = 2000;
+      for (let k = 0; k < draws; k++) {
+        const best = noSplit();
+        choose(hist, layout, kinds, Int32Array.of(0, 1), totals, rules, best);
+        if (best.column === 0) numeric++;
+        else {
+          expect(best.column).toBe(1);
+          categories.add(best.bin);
+          // that category against the rest: 10 rows on one side
+          expect(best.leftCount).toBe(80);
+        }
+      }
+      // ten encoded columns, one drawn a split: the numeric one a tenth of the time (as a group, half)
+      expect(numeric / draws).toBeGreaterThan(0.07);
+      expect(numeric / draws).toBeLessThan(0.13);
+      expect(categories.size).toBe(9);
+    }
+  });
 });
