@@ -1,7 +1,8 @@
+import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { readCsv, type CsvReadResult, type RecordHandler } from './csv';
 import { readParquetRecords, type DeclaredKind } from './parquet/records';
-import type { ParquetSource } from './parquet/source';
+import { parquetFileSource, type ParquetSource } from './parquet/source';
 
 /**
  * A tabular dataset as the data path reads it: a CSV as a byte stream, or a Parquet file as a source
@@ -24,3 +25,8 @@ export function readTable(input: TableInput, onHeader: (header: string[]) => voi
 
 /** A dataset object or file name says which it is; anything else is read as CSV. */
 export const isParquetName = (name: string) => /\.parquet$/i.test(name);
+
+/** A local file by its name: a Parquet file by range, anything else as a CSV stream. */
+export async function openTableFile(file: string): Promise<TableInput> {
+  return isParquetName(file) ? parquetFileSource(file) : createReadStream(file);
+}
