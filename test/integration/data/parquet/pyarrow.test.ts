@@ -80,8 +80,8 @@ describe('Parquet written by pyarrow', () => {
     const { rows } = await parquetRows(source);
     expect(rows).toHaveLength(written.n);
     const cell = (r: number, name: string) => rows[r][field[name].index];
-    expect(cell(13, 'amount')).toBeNull();
-    expect(cell(13, 'fee')).toBeNull();
+    expect(cell(13, 'amount')).toBeNaN();
+    expect(cell(13, 'fee')).toBeNaN();
     expect(cell(0, 'type')).toBeNull();
     expect(cell(1, 'type')).toBe(written.row1.type);
     expect(cell(1, 'amount')).toBe(written.row1.amount);
