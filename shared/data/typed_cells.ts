@@ -8,12 +8,16 @@ import type { Trimmed } from './record_cells';
  * printed and parsed; a string is a category by its type, even when it is all digits ("02139"). Text is
  * made only where a consumer asks for it, and a string's bytes once per distinct string.
  */
-export type TypedCell = number | string | boolean | null;
+/** A Uint8Array is a string's UTF-8 bytes, left undecoded (Parquet's rawStrings). */
+export type TypedCell = number | string | boolean | null | Uint8Array;
 export const TEXT = 0;
 export const NUMBER = 1;
 export const BOOLEAN = 2;
 /** Milliseconds since the epoch; as text, ISO 8601. */
 export const TIME = 3;
+
+const isSpace = (c: number) => c === 0x20 || (c >= 0x09 && c <= 0x0d);
+const utf8 = (v: Uint8Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8');
 
 /** String(v)'s bytes for a safe integer v; the scratch holds any (at most 17 bytes). */
 function writeInteger(buf: Buffer, v: number): number {
@@ -52,6 +56,7 @@ export class TypedCells {
     // A null number is NaN in a Float64Array column.
     if (v === null || v === undefined || v !== v) return '';
     if (typeof v === 'string') return v;
+    if (v instanceof Uint8Array) return utf8(v);
     if (typeof v === 'boolean') return v ? 'true' : 'false';
     if (this.kinds[i] === TIME) return Number.isFinite(v) ? new Date(v).toISOString() : '';
     return String(v);
@@ -65,6 +70,7 @@ export class TypedCells {
   time(i: number): number {
     const v = this.cell(i);
     if (typeof v === 'number') return Number.isFinite(v) ? v : NaN;
+    if (v instanceof Uint8Array) return parseTime(utf8(v));
     return typeof v === 'string' ? parseTime(v) : NaN;
   }
 
@@ -72,6 +78,12 @@ export class TypedCells {
     const v = this.cell(i);
     if (v === null || v === undefined) return true;
     if (typeof v === 'number') return v !== v;
+    if (v instanceof Uint8Array) {
+      // Longer than "null" with no space at either end cannot be a missing-value word.
+      const n = v.length;
+      if (n > 4 && !isSpace(v[0]) && !isSpace(v[n - 1])) return false;
+      return isMissing(utf8(v));
+    }
     return typeof v === 'string' && isMissing(v);
   }
 
@@ -89,6 +101,23 @@ export class TypedCells {
       out.buf = b;
       out.start = 0;
       out.end = b.length;
+      return out;
+    }
+    if (v instanceof Uint8Array) {
+      let s = 0;
+      let e = v.length;
+      while (s < e && isSpace(v[s])) s++;
+      while (e > s && isSpace(v[e - 1])) e--;
+      if (s < e && (v[s] >= 0x80 || v[e - 1] >= 0x80)) {
+        const b = Buffer.from(utf8(v).trim(), 'utf8');
+        out.buf = b;
+        out.start = 0;
+        out.end = b.length;
+        return out;
+      }
+      out.buf = v;
+      out.start = s;
+      out.end = e;
       return out;
     }
     out.buf = this.scratch;

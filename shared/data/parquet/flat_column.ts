@@ -33,7 +33,19 @@ export function toCells(data: ArrayLike<unknown>): ArrayLike<TypedCell> {
   return out ?? (arr as TypedCell[]);
 }
 
-export function decodeFlatChunk(bytes: Uint8Array, rows: number, decoder: ColumnDecoder, numeric: boolean): ArrayLike<TypedCell> | null {
+/** Numbers as a Float64Array (NaN for null), so that the loops below read one kind of array. */
+function asFloat64(values: ArrayLike<TypedCell>): Float64Array {
+  if (values instanceof Float64Array) return values;
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = (values[i] as number | null) ?? NaN;
+  return out;
+}
+
+/**
+ * rawStrings: a plain string column's values stay the bytes the file holds (a Uint8Array each), for a
+ * reader that keys categories by bytes anyway; decoding a million distinct names is most of their cost.
+ */
+export function decodeFlatChunk(bytes: Uint8Array, rows: number, decoder: ColumnDecoder, numeric: boolean, rawStrings = false): ArrayLike<TypedCell> | null {
   const { element, type, codec, compressors } = decoder;
   const nullable = element.repetition_type !== 'REQUIRED';
   const numbers = numeric ? new Float64Array(rows) : null;
@@ -47,7 +59,9 @@ export function decodeFlatChunk(bytes: Uint8Array, rows: number, decoder: Column
     reader.offset += header.compressed_page_size;
     if (header.type === 'DICTIONARY_PAGE') {
       const page = decompressPage(body, header.uncompressed_page_size, codec, compressors);
-      dictionary = toCells(convert(readPlain(view(page), type, header.dictionary_page_header!.num_values, element.type_length), decoder));
+      const raw = readPlain(view(page), type, header.dictionary_page_header!.num_values, element.type_length);
+      dictionary = rawStrings ? (raw as unknown as TypedCell[]) : toCells(convert(raw, decoder));
+      if (numeric) dictionary = asFloat64(dictionary);
       continue;
     }
     let defs: Uint8Array | null = null;
@@ -91,7 +105,9 @@ export function decodeFlatChunk(bytes: Uint8Array, rows: number, decoder: Column
     let plain: ArrayLike<TypedCell> | null = null;
     let codes: Int32Array | null = null;
     if (encoding === 'PLAIN') {
-      plain = toCells(convert(readPlain(view(values), type, present, element.type_length) as DecodedArray, decoder));
+      const raw = readPlain(view(values), type, present, element.type_length) as DecodedArray;
+      plain = rawStrings ? (raw as unknown as TypedCell[]) : toCells(convert(raw, decoder));
+      if (numeric) plain = asFloat64(plain);
     } else if ((encoding === 'RLE_DICTIONARY' || encoding === 'PLAIN_DICTIONARY') && dictionary) {
       codes = new Int32Array(present);
       const r = view(values);
@@ -109,16 +125,16 @@ export function decodeFlatChunk(bytes: Uint8Array, rows: number, decoder: Column
 }
 
 function spreadNumbers(out: Float64Array, row: number, n: number, defs: Uint8Array | null, codes: Int32Array | null, source: ArrayLike<TypedCell>): number {
-  const values = source as ArrayLike<number | null>;
+  const values = source as Float64Array;
   let k = 0;
   if (defs === null && codes === null) {
-    for (let i = 0; i < n; i++) out[row + i] = values[i] ?? NaN;
+    out.set(values.subarray(0, n), row);
   } else if (defs === null) {
-    for (let i = 0; i < n; i++) out[row + i] = values[codes![i]] ?? NaN;
+    for (let i = 0; i < n; i++) out[row + i] = values[codes![i]];
   } else if (codes === null) {
-    for (let i = 0; i < n; i++) out[row + i] = defs[i] === 0 ? NaN : (values[k++] ?? NaN);
+    for (let i = 0; i < n; i++) out[row + i] = defs[i] === 0 ? NaN : values[k++];
   } else {
-    for (let i = 0; i < n; i++) out[row + i] = defs[i] === 0 ? NaN : (values[codes[k++]] ?? NaN);
+    for (let i = 0; i < n; i++) out[row + i] = defs[i] === 0 ? NaN : values[codes[k++]];
   }
   return row + n;
 }

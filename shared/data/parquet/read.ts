@@ -1,7 +1,8 @@
 import { parquetRead, parquetSchema, type ParquetParsers } from 'hyparquet';
 import { DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
 import type { ColumnDecoder } from 'hyparquet/src/types.js';
-import { compressors } from 'hyparquet-compressors';
+import { compressors as jsCompressors } from 'hyparquet-compressors';
+import { ZSTDDecoder } from 'zstddec';
 import { MloopError } from '../../core/errors';
 import { decodeFlatChunk, toCells } from './flat_column';
 import { parquetLayout, type ParquetField, type ParquetLayout } from './schema';
@@ -16,9 +17,10 @@ import type { ParquetSource } from './source';
 
 /**
  * A time is milliseconds since the epoch (UTC). A column of numbers or times is usually a Float64Array
- * where a missing value is NaN; in other columns a missing value is null.
+ * where a missing value is NaN; in other columns a missing value is null. A Uint8Array (a string's
+ * bytes) only with the rawStrings option.
  */
-export type ParquetCell = number | string | boolean | null;
+export type ParquetCell = number | string | boolean | null | Uint8Array;
 
 export interface ParquetRowGroup {
   /** The group's first row in the file, 0-based. */
@@ -37,6 +39,8 @@ export interface ReadParquetOptions {
   columns?: string[];
   /** The footer, when the caller has read it already. */
   layout?: ParquetLayout;
+  /** Plain string columns as their UTF-8 bytes (a Uint8Array per value), undecoded: for readers that key by bytes. */
+  rawStrings?: boolean;
 }
 
 // Times as plain numbers: a Date per cell costs an allocation and is turned back into a number anyway.
@@ -60,6 +64,22 @@ function concatChunks(pieces: Array<{ start: number; data: ArrayLike<unknown> }>
 const damaged = (err: unknown) =>
   err instanceof MloopError ? err : new MloopError('invalid_argument', `the Parquet file cannot be decoded (truncated or damaged): ${(err as Error).message}`);
 
+/**
+ * zstd through zstd's own C decoder compiled to WebAssembly: most exports (BigQuery's, pyarrow's for
+ * many) are zstd, and the pure-JavaScript one took more time than everything else in a read. The other
+ * codecs stay hyparquet-compressors'.
+ */
+let compressors: typeof jsCompressors = jsCompressors;
+let ready: Promise<void> | null = null;
+function codecs(): Promise<void> {
+  ready ??= (async () => {
+    const zstd = new ZSTDDecoder();
+    await zstd.init();
+    compressors = { ...jsCompressors, ZSTD: (input: Uint8Array, size: number) => zstd.decode(input, size) };
+  })();
+  return ready;
+}
+
 type Tree = ReturnType<typeof parquetSchema>;
 
 /**
@@ -75,6 +95,7 @@ async function readGroup(
   fields: ParquetField[],
   tree: Tree,
   parsers: ParquetParsers,
+  rawStrings: boolean,
 ): Promise<ArrayLike<ParquetCell>[]> {
   const chunks = fields.map((f) => {
     const meta = layout.metadata.row_groups[g].columns[f.index].meta_data;
@@ -92,7 +113,8 @@ async function readGroup(
     const node = tree.children[f.index];
     const decoder: ColumnDecoder = { pathInSchema: meta.path_in_schema, type: meta.type, element: node.element, schemaPath: [tree, node], codec: meta.codec, parsers, compressors, utf8: true };
     const numeric = f.kind === 'number' || f.kind === 'time';
-    const flat = decodeFlatChunk(span.subarray(start - from, end - from), rows, decoder, numeric);
+    const raw = rawStrings && f.kind === 'string' && meta.type === 'BYTE_ARRAY' && node.element.logical_type?.type !== 'JSON';
+    const flat = decodeFlatChunk(span.subarray(start - from, end - from), rows, decoder, numeric, raw);
     columns.push(flat ?? (await generalColumn(source, layout, f.name, groupStart, rows)));
   }
   return columns;
@@ -129,6 +151,7 @@ export async function readParquet(
     if (!f) throw new MloopError('invalid_argument', `the Parquet file has no column "${name}"`);
     return f;
   });
+  await codecs();
   const tree = parquetSchema(layout.metadata);
   const parsers = { ...DEFAULT_PARSERS, ...PARSERS };
   let rowStart = 0;
@@ -139,7 +162,7 @@ export async function readParquet(
     if (rows === 0) continue;
     let columns: ArrayLike<ParquetCell>[];
     try {
-      columns = await readGroup(source, layout, g, rows, groupStart, fields, tree, parsers);
+      columns = await readGroup(source, layout, g, rows, groupStart, fields, tree, parsers, opts.rawStrings === true);
     } catch (err) {
       throw damaged(err);
     }

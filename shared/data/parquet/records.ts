@@ -58,7 +58,7 @@ export async function readParquetRecords(
       }
       typed.columns = [];
     },
-    { layout },
+    { layout, rawStrings: true },
   );
   return { header, read: stopped ? rows + rejectedCount : layout.rows, rows, rejected, rejectedCount, declared: layout.fields.map((f) => mloopKind(f.kind)) };
 }
