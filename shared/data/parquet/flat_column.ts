@@ -34,7 +34,7 @@ export function toCells(data: ArrayLike<unknown>): ArrayLike<TypedCell> {
 }
 
 /** Numbers as a Float64Array (NaN for null), so that the loops below read one kind of array. */
-function asFloat64(values: ArrayLike<TypedCell>): Float64Array {
+export function asFloat64(values: ArrayLike<TypedCell>): Float64Array {
   if (values instanceof Float64Array) return values;
   const out = new Float64Array(values.length);
   for (let i = 0; i < values.length; i++) out[i] = (values[i] as number | null) ?? NaN;

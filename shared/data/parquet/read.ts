@@ -4,7 +4,7 @@ import type { ColumnDecoder } from 'hyparquet/src/types.js';
 import { compressors as jsCompressors } from 'hyparquet-compressors';
 import { ZSTDDecoder } from 'zstddec';
 import { MloopError } from '../../core/errors';
-import { decodeFlatChunk, toCells } from './flat_column';
+import { asFloat64, decodeFlatChunk, toCells } from './flat_column';
 import { parquetLayout, type ParquetField, type ParquetLayout } from './schema';
 import type { ParquetSource } from './source';
 
@@ -16,8 +16,8 @@ import type { ParquetSource } from './source';
  */
 
 /**
- * A time is milliseconds since the epoch (UTC). A column of numbers or times is usually a Float64Array
- * where a missing value is NaN; in other columns a missing value is null. A Uint8Array (a string's
+ * A time is milliseconds since the epoch (UTC). A column of numbers or times is a Float64Array where a
+ * missing value is NaN; in other columns a missing value is null. A Uint8Array (a string's
  * bytes) only with the rawStrings option.
  */
 export type ParquetCell = number | string | boolean | null | Uint8Array;
@@ -115,7 +115,11 @@ async function readGroup(
     const numeric = f.kind === 'number' || f.kind === 'time';
     const raw = rawStrings && f.kind === 'string' && meta.type === 'BYTE_ARRAY' && node.element.logical_type?.type !== 'JSON';
     const flat = decodeFlatChunk(span.subarray(start - from, end - from), rows, decoder, numeric, raw);
-    columns.push(flat ?? (await generalColumn(source, layout, f.name, groupStart, rows)));
+    if (flat) columns.push(flat);
+    else {
+      const general = await generalColumn(source, layout, f.name, groupStart, rows);
+      columns.push(numeric ? asFloat64(general as ArrayLike<number | null>) : general);
+    }
   }
   return columns;
 }

@@ -32,6 +32,11 @@ t = t.append_column('day', pa.array([19723 + i // 500 for i in range(n)], pa.dat
 csv.write_csv(t, out + '/table.csv')
 for version in ['1.0', '2.0']:
     pq.write_table(t, f'{out}/table-v{version[0]}.parquet', compression='zstd', use_dictionary=['type', 'nameOrig', 'nameDest'], data_page_version=version, row_group_size=1500)
+# encodings the flat decoder leaves to hyparquet's general reader, and other codecs
+pq.write_table(t, f'{out}/table-delta.parquet', compression='gzip', use_dictionary=False, column_encoding={'step': 'DELTA_BINARY_PACKED', 'amount': 'BYTE_STREAM_SPLIT', 'nameOrig': 'DELTA_BYTE_ARRAY', 'type': 'DELTA_LENGTH_BYTE_ARRAY'}, row_group_size=2500)
+pq.write_table(t, f'{out}/table-brotli.parquet', compression='brotli', row_group_size=6000)
+pq.write_table(t, f'{out}/table-lz4.parquet', compression='lz4', data_page_version='2.0')
+pq.write_table(t, f'{out}/table-snappy.parquet', compression='snappy')
 rows = t.slice(0, 14).to_pylist()
 print(json.dumps({'n': n, 'row13': {'amount': rows[13]['amount'], 'fee': None if rows[13]['fee'] is None else float(rows[13]['fee'])}, 'row1': {k: (float(v) if isinstance(v, decimal.Decimal) else str(v) if k in ('at', 'day') else v) for k, v in rows[1].items()}}))
 `;
@@ -89,6 +94,15 @@ describe('Parquet written by pyarrow', () => {
     expect(cell(1, 'at')).toBe(Date.UTC(2024, 0, 1, 0, 1));
     expect(cell(1, 'day')).toBe(Date.UTC(2024, 0, 1));
     expect(cell(1, 'nameOrig')).toBe(written.row1.nameOrig);
+  });
+
+  it('reads the same values whatever the encoding or codec (delta, byte stream split, gzip, brotli, lz4, snappy)', async () => {
+    if (unavailable) return;
+    const read = async (name: string) => (await parquetRows(await parquetFileSource(path.join(dir, name)))).rows;
+    const expected = await read('table-v1.parquet');
+    for (const name of ['table-delta.parquet', 'table-brotli.parquet', 'table-lz4.parquet', 'table-snappy.parquet']) {
+      expect(await read(name)).toEqual(expected);
+    }
   });
 
   it('trains to the same test AUC as the same table written as CSV', async () => {
