@@ -19,6 +19,24 @@ export const TIME = 3;
 const isSpace = (c: number) => c === 0x20 || (c >= 0x09 && c <= 0x0d);
 const utf8 = (v: Uint8Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8');
 
+/** isMissing on a string's bytes, as record_cells' fieldMissing reads a CSV field's: "", NA, NaN, null. */
+function missingBytes(v: Uint8Array): boolean {
+  let s = 0;
+  let e = v.length;
+  while (s < e && isSpace(v[s])) s++;
+  while (e > s && isSpace(v[e - 1])) e--;
+  if (s === e) return true;
+  if (v[s] >= 0x80 || v[e - 1] >= 0x80) return isMissing(utf8(v));
+  const n = e - s;
+  if (n < 2 || n > 4) return false;
+  const a = v[s] | 0x20;
+  const b = v[s + 1] | 0x20;
+  if (n === 2) return a === 0x6e && b === 0x61;
+  const c = v[s + 2] | 0x20;
+  if (n === 3) return a === 0x6e && b === 0x61 && c === 0x6e;
+  return a === 0x6e && b === 0x75 && c === 0x6c && (v[s + 3] | 0x20) === 0x6c;
+}
+
 /** String(v)'s bytes for a safe integer v; the scratch holds any (at most 17 bytes). */
 function writeInteger(buf: Buffer, v: number): number {
   let n = 0;
@@ -78,12 +96,7 @@ export class TypedCells {
     const v = this.cell(i);
     if (v === null || v === undefined) return true;
     if (typeof v === 'number') return v !== v;
-    if (v instanceof Uint8Array) {
-      // Longer than "null" with no space at either end cannot be a missing-value word.
-      const n = v.length;
-      if (n > 4 && !isSpace(v[0]) && !isSpace(v[n - 1])) return false;
-      return isMissing(utf8(v));
-    }
+    if (v instanceof Uint8Array) return missingBytes(v);
     return typeof v === 'string' && isMissing(v);
   }
 
