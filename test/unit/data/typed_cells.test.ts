@@ -1,4 +1,5 @@
 import { isMissing } from '../../../shared/data/values';
+import type { Trimmed } from '../../../shared/data/record_cells';
 import { NUMBER, TEXT, TIME, TypedCells } from '../../../shared/data/typed_cells';
 
 /** Typed cells read as record_cells reads the same text in a CSV field. */
@@ -15,8 +16,8 @@ describe('TypedCells', () => {
   });
 
   it('keys a string by its trimmed bytes, a number by its digits, and reads times', () => {
-    const out = { buf: new Uint8Array(0), start: 0, end: 0 };
-    const bytes = (k: typeof out) => Buffer.from(k.buf.subarray(k.start, k.end)).toString('utf8');
+    const out: Trimmed = { buf: new Uint8Array(0), start: 0, end: 0 };
+    const bytes = (k: Trimmed) => Buffer.from(k.buf.subarray(k.start, k.end)).toString('utf8');
     cells.row = 11;
     expect([bytes(cells.key(0, out)), bytes(cells.key(1, out))]).toEqual(['x', 'x']);
     cells.row = 2;
