@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { readCsv, type CsvReadResult, type RecordHandler } from './csv';
-import { readParquetRecords, type DeclaredKind } from './parquet/records';
+import type { DeclaredKind } from './parquet/records';
 import { parquetFileSource, type ParquetSource } from './parquet/source';
 
 /**
@@ -18,9 +18,14 @@ export interface TableReadResult extends CsvReadResult {
 
 export const isParquetInput = (input: TableInput): input is ParquetSource => !(input instanceof Readable);
 
-/** readCsv over either kind of input; a Parquet row is a record whose cells are typed. */
-export function readTable(input: TableInput, onHeader: (header: string[]) => void, onRecord: RecordHandler): Promise<TableReadResult> {
-  return isParquetInput(input) ? readParquetRecords(input, onHeader, onRecord) : readCsv(input, onHeader, onRecord);
+/**
+ * readCsv over either kind of input; a Parquet row is a record whose cells are typed. The Parquet reader
+ * is loaded when a Parquet file is read, so the functions that never see one (score) start without it.
+ */
+export async function readTable(input: TableInput, onHeader: (header: string[]) => void, onRecord: RecordHandler): Promise<TableReadResult> {
+  if (!isParquetInput(input)) return readCsv(input, onHeader, onRecord);
+  const { readParquetRecords } = await import('./parquet/records');
+  return readParquetRecords(input, onHeader, onRecord);
 }
 
 /** A dataset object or file name says which it is; anything else is read as CSV. */
