@@ -59,17 +59,30 @@ function writeInteger(buf: Buffer, v: number): number {
 
 export class TypedCells {
   row = 0;
-  columns: ArrayLike<TypedCell>[] = [];
+  private columns: ArrayLike<TypedCell>[] = [];
+  /** Per column, the column when it is a Float64Array (numbers and times, NaN for missing): read without checking each cell's type. */
+  private floats: Array<Float64Array | null> = [];
   private scratch = Buffer.alloc(256);
   private readonly bytes = new Map<string, Buffer>();
 
   constructor(readonly kinds: Uint8Array) {}
+
+  setColumns(columns: ArrayLike<TypedCell>[]): void {
+    this.columns = columns;
+    this.floats = columns.map((c) => (c instanceof Float64Array ? c : null));
+  }
 
   cell(i: number): TypedCell {
     return this.columns[i][this.row];
   }
 
   text(i: number): string {
+    const f = this.floats[i];
+    if (f) {
+      const x = f[this.row];
+      if (x - x !== 0) return '';
+      return this.kinds[i] === TIME ? new Date(x).toISOString() : String(x);
+    }
     const v = this.cell(i);
     // A null number is NaN in a Float64Array column.
     if (v === null || v === undefined || v !== v) return '';
@@ -81,11 +94,22 @@ export class TypedCells {
   }
 
   number(i: number): number {
+    const f = this.floats[i];
+    if (f) {
+      const x = f[this.row];
+      // finite, and not a time (which a CSV would spell as a date)
+      return x - x === 0 && this.kinds[i] !== TIME ? x : NaN;
+    }
     const v = this.cell(i);
     return typeof v === 'number' && Number.isFinite(v) && this.kinds[i] !== TIME ? v : NaN;
   }
 
   time(i: number): number {
+    const f = this.floats[i];
+    if (f) {
+      const x = f[this.row];
+      return x - x === 0 ? x : NaN;
+    }
     const v = this.cell(i);
     if (typeof v === 'number') return Number.isFinite(v) ? v : NaN;
     if (v instanceof Uint8Array) return parseTime(utf8(v));
@@ -93,6 +117,8 @@ export class TypedCells {
   }
 
   missing(i: number): boolean {
+    const f = this.floats[i];
+    if (f) return f[this.row] !== f[this.row];
     const v = this.cell(i);
     if (v === null || v === undefined) return true;
     if (typeof v === 'number') return v !== v;
@@ -102,6 +128,16 @@ export class TypedCells {
 
   /** The trimmed text as bytes, as dictionaries key it; valid until the next call. */
   key(i: number, out: Trimmed): Trimmed {
+    const f = this.floats[i];
+    if (f) {
+      const x = f[this.row];
+      if (Number.isSafeInteger(x) && this.kinds[i] !== TIME) {
+        out.buf = this.scratch;
+        out.start = 0;
+        out.end = writeInteger(this.scratch, x);
+        return out;
+      }
+    }
     const v = this.cell(i);
     if (typeof v === 'string') {
       let b = this.bytes.get(v);

@@ -42,7 +42,7 @@ export async function readParquetRecords(
   await readParquet(
     source,
     (group) => {
-      typed.columns = group.columns;
+      typed.setColumns(group.columns);
       for (let r = 0; r < group.rows; r++) {
         typed.row = r;
         rec.line = group.rowStart + r + 1;
@@ -56,7 +56,7 @@ export async function readParquetRecords(
           if (rejected.length < MAX_REJECTED) rejected.push({ line: rec.line, reason: outcome });
         } else rows++;
       }
-      typed.columns = [];
+      typed.setColumns([]);
     },
     { layout, rawStrings: true },
   );

@@ -6,7 +6,7 @@ import { NUMBER, TEXT, TIME, TypedCells } from '../../../shared/data/typed_cells
 describe('TypedCells', () => {
   const words = ['', ' ', 'NA', 'na', ' nan ', 'NULL', 'null', 'none', 'n/a', 'rent', 'Café', ' x ', 'nan1', 'NaN'];
   const cells = new TypedCells(Uint8Array.from([TEXT, TEXT, NUMBER, TIME]));
-  cells.columns = [words, words.map((w) => Buffer.from(w, 'utf8')), Float64Array.from([1.5, NaN, -20, 0]), Float64Array.from([Date.UTC(2024, 0, 1), NaN, 0, 0])];
+  cells.setColumns([words, words.map((w) => Buffer.from(w, 'utf8')), Float64Array.from([1.5, NaN, -20, 0]), Float64Array.from([Date.UTC(2024, 0, 1), NaN, 0, 0])]);
 
   it('says missing exactly as isMissing does, for strings and for their bytes', () => {
     words.forEach((w, row) => {
