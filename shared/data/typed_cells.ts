@@ -37,6 +37,9 @@ function missingBytes(v: Uint8Array): boolean {
   return a === 0x6e && b === 0x75 && c === 0x6c && (v[s + 3] | 0x20) === 0x6c;
 }
 
+const SMALL_INTEGERS = 1 << 16;
+const SMALL: Buffer[] = [];
+
 /** String(v)'s bytes for a safe integer v; the scratch holds any (at most 17 bytes). */
 function writeInteger(buf: Buffer, v: number): number {
   let n = 0;
@@ -131,6 +134,14 @@ export class TypedCells {
     const f = this.floats[i];
     if (f) {
       const x = f[this.row];
+      if (x >= 0 && x < SMALL_INTEGERS && (x | 0) === x && this.kinds[i] !== TIME) {
+        // Counted numeric columns are mostly small integers (ages, counts, flags): their digits once each.
+        const digits = (SMALL[x] ??= Buffer.from(String(x), 'latin1'));
+        out.buf = digits;
+        out.start = 0;
+        out.end = digits.length;
+        return out;
+      }
       if (Number.isSafeInteger(x) && this.kinds[i] !== TIME) {
         out.buf = this.scratch;
         out.start = 0;
