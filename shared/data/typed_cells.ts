@@ -1,5 +1,6 @@
 import { isMissing, parseTime } from './values';
 import type { Trimmed } from './record_cells';
+import { ByteColumn } from './parquet/flat_column';
 
 /**
  * A record's cells when they come typed (a Parquet row group's columns) instead of as CSV bytes:
@@ -8,8 +9,7 @@ import type { Trimmed } from './record_cells';
  * printed and parsed; a string is a category by its type, even when it is all digits ("02139"). Text is
  * made only where a consumer asks for it, and a string's bytes once per distinct string.
  */
-/** A Uint8Array is a string's UTF-8 bytes, left undecoded (Parquet's rawStrings). */
-export type TypedCell = number | string | boolean | null | Uint8Array;
+export type TypedCell = number | string | boolean | null;
 export const TEXT = 0;
 export const NUMBER = 1;
 export const BOOLEAN = 2;
@@ -20,13 +20,13 @@ const isSpace = (c: number) => c === 0x20 || (c >= 0x09 && c <= 0x0d);
 const utf8 = (v: Uint8Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8');
 
 /** isMissing on a string's bytes, as record_cells' fieldMissing reads a CSV field's: "", NA, NaN, null. */
-function missingBytes(v: Uint8Array): boolean {
-  let s = 0;
-  let e = v.length;
+function missingBytes(v: Uint8Array, start: number, end: number): boolean {
+  let s = start;
+  let e = end;
   while (s < e && isSpace(v[s])) s++;
   while (e > s && isSpace(v[e - 1])) e--;
   if (s === e) return true;
-  if (v[s] >= 0x80 || v[e - 1] >= 0x80) return isMissing(utf8(v));
+  if (v[s] >= 0x80 || v[e - 1] >= 0x80) return isMissing(utf8(v.subarray(s, e)));
   const n = e - s;
   if (n < 2 || n > 4) return false;
   const a = v[s] | 0x20;
@@ -65,17 +65,28 @@ export class TypedCells {
   private columns: ArrayLike<TypedCell>[] = [];
   /** Per column, the column when it is a Float64Array (numbers and times, NaN for missing): read without checking each cell's type. */
   private floats: Array<Float64Array | null> = [];
+  /** Per column, the column when it is strings left as bytes. */
+  private strings: Array<ByteColumn | null> = [];
   private scratch = Buffer.alloc(256);
   private readonly bytes = new Map<string, Buffer>();
 
   constructor(readonly kinds: Uint8Array) {}
 
-  setColumns(columns: ArrayLike<TypedCell>[]): void {
-    this.columns = columns;
+  setColumns(columns: Array<ArrayLike<TypedCell> | ByteColumn>): void {
+    this.columns = columns as ArrayLike<TypedCell>[];
     this.floats = columns.map((c) => (c instanceof Float64Array ? c : null));
+    this.strings = columns.map((c) => (c instanceof ByteColumn ? c : null));
+  }
+
+  /** A byte column's value r as a string; '' when missing. */
+  private stringAt(b: ByteColumn): string {
+    const s = b.starts[this.row];
+    return s < 0 ? '' : Buffer.from(b.bytes.buffer, b.bytes.byteOffset + s, b.ends[this.row] - s).toString('utf8');
   }
 
   cell(i: number): TypedCell {
+    const b = this.strings[i];
+    if (b) return b.starts[this.row] < 0 ? null : this.stringAt(b);
     return this.columns[i][this.row];
   }
 
@@ -90,7 +101,6 @@ export class TypedCells {
     // A null number is NaN in a Float64Array column.
     if (v === null || v === undefined || v !== v) return '';
     if (typeof v === 'string') return v;
-    if (v instanceof Uint8Array) return utf8(v);
     if (typeof v === 'boolean') return v ? 'true' : 'false';
     if (this.kinds[i] === TIME) return Number.isFinite(v) ? new Date(v).toISOString() : '';
     return String(v);
@@ -115,17 +125,20 @@ export class TypedCells {
     }
     const v = this.cell(i);
     if (typeof v === 'number') return Number.isFinite(v) ? v : NaN;
-    if (v instanceof Uint8Array) return parseTime(utf8(v));
     return typeof v === 'string' ? parseTime(v) : NaN;
   }
 
   missing(i: number): boolean {
     const f = this.floats[i];
     if (f) return f[this.row] !== f[this.row];
+    const b = this.strings[i];
+    if (b) {
+      const s = b.starts[this.row];
+      return s < 0 || missingBytes(b.bytes, s, b.ends[this.row]);
+    }
     const v = this.cell(i);
     if (v === null || v === undefined) return true;
     if (typeof v === 'number') return v !== v;
-    if (v instanceof Uint8Array) return missingBytes(v);
     return typeof v === 'string' && isMissing(v);
   }
 
@@ -149,6 +162,26 @@ export class TypedCells {
         return out;
       }
     }
+    const col = this.strings[i];
+    if (col) {
+      let s = col.starts[this.row];
+      let e = col.ends[this.row];
+      const v = col.bytes;
+      if (s < 0) s = e = 0;
+      while (s < e && isSpace(v[s])) s++;
+      while (e > s && isSpace(v[e - 1])) e--;
+      if (s < e && (v[s] >= 0x80 || v[e - 1] >= 0x80)) {
+        const b = Buffer.from(this.stringAt(col).trim(), 'utf8');
+        out.buf = b;
+        out.start = 0;
+        out.end = b.length;
+        return out;
+      }
+      out.buf = v;
+      out.start = s;
+      out.end = e;
+      return out;
+    }
     const v = this.cell(i);
     if (typeof v === 'string') {
       let b = this.bytes.get(v);
@@ -161,23 +194,6 @@ export class TypedCells {
       out.buf = b;
       out.start = 0;
       out.end = b.length;
-      return out;
-    }
-    if (v instanceof Uint8Array) {
-      let s = 0;
-      let e = v.length;
-      while (s < e && isSpace(v[s])) s++;
-      while (e > s && isSpace(v[e - 1])) e--;
-      if (s < e && (v[s] >= 0x80 || v[e - 1] >= 0x80)) {
-        const b = Buffer.from(utf8(v).trim(), 'utf8');
-        out.buf = b;
-        out.start = 0;
-        out.end = b.length;
-        return out;
-      }
-      out.buf = v;
-      out.start = s;
-      out.end = e;
       return out;
     }
     out.buf = this.scratch;

@@ -17,6 +17,57 @@ import type { TypedCell } from '../typed_cells';
  */
 const view = (b: Uint8Array): DataReader => ({ view: new DataView(b.buffer, b.byteOffset, b.byteLength), offset: 0 });
 
+/**
+ * A string column as its UTF-8 bytes, undecoded and without an object per value: value r is
+ * bytes[starts[r], ends[r]), or missing when starts[r] is -1.
+ */
+export class ByteColumn {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly starts: Int32Array,
+    readonly ends: Int32Array,
+  ) {}
+
+  get length(): number {
+    return this.starts.length;
+  }
+}
+
+/** Where the pages' string bytes are copied, a page at a time, so values are offsets rather than views. */
+class Arena {
+  bytes = new Uint8Array(1 << 16);
+  used = 0;
+
+  append(src: Uint8Array): number {
+    if (this.used + src.length > this.bytes.length) {
+      const bigger = new Uint8Array(Math.max(this.bytes.length * 2, this.used + src.length));
+      bigger.set(this.bytes.subarray(0, this.used));
+      this.bytes = bigger;
+    }
+    const base = this.used;
+    this.bytes.set(src, base);
+    this.used += src.length;
+    return base;
+  }
+}
+
+/** PLAIN BYTE_ARRAY values (a 4-byte length before each) copied to the arena: each value's offsets. */
+function plainByteArrays(arena: Arena, page: Uint8Array, count: number): { starts: Int32Array; ends: Int32Array } {
+  const base = arena.append(page);
+  const starts = new Int32Array(count);
+  const ends = new Int32Array(count);
+  let p = 0;
+  for (let j = 0; j < count; j++) {
+    const length = (page[p] | (page[p + 1] << 8) | (page[p + 2] << 16) | (page[p + 3] << 24)) >>> 0;
+    p += 4;
+    if (p + length > page.length) throw new Error('parquet string value runs past its page');
+    starts[j] = base + p;
+    ends[j] = base + p + length;
+    p += length;
+  }
+  return { starts, ends };
+}
+
 /** hyparquet's INT64 values are bigint and its default times Date; mloop's cells are doubles. */
 export function toCells(data: ArrayLike<unknown>): ArrayLike<TypedCell> {
   if (data instanceof BigInt64Array || data instanceof BigUint64Array) return Float64Array.from(data as ArrayLike<bigint>, Number);
@@ -45,8 +96,9 @@ export function asFloat64(values: ArrayLike<TypedCell>): Float64Array {
  * rawStrings: a plain string column's values stay the bytes the file holds (a Uint8Array each), for a
  * reader that keys categories by bytes anyway; decoding a million distinct names is most of their cost.
  */
-export function decodeFlatChunk(bytes: Uint8Array, rows: number, decoder: ColumnDecoder, numeric: boolean, rawStrings = false): ArrayLike<TypedCell> | null {
+export function decodeFlatChunk(bytes: Uint8Array, rows: number, decoder: ColumnDecoder, numeric: boolean, rawStrings = false): ArrayLike<TypedCell> | ByteColumn | null {
   const { element, type, codec, compressors } = decoder;
+  if (rawStrings && type === 'BYTE_ARRAY') return decodeByteChunk(bytes, rows, decoder);
   const nullable = element.repetition_type !== 'REQUIRED';
   const numbers = numeric ? new Float64Array(rows) : null;
   const cells = numeric ? null : new Array<TypedCell>(rows);
@@ -151,4 +203,90 @@ function spreadCells(out: TypedCell[], row: number, n: number, defs: Uint8Array 
     for (let i = 0; i < n; i++) out[row + i] = defs[i] === 0 ? null : values[codes[k++]];
   }
   return row + n;
+}
+
+/** decodeFlatChunk for a string column kept as bytes: the same pages, into a ByteColumn. */
+function decodeByteChunk(bytes: Uint8Array, rows: number, decoder: ColumnDecoder): ByteColumn | null {
+  const { element, codec, compressors } = decoder;
+  const nullable = element.repetition_type !== 'REQUIRED';
+  const arena = new Arena();
+  const starts = new Int32Array(rows);
+  const ends = new Int32Array(rows);
+  let dictionary: { starts: Int32Array; ends: Int32Array } | undefined;
+  let row = 0;
+  const reader = view(bytes);
+  while (row < rows && reader.offset < bytes.byteLength) {
+    const header = parquetHeader(reader);
+    const body = bytes.subarray(reader.offset, reader.offset + header.compressed_page_size);
+    reader.offset += header.compressed_page_size;
+    if (header.type === 'DICTIONARY_PAGE') {
+      const page = decompressPage(body, header.uncompressed_page_size, codec, compressors);
+      dictionary = plainByteArrays(arena, page, header.dictionary_page_header!.num_values);
+      continue;
+    }
+    let defs: Uint8Array | null = null;
+    let n: number;
+    let encoding: string;
+    let values: Uint8Array;
+    if (header.type === 'DATA_PAGE') {
+      const h = header.data_page_header!;
+      if (nullable && h.definition_level_encoding !== 'RLE') return null;
+      n = h.num_values;
+      encoding = h.encoding;
+      const page = decompressPage(body, header.uncompressed_page_size, codec, compressors);
+      const r = view(page);
+      if (nullable) {
+        defs = new Uint8Array(n);
+        readRleBitPackedHybrid(r, 1, defs);
+      }
+      values = page.subarray(r.offset);
+    } else if (header.type === 'DATA_PAGE_V2') {
+      const h = header.data_page_header_v2!;
+      if (h.repetition_levels_byte_length) return null;
+      n = h.num_values;
+      encoding = h.encoding;
+      if (nullable) {
+        defs = new Uint8Array(n);
+        readRleBitPackedHybrid(view(body), 1, defs, h.definition_levels_byte_length);
+      }
+      const rest = body.subarray(h.definition_levels_byte_length);
+      const size = header.uncompressed_page_size - h.definition_levels_byte_length;
+      values = h.is_compressed !== false && size ? decompressPage(rest, size, codec, compressors) : rest;
+    } else if (header.type === 'INDEX_PAGE') {
+      continue;
+    } else {
+      return null;
+    }
+    let present = n;
+    if (defs) {
+      present = 0;
+      for (let i = 0; i < n; i++) present += defs[i];
+    }
+    let source: { starts: Int32Array; ends: Int32Array };
+    let codes: Int32Array | null = null;
+    if (encoding === 'PLAIN') {
+      source = plainByteArrays(arena, values, present);
+    } else if ((encoding === 'RLE_DICTIONARY' || encoding === 'PLAIN_DICTIONARY') && dictionary) {
+      codes = new Int32Array(present);
+      const r = view(values);
+      const width = values[r.offset++];
+      if (width) readRleBitPackedHybrid(r, width, codes, values.length - 1);
+      source = dictionary;
+    } else {
+      return null;
+    }
+    const take = Math.min(n, rows - row);
+    let k = 0;
+    for (let i = 0; i < take; i++, row++) {
+      if (defs !== null && defs[i] === 0) {
+        starts[row] = -1;
+        ends[row] = -1;
+        continue;
+      }
+      const j = codes === null ? k++ : codes[k++];
+      starts[row] = source.starts[j];
+      ends[row] = source.ends[j];
+    }
+  }
+  return row === rows ? new ByteColumn(arena.bytes.subarray(0, arena.used), starts, ends) : null;
 }

@@ -4,7 +4,7 @@ import type { ColumnDecoder } from 'hyparquet/src/types.js';
 import { compressors as jsCompressors } from 'hyparquet-compressors';
 import { ZSTDDecoder } from 'zstddec';
 import { MloopError } from '../../core/errors';
-import { asFloat64, decodeFlatChunk, toCells } from './flat_column';
+import { asFloat64, decodeFlatChunk, toCells, type ByteColumn } from './flat_column';
 import { parquetLayout, type ParquetField, type ParquetLayout } from './schema';
 import type { ParquetSource } from './source';
 
@@ -17,16 +17,15 @@ import type { ParquetSource } from './source';
 
 /**
  * A time is milliseconds since the epoch (UTC). A column of numbers or times is a Float64Array where a
- * missing value is NaN; in other columns a missing value is null. A Uint8Array (a string's
- * bytes) only with the rawStrings option.
+ * missing value is NaN; in other columns a missing value is null.
  */
-export type ParquetCell = number | string | boolean | null | Uint8Array;
+export type ParquetCell = number | string | boolean | null;
 
 export interface ParquetRowGroup {
   /** The group's first row in the file, 0-based. */
   rowStart: number;
   rows: number;
-  /** One array per requested field, in `fields` order, each `rows` long. */
+  /** One array per requested field, in `fields` order, each `rows` long (with rawStrings, a string column is a ByteColumn). */
   columns: ArrayLike<ParquetCell>[];
   fields: ParquetField[];
 }
@@ -39,7 +38,7 @@ export interface ReadParquetOptions {
   columns?: string[];
   /** The footer, when the caller has read it already. */
   layout?: ParquetLayout;
-  /** Plain string columns as their UTF-8 bytes (a Uint8Array per value), undecoded: for readers that key by bytes. */
+  /** String columns as their UTF-8 bytes (a ByteColumn), undecoded: for readers that key by bytes. */
   rawStrings?: boolean;
 }
 
@@ -96,7 +95,7 @@ async function readGroup(
   tree: Tree,
   parsers: ParquetParsers,
   rawStrings: boolean,
-): Promise<ArrayLike<ParquetCell>[]> {
+): Promise<Array<ArrayLike<ParquetCell> | ByteColumn>> {
   const chunks = fields.map((f) => {
     const meta = layout.metadata.row_groups[g].columns[f.index].meta_data;
     if (!meta) throw new Error(`row group ${g} has no metadata for column "${f.name}"`);
@@ -107,7 +106,7 @@ async function readGroup(
   const from = Math.min(...chunks.map((c) => c.start));
   const to = Math.max(...chunks.map((c) => c.end));
   const span = new Uint8Array(await source.slice(from, to));
-  const columns: ArrayLike<ParquetCell>[] = [];
+  const columns: Array<ArrayLike<ParquetCell> | ByteColumn> = [];
   for (const [k, f] of fields.entries()) {
     const { meta, start, end } = chunks[k];
     const node = tree.children[f.index];
@@ -164,14 +163,14 @@ export async function readParquet(
     const groupStart = rowStart;
     rowStart += rows;
     if (rows === 0) continue;
-    let columns: ArrayLike<ParquetCell>[];
+    let columns: Array<ArrayLike<ParquetCell> | ByteColumn>;
     try {
       columns = await readGroup(source, layout, g, rows, groupStart, fields, tree, parsers, opts.rawStrings === true);
     } catch (err) {
       throw damaged(err);
     }
     handed += rows;
-    if ((await onRowGroup({ rowStart: groupStart, rows, columns, fields })) === STOP_PARQUET) break;
+    if ((await onRowGroup({ rowStart: groupStart, rows, columns: columns as ArrayLike<ParquetCell>[], fields })) === STOP_PARQUET) break;
   }
   return { rows: handed, layout };
 }

@@ -1,7 +1,8 @@
 import { MloopError } from '../../core/errors';
 import { MAX_REJECTED, STOP, type CsvReadResult, type RecordHandler, type Rejection } from '../csv';
 import type { CsvRecord } from '../csv_scan';
-import { BOOLEAN, NUMBER, TEXT, TIME, TypedCells } from '../typed_cells';
+import { BOOLEAN, NUMBER, TEXT, TIME, TypedCells, type TypedCell } from '../typed_cells';
+import type { ByteColumn } from './flat_column';
 import { readParquet, STOP_PARQUET } from './read';
 import { mloopKind, parquetLayout, type ParquetKind } from './schema';
 import type { ParquetSource } from './source';
@@ -42,7 +43,8 @@ export async function readParquetRecords(
   await readParquet(
     source,
     (group) => {
-      typed.setColumns(group.columns);
+      // rawStrings: string columns are ByteColumns, which TypedCells reads as bytes
+      typed.setColumns(group.columns as unknown as Array<ArrayLike<TypedCell> | ByteColumn>);
       for (let r = 0; r < group.rows; r++) {
         typed.row = r;
         rec.line = group.rowStart + r + 1;

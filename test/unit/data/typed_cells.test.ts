@@ -1,12 +1,26 @@
 import { isMissing } from '../../../shared/data/values';
 import type { Trimmed } from '../../../shared/data/record_cells';
 import { NUMBER, TEXT, TIME, TypedCells } from '../../../shared/data/typed_cells';
+import { ByteColumn } from '../../../shared/data/parquet/flat_column';
+
+/** The words as a byte column, back to back. */
+function byteColumn(words: string[]): ByteColumn {
+  const parts = words.map((w) => Buffer.from(w, 'utf8'));
+  const starts = new Int32Array(words.length);
+  const ends = new Int32Array(words.length);
+  let at = 0;
+  parts.forEach((p, i) => {
+    starts[i] = at;
+    ends[i] = at += p.length;
+  });
+  return new ByteColumn(Buffer.concat(parts), starts, ends);
+}
 
 /** Typed cells read as record_cells reads the same text in a CSV field. */
 describe('TypedCells', () => {
   const words = ['', ' ', 'NA', 'na', ' nan ', 'NULL', 'null', 'none', 'n/a', 'rent', 'Café', ' x ', 'nan1', 'NaN'];
   const cells = new TypedCells(Uint8Array.from([TEXT, TEXT, NUMBER, TIME]));
-  cells.setColumns([words, words.map((w) => Buffer.from(w, 'utf8')), Float64Array.from([1.5, NaN, -20, 0]), Float64Array.from([Date.UTC(2024, 0, 1), NaN, 0, 0])]);
+  cells.setColumns([words, byteColumn(words), Float64Array.from([1.5, NaN, -20, 0]), Float64Array.from([Date.UTC(2024, 0, 1), NaN, 0, 0])]);
 
   it('says missing exactly as isMissing does, for strings and for their bytes', () => {
     words.forEach((w, row) => {
