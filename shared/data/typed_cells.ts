@@ -113,6 +113,8 @@ export class TypedCells {
       // finite, and not a time (which a CSV would spell as a date)
       return x - x === 0 && this.kinds[i] !== TIME ? x : NaN;
     }
+    // A string is never a number here, whatever its digits: its column's type says so.
+    if (this.strings[i]) return NaN;
     const v = this.cell(i);
     return typeof v === 'number' && Number.isFinite(v) && this.kinds[i] !== TIME ? v : NaN;
   }
