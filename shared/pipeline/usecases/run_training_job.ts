@@ -1,6 +1,7 @@
 import { errorMessage, MloopError } from '../../core/errors';
 import { TOPICS, type Metrics, type TrainingCompleted } from '../../core/events';
 import { DEFAULT_SPLIT_SEED, prepareTrainingData } from '../../data/prepare';
+import { openDatasetObject } from '../training/dataset_input';
 import { writeArtifact } from '../artifacts/model_files';
 import type { Context } from '../context';
 import { artifactsPrefix, type RunDoc, type RunProgress, type SweepState } from '../store/documents';
@@ -127,7 +128,7 @@ async function train(ctx: Context, run: RunDoc, attempt: number): Promise<Metric
     return trainOnImages(ctx, run, dataset, config, stored);
   }
   const started = clock.now();
-  const data = await prepareTrainingData(() => objects.createReadStream(dataset.object.bucket, dataset.object.name), config, {
+  const data = await prepareTrainingData(() => openDatasetObject(objects, dataset.object), config, {
     seed: stored.seed ?? undefined,
     sample: stored.sample ?? ctx.config.defaultSample,
   });

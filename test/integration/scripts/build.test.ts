@@ -53,6 +53,13 @@ test.each(EVENT_FUNCTIONS)('the %s bundle loads neither onnxruntime-node nor Ten
   expect(loaded.filter((p) => HEAVY.test(p))).toEqual([]);
 });
 
+test('no function loads the Parquet reader when it starts, only when it reads a Parquet file', () => {
+  for (const name of [...EVENT_FUNCTIONS, 'score', 'dashboard']) {
+    expect([...packagesOf(name, { dynamic: false })].filter((p) => /^(hyparquet|zstddec)/.test(p))).toEqual([]);
+  }
+  expect(packagesOf('on_data_uploaded', { dynamic: true })).toContain('hyparquet');
+});
+
 test('onTrainingCompleted and score load onnxruntime when they open a model; score never loads TensorFlow.js', () => {
   expect(packagesOf('on_training_completed', { dynamic: true })).toContain('onnxruntime-node');
   expect(packagesOf('score', { dynamic: true })).toContain('onnxruntime-node');
