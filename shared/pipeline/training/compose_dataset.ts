@@ -8,6 +8,7 @@ import { imageSpecOf, type DatasetConfig, type DatasetKind } from '../dataset_co
 import { storeOf } from '../store';
 import type { DatasetDoc } from '../store/documents';
 import { readArchiveObject } from './image_archive';
+import { changedObject, openDatasetCsv } from './dataset_objects';
 
 /**
  * mloop.json's `compose: "all"`: a model trains on the union of every accepted file under
@@ -31,12 +32,7 @@ export async function composeMembers(ctx: Context, model: string, kind: DatasetK
   const uploads = (await storeOf(ctx).datasets.acceptedUploads(model)).filter((d) => (d.kind ?? 'csv') === kind);
   const newest = new Map<string, DatasetDoc>();
   for (const doc of uploads) newest.set(doc.object.name, doc);
-  const live = await Promise.all(
-    [...newest.values()].map(async (doc) => {
-      const stat = await ctx.platform.objects.stat(doc.object.bucket, doc.object.name);
-      return stat && stat.md5Hash === doc.object.md5Hash ? doc : null;
-    }),
-  );
+  const live = await Promise.all([...newest.values()].map(async (doc) => ((await changedObject(ctx, doc)) === null ? doc : null)));
   return live.filter((d): d is DatasetDoc => d !== null).sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0));
 }
 
@@ -124,7 +120,8 @@ async function* concatenated(ctx: Context, members: DatasetDoc[]): AsyncGenerato
     let skipping = i > 0;
     // a member whose last line has no line break must not run into the next member's first row
     let separate = last !== 0x0a;
-    const stream: Readable = await ctx.platform.objects.createReadStream(member.object.bucket, member.object.name);
+    // a dataset in parts streams as one CSV, each part checked against its own recorded hash
+    const stream: Readable = await openDatasetCsv(ctx, member, { verify: true });
     for await (const chunk of stream) {
       let bytes = chunk as Buffer;
       hash.update(bytes);
@@ -140,7 +137,7 @@ async function* concatenated(ctx: Context, members: DatasetDoc[]): AsyncGenerato
       last = bytes[bytes.length - 1];
       yield bytes;
     }
-    if (hash.digest('hex').slice(0, 16) !== member.version) {
+    if (!member.parts && hash.digest('hex').slice(0, 16) !== member.version) {
       throw new MloopError('unavailable', `${member.object.name} changed while the composed dataset was written from it; it is composed again on redelivery`);
     }
   }
