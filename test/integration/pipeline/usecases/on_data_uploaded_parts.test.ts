@@ -225,3 +225,38 @@ describe('object names', () => {
     }
   });
 });
+
+describe('compose "all" over datasets in parts', () => {
+  it('trains on the union of a file and two exports in parts, each export one member, a re-export replacing its prefix\'s', async () => {
+    await put('datasets/fraud/mloop.json', JSON.stringify({ ...CONFIG, compose: 'all' }));
+    const file = await deliver(await put('datasets/fraud/seed.csv', `${HEADER}\n${rows(10_000, 50).join('\n')}\n`));
+    expect(file.outcome).toBe('accepted');
+    for (let i = 0; i < 3; i++) await put(`datasets/fraud/day-1/${partName(i)}`, partBody(i));
+    const day1 = await deliver(await put('datasets/fraud/day-1/_SUCCESS', ''));
+    expect(day1.outcome === 'rejected' ? day1.reason : day1.outcome).toBe('accepted');
+    const composed1 = (await storeOf(ctx).datasets.get('fraud', day1.outcome === 'accepted' ? day1.version : ''))!;
+    expect(composed1).toMatchObject({ status: 'accepted', rows: 50 + 3 * PER_PART });
+    expect(composed1.members!.map((m) => m.object).sort()).toEqual(['datasets/fraud/day-1/', 'datasets/fraud/seed.csv']);
+
+    for (let i = 3; i < 5; i++) await put(`datasets/fraud/day-2/${partName(i)}`, partBody(i));
+    const day2 = await deliver(await put('datasets/fraud/day-2/_SUCCESS', ''));
+    const composed2 = (await storeOf(ctx).datasets.get('fraud', day2.outcome === 'accepted' ? day2.version : ''))!;
+    expect(composed2).toMatchObject({ status: 'accepted', rows: 50 + 5 * PER_PART });
+    expect(composed2.members!.map((m) => m.object).sort()).toEqual(['datasets/fraud/day-1/', 'datasets/fraud/day-2/', 'datasets/fraud/seed.csv']);
+    const text = (await ctx.platform.objects.get(ctx.config.dataBucket, composed2.object.name)).toString('utf8').trim().split('\n');
+    expect(text.filter((l) => l === HEADER)).toHaveLength(1);
+    expect(new Set(text.slice(1))).toEqual(new Set([...rows(10_000, 50), ...rows(0, 5 * PER_PART)]));
+
+    // day-1 exported again with one part more: it replaces day-1's rows, it does not add to them
+    await put(`datasets/fraud/day-1/${partName(5)}`, partBody(5));
+    const again = await deliver(await put('datasets/fraud/day-1/_SUCCESS', ''));
+    const composed3 = (await storeOf(ctx).datasets.get('fraud', again.outcome === 'accepted' ? again.version : ''))!;
+    expect(composed3).toMatchObject({ status: 'accepted', rows: 50 + 6 * PER_PART });
+    expect(composed3.members).toHaveLength(3);
+
+    // an export whose columns differ from the oldest member's is refused, naming it
+    await put(`datasets/fraud/other/${partName(0)}`, `amount,channel,label\n${rows(0, 5).join('\n')}\n`);
+    const other = await deliver(await put('datasets/fraud/other/_SUCCESS', ''));
+    expect(other).toMatchObject({ outcome: 'rejected', reason: expect.stringMatching(/columns do not match datasets\/fraud\/seed\.csv's.*lacks kind and adds channel/) });
+  });
+});
