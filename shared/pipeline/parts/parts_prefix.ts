@@ -22,6 +22,10 @@ export const isHiddenFile = (file: string) => file.startsWith('_') || file.start
 
 const DATASET_NAME = /^[A-Za-z0-9][A-Za-z0-9._=-]{0,127}$/;
 
+/** Why `name` cannot be the `<name>` of datasets/<model>/<name>/, or null. */
+export const datasetFolderProblem = (name: string): string | null =>
+  DATASET_NAME.test(name) ? null : `dataset folder "${name}" must be letters, digits, '.', '_', '=' or '-' (at most 128, not starting with '.' or '_')`;
+
 export interface PartsObject {
   model: string;
   /** `datasets/<model>/<name>/` */
@@ -41,9 +45,8 @@ export function parsePartsObjectName(name: string): PartsObject | { ignore: stri
   if (!match) return null;
   const [, model, dataset, file] = match;
   if (!isValidModelName(model)) return { ignore: `model name "${model}" must be lowercase letters, digits, '-' or '_' (at most 63)` };
-  if (!DATASET_NAME.test(dataset)) {
-    return { ignore: `dataset folder "${dataset}" must be letters, digits, '.', '_', '=' or '-' (at most 128, not starting with '.')` };
-  }
+  const problem = datasetFolderProblem(dataset);
+  if (problem) return { ignore: problem };
   const prefix = `datasets/${model}/${dataset}/`;
   const role = file === SUCCESS_MARKER ? 'success' : file === MANIFEST_MARKER ? 'manifest' : !file.includes('/') && !isHiddenFile(file) && partFormatOf(file) ? 'part' : 'other';
   return { model, prefix, file, role };
