@@ -1,0 +1,80 @@
+import { isMissing, parseTime } from './values';
+import type { Trimmed } from './record_cells';
+
+/**
+ * A record's cells when they come typed (a Parquet row group's columns) instead of as CSV bytes:
+ * record_cells reads these first, so every consumer of records (profiling, the column store, the
+ * holdout, drift, feedback) takes Parquet rows as they are. A number is used as the number it is, not
+ * printed and parsed; a string is a category by its type, even when it is all digits ("02139"). Text is
+ * made only where a consumer asks for it, and a string's bytes once per distinct string.
+ */
+export type TypedCell = number | string | boolean | null;
+export const TEXT = 0;
+export const NUMBER = 1;
+export const BOOLEAN = 2;
+/** Milliseconds since the epoch; as text, ISO 8601. */
+export const TIME = 3;
+
+export class TypedCells {
+  row = 0;
+  columns: ArrayLike<TypedCell>[] = [];
+  private scratch = Buffer.alloc(256);
+  private readonly bytes = new Map<string, Buffer>();
+
+  constructor(readonly kinds: Uint8Array) {}
+
+  cell(i: number): TypedCell {
+    return this.columns[i][this.row];
+  }
+
+  text(i: number): string {
+    const v = this.cell(i);
+    if (v === null || v === undefined) return '';
+    if (typeof v === 'string') return v;
+    if (typeof v === 'boolean') return v ? 'true' : 'false';
+    if (this.kinds[i] === TIME) return Number.isFinite(v) ? new Date(v).toISOString() : '';
+    return String(v);
+  }
+
+  number(i: number): number {
+    const v = this.cell(i);
+    return typeof v === 'number' && Number.isFinite(v) && this.kinds[i] !== TIME ? v : NaN;
+  }
+
+  time(i: number): number {
+    const v = this.cell(i);
+    if (typeof v === 'number') return Number.isFinite(v) ? v : NaN;
+    return typeof v === 'string' ? parseTime(v) : NaN;
+  }
+
+  missing(i: number): boolean {
+    const v = this.cell(i);
+    if (v === null || v === undefined) return true;
+    if (typeof v === 'number') return v !== v;
+    return typeof v === 'string' && isMissing(v);
+  }
+
+  /** The trimmed text as bytes, as dictionaries key it; valid until the next call. */
+  key(i: number, out: Trimmed): Trimmed {
+    const v = this.cell(i);
+    if (typeof v === 'string') {
+      let b = this.bytes.get(v);
+      if (b === undefined) {
+        b = Buffer.from(v.trim(), 'utf8');
+        // Dictionary-encoded columns repeat a few strings; an id-like column would grow this without end.
+        if (this.bytes.size >= 100_000) this.bytes.clear();
+        this.bytes.set(v, b);
+      }
+      out.buf = b;
+      out.start = 0;
+      out.end = b.length;
+      return out;
+    }
+    const text = this.text(i);
+    if (text.length * 3 > this.scratch.length) this.scratch = Buffer.alloc(text.length * 3);
+    out.buf = this.scratch;
+    out.start = 0;
+    out.end = this.scratch.write(text, 0, 'utf8');
+    return out;
+  }
+}
