@@ -10,9 +10,12 @@ export const MANIFEST_MARKER = 'manifest.json';
 
 /**
  * Part formats by how a part's name ends. Adding a format is one line here and its reader in
- * training/dataset_objects.ts.
+ * training/dataset_objects.ts (CSV parts are joined as one stream, Parquet parts read as a table of parts).
  */
-export const PART_FORMATS = [{ suffix: '.csv', format: 'csv' }] as const satisfies ReadonlyArray<{ suffix: string; format: string }>;
+export const PART_FORMATS = [
+  { suffix: '.csv', format: 'csv' },
+  { suffix: '.parquet', format: 'parquet' },
+] as const satisfies ReadonlyArray<{ suffix: string; format: string }>;
 export type PartFormat = (typeof PART_FORMATS)[number]['format'];
 
 export const partFormatOf = (file: string): PartFormat | null => PART_FORMATS.find((f) => file.toLowerCase().endsWith(f.suffix))?.format ?? null;

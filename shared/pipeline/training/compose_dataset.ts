@@ -8,7 +8,7 @@ import { imageSpecOf, type DatasetConfig, type DatasetKind } from '../dataset_co
 import { storeOf } from '../store';
 import type { DatasetDoc } from '../store/documents';
 import { readArchiveObject } from './image_archive';
-import { changedObject, openDatasetCsv } from './dataset_objects';
+import { changedObject, datasetFormat, openDatasetCsv } from './dataset_objects';
 
 /**
  * mloop.json's `compose: "all"`: a model trains on the union of every accepted file under
@@ -63,7 +63,8 @@ export async function composedDataset(ctx: Context, upload: DatasetDoc, config: 
   const kept =
     kind === 'csv'
       ? members.filter((m) => {
-          const problem = csvSchemaProblem(members.slice(0, 1), '', m.header ?? []);
+          // Members are joined byte by byte as CSV text; a Parquet file's bytes cannot be, so it trains alone.
+          const problem = datasetFormat(m) === 'parquet' ? 'compose "all" joins CSV files; a Parquet upload trains on its own' : csvSchemaProblem(members.slice(0, 1), '', m.header ?? []);
           if (problem) leftOut.push({ version: m.version, object: m.object.name, reason: problem });
           return !problem;
         })

@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { MloopError } from '../../core/errors';
+import type { ParquetSource } from '../../data/parquet/source';
+import { isParquetName, type TableInput } from '../../data/table';
 import type { Context } from '../context';
+import { partFormatOf, type PartFormat } from '../parts/parts_prefix';
 import type { DatasetDoc } from '../store/documents';
+import { openDatasetObject } from './dataset_input';
 
 /**
  * Where a dataset version's bytes are: one object, or the parts of a dataset in parts, in name order.
@@ -49,11 +53,32 @@ export interface OpenOptions {
   verify?: boolean;
 }
 
+/** What the dataset's bytes are: CSV text (joinable byte by byte), or Parquet (one table per file). */
+export function datasetFormat(doc: Located): PartFormat {
+  const first = doc.parts?.[0]?.name ?? doc.object.name;
+  return partFormatOf(first) ?? (isParquetName(first) ? 'parquet' : 'csv');
+}
+
 /**
- * The dataset as one CSV stream: a single object as it is; parts one after the other, the header line
- * kept from the first part that has one, and a line break between parts whose last line lacks one.
+ * The dataset as the data path reads it (data/table.ts): a single object as openDatasetObject opens it;
+ * CSV parts as one CSV stream (openDatasetCsv); Parquet parts as a table of parts, each read by byte
+ * ranges of the generation that was recorded, so a part replaced meanwhile fails the read.
+ */
+export async function openDatasetTable(ctx: Context, doc: Located, options: OpenOptions = {}): Promise<TableInput> {
+  if (!doc.parts) return openDatasetObject(ctx.platform.objects, doc.object);
+  if (datasetFormat(doc) === 'csv') return openDatasetCsv(ctx, doc, options);
+  return {
+    parts: datasetObjects(doc).map((part) => ({ name: part.name, open: async () => (await openDatasetObject(ctx.platform.objects, part)) as ParquetSource })),
+  };
+}
+
+/**
+ * The dataset as one CSV stream, for what joins CSV bytes (compose "all", a drift retraining's appended
+ * rows): a single object as it is; parts one after the other, the header line kept from the first part
+ * that has one, and a line break between parts whose last line lacks one.
  */
 export async function openDatasetCsv(ctx: Context, doc: Located, options: OpenOptions = {}): Promise<Readable> {
+  if (datasetFormat(doc) !== 'csv') throw new MloopError('failed_precondition', `${doc.object.name} is Parquet: its bytes cannot be joined as CSV text`);
   const objects = datasetObjects(doc);
   if (!doc.parts) return ctx.platform.objects.createReadStream(objects[0].bucket, objects[0].name);
   return Readable.from(concatenatedParts(ctx, objects, options));

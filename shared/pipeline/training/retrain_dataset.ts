@@ -14,7 +14,7 @@ import { storeOf } from '../store';
 import { labelsSince } from '../usecases/feedback';
 import { feedbackId, type DriftReportDoc } from '../store/monitoring_documents';
 import { forEachPrediction } from '../monitoring/prediction_window';
-import { assertUnchanged, openDatasetCsv } from './dataset_objects';
+import { assertUnchanged, datasetFormat, openDatasetCsv } from './dataset_objects';
 
 /**
  * What a drift retraining trains on: the newest uploaded dataset plus the predictions of the report's
@@ -31,7 +31,8 @@ export interface DerivedDatasetDoc extends DatasetDoc {
 export async function datasetWithFeedback(ctx: Context, base: DatasetDoc, report: DriftReportDoc | null): Promise<DerivedDatasetDoc> {
   const config = datasetConfigOf(base);
   const { target } = config;
-  if (!report || !base.header?.includes(target)) return base;
+  // labelled rows are appended as CSV text, which a Parquet dataset's bytes cannot take
+  if (!report || !base.header?.includes(target) || datasetFormat(base) !== 'csv') return base;
   const window = { from: new Date(report.window.from), to: new Date(report.window.to) };
   const labels = await labelsSince(ctx, window.from);
   if (labels.size === 0) return base;

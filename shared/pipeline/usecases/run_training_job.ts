@@ -17,7 +17,7 @@ import type { DatasetDoc } from '../store/documents';
 import { loadArchiveImages, readArchiveObject, testSplitRows } from '../training/image_archive';
 import { bindImagePlan, trainImageCandidate } from '../training/image_training';
 import { warmStartFor, warmStartRecord } from '../training/warm_start';
-import { assertUnchanged, openDatasetCsv } from '../training/dataset_objects';
+import { assertUnchanged, openDatasetTable } from '../training/dataset_objects';
 import type { RunPlan } from '../training/training_plan';
 import { trainingEnd } from '../../ml/training_end';
 import { family } from '../../ml/models/registry';
@@ -126,7 +126,7 @@ async function train(ctx: Context, run: RunDoc, attempt: number): Promise<Metric
   }
   const started = clock.now();
   // a dataset in parts is read as its parts one after the other, each checked against its recorded hash
-  const data = await prepareTrainingData(() => openDatasetCsv(ctx, dataset, { verify: true }), config, {
+  const data = await prepareTrainingData(() => openDatasetTable(ctx, dataset, { verify: true }), config, {
     seed: stored.seed ?? undefined,
     sample: stored.sample ?? ctx.config.defaultSample,
   });

@@ -15,6 +15,7 @@ import { requestTraining } from '../../../../shared/pipeline/usecases/on_trainin
 import { runTrainingJob } from '../../../../shared/pipeline/usecases/run_training_job';
 import { createPlatform } from '../../../../shared/platform';
 import { RecordingLauncher } from '../../../support/recording_launcher';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 
 /**
  * A dataset in parts: datasets/<model>/<name>/ with part files and a completion marker is one dataset
@@ -157,7 +158,7 @@ describe('a prefix of 8 parts and _SUCCESS', () => {
     await put('datasets/fraud/mixed/_temporary/0/part-00009.csv', 'x');
     await put('datasets/fraud/mixed/notes.txt', 'hello');
     const result = await deliver(await put('datasets/fraud/mixed/_SUCCESS', ''));
-    expect(result).toMatchObject({ outcome: 'rejected', reason: expect.stringMatching(/holds a file that is not \.csv parts directly in it: notes\.txt/) });
+    expect(result).toMatchObject({ outcome: 'rejected', reason: expect.stringMatching(/holds a file that is not \.csv or \.parquet parts directly in it: notes\.txt/) });
   });
 
   it('keeps header-only and empty parts out of the rows, and a part without a final line break apart from the next', async () => {
@@ -258,5 +259,56 @@ describe('compose "all" over datasets in parts', () => {
     await put(`datasets/fraud/other/${partName(0)}`, `amount,channel,label\n${rows(0, 5).join('\n')}\n`);
     const other = await deliver(await put('datasets/fraud/other/_SUCCESS', ''));
     expect(other).toMatchObject({ outcome: 'rejected', reason: expect.stringMatching(/columns do not match datasets\/fraud\/seed\.csv's.*lacks kind and adds channel/) });
+  });
+});
+
+describe('a prefix of 8 Parquet parts and _SUCCESS', () => {
+  /** A part as an export writes it: typed columns, one of them with nulls. */
+  const parquetPart = (i: number, columns = ['amount', 'kind', 'label']) => {
+    const cells = rows(i * PER_PART, PER_PART).map((line) => line.split(','));
+    const columnData = [
+      { name: columns[0], type: 'DOUBLE' as const, data: cells.map((c, r) => (r % 17 === 5 ? null : Number(c[0]))) },
+      { name: columns[1], type: 'STRING' as const, data: cells.map((c) => c[1]) },
+      { name: columns[2], type: 'STRING' as const, data: cells.map((c) => c[2]) },
+    ];
+    return Buffer.from(parquetWriteBuffer({ columnData }));
+  };
+
+  it('is one dataset version of every part\'s rows and one run, marker first or redelivered; the job reads the parts by range', async () => {
+    await put('datasets/fraud/mloop.json', JSON.stringify(CONFIG));
+    const parts = [];
+    for (let i = 0; i < 8; i++) parts.push(await put(`datasets/fraud/bq-export/${String(i).padStart(12, '0')}.parquet`, parquetPart(i)));
+    const marker = await put('datasets/fraud/bq-export/_SUCCESS', '');
+    const results = [await deliver(marker)];
+    for (const part of parts) results.push(await deliver(part));
+    results.push(await deliver(marker));
+    const ok = accepted(results);
+    expect(ok).toHaveLength(2);
+    expect(ok[1]).toEqual(ok[0]);
+    const datasets = await storeOf(ctx).datasets.list();
+    expect(datasets).toHaveLength(1);
+    expect(datasets[0]).toMatchObject({ status: 'accepted', rows: 8 * PER_PART, header: ['amount', 'kind', 'label'] });
+    expect(datasets[0].report!.columns!.find((c) => c.name === 'amount')).toMatchObject({ kind: 'numeric' });
+
+    const runs = await runsFromRequests(2);
+    expect(runs).toHaveLength(1);
+    const run = (await storeOf(ctx).runs.get(runs[0]))!;
+    expect(await runTrainingJob(ctx, run.id, run.attempt)).toBe('succeeded');
+    const trained = (await storeOf(ctx).runs.get(run.id))!;
+    expect(trained.holdout!.rows).toBeGreaterThan(PER_PART);
+    expect(trained.metrics!.auc).toBeGreaterThan(0.9);
+  });
+
+  it('rejects parts of other columns, naming the part, and parts of two formats', async () => {
+    await put('datasets/fraud/mloop.json', JSON.stringify(CONFIG));
+    await put('datasets/fraud/pq-bad/part-0.parquet', parquetPart(0));
+    await put('datasets/fraud/pq-bad/part-1.parquet', parquetPart(1, ['amount', 'channel', 'label']));
+    const bad = await deliver(await put('datasets/fraud/pq-bad/_SUCCESS', ''));
+    expect(bad).toMatchObject({ outcome: 'rejected', reason: expect.stringMatching(/part datasets\/fraud\/pq-bad\/part-1\.parquet's columns \(amount,channel,label\) are not datasets\/fraud\/pq-bad\/part-0\.parquet's/) });
+
+    await put('datasets/fraud/mixed-formats/part-0.parquet', parquetPart(0));
+    await put('datasets/fraud/mixed-formats/part-1.csv', partBody(1));
+    const mixed = await deliver(await put('datasets/fraud/mixed-formats/_SUCCESS', ''));
+    expect(mixed).toMatchObject({ outcome: 'rejected', reason: expect.stringMatching(/mixes part formats \(parquet, csv\)|mixes part formats \(csv, parquet\)/) });
   });
 });
