@@ -26,7 +26,7 @@ export async function pushFolder(ctx: Context, folder: string, model: string, op
   const parts = files.filter((f) => partFormatOf(f)).sort();
   const others = files.filter((f) => !partFormatOf(f));
   if (others.length) throw new MloopError('invalid_argument', `${folder} holds files that are not parts (${PART_FORMATS.map((f) => f.suffix).join(', ')}): ${others.slice(0, 5).join(', ')}; move them out, or prefix them with _`);
-  if (parts.length === 0) throw new MloopError('invalid_argument', `${folder} holds no part files (${PART_FORMATS.map((f) => f.suffix).join(', ')})`);
+  if (parts.length === 0) throw new MloopError('invalid_argument', `${folder} is a folder with no part files (${PART_FORMATS.map((f) => f.suffix).join(', ')}) in it: name a file, or push a folder of parts`);
   const manifestFile = entries.some((e) => e.isFile() && e.name === MANIFEST_MARKER) ? path.join(folder, MANIFEST_MARKER) : null;
   // the folder's own manifest names the parts: checked here, so a bad one fails before anything is uploaded
   const listed = manifestFile ? parseManifest(fs.readFileSync(manifestFile, 'utf8'), prefix).map((p) => p.name) : parts;
