@@ -15,7 +15,7 @@ import { readTable } from '../../data/table';
 import type { Context } from '../context';
 import type { DatasetDoc } from '../store/documents';
 import { storeOf } from '../store';
-import { parsePartsObjectName } from '../parts/parts_prefix';
+import { parsePartsObjectName, type PartsObject } from '../parts/parts_prefix';
 import { partsHeaderProblem, resolveParts } from '../parts/resolve_parts';
 import { openDatasetTable, type Located } from '../training/dataset_objects';
 
@@ -91,7 +91,7 @@ export async function ingestObject(ctx: Context, event: ObjectFinalized): Promis
  * A dataset in parts (see parts/resolve_parts.ts): recorded once its parts are known, then requested as
  * an upload is, under the same request id for the same parts whichever of its events got here.
  */
-async function ingestParts(ctx: Context, bucket: string, target: Exclude<ReturnType<typeof parsePartsObjectName>, null | { ignore: string }>): Promise<IngestResult> {
+async function ingestParts(ctx: Context, bucket: string, target: PartsObject): Promise<IngestResult> {
   const { datasets } = storeOf(ctx);
   const found = await resolveParts(ctx, bucket, target);
   if ('ignore' in found) {
