@@ -16,6 +16,7 @@ import { runTrainingJob } from '../../../../shared/pipeline/usecases/run_trainin
 import { createPlatform } from '../../../../shared/platform';
 import { RecordingLauncher } from '../../../support/recording_launcher';
 import { parquetWriteBuffer } from 'hyparquet-writer';
+import { pushDataset } from '../../../../cli/push';
 
 /**
  * A dataset in parts: datasets/<model>/<name>/ with part files and a completion marker is one dataset
@@ -310,5 +311,49 @@ describe('a prefix of 8 Parquet parts and _SUCCESS', () => {
     await put('datasets/fraud/mixed-formats/part-1.csv', partBody(1));
     const mixed = await deliver(await put('datasets/fraud/mixed-formats/_SUCCESS', ''));
     expect(mixed).toMatchObject({ outcome: 'rejected', reason: expect.stringMatching(/mixes part formats \(parquet, csv\)|mixes part formats \(csv, parquet\)/) });
+  });
+});
+
+describe('mloop push of a folder', () => {
+  it('uploads the parts, then the marker last, with the version the ingest records and the tags on its request', async () => {
+    const folder = path.join(home, 'day-1');
+    fs.mkdirSync(folder);
+    for (let i = 0; i < 3; i++) fs.writeFileSync(path.join(folder, partName(i)), partBody(i));
+    fs.writeFileSync(path.join(folder, '.part-00000.csv.crc'), 'x');
+    const pushed = await pushDataset(ctx, folder, { model: 'fraud', target: 'label', positive: 'yes', tags: { source: 'export' } });
+    expect(pushed).toMatchObject({ model: 'fraud', parts: 3, object: { name: 'datasets/fraud/day-1/' } });
+    const listed = await ctx.platform.objects.list(ctx.config.dataBucket, 'datasets/fraud/day-1/');
+    expect(listed.map((o) => o.name).sort()).toEqual(['_SUCCESS', '_tags.json', partName(0), partName(1), partName(2)].map((n) => `datasets/fraud/day-1/${n}`));
+    const marker = listed.find((o) => o.name.endsWith('_SUCCESS'))!;
+    for (const other of listed.filter((o) => o !== marker)) expect(BigInt(other.generation)).toBeLessThan(BigInt(marker.generation));
+
+    const result = await deliver({ bucket: marker.bucket, name: marker.name, generation: marker.generation });
+    expect(result).toMatchObject({ outcome: 'accepted', version: pushed.dataset_version });
+    await runsFromRequests(1);
+    expect(requests[0].tags).toEqual({ source: 'export' });
+
+    // pushed again with a part fewer: the part left from the first push is removed, not read
+    fs.rmSync(path.join(folder, partName(2)));
+    const again = await pushDataset(ctx, folder, { model: 'fraud' });
+    const names = (await ctx.platform.objects.list(ctx.config.dataBucket, 'datasets/fraud/day-1/')).map((o) => o.name);
+    expect(names.sort()).toEqual(['_SUCCESS', partName(0), partName(1)].map((n) => `datasets/fraud/day-1/${n}`));
+    const second = await deliver(await ctx.platform.objects.stat(ctx.config.dataBucket, 'datasets/fraud/day-1/_SUCCESS').then((m) => ({ bucket: m!.bucket, name: m!.name, generation: m!.generation })));
+    expect(second).toMatchObject({ outcome: 'accepted', version: again.dataset_version });
+    expect((await storeOf(ctx).datasets.get('fraud', again.dataset_version))!.rows).toBe(2 * PER_PART);
+  });
+
+  it('uploads a folder\'s manifest.json as its marker, checked before any part is uploaded', async () => {
+    const folder = path.join(home, 'listed');
+    fs.mkdirSync(folder);
+    for (let i = 0; i < 2; i++) fs.writeFileSync(path.join(folder, partName(i)), partBody(i));
+    fs.writeFileSync(path.join(folder, 'manifest.json'), JSON.stringify({ parts: [partName(0), partName(1), partName(7)] }));
+    await expect(pushDataset(ctx, folder, { model: 'fraud', target: 'label', positive: 'yes' })).rejects.toThrow(/manifest\.json lists parts .* does not hold: part-00007\.csv/);
+    expect(await ctx.platform.objects.list(ctx.config.dataBucket, 'datasets/fraud/listed/')).toEqual([]);
+
+    fs.writeFileSync(path.join(folder, 'manifest.json'), JSON.stringify({ parts: [partName(0), partName(1)] }));
+    const pushed = await pushDataset(ctx, folder, { model: 'fraud', name: 'renamed' });
+    const marker = (await ctx.platform.objects.stat(ctx.config.dataBucket, 'datasets/fraud/renamed/manifest.json'))!;
+    expect(await ctx.platform.objects.stat(ctx.config.dataBucket, 'datasets/fraud/renamed/_SUCCESS')).toBeNull();
+    expect(await deliver({ bucket: marker.bucket, name: marker.name, generation: marker.generation })).toMatchObject({ outcome: 'accepted', version: pushed.dataset_version });
   });
 });
