@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { configFor } from '../../shared/core/config';
-import { writeFraudCsv } from '../../shared/data/synthetic';
+import { writeFraudCsv, writeFraudParquet } from '../../shared/data/synthetic';
 import type { RunView } from '../../shared/pipeline/read_models/listings';
 import { cli, cliJson, freePort, stackEnv, startUp, stopGracefully, tempHome, until } from './helpers';
 
@@ -13,7 +13,7 @@ jest.setTimeout(180_000);
  * each as its own event, and the loop makes one dataset version and one run of them.
  */
 describe('a folder of 8 parts pushed to the local stack', () => {
-  it('is one dataset version and one run, also when pushed again', async () => {
+  it('is one dataset version and one run, also when pushed again, and so is a folder of 8 Parquet parts', async () => {
     const home = tempHome('mloop-parts-e2e-');
     const port = await freePort();
     const env = stackEnv(home, port, { MLOOP_TRAIN_EPOCHS: '2' });
@@ -52,6 +52,17 @@ describe('a folder of 8 parts pushed to the local stack', () => {
     const second = await settled();
     expect(second.datasets).toHaveLength(1);
     expect(second.runs.map((r) => r.id)).toEqual(first.runs.map((r) => r.id));
+
+    // 8 Parquet parts, as BigQuery's EXPORT DATA names them, of another model: one version, one run
+    const exported = path.join(home, 'bq-export');
+    fs.mkdirSync(exported);
+    for (let i = 0; i < 8; i++) await writeFraudParquet(path.join(exported, `${String(i).padStart(12, '0')}.parquet`), { rows: 300, seed: 20 + i });
+    const parquet = cliJson<{ dataset_version: string; parts: number; run: RunView }>(['push', exported, '--model', 'fraudpq', '--wait'], env);
+    expect(parquet).toMatchObject({ parts: 8, run: { status: 'succeeded', dataset_version: parquet.dataset_version } });
+    const third = await settled();
+    expect(third.datasets.filter((d) => d.version === parquet.dataset_version)).toEqual([expect.objectContaining({ status: 'accepted', rows: 2400 })]);
+    expect(third.datasets).toHaveLength(2);
+    expect(third.runs).toHaveLength(2);
 
     reader.close();
     expect(await stopGracefully(up)).toBe(0);
