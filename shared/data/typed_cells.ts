@@ -15,6 +15,26 @@ export const BOOLEAN = 2;
 /** Milliseconds since the epoch; as text, ISO 8601. */
 export const TIME = 3;
 
+/** String(v)'s bytes for a safe integer v; the scratch holds any (at most 17 bytes). */
+function writeInteger(buf: Buffer, v: number): number {
+  let n = 0;
+  if (v < 0) {
+    buf[n++] = 0x2d;
+    v = -v;
+  }
+  const first = n;
+  do {
+    buf[n++] = 0x30 + (v % 10);
+    v = Math.floor(v / 10);
+  } while (v > 0);
+  for (let a = first, b = n - 1; a < b; a++, b--) {
+    const t = buf[a];
+    buf[a] = buf[b];
+    buf[b] = t;
+  }
+  return n;
+}
+
 export class TypedCells {
   row = 0;
   columns: ArrayLike<TypedCell>[] = [];
@@ -29,7 +49,8 @@ export class TypedCells {
 
   text(i: number): string {
     const v = this.cell(i);
-    if (v === null || v === undefined) return '';
+    // A null number is NaN in a Float64Array column.
+    if (v === null || v === undefined || v !== v) return '';
     if (typeof v === 'string') return v;
     if (typeof v === 'boolean') return v ? 'true' : 'false';
     if (this.kinds[i] === TIME) return Number.isFinite(v) ? new Date(v).toISOString() : '';
@@ -70,10 +91,15 @@ export class TypedCells {
       out.end = b.length;
       return out;
     }
-    const text = this.text(i);
-    if (text.length * 3 > this.scratch.length) this.scratch = Buffer.alloc(text.length * 3);
     out.buf = this.scratch;
     out.start = 0;
+    // Integers, the common case of a counted numeric column, as digits without making a string.
+    if (typeof v === 'number' && Number.isSafeInteger(v) && this.kinds[i] !== TIME) {
+      out.end = writeInteger(this.scratch, v);
+      return out;
+    }
+    const text = this.text(i);
+    if (text.length * 3 > this.scratch.length) out.buf = this.scratch = Buffer.alloc(text.length * 3);
     out.end = this.scratch.write(text, 0, 'utf8');
     return out;
   }

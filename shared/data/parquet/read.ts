@@ -1,6 +1,9 @@
-import { parquetRead, type ParquetParsers } from 'hyparquet';
+import { parquetRead, parquetSchema, type ParquetParsers } from 'hyparquet';
+import { DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
+import type { ColumnDecoder } from 'hyparquet/src/types.js';
 import { compressors } from 'hyparquet-compressors';
 import { MloopError } from '../../core/errors';
+import { decodeFlatChunk, toCells } from './flat_column';
 import { parquetLayout, type ParquetField, type ParquetLayout } from './schema';
 import type { ParquetSource } from './source';
 
@@ -11,7 +14,10 @@ import type { ParquetSource } from './source';
  * nothing native for the Cloud Functions and job images to build).
  */
 
-/** null for a missing value; a time is milliseconds since the epoch (UTC). */
+/**
+ * A time is milliseconds since the epoch (UTC). A column of numbers or times is usually a Float64Array
+ * where a missing value is NaN; in other columns a missing value is null.
+ */
 export type ParquetCell = number | string | boolean | null;
 
 export interface ParquetRowGroup {
@@ -41,27 +47,11 @@ const PARSERS: Partial<ParquetParsers> = {
   dateFromDays: (days: number) => days * 86_400_000,
 };
 
-/** hyparquet's INT64 columns come as bigint; mloop's values are doubles (exact below 2^53). */
-function cells(data: ArrayLike<unknown>): ArrayLike<ParquetCell> {
-  if (data instanceof BigInt64Array || data instanceof BigUint64Array) return Float64Array.from(data as ArrayLike<bigint>, Number);
-  if (ArrayBuffer.isView(data)) return data as unknown as ArrayLike<number>;
-  const arr = data as unknown[];
-  let out: ParquetCell[] | null = null;
-  for (let i = 0; i < arr.length; i++) {
-    const v = arr[i];
-    if (typeof v === 'bigint' || v === undefined || v instanceof Date) {
-      out ??= arr.slice() as ParquetCell[];
-      out[i] = typeof v === 'bigint' ? Number(v) : v === undefined ? null : v.getTime();
-    }
-  }
-  return out ?? (arr as ParquetCell[]);
-}
-
 function concatChunks(pieces: Array<{ start: number; data: ArrayLike<unknown> }>, rows: number): ArrayLike<ParquetCell> {
-  if (pieces.length === 1 && pieces[0].data.length === rows) return cells(pieces[0].data);
+  if (pieces.length === 1 && pieces[0].data.length === rows) return toCells(pieces[0].data);
   const out = new Array<ParquetCell>(rows).fill(null);
   for (const { start, data } of pieces) {
-    const c = cells(data);
+    const c = toCells(data);
     for (let i = 0; i < c.length && start + i < rows; i++) out[start + i] = c[i];
   }
   return out;
@@ -69,6 +59,59 @@ function concatChunks(pieces: Array<{ start: number; data: ArrayLike<unknown> }>
 
 const damaged = (err: unknown) =>
   err instanceof MloopError ? err : new MloopError('invalid_argument', `the Parquet file cannot be decoded (truncated or damaged): ${(err as Error).message}`);
+
+type Tree = ReturnType<typeof parquetSchema>;
+
+/**
+ * One row group's columns: their chunks fetched in one range, each decoded by the flat path
+ * (flat_column.ts), or by hyparquet's general reader when the flat path does not cover its encoding.
+ */
+async function readGroup(
+  source: ParquetSource,
+  layout: ParquetLayout,
+  g: number,
+  rows: number,
+  groupStart: number,
+  fields: ParquetField[],
+  tree: Tree,
+  parsers: ParquetParsers,
+): Promise<ArrayLike<ParquetCell>[]> {
+  const chunks = fields.map((f) => {
+    const meta = layout.metadata.row_groups[g].columns[f.index].meta_data;
+    if (!meta) throw new Error(`row group ${g} has no metadata for column "${f.name}"`);
+    const dict = meta.dictionary_page_offset === undefined ? Infinity : Number(meta.dictionary_page_offset);
+    const start = Math.min(Number(meta.data_page_offset), dict > 0 ? dict : Infinity);
+    return { meta, start, end: start + Number(meta.total_compressed_size) };
+  });
+  const from = Math.min(...chunks.map((c) => c.start));
+  const to = Math.max(...chunks.map((c) => c.end));
+  const span = new Uint8Array(await source.slice(from, to));
+  const columns: ArrayLike<ParquetCell>[] = [];
+  for (const [k, f] of fields.entries()) {
+    const { meta, start, end } = chunks[k];
+    const node = tree.children[f.index];
+    const decoder: ColumnDecoder = { pathInSchema: meta.path_in_schema, type: meta.type, element: node.element, schemaPath: [tree, node], codec: meta.codec, parsers, compressors, utf8: true };
+    const numeric = f.kind === 'number' || f.kind === 'time';
+    const flat = decodeFlatChunk(span.subarray(start - from, end - from), rows, decoder, numeric);
+    columns.push(flat ?? (await generalColumn(source, layout, f.name, groupStart, rows)));
+  }
+  return columns;
+}
+
+async function generalColumn(source: ParquetSource, layout: ParquetLayout, name: string, groupStart: number, rows: number): Promise<ArrayLike<ParquetCell>> {
+  const pieces: Array<{ start: number; data: ArrayLike<unknown> }> = [];
+  await parquetRead({
+    file: source,
+    metadata: layout.metadata,
+    columns: [name],
+    rowStart: groupStart,
+    rowEnd: groupStart + rows,
+    compressors,
+    parsers: PARSERS,
+    onChunk: (chunk) => pieces.push({ start: chunk.rowStart - groupStart, data: chunk.columnData as ArrayLike<unknown> }),
+  });
+  return concatChunks(pieces, rows);
+}
 
 /**
  * Calls onRowGroup for each row group in file order, awaiting it before the next group is read.
@@ -86,32 +129,20 @@ export async function readParquet(
     if (!f) throw new MloopError('invalid_argument', `the Parquet file has no column "${name}"`);
     return f;
   });
-  const slot = new Map(fields.map((f, k) => [f.name, k]));
+  const tree = parquetSchema(layout.metadata);
+  const parsers = { ...DEFAULT_PARSERS, ...PARSERS };
   let rowStart = 0;
   let handed = 0;
-  for (const rows of layout.rowGroups) {
-    const pieces = fields.map(() => [] as Array<{ start: number; data: ArrayLike<unknown> }>);
+  for (const [g, rows] of layout.rowGroups.entries()) {
     const groupStart = rowStart;
+    rowStart += rows;
+    if (rows === 0) continue;
+    let columns: ArrayLike<ParquetCell>[];
     try {
-      await parquetRead({
-        file: source,
-        metadata: layout.metadata,
-        columns: fields.map((f) => f.name),
-        rowStart: groupStart,
-        rowEnd: groupStart + rows,
-        compressors,
-        parsers: PARSERS,
-        onChunk: (chunk) => {
-          const k = slot.get(chunk.columnName);
-          if (k !== undefined) pieces[k].push({ start: chunk.rowStart - groupStart, data: chunk.columnData as ArrayLike<unknown> });
-        },
-      });
+      columns = await readGroup(source, layout, g, rows, groupStart, fields, tree, parsers);
     } catch (err) {
       throw damaged(err);
     }
-    rowStart += rows;
-    if (rows === 0) continue;
-    const columns = pieces.map((p) => concatChunks(p, rows));
     handed += rows;
     if ((await onRowGroup({ rowStart: groupStart, rows, columns, fields })) === STOP_PARQUET) break;
   }

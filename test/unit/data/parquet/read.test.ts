@@ -65,7 +65,7 @@ describe('parquetLayout', () => {
 });
 
 describe('readParquet', () => {
-  it('hands over one row group at a time with typed cells and nulls as null', async () => {
+  it('hands over one row group at a time with typed cells; missing numbers NaN, other missing values null', async () => {
     const groups: Array<{ rowStart: number; rows: number }> = [];
     const all = await parquetRows(parquetBytesSource(table(100)));
     await readParquet(parquetBytesSource(table(100)), (g) => {
@@ -77,9 +77,9 @@ describe('readParquet', () => {
       { rowStart: 80, rows: 20 },
     ]);
     expect(all.rows).toHaveLength(100);
-    expect(all.rows[0]).toEqual([20, null, null, true, 0, Date.UTC(2024, 0, 1)]);
+    expect(all.rows[0]).toEqual([20, NaN, null, true, 0, Date.UTC(2024, 0, 1)]);
     expect(all.rows[43]).toEqual([63, 64.5, 'pro', false, 43000, Date.UTC(2024, 0, 1) + 43 * 60_000]);
-    expect(all.rows[77]).toEqual([47, null, null, false, 77000, Date.UTC(2024, 0, 1) + 77 * 60_000]);
+    expect(all.rows[77]).toEqual([47, NaN, null, false, 77000, Date.UTC(2024, 0, 1) + 77 * 60_000]);
   });
 
   it('reads only the asked columns, in the asked order, and stops when told', async () => {
