@@ -39,8 +39,9 @@ export async function resolveParts(ctx: Context, bucket: string, target: PartsOb
   const refused: string[] = [];
   for (const object of await objects.list(bucket, prefix)) {
     const file = object.name.slice(prefix.length);
-    // markers, checksums, a failed job's _temporary/ and mloop's own _tags.json are not data
-    if (isHiddenFile(file.split('/')[0])) continue;
+    // markers, checksums, a failed job's _temporary/, mloop's own _tags.json and the empty object the
+    // Cloud console makes for a folder are not data
+    if (file === '' || isHiddenFile(file.split('/')[0])) continue;
     if (file.includes('/') || !partFormatOf(file)) refused.push(file);
     else listed.push(object);
   }
