@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { MloopError } from '../shared/core/errors';
+import { untrustedNameProblem } from '../shared/core/object_names';
 import { datasetFolderProblem, isHiddenFile, MANIFEST_MARKER, PART_FORMATS, partFormatOf, SUCCESS_MARKER } from '../shared/pipeline/parts/parts_prefix';
 import { parseManifest } from '../shared/pipeline/parts/manifest';
 import { partsVersion } from '../shared/pipeline/parts/resolve_parts';
@@ -24,6 +25,10 @@ export async function pushFolder(ctx: Context, folder: string, model: string, op
   const entries = fs.readdirSync(folder, { withFileTypes: true });
   const files = entries.filter((e) => e.isFile() && !isHiddenFile(e.name) && e.name !== MANIFEST_MARKER).map((e) => e.name);
   const parts = files.filter((f) => partFormatOf(f)).sort();
+  for (const part of parts) {
+    const problem = untrustedNameProblem(prefix + part);
+    if (problem) throw new MloopError('invalid_argument', `${path.join(folder, part)} cannot be an object name: ${problem}; rename it`);
+  }
   const others = files.filter((f) => !partFormatOf(f));
   if (others.length) throw new MloopError('invalid_argument', `${folder} holds files that are not parts (${PART_FORMATS.map((f) => f.suffix).join(', ')}): ${others.slice(0, 5).join(', ')}; move them out, or prefix them with _`);
   if (parts.length === 0) throw new MloopError('invalid_argument', `${folder} is a folder with no part files (${PART_FORMATS.map((f) => f.suffix).join(', ')}) in it: name a file, or push a folder of parts`);

@@ -351,6 +351,10 @@ describe('mloop push of a folder', () => {
     expect(await ctx.platform.objects.list(ctx.config.dataBucket, 'datasets/fraud/listed/')).toEqual([]);
 
     fs.writeFileSync(path.join(folder, 'manifest.json'), JSON.stringify({ parts: [partName(0), partName(1)] }));
+    fs.writeFileSync(path.join(folder, 'bad\u0007name.csv'), partBody(2));
+    await expect(pushDataset(ctx, folder, { model: 'fraud', name: 'renamed' })).rejects.toThrow(/bad\u0007name\.csv cannot be an object name: it contains a control character; rename it/);
+    fs.rmSync(path.join(folder, 'bad\u0007name.csv'));
+    await expect(pushDataset(ctx, folder, { model: 'fraud', name: '../up' })).rejects.toThrow(/dataset folder "\.\.\/up" must be letters/);
     const pushed = await pushDataset(ctx, folder, { model: 'fraud', name: 'renamed' });
     const marker = (await ctx.platform.objects.stat(ctx.config.dataBucket, 'datasets/fraud/renamed/manifest.json'))!;
     expect(await ctx.platform.objects.stat(ctx.config.dataBucket, 'datasets/fraud/renamed/_SUCCESS')).toBeNull();
