@@ -5,6 +5,7 @@ import { readCsv, STOP } from '../../data/csv';
 import type { ObjectMetadata } from '../../platform/ports';
 import type { Context } from '../context';
 import type { DatasetDoc, DatasetPart } from '../store/documents';
+import { columnDifference } from '../training/compose_dataset';
 import { isHiddenFile, MANIFEST_MARKER, PART_FORMATS, partFormatOf, SUCCESS_MARKER, type PartsObject } from './parts_prefix';
 import { MAX_PARTS, parseManifest, type ManifestPart } from './manifest';
 
@@ -136,13 +137,9 @@ export async function partsHeaderProblem(ctx: Context, located: Pick<DatasetDoc,
       reference = { name: part.name, header };
       continue;
     }
-    const wanted = reference.header.map((c) => c.trim());
-    const given = header.map((c) => c.trim());
-    if (wanted.join('\u0000') === given.join('\u0000')) continue;
-    const missing = wanted.filter((c) => !given.includes(c));
-    const extra = given.filter((c) => !wanted.includes(c));
-    const what = [missing.length ? `lacks ${missing.join(', ')}` : '', extra.length ? `adds ${extra.join(', ')}` : ''].filter(Boolean).join(' and ') || 'has them in another order';
-    return `part ${part.name}'s header does not match ${reference.name}'s: it ${what}; every part of a dataset has the same columns (expected ${wanted.join(',')})`;
+    const what = columnDifference(reference.header, header);
+    if (!what) continue;
+    return `part ${part.name}'s header does not match ${reference.name}'s: it ${what}; every part of a dataset has the same columns (expected ${reference.header.map((c) => c.trim()).join(',')})`;
   }
   return null;
 }

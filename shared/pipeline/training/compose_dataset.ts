@@ -40,13 +40,19 @@ export async function composeMembers(ctx: Context, model: string, kind: DatasetK
 export function csvSchemaProblem(members: readonly DatasetDoc[], objectName: string, header: readonly string[]): string | null {
   const reference = members.find((m) => m.object.name !== objectName && m.header);
   if (!reference?.header) return null;
-  const wanted = reference.header.map((c) => c.trim());
-  const given = header.map((c) => c.trim());
+  const what = columnDifference(reference.header, header);
+  if (!what) return null;
+  return `its columns do not match ${reference.object.name}'s, whose rows it would be trained with (compose: "all"): it ${what}; expected ${reference.header.map((c) => c.trim()).join(',')}`;
+}
+
+/** How a header differs from the one wanted (`lacks a and adds b`, or `has them in another order`), or null when it does not. */
+export function columnDifference(wantedHeader: readonly string[], givenHeader: readonly string[]): string | null {
+  const wanted = wantedHeader.map((c) => c.trim());
+  const given = givenHeader.map((c) => c.trim());
   if (wanted.join('\u0000') === given.join('\u0000')) return null;
   const missing = wanted.filter((c) => !given.includes(c));
   const extra = given.filter((c) => !wanted.includes(c));
-  const what = [missing.length ? `lacks ${missing.join(', ')}` : '', extra.length ? `adds ${extra.join(', ')}` : ''].filter(Boolean).join(' and ');
-  return `its columns do not match ${reference.object.name}'s, whose rows it would be trained with (compose: "all"): it ${what || 'has them in another order'}; expected ${wanted.join(',')}`;
+  return [missing.length ? `lacks ${missing.join(', ')}` : '', extra.length ? `adds ${extra.join(', ')}` : ''].filter(Boolean).join(' and ') || 'has them in another order';
 }
 
 /** Validates a composed object as an upload is validated (the ingest's own path), with the version a CSV composition is named by. */
