@@ -71,18 +71,20 @@ program
 
 program
   .command('push <file>')
-  .description('upload a CSV (or a .zip, .tar, .tar.gz of images, one folder per class) to datasets/<model>/ in the data bucket; the loop takes it from there')
+  .description('upload a CSV (or a .zip, .tar, .tar.gz of images, one folder per class; or a folder of part files, then its _SUCCESS or manifest.json last) to datasets/<model>/ in the data bucket; the loop takes it from there')
   .requiredOption('-m, --model <name>', 'model name (lowercase letters, digits, - and _)')
   .option('-t, --target <column>', 'target column (default isFraud, or mloop.json)')
   .option('-p, --positive <label>', 'the positive class of a string target, e.g. Yes or bad')
   .option('-w, --wait', 'follow the training run to its end')
   .option('--tag <key=value>', 'a tag on the run this upload starts (repeat for several)', (tag: string, all: string[]) => [...all, tag], [] as string[])
+  .option('--name <name>', 'a folder of part files: its dataset name, datasets/<model>/<name>/ (default: the folder\'s name)')
   .option('--json', 'print JSON')
-  .action(async (file: string, opts: { model: string; target?: string; positive?: string; wait?: boolean; tag: string[]; json?: boolean }) => {
+  .action(async (file: string, opts: { model: string; target?: string; positive?: string; wait?: boolean; tag: string[]; name?: string; json?: boolean }) => {
     await withContext(async (ctx) => {
       const pushed = await pushDataset(ctx, file, { ...opts, tags: tagsFromArgs(opts.tag) });
       if (!opts.json) {
-        process.stdout.write(`pushed ${pushed.object.name} (${pushed.object.size} bytes) as dataset ${pushed.dataset_version}\n`);
+        const parts = pushed.parts !== undefined ? `${pushed.parts} parts, ` : '';
+        process.stdout.write(`pushed ${pushed.object.name} (${parts}${pushed.object.size} bytes) as dataset ${pushed.dataset_version}\n`);
         if (ctx.config.platform === 'local' && !runningStackPid(ctx.config.home)) {
           process.stdout.write('no local stack is running: start it with `npm start` and it will pick the file up\n');
         }

@@ -8,6 +8,7 @@ import type { RunTags } from '../shared/core/tags';
 import { archiveDatasetVersion, CONFIG_FILE, tagsObjectName } from '../shared/pipeline/usecases/on_data_uploaded';
 import type { ObjectMetadata } from '../shared/platform/ports';
 import { checkInputFile } from './input_file';
+import { pushFolder } from './push_folder';
 
 export interface PushOptions {
   model: string;
@@ -15,6 +16,8 @@ export interface PushOptions {
   positive?: string;
   /** `--tag key=value`: carried by the run this upload starts. */
   tags?: RunTags;
+  /** A folder's dataset name, `<name>` in datasets/<model>/<name>/ (default: the folder's own name). */
+  name?: string;
 }
 
 export interface PushResult {
@@ -22,10 +25,12 @@ export interface PushResult {
   model: string;
   dataset_version: string;
   config?: Record<string, unknown>;
+  /** A folder pushed as a dataset in parts: how many parts its marker names. */
+  parts?: number;
 }
 
 /**
- * `mloop push`: put a CSV (or an archive of images) under `datasets/<model>/` in the data bucket, which is all it takes to start
+ * `mloop push`: put a CSV (or an archive of images, or a folder of part files: see push_folder.ts) under `datasets/<model>/` in the data bucket, which is all it takes to start
  * the loop. `--target`/`--positive` are written to the model's mloop.json first, so the upload is
  * validated with them.
  */
@@ -33,10 +38,11 @@ export async function pushDataset(ctx: Context, file: string, options: PushOptio
   if (!isValidModelName(options.model)) {
     throw new MloopError('invalid_argument', `--model "${options.model}": use lowercase letters, digits, '-' or '_' (at most 63 characters)`);
   }
-  checkInputFile(file);
+  const folder = fs.statSync(file, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  if (!folder) checkInputFile(file);
   const base = path.basename(file);
   const archive = isArchiveName(base);
-  if (!archive && !base.toLowerCase().endsWith('.csv')) {
+  if (!folder && !archive && !base.toLowerCase().endsWith('.csv')) {
     throw new MloopError('invalid_argument', `${file}: only .csv files are datasets; export it as comma-separated CSV (or push images as a .zip, .tar or .tar.gz with one folder per class)`);
   }
   const { objects } = ctx.platform;
@@ -50,6 +56,10 @@ export async function pushDataset(ctx: Context, file: string, options: PushOptio
     if (options.target) config.target = options.target;
     if (options.positive) config.positive_class = options.positive;
     await objects.put(bucket, name, JSON.stringify(config, null, 2) + '\n', { contentType: 'application/json' });
+  }
+  if (folder) {
+    const pushed = await pushFolder(ctx, file, options.model, { name: options.name, tags: options.tags });
+    return { ...pushed, model: options.model, config };
   }
   const name = `datasets/${options.model}/${base}`;
   // before the upload, which the ingest reads them beside; an earlier push's tags do not stick to this one

@@ -29,6 +29,13 @@ export interface DatasetDoc {
   status: 'accepted' | 'rejected';
   reason?: string;
   object: { bucket: string; name: string; generation: string; md5Hash: string; size: number };
+  /**
+   * A dataset in parts (`datasets/<model>/<name>/` with a completion marker): its part objects in name
+   * order, in `object.bucket`, each with the SHA-256 of its content. `object` is then the prefix itself
+   * (the marker's generation and MD5, the parts' total size), which is not an object: read the dataset
+   * through training/dataset_objects.ts.
+   */
+  parts?: DatasetPart[];
   /** What was uploaded: absent for a CSV (documents written before images were), `images` for an archive. */
   kind?: DatasetKind;
   header?: string[];
@@ -55,6 +62,14 @@ export interface DatasetDoc {
   left_out?: Array<{ version: string; object: string; reason: string }>;
   /** A retraining dataset: the upload it extends with the labelled predictions of a drift report's window. */
   derived_from?: { dataset_version: string; report_id: string; feedback_rows: number };
+}
+
+export interface DatasetPart {
+  name: string;
+  generation: string;
+  md5Hash: string;
+  size: number;
+  sha256: string;
 }
 
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';

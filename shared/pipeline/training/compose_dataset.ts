@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { isParquetName } from '../../data/table';
 import type { Readable } from 'node:stream';
 import { MloopError } from '../../core/errors';
 import { composeImageArchives } from '../../data/images/compose';
@@ -9,6 +8,7 @@ import { imageSpecOf, type DatasetConfig, type DatasetKind } from '../dataset_co
 import { storeOf } from '../store';
 import type { DatasetDoc } from '../store/documents';
 import { readArchiveObject } from './image_archive';
+import { changedObject, datasetFormat, openDatasetCsv } from './dataset_objects';
 
 /**
  * mloop.json's `compose: "all"`: a model trains on the union of every accepted file under
@@ -32,12 +32,7 @@ export async function composeMembers(ctx: Context, model: string, kind: DatasetK
   const uploads = (await storeOf(ctx).datasets.acceptedUploads(model)).filter((d) => (d.kind ?? 'csv') === kind);
   const newest = new Map<string, DatasetDoc>();
   for (const doc of uploads) newest.set(doc.object.name, doc);
-  const live = await Promise.all(
-    [...newest.values()].map(async (doc) => {
-      const stat = await ctx.platform.objects.stat(doc.object.bucket, doc.object.name);
-      return stat && stat.md5Hash === doc.object.md5Hash ? doc : null;
-    }),
-  );
+  const live = await Promise.all([...newest.values()].map(async (doc) => ((await changedObject(ctx, doc)) === null ? doc : null)));
   return live.filter((d): d is DatasetDoc => d !== null).sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0));
 }
 
@@ -45,13 +40,19 @@ export async function composeMembers(ctx: Context, model: string, kind: DatasetK
 export function csvSchemaProblem(members: readonly DatasetDoc[], objectName: string, header: readonly string[]): string | null {
   const reference = members.find((m) => m.object.name !== objectName && m.header);
   if (!reference?.header) return null;
-  const wanted = reference.header.map((c) => c.trim());
-  const given = header.map((c) => c.trim());
+  const what = columnDifference(reference.header, header);
+  if (!what) return null;
+  return `its columns do not match ${reference.object.name}'s, whose rows it would be trained with (compose: "all"): it ${what}; expected ${reference.header.map((c) => c.trim()).join(',')}`;
+}
+
+/** How a header differs from the one wanted (`lacks a and adds b`, or `has them in another order`), or null when it does not. */
+export function columnDifference(wantedHeader: readonly string[], givenHeader: readonly string[]): string | null {
+  const wanted = wantedHeader.map((c) => c.trim());
+  const given = givenHeader.map((c) => c.trim());
   if (wanted.join('\u0000') === given.join('\u0000')) return null;
   const missing = wanted.filter((c) => !given.includes(c));
   const extra = given.filter((c) => !wanted.includes(c));
-  const what = [missing.length ? `lacks ${missing.join(', ')}` : '', extra.length ? `adds ${extra.join(', ')}` : ''].filter(Boolean).join(' and ');
-  return `its columns do not match ${reference.object.name}'s, whose rows it would be trained with (compose: "all"): it ${what || 'has them in another order'}; expected ${wanted.join(',')}`;
+  return [missing.length ? `lacks ${missing.join(', ')}` : '', extra.length ? `adds ${extra.join(', ')}` : ''].filter(Boolean).join(' and ') || 'has them in another order';
 }
 
 /** Validates a composed object as an upload is validated (the ingest's own path), with the version a CSV composition is named by. */
@@ -69,7 +70,7 @@ export async function composedDataset(ctx: Context, upload: DatasetDoc, config: 
     kind === 'csv'
       ? members.filter((m) => {
           // Members are joined byte by byte as CSV text; a Parquet file's bytes cannot be, so it trains alone.
-          const problem = isParquetName(m.object.name) ? 'compose "all" joins CSV files; a Parquet upload trains on its own' : csvSchemaProblem(members.slice(0, 1), '', m.header ?? []);
+          const problem = datasetFormat(m) === 'parquet' ? 'compose "all" joins CSV files; a Parquet upload trains on its own' : csvSchemaProblem(members.slice(0, 1), '', m.header ?? []);
           if (problem) leftOut.push({ version: m.version, object: m.object.name, reason: problem });
           return !problem;
         })
@@ -126,7 +127,8 @@ async function* concatenated(ctx: Context, members: DatasetDoc[]): AsyncGenerato
     let skipping = i > 0;
     // a member whose last line has no line break must not run into the next member's first row
     let separate = last !== 0x0a;
-    const stream: Readable = await ctx.platform.objects.createReadStream(member.object.bucket, member.object.name);
+    // a dataset in parts streams as one CSV, each part checked against its own recorded hash
+    const stream: Readable = await openDatasetCsv(ctx, member, { verify: true });
     for await (const chunk of stream) {
       let bytes = chunk as Buffer;
       hash.update(bytes);
@@ -142,7 +144,7 @@ async function* concatenated(ctx: Context, members: DatasetDoc[]): AsyncGenerato
       last = bytes[bytes.length - 1];
       yield bytes;
     }
-    if (hash.digest('hex').slice(0, 16) !== member.version) {
+    if (!member.parts && hash.digest('hex').slice(0, 16) !== member.version) {
       throw new MloopError('unavailable', `${member.object.name} changed while the composed dataset was written from it; it is composed again on redelivery`);
     }
   }

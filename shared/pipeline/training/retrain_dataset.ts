@@ -14,6 +14,7 @@ import { storeOf } from '../store';
 import { labelsSince } from '../usecases/feedback';
 import { feedbackId, type DriftReportDoc } from '../store/monitoring_documents';
 import { forEachPrediction } from '../monitoring/prediction_window';
+import { assertUnchanged, datasetFormat, openDatasetCsv } from './dataset_objects';
 
 /**
  * What a drift retraining trains on: the newest uploaded dataset plus the predictions of the report's
@@ -30,7 +31,8 @@ export interface DerivedDatasetDoc extends DatasetDoc {
 export async function datasetWithFeedback(ctx: Context, base: DatasetDoc, report: DriftReportDoc | null): Promise<DerivedDatasetDoc> {
   const config = datasetConfigOf(base);
   const { target } = config;
-  if (!report || !base.header?.includes(target)) return base;
+  // labelled rows are appended as CSV text, which a Parquet dataset's bytes cannot take
+  if (!report || !base.header?.includes(target) || datasetFormat(base) !== 'csv') return base;
   const window = { from: new Date(report.window.from), to: new Date(report.window.to) };
   const labels = await labelsSince(ctx, window.from);
   if (labels.size === 0) return base;
@@ -43,11 +45,8 @@ export async function datasetWithFeedback(ctx: Context, base: DatasetDoc, report
   if (labelled.length === 0) return base;
 
   const { objects, clock } = ctx.platform;
-  const live = await objects.stat(base.object.bucket, base.object.name);
-  if (!live || live.md5Hash !== base.object.md5Hash) {
-    throw new MloopError('failed_precondition', `${base.object.name} changed or was deleted after dataset ${base.version} was recorded`);
-  }
-  const open = () => objects.createReadStream(base.object.bucket, base.object.name);
+  await assertUnchanged(ctx, base, base.version);
+  const open = () => openDatasetCsv(ctx, base, { verify: true });
   const spelling = await classSpelling(await open(), target, config.positive_class);
   if (!spelling) return base;
   const header = base.header;

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { errorMessage, MloopError } from '../../core/errors';
 import { TOPICS, type ObjectFinalized, type TrainingRequested } from '../../core/events';
 import { contentVersion, isValidModelName } from '../../core/ids';
+import { untrustedNameProblem } from '../../core/object_names';
 import { parseTags, type RunTags } from '../../core/tags';
 import { DATASET_CONFIG_VERSION, parseDatasetConfig, type DatasetConfig, type DatasetKind } from '../dataset_config';
 import type { ImageDataset } from '../../data/images/dataset';
@@ -11,10 +12,12 @@ import { datasetConfigOf } from '../store/stored_config';
 import { validateCsv, type ValidationReport } from '../../data/csv_validation';
 import { STOP } from '../../data/csv';
 import { readTable } from '../../data/table';
-import { openDatasetObject } from '../training/dataset_input';
 import type { Context } from '../context';
 import type { DatasetDoc } from '../store/documents';
 import { storeOf } from '../store';
+import { parsePartsObjectName, type PartsObject } from '../parts/parts_prefix';
+import { partsHeaderProblem, resolveParts } from '../parts/resolve_parts';
+import { openDatasetTable, type Located } from '../training/dataset_objects';
 
 const DATASET_OBJECT = /^datasets\/([^/]+)\/([^/]+\.(csv|parquet|zip|tar|tar\.gz|tgz))$/i;
 export const CONFIG_FILE = 'mloop.json';
@@ -24,6 +27,9 @@ export const CONFIG_FILE = 'mloop.json';
  * starts carries. Its name ends in .json, so it is never taken for a dataset.
  */
 export const tagsObjectName = (datasetObject: string) => `${datasetObject}.tags.json`;
+
+/** The tags of a dataset in parts: a `_` name, which exports and the ingest skip as not data. */
+export const partsTagsObjectName = (prefix: string) => `${prefix}_tags.json`;
 
 export type IngestResult =
   | { outcome: 'ignored'; reason: string }
@@ -56,6 +62,13 @@ export async function ingestObject(ctx: Context, event: ObjectFinalized): Promis
   if (event.bucket !== ctx.config.dataBucket) {
     return { outcome: 'ignored', reason: `bucket ${event.bucket} is not the data bucket` };
   }
+  const unsafe = untrustedNameProblem(event.name);
+  if (unsafe) {
+    ctx.log.warn({ object: JSON.stringify(event.name), problem: unsafe }, 'object name refused');
+    return { outcome: 'ignored', reason: `object name ${JSON.stringify(event.name)} refused: ${unsafe}` };
+  }
+  const inPrefix = parsePartsObjectName(event.name);
+  if (inPrefix) return 'ignore' in inPrefix ? { outcome: 'ignored', reason: inPrefix.ignore } : ingestParts(ctx, event.bucket, inPrefix);
   const parsed = parseDatasetObjectName(event.name);
   if ('ignore' in parsed) return { outcome: 'ignored', reason: parsed.ignore };
   const { model, kind } = parsed;
@@ -69,9 +82,37 @@ export async function ingestObject(ctx: Context, event: ObjectFinalized): Promis
     doc = (await datasets.get(model, scanned.version)) ?? (await recorded(ctx, event.name, await datasets.createOrGet(scanned)));
   } else {
     const version = await contentVersion(await objects.createReadStream(event.bucket, event.name));
-    doc = (await datasets.get(model, version)) ?? (await recorded(ctx, event.name, await datasets.createOrGet(await validate(ctx, model, version, stat))));
+    doc = (await datasets.get(model, version)) ?? (await recorded(ctx, event.name, await datasets.createOrGet(await validate(ctx, model, version, located(stat)))));
   }
-  const { version } = doc;
+  return requestTrainingOn(ctx, doc, kind, tagsObjectName(event.name));
+}
+
+/**
+ * A dataset in parts (see parts/resolve_parts.ts): recorded once its parts are known, then requested as
+ * an upload is, under the same request id for the same parts whichever of its events got here.
+ */
+async function ingestParts(ctx: Context, bucket: string, target: PartsObject): Promise<IngestResult> {
+  const { datasets } = storeOf(ctx);
+  const found = await resolveParts(ctx, bucket, target);
+  if ('ignore' in found) {
+    ctx.log.info({ object: `${target.prefix}${target.file}`, reason: found.ignore }, 'part object not ingested');
+    return { outcome: 'ignored', reason: found.ignore };
+  }
+  const { model, version } = found;
+  const doc =
+    (await datasets.get(model, version)) ??
+    (await recorded(
+      ctx,
+      target.prefix,
+      await datasets.createOrGet(found.reject ? { ...baseDoc(ctx, model, version, found.located), status: 'rejected', reason: found.reject } : await validate(ctx, model, version, found.located)),
+    ));
+  return requestTrainingOn(ctx, doc, 'csv', partsTagsObjectName(target.prefix));
+}
+
+/** A recorded upload → its training request (on the union of the uploads with compose "all"), or why none. */
+async function requestTrainingOn(ctx: Context, doc: DatasetDoc, kind: DatasetKind, tagsObject: string): Promise<IngestResult> {
+  const { bus, clock } = ctx.platform;
+  const { model, version } = doc;
   if (doc.status === 'rejected') {
     return { outcome: 'rejected', model, version, reason: doc.reason ?? 'rejected' };
   }
@@ -83,7 +124,7 @@ export async function ingestObject(ctx: Context, event: ObjectFinalized): Promis
   }
   // Published even when the dataset document already existed: a crash after recording it must not
   // lose the request, and the run id derived from the request id makes a second request harmless.
-  const tags = await uploadTags(ctx, event.bucket, event.name);
+  const tags = await uploadTags(ctx, ctx.config.dataBucket, tagsObject);
   const request: TrainingRequested = {
     request_id: uploadRequestId(model, version),
     model,
@@ -97,8 +138,7 @@ export async function ingestObject(ctx: Context, event: ObjectFinalized): Promis
 }
 
 /** Tags never stop a dataset: a tags object that does not parse is logged and left out. */
-async function uploadTags(ctx: Context, bucket: string, name: string): Promise<RunTags | undefined> {
-  const object = tagsObjectName(name);
+async function uploadTags(ctx: Context, bucket: string, object: string): Promise<RunTags | undefined> {
   if (!(await ctx.platform.objects.stat(bucket, object))) return undefined;
   try {
     return parseTags(JSON.parse((await ctx.platform.objects.get(bucket, object)).toString('utf8')));
@@ -112,7 +152,7 @@ async function uploadTags(ctx: Context, bucket: string, name: string): Promise<R
 const validateComposed =
   (ctx: Context, model: string, kind: DatasetKind): ValidateComposed =>
   async (stat, version) =>
-    kind === 'images' ? validateImages(ctx, model, stat, 'whole') : validate(ctx, model, version!, stat, 'whole');
+    kind === 'images' ? validateImages(ctx, model, stat, 'whole') : validate(ctx, model, version!, located(stat), 'whole');
 
 async function recorded(ctx: Context, name: string, doc: DatasetDoc): Promise<DatasetDoc> {
   ctx.log.info({ model: doc.model, dataset_version: doc.version, status: doc.status, reason: doc.reason }, `dataset ${name} ${doc.status}`);
@@ -121,11 +161,14 @@ async function recorded(ctx: Context, name: string, doc: DatasetDoc): Promise<Da
 
 type ObjectStat = { bucket: string; name: string; generation: string; md5Hash: string; size: number };
 
-const baseDoc = (ctx: Context, model: string, version: string, stat: ObjectStat): DatasetDoc => ({
+/** One object, where a dataset's bytes are. */
+const located = (stat: ObjectStat): Located => ({ object: { bucket: stat.bucket, name: stat.name, generation: stat.generation, md5Hash: stat.md5Hash, size: stat.size } });
+
+const baseDoc = (ctx: Context, model: string, version: string, where: Located): DatasetDoc => ({
   model,
   version,
   status: 'accepted',
-  object: { bucket: stat.bucket, name: stat.name, generation: stat.generation, md5Hash: stat.md5Hash, size: stat.size },
+  ...where,
   created_at: ctx.platform.clock.now().toISOString(),
 });
 
@@ -135,16 +178,18 @@ const baseDoc = (ctx: Context, model: string, version: string, stat: ObjectStat)
  */
 type Judged = 'whole' | 'member';
 
-async function validate(ctx: Context, model: string, version: string, stat: ObjectStat, as: Judged = 'member'): Promise<DatasetDoc> {
-  const base = baseDoc(ctx, model, version, stat);
+async function validate(ctx: Context, model: string, version: string, where: Located, as: Judged = 'member'): Promise<DatasetDoc> {
+  const base = baseDoc(ctx, model, version, where);
   try {
     const config = await readDatasetConfig(ctx, model, 'csv');
+    const partsProblem = await partsHeaderProblem(ctx, where);
+    if (partsProblem) return { ...base, config, config_version: DATASET_CONFIG_VERSION, status: 'rejected', reason: partsProblem };
     if (as === 'member' && config.compose === 'all') {
-      const header = await csvHeader(ctx, stat);
-      const problem = csvSchemaProblem(await composeMembers(ctx, model, 'csv'), stat.name, header);
+      const header = await csvHeader(ctx, where);
+      const problem = csvSchemaProblem(await composeMembers(ctx, model, 'csv'), where.object.name, header);
       if (problem) return { ...base, header, config, config_version: DATASET_CONFIG_VERSION, status: 'rejected', reason: problem };
     }
-    const { profile, report } = await validateCsv(await openDatasetObject(ctx.platform.objects, stat), config);
+    const { profile, report } = await validateCsv(await openDatasetTable(ctx, where), config);
     const stored = await storeReport(ctx, model, version, report);
     const typed = { config, config_version: DATASET_CONFIG_VERSION };
     return { ...base, header: profile.header, ...typed, rows: report.rows, rejected_count: report.rejected_count, ...stored };
@@ -190,11 +235,11 @@ export async function archiveDatasetVersion(ctx: Context, model: string, bytes: 
 async function validateImages(ctx: Context, model: string, stat: ObjectStat, as: Judged = 'member'): Promise<DatasetDoc> {
   const bytes = await readArchiveObject(ctx, stat);
   const scan = await scanUploadedArchive(ctx, model, bytes, as);
-  if ('error' in scan) return { ...baseDoc(ctx, model, await bytesVersion(bytes), stat), kind: 'images', status: 'rejected', reason: scan.error.message };
+  if ('error' in scan) return { ...baseDoc(ctx, model, await bytesVersion(bytes), located(stat)), kind: 'images', status: 'rejected', reason: scan.error.message };
   const { config, dataset } = scan;
   const { report } = dataset;
   const doc: DatasetDoc = {
-    ...baseDoc(ctx, model, dataset.version, stat),
+    ...baseDoc(ctx, model, dataset.version, located(stat)),
     kind: 'images',
     config,
     config_version: DATASET_CONFIG_VERSION,
@@ -217,10 +262,10 @@ function memberScan(dataset: ImageDataset): ImageDataset {
 }
 
 /** The header of a CSV, read from its first line alone (of a Parquet file, from its footer). */
-async function csvHeader(ctx: Context, stat: ObjectStat): Promise<string[]> {
+async function csvHeader(ctx: Context, where: Located): Promise<string[]> {
   let header: string[] = [];
   await readTable(
-    await openDatasetObject(ctx.platform.objects, stat),
+    await openDatasetTable(ctx, where),
     (h) => {
       header = h;
     },

@@ -1,7 +1,6 @@
 import { errorMessage, MloopError } from '../../core/errors';
 import { TOPICS, type Metrics, type TrainingCompleted } from '../../core/events';
 import { DEFAULT_SPLIT_SEED, prepareTrainingData } from '../../data/prepare';
-import { openDatasetObject } from '../training/dataset_input';
 import { writeArtifact } from '../artifacts/model_files';
 import type { Context } from '../context';
 import { artifactsPrefix, type RunDoc, type RunProgress, type SweepState } from '../store/documents';
@@ -18,6 +17,7 @@ import type { DatasetDoc } from '../store/documents';
 import { loadArchiveImages, readArchiveObject, testSplitRows } from '../training/image_archive';
 import { bindImagePlan, trainImageCandidate } from '../training/image_training';
 import { warmStartFor, warmStartRecord } from '../training/warm_start';
+import { assertUnchanged, openDatasetTable } from '../training/dataset_objects';
 import type { RunPlan } from '../training/training_plan';
 import { trainingEnd } from '../../ml/training_end';
 import { family } from '../../ml/models/registry';
@@ -112,14 +112,11 @@ async function trainOnImages(ctx: Context, run: RunDoc, dataset: DatasetDoc, con
 
 /** The metrics to report, or null when this task's part is done and another task reports. */
 async function train(ctx: Context, run: RunDoc, attempt: number): Promise<Metrics | null> {
-  const { objects, clock } = ctx.platform;
+  const { clock } = ctx.platform;
   const { runs, datasets } = storeOf(ctx);
   const dataset = await datasets.get(run.model, run.dataset_version);
   if (!dataset) throw new MloopError('not_found', `dataset ${run.model}:${run.dataset_version} does not exist`);
-  const live = await objects.stat(dataset.object.bucket, dataset.object.name);
-  if (!live || live.md5Hash !== dataset.object.md5Hash) {
-    throw new MloopError('failed_precondition', `${dataset.object.name} changed or was deleted after dataset ${run.dataset_version} was recorded`);
-  }
+  await assertUnchanged(ctx, dataset, run.dataset_version);
   const config = datasetConfigOf(dataset);
   const stored = runPlanOf(run, dataset);
   if (dataset.kind === 'images') {
@@ -128,7 +125,8 @@ async function train(ctx: Context, run: RunDoc, attempt: number): Promise<Metric
     return trainOnImages(ctx, run, dataset, config, stored);
   }
   const started = clock.now();
-  const data = await prepareTrainingData(() => openDatasetObject(objects, dataset.object), config, {
+  // a dataset in parts is read as its parts one after the other, each checked against its recorded hash
+  const data = await prepareTrainingData(() => openDatasetTable(ctx, dataset, { verify: true }), config, {
     seed: stored.seed ?? undefined,
     sample: stored.sample ?? ctx.config.defaultSample,
   });
