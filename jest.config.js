@@ -1,9 +1,17 @@
+const ESM_PACKAGES = ['hyparquet[^/]*', 'teeny-request', 'node-fetch', 'fetch-blob', 'formdata-polyfill', 'data-uri-to-buffer'].join('|');
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }],
+    // ES modules jest on node 20 cannot load as they are: hyparquet and its writer, and node-fetch 3
+    // (with its own), which the BigQuery client's teeny-request imports dynamically.
+    [`/node_modules/(${ESM_PACKAGES})/.+\\.js$`]: ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
+  },
+  transformIgnorePatterns: [`^(?!.*/node_modules/(${ESM_PACKAGES})/).*/node_modules/`],
   testTimeout: 60000,
   maxWorkers: 2,
   // The Pub/Sub and Firestore emulators, once per run, for the Google Cloud adapters' tests.

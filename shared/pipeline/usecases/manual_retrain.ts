@@ -5,6 +5,9 @@ import { runIdFor } from '../../core/ids';
 import type { Context } from '../context';
 import { storeOf } from '../store';
 import { latestUploadedDataset } from './on_drift_detected';
+import { LOCAL_BIGQUERY_REFUSAL } from './bigquery_snapshot';
+import { CONFIG_FILE, readDatasetConfig } from './on_data_uploaded';
+import { pendingSnapshotVersion } from './source_request';
 
 export interface ManualRetrain {
   request_id: string;
@@ -38,6 +41,7 @@ export async function requestManualRetrain(ctx: Context, model: string, by: stri
 
 /** The training request, checked against what exists: the dataset must be an accepted one of the model. */
 export async function manualRequest(ctx: Context, model: string, by: string, options: RetrainOptions): Promise<TrainingRequested> {
+  if (!options.dataset_version && (await readsBigQuery(ctx, model))) return sourceRequest(ctx, model, by, options);
   const version = options.dataset_version ?? (await latestUploadedDataset(ctx, model))?.version;
   if (!version) throw new MloopError('not_found', `model "${model}" has no accepted dataset to retrain on: push one first`);
   if (options.dataset_version) {
@@ -53,6 +57,33 @@ export async function manualRequest(ctx: Context, model: string, by: string, opt
     reason: 'manual',
     requested_at: ctx.platform.clock.now().toISOString(),
     requested_by: by,
+    ...(options.reason ? { note: options.reason } : {}),
+    ...(training && { training }),
+    ...(options.tags && Object.keys(options.tags).length > 0 && { tags: options.tags }),
+  };
+}
+
+/** Whether the model's mloop.json names a BigQuery source; on a platform without BigQuery, refused with how to get one. */
+async function readsBigQuery(ctx: Context, model: string): Promise<boolean> {
+  if (!(await ctx.platform.objects.stat(ctx.config.dataBucket, `datasets/${model}/${CONFIG_FILE}`))) return false;
+  if (!(await readDatasetConfig(ctx, model, 'csv')).source?.bigquery) return false;
+  if (!ctx.platform.warehouse) throw new MloopError('failed_precondition', `model "${model}" ${LOCAL_BIGQUERY_REFUSAL}`);
+  return true;
+}
+
+/** A run on a new snapshot of the model's BigQuery source, taken as of now. */
+function sourceRequest(ctx: Context, model: string, by: string, options: RetrainOptions): TrainingRequested {
+  const at = ctx.platform.clock.now().toISOString();
+  const training = options.training && Object.values(options.training).some((v) => v !== undefined) ? options.training : undefined;
+  return {
+    request_id: options.request_id ?? `manual:${model}:${randomUUID()}`,
+    model,
+    dataset_version: pendingSnapshotVersion(at),
+    reason: 'manual',
+    requested_at: at,
+    requested_by: by,
+    source: 'bigquery',
+    snapshot_time: at,
     ...(options.reason ? { note: options.reason } : {}),
     ...(training && { training }),
     ...(options.tags && Object.keys(options.tags).length > 0 && { tags: options.tags }),

@@ -230,7 +230,7 @@ const REPORT_INLINE_BYTES = 64 * 1024;
 
 export const reportObjectName = (model: string, version: string) => `datasets/${model}/${version}/report.json`;
 
-async function storeReport(ctx: Context, model: string, version: string, report: ValidationReport): Promise<Pick<DatasetDoc, 'report' | 'report_object'>> {
+export async function storeReport(ctx: Context, model: string, version: string, report: ValidationReport): Promise<Pick<DatasetDoc, 'report' | 'report_object'>> {
   const json = JSON.stringify(report);
   if (Buffer.byteLength(json) <= REPORT_INLINE_BYTES) return { report };
   const name = reportObjectName(model, version);
@@ -243,7 +243,7 @@ async function storeReport(ctx: Context, model: string, version: string, report:
  * The model's `mloop.json` as it is now, or the defaults when there is none: read only here, when a file
  * arrives; what it says is stored with the dataset version, and everything later reads that copy.
  */
-async function readDatasetConfig(ctx: Context, model: string, kind: DatasetKind): Promise<DatasetConfig> {
+export async function readDatasetConfig(ctx: Context, model: string, kind: DatasetKind): Promise<DatasetConfig> {
   const name = `datasets/${model}/${CONFIG_FILE}`;
   const stat = await ctx.platform.objects.stat(ctx.config.dataBucket, name);
   if (!stat) return parseDatasetConfig({}, kind);

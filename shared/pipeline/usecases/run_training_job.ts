@@ -20,6 +20,7 @@ import { warmStartFor, warmStartRecord } from '../training/warm_start';
 import type { RunPlan } from '../training/training_plan';
 import { trainingEnd } from '../../ml/training_end';
 import { family } from '../../ml/models/registry';
+import { partsAsCsv } from '../sources/parquet_parts_csv';
 
 export type JobOutcome = 'succeeded' | 'failed' | 'skipped';
 
@@ -127,7 +128,9 @@ async function train(ctx: Context, run: RunDoc, attempt: number): Promise<Metric
     return trainOnImages(ctx, run, dataset, config, stored);
   }
   const started = clock.now();
-  const data = await prepareTrainingData(() => objects.createReadStream(dataset.object.bucket, dataset.object.name), config, {
+  const files = dataset.bigquery?.files;
+  const open = files ? async () => partsAsCsv(objects, files.map((f) => ({ bucket: dataset.object.bucket, ...f }))) : () => objects.createReadStream(dataset.object.bucket, dataset.object.name);
+  const data = await prepareTrainingData(open, config, {
     seed: stored.seed ?? undefined,
     sample: stored.sample ?? ctx.config.defaultSample,
   });

@@ -12,6 +12,7 @@ import { CloudRunJobLauncher } from './job_launcher';
 import { GcsObjectStore } from './object_store';
 import { OFFLINE } from './offline';
 import { CloudRunServiceDeployer } from './service_deployer';
+import { BigQueryWarehouse } from './warehouse';
 
 /**
  * The Google Cloud adapters, with the deployment's credentials (Application Default Credentials) or,
@@ -64,6 +65,10 @@ export function createGcpPlatform(config: Config, logger: Logger): Platform {
     jobs,
     deployer,
     clock: systemClock,
+    warehouse: new BigQueryWarehouse(
+      // Against a fake, no credentials: customEndpoint tells the client not to ask google-auth-library for any.
+      { projectId: project, ...(endpoints.bigquery && { apiEndpoint: endpoints.bigquery, customEndpoint: true, ...OFFLINE }) },
+    ),
     close: () =>
       (closing ??= (async () => {
         await bus.close();
