@@ -1,4 +1,4 @@
-const ESM_PACKAGES = ['hyparquet[^/]*', 'teeny-request', 'node-fetch', 'fetch-blob', 'formdata-polyfill', 'data-uri-to-buffer'].join('|');
+const ESM_PACKAGES = ['hyparquet[^/]*', 'hysnappy', 'fzstd', 'teeny-request', 'node-fetch', 'fetch-blob', 'formdata-polyfill', 'data-uri-to-buffer'].join('|');
 
 /** @type {import('jest').Config} */
 module.exports = {

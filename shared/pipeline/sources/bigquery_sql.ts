@@ -12,6 +12,13 @@ export interface BigQuerySource {
   location?: string;
 }
 
+/** Said wherever a BigQuery source meets a platform without BigQuery. */
+export const LOCAL_BIGQUERY_REFUSAL =
+  'reads its rows from BigQuery (mloop.json "source"), which only a Google Cloud deployment can query: run it with MLOOP_PLATFORM=gcp (and GOOGLE_CLOUD_PROJECT), or upload its data as a file under datasets/<model>/ instead';
+
+/** The dataset version a BigQuery model's request names until its snapshot is exported. */
+export const pendingSnapshotVersion = (at: string) => `bigquery@${at}`;
+
 /** Where a query source says the snapshot time goes, once per table it reads. */
 export const SNAPSHOT_PARAMETER = '@snapshot_time';
 const SNAPSHOT_WORD = /@snapshot_time\b/g;

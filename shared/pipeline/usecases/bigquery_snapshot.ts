@@ -4,16 +4,12 @@ import { MloopError } from '../../core/errors';
 import { validateCsv } from '../../data/csv_validation';
 import type { Context } from '../context';
 import { DATASET_CONFIG_VERSION, type DatasetConfig } from '../dataset_config';
-import { exportStatement, snapshotQuery } from '../sources/bigquery_sql';
+import { exportStatement, LOCAL_BIGQUERY_REFUSAL, snapshotQuery } from '../sources/bigquery_sql';
 import { partsAsCsv } from '../sources/parquet_parts_csv';
 import { storeOf } from '../store';
 import type { BigQuerySnapshot, DatasetDoc } from '../store/documents';
 import type { ObjectMetadata } from '../../platform/ports';
 import { storeReport } from './on_data_uploaded';
-
-/** Said wherever a BigQuery source meets a platform without BigQuery. */
-export const LOCAL_BIGQUERY_REFUSAL =
-  'reads its rows from BigQuery (mloop.json "source"), which only a Google Cloud deployment can query: run it with MLOOP_PLATFORM=gcp (and GOOGLE_CLOUD_PROJECT), or upload its data as a file under datasets/<model>/ instead';
 
 export const manifestName = (model: string, key: string) => `bigquery/${model}/${key}/manifest.json`;
 

@@ -5,9 +5,8 @@ import { runIdFor } from '../../core/ids';
 import type { Context } from '../context';
 import { storeOf } from '../store';
 import { latestUploadedDataset } from './on_drift_detected';
-import { LOCAL_BIGQUERY_REFUSAL } from './bigquery_snapshot';
+import { LOCAL_BIGQUERY_REFUSAL, pendingSnapshotVersion } from '../sources/bigquery_sql';
 import { CONFIG_FILE, readDatasetConfig } from './on_data_uploaded';
-import { pendingSnapshotVersion } from './source_request';
 
 export interface ManualRetrain {
   request_id: string;

@@ -6,9 +6,6 @@ import { snapshotDataset } from './bigquery_snapshot';
 import { readDatasetConfig } from './on_data_uploaded';
 import { requestTraining, type RequestResult } from './on_training_requested';
 
-/** The dataset version a BigQuery model's request names until its snapshot is exported. */
-export const pendingSnapshotVersion = (at: string) => `bigquery@${at}`;
-
 /**
  * onTrainingRequested for every request: one of a model whose rows are in BigQuery is first turned
  * into a dataset version (the snapshot exported, see bigquery_snapshot.ts), then handled as any other.
