@@ -60,7 +60,9 @@ class HttpError extends Error {
 }
 class Unsupported extends HttpError {}
 
-export async function startFakeBigQuery(project: string, gcs: GcsObjects, location = 'EU'): Promise<FakeBigQuery> {
+export async function startFakeBigQuery(project: string, gcs: GcsObjects, options: { location?: string; rowsPerFile?: number } = {}): Promise<FakeBigQuery> {
+  const location = options.location ?? 'EU';
+  const rowsPerFile = options.rowsPerFile ?? ROWS_PER_FILE;
   const tables = new Map<string, FakeTable>();
   const jobs = new Map<string, FakeJob>();
   const requests: string[] = [];
@@ -160,9 +162,9 @@ export async function startFakeBigQuery(project: string, gcs: GcsObjects, locati
       job.errorResult = { reason: 'invalid', message: `Bucket ${bucket} does not exist` };
       return;
     }
-    const parts = Math.max(1, Math.ceil(table.rows.length / ROWS_PER_FILE));
+    const parts = Math.max(1, Math.ceil(table.rows.length / rowsPerFile));
     for (let i = 0; i < parts; i++) {
-      const rows = table.rows.slice(i * ROWS_PER_FILE, (i + 1) * ROWS_PER_FILE);
+      const rows = table.rows.slice(i * rowsPerFile, (i + 1) * rowsPerFile);
       const columnData = table.columns.map((c) => ({ name: c.name, type: PARQUET_TYPES[c.type], data: rows.map((r) => r[c.name] ?? null) }));
       const data = Buffer.from(parquetWriteBuffer({ columnData }));
       gcs.insert(bucket, `${before}${String(i).padStart(12, '0')}${after}`, data, { contentType: 'application/octet-stream' }, {});

@@ -30,7 +30,8 @@ export interface DerivedDatasetDoc extends DatasetDoc {
 export async function datasetWithFeedback(ctx: Context, base: DatasetDoc, report: DriftReportDoc | null): Promise<DerivedDatasetDoc> {
   const config = datasetConfigOf(base);
   const { target } = config;
-  if (!report || !base.header?.includes(target)) return base;
+  // a BigQuery snapshot is Parquet parts, not a CSV to append to: the retraining reads the snapshot again
+  if (!report || !base.header?.includes(target) || base.bigquery) return base;
   const window = { from: new Date(report.window.from), to: new Date(report.window.to) };
   const labels = await labelsSince(ctx, window.from);
   if (labels.size === 0) return base;

@@ -40,8 +40,16 @@ export async function requestManualRetrain(ctx: Context, model: string, by: stri
 
 /** The training request, checked against what exists: the dataset must be an accepted one of the model. */
 export async function manualRequest(ctx: Context, model: string, by: string, options: RetrainOptions): Promise<TrainingRequested> {
-  if (!options.dataset_version && (await readsBigQuery(ctx, model))) return sourceRequest(ctx, model, by, options);
-  const version = options.dataset_version ?? (await latestUploadedDataset(ctx, model))?.version;
+  const latest = options.dataset_version ? null : await latestUploadedDataset(ctx, model);
+  // a model read from BigQuery trains on a new snapshot each time it is asked to, unless a version is named
+  if (latest?.bigquery) {
+    if (!ctx.platform.warehouse) throw new MloopError('failed_precondition', `model "${model}" ${LOCAL_BIGQUERY_REFUSAL}`);
+    return sourceRequest(ctx, model, by, options);
+  }
+  if (!latest && !options.dataset_version && !ctx.platform.warehouse && (await localBigQueryModel(ctx, model))) {
+    throw new MloopError('failed_precondition', `model "${model}" ${LOCAL_BIGQUERY_REFUSAL}`);
+  }
+  const version = options.dataset_version ?? latest?.version;
   if (!version) throw new MloopError('not_found', `model "${model}" has no accepted dataset to retrain on: push one first`);
   if (options.dataset_version) {
     const dataset = await storeOf(ctx).datasets.get(model, version);
@@ -62,12 +70,14 @@ export async function manualRequest(ctx: Context, model: string, by: string, opt
   };
 }
 
-/** Whether the model's mloop.json names a BigQuery source; on a platform without BigQuery, refused with how to get one. */
-async function readsBigQuery(ctx: Context, model: string): Promise<boolean> {
+/**
+ * Locally, whether a model with no dataset yet is one whose mloop.json names a BigQuery source, to say
+ * why it has none. Only there: on Google Cloud the dashboard may not read the data bucket, and such a
+ * model's first run comes from its mloop.json landing (see on_data_uploaded.ts).
+ */
+async function localBigQueryModel(ctx: Context, model: string): Promise<boolean> {
   if (!(await ctx.platform.objects.stat(ctx.config.dataBucket, `datasets/${model}/${CONFIG_FILE}`))) return false;
-  if (!(await readDatasetConfig(ctx, model, 'csv')).source?.bigquery) return false;
-  if (!ctx.platform.warehouse) throw new MloopError('failed_precondition', `model "${model}" ${LOCAL_BIGQUERY_REFUSAL}`);
-  return true;
+  return !!(await readDatasetConfig(ctx, model, 'csv').catch(() => null))?.source?.bigquery;
 }
 
 /** A run on a new snapshot of the model's BigQuery source, taken as of now. */

@@ -13,6 +13,7 @@ import { readCsv, STOP } from '../../data/csv';
 import type { Context } from '../context';
 import type { DatasetDoc } from '../store/documents';
 import { storeOf } from '../store';
+import { LOCAL_BIGQUERY_REFUSAL, pendingSnapshotVersion } from '../sources/bigquery_sql';
 
 const DATASET_OBJECT = /^datasets\/([^/]+)\/([^/]+\.(csv|zip|tar|tar\.gz|tgz))$/i;
 export const CONFIG_FILE = 'mloop.json';
@@ -52,6 +53,8 @@ export async function ingestObject(ctx: Context, event: ObjectFinalized): Promis
   if (event.bucket !== ctx.config.dataBucket) {
     return { outcome: 'ignored', reason: `bucket ${event.bucket} is not the data bucket` };
   }
+  const config = CONFIG_OBJECT.exec(event.name);
+  if (config && isValidModelName(config[1])) return configLanded(ctx, config[1], event);
   const parsed = parseDatasetObjectName(event.name);
   if ('ignore' in parsed) return { outcome: 'ignored', reason: parsed.ignore };
   const { model, kind } = parsed;
@@ -90,6 +93,43 @@ export async function ingestObject(ctx: Context, event: ObjectFinalized): Promis
   };
   await bus.publish(TOPICS.trainingRequested, request, { attributes: { model }, orderingKey: model });
   return { outcome: 'accepted', model, version: trained.version, requestId: request.request_id };
+}
+
+const CONFIG_OBJECT = /^datasets\/([^/]+)\/mloop\.json$/;
+
+/**
+ * A model's mloop.json landed. A model whose rows are in BigQuery has no file to upload: its config
+ * arriving (new, or changed) is what starts a run, on a snapshot as of the object's write. The request
+ * id derives from the object's generation, so a redelivered event makes no second run. Any other
+ * model's config waits for its data, as before.
+ */
+async function configLanded(ctx: Context, model: string, event: ObjectFinalized): Promise<IngestResult> {
+  const stat = await ctx.platform.objects.stat(event.bucket, event.name);
+  if (!stat) return { outcome: 'ignored', reason: `object ${event.name} no longer exists` };
+  let config: DatasetConfig;
+  try {
+    config = await readDatasetConfig(ctx, model, 'csv');
+  } catch (err) {
+    if (err instanceof MloopError && err.permanent) return { outcome: 'ignored', reason: err.message };
+    throw err;
+  }
+  if (!config.source?.bigquery) return { outcome: 'ignored', reason: `${CONFIG_FILE} is read when a dataset arrives` };
+  if (!ctx.platform.warehouse) {
+    ctx.log.warn({ model }, `model ${model} ${LOCAL_BIGQUERY_REFUSAL}`);
+    return { outcome: 'ignored', reason: `model "${model}" ${LOCAL_BIGQUERY_REFUSAL}` };
+  }
+  const at = new Date(stat.updated).toISOString();
+  const request: TrainingRequested = {
+    request_id: `source:${model}:${stat.generation}`,
+    model,
+    dataset_version: pendingSnapshotVersion(at),
+    reason: 'source_changed',
+    requested_at: ctx.platform.clock.now().toISOString(),
+    source: 'bigquery',
+    snapshot_time: at,
+  };
+  await ctx.platform.bus.publish(TOPICS.trainingRequested, request, { attributes: { model }, orderingKey: model });
+  return { outcome: 'accepted', model, version: request.dataset_version, requestId: request.request_id };
 }
 
 /** Tags never stop a dataset: a tags object that does not parse is logged and left out. */

@@ -10,6 +10,7 @@ import { createLogger } from '../../../../shared/core/log';
 import type { Context } from '../../../../shared/pipeline/context';
 import { storeOf } from '../../../../shared/pipeline/store';
 import { requestManualRetrain } from '../../../../shared/pipeline/usecases/manual_retrain';
+import { ingestObject } from '../../../../shared/pipeline/usecases/on_data_uploaded';
 import { runTrainingJob } from '../../../../shared/pipeline/usecases/run_training_job';
 import { requestTrainingFromSource } from '../../../../shared/pipeline/usecases/source_request';
 import { createPlatform } from '../../../../shared/platform';
@@ -115,9 +116,21 @@ test('a job BigQuery fails makes a failed run whose error is BigQuery\'s own mes
   expect((await storeOf(ctx).datasets.get('orders', run.dataset_version))!).toMatchObject({ status: 'rejected', reason: expect.stringContaining('Access Denied') });
 });
 
-test('mloop retrain of such a model asks for a snapshot as of now; on the local platform it is refused, naming MLOOP_PLATFORM=gcp', async () => {
+test('its mloop.json landing asks for the first snapshot, once per generation of the file; locally it is refused, naming MLOOP_PLATFORM=gcp', async () => {
+  const stat = (await ctx.platform.objects.stat('data', 'datasets/orders/mloop.json'))!;
+  const event = { bucket: 'data', name: 'datasets/orders/mloop.json', generation: stat.generation };
+  const first = await ingestObject(ctx, event);
+  expect(first).toEqual({ outcome: 'accepted', model: 'orders', version: `bigquery@${new Date(stat.updated).toISOString()}`, requestId: `source:orders:${stat.generation}` });
+  expect(await ingestObject(ctx, event)).toEqual(first);
+  const local = { ...ctx, platform: { ...ctx.platform, warehouse: undefined } };
+  expect(await ingestObject(local, event)).toEqual({ outcome: 'ignored', reason: expect.stringContaining('MLOOP_PLATFORM=gcp') });
+  await expect(requestManualRetrain(local, 'orders', 'ana')).rejects.toThrow(/model "orders" reads its rows from BigQuery .*MLOOP_PLATFORM=gcp/);
+});
+
+test('mloop retrain of a model with a snapshot asks for a new one as of now, and is refused where there is no BigQuery', async () => {
+  await requestTrainingFromSource(ctx, request(`bq-c-${home}`, '2026-12-01T08:00:00.000Z'));
   const asked = await requestManualRetrain(ctx, 'orders', 'ana');
   expect(asked.dataset_version).toMatch(/^bigquery@\d{4}-/);
   const local = { ...ctx, platform: { ...ctx.platform, warehouse: undefined } };
-  await expect(requestManualRetrain(local, 'orders', 'ana')).rejects.toThrow(/model "orders" reads its rows from BigQuery .*MLOOP_PLATFORM=gcp/);
+  await expect(requestManualRetrain(local, 'orders', 'ana')).rejects.toThrow(/MLOOP_PLATFORM=gcp/);
 });
