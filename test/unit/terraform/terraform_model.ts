@@ -60,6 +60,16 @@ export class TerraformModel {
     return new TerraformModel(resources, locals, variables, data, moved);
   }
 
+  /** The same configuration with these variables set, as a tfvars file would: what a deployment that sets them gets. */
+  withVariables(values: Record<string, unknown>): TerraformModel {
+    const variables = { ...this.variables };
+    for (const [name, value] of Object.entries(values)) {
+      if (!variables[name]) throw new Error(`no variable ${name}`);
+      variables[name] = { ...variables[name], default: value };
+    }
+    return new TerraformModel(this.resources, this.locals, variables, this.data, this.moved);
+  }
+
   resource(type: string, name: string): Block {
     const block = this.resources[type]?.[name];
     if (!block) throw new Error(`no resource ${type}.${name}`);
