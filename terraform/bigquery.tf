@@ -82,8 +82,8 @@ resource "google_bigquery_table" "predictions" {
       { name = "shadow", type = "BOOL" },
       {
         name = "prediction", type = "RECORD", fields = [
+          # label is left out: a number for a binary model, a string for classes
           { name = "score", type = "FLOAT64" },
-          { name = "label", type = "STRING" },
           { name = "value", type = "FLOAT64" },
           { name = "cluster", type = "INT64" },
           { name = "anomaly_score", type = "FLOAT64" },
