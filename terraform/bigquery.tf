@@ -44,6 +44,24 @@ resource "google_storage_bucket_iam_member" "model_config_reader" {
   }
 }
 
+# A new snapshot on a schedule: each tick publishes the same payload, which onTrainingRequested turns into
+# a request named by the message's id, as of its publish time.
+resource "google_cloud_scheduler_job" "bigquery_snapshot" {
+  for_each  = var.bigquery_schedules
+  name      = "${var.name_prefix}-snapshot-${each.key}"
+  region    = var.region
+  schedule  = each.value
+  time_zone = "Etc/UTC"
+
+  pubsub_target {
+    topic_name = google_pubsub_topic.topic["training-requested"].id
+    data       = base64encode(jsonencode({ model = each.key, source = "bigquery", reason = "schedule" }))
+    attributes = { model = each.key }
+  }
+
+  depends_on = [google_project_service.apis]
+}
+
 # ---------------------------------------------------------------- predictions queryable in BigQuery
 # External tables over what the scoring service and feedback files already write: no copy, no load job.
 # The prediction log is laid out predictions/dt=YYYY-MM-DD/model=<model>/<batch>.ndjson, so its table is

@@ -228,3 +228,9 @@ variable "bigquery_location" {
   type        = string
   default     = null
 }
+
+variable "bigquery_schedules" {
+  description = "Models read from BigQuery (mloop.json source.bigquery) retrained on a schedule: model name → cron (UTC). Each is a Cloud Scheduler job asking for a new snapshot."
+  type        = map(string)
+  default     = {}
+}

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { configFor } from '../../../shared/core/config';
-import { MonitoringTick, TOPICS } from '../../../shared/core/events';
+import { MonitoringTick, TOPICS, TrainingRequested } from '../../../shared/core/events';
+import { scheduledRequest } from '../../../shared/pipeline/sources/scheduled_snapshot';
 import { COLLECTIONS } from '../../../shared/pipeline/store/documents';
 import { MONITORING_COLLECTIONS } from '../../../shared/pipeline/store/monitoring_documents';
 import { SUBSCRIPTIONS } from '../../../shared/pipeline/handlers';
@@ -603,6 +604,18 @@ describe('BigQuery', () => {
       ['roles/storage.objectUser', expect.stringMatching(/objects\/bigquery\/"\)$/)],
       ['roles/storage.objectViewer', expect.stringMatching(/objects\/datasets\/"\) && resource\.name\.endsWith\("\/mloop\.json"\)$/)],
     ]);
+  });
+
+  test("a BigQuery model's schedule is a Cloud Scheduler job whose tick becomes that model's snapshot request", () => {
+    const scheduled = tf.withVariables({ bigquery_schedules: { payments: '0 3 * * *' } }).instances('google_cloud_scheduler_job').filter((j) => j.name === 'bigquery_snapshot');
+    expect(scheduled.map((j) => [j.key, j.block.schedule])).toEqual([['payments', '0 3 * * *']]);
+    const target = nested(scheduled[0].block, 'pubsub_target');
+    expect(target.topic_name).toBe('${google_pubsub_topic.topic["training-requested"].id}');
+    // the HCL object, with each.key as this instance's key
+    const payload = /^\$\{base64encode\(jsonencode\((.*)\)\)\}$/.exec(String(target.data))![1].replace(/\beach\.key\b/g, `"${scheduled[0].key}"`);
+    const tick = Object.fromEntries([...payload.matchAll(/(\w+)\s*=\s*"?([\w-]+)"?/g)].map((m) => [m[1], m[2]]));
+    const request = scheduledRequest(tick, { id: '42', publishTime: '2026-12-02T03:00:00Z' });
+    expect(TrainingRequested.parse(request)).toMatchObject({ model: 'payments', source: 'bigquery', request_id: 'schedule:payments:42' });
   });
 
   test('the prediction log and feedback files are external tables where the code writes them, the log hive-partitioned by dt and model', () => {

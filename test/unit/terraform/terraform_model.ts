@@ -97,7 +97,8 @@ export class TerraformModel {
   private forEachValues(forEach: unknown): Record<string, unknown> {
     if (isMap(forEach)) return forEach;
     const local = /^local\.(\w+)$/.exec(unwrap(String(forEach)))?.[1];
-    const value = local ? this.local(local) : undefined;
+    const variable = /^var\.(\w+)$/.exec(unwrap(String(forEach)))?.[1];
+    const value = local ? this.local(local) : variable ? this.variableDefault(variable) : undefined;
     return isMap(value) ? value : {};
   }
 
@@ -109,7 +110,10 @@ export class TerraformModel {
     if (inner.startsWith('[')) return JSON.parse(inner) as string[];
     // What an operator adds through a variable is judged by its default: the deployment as shipped.
     const variable = /^var\.(\w+)$/.exec(inner)?.[1];
-    if (variable) return (this.variableDefault(variable) as string[]).map(String);
+    if (variable) {
+      const value = this.variableDefault(variable) ?? [];
+      return Array.isArray(value) ? value.map(String) : Object.keys(value as object);
+    }
     const local = /^local\.(\w+)$/.exec(inner)?.[1];
     if (!local) throw new Error(`for_each ${expression} is not a form the tests understand`);
     const value = this.local(local);
