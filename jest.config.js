@@ -1,4 +1,4 @@
-const ESM_PACKAGES = ['hyparquet[^/]*', 'hysnappy', 'fzstd', 'teeny-request', 'node-fetch', 'fetch-blob', 'formdata-polyfill', 'data-uri-to-buffer'].join('|');
+const ESM_PACKAGES = ['hyparquet[^/]*', 'hysnappy', 'zstddec', 'fzstd', 'teeny-request', 'node-fetch', 'fetch-blob', 'formdata-polyfill', 'data-uri-to-buffer'].join('|');
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -7,9 +7,9 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }],
-    // ES modules jest on node 20 cannot load as they are: hyparquet and its writer, and node-fetch 3
-    // (with its own), which the BigQuery client's teeny-request imports dynamically.
-    [`/node_modules/(${ESM_PACKAGES})/.+\\.js$`]: ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
+    // ES modules jest on node 20 cannot load as they are: hyparquet, its compressors and writer, hysnappy,
+    // zstddec, and node-fetch 3 (with its own), which the BigQuery client's teeny-request imports dynamically.
+    [`/node_modules/(${ESM_PACKAGES})/.+\\.m?js$`]: ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
   },
   transformIgnorePatterns: [`^(?!.*/node_modules/(${ESM_PACKAGES})/).*/node_modules/`],
   testTimeout: 60000,

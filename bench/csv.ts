@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,12 +9,20 @@ import { readCsv } from '../shared/data/csv';
 import { parseDatasetConfig } from '../shared/pipeline/dataset_config';
 import { writeFraudCsv } from '../shared/data/synthetic';
 import { validateCsv } from '../shared/data/csv_validation';
+import { readTable, type TableInput } from '../shared/data/table';
+import { parquetFileSource } from '../shared/data/parquet/source';
 
 /**
  * CSV reading on the demo schema (`npm run bench:csv [rows]`, default 1 M): csv-parse as the old reader
  * used it, mloop's scanner alone, the scanner feeding typed columns (numbers parsed from the bytes, the
  * category through a byte dictionary), and the whole validation pass. The best of three runs each, one
  * JSON line per reader.
+ *
+ * Then CSV against Parquet, each table written both ways by pyarrow (zstd, dictionary-encoded strings,
+ * nulls): the real credit_data table (R's modeldata, exported by bench/real_data.py; it has missing
+ * values) repeated to the same row count, and the demo table. Each is read as records and through the
+ * whole validation pass. pyarrow comes from MLOOP_BENCH_PARQUET_VENV (default <tmp>/mloop-pyarrow-venv),
+ * made from the wheels in MLOOP_WHEELS (default /opt/pypi/files) when absent.
  */
 const RUNS = 3;
 
@@ -48,6 +57,68 @@ async function validation(file: string): Promise<number> {
   return (await validateCsv(createReadStream(file), parseDatasetConfig({}))).report.rows;
 }
 
+const VENV = process.env.MLOOP_BENCH_PARQUET_VENV ?? path.join(os.tmpdir(), 'mloop-pyarrow-venv');
+const WHEELS = process.env.MLOOP_WHEELS ?? '/opt/pypi/files';
+const REAL_DIR = path.join(os.tmpdir(), 'mloop-bench-real');
+
+function run(command: string, args: string[]): void {
+  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
+}
+
+function python(packages: string[]): string {
+  const bin = path.join(VENV, 'bin', 'python');
+  if (!existsSync(bin)) run('python3', ['-m', 'venv', VENV]);
+  const missing = packages.filter((p) => spawnSync(bin, ['-c', `import ${p}`]).status !== 0);
+  if (missing.length) run(path.join(VENV, 'bin', 'pip'), ['install', '--quiet', '--no-index', '--find-links', WHEELS, ...missing]);
+  return bin;
+}
+
+const script = (name: string) => path.join(__dirname, '..', '..', 'bench', name);
+
+async function records(input: TableInput): Promise<number> {
+  return (await readTable(input, () => undefined, () => undefined)).rows;
+}
+
+async function best(run: () => Promise<number>, rows: number, what: string): Promise<number> {
+  let seconds = Infinity;
+  for (let k = 0; k < RUNS; k++) {
+    const started = performance.now();
+    const read = await run();
+    seconds = Math.min(seconds, (performance.now() - started) / 1000);
+    if (read !== rows) throw new Error(`${what} read ${read} rows, not ${rows}`);
+  }
+  return seconds;
+}
+
+/** The same table as CSV and as Parquet: rows per second of each, and Parquet's ratio to CSV in this run. */
+async function csvAgainstParquet(dataset: string, csv: string, parquet: string, target: Record<string, string>, rows: number): Promise<void> {
+  const config = parseDatasetConfig(target);
+  for (const [pass, read] of [
+    ['records', (input: TableInput) => records(input)],
+    ['validate', async (input: TableInput) => (await validateCsv(input, config)).report.rows_read],
+  ] as const) {
+    const csvSeconds = await best(() => read(createReadStream(csv)), rows, `${dataset} csv ${pass}`);
+    const parquetSeconds = await best(async () => read(await parquetFileSource(parquet)), rows, `${dataset} parquet ${pass}`);
+    for (const [format, seconds, file] of [['csv', csvSeconds, csv], ['parquet', parquetSeconds, parquet]] as const) {
+      const line = { bench: 'csv', parser: `mloop-${pass}`, format, dataset, rows, seconds: +seconds.toFixed(3), rows_per_s: Math.round(rows / seconds), mb: +(statSync(file).size / 1e6).toFixed(1) };
+      console.log(JSON.stringify(format === 'parquet' ? { ...line, vs_csv: +(csvSeconds / parquetSeconds).toFixed(2) } : line));
+    }
+  }
+}
+
+async function parquetLines(rows: number, dir: string, demoCsv: string): Promise<void> {
+  const py = python(['pyarrow']);
+  const realCsv = path.join(REAL_DIR, 'credit_data.csv');
+  if (!existsSync(realCsv)) run(python(['pyarrow', 'rdata', 'pandas']), [script('real_data.py'), 'export', REAL_DIR]);
+  const real = path.join(dir, `credit_data-${rows}`);
+  if (!existsSync(`${real}.parquet`)) run(py, [script('parquet_data.py'), 'real', realCsv, String(rows), real]);
+  await csvAgainstParquet('credit_data', `${real}.csv`, `${real}.parquet`, { target: 'Status', positive_class: 'bad' }, rows);
+  const demoParquet = demoCsv.replace(/\.csv$/, '.parquet');
+  if (!existsSync(demoParquet)) run(py, [script('parquet_data.py'), 'convert', demoCsv, demoParquet]);
+  await csvAgainstParquet('demo', demoCsv, demoParquet, { target: 'isFraud' }, rows);
+}
+
 async function main() {
   const rows = Number(process.argv[2] ?? 1_000_000);
   const dir = path.join(os.tmpdir(), 'mloop-bench');
@@ -73,6 +144,7 @@ async function main() {
     const line = { bench: 'csv', parser, rows, seconds: +best.toFixed(3), rows_per_s: Math.round(rows / best), mb_per_s: +(bytes / 1e6 / best).toFixed(1) };
     console.log(JSON.stringify(line));
   }
+  if (process.env.MLOOP_BENCH_PARQUET !== '0') await parquetLines(rows, dir, file);
 }
 
 main().catch((err) => {

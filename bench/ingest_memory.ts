@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,13 +9,32 @@ import { ingestObject } from '../shared/pipeline/usecases/on_data_uploaded';
 import { createPlatform } from '../shared/platform';
 
 /**
- * `npm run bench:ingest [MB]`: ingest of a large upload (2048 MB by default) in this process, with the
+ * `npm run bench:ingest [MB] [csv|parquet]`: ingest of a large upload (2048 MB by default) in this process, with the
  * peak resident memory of the whole process, which must stay bounded whatever the file's size. The
  * file is written streaming (a block of synthetic rows repeated) and put into the local store
  * streaming, so the only thing that could grow with it is the ingest itself. One JSON line.
+ *
+ * With `parquet`, the same rows are converted by pyarrow (zstd, dictionary strings, row groups of 128 Ki
+ * rows, in bounded memory: bench/parquet_data.py) and the Parquet file is ingested instead; it is far
+ * smaller than the CSV, so its row count is the one to compare. pyarrow as in bench:csv.
  */
+const VENV = process.env.MLOOP_BENCH_PARQUET_VENV ?? path.join(os.tmpdir(), 'mloop-pyarrow-venv');
+const WHEELS = process.env.MLOOP_WHEELS ?? '/opt/pypi/files';
+
+function toParquet(csv: string, parquet: string): void {
+  const python = path.join(VENV, 'bin', 'python');
+  const run = (command: string, args: string[]) => {
+    const result = spawnSync(command, args, { encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
+  };
+  if (!fs.existsSync(python)) run('python3', ['-m', 'venv', VENV]);
+  if (spawnSync(python, ['-c', 'import pyarrow']).status !== 0) run(path.join(VENV, 'bin', 'pip'), ['install', '--quiet', '--no-index', '--find-links', WHEELS, 'pyarrow']);
+  run(python, [path.join(__dirname, '..', '..', 'bench', 'parquet_data.py'), 'convert', csv, parquet]);
+}
+
 async function main(): Promise<void> {
   const megabytes = Number(process.argv[2] ?? 2048);
+  const format = process.argv[3] === 'parquet' ? 'parquet' : 'csv';
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mloop-ingest-memory-'));
   try {
     const config = configFor(home, { MLOOP_LOG_LEVEL: 'silent' });
@@ -23,9 +43,15 @@ async function main(): Promise<void> {
     const local = path.join(home, 'big.csv');
     const started = performance.now();
     const rows = await writeLargeFraudCsv(local, megabytes * 1024 * 1024);
+    let upload = local;
+    if (format === 'parquet') {
+      upload = path.join(home, 'big.parquet');
+      toParquet(local, upload);
+      fs.rmSync(local);
+    }
     const written = performance.now();
-    const meta = await ctx.platform.objects.putFile(config.dataBucket, 'datasets/big/big.csv', local, { contentType: 'text/csv' });
-    fs.rmSync(local);
+    const meta = await ctx.platform.objects.putFile(config.dataBucket, `datasets/big/big.${format}`, upload);
+    fs.rmSync(upload);
     const stored = performance.now();
     const result = await ingestObject(ctx, { bucket: meta.bucket, name: meta.name, generation: meta.generation });
     const ingested = performance.now();
@@ -34,6 +60,7 @@ async function main(): Promise<void> {
     console.log(
       JSON.stringify({
         bench: 'ingest_memory',
+        format,
         bytes: meta.size,
         rows_written: rows,
         outcome: result.outcome,

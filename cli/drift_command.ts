@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
+import { openTableFile } from '../shared/data/table';
 import { compareFiles } from '../shared/monitoring/compare_files';
 import { renderDriftHtml } from '../shared/monitoring/drift_report_html';
 import { DEFAULT_MONITORING } from '../shared/monitoring/settings';
@@ -31,7 +32,7 @@ export function registerDriftCommands(program: Command): void {
 
   const drift = program
     .command('drift')
-    .description('the latest drift report of each model (or one); `drift compare` compares two CSV files')
+    .description('the latest drift report of each model (or one); `drift compare` compares two CSV or Parquet files')
     .option('-m, --model <name>', 'only this model')
     .option('--json', 'print JSON')
     .enablePositionalOptions()
@@ -46,13 +47,13 @@ export function registerDriftCommands(program: Command): void {
 
   drift
     .command('compare <reference> <current>')
-    .description('run the drift tests on two CSV files, as the monitor does (no stack needed)')
+    .description('run the drift tests on two CSV or Parquet files, as the monitor does (no stack needed)')
     .option('--json', 'print {"share","dataset_drift","features":{...}}')
     .option('--html <file>', 'also write the HTML report')
     .action(async (referenceFile: string, currentFile: string, opts: { json?: boolean; html?: string }) => {
       const source = (name: string) => {
         checkInputFile(name);
-        return { name, open: async () => fs.createReadStream(name) };
+        return { name, open: () => openTableFile(name) };
       };
       const { result, skipped, referenceRows, leftOut } = await compareFiles(source(referenceFile), source(currentFile), DEFAULT_MONITORING);
       for (const { file, count, first } of leftOut) {

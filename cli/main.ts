@@ -4,7 +4,7 @@ import { loadConfig } from '../shared/core/config';
 import { MloopError } from '../shared/core/errors';
 import { createLogger } from '../shared/core/log';
 import { aboutFile } from '../shared/data/csv_file_errors';
-import { writeFraudCsv } from '../shared/data/synthetic';
+import { writeFraudCsv, writeFraudParquet } from '../shared/data/synthetic';
 import { SYNTHETIC_CLASSES, writeSyntheticImages } from '../shared/data/images/synthetic_images';
 import { headlineText } from '../shared/ml/headline_metrics';
 import { classEvaluation } from '../shared/pipeline/read_models/image_evaluation';
@@ -225,12 +225,14 @@ program
 
 program
   .command('generate <file>')
-  .description('write a synthetic PaySim-like mobile-money fraud CSV (the demo data) to try the loop with')
+  .description('write a synthetic PaySim-like mobile-money fraud CSV or Parquet file (the demo data) to try the loop with')
   .addOption(new Option('--rows <n>', 'rows').default(100_000).argParser(positiveInt))
   .addOption(new Option('--seed <n>', 'random seed: the same seed writes the same file').default(1).argParser(positiveInt))
   .addOption(new Option('--amount-scale <x>', 'multiply amounts, to simulate drift').argParser(Number))
-  .action(async (file: string, opts: { rows: number; seed: number; amountScale?: number }) => {
-    await writeFraudCsv(file, { rows: opts.rows, seed: opts.seed, shift: opts.amountScale ? { amountScale: opts.amountScale } : undefined });
+  .addOption(new Option('--format <format>', 'csv, or parquet (typed columns); parquet when <file> ends in .parquet').choices(['csv', 'parquet']))
+  .action(async (file: string, opts: { rows: number; seed: number; amountScale?: number; format?: string }) => {
+    const parquet = (opts.format ?? (/\.parquet$/i.test(file) ? 'parquet' : 'csv')) === 'parquet';
+    await (parquet ? writeFraudParquet : writeFraudCsv)(file, { rows: opts.rows, seed: opts.seed, shift: opts.amountScale ? { amountScale: opts.amountScale } : undefined });
     process.stdout.write(`wrote ${opts.rows} transactions to ${file}\n`);
   });
 

@@ -6,6 +6,7 @@ import { contentVersion } from '../shared/core/ids';
 import { aboutFile } from '../shared/data/csv_file_errors';
 import { parseDatasetConfig } from '../shared/pipeline/dataset_config';
 import { prepareTrainingData } from '../shared/data/prepare';
+import { openTableFile } from '../shared/data/table';
 import { trainCandidate } from '../shared/pipeline/training/train_core';
 import { planTraining } from '../shared/pipeline/training/training_plan';
 import { versionFiles } from '../shared/pipeline/artifacts/version_files';
@@ -15,7 +16,7 @@ import { progressReporter } from './progress_bar';
 import { ARCHIVE_FILE, trainArchive, type TrainArchiveResult } from './train_archive';
 
 /**
- * `mloop train <file.csv | archive>`: what the train job does, in the foreground and without a stack — the
+ * `mloop train <file.csv | file.parquet | archive>`: what the train job does, in the foreground and without a stack — the
  * same data preparation, training core and artifact files — written to a folder instead of the bucket. An
  * archive of images (zip, tar, tar.gz) takes the job's image path (see train_archive.ts).
  */
@@ -82,7 +83,7 @@ export async function trainFile(config: Config, file: string, options: TrainFile
     channels: options.channels,
     min_images_per_class: options.minImagesPerClass,
   }, 'csv');
-  const data = await aboutFile(file, () => prepareTrainingData(async () => fs.createReadStream(file), dataset, { seed: dataset.seed, sample: dataset.sample }));
+  const data = await aboutFile(file, () => prepareTrainingData(() => openTableFile(file), dataset, { seed: dataset.seed, sample: dataset.sample }));
   const plan = planTraining(data.task, dataset, null, { epochs: config.trainEpochs, backend: config.tfBackend });
   stderr.write(`${data.report.rows} rows, ${data.task} target "${data.target}", ${plan.algorithm}${plan.trials.length > 1 ? `, ${plan.trials.length} trials` : ''}\n`);
 
@@ -92,7 +93,7 @@ export async function trainFile(config: Config, file: string, options: TrainFile
 
   const now = new Date();
   const version = versionAt(now);
-  const model = path.basename(file).replace(/\.csv$/i, '').toLowerCase().replace(/[^a-z0-9_-]+/g, '-') || 'model';
+  const model = path.basename(file).replace(/\.(csv|parquet)$/i, '').toLowerCase().replace(/[^a-z0-9_-]+/g, '-') || 'model';
   const { manifest, files } = versionFiles(data, candidate, plan, {
     model,
     version,

@@ -1,7 +1,8 @@
-import type { Readable } from 'node:stream';
 import { MloopError } from '../core/errors';
 import { fieldMissing, fieldText, fieldTime } from './record_cells';
-import { readCsv, type Rejection } from './csv';
+import type { Rejection } from './csv';
+import type { DeclaredKind } from './parquet/records';
+import { readTable, type TableInput } from './table';
 import { ColumnProfiler, type ColumnProfile, type TargetLines } from './column_profiler';
 
 /**
@@ -20,6 +21,8 @@ export interface DatasetProfile {
   /** In header order; the columns' statistics cover the accepted rows. */
   columns: ColumnProfile[];
   targetLines: TargetLines;
+  /** Parquet only: per column, the kind its declared type gives. */
+  declared?: DeclaredKind[];
 }
 
 export interface ProfileOptions {
@@ -46,12 +49,12 @@ function checkColumns(header: string[], opts: ProfileOptions): void {
   }
 }
 
-export async function profileCsv(stream: Readable, opts: ProfileOptions): Promise<DatasetProfile> {
+export async function profileCsv(stream: TableInput, opts: ProfileOptions): Promise<DatasetProfile> {
   let profilers: ColumnProfiler[] = [];
   let target!: ColumnProfiler;
   let timeIndex = -1;
   let accepted = 0;
-  const result = await readCsv(
+  const result = await readTable(
     stream,
     (header) => {
       checkColumns(header, opts);
@@ -74,5 +77,6 @@ export async function profileCsv(stream: Readable, opts: ProfileOptions): Promis
     rejectedCount: result.rejectedCount,
     columns: profilers.map((p) => p.profile()),
     targetLines: target.targetLines(),
+    ...(result.declared ? { declared: result.declared } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { MloopError } from '../core/errors';
+import type { TypedCells } from './typed_cells';
 
 /**
  * An RFC 4180 tokenizer over raw bytes. It never decodes the text: each record is handed over as field
@@ -23,6 +24,8 @@ export interface CsvRecord {
   readonly line: number;
   /** False when the record's bytes are not valid UTF-8. */
   readonly utf8: boolean;
+  /** Set when the cells come typed (a Parquet row) rather than as bytes; record_cells reads these instead. */
+  readonly typed?: TypedCells;
 }
 
 export const QUOTED = 1;

@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import { MloopError } from '../core/errors';
 import { MAX_REJECTED, type Rejection } from './csv';
 import type { DataOptions } from './data_options';
@@ -6,6 +5,7 @@ import { profileCsv, type DatasetProfile } from './csv_profile';
 import type { DistinctValue } from './column_profiler';
 import { inferSchema, isNumericColumn, type ColumnKind, type DropReason, type InferredSchema } from './schema';
 import { targetLabeler, targetRejection, type Task, type TargetSpec } from './target';
+import { isParquetInput, type TableInput } from './table';
 
 /**
  * What a person reads about an uploaded file before any model is trained on it: how many rows, which
@@ -122,15 +122,16 @@ export interface Validated {
 }
 
 /** The upload check: one streaming pass, then the schema and the task; throws what makes the file untrainable. */
-export async function validateCsv(stream: Readable, cfg: Pick<DataOptions, 'target' | 'positive_class' | 'task' | 'drop' | 'time_column'>): Promise<Validated> {
+export async function validateCsv(stream: TableInput, cfg: Pick<DataOptions, 'target' | 'positive_class' | 'task' | 'drop' | 'time_column'>): Promise<Validated> {
   const profile = await profileCsv(stream, { target: cfg.target, timeColumn: cfg.time_column });
-  if (profile.read === 0) throw new MloopError('invalid_argument', 'the CSV file has a header but no data rows');
+  const parquet = isParquetInput(stream);
+  if (profile.read === 0) throw new MloopError('invalid_argument', parquet ? 'the Parquet file has columns but no rows' : 'the CSV file has a header but no data rows');
   if (profile.accepted === 0) {
     const first = profile.rejected[0];
     throw new MloopError('invalid_argument', `no usable rows: all ${profile.read} data rows were rejected (first: line ${first.line}: ${first.reason})`);
   }
   if (cfg.task === 'image_classification') {
-    throw new MloopError('invalid_argument', 'task image_classification needs an archive of images (zip, tar or tar.gz), not a CSV');
+    throw new MloopError('invalid_argument', `task image_classification needs an archive of images (zip, tar or tar.gz), not a ${parquet ? 'Parquet file' : 'CSV'}`);
   }
   let schema: InferredSchema;
   try {
@@ -140,6 +141,7 @@ export async function validateCsv(stream: Readable, cfg: Pick<DataOptions, 'targ
       positiveClass: cfg.positive_class,
       drop: cfg.drop,
       timeColumn: cfg.time_column,
+      declared: profile.declared,
     });
   } catch (err) {
     // The rows that were rejected may be why a class or a column is missing: say so.

@@ -1,10 +1,10 @@
-import type { Readable } from 'node:stream';
 import { MloopError } from '../core/errors';
 import { ByteDictionary } from './byte_dictionary';
 import { fieldKey, fieldMissing, fieldNumber, fieldText, fieldTime, type Trimmed } from './record_cells';
 import { storedColumn, type ColumnData } from './column_summary';
 import { ColumnStore } from './column_store';
-import { readCsv, STOP, type Rejection } from './csv';
+import { STOP, type Rejection } from './csv';
+import { readTable, type TableInput } from './table';
 import type { CsvRecord } from './csv_scan';
 import type { DataOptions } from './data_options';
 import { badTime, missingTarget } from './csv_profile';
@@ -149,7 +149,7 @@ function splitRows(schema: InferredSchema, y: Float32Array, times: Float64Array 
   return stratifiedSplit(target.task === 'regression' ? new Uint8Array(y.length) : y, undefined, seed);
 }
 
-export async function prepareTrainingData(open: () => Promise<Readable>, cfg: DataOptions, opts: PrepareOptions = {}): Promise<PreparedData> {
+export async function prepareTrainingData(open: () => Promise<TableInput>, cfg: DataOptions, opts: PrepareOptions = {}): Promise<PreparedData> {
   const seed = opts.seed ?? cfg.seed ?? DEFAULT_SPLIT_SEED;
   const wanted = opts.sample ?? cfg.sample;
   const { profile, schema, report: validation } = await validateCsv(await open(), cfg);
@@ -169,7 +169,7 @@ export async function prepareTrainingData(open: () => Promise<Readable>, cfg: Da
   const label = labeler(target);
   const stratified = strata.length > 1;
 
-  const load = await readCsv(
+  const load = await readTable(
     await open(),
     (header) => {
       if (header.join('\u0000') !== profile.header.join('\u0000')) throw changed('the header differs');
@@ -226,7 +226,7 @@ export async function prepareTrainingData(open: () => Promise<Readable>, cfg: Da
  * known once all rows are in.
  */
 async function holdoutRecords(
-  open: () => Promise<Readable>,
+  open: () => Promise<TableInput>,
   test: Uint32Array,
   lines: Uint32Array,
   stores: ColumnStore[],
@@ -235,7 +235,7 @@ async function holdoutRecords(
   const records = new Array<Record<string, string>>(test.length);
   let next = 0;
   if (test.length > 0) {
-    await readCsv(await open(), () => undefined, (rec) => {
+    await readTable(await open(), () => undefined, (rec) => {
       const k = order[next];
       if (rec.line !== lines[test[k]]) return;
       const record: Record<string, string> = {};

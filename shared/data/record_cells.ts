@@ -3,7 +3,7 @@ import { isMissing, parseNumber, parseTime } from './values';
 
 /**
  * values.ts read straight from a record's bytes. Each function gives exactly what its string twin gives
- * on the decoded field: the common shapes (plain decimals, ASCII padding) are handled on the bytes, and
+ * on the decoded field (or, for a typed record, on its typed cell: typed_cells.ts): the common shapes (plain decimals, ASCII padding) are handled on the bytes, and
  * anything else (Unicode spaces, hex, doubled quotes) falls back to decoding, so that a value never
  * means one thing in training and another at scoring.
  */
@@ -15,12 +15,14 @@ const MAX_EXACT_DIGITS = 15;
 const isSpace = (c: number) => c === 0x20 || (c >= 0x09 && c <= 0x0d);
 
 export function fieldText(rec: CsvRecord, i: number): string {
+  if (rec.typed !== undefined) return rec.typed.text(i);
   const text = rec.buf.toString('utf8', rec.starts[i], rec.ends[i]);
   return rec.flags[i] & ESCAPED ? text.replaceAll('""', '"') : text;
 }
 
 /** parseNumber of the field: NaN when missing or not a finite number. */
 export function fieldNumber(rec: CsvRecord, i: number): number {
+  if (rec.typed !== undefined) return rec.typed.number(i);
   const buf = rec.buf;
   let s = rec.starts[i];
   let e = rec.ends[i];
@@ -75,12 +77,14 @@ export function fieldNumber(rec: CsvRecord, i: number): number {
 
 /** parseTime of the field; numbers stay on the fast path. */
 export function fieldTime(rec: CsvRecord, i: number): number {
+  if (rec.typed !== undefined) return rec.typed.time(i);
   const n = fieldNumber(rec, i);
   return Number.isNaN(n) ? parseTime(fieldText(rec, i)) : n;
 }
 
 /** isMissing of the field. */
 export function fieldMissing(rec: CsvRecord, i: number): boolean {
+  if (rec.typed !== undefined) return rec.typed.missing(i);
   const buf = rec.buf;
   let s = rec.starts[i];
   let e = rec.ends[i];
@@ -109,6 +113,7 @@ export interface Trimmed {
 }
 
 export function fieldKey(rec: CsvRecord, i: number, out: Trimmed): Trimmed {
+  if (rec.typed !== undefined) return rec.typed.key(i, out);
   const buf = rec.buf;
   let s = rec.starts[i];
   let e = rec.ends[i];

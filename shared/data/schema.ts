@@ -40,6 +40,8 @@ export interface InferOptions extends TargetOptions {
   target: string;
   drop?: string[];
   timeColumn?: string;
+  /** Per column, the kind a typed file (Parquet) declares; times are not features. */
+  declared?: ReadonlyArray<'numeric' | 'categorical' | 'boolean' | 'time'>;
 }
 
 /** `id`, `user_id`, `userId`, `USERID` — but not `paid` or `valid`. */
@@ -88,6 +90,8 @@ export function inferSchema(columns: ColumnProfile[], opts: InferOptions): Infer
   const schema = columns.map((p): ColumnSchema => {
     if (p.index === target.index) return { name: p.name, index: p.index, kind: 'dropped', reason: 'target', missing: p.missing, unique: p.distinct };
     if (p.index === time?.index) return { name: p.name, index: p.index, kind: 'dropped', reason: 'time', missing: p.missing, unique: p.distinct };
+    // A timestamp as a feature would be an id a model memorises; it orders rows as the time_column instead.
+    if (opts.declared?.[p.index] === 'time') return { name: p.name, index: p.index, kind: 'dropped', reason: 'time', missing: p.missing, unique: p.distinct };
     const inferred = inferColumn(p);
     if (userDrop.has(p.name)) return { ...inferred, kind: 'dropped', reason: 'user-drop' };
     return inferred;

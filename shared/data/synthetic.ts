@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { seededRandom, type Random } from './random';
+import { writeParquetFile, type ParquetColumnSpec } from './parquet/write';
 
 /**
  * PaySim-like mobile-money transactions for demos and tests. Fraud happens only in TRANSFER and
@@ -144,6 +145,16 @@ function* csvChunks(rows: Iterable<FraudRow>): Generator<string> {
 /** Streams the CSV to a file, so a million rows never sit in memory. */
 export async function writeFraudCsv(path: string, opts: { rows: number; seed: number; shift?: FraudShift }): Promise<void> {
   await pipeline(Readable.from(csvChunks(fraudRows(opts.rows, opts.seed, opts.shift))), createWriteStream(path));
+}
+
+/** The same rows as Parquet, typed: integers, doubles, dictionary-encoded strings. */
+export async function writeFraudParquet(path: string, opts: { rows: number; seed: number; shift?: FraudShift }): Promise<void> {
+  const types: Record<(typeof FRAUD_COLUMNS)[number], ParquetColumnSpec['type']> = {
+    step: 'INT32', type: 'STRING', amount: 'DOUBLE', nameOrig: 'STRING', oldbalanceOrg: 'DOUBLE', newbalanceOrig: 'DOUBLE',
+    nameDest: 'STRING', oldbalanceDest: 'DOUBLE', newbalanceDest: 'DOUBLE', isFraud: 'INT32',
+  };
+  const rows = fraudRows(opts.rows, opts.seed, opts.shift) as Iterable<unknown> as Iterable<Record<string, number | string>>;
+  await writeParquetFile(path, FRAUD_COLUMNS.map((name) => ({ name, type: types[name] })), rows);
 }
 
 /**

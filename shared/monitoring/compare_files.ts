@@ -1,6 +1,6 @@
-import type { Readable } from 'node:stream';
 import { aboutFile } from '../data/csv_file_errors';
 import type { Rejection } from '../data/csv';
+import type { TableInput } from '../data/table';
 import { planColumns, readColumns } from './csv_drift_columns';
 import { compareToReference, type DriftResult } from './drift';
 import { buildReference } from './reference_profile';
@@ -14,7 +14,7 @@ import type { MonitoringSettings } from './settings';
 export interface CsvSource {
   /** The file's path as the person gave it: errors start with it. */
   name: string;
-  open: () => Promise<Readable>;
+  open: () => Promise<TableInput>;
 }
 
 /** Lines of one file that the comparison left out, as a CSV dataset's are: how many, and the first. */

@@ -1,11 +1,11 @@
-import type { Readable } from 'node:stream';
 import { MloopError } from '../core/errors';
 import { fieldMissing, fieldNumber, fieldText } from '../data/record_cells';
-import { readCsv, type Rejection } from '../data/csv';
+import type { Rejection } from '../data/csv';
+import { readTable, type TableInput } from '../data/table';
 import { ColumnBuilder, type ColumnData } from '../data/column_summary';
 
 /**
- * Two CSV files as drift columns, for `mloop drift compare`: a column is numeric when every present
+ * Two CSV (or Parquet) files as drift columns, for `mloop drift compare`: a column is numeric when every present
  * value of the reference parses as a number, categorical otherwise; the current file is read with the
  * reference's kinds. Columns that look like identifiers (mostly distinct strings) would always "drift"
  * and say nothing about the data, so they are left out and named.
@@ -26,12 +26,12 @@ export interface ColumnPlan {
 const ID_LIKE_UNIQUE = 100;
 
 /** First pass over the reference: which columns are numeric, which look like ids. */
-export async function planColumns(reference: Readable): Promise<ColumnPlan> {
+export async function planColumns(reference: TableInput): Promise<ColumnPlan> {
   let header: string[] = [];
   let numeric: boolean[] = [];
   let distinct: Array<Set<string>> = [];
   let present: number[] = [];
-  await readCsv(
+  await readTable(
     reference,
     (h) => {
       header = h;
@@ -64,10 +64,10 @@ export async function planColumns(reference: Readable): Promise<ColumnPlan> {
  * from the file is an error: its values would all count as missing, and the report would blame the data
  * for what is a mix-up of files.
  */
-export async function readColumns(stream: Readable, plan: ColumnPlan): Promise<CsvColumns> {
+export async function readColumns(stream: TableInput, plan: ColumnPlan): Promise<CsvColumns> {
   let indices: number[] = [];
   const builders = plan.columns.map((c) => new ColumnBuilder(c.kind));
-  const read = await readCsv(
+  const read = await readTable(
     stream,
     (header) => {
       indices = plan.columns.map((c) => header.indexOf(c.name));

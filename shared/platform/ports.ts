@@ -26,6 +26,13 @@ export interface PutOptions {
   ifGenerationMatch?: string;
 }
 
+export interface ByteRange {
+  start: number;
+  /** Exclusive. */
+  end: number;
+  generation?: string;
+}
+
 export interface ObjectStore {
   put(bucket: string, name: string, data: Buffer | string, options?: PutOptions): Promise<ObjectMetadata>;
   /** Uploads a local file by streaming it, so large datasets never sit in memory. */
@@ -33,7 +40,11 @@ export interface ObjectStore {
   /** Uploads bytes as they are produced (a dataset derived from another), so they never sit in memory whole. */
   putStream(bucket: string, name: string, source: AsyncIterable<Buffer>, options?: PutOptions): Promise<ObjectMetadata>;
   get(bucket: string, name: string): Promise<Buffer>;
-  createReadStream(bucket: string, name: string): Promise<Readable>;
+  /**
+   * With a range, only bytes [start, end) of the given generation: how a Parquet file is read (its footer,
+   * then one row group at a time) without downloading it whole. A generation other than the live one is not_found.
+   */
+  createReadStream(bucket: string, name: string, range?: ByteRange): Promise<Readable>;
   /** null when the object does not exist. */
   stat(bucket: string, name: string): Promise<ObjectMetadata | null>;
   list(bucket: string, prefix?: string): Promise<ObjectMetadata[]>;

@@ -46,6 +46,18 @@ export function objectStoreContract(name: string, makeStore: () => Promise<Objec
       expect((await readAll(await store.createReadStream(bucket, name))).toString()).toBe('a,b\n1,2\n');
     });
 
+    test('a range read gives bytes [start, end) of the generation named', async () => {
+      const bytes = Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 251));
+      const first = await store.put(bucket, `${prefix}ranged.bin`, bytes);
+      expect((await readAll(await store.createReadStream(bucket, `${prefix}ranged.bin`, { start: 10, end: 20, generation: first.generation }))).equals(bytes.subarray(10, 20))).toBe(true);
+      expect((await readAll(await store.createReadStream(bucket, `${prefix}ranged.bin`, { start: 996, end: 1000 }))).equals(bytes.subarray(996))).toBe(true);
+      expect((await readAll(await store.createReadStream(bucket, `${prefix}ranged.bin`, { start: 5, end: 5 }))).length).toBe(0);
+      await store.put(bucket, `${prefix}ranged.bin`, Buffer.alloc(1000, 7));
+      // A file replaced mid-read must not splice two versions' bytes.
+      const stale = async () => readAll(await store.createReadStream(bucket, `${prefix}ranged.bin`, { start: 0, end: 4, generation: first.generation }));
+      await expect(stale()).rejects.toThrow();
+    });
+
     test('binary content survives byte for byte', async () => {
       const bytes = Buffer.from([0, 255, 1, 254, 10, 13, 0]);
       const written = await store.put(bucket, `${prefix}blob.bin`, bytes);

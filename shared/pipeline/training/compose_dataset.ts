@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isParquetName } from '../../data/table';
 import type { Readable } from 'node:stream';
 import { MloopError } from '../../core/errors';
 import { composeImageArchives } from '../../data/images/compose';
@@ -67,7 +68,8 @@ export async function composedDataset(ctx: Context, upload: DatasetDoc, config: 
   const kept =
     kind === 'csv'
       ? members.filter((m) => {
-          const problem = csvSchemaProblem(members.slice(0, 1), '', m.header ?? []);
+          // Members are joined byte by byte as CSV text; a Parquet file's bytes cannot be, so it trains alone.
+          const problem = isParquetName(m.object.name) ? 'compose "all" joins CSV files; a Parquet upload trains on its own' : csvSchemaProblem(members.slice(0, 1), '', m.header ?? []);
           if (problem) leftOut.push({ version: m.version, object: m.object.name, reason: problem });
           return !problem;
         })

@@ -3,7 +3,8 @@ import { MloopError } from '../../core/errors';
 import type { ObjectFinalized } from '../../core/events';
 import { isValidModelName } from '../../core/ids';
 import { fieldText } from '../../data/record_cells';
-import { readCsv } from '../../data/csv';
+import { readTable } from '../../data/table';
+import { openDatasetObject } from '../training/dataset_input';
 import type { Context } from '../context';
 import type { FeedbackDoc } from '../store/monitoring_documents';
 import { storeOf } from '../store';
@@ -16,7 +17,7 @@ import { storeOf } from '../store';
  */
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 export const FEEDBACK_PREFIX = 'feedback/';
-const FEEDBACK_OBJECT = /^feedback\/([^/]+)\/[^/]+\.csv$/i;
+const FEEDBACK_OBJECT = /^feedback\/([^/]+)\/[^/]+\.(csv|parquet)$/i;
 const MAX_ITEMS = 10_000;
 
 const Label = z.union([z.literal(0), z.literal(1)]);
@@ -60,18 +61,18 @@ export function isFeedbackObject(name: string): boolean {
 }
 
 /**
- * A CSV under `feedback/<model>/` in the data bucket, columns request_id,label[,index]: the bulk form of
+ * A CSV or Parquet file under `feedback/<model>/` in the data bucket, columns request_id,label[,index]: the bulk form of
  * POST /feedback. Rows that do not parse are counted and skipped, the rest recorded.
  */
 export async function ingestFeedbackFile(ctx: Context, event: ObjectFinalized): Promise<FeedbackFileResult> {
   if (event.bucket !== ctx.config.dataBucket) return { outcome: 'ignored', reason: `bucket ${event.bucket} is not the data bucket` };
   const match = FEEDBACK_OBJECT.exec(event.name);
-  if (!match || !isValidModelName(match[1])) return { outcome: 'ignored', reason: 'feedback files are feedback/<model>/<file>.csv' };
-  const stream = await ctx.platform.objects.createReadStream(event.bucket, event.name).catch(() => null);
+  if (!match || !isValidModelName(match[1])) return { outcome: 'ignored', reason: 'feedback files are feedback/<model>/<file>.csv or .parquet' };
+  const stream = await openDatasetObject(ctx.platform.objects, { bucket: event.bucket, name: event.name }).catch(() => null);
   if (!stream) return { outcome: 'ignored', reason: `object ${event.name} no longer exists` };
   const items: FeedbackItem[] = [];
   let columns = { request: -1, label: -1, index: -1 };
-  const read = await readCsv(
+  const read = await readTable(
     stream,
     (header) => {
       columns = { request: header.indexOf('request_id'), label: header.indexOf('label'), index: header.indexOf('index') };
@@ -84,9 +85,11 @@ export async function ingestFeedbackFile(ctx: Context, event: ObjectFinalized): 
       const label = fieldText(record, columns.label).trim();
       const index = columns.index < 0 ? '0' : fieldText(record, columns.index).trim() || '0';
       if (!REQUEST_ID.test(requestId)) return `request_id "${requestId}" is not a request id`;
-      if (label !== '0' && label !== '1') return `label "${label}" is not 0 or 1`;
+      // A Parquet file's boolean label reads as true/false, as POST /feedback takes booleans too.
+      const bit = label === '1' || label === 'true' ? 1 : label === '0' || label === 'false' ? 0 : null;
+      if (bit === null) return `label "${label}" is not 0 or 1`;
       if (!/^\d{1,9}$/.test(index)) return `index "${index}" is not a whole number`;
-      items.push({ request_id: requestId, index: Number(index), label: label === '1' ? 1 : 0 });
+      items.push({ request_id: requestId, index: Number(index), label: bit });
     },
   ).catch((err: unknown) => {
     if (err instanceof MloopError && err.permanent) return err;

@@ -9,13 +9,15 @@ import { readArchiveObject, scanArchive } from '../training/image_archive';
 import { composedDataset, composeMembers, csvSchemaProblem, type ValidateComposed } from '../training/compose_dataset';
 import { datasetConfigOf } from '../store/stored_config';
 import { validateCsv, type ValidationReport } from '../../data/csv_validation';
-import { readCsv, STOP } from '../../data/csv';
+import { STOP } from '../../data/csv';
+import { readTable } from '../../data/table';
+import { openDatasetObject } from '../training/dataset_input';
 import type { Context } from '../context';
 import type { DatasetDoc } from '../store/documents';
 import { storeOf } from '../store';
 import { LOCAL_BIGQUERY_REFUSAL, pendingSnapshotVersion } from '../sources/bigquery_sql';
 
-const DATASET_OBJECT = /^datasets\/([^/]+)\/([^/]+\.(csv|zip|tar|tar\.gz|tgz))$/i;
+const DATASET_OBJECT = /^datasets\/([^/]+)\/([^/]+\.(csv|parquet|zip|tar|tar\.gz|tgz))$/i;
 export const CONFIG_FILE = 'mloop.json';
 
 /**
@@ -29,15 +31,17 @@ export type IngestResult =
   | { outcome: 'rejected'; model: string; version: string; reason: string }
   | { outcome: 'accepted'; model: string; version: string; requestId: string };
 
-/** `datasets/<model>/<file>.csv` (or an archive of images: .zip, .tar, .tar.gz) → the model name and kind, or why the object is not a dataset. */
+/** `datasets/<model>/<file>.csv` or `.parquet` (or an archive of images: .zip, .tar, .tar.gz) → the model name and kind, or why the object is not a dataset. */
 export function parseDatasetObjectName(name: string): { model: string; kind: DatasetKind } | { ignore: string } {
   const match = DATASET_OBJECT.exec(name);
-  if (!match) return { ignore: `not a dataset: only datasets/<model>/<file>.csv objects (or .zip, .tar, .tar.gz archives of images) are ingested` };
+  if (!match) return { ignore: `not a dataset: only datasets/<model>/<file>.csv or .parquet objects (or .zip, .tar, .tar.gz archives of images) are ingested` };
   const model = match[1];
   if (!isValidModelName(model)) {
     return { ignore: `model name "${model}" must be lowercase letters, digits, '-' or '_' (at most 63)` };
   }
-  return { model, kind: match[3].toLowerCase() === 'csv' ? 'csv' : 'images' };
+  // A Parquet file is a table like a CSV (kind 'csv'): the readers tell them apart by the object's name.
+  const ext = match[3].toLowerCase();
+  return { model, kind: ext === 'csv' || ext === 'parquet' ? 'csv' : 'images' };
 }
 
 export const uploadRequestId = (model: string, version: string) => `upload:${model}:${version}`;
@@ -180,7 +184,7 @@ async function validate(ctx: Context, model: string, version: string, stat: Obje
       const problem = csvSchemaProblem(await composeMembers(ctx, model, 'csv'), stat.name, header);
       if (problem) return { ...base, header, config, config_version: DATASET_CONFIG_VERSION, status: 'rejected', reason: problem };
     }
-    const { profile, report } = await validateCsv(await ctx.platform.objects.createReadStream(stat.bucket, stat.name), config);
+    const { profile, report } = await validateCsv(await openDatasetObject(ctx.platform.objects, stat), config);
     const stored = await storeReport(ctx, model, version, report);
     const typed = { config, config_version: DATASET_CONFIG_VERSION };
     return { ...base, header: profile.header, ...typed, rows: report.rows, rejected_count: report.rejected_count, ...stored };
@@ -252,11 +256,11 @@ function memberScan(dataset: ImageDataset): ImageDataset {
   return { ...dataset, report: { ...dataset.report, errors } };
 }
 
-/** The header of a CSV, read from its first line alone. */
+/** The header of a CSV, read from its first line alone (of a Parquet file, from its footer). */
 async function csvHeader(ctx: Context, stat: ObjectStat): Promise<string[]> {
   let header: string[] = [];
-  await readCsv(
-    await ctx.platform.objects.createReadStream(stat.bucket, stat.name),
+  await readTable(
+    await openDatasetObject(ctx.platform.objects, stat),
     (h) => {
       header = h;
     },

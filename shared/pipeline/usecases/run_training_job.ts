@@ -1,6 +1,7 @@
 import { errorMessage, MloopError } from '../../core/errors';
 import { TOPICS, type Metrics, type TrainingCompleted } from '../../core/events';
 import { DEFAULT_SPLIT_SEED, prepareTrainingData } from '../../data/prepare';
+import { openDatasetObject } from '../training/dataset_input';
 import { writeArtifact } from '../artifacts/model_files';
 import type { Context } from '../context';
 import { artifactsPrefix, type RunDoc, type RunProgress, type SweepState } from '../store/documents';
@@ -128,8 +129,9 @@ async function train(ctx: Context, run: RunDoc, attempt: number): Promise<Metric
     return trainOnImages(ctx, run, dataset, config, stored);
   }
   const started = clock.now();
+  // a BigQuery snapshot is its exported Parquet parts, read one after the other
   const files = dataset.bigquery?.files;
-  const open = files ? async () => partsAsCsv(objects, files.map((f) => ({ bucket: dataset.object.bucket, ...f }))) : () => objects.createReadStream(dataset.object.bucket, dataset.object.name);
+  const open = files ? async () => partsAsCsv(objects, files.map((f) => ({ bucket: dataset.object.bucket, ...f }))) : () => openDatasetObject(objects, dataset.object);
   const data = await prepareTrainingData(open, config, {
     seed: stored.seed ?? undefined,
     sample: stored.sample ?? ctx.config.defaultSample,

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Storage, type File, type FileMetadata, type StorageOptions } from '@google-cloud/storage';
 import { MloopError, invalid, notFound, unavailable } from '../../core/errors';
 import { contentTypeFor } from '../content_types';
-import type { ObjectMetadata, ObjectStore, PutOptions } from '../ports';
+import type { ByteRange, ObjectMetadata, ObjectStore, PutOptions } from '../ports';
 import { fromHttp } from './errors';
 
 // Cloud Storage's naming rules, checked here so a bad name fails as invalid_argument before any request.
@@ -119,7 +119,13 @@ export class GcsObjectStore implements ObjectStore {
    * Streams the generation that is live now, even if a newer one is written while it is read; a
    * missing object is not_found here rather than an error event later.
    */
-  async createReadStream(bucket: string, name: string): Promise<Readable> {
+  async createReadStream(bucket: string, name: string, range?: ByteRange): Promise<Readable> {
+    if (range) {
+      if (range.end <= range.start) return Readable.from([]);
+      const file = this.storage.bucket(bucket).file(name, range.generation ? { generation: range.generation } : {});
+      // A part of an object has no checksum of its own to check; the whole file's footer and pages are checked by the reader.
+      return file.createReadStream({ start: range.start, end: range.end - 1, validation: false });
+    }
     const live = await this.stat(bucket, name);
     if (!live) throw notFound(`object gs://${bucket}/${name} does not exist`);
     return this.storage.bucket(bucket).file(name, { generation: live.generation }).createReadStream({ validation: 'crc32c' });

@@ -2,10 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MloopError, invalid, notFound, preconditionFailed } from '../../core/errors';
-import type { ObjectMetadata, ObjectStore, PutOptions } from '../ports';
+import type { ByteRange, ObjectMetadata, ObjectStore, PutOptions } from '../ports';
 import { contentTypeFor } from '../content_types';
 import { TMP_DIR, assertNoLinkEscape, bucketDir, objectPath } from './object_paths';
 import { nextGeneration, readRow, readRows, toMetadata, upsertRow } from './object_rows';
@@ -67,13 +67,18 @@ export class LocalObjectStore implements ObjectStore {
     }
   }
 
-  async createReadStream(bucket: string, name: string): Promise<Readable> {
+  async createReadStream(bucket: string, name: string, range?: ByteRange): Promise<Readable> {
     const file = this.readable(bucket, name);
+    if (range?.generation !== undefined && (await this.stat(bucket, name))?.generation !== range.generation) {
+      throw new MloopError('not_found', `object ${bucket}/${name} generation ${range.generation} is no longer the live one`);
+    }
     // Opening before returning turns a missing file into not_found instead of a stream error later;
     // the open descriptor keeps reading this generation even if a newer one is renamed over it.
     try {
       const handle = await fsp.open(file, 'r');
-      return handle.createReadStream();
+      if (!range) return handle.createReadStream();
+      if (range.end <= range.start) return Readable.from([]);
+      return handle.createReadStream({ start: range.start, end: range.end - 1 });
     } catch (err) {
       throw missingAsNotFound(err, bucket, name);
     }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import request from 'supertest';
 import { createScoreHandler } from '../../../../functions/score_handler';
 import { createAuthenticator } from '../../../../shared/serving/authenticate';
@@ -78,6 +79,24 @@ test('a CSV under feedback/<model>/ in the data bucket is recorded through onDat
   const bad = await ctx.platform.objects.put(ctx.config.dataBucket, 'feedback/fraud/bad.csv', 'id,label\nx,1\n');
   await expect(onDataUploaded(ctx, { bucket: bad.bucket, name: bad.name, generation: bad.generation })).resolves.toBeUndefined();
   expect(await feedbackDocs()).toHaveLength(3);
+});
+
+test('a Parquet file under feedback/<model>/ is recorded the same way; boolean labels read as 1/0, nulls are rejected rows', async () => {
+  const bytes = Buffer.from(
+    parquetWriteBuffer({
+      columnData: [
+        { name: 'request_id', data: ['p1', 'p2', 'p3'], type: 'STRING' },
+        { name: 'index', data: [0, 4, 0], type: 'INT32' },
+        { name: 'label', data: [true, false, null], type: 'BOOLEAN' },
+      ],
+    }),
+  );
+  const object = await ctx.platform.objects.put(ctx.config.dataBucket, 'feedback/fraud/day2.parquet', bytes);
+  await onDataUploaded(ctx, { bucket: object.bucket, name: object.name, generation: object.generation });
+  expect(await feedbackDocs()).toEqual([
+    ['p1#0', 1, 'feedback/fraud/day2.parquet'],
+    ['p2#4', 0, 'feedback/fraud/day2.parquet'],
+  ]);
 });
 
 describe('POST /feedback on the score function', () => {

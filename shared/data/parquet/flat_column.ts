@@ -1,0 +1,154 @@
+import type { ColumnDecoder, DataReader, DecodedArray } from 'hyparquet/src/types.js';
+import { parquetHeader } from 'hyparquet/src/column.js';
+import { convert } from 'hyparquet/src/convert.js';
+import { decompressPage } from 'hyparquet/src/datapage.js';
+import { readRleBitPackedHybrid } from 'hyparquet/src/encoding.js';
+import { readPlain } from 'hyparquet/src/plain.js';
+import type { TypedCell } from '../typed_cells';
+
+/**
+ * One flat column chunk decoded straight into mloop's cells, with hyparquet's page parts (headers,
+ * codecs, RLE, plain values, type conversion) but not its general nested-record assembly, which builds
+ * every value through Dremel's levels into growing arrays and cost most of the read on a table of
+ * nullable columns. Dictionary pages are converted once and looked up by index. Numbers and times go
+ * into a Float64Array (NaN for null), other kinds into an array with null. Anything this path does not
+ * cover (delta or byte-stream-split encodings, boolean RLE pages, bit-packed levels) answers null, and
+ * the caller reads that chunk through hyparquet's general path instead.
+ */
+const view = (b: Uint8Array): DataReader => ({ view: new DataView(b.buffer, b.byteOffset, b.byteLength), offset: 0 });
+
+/** hyparquet's INT64 values are bigint and its default times Date; mloop's cells are doubles. */
+export function toCells(data: ArrayLike<unknown>): ArrayLike<TypedCell> {
+  if (data instanceof BigInt64Array || data instanceof BigUint64Array) return Float64Array.from(data as ArrayLike<bigint>, Number);
+  if (ArrayBuffer.isView(data)) return data as unknown as ArrayLike<number>;
+  const arr = data as unknown[];
+  let out: TypedCell[] | null = null;
+  for (let i = 0; i < arr.length; i++) {
+    const v = arr[i];
+    if (typeof v === 'bigint' || v === undefined || v instanceof Date) {
+      out ??= arr.slice() as TypedCell[];
+      out[i] = typeof v === 'bigint' ? Number(v) : v === undefined ? null : v.getTime();
+    }
+  }
+  return out ?? (arr as TypedCell[]);
+}
+
+/** Numbers as a Float64Array (NaN for null), so that the loops below read one kind of array. */
+function asFloat64(values: ArrayLike<TypedCell>): Float64Array {
+  if (values instanceof Float64Array) return values;
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = (values[i] as number | null) ?? NaN;
+  return out;
+}
+
+/**
+ * rawStrings: a plain string column's values stay the bytes the file holds (a Uint8Array each), for a
+ * reader that keys categories by bytes anyway; decoding a million distinct names is most of their cost.
+ */
+export function decodeFlatChunk(bytes: Uint8Array, rows: number, decoder: ColumnDecoder, numeric: boolean, rawStrings = false): ArrayLike<TypedCell> | null {
+  const { element, type, codec, compressors } = decoder;
+  const nullable = element.repetition_type !== 'REQUIRED';
+  const numbers = numeric ? new Float64Array(rows) : null;
+  const cells = numeric ? null : new Array<TypedCell>(rows);
+  let dictionary: ArrayLike<TypedCell> | undefined;
+  let row = 0;
+  const reader = view(bytes);
+  while (row < rows && reader.offset < bytes.byteLength) {
+    const header = parquetHeader(reader);
+    const body = bytes.subarray(reader.offset, reader.offset + header.compressed_page_size);
+    reader.offset += header.compressed_page_size;
+    if (header.type === 'DICTIONARY_PAGE') {
+      const page = decompressPage(body, header.uncompressed_page_size, codec, compressors);
+      const raw = readPlain(view(page), type, header.dictionary_page_header!.num_values, element.type_length);
+      dictionary = rawStrings ? (raw as unknown as TypedCell[]) : toCells(convert(raw, decoder));
+      if (numeric) dictionary = asFloat64(dictionary);
+      continue;
+    }
+    let defs: Uint8Array | null = null;
+    let n: number;
+    let encoding: string;
+    let values: Uint8Array;
+    if (header.type === 'DATA_PAGE') {
+      const h = header.data_page_header!;
+      if (nullable && h.definition_level_encoding !== 'RLE') return null;
+      n = h.num_values;
+      encoding = h.encoding;
+      const page = decompressPage(body, header.uncompressed_page_size, codec, compressors);
+      const r = view(page);
+      if (nullable) {
+        defs = new Uint8Array(n);
+        readRleBitPackedHybrid(r, 1, defs);
+      }
+      values = page.subarray(r.offset);
+    } else if (header.type === 'DATA_PAGE_V2') {
+      const h = header.data_page_header_v2!;
+      if (h.repetition_levels_byte_length) return null;
+      n = h.num_values;
+      encoding = h.encoding;
+      if (nullable) {
+        defs = new Uint8Array(n);
+        readRleBitPackedHybrid(view(body), 1, defs, h.definition_levels_byte_length);
+      }
+      const rest = body.subarray(h.definition_levels_byte_length);
+      const size = header.uncompressed_page_size - h.definition_levels_byte_length;
+      values = h.is_compressed !== false && size ? decompressPage(rest, size, codec, compressors) : rest;
+    } else if (header.type === 'INDEX_PAGE') {
+      continue;
+    } else {
+      return null;
+    }
+    let present = n;
+    if (defs) {
+      present = 0;
+      for (let i = 0; i < n; i++) present += defs[i];
+    }
+    let plain: ArrayLike<TypedCell> | null = null;
+    let codes: Int32Array | null = null;
+    if (encoding === 'PLAIN') {
+      const raw = readPlain(view(values), type, present, element.type_length) as DecodedArray;
+      plain = rawStrings ? (raw as unknown as TypedCell[]) : toCells(convert(raw, decoder));
+      if (numeric) plain = asFloat64(plain);
+    } else if ((encoding === 'RLE_DICTIONARY' || encoding === 'PLAIN_DICTIONARY') && dictionary) {
+      codes = new Int32Array(present);
+      const r = view(values);
+      const width = values[r.offset++];
+      if (width) readRleBitPackedHybrid(r, width, codes, values.length - 1);
+    } else {
+      return null;
+    }
+    // One loop per case: a single loop over every array kind runs several times slower in V8.
+    const take = Math.min(n, rows - row);
+    if (numbers) row = spreadNumbers(numbers, row, take, defs, codes, codes ? dictionary! : plain!);
+    else row = spreadCells(cells!, row, take, defs, codes, codes ? dictionary! : plain!);
+  }
+  return row === rows ? (numbers ?? cells!) : null;
+}
+
+function spreadNumbers(out: Float64Array, row: number, n: number, defs: Uint8Array | null, codes: Int32Array | null, source: ArrayLike<TypedCell>): number {
+  const values = source as Float64Array;
+  let k = 0;
+  if (defs === null && codes === null) {
+    out.set(values.subarray(0, n), row);
+  } else if (defs === null) {
+    for (let i = 0; i < n; i++) out[row + i] = values[codes![i]];
+  } else if (codes === null) {
+    for (let i = 0; i < n; i++) out[row + i] = defs[i] === 0 ? NaN : values[k++];
+  } else {
+    for (let i = 0; i < n; i++) out[row + i] = defs[i] === 0 ? NaN : values[codes[k++]];
+  }
+  return row + n;
+}
+
+function spreadCells(out: TypedCell[], row: number, n: number, defs: Uint8Array | null, codes: Int32Array | null, values: ArrayLike<TypedCell>): number {
+  let k = 0;
+  if (defs === null && codes === null) {
+    for (let i = 0; i < n; i++) out[row + i] = values[i];
+  } else if (defs === null) {
+    for (let i = 0; i < n; i++) out[row + i] = values[codes![i]];
+  } else if (codes === null) {
+    for (let i = 0; i < n; i++) out[row + i] = defs[i] === 0 ? null : values[k++];
+  } else {
+    for (let i = 0; i < n; i++) out[row + i] = defs[i] === 0 ? null : values[codes[k++]];
+  }
+  return row + n;
+}
