@@ -1,3 +1,5 @@
+const ESM_PACKAGES = ['hyparquet[^/]*', 'hysnappy', 'zstddec', 'fzstd', 'teeny-request', 'node-fetch', 'fetch-blob', 'formdata-polyfill', 'data-uri-to-buffer'].join('|');
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
@@ -5,10 +7,11 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }],
-    // hyparquet, its compressors/writer, hysnappy and zstddec ship ES modules only; jest's module system needs CommonJS.
-    '/node_modules/(hyparquet[^/]*|hysnappy|zstddec)/.+\\.m?js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
+    // ES modules jest on node 20 cannot load as they are: hyparquet, its compressors and writer, hysnappy,
+    // zstddec, and node-fetch 3 (with its own), which the BigQuery client's teeny-request imports dynamically.
+    [`/node_modules/(${ESM_PACKAGES})/.+\\.m?js$`]: ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!(hyparquet|hysnappy|zstddec))'],
+  transformIgnorePatterns: [`^(?!.*/node_modules/(${ESM_PACKAGES})/).*/node_modules/`],
   testTimeout: 60000,
   maxWorkers: 2,
   // The Pub/Sub and Firestore emulators, once per run, for the Google Cloud adapters' tests.

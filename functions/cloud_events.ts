@@ -1,8 +1,9 @@
 import type { CloudEvent } from '@google-cloud/functions-framework';
+import { scheduledRequest } from '../shared/pipeline/sources/scheduled_snapshot';
 
 /** What a Pub/Sub-triggered function receives in `data` (google.cloud.pubsub.topic.v1.messagePublished). */
 interface MessagePublishedData {
-  message?: { data?: string; attributes?: Record<string, string>; messageId?: string };
+  message?: { data?: string; attributes?: Record<string, string>; messageId?: string; publishTime?: string };
   subscription?: string;
 }
 
@@ -18,6 +19,17 @@ export function decodePubSub(event: CloudEvent<unknown>): Decoded {
   } catch {
     return { ok: false, reason: 'message.data is not base64-encoded JSON' };
   }
+}
+
+/**
+ * A training request from Pub/Sub: as published, or a BigQuery-sourced model's scheduled tick, which
+ * becomes its request with the message's id and publish time (see pipeline/sources/scheduled_snapshot.ts).
+ */
+export function decodeTrainingRequest(event: CloudEvent<unknown>): Decoded {
+  const decoded = decodePubSub(event);
+  if (!decoded.ok) return decoded;
+  const message = (event.data as MessagePublishedData).message ?? {};
+  return { ok: true, data: scheduledRequest(decoded.data, { id: message.messageId, publishTime: message.publishTime }) };
 }
 
 /** StorageObjectData of an Eventarc `google.cloud.storage.object.v1.finalized` event. */

@@ -212,3 +212,25 @@ variable "score_invokers" {
   type        = list(string)
   default     = []
 }
+
+variable "bigquery_source_datasets" {
+  description = "BigQuery datasets (project.dataset) that models read through mloop.json's source.bigquery. The launcher (onTrainingRequested) may read these and no others."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = alltrue([for d in var.bigquery_source_datasets : can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]\\.[A-Za-z0-9_]+$", d))])
+    error_message = "Each entry is project.dataset."
+  }
+}
+
+variable "bigquery_location" {
+  description = "Location of the BigQuery dataset over the prediction log and feedback files: the data and artifacts buckets' region by default (an external table must be where its bucket is)."
+  type        = string
+  default     = null
+}
+
+variable "bigquery_schedules" {
+  description = "Models read from BigQuery (mloop.json source.bigquery) retrained on a schedule: model name → cron (UTC). Each is a Cloud Scheduler job asking for a new snapshot."
+  type        = map(string)
+  default     = {}
+}

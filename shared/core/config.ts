@@ -80,6 +80,7 @@ const EnvSchema = z.object({
   MLOOP_SCORE_SERVICE: z.string().min(1).default('mloop-score'),
   // Where the Google Cloud clients connect instead of Google's APIs: the emulators and fakes of the tests.
   MLOOP_GCS_ENDPOINT: z.url().optional(),
+  MLOOP_BIGQUERY_ENDPOINT: z.url().optional(),
   MLOOP_RUN_ENDPOINT: z.string().regex(/^[^:/]+:\d+$/, 'host:port of a plaintext gRPC server').optional(),
   PUBSUB_EMULATOR_HOST: z.string().min(1).optional(),
   FIRESTORE_EMULATOR_HOST: z.string().min(1).optional(),
@@ -167,7 +168,7 @@ export interface Config {
   /** The Cloud Run service a promotion rolls a new scoring revision of (a name or a full resource name). */
   gcpScoreService: string;
   /** Set only to reach emulators or fakes instead of Google's APIs. */
-  gcpEndpoints: { storage?: string; run?: string; pubsub?: string; firestore?: string };
+  gcpEndpoints: { storage?: string; bigquery?: string; run?: string; pubsub?: string; firestore?: string };
   job: {
     name?: string;
     execution?: string;
@@ -261,6 +262,7 @@ export function loadConfig(base: NodeJS.ProcessEnv = process.env, overrides: Rec
     gcpScoreService: e.MLOOP_SCORE_SERVICE,
     gcpEndpoints: {
       storage: e.MLOOP_GCS_ENDPOINT,
+      bigquery: e.MLOOP_BIGQUERY_ENDPOINT,
       run: e.MLOOP_RUN_ENDPOINT,
       pubsub: e.PUBSUB_EMULATOR_HOST,
       firestore: e.FIRESTORE_EMULATOR_HOST,

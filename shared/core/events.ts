@@ -27,7 +27,7 @@ export const ObjectFinalized = z.object({
 });
 export type ObjectFinalized = z.infer<typeof ObjectFinalized>;
 
-export const TrainingReason = z.enum(['upload', 'drift', 'performance', 'manual', 'retry', 'import']);
+export const TrainingReason = z.enum(['upload', 'drift', 'performance', 'manual', 'retry', 'import', 'schedule', 'source_changed']);
 export type TrainingReason = z.infer<typeof TrainingReason>;
 
 /**
@@ -55,6 +55,12 @@ export const TrainingRequested = z.object({
   training: TrainingOverrides.optional(),
   /** Labels a person puts on the run (`--tag k=v`), kept on it and filterable. */
   tags: RunTags.optional(),
+  /**
+   * A model whose rows are in BigQuery: the run reads a snapshot taken as of `snapshot_time`, and its
+   * dataset version is known once exported; until then `dataset_version` says `bigquery@<snapshot_time>`.
+   */
+  source: z.literal('bigquery').optional(),
+  snapshot_time: z.iso.datetime().optional(),
 });
 export type TrainingRequested = z.infer<typeof TrainingRequested>;
 

@@ -5,6 +5,7 @@ import { isImageFamily } from '../ml/models/family';
 import { DEFAULT_FAMILY, family, FAMILIES, FAMILY_NAMES } from '../ml/models/registry';
 import { expandSearch, parseSearch } from '../ml/search_space';
 import { MonitoringSettings } from '../monitoring/settings';
+import { sourceProblem } from './sources/bigquery_sql';
 
 /** An archive of images is always this task: its classes are its folders (or its labels.csv). */
 export const IMAGE_TASK = 'image_classification';
@@ -36,7 +37,24 @@ const Promotion = z.strictObject({
   new_class_min_recall: z.number().min(0).max(1).optional(),
 });
 
+/** Where a model's rows come from when they are not uploaded: a BigQuery table or query (see sources/bigquery_sql.ts). */
+const BigQuerySourceSchema = z
+  .strictObject({
+    table: z.string().trim().min(1).optional(),
+    query: z.string().trim().min(1).optional(),
+    filter: z.string().trim().min(1).optional(),
+    sample_percent: z.number().gt(0).max(100).optional(),
+    location: z.string().trim().min(1).optional(),
+  })
+  .superRefine((source, ctx) => {
+    const problem = sourceProblem(source);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+const Source = z.strictObject({ bigquery: BigQuerySourceSchema });
+
 export const DatasetConfigSchema = z.strictObject({
+  /** Rows read from BigQuery as of one snapshot per run, instead of files uploaded under datasets/<model>/. */
+  source: Source.optional(),
   target: z.string().trim().min(1).default('isFraud'),
   positive_class: z.union([z.string().min(1), z.number()]).optional(),
   /** Detected from the target when absent: see target.ts. An archive of images is always image_classification. */

@@ -250,6 +250,36 @@ export interface BucketWatcher {
   stop(): Promise<void>;
 }
 
+// ---------------------------------------------------------------- warehouse
+
+export interface ExportRequest {
+  /**
+   * The job's id: the same request names the same job, so a redelivered request waits on the job the
+   * first one started instead of running the query twice.
+   */
+  jobId: string;
+  /** A GoogleSQL `EXPORT DATA ... AS SELECT` statement (see pipeline/sources/bigquery_sql.ts). */
+  statement: string;
+  /** Where the dataset's tables are (`EU`, `US`, a region); the job runs there. */
+  location?: string;
+}
+
+export interface ExportResult {
+  jobId: string;
+  /** What the job reports of the export; files and rows are what the statement wrote. */
+  files: number;
+  rows: number | null;
+}
+
+/**
+ * A SQL engine past one machine (BigQuery on Google Cloud): joins, filters and sampling happen there,
+ * and only the result reaches the pipeline, as Parquet files in the data bucket.
+ */
+export interface Warehouse {
+  /** Resolves once the job is done; a failed job throws its own reason and message (`failed_precondition`). */
+  exportQuery(request: ExportRequest): Promise<ExportResult>;
+}
+
 export interface Platform {
   objects: ObjectStore;
   bus: EventBus;
@@ -257,6 +287,8 @@ export interface Platform {
   jobs: JobLauncher;
   deployer: ServiceDeployer;
   clock: Clock;
+  /** Only on Google Cloud: a model whose mloop.json names a BigQuery source trains there alone. */
+  warehouse?: Warehouse;
   /**
    * Only where nothing announces new objects by itself (the local platform): on Google Cloud, Eventarc
    * delivers the finalize events and there is nothing to watch.

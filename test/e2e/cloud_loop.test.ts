@@ -6,14 +6,15 @@ import { PubSub } from '@google-cloud/pubsub';
 import { configFor } from '../../shared/core/config';
 import { TOPICS } from '../../shared/core/events';
 import { createLogger } from '../../shared/core/log';
-import { fraudRows, writeFraudCsv } from '../../shared/data/synthetic';
-import { COLLECTIONS, type ModelDoc, type RunDoc } from '../../shared/pipeline/store/documents';
+import { FRAUD_COLUMNS, fraudRows, writeFraudCsv } from '../../shared/data/synthetic';
+import { COLLECTIONS, type DatasetDoc, type ModelDoc, type RunDoc } from '../../shared/pipeline/store/documents';
 import type { RegistryModel } from '../../shared/pipeline/read_models/registry_view';
 import { createPlatform } from '../../shared/platform';
 import { OFFLINE } from '../../shared/platform/gcp/offline';
 import type { Platform } from '../../shared/platform/ports';
 import { emulatedGcpEnv } from '../emulators/gcp_env';
 import { emulatorHost } from '../emulators/hosts';
+import { startFakeBigQuery, type FakeBigQuery } from '../fakes/bigquery_server';
 import { startFakeCloudRun, type FakeCloudRun } from '../fakes/cloud_run_server';
 import { startFakeGcs, type FakeGcs } from '../fakes/gcs_server';
 import { ROOT, freePort, tempHome, until } from './helpers';
@@ -58,6 +59,7 @@ const BUNDLES: Record<string, string> = {
 
 const home = tempHome('mloop-cloud-e2e-');
 let gcs: FakeGcs;
+let bq: FakeBigQuery;
 let run: FakeCloudRun;
 let platform: Platform;
 let scoreUrl: string;
@@ -68,6 +70,7 @@ function baseEnv(): Record<string, string> {
     ...emulatedGcpEnv({ project: PROJECT, region: REGION, dataBucket: DATA_BUCKET, artifactsBucket: ARTIFACTS_BUCKET, gcsEndpoint: gcs.url }),
     MLOOP_LOG_LEVEL: 'info',
     ...(run && { MLOOP_RUN_ENDPOINT: run.endpoint }),
+    ...(bq && { MLOOP_BIGQUERY_ENDPOINT: bq.url }),
   };
 }
 
@@ -117,6 +120,7 @@ async function eventually<T>(what: string, probe: () => Promise<T | null | undef
 
 beforeAll(async () => {
   gcs = await startFakeGcs([DATA_BUCKET, ARTIFACTS_BUCKET]);
+  bq = await startFakeBigQuery(PROJECT, gcs.objects, { rowsPerFile: 2000 });
   run = await startFakeCloudRun({
     project: PROJECT,
     region: REGION,
@@ -164,6 +168,7 @@ afterAll(async () => {
   await run?.close();
   await Promise.all([...functions.values()].map(({ process: child }) => stopProcess(child)));
   await platform?.close();
+  await bq?.close();
   await gcs?.close();
   await fetch(`http://${emulatorHost('firestore')}/emulator/v1/projects/${PROJECT}/databases/(default)/documents`, { method: 'DELETE' });
   fs.rmSync(home, { recursive: true, force: true });
@@ -344,5 +349,68 @@ describe('the loop on Google Cloud, emulated', () => {
   test('no function and no job logged an error', () => {
     const errors = logFiles().flatMap(({ text }) => text.split('\n').filter((line) => line.includes('"severity":"ERROR"')));
     expect(errors).toEqual([]);
+  });
+});
+
+/**
+ * A model whose rows are in BigQuery, on the same deployment: its mloop.json landing in the data bucket
+ * asks for a run, onTrainingRequested runs the table's snapshot query in BigQuery (the fake) and
+ * exports it as Parquet into the data bucket, the job trains on the exported parts, and the model is
+ * promoted. `mloop retrain` (POST /api/runs) asks for a new snapshot; a job BigQuery fails fails the
+ * run, with BigQuery's message on it. After the loop above, whose logs must
+ * hold no error: this failure logs one.
+ */
+describe('a BigQuery-sourced model on Google Cloud, emulated', () => {
+  const BQ_MODEL = 'payments';
+  const table = () => `${PROJECT}.payments.transactions`;
+
+  beforeAll(async () => {
+    const numeric = new Set(['step', 'amount', 'oldbalanceOrg', 'newbalanceOrig', 'oldbalanceDest', 'newbalanceDest', 'isFraud']);
+    bq.tables.set(table(), {
+      columns: FRAUD_COLUMNS.map((name) => ({ name, type: numeric.has(name) ? ('FLOAT64' as const) : ('STRING' as const) })),
+      rows: [...fraudRows(6000, 11)].map((row) => ({ ...row })),
+      since: new Date(Date.now() - 86_400_000),
+    });
+    await platform.objects.put(DATA_BUCKET, `datasets/${BQ_MODEL}/mloop.json`, JSON.stringify({ target: 'isFraud', source: { bigquery: { table: table() } } }));
+  });
+
+  async function retrain(reason: string): Promise<string> {
+    const response = await fetch(`${functions.get('dashboard')!.url}/api/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: BQ_MODEL, reason }) });
+    const body = (await response.json()) as { run_id: string; dataset_version: string };
+    expect([response.status, body.dataset_version]).toEqual([201, expect.stringMatching(/^bigquery@/)]);
+    return body.run_id;
+  }
+
+  test('its mloop.json landing takes a snapshot in BigQuery, exports it as Parquet, trains on it and promotes the model', async () => {
+    expect((await postFinalize(DATA_BUCKET, `datasets/${BQ_MODEL}/mloop.json`)).status).toBeLessThan(300);
+    const model = await eventually('the BigQuery-sourced model in production', async () => {
+      const doc = await platform.docs.get<ModelDoc>(COLLECTIONS.models, BQ_MODEL);
+      return doc?.production_version ? doc : null;
+    });
+    expect(model.production_version).toBe('v1');
+    const [done] = (await platform.docs.query<RunDoc>(COLLECTIONS.runs, { where: [['model', '==', BQ_MODEL]] })).map((r) => r.data);
+    expect(done).toMatchObject({ status: 'succeeded', promoted: true, reason: 'source_changed', model_version: 'v1' });
+    expect(done.metrics?.auc).toBeGreaterThan(0.8);
+    const dataset = (await platform.docs.get<DatasetDoc>(COLLECTIONS.datasets, `${BQ_MODEL}:${done.dataset_version}`))!;
+    expect(dataset).toMatchObject({ status: 'accepted', rows: 6000 });
+    expect(dataset.bigquery!.query).toMatch(new RegExp(`^SELECT \\* FROM \`${table()}\` FOR SYSTEM_TIME AS OF TIMESTAMP '\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}\\.\\d{3}\\+00'$`));
+    expect(dataset.bigquery!.files.map((f) => f.name.replace(/^bigquery\/payments\/[0-9a-f]{16}\//, ''))).toEqual(['part-000000000000.parquet', 'part-000000000001.parquet', 'part-000000000002.parquet']);
+    const job = bq.jobs.get(dataset.bigquery!.job_id)!;
+    expect(job.statement).toContain(`EXPORT DATA OPTIONS(uri='gs://${DATA_BUCKET}/bigquery/payments/`);
+    expect(bq.unexpected).toEqual([]);
+    expect(gcs.unexpected).toEqual([]);
+  });
+
+  test('a retrain asks for a new snapshot; a job BigQuery fails fails the run, with BigQuery\'s own message', async () => {
+    const message = `Access Denied: Table ${PROJECT}:payments.transactions: User does not have permission to query table ${PROJECT}:payments.transactions, or perhaps it does not exist.`;
+    bq.failNextJob({ reason: 'accessDenied', message });
+    const runId = await retrain('after the permissions changed');
+    const failed = await eventually('the run to fail', async () => {
+      const doc = await platform.docs.get<RunDoc>(COLLECTIONS.runs, runId);
+      return doc?.status === 'failed' ? doc : null;
+    });
+    expect(failed.error).toContain(`(accessDenied): ${message}`);
+    expect((await platform.docs.get<ModelDoc>(COLLECTIONS.models, BQ_MODEL))?.production_version).toBe('v1');
+    expect(bq.unexpected).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { TrainingRequested } from '../../core/events';
-import { requestTraining } from '../usecases/on_training_requested';
+import { requestTrainingFromSource } from '../usecases/source_request';
 import { handler } from './event_handler';
 
-export const onTrainingRequested = handler('onTrainingRequested', TrainingRequested, requestTraining);
+export const onTrainingRequested = handler('onTrainingRequested', TrainingRequested, requestTrainingFromSource);

@@ -62,6 +62,20 @@ export interface DatasetDoc {
   left_out?: Array<{ version: string; object: string; reason: string }>;
   /** A retraining dataset: the upload it extends with the labelled predictions of a drift report's window. */
   derived_from?: { dataset_version: string; report_id: string; feedback_rows: number };
+  /** A BigQuery source's snapshot: the rows are the exported Parquet files, and `object` their manifest. */
+  bigquery?: BigQuerySnapshot;
+}
+
+/** What a BigQuery dataset version was read from, kept on its document and in its manifest. */
+export interface BigQuerySnapshot {
+  /** The SELECT that ran, with its snapshot time written in. */
+  query: string;
+  snapshot_time: string;
+  job_id: string;
+  location: string | null;
+  /** The exported Parquet files, in name order. */
+  files: Array<{ name: string; md5Hash: string; size: number; generation: string }>;
+  rows: number | null;
 }
 
 export interface DatasetPart {

@@ -31,8 +31,9 @@ export interface DerivedDatasetDoc extends DatasetDoc {
 export async function datasetWithFeedback(ctx: Context, base: DatasetDoc, report: DriftReportDoc | null): Promise<DerivedDatasetDoc> {
   const config = datasetConfigOf(base);
   const { target } = config;
-  // labelled rows are appended as CSV text, which a Parquet dataset's bytes cannot take
-  if (!report || !base.header?.includes(target) || datasetFormat(base) !== 'csv') return base;
+  // labelled rows are appended as CSV text, which a Parquet dataset's bytes cannot take; a BigQuery
+  // snapshot is Parquet parts too: the retraining reads the snapshot again
+  if (!report || !base.header?.includes(target) || datasetFormat(base) !== 'csv' || base.bigquery) return base;
   const window = { from: new Date(report.window.from), to: new Date(report.window.to) };
   const labels = await labelsSince(ctx, window.from);
   if (labels.size === 0) return base;

@@ -18,6 +18,7 @@ import { storeOf } from '../store';
 import { parsePartsObjectName, type PartsObject } from '../parts/parts_prefix';
 import { partsHeaderProblem, resolveParts } from '../parts/resolve_parts';
 import { openDatasetTable, type Located } from '../training/dataset_objects';
+import { LOCAL_BIGQUERY_REFUSAL, pendingSnapshotVersion } from '../sources/bigquery_sql';
 
 const DATASET_OBJECT = /^datasets\/([^/]+)\/([^/]+\.(csv|parquet|zip|tar|tar\.gz|tgz))$/i;
 export const CONFIG_FILE = 'mloop.json';
@@ -67,6 +68,8 @@ export async function ingestObject(ctx: Context, event: ObjectFinalized): Promis
     ctx.log.warn({ object: JSON.stringify(event.name), problem: unsafe }, 'object name refused');
     return { outcome: 'ignored', reason: `object name ${JSON.stringify(event.name)} refused: ${unsafe}` };
   }
+  const config = CONFIG_OBJECT.exec(event.name);
+  if (config && isValidModelName(config[1])) return configLanded(ctx, config[1], event);
   const inPrefix = parsePartsObjectName(event.name);
   if (inPrefix) return 'ignore' in inPrefix ? { outcome: 'ignored', reason: inPrefix.ignore } : ingestParts(ctx, event.bucket, inPrefix);
   const parsed = parseDatasetObjectName(event.name);
@@ -135,6 +138,43 @@ async function requestTrainingOn(ctx: Context, doc: DatasetDoc, kind: DatasetKin
   };
   await bus.publish(TOPICS.trainingRequested, request, { attributes: { model }, orderingKey: model });
   return { outcome: 'accepted', model, version: trained.version, requestId: request.request_id };
+}
+
+const CONFIG_OBJECT = /^datasets\/([^/]+)\/mloop\.json$/;
+
+/**
+ * A model's mloop.json landed. A model whose rows are in BigQuery has no file to upload: its config
+ * arriving (new, or changed) is what starts a run, on a snapshot as of the object's write. The request
+ * id derives from the object's generation, so a redelivered event makes no second run. Any other
+ * model's config waits for its data, as before.
+ */
+async function configLanded(ctx: Context, model: string, event: ObjectFinalized): Promise<IngestResult> {
+  const stat = await ctx.platform.objects.stat(event.bucket, event.name);
+  if (!stat) return { outcome: 'ignored', reason: `object ${event.name} no longer exists` };
+  let config: DatasetConfig;
+  try {
+    config = await readDatasetConfig(ctx, model, 'csv');
+  } catch (err) {
+    if (err instanceof MloopError && err.permanent) return { outcome: 'ignored', reason: err.message };
+    throw err;
+  }
+  if (!config.source?.bigquery) return { outcome: 'ignored', reason: `${CONFIG_FILE} is read when a dataset arrives` };
+  if (!ctx.platform.warehouse) {
+    ctx.log.warn({ model }, `model ${model} ${LOCAL_BIGQUERY_REFUSAL}`);
+    return { outcome: 'ignored', reason: `model "${model}" ${LOCAL_BIGQUERY_REFUSAL}` };
+  }
+  const at = new Date(stat.updated).toISOString();
+  const request: TrainingRequested = {
+    request_id: `source:${model}:${stat.generation}`,
+    model,
+    dataset_version: pendingSnapshotVersion(at),
+    reason: 'source_changed',
+    requested_at: ctx.platform.clock.now().toISOString(),
+    source: 'bigquery',
+    snapshot_time: at,
+  };
+  await ctx.platform.bus.publish(TOPICS.trainingRequested, request, { attributes: { model }, orderingKey: model });
+  return { outcome: 'accepted', model, version: request.dataset_version, requestId: request.request_id };
 }
 
 /** Tags never stop a dataset: a tags object that does not parse is logged and left out. */
@@ -279,7 +319,7 @@ const REPORT_INLINE_BYTES = 64 * 1024;
 
 export const reportObjectName = (model: string, version: string) => `datasets/${model}/${version}/report.json`;
 
-async function storeReport(ctx: Context, model: string, version: string, report: ValidationReport): Promise<Pick<DatasetDoc, 'report' | 'report_object'>> {
+export async function storeReport(ctx: Context, model: string, version: string, report: ValidationReport): Promise<Pick<DatasetDoc, 'report' | 'report_object'>> {
   const json = JSON.stringify(report);
   if (Buffer.byteLength(json) <= REPORT_INLINE_BYTES) return { report };
   const name = reportObjectName(model, version);
@@ -292,7 +332,7 @@ async function storeReport(ctx: Context, model: string, version: string, report:
  * The model's `mloop.json` as it is now, or the defaults when there is none: read only here, when a file
  * arrives; what it says is stored with the dataset version, and everything later reads that copy.
  */
-async function readDatasetConfig(ctx: Context, model: string, kind: DatasetKind): Promise<DatasetConfig> {
+export async function readDatasetConfig(ctx: Context, model: string, kind: DatasetKind): Promise<DatasetConfig> {
   const name = `datasets/${model}/${CONFIG_FILE}`;
   const stat = await ctx.platform.objects.stat(ctx.config.dataBucket, name);
   if (!stat) return parseDatasetConfig({}, kind);

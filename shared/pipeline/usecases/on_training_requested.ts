@@ -24,7 +24,8 @@ export async function requestTraining(ctx: Context, request: TrainingRequested):
     if (!dataset) {
       throw new MloopError('not_found', `dataset ${request.model}:${request.dataset_version} does not exist`);
     }
-    if (dataset.status !== 'accepted') {
+    // a BigQuery snapshot that failed fails its run, with BigQuery's message: it is the run that was asked for
+    if (dataset.status !== 'accepted' && !dataset.bigquery) {
       throw new MloopError('failed_precondition', `dataset ${request.model}:${request.dataset_version} was rejected: ${dataset.reason}`);
     }
     const model = await tx.models.get(request.model);
@@ -39,7 +40,7 @@ export async function requestTraining(ctx: Context, request: TrainingRequested):
       aliases: model?.aliases ?? {},
       updated_at: now,
     });
-    const settled = settle(dataset, request);
+    const settled = dataset.status === 'accepted' ? settle(dataset, request) : { error: `the BigQuery snapshot failed: ${dataset.reason}` };
     const run: RunDoc = {
       id: runId,
       model: request.model,

@@ -1,6 +1,7 @@
 import { Firestore } from '@google-cloud/firestore';
 import { ExecutionsClient, JobsClient, RevisionsClient, ServicesClient, TasksClient } from '@google-cloud/run';
 import { credentials } from '@grpc/grpc-js';
+import { OAuth2Client } from 'google-auth-library';
 import type { Config } from '../../core/config';
 import { invalid } from '../../core/errors';
 import type { Logger } from '../../core/log';
@@ -12,6 +13,7 @@ import { CloudRunJobLauncher } from './job_launcher';
 import { GcsObjectStore } from './object_store';
 import { OFFLINE } from './offline';
 import { CloudRunServiceDeployer } from './service_deployer';
+import { BigQueryWarehouse } from './warehouse';
 
 /**
  * The Google Cloud adapters, with the deployment's credentials (Application Default Credentials) or,
@@ -64,6 +66,7 @@ export function createGcpPlatform(config: Config, logger: Logger): Platform {
     jobs,
     deployer,
     clock: systemClock,
+    warehouse: new BigQueryWarehouse({ projectId: project, ...(endpoints.bigquery && { apiEndpoint: endpoints.bigquery, authClient: offlineAuth(), ...OFFLINE }) }),
     close: () =>
       (closing ??= (async () => {
         await bus.close();
@@ -73,6 +76,16 @@ export function createGcpPlatform(config: Config, logger: Logger): Platform {
         await db.terminate();
       })()),
   };
+}
+
+/**
+ * Credentials for a fake, which checks none: the BigQuery client, unlike Cloud Storage's, asks
+ * google-auth-library for a token even at a custom endpoint, and would look for the metadata server.
+ */
+function offlineAuth(): OAuth2Client {
+  const client = new OAuth2Client();
+  client.setCredentials({ access_token: 'offline', expiry_date: Date.now() + 365 * 86_400_000 });
+  return client;
 }
 
 /** Terraform may hand over a full resource name (`projects/.../services/x`) or just the name. */

@@ -81,3 +81,17 @@ describe('parseDatasetConfig', () => {
     });
   });
 });
+
+describe('a BigQuery source in mloop.json', () => {
+  it('takes a table or a query, with a filter, a sample and a location', () => {
+    const config = parseDatasetConfig({ target: 'fraud', source: { bigquery: { table: 'acme-prod.sales.orders', filter: 'amount > 0', sample_percent: 10, location: 'EU' } } });
+    expect(config.source).toEqual({ bigquery: { table: 'acme-prod.sales.orders', filter: 'amount > 0', sample_percent: 10, location: 'EU' } });
+  });
+
+  it('refuses a source that is not one table or one snapshot-reading query, and unknown keys, naming the field', () => {
+    expect(() => parseDatasetConfig({ source: { bigquery: {} } })).toThrow(/field "source.bigquery": name exactly one of "table"/);
+    expect(() => parseDatasetConfig({ source: { bigquery: { query: 'SELECT * FROM `p1234.s.t`' } } })).toThrow(/FOR SYSTEM_TIME AS OF @snapshot_time/);
+    expect(() => parseDatasetConfig({ source: { bigquery: { table: 'acme-prod.sales.orders', sample: 5 } } })).toThrow(/unknown field "sample"/);
+    expect(() => parseDatasetConfig({ source: { snowflake: {} } })).toThrow(/unknown field "snowflake"/);
+  });
+});

@@ -1,10 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { configFor } from '../../../shared/core/config';
-import { MonitoringTick, TOPICS } from '../../../shared/core/events';
+import { MonitoringTick, TOPICS, TrainingRequested } from '../../../shared/core/events';
+import { scheduledRequest } from '../../../shared/pipeline/sources/scheduled_snapshot';
 import { COLLECTIONS } from '../../../shared/pipeline/store/documents';
 import { MONITORING_COLLECTIONS } from '../../../shared/pipeline/store/monitoring_documents';
 import { SUBSCRIPTIONS } from '../../../shared/pipeline/handlers';
+import { PREDICTIONS_PREFIX, predictionObjectPrefix } from '../../../shared/pipeline/store/prediction_records';
+import { FEEDBACK_PREFIX } from '../../../shared/pipeline/usecases/feedback';
 import { nested, TerraformModel, unwrap, type Block, type Instance } from './terraform_model';
 
 /**
@@ -156,6 +159,7 @@ const IAM_MEMBER_TYPES = [
   'google_cloud_run_service_iam_member',
   'google_service_account_iam_member',
   'google_secret_manager_secret_iam_member',
+  'google_bigquery_dataset_iam_member',
 ];
 const grants = () => tf.instances(...IAM_MEMBER_TYPES);
 
@@ -344,6 +348,7 @@ describe('configuration', () => {
     MLOOP_RUN_ID: 'an override of each job execution',
     MLOOP_RUN_ATTEMPT: 'an override of each job execution',
     MLOOP_GCS_ENDPOINT: "tests: the fake Cloud Storage server instead of Google's API",
+    MLOOP_BIGQUERY_ENDPOINT: "tests: the fake BigQuery server instead of Google's API",
     MLOOP_RUN_ENDPOINT: "tests: the fake Cloud Run server instead of Google's API",
     PUBSUB_EMULATOR_HOST: 'tests: the Pub/Sub emulator',
     FIRESTORE_EMULATOR_HOST: 'tests: the Firestore emulator',
@@ -569,6 +574,60 @@ describe('least privilege', () => {
       ['${google_pubsub_topic.topic["training-completed"].name}', 'roles/pubsub.publisher'],
     ]);
     expect(jobGrants.filter((g) => g.type === 'google_project_iam_member').map((g) => g.block.role)).toEqual(['roles/datastore.user']);
+  });
+});
+
+describe('BigQuery', () => {
+  const BIGQUERY_ROLE = /^roles\/bigquery\./;
+
+  test('only the launcher, which runs the snapshot queries, has a BigQuery role: jobUser on the project and dataViewer on each named dataset', () => {
+    const launcher = functionFor('onTrainingRequested').serviceAccount;
+    const named = tf.withVariables({ bigquery_source_datasets: ['acme-sales.orders', 'acme-sales.customers'] });
+    const bigqueryGrants = named.instances(...IAM_MEMBER_TYPES).filter((g) => BIGQUERY_ROLE.test(String(g.block.role)));
+    expect(bigqueryGrants.map((g) => [g.type, principal(g.block), g.block.role, g.key ?? null])).toEqual([
+      ['google_project_iam_member', launcher, 'roles/bigquery.jobUser', null],
+      ['google_bigquery_dataset_iam_member', launcher, 'roles/bigquery.dataViewer', 'acme-sales.orders'],
+      ['google_bigquery_dataset_iam_member', launcher, 'roles/bigquery.dataViewer', 'acme-sales.customers'],
+    ]);
+    // each grant is on the dataset its key names: project and dataset id are the two halves of project.dataset
+    for (const g of bigqueryGrants.filter((g) => g.type === 'google_bigquery_dataset_iam_member')) {
+      expect([g.block.project, g.block.dataset_id]).toEqual(['${split(".", each.key)[0]}', '${split(".", each.key)[1]}']);
+    }
+    // as shipped, no dataset is named: the launcher can run jobs but read no table
+    expect(grants().filter((g) => g.type === 'google_bigquery_dataset_iam_member')).toEqual([]);
+  });
+
+  test('the launcher writes only exports under bigquery/ and reads only mloop.json of the data bucket', () => {
+    const launcher = functionFor('onTrainingRequested').serviceAccount;
+    const onData = grants().filter((g) => principal(g.block) === launcher && dependsOn(g.block.bucket, 'google_storage_bucket.data.'));
+    expect(onData.map((g) => [g.block.role, nested(g.block, 'condition').expression])).toEqual([
+      ['roles/storage.objectUser', expect.stringMatching(/objects\/bigquery\/"\)$/)],
+      ['roles/storage.objectViewer', expect.stringMatching(/objects\/datasets\/"\) && resource\.name\.endsWith\("\/mloop\.json"\)$/)],
+    ]);
+  });
+
+  test("a BigQuery model's schedule is a Cloud Scheduler job whose tick becomes that model's snapshot request", () => {
+    const scheduled = tf.withVariables({ bigquery_schedules: { payments: '0 3 * * *' } }).instances('google_cloud_scheduler_job').filter((j) => j.name === 'bigquery_snapshot');
+    expect(scheduled.map((j) => [j.key, j.block.schedule])).toEqual([['payments', '0 3 * * *']]);
+    const target = nested(scheduled[0].block, 'pubsub_target');
+    expect(target.topic_name).toBe('${google_pubsub_topic.topic["training-requested"].id}');
+    // the HCL object, with each.key as this instance's key
+    const payload = /^\$\{base64encode\(jsonencode\((.*)\)\)\}$/.exec(String(target.data))![1].replace(/\beach\.key\b/g, `"${scheduled[0].key}"`);
+    const tick = Object.fromEntries([...payload.matchAll(/(\w+)\s*=\s*"?([\w-]+)"?/g)].map((m) => [m[1], m[2]]));
+    const request = scheduledRequest(tick, { id: '42', publishTime: '2026-12-02T03:00:00Z' });
+    expect(TrainingRequested.parse(request)).toMatchObject({ model: 'payments', source: 'bigquery', request_id: 'schedule:payments:42' });
+  });
+
+  test('the prediction log and feedback files are external tables where the code writes them, the log hive-partitioned by dt and model', () => {
+    const log = tf.resource('google_bigquery_table', 'predictions');
+    const external = nested(log, 'external_data_configuration');
+    expect(external.source_uris).toEqual([`gs://\${google_storage_bucket.artifacts.name}/${PREDICTIONS_PREFIX}*`]);
+    const hive = nested(external, 'hive_partitioning_options');
+    expect(hive.source_uri_prefix).toBe(`gs://\${google_storage_bucket.artifacts.name}/${PREDICTIONS_PREFIX}{dt:DATE}/{model:STRING}`);
+    // the layout those keys name is the one the scoring service writes
+    expect(predictionObjectPrefix('fraud', '2026-12-01')).toBe(`${PREDICTIONS_PREFIX}dt=2026-12-01/model=fraud/`);
+    const feedback = nested(tf.resource('google_bigquery_table', 'feedback'), 'external_data_configuration');
+    expect(feedback.source_uris).toEqual([`gs://\${google_storage_bucket.data.name}/${FEEDBACK_PREFIX}*`]);
   });
 });
 

@@ -60,6 +60,16 @@ export class TerraformModel {
     return new TerraformModel(resources, locals, variables, data, moved);
   }
 
+  /** The same configuration with these variables set, as a tfvars file would: what a deployment that sets them gets. */
+  withVariables(values: Record<string, unknown>): TerraformModel {
+    const variables = { ...this.variables };
+    for (const [name, value] of Object.entries(values)) {
+      if (!variables[name]) throw new Error(`no variable ${name}`);
+      variables[name] = { ...variables[name], default: value };
+    }
+    return new TerraformModel(this.resources, this.locals, variables, this.data, this.moved);
+  }
+
   resource(type: string, name: string): Block {
     const block = this.resources[type]?.[name];
     if (!block) throw new Error(`no resource ${type}.${name}`);
@@ -87,7 +97,8 @@ export class TerraformModel {
   private forEachValues(forEach: unknown): Record<string, unknown> {
     if (isMap(forEach)) return forEach;
     const local = /^local\.(\w+)$/.exec(unwrap(String(forEach)))?.[1];
-    const value = local ? this.local(local) : undefined;
+    const variable = /^var\.(\w+)$/.exec(unwrap(String(forEach)))?.[1];
+    const value = local ? this.local(local) : variable ? this.variableDefault(variable) : undefined;
     return isMap(value) ? value : {};
   }
 
@@ -99,7 +110,10 @@ export class TerraformModel {
     if (inner.startsWith('[')) return JSON.parse(inner) as string[];
     // What an operator adds through a variable is judged by its default: the deployment as shipped.
     const variable = /^var\.(\w+)$/.exec(inner)?.[1];
-    if (variable) return (this.variableDefault(variable) as string[]).map(String);
+    if (variable) {
+      const value = this.variableDefault(variable) ?? [];
+      return Array.isArray(value) ? value.map(String) : Object.keys(value as object);
+    }
     const local = /^local\.(\w+)$/.exec(inner)?.[1];
     if (!local) throw new Error(`for_each ${expression} is not a form the tests understand`);
     const value = this.local(local);
