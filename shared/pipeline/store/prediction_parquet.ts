@@ -1,5 +1,5 @@
 import { parquetMetadata, parquetRead } from 'hyparquet';
-import { ByteWriter, parquetWrite, type ColumnSource } from 'hyparquet-writer';
+import { writeFlatParquet, type FlatColumn } from '../../data/parquet/flat_writer';
 import type { PredictionRecord } from './prediction_records';
 
 /**
@@ -88,11 +88,11 @@ export class PredictionColumns {
   /** The batch as one Parquet file. */
   encode(): Buffer {
     const n = this.rows;
-    const columnData: ColumnSource[] = [
-      { name: 'request_id', data: this.requestIds, type: 'STRING', nullable: false },
-      { name: 'index', data: this.index.subarray(0, n), type: 'INT32', nullable: false },
-      { name: 'model_version', data: this.versions, type: 'STRING', nullable: false },
-      { name: 'time', data: this.times, type: 'STRING', nullable: false },
+    const columns: FlatColumn[] = [
+      { name: 'request_id', values: this.requestIds, type: 'STRING', nullable: false },
+      { name: 'index', values: this.index, type: 'INT32', nullable: false },
+      { name: 'model_version', values: this.versions, type: 'STRING', nullable: false },
+      { name: 'time', values: this.times, type: 'STRING', nullable: false },
     ];
     const layout: Layout = { version: 1, model: this.model, shadow: this.shadow, columns: {} };
     const taken = new Set<string>([...BASE, WHOLE.features, WHOLE.prediction]);
@@ -102,24 +102,19 @@ export class PredictionColumns {
         for (let k = 2; taken.has(name); k++) name = `${group}__${key}__${k}`;
         taken.add(name);
         const { type, data, nullable } = typed(values, n);
-        columnData.push({ name, data, type, nullable });
+        columns.push({ name, values: data, type, nullable });
         layout.columns[name] = [group, key, type === 'JSON'];
       }
-      if (this.wholes) columnData.push({ name: WHOLE[group], data: Array.from({ length: n }, (_, i) => this.wholes![group][i] ?? null), type: 'STRING' });
+      if (this.wholes) columns.push({ name: WHOLE[group], values: Array.from({ length: n }, (_, i) => this.wholes![group][i] ?? null), type: 'STRING', nullable: true });
     }
-    const writer = new ByteWriter(1 << 20);
-    // Statistics serve queries that skip row groups; a file is one row group, read whole. Uncompressed:
-    // numbers gain little from snappy, strings are dictionary-encoded already, and decompressing in
-    // JavaScript was a tenth of the tick's reading time.
-    parquetWrite({ writer, columnData, rowGroupSize: Math.max(1, n), statistics: false, codec: 'UNCOMPRESSED', kvMetadata: [{ key: LAYOUT_KEY, value: JSON.stringify(layout) }] });
-    return Buffer.from(writer.getBuffer());
+    return writeFlatParquet(columns, n, { [LAYOUT_KEY]: JSON.stringify(layout) });
   }
 }
 
 /**
- * A column's values as the narrowest Parquet type that holds them all; holes become nulls. A column
- * without nulls is written as required: an optional one is read back through the nested-data assembly,
- * value by value.
+ * A column's values as the narrowest Parquet type that holds them all; holes are nulls. A column
+ * without nulls is written as required: hyparquet reads an optional one back through its nested-data
+ * assembly, value by value.
  */
 function typed(values: unknown[], n: number): { type: 'DOUBLE' | 'STRING' | 'BOOLEAN' | 'JSON'; data: unknown[]; nullable: boolean } {
   let kind: string | null = null;
@@ -132,16 +127,10 @@ function typed(values: unknown[], n: number): { type: 'DOUBLE' | 'STRING' | 'BOO
     }
     const t = typeof v;
     if (kind === null) kind = t;
-    // the writer serialises a JSON column's values itself
-    if (t !== kind || (t !== 'number' && t !== 'string' && t !== 'boolean')) return { type: 'JSON', data: withNulls(values, n), nullable: true };
+    // the file writer serialises a JSON column's values itself
+    if (t !== kind || (t !== 'number' && t !== 'string' && t !== 'boolean')) return { type: 'JSON', data: values, nullable: true };
   }
-  return { type: kind === 'string' ? 'STRING' : kind === 'boolean' ? 'BOOLEAN' : 'DOUBLE', data: nulls ? withNulls(values, n) : values, nullable: nulls };
-}
-
-function withNulls(values: unknown[], n: number): unknown[] {
-  values.length = n;
-  for (let i = 0; i < n; i++) if (values[i] === undefined) values[i] = null;
-  return values;
+  return { type: kind === 'string' ? 'STRING' : kind === 'boolean' ? 'BOOLEAN' : 'DOUBLE', data: values, nullable: nulls };
 }
 
 /** The records of one Parquet file of the log, in the file's order. */
