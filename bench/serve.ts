@@ -21,7 +21,8 @@ import { PredictionLog } from '../shared/serving/prediction_log';
  * autocannon as the load tool, and the same against a FastAPI + uvicorn + onnxruntime service with two
  * workers serving the same model (built offline into a venv from MLOOP_BENCH_WHEELS, default
  * /opt/pypi/files; skipped, and said so, when it cannot be). Also the cold start of `mloop serve`: from
- * spawning the process to its first successful score. `npm run bench:serve [mloop|fastapi]`; one JSON line per
+ * spawning the process to its first successful score. `npm run bench:serve [mloop|fastapi|log]` (log: the
+ * prediction log's CPU cost alone); one JSON line per
  * measurement. The load tool runs on the same two cores as the server: every HTTP number is a
  * measurement of both. `load_1m` is the machine's load average when the measurement started.
  */
@@ -328,10 +329,11 @@ async function main() {
   const manifest = JSON.parse(readFileSync(path.join(model, 'manifest.json'), 'utf8')) as { trainer?: { trees?: number }; metrics: { auc: number } };
   emit({ bench: 'model', algorithm: 'gbdt', onnx_bytes: readFileSync(path.join(model, 'model.onnx')).length, auc: round(manifest.metrics.auc, 4), cpus: os.availableParallelism() });
   const rows = instances(model, 5000);
-  await inProcess(ctx, rows);
+  const only = process.argv[2];
+  if (only !== 'log') await inProcess(ctx, rows);
   await logCost(ctx, rows);
   await ctx.platform.close();
-  const only = process.argv[2];
+  if (only === 'log') return;
   if (only !== 'fastapi') await mloopHttp(home, rows);
   if (only !== 'mloop') await fastapiHttp(model, rows);
 }
