@@ -145,8 +145,12 @@ export async function decodePredictionParquet(bytes: Buffer): Promise<Prediction
   await parquetRead({
     file,
     metadata,
-    // strings stay strings, whatever converted type the column names
     onChunk: ({ columnName, columnData, rowStart }) => {
+      // the log writes one row group, so a column comes whole, as one chunk: kept as it is
+      if (rowStart === 0 && columnData.length === n && !columns.has(columnName)) {
+        columns.set(columnName, columnData as unknown[]);
+        return;
+      }
       let column = columns.get(columnName);
       if (!column) columns.set(columnName, (column = new Array(n)));
       for (let i = 0; i < columnData.length && rowStart + i < n; i++) column[rowStart + i] = columnData[i];
