@@ -126,6 +126,12 @@ function typed(values: unknown[], n: number): { type: 'DOUBLE' | 'STRING' | 'BOO
       continue;
     }
     const t = typeof v;
+    if (t === 'number' && !Number.isFinite(v)) {
+      // as JSON.stringify wrote it in the NDJSON log: the monitor skips a null score, not a NaN one
+      values[i] = null;
+      nulls = true;
+      continue;
+    }
     if (kind === null) kind = t;
     // the file writer serialises a JSON column's values itself
     if (t !== kind || (t !== 'number' && t !== 'string' && t !== 'boolean')) return { type: 'JSON', data: values, nullable: true };

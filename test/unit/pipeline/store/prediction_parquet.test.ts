@@ -34,6 +34,12 @@ describe('the prediction log as Parquet', () => {
     ]);
   });
 
+  it('writes a score that is not a finite number as null, as the NDJSON log did', async () => {
+    const columns = new PredictionColumns('m', false);
+    columns.add('r1', 'v1', T1, [{ a: 1 }, { a: 2 }, { a: 3 }], [{ score: Number.NaN }, { score: 0.5 }, { score: Number.POSITIVE_INFINITY }]);
+    expect((await roundTrip(columns)).map((r) => r.prediction.score)).toEqual([null, 0.5, null]);
+  });
+
   it('an instance that is not an object (an image that could not be summarised) comes back as sent', async () => {
     const columns = new PredictionColumns('leaves', false);
     columns.add('r1', 'v1', T1, [null, { image_sha256: 'ab', image_bytes: 3 }, 'text'], [{ label: 'oak' }, { label: 'elm' }, { label: 'oak' }]);
