@@ -12,6 +12,7 @@ import { openScorer } from '../shared/pipeline/artifacts/model_files';
 import type { Context } from '../shared/pipeline/context';
 import { createPlatform } from '../shared/platform';
 import { installVersion } from '../shared/pipeline/usecases/install_version';
+import { PredictionLog } from '../shared/serving/prediction_log';
 
 /**
  * Scoring speed of the demo gbdt model (300 trees, trained by `mloop train` on `mloop generate` data):
@@ -20,7 +21,8 @@ import { installVersion } from '../shared/pipeline/usecases/install_version';
  * autocannon as the load tool, and the same against a FastAPI + uvicorn + onnxruntime service with two
  * workers serving the same model (built offline into a venv from MLOOP_BENCH_WHEELS, default
  * /opt/pypi/files; skipped, and said so, when it cannot be). Also the cold start of `mloop serve`: from
- * spawning the process to its first successful score. `npm run bench:serve [mloop|fastapi]`; one JSON line per
+ * spawning the process to its first successful score. `npm run bench:serve [mloop|fastapi|log]` (log: the
+ * prediction log's CPU cost alone); one JSON line per
  * measurement. The load tool runs on the same two cores as the server: every HTTP number is a
  * measurement of both. `load_1m` is the machine's load average when the measurement started.
  */
@@ -106,6 +108,91 @@ async function inProcess(ctx: Context, rows: Row[]): Promise<void> {
   emit({ bench: 'raw_onnxruntime', rows_per_call: 1, p50_ms: round(quantile(raw, 0.5), 4), p99_ms: round(quantile(raw, 0.99), 4) });
   await session.release();
   await scorer.release();
+}
+
+/**
+ * What the prediction log costs a process, in CPU time per logged row (user + system, this process and
+ * its I/O threads: the number load on the machine disturbs least): the log as mloop writes it, and the
+ * NDJSON serialisation it replaced, on the same rows, both writing 5 000-row objects to the local store;
+ * `none` is the loop without a log, the floor under both.
+ */
+async function logCost(ctx: Context, rows: Row[]): Promise<void> {
+  const total = 300_000;
+  // as a server has them: parsed from a request body
+  rows = JSON.parse(JSON.stringify(rows)) as Row[];
+  const predictions = rows.map((_, i) => ({ score: (i % 997) / 997, label: 0 }));
+  const writers = {
+    // the loop alone, for the floor the two writers' lines sit on
+    none: () => ({ record: (..._: unknown[]) => {}, stop: async () => {} }),
+    parquet: () => new PredictionLog(ctx, { sampleRate: 1, flushEveryMs: 3_600_000, maxBuffered: 5000 }),
+    'ndjson (before)': () => new NdjsonLog(ctx),
+  };
+  for (const rowsPerRequest of [1, 100]) {
+    const requests = Array.from({ length: 64 }, (_, k) => {
+      const at = (k * rowsPerRequest) % (rows.length - rowsPerRequest);
+      return { instances: rows.slice(at, at + rowsPerRequest), predictions: predictions.slice(at, at + rowsPerRequest) };
+    });
+    const pass = async (make: () => Pick<PredictionLog, 'record' | 'stop'>, rows: number) => {
+      const log = make();
+      const cpu = process.cpuUsage();
+      const started = performance.now();
+      for (let i = 0; i < rows / rowsPerRequest; i++) {
+        const { instances, predictions: scored } = requests[i % requests.length];
+        log.record(`r${i}`, 'logcost', 'v1', instances, scored);
+        // a server turns its event loop between requests: that is when a full buffer gets written
+        if (i % 16 === 15) await new Promise((resolve) => setImmediate(resolve));
+      }
+      await log.stop();
+      const used = process.cpuUsage(cpu);
+      return { cpu: (used.user + used.system) / 1e6, wall: (performance.now() - started) / 1000 };
+    };
+    for (const [writer, make] of Object.entries(writers)) {
+      await pass(make, total / 10); // compiled before it is timed
+      const { cpu, wall } = await pass(make, total);
+      emit({ bench: 'prediction_log', writer, rows_per_request: rowsPerRequest, rows: total, cpu_us_per_row: round((cpu * 1e6) / total, 2), wall_s: round(wall, 2) });
+    }
+  }
+}
+
+/** The writer before the Parquet batches, for the anchor: one JSON line per instance, serialised in record(). */
+class NdjsonLog {
+  private bytes = Buffer.allocUnsafe(1024 * 1024);
+  private length = 0;
+  private lines = 0;
+  private sequence = 0;
+  private writes: Promise<unknown>[] = [];
+
+  constructor(private readonly ctx: Context) {}
+
+  record(requestId: string, model: string, version: string, instances: unknown[], predictions: unknown[]): void {
+    const time = new Date().toISOString();
+    const head = `{"request_id":${JSON.stringify(requestId)},"index":`;
+    const middle = `,"model":${JSON.stringify(model)},"model_version":${JSON.stringify(version)},"time":"${time}","features":`;
+    for (let i = 0; i < instances.length; i++) {
+      const line = `${head}${i}${middle}${JSON.stringify(instances[i])},"prediction":${JSON.stringify(predictions[i])}}\n`;
+      if (this.length + line.length * 3 > this.bytes.length) {
+        const grown = Buffer.allocUnsafe(this.bytes.length * 2 + line.length * 3);
+        this.bytes.copy(grown, 0, 0, this.length);
+        this.bytes = grown;
+      }
+      this.length += this.bytes.write(line, this.length);
+    }
+    this.lines += instances.length;
+    if (this.lines >= 5000) this.flush();
+  }
+
+  private flush(): void {
+    if (this.lines === 0) return;
+    const name = `predictions/dt=2026-01-01/model=logcost-ndjson/${this.sequence++}.ndjson`;
+    this.writes.push(this.ctx.platform.objects.put(this.ctx.config.artifactsBucket, name, Buffer.from(this.bytes.subarray(0, this.length))));
+    this.length = 0;
+    this.lines = 0;
+  }
+
+  async stop(): Promise<void> {
+    this.flush();
+    await Promise.all(this.writes);
+  }
 }
 
 async function freePort(): Promise<number> {
@@ -251,9 +338,11 @@ async function main() {
   const manifest = JSON.parse(readFileSync(path.join(model, 'manifest.json'), 'utf8')) as { trainer?: { trees?: number }; metrics: { auc: number } };
   emit({ bench: 'model', algorithm: 'gbdt', onnx_bytes: readFileSync(path.join(model, 'model.onnx')).length, auc: round(manifest.metrics.auc, 4), cpus: os.availableParallelism() });
   const rows = instances(model, 5000);
-  await inProcess(ctx, rows);
-  await ctx.platform.close();
   const only = process.argv[2];
+  if (only !== 'log') await inProcess(ctx, rows);
+  await logCost(ctx, rows);
+  await ctx.platform.close();
+  if (only === 'log') return;
   if (only !== 'fastapi') await mloopHttp(home, rows);
   if (only !== 'mloop') await fastapiHttp(model, rows);
 }

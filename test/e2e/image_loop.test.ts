@@ -6,6 +6,7 @@ import { configFor } from '../../shared/core/config';
 import { createLogger } from '../../shared/core/log';
 import { createPlatform } from '../../shared/platform';
 import { CLI, cli, freePort, ROOT, stackEnv, startUp, stopGracefully, tempHome, until } from './helpers';
+import { loggedRecords } from '../support/prediction_log_files';
 
 /**
  * An archive of images through the whole local loop, as a person drives it: generate-images, push
@@ -168,11 +169,9 @@ describe('an archive of images through the loop', () => {
   });
 
   it('logs each prediction with the image hash, size and properties, never the image', async () => {
-    const lines = await until('the prediction log to be written', () => {
+    const lines = await until('the prediction log to be written', async () => {
       const folder = path.join(home, 'buckets', configFor(home).artifactsBucket, 'predictions');
-      if (!fs.existsSync(folder)) return null;
-      const files = (fs.readdirSync(folder, { recursive: true }) as string[]).filter((f) => f.includes('model=leaves') && f.endsWith('.ndjson'));
-      const all = files.flatMap((f) => fs.readFileSync(path.join(folder, f), 'utf8').trim().split('\n')).map((l) => JSON.parse(l));
+      const all = await loggedRecords(folder, (f) => f.includes('model=leaves'));
       return all.length >= 1 + samples.length + 1 + 2 + 1 ? all : null;
     }, 30_000, 200);
     for (const line of lines) {

@@ -3,11 +3,12 @@ import type { CurrentData } from '../../monitoring/drift';
 import type { FeatureProfile } from '../../monitoring/reference_profile';
 import type { Context } from '../context';
 import { feedbackId } from '../store/monitoring_documents';
-import { predictionObjectPrefix, type PredictionRecord } from '../store/prediction_records';
+import { predictionObjectPrefix, readPredictionObject, type PredictionRecord } from '../store/prediction_records';
 
 /**
- * Reads the prediction log of a window one object at a time and hands each record over without keeping
- * it, so a tick over a million logged rows holds columns of numbers, not a million objects.
+ * Reads the prediction log of a window one object at a time (Parquet batches, and NDJSON ones written
+ * before) and hands each record over without keeping it, so a tick over a million logged rows holds
+ * columns of numbers, not a million objects.
  */
 export async function forEachPrediction(ctx: Context, model: string, from: Date, to: Date, visit: (record: PredictionRecord) => void): Promise<void> {
   const fromIso = from.toISOString();
@@ -16,34 +17,10 @@ export async function forEachPrediction(ctx: Context, model: string, from: Date,
   for (let day = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate()); day <= to.getTime(); day += 86_400_000) {
     const prefix = predictionObjectPrefix(model, new Date(day).toISOString().slice(0, 10));
     for (const object of await objects.list(ctx.config.artifactsBucket, prefix)) {
-      for (const record of parseBatch(ctx, object.name, (await objects.get(object.bucket, object.name)).toString('utf8'))) {
+      for (const record of await readPredictionObject(ctx, object.bucket, object.name)) {
         if (record.time >= fromIso && record.time <= toIso) visit(record);
       }
     }
-  }
-}
-
-/**
- * One batch file as one JSON array: a single JSON.parse is markedly faster than one per line on a
- * million rows. Batches are written whole (one object each), so a line that does not parse is damage,
- * not a write in progress: then the file is read line by line and the bad lines are skipped and counted.
- */
-function parseBatch(ctx: Context, name: string, text: string): PredictionRecord[] {
-  const body = text.trimEnd();
-  try {
-    return JSON.parse(`[${body.replaceAll('\n', ',')}]`) as PredictionRecord[];
-  } catch {
-    const records: PredictionRecord[] = [];
-    let bad = 0;
-    for (const line of body.split('\n')) {
-      try {
-        records.push(JSON.parse(line) as PredictionRecord);
-      } catch {
-        bad++;
-      }
-    }
-    ctx.log.warn({ object: name, bad_lines: bad }, 'prediction log lines skipped: they are not JSON');
-    return records;
   }
 }
 

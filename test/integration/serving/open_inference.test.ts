@@ -6,6 +6,7 @@ import path from 'node:path';
 import { configFor } from '../../../shared/core/config';
 import { IMAGE_CLASSES, solidImage } from '../../support/image_model';
 import { startImageServer, type ImageServer } from '../../support/image_server';
+import { loggedRecords } from '../../support/prediction_log_files';
 
 jest.setTimeout(60_000);
 
@@ -130,8 +131,7 @@ describe('Open Inference V2 for an image model', () => {
   it('logs V2 predictions as /predict logs them: the image hash and size, the class and its probability', async () => {
     await server.stop(true);
     const folder = path.join(server.home, 'buckets', configFor(server.home).artifactsBucket, 'predictions');
-    const files = (fs.readdirSync(folder, { recursive: true }) as string[]).filter((f) => f.endsWith('.ndjson'));
-    const lines = files.flatMap((f) => fs.readFileSync(path.join(folder, f), 'utf8').trim().split('\n')).map((l) => JSON.parse(l));
+    const lines = await loggedRecords(folder);
     expect(lines.length).toBeGreaterThanOrEqual(3 + 3 + 1);
     for (const line of lines) {
       expect(line.features).toEqual({
