@@ -83,7 +83,8 @@ export interface DatasetPart {
   generation: string;
   md5Hash: string;
   size: number;
-  sha256: string;
+  /** Absent for a BigQuery export's files, which are pinned by their generation and MD5 instead. */
+  sha256?: string;
 }
 
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';

@@ -5,7 +5,7 @@ import { validateCsv } from '../../data/csv_validation';
 import type { Context } from '../context';
 import { DATASET_CONFIG_VERSION, type DatasetConfig } from '../dataset_config';
 import { exportStatement, LOCAL_BIGQUERY_REFUSAL, snapshotQuery } from '../sources/bigquery_sql';
-import { partsAsCsv } from '../sources/parquet_parts_csv';
+import { openDatasetTable } from '../training/dataset_objects';
 import { storeOf } from '../store';
 import type { BigQuerySnapshot, DatasetDoc } from '../store/documents';
 import type { ObjectMetadata } from '../../platform/ports';
@@ -70,9 +70,12 @@ export async function snapshotDataset(ctx: Context, model: string, config: Datas
     status: 'accepted',
     object: { bucket, name: manifest.name, generation: manifest.generation, md5Hash: manifest.md5Hash, size: manifest.size },
     bigquery: recorded,
+    // the exported files are a dataset in Parquet parts: validated, profiled and trained on by the same
+    // reader as an upload in parts, with the file's own column types
+    parts: recorded.files.map((f) => ({ ...f })),
   };
   try {
-    const { profile, report } = await validateCsv(partsAsCsv(objects, recorded.files.map((f) => ({ bucket, ...f }))), config);
+    const { profile, report } = await validateCsv(await openDatasetTable(ctx, doc), config);
     const stored = await storeReport(ctx, model, version, report);
     const accepted = { ...doc, header: profile.header, rows: report.rows, rejected_count: report.rejected_count, ...stored };
     ctx.log.info({ model, dataset_version: version, job_id: jobId, files: files.length, rows: report.rows }, 'BigQuery snapshot exported');

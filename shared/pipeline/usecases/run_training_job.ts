@@ -21,7 +21,6 @@ import { assertUnchanged, openDatasetTable } from '../training/dataset_objects';
 import type { RunPlan } from '../training/training_plan';
 import { trainingEnd } from '../../ml/training_end';
 import { family } from '../../ml/models/registry';
-import { partsAsCsv } from '../sources/parquet_parts_csv';
 
 export type JobOutcome = 'succeeded' | 'failed' | 'skipped';
 
@@ -126,11 +125,9 @@ async function train(ctx: Context, run: RunDoc, attempt: number): Promise<Metric
     return trainOnImages(ctx, run, dataset, config, stored);
   }
   const started = clock.now();
-  // a dataset in parts is read as its parts one after the other, each checked against its recorded hash;
-  // a BigQuery snapshot is its exported Parquet parts, read one after the other
-  const files = dataset.bigquery?.files;
-  const open = files ? async () => partsAsCsv(objects, files.map((f) => ({ bucket: dataset.object.bucket, ...f }))) : () => openDatasetTable(ctx, dataset, { verify: true });
-  const data = await prepareTrainingData(open, config, {
+  // a dataset in parts (a BigQuery snapshot's exported files too) is read as its parts one after the
+  // other, each checked against its recorded hash or generation
+  const data = await prepareTrainingData(() => openDatasetTable(ctx, dataset, { verify: true }), config, {
     seed: stored.seed ?? undefined,
     sample: stored.sample ?? ctx.config.defaultSample,
   });
