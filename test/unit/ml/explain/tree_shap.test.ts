@@ -91,6 +91,6 @@ describe('TreeShap', () => {
       expect(phi).toEqual(Float64Array.from(bruteForce(trees.filter((t) => t.output === k), x, 3)).map((v, j) => (Math.abs(v - phi[j]) < 1e-12 ? phi[j] : v)));
       expect(shap.baseValue(k) + phi.reduce((a, b) => a + b, 0)).toBeCloseTo(raw[k], 12);
     }
-    expect(shap.baseValue(1)).toBeCloseTo(1 + trees[2].value[0] + trees[1].value.reduce((s, v, l) => s + (v * trees[1].leafCover[l]) / trees[1].cover[0], 0), 12);
+    expect(shap.baseValue(1)).toBeCloseTo(1 + trees[2].value[0] + Array.from(trees[1].value).reduce((s: number, v: number, l: number) => s + (v * trees[1].leafCover[l]) / trees[1].cover[0], 0), 12);
   });
 });
