@@ -12,6 +12,8 @@ export class TreeShap {
   private readonly zero: Float64Array;
   private readonly one: Float64Array;
   private readonly weight: Float64Array;
+  /** 1/k, for the divisions the inner loops would otherwise make. */
+  private readonly inverse: Float64Array;
 
   constructor(readonly ensemble: TreeEnsemble) {
     this.goLeft = new Uint8Array(ensemble.feature.length);
@@ -19,6 +21,7 @@ export class TreeShap {
     this.zero = new Float64Array(depth);
     this.one = new Float64Array(depth);
     this.weight = new Float64Array(depth);
+    this.inverse = Float64Array.from({ length: depth + 1 }, (_, k) => (k === 0 ? 0 : 1 / k));
   }
 
   /** Every output's raw score for the row X[at ...]: the base plus its trees' leaves, summed in double. */
@@ -40,7 +43,7 @@ export class TreeShap {
   /** Adds each encoded column's contribution to `output` for the row X[at ...] into phi [width]. */
   explain(X: ArrayLike<number>, at: number, output: number, phi: Float64Array): void {
     const e = this.ensemble;
-    const { goLeft, zero, one, weight } = this;
+    const { goLeft, zero, one, weight, inverse } = this;
     const { feature, threshold, defaultLeft, uniqueStart, uniqueFeature, uniqueZero, condStart, condNode, condLeft, value } = e;
     for (let t = 0; t < e.trees; t++) {
       if (e.treeOutput[t] !== output) continue;
@@ -70,10 +73,15 @@ export class TreeShap {
           zero[i] = z;
           one[i] = o;
           weight[i] = 0;
-          const scale = 1 / (i + 1);
-          for (let j = i - 1; j >= 0; j--) {
-            weight[j + 1] += o * weight[j] * (j + 1) * scale;
-            weight[j] = z * weight[j] * (i - j) * scale;
+          const scale = inverse[i + 1];
+          if (o === 1) {
+            for (let j = i - 1; j >= 0; j--) {
+              const w = weight[j] * scale;
+              weight[j + 1] += w * (j + 1);
+              weight[j] = z * w * (i - j);
+            }
+          } else {
+            for (let j = i - 1; j >= 0; j--) weight[j] = z * weight[j] * (i - j) * scale;
           }
         }
         const v = value[l];
@@ -84,13 +92,15 @@ export class TreeShap {
           let total = 0;
           if (o !== 0) {
             let next = weight[d];
+            const shrink = z * inverse[d + 1];
             for (let j = d - 1; j >= 0; j--) {
-              const tmp = (next * (d + 1)) / (j + 1);
+              const tmp = next * (d + 1) * inverse[j + 1];
               total += tmp;
-              next = weight[j] - (tmp * z * (d - j)) / (d + 1);
+              next = weight[j] - tmp * shrink * (d - j);
             }
           } else {
-            for (let j = d - 1; j >= 0; j--) total += (weight[j] * (d + 1)) / (z * (d - j));
+            for (let j = d - 1; j >= 0; j--) total += weight[j] * inverse[d - j];
+            total *= (d + 1) / z;
           }
           phi[uniqueFeature[u0 + i - 1]] += total * (o - z) * v;
         }
