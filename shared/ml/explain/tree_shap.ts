@@ -7,15 +7,10 @@ import type { TreeEnsemble } from './tree_ensemble';
  * instead of recursing: a leaf's term only needs, for each distinct feature on its path, the share of
  * training rows passing that feature's tests (fixed) and whether the row passes them (0 or 1).
  *
- * That second part is one bit per feature, so for a path of d ≤ TABLE_DEPTH distinct features the d
- * terms of each of the 2^d patterns are computed once, when the model loads (as Fast TreeSHAP v2 does,
- * Yang 2021): explaining a row then costs O(d) per leaf instead of O(d²). Longer paths, or tables past
- * the budget, are computed per row.
+ * (Precomputing each leaf's terms for all 2^d patterns of those bits, as Fast TreeSHAP v2 does, was
+ * measured on the demo model — paths of 3 to 7 distinct features — and took as long: the tables do not
+ * stay in cache.)
  */
-export const TABLE_DEPTH = 10;
-/** Doubles the pattern tables of one model may take (64 MB). */
-export const TABLE_BUDGET = 8 * 1024 * 1024;
-
 export class TreeShap {
   private readonly goLeft: Uint8Array;
   private readonly terms: Float64Array;
@@ -23,38 +18,14 @@ export class TreeShap {
   private readonly weight: Float64Array;
   /** 1/k, for the divisions the inner loops would otherwise make. */
   private readonly inverse: Float64Array;
-  /** Per leaf, where its table starts in `table` (d terms per pattern), or −1 when it has none. */
-  private readonly tableStart: Int32Array;
-  private readonly table: Float64Array;
 
-  /** `budget`: doubles the pattern tables may take; 0 computes every leaf per row. */
-  constructor(readonly ensemble: TreeEnsemble, budget = TABLE_BUDGET) {
+  constructor(readonly ensemble: TreeEnsemble) {
     this.goLeft = new Uint8Array(ensemble.feature.length);
     const depth = ensemble.maxDepth + 2;
     this.terms = new Float64Array(depth);
     this.one = new Float64Array(depth);
     this.weight = new Float64Array(depth);
     this.inverse = Float64Array.from({ length: depth + 1 }, (_, k) => (k === 0 ? 0 : 1 / k));
-    const { uniqueStart } = ensemble;
-    const leaves = ensemble.value.length;
-    this.tableStart = new Int32Array(leaves).fill(-1);
-    let size = 0;
-    for (let l = 0; l < leaves; l++) {
-      const d = uniqueStart[l + 1] - uniqueStart[l];
-      if (d > TABLE_DEPTH || size + (d << d) > budget) continue;
-      this.tableStart[l] = size;
-      size += d << d;
-    }
-    this.table = new Float64Array(size);
-    for (let l = 0; l < leaves; l++) {
-      const start = this.tableStart[l];
-      if (start < 0) continue;
-      const d = uniqueStart[l + 1] - uniqueStart[l];
-      for (let pattern = 0; pattern < 1 << d; pattern++) {
-        for (let i = 0; i < d; i++) this.one[i + 1] = (pattern >> i) & 1;
-        this.leafTerms(l, d, this.table, start + pattern * d);
-      }
-    }
   }
 
   /** Every output's raw score for the row X[at ...]: the base plus its trees' leaves, summed in double. */
@@ -76,9 +47,8 @@ export class TreeShap {
   /** Adds each encoded column's contribution to `output` for the row X[at ...] into phi [width]. */
   explain(X: ArrayLike<number>, at: number, output: number, phi: Float64Array): void {
     const e = this.ensemble;
-    const { goLeft, one, table, tableStart } = this;
+    const { goLeft, one, terms } = this;
     const { feature, threshold, defaultLeft, uniqueStart, uniqueFeature, condStart, condNode, condLeft } = e;
-    const terms = this.terms;
     for (let t = 0; t < e.trees; t++) {
       if (e.treeOutput[t] !== output) continue;
       const n0 = e.nodeStart[t];
@@ -93,7 +63,6 @@ export class TreeShap {
         const u0 = uniqueStart[l];
         const d = uniqueStart[l + 1] - u0;
         // whether the row passes each distinct feature's tests on the leaf's path
-        let pattern = 0;
         for (let i = 0; i < d; i++) {
           const u = u0 + i;
           let o = 1;
@@ -103,17 +72,10 @@ export class TreeShap {
               break;
             }
           }
-          pattern |= o << i;
           one[i + 1] = o;
         }
-        const start = tableStart[l];
-        if (start >= 0) {
-          const from = start + pattern * d;
-          for (let i = 0; i < d; i++) phi[uniqueFeature[u0 + i]] += table[from + i];
-        } else {
-          this.leafTerms(l, d, terms, 0);
-          for (let i = 0; i < d; i++) phi[uniqueFeature[u0 + i]] += terms[i];
-        }
+        this.leafTerms(l, d, terms, 0);
+        for (let i = 0; i < d; i++) phi[uniqueFeature[u0 + i]] += terms[i];
       }
     }
   }
