@@ -1,4 +1,5 @@
-import type { ExplainerModel } from './explainer_file';
+import { MloopError } from '../../core/errors';
+import { EXPLAINER_FILE, type ExplainerModel } from './explainer_file';
 import { NetworkAttribution } from './network_attribution';
 import { buildEnsemble } from './tree_ensemble';
 import { TreeShap } from './tree_shap';
@@ -17,8 +18,26 @@ export interface Attribution {
   explain(X: ArrayLike<number>, at: number, output: number, phi: Float64Array): number;
 }
 
+/** An explainer.json that does not fit the manifest's columns (one imported with another model, say). */
+function checkShape(model: ExplainerModel, width: number): void {
+  const wrong = (what: string) => new MloopError('failed_precondition', `${EXPLAINER_FILE} does not fit the model's ${width} encoded columns: ${what}`);
+  if (model.kind === 'trees') {
+    if (model.base.length !== model.outputs) throw wrong(`${model.base.length} base values for ${model.outputs} outputs`);
+    if (model.trees.some((t) => t.feature.some((f) => f >= width))) throw wrong('a tree tests a column past them');
+  } else if (model.kind === 'linear') {
+    if (model.mean.length !== width || model.weights.length !== width * model.bias.length) throw wrong(`${model.mean.length} means, ${model.weights.length} weights`);
+  } else {
+    const { layers } = model;
+    if (model.mean.length !== width || model.std.length !== width || model.log_scale.length !== width || layers[0].inputs !== width) throw wrong('the network reads another width');
+    layers.forEach((l, k) => {
+      if (l.kernel.length !== l.inputs * l.units || l.bias.length !== l.units || (k > 0 && l.inputs !== layers[k - 1].units)) throw wrong(`layer ${k} has inconsistent shapes`);
+    });
+  }
+}
+
 /** `groups[j]`: the original feature of encoded column j, one of `features`. */
 export function attributionOf(model: ExplainerModel, groups: Int32Array, features: number): Attribution {
+  checkShape(model, groups.length);
   if (model.kind === 'trees') return treeAttribution(model, groups);
   if (model.kind === 'linear') return linearAttribution(model, groups);
   return new NetworkAttribution(model, groups, features);

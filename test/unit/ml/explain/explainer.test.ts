@@ -48,3 +48,22 @@ describe('explanations of each family', () => {
     });
   }, 120_000);
 });
+
+describe('an explainer.json that does not fit its model', () => {
+  it('is refused with what is wrong, before any row is explained', () => {
+    const data = taskData('binary', 50, 1);
+    const trees = parseExplainer({
+      kind: 'trees', link: 'logistic', outputs: 1, base: [0],
+      trees: [{ output: 0, feature: [9], threshold: [0], default_left: [0], left: [-1], right: [-2], cover: [2], value: [1, -1], leaf_cover: [1, 1] }],
+    });
+    expect(() => new Explainer(trees, data.specs, data.classes, false)).toThrow(/does not fit the model's 6 encoded columns: a tree tests a column past them/);
+    const linear = parseExplainer({ kind: 'linear', link: 'logistic', weights: [1, 2], bias: [0], mean: [0, 0] });
+    expect(() => new Explainer(linear, data.specs, data.classes, false)).toThrow(/2 means, 2 weights/);
+  });
+
+  it('refuses a tree whose child points back up (a loop) or out of the tree', () => {
+    const tree = { output: 0, feature: [0, 1], threshold: [0, 0], default_left: [0, 0], left: [1, -2], right: [-1, 0], cover: [3, 2], value: [1, 2, 3], leaf_cover: [1, 1, 1] };
+    expect(() => parseExplainer({ kind: 'trees', link: 'identity', outputs: 1, base: [0], trees: [tree] })).toThrow(/tree 0 node 1 points outside the tree/);
+    expect(() => parseExplainer({ kind: 'trees', link: 'identity', outputs: 1, base: [0], trees: [{ ...tree, right: [-1, -7] }] })).toThrow(/points outside the tree/);
+  });
+});
