@@ -116,7 +116,7 @@ export function createScoringRouter(options: RouterOptions): ScoringRouter {
   };
 
   /** /score and /predict: image files (an image model), or JSON {"instances": [...]}; /score may ask for explanations beside. */
-  const scoreBody = async (request: HttpRequest, model: string | undefined) => {
+  const scoreBody = async (request: HttpRequest, model: string | undefined, explainable = false) => {
     const images = await imageInstancesOf(request.headers, request.body);
     if (images) return { ...(await score(request, model, images, true)), explanations: undefined };
     const body = parseJsonBody(request.body) as { instances?: unknown; explain?: unknown; explain_top_k?: unknown };
@@ -126,7 +126,7 @@ export function createScoringRouter(options: RouterOptions): ScoringRouter {
         'the body must be a JSON object {"instances": [{feature: value, ...}]} sent as application/json (an image model: {"instances": [{"b64": "..."}]}, an image file, or multipart/form-data)',
       );
     }
-    const topK = explainTopK(body);
+    const topK = explainable ? explainTopK(body) : null;
     const scored = await score(request, model, body.instances);
     const explanations = topK === null ? undefined : await explainWith(scored.scorer, body.instances, topK);
     return { ...scored, explanations };
@@ -155,7 +155,7 @@ export function createScoringRouter(options: RouterOptions): ScoringRouter {
     {
       method: 'POST', pattern: /^\/(?:score(?:\/([^/]+))?)?\/?$/, name: 'score', family: 'mloop',
       handle: async (request, match) => {
-        const scored = await scoreBody(request, match[1] ? modelOf(match[1]) : undefined);
+        const scored = await scoreBody(request, match[1] ? modelOf(match[1]) : undefined, true);
         const predictions = scored.explanations ? scored.predictions.map((p, i) => ({ ...p, explanation: scored.explanations![i] })) : scored.predictions;
         const reply = jsonReply(200, { request_id: scored.requestId, model: scored.name, model_version: scored.scorer.version, predictions });
         reply.after = scored.after;

@@ -61,6 +61,7 @@ async function check(data: PreparedData): Promise<void> {
       }
     }
     expect({ family, worst: worst < 1e-6 ? 'below 1e-6' : worst }).toEqual({ family, worst: 'below 1e-6' });
+    if (process.env.MLOOP_SHOW_WORST) console.log(JSON.stringify({ family, rows: n, columns: width, worst }));
     // efficiency on every holdout row, on the original features
     const explainer = new Explainer(model, data.specs, data.classes, data.task === 'multiclass');
     for (const e of explainer.explain(X, width, n)) {
