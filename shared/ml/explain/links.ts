@@ -4,7 +4,6 @@ const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / 
 
 /** The served score of each output from the raw ones, as the model's ONNX graph maps them (in double). */
 export function applyLink(link: Link, raw: Float64Array, norm = 1): Float64Array {
-  const K = raw.length;
   switch (link) {
     case 'logistic':
       return raw.map(sigmoid);
@@ -25,7 +24,7 @@ export function applyLink(link: Link, raw: Float64Array, norm = 1): Float64Array
     case 'sigmoid_normalised': {
       const s = raw.map(sigmoid);
       const sum = s.reduce((a, b) => a + b, 0);
-      return s.map((v) => v / (K > 0 ? sum : 1));
+      return s.map((v) => v / sum);
     }
   }
 }
