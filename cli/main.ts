@@ -15,6 +15,7 @@ import { withContext } from './cli_context';
 import { runDemo } from './demo';
 import { registerDlqCommand } from './dlq_command';
 import { registerDriftCommands } from './drift_command';
+import { registerExplainCommand } from './explain_command';
 import { reportError } from './error_report';
 import { registerModelsCommand } from './models_command';
 import { registerRetrainCommand } from './retrain_command';
@@ -195,6 +196,7 @@ registerDriftCommands(program);
 registerTrainCommand(program);
 registerRetrainCommand(program);
 registerServeCommand(program);
+registerExplainCommand(program);
 
 program
   .command('datasets')

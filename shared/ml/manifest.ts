@@ -81,6 +81,15 @@ export const Manifest = z
         })
         .optional(),
     }),
+    /** Mean |contribution| per feature on the holdout and dependence points of the top ones (explain/global_importance.ts). */
+    explanations: z
+      .object({
+        rows: z.number().int().nonnegative(),
+        approximate: z.boolean(),
+        importance: z.array(z.object({ feature: z.string(), mean_abs: z.number() })),
+        dependence: z.array(z.object({ feature: z.string(), points: z.array(z.tuple([z.union([z.number(), z.string()]), z.number()])) })),
+      })
+      .optional(),
     /** The sweep the model won, when the run tried several parameter sets. */
     sweep: z.object({ metric: z.string(), best_trial: z.number().int().nonnegative(), trials: z.array(Trial) }).optional(),
     /** When `auto` chose the family: every candidate it tried, with its validation score, time and parameters. */

@@ -4,6 +4,8 @@ import { encodedWidth, encodeRecords, validateInstances, type InstanceError } fr
 import { imageFloats, type ImageSpec } from '../data/images/image_spec';
 import type { ImageProperties } from '../data/images/image_properties';
 import { preprocessImage } from '../data/images/preprocess';
+import { Explainer, type Explanation } from './explain/explainer';
+import { EXPLAINER_FILE, type ExplainerModel } from './explain/explainer_file';
 import type { Manifest } from './manifest';
 import { ONNX_DISTANCES, ONNX_INPUT, ONNX_OUTPUTS } from './onnx_io';
 
@@ -43,6 +45,8 @@ export type ImageInstance = { b64: string } | { bytes: Uint8Array };
 /** Classes an image prediction lists in `top_k`, at most. */
 export const TOP_K = 3;
 
+export type ExplainResult = { ok: true; explanations: Explanation[] } | { ok: false; errors: InstanceError[] };
+
 /** `images`: an image model's measure of each image it scored, for the prediction log (image_properties.ts). */
 export type PredictResult = { ok: true; predictions: Prediction[]; images?: ImageProperties[] } | { ok: false; errors: InstanceError[] };
 
@@ -56,6 +60,11 @@ export interface Scorer {
   scoreRecords(records: ArrayLike<Record<string, unknown>>): Promise<Float32Array>;
   /** Validates a request body, then scores it. */
   predict(instances: unknown, options?: PredictOptions): Promise<PredictResult>;
+  /**
+   * Validates a request body, then explains each row (explain/explainer.ts): all its features' contributions,
+   * or the `topK` largest. Fails with failed_precondition for a version stored without explainer.json.
+   */
+  explain?(instances: unknown, topK?: number): Promise<ExplainResult>;
   /** One inference on an input that needs no record, where a made-up record cannot be scored (an image model). */
   warm?(): Promise<void>;
   release(): Promise<void>;
@@ -109,8 +118,18 @@ async function clustered(session: ort.InferenceSession, features: Float32Array, 
   return Array.from({ length: n }, (_, i) => ({ cluster: cluster[i], distances: Array.from(distances.subarray(i * k, (i + 1) * k)) }));
 }
 
-/** `anomalyBytes` is anomaly.onnx, required when the manifest lists an unsupervised model. */
-export async function loadScorer(onnxBytes: Uint8Array, manifest: Manifest, anomalyBytes?: Uint8Array): Promise<Scorer> {
+function unexplainable(manifest: Manifest): MloopError {
+  const why = manifest.image
+    ? 'an image model is not explained'
+    : `it has no ${EXPLAINER_FILE}: it was trained before explanations were recorded, or by a family that cannot explain (retrain it to explain it)`;
+  return new MloopError('failed_precondition', `${manifest.model} ${manifest.version} (${manifest.algorithm}) cannot be explained: ${why}`);
+}
+
+/**
+ * `anomalyBytes` is anomaly.onnx, required when the manifest lists an unsupervised model; `explainer` is
+ * explainer.json's model, when the version has one.
+ */
+export async function loadScorer(onnxBytes: Uint8Array, manifest: Manifest, anomalyBytes?: Uint8Array, explainerModel?: ExplainerModel): Promise<Scorer> {
   if (manifest.image) return loadImageScorer(onnxBytes, manifest, manifest.image);
   const width = encodedWidth(manifest.features);
   if (width !== manifest.input.width) {
@@ -143,10 +162,20 @@ export async function loadScorer(onnxBytes: Uint8Array, manifest: Manifest, anom
     return run(session, manifest.output.name, encodeRecords(records, manifest.features), records.length);
   };
 
+  // built on the first explanation: its trees' paths are precomputed once
+  let explainer: Explainer | null = null;
   return {
     version: manifest.version,
     manifest,
     scoreRecords,
+    async explain(instances, topK) {
+      if (!explainerModel || clustering) throw unexplainable(manifest);
+      const checked = validateInstances(instances, manifest.features, ignorable);
+      if (!checked.ok) return checked;
+      explainer ??= new Explainer(explainerModel, manifest.features, manifest.classes, manifest.task === 'multiclass');
+      const n = checked.records.length;
+      return { ok: true, explanations: explainer.explain(encodeRecords(checked.records, manifest.features), width, n, topK) };
+    },
     async predict(instances) {
       const checked = validateInstances(instances, manifest.features, ignorable);
       if (!checked.ok) return checked;
@@ -229,6 +258,9 @@ async function loadImageScorer(onnxBytes: Uint8Array, manifest: Manifest, spec: 
       const decoded = await tensors(records);
       if (!decoded.ok) throw new MloopError('invalid_argument', decoded.errors.slice(0, 3).map((e) => e.message).join('; '));
       return run(decoded.x, records.length);
+    },
+    explain: async () => {
+      throw unexplainable(manifest);
     },
     async predict(instances, options = {}) {
       if (!Array.isArray(instances) || instances.length === 0) {

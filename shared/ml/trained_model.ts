@@ -1,3 +1,4 @@
+import type { ExplainerModel } from './explain/explainer_file';
 import type { LinearCoefficients } from './models/linear/linear_model';
 import type { Selection } from './selection';
 
@@ -29,6 +30,8 @@ export interface TrainedModel {
   chosen?: { family: string; selection: Selection };
   /** What the family measured on the model itself, reported beside its test metrics (a forest's out-of-bag score; kmeans: inertia, silhouette; knn: the rows it stored). */
   metrics?: Record<string, number>;
+  /** What explaining its predictions needs beyond the ONNX graph (explain/explainer_file.ts), where the family can explain. */
+  explainer?: ExplainerModel;
 }
 
 export type TrainProgress = {

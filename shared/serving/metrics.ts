@@ -9,6 +9,8 @@ export type RouteName =
   | 'score'
   | 'predict'
   | 'v1_predict'
+  | 'explain'
+  | 'v1_explain'
   | 'v1_model'
   | 'v2_infer'
   | 'v2_model'

@@ -25,8 +25,24 @@ export function openApiDocument(version: string): object {
         post: {
           summary: `Score up to ${MAX_INSTANCES} instances`,
           parameters: [modelName, { name: 'x-request-id', in: 'header', schema: { type: 'string' }, description: 'to join feedback later; generated when absent' }],
-          requestBody: { required: true, ...json(ref('Instances')) },
+          requestBody: { required: true, ...json(ref('ScoreRequest')) },
           responses: { '200': { description: 'one prediction per instance', ...json(ref('ScoreResponse')) }, ...errors },
+        },
+      },
+      '/explain/{name}': {
+        post: {
+          summary: 'Explain instances: each feature\'s contribution to the raw score (TreeSHAP for trees, exact for linear models, sampled Shapley for networks), with the base value',
+          parameters: [modelName, { name: 'x-request-id', in: 'header', schema: { type: 'string' } }],
+          requestBody: { required: true, ...json(ref('ExplainRequest')) },
+          responses: { '200': { description: 'one explanation per instance', ...json(ref('ExplainResponse')) }, ...errors, '409': { description: 'the version has no explainer.json (trained before explanations were recorded, or a family that cannot explain)', ...json(ref('Error')) } },
+        },
+      },
+      '/v1/models/{name}:explain': {
+        post: {
+          summary: 'KServe V1 explain: as /explain/{name}',
+          parameters: [modelName],
+          requestBody: { required: true, ...json(ref('ExplainRequest')) },
+          responses: { '200': { description: 'one explanation per instance', ...json(ref('ExplainResponse')) }, ...errors, '409': { description: 'the version cannot be explained', ...json(ref('Error')) } },
         },
       },
       '/predict/{name}': {
@@ -109,8 +125,38 @@ export function openApiDocument(version: string): object {
         Prediction: {
           type: 'object',
           description: 'binary {score, label}; multiclass {label, probabilities}; regression {value}; a clustering model (kmeans) {cluster, distances}; an image model {label, score, top_k}; anomaly_score when trained with unsupervised',
-          properties: { top_k: { type: 'array', items: { type: 'object', properties: { label: { type: 'string' }, score: { type: 'number' } } } }, score: { type: 'number' }, label: { oneOf: [{ type: 'integer' }, { type: 'string' }] }, probabilities: { type: 'object', additionalProperties: { type: 'number' } }, value: { type: 'number' }, cluster: { type: 'integer' }, distances: { type: 'array', items: { type: 'number' } }, anomaly_score: { type: 'number' } },
+          properties: { top_k: { type: 'array', items: { type: 'object', properties: { label: { type: 'string' }, score: { type: 'number' } } } }, score: { type: 'number' }, label: { oneOf: [{ type: 'integer' }, { type: 'string' }] }, probabilities: { type: 'object', additionalProperties: { type: 'number' } }, value: { type: 'number' }, cluster: { type: 'integer' }, distances: { type: 'array', items: { type: 'number' } }, anomaly_score: { type: 'number' }, explanation: ref('Explanation') },
         },
+        ScoreRequest: {
+          type: 'object',
+          required: ['instances'],
+          properties: {
+            instances: { type: 'array', minItems: 1, maxItems: MAX_INSTANCES, items: { type: 'object', additionalProperties: { nullable: true, oneOf: [{ type: 'number' }, { type: 'string' }, { type: 'boolean' }] } } },
+            explain: { type: 'boolean', description: 'add each prediction\'s explanation, with its explain_top_k largest contributions' },
+            explain_top_k: { type: 'integer', minimum: 1, maximum: 1000, default: 5 },
+          },
+        },
+        ExplainRequest: {
+          type: 'object',
+          required: ['instances'],
+          properties: {
+            instances: { type: 'array', minItems: 1, maxItems: MAX_INSTANCES, items: { type: 'object', additionalProperties: { nullable: true, oneOf: [{ type: 'number' }, { type: 'string' }, { type: 'boolean' }] } } },
+            explain_top_k: { type: 'integer', minimum: 1, maximum: 1000, description: 'only the largest contributions; every feature by default' },
+          },
+        },
+        Explanation: {
+          type: 'object',
+          description: 'base_value + Σ contributions = raw_score (the margin before the link: log-odds, a class logit, the value, a forest\'s mean vote, an isolation forest\'s mean path length); score as /score returns it. A multiclass model explains the class it predicts (class). A categorical feature\'s one-hot columns count as one feature.',
+          properties: {
+            base_value: { type: 'number' },
+            raw_score: { type: 'number' },
+            score: { type: 'number' },
+            class: { type: 'string' },
+            contributions: { type: 'object', additionalProperties: { type: 'number' } },
+            approximate: { type: 'boolean', description: 'true when the split between features is estimated (a network with hidden layers)' },
+          },
+        },
+        ExplainResponse: { type: 'object', properties: { request_id: { type: 'string' }, model: { type: 'string' }, model_version: { type: 'string' }, explanations: { type: 'array', items: ref('Explanation') } } },
         ScoreResponse: { type: 'object', properties: { request_id: { type: 'string' }, model: { type: 'string' }, model_version: { type: 'string' }, predictions: { type: 'array', items: ref('Prediction') } } },
         V2Tensor: { type: 'object', required: ['name', 'shape', 'datatype', 'data'], properties: { name: { type: 'string' }, shape: { type: 'array', items: { type: 'integer' } }, datatype: { type: 'string', enum: ['BOOL', 'BYTES', 'FP16', 'FP32', 'FP64', 'INT8', 'INT16', 'INT32', 'INT64', 'UINT8', 'UINT16', 'UINT32', 'UINT64'] }, data: { type: 'array', items: {} }, parameters: { type: 'object' } } },
         V2Request: { type: 'object', required: ['inputs'], properties: { id: { type: 'string' }, inputs: { type: 'array', items: ref('V2Tensor') }, outputs: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' } } } } } },

@@ -106,18 +106,30 @@ export function createScoringRouter(options: RouterOptions): ScoringRouter {
     };
   };
 
-  /** /score and /predict: image files (an image model), or JSON {"instances": [...]}. */
-  const scoreBody = async (request: HttpRequest, model: string | undefined) => {
+  /** Each row's contributions (all, or the topK largest), from the version the canary split picks. */
+  const explain = async (request: HttpRequest, model: string, instances: unknown, topK?: number) => {
+    if (Array.isArray(instances)) checkInstanceCount(instances.length);
+    const requestId = requestIdOf(request.headers);
+    const { name, scorer } = await (await options.server()).scorerFor(model, requestId);
+    const result = await explainWith(scorer, instances, topK);
+    return { requestId, name, version: scorer.version, explanations: result };
+  };
+
+  /** /score and /predict: image files (an image model), or JSON {"instances": [...]}; /score may ask for explanations beside. */
+  const scoreBody = async (request: HttpRequest, model: string | undefined, explainable = false) => {
     const images = await imageInstancesOf(request.headers, request.body);
-    if (images) return score(request, model, images, true);
-    const body = parseJsonBody(request.body) as { instances?: unknown };
+    if (images) return { ...(await score(request, model, images, true)), explanations: undefined };
+    const body = parseJsonBody(request.body) as { instances?: unknown; explain?: unknown; explain_top_k?: unknown };
     if (!body || typeof body !== 'object' || Array.isArray(body) || !('instances' in body)) {
       throw new MloopError(
         'invalid_argument',
         'the body must be a JSON object {"instances": [{feature: value, ...}]} sent as application/json (an image model: {"instances": [{"b64": "..."}]}, an image file, or multipart/form-data)',
       );
     }
-    return score(request, model, body.instances);
+    const topK = explainable ? explainTopK(body) : null;
+    const scored = await score(request, model, body.instances);
+    const explanations = topK === null ? undefined : await explainWith(scored.scorer, body.instances, topK);
+    return { ...scored, explanations };
   };
 
   const routes: Route[] = [
@@ -143,8 +155,9 @@ export function createScoringRouter(options: RouterOptions): ScoringRouter {
     {
       method: 'POST', pattern: /^\/(?:score(?:\/([^/]+))?)?\/?$/, name: 'score', family: 'mloop',
       handle: async (request, match) => {
-        const scored = await scoreBody(request, match[1] ? modelOf(match[1]) : undefined);
-        const reply = jsonReply(200, { request_id: scored.requestId, model: scored.name, model_version: scored.scorer.version, predictions: scored.predictions });
+        const scored = await scoreBody(request, match[1] ? modelOf(match[1]) : undefined, true);
+        const predictions = scored.explanations ? scored.predictions.map((p, i) => ({ ...p, explanation: scored.explanations![i] })) : scored.predictions;
+        const reply = jsonReply(200, { request_id: scored.requestId, model: scored.name, model_version: scored.scorer.version, predictions });
         reply.after = scored.after;
         return reply;
       },
@@ -170,6 +183,22 @@ export function createScoringRouter(options: RouterOptions): ScoringRouter {
         const reply = jsonReply(200, { predictions: scored.predictions }, { 'x-request-id': scored.requestId, 'x-model-version': scored.scorer.version });
         reply.after = scored.after;
         return reply;
+      },
+    },
+    {
+      method: 'POST', pattern: /^\/explain\/([^/]+)\/?$/, name: 'explain', family: 'mloop',
+      handle: async (request, match) => {
+        const body = instancesBody(request);
+        const explained = await explain(request, modelOf(match[1]), body.instances, explainTopK(body, true) ?? undefined);
+        return jsonReply(200, { request_id: explained.requestId, model: explained.name, model_version: explained.version, explanations: explained.explanations });
+      },
+    },
+    {
+      method: 'POST', pattern: /^\/v1\/models\/([^/:]+):explain$/, name: 'v1_explain', family: 'kserve',
+      handle: async (request, match) => {
+        const body = instancesBody(request);
+        const explained = await explain(request, modelOf(match[1]), body.instances, explainTopK(body, true) ?? undefined);
+        return jsonReply(200, { model_version: explained.version, explanations: explained.explanations }, { 'x-request-id': explained.requestId, 'x-model-version': explained.version });
       },
     },
     {
@@ -241,6 +270,40 @@ export function createScoringRouter(options: RouterOptions): ScoringRouter {
     if (options.revision) reply.headers = { ...reply.headers, 'x-served-by': options.revision };
     return reply;
   };
+}
+
+/** Contributions listed per row by default on /score with `"explain": true`. */
+export const EXPLAIN_TOP_K = 5;
+const MAX_TOP_K = 1000;
+
+function instancesBody(request: HttpRequest): { instances: unknown; explain_top_k?: unknown } {
+  const body = parseJsonBody(request.body) as { instances?: unknown };
+  if (!body || typeof body !== 'object' || Array.isArray(body) || !('instances' in body)) {
+    throw new MloopError('invalid_argument', 'the body must be a JSON object {"instances": [{feature: value, ...}]}');
+  }
+  return body as { instances: unknown };
+}
+
+/**
+ * How many contributions to list per row: null when /score was not asked to explain; on an explain
+ * route (`always`), every feature unless `explain_top_k` says fewer.
+ */
+function explainTopK(body: { explain?: unknown; explain_top_k?: unknown }, always = false): number | null {
+  if (!always && body.explain !== true) {
+    if (body.explain !== undefined && body.explain !== false) throw new MloopError('invalid_argument', '"explain" must be true or false');
+    return null;
+  }
+  const k = body.explain_top_k;
+  if (k === undefined) return always ? null : EXPLAIN_TOP_K;
+  if (typeof k !== 'number' || !Number.isInteger(k) || k < 1 || k > MAX_TOP_K) throw new MloopError('invalid_argument', `"explain_top_k" must be an integer from 1 to ${MAX_TOP_K}`);
+  return k;
+}
+
+async function explainWith(scorer: Scorer, instances: unknown, topK?: number) {
+  if (!scorer.explain) throw new MloopError('failed_precondition', `${scorer.manifest.model} ${scorer.version} cannot be explained`);
+  const result = await scorer.explain(instances, topK);
+  if (!result.ok) throw new MloopError('invalid_argument', `invalid instances: ${result.errors.slice(0, 5).map((e) => e.message).join('; ')}`, { errors: result.errors });
+  return result.explanations;
 }
 
 function withoutProbabilities(prediction: Prediction): Prediction {

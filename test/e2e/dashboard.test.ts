@@ -141,6 +141,10 @@ describe('the dashboard of mloop up', () => {
     await expect(page.locator('#selection h2').textContent()).resolves.toBe(`auto chose ${selection.winner}`);
     expect(await page.locator('#selection tbody tr').count()).toBe(selection.candidates.length);
     await expect(page.locator('#selection tbody tr', { hasText: 'mlp' }).textContent()).resolves.toMatch(/trained/);
+    // the chosen model's explanations: mean |SHAP| on the holdout beside the gain, a dependence plot per top feature
+    expect(await page.locator('figure', { hasText: 'Mean |SHAP| on' }).locator('rect[data-series="mean |SHAP|"]').count()).toBeGreaterThanOrEqual(3);
+    expect(await page.locator('figure', { hasText: 'Dependence: ' }).count()).toBe(3);
+    expect(await page.locator('circle[data-marker="dependence"]').count()).toBeGreaterThan(100);
     await shot('run');
   });
 

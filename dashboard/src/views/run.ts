@@ -8,7 +8,7 @@ import { progressBar } from './runs';
 import { selectionBlock } from './selection';
 
 export const runView: View = async ([id]) => {
-  const { run, version, decision, superseded, trainer, curves } = await get<RunDetail>(`/runs/${encodeURIComponent(id)}/detail`);
+  const { run, version, decision, superseded, trainer, explanations, curves } = await get<RunDetail>(`/runs/${encodeURIComponent(id)}/detail`);
   const charts: HTMLElement[] = [];
   const history = trainer?.history ?? [];
   if (history.length) {
@@ -24,6 +24,7 @@ export const runView: View = async ([id]) => {
     const top = [...trainer.importance].sort((a, b) => b.gain - a.gain).slice(0, 15);
     charts.push(pairedBars('Feature importance (gain)', top.map((f) => f.feature), { name: 'gain', values: top.map((f) => f.gain) }));
   }
+  charts.push(...explanationCharts(explanations));
   // an image classifier's confusion matrix is drawn with its per-class metrics, below
   const confusion = curves?.confusion && !curves.per_class
     ? h('figure', {}, h('figcaption', {}, 'Confusion matrix (rows: actual, columns: predicted)'),
@@ -58,6 +59,30 @@ export const runView: View = async ([id]) => {
     live: run.status === 'queued' || run.status === 'running',
   };
 };
+
+/**
+ * Mean |SHAP| on the holdout (beside the gain chart), then a dependence plot per top feature: each
+ * holdout row's value of the feature against its contribution. A category is placed by its order of
+ * first appearance, and named in the dot's tooltip.
+ */
+function explanationCharts(e: RunDetail['explanations']): HTMLElement[] {
+  if (!e?.importance.length) return [];
+  const top = e.importance.slice(0, 15);
+  const how = e.approximate ? 'sampled Shapley, approximate' : 'exact';
+  const charts = [pairedBars(`Mean |SHAP| on ${e.rows} holdout rows (${how})`, top.map((f) => f.feature), { name: 'mean |SHAP|', values: top.map((f) => f.mean_abs) })];
+  for (const d of e.dependence) {
+    const categories = [...new Set(d.points.filter(([x]) => typeof x === 'string').map(([x]) => String(x)))];
+    const markers = d.points.map(([x, y]) => ({
+      x: typeof x === 'string' ? categories.indexOf(x) : x,
+      y,
+      label: `${d.feature} = ${x}: ${y >= 0 ? '+' : ''}${y.toPrecision(3)}`,
+      colour: '#2563eb',
+      kind: 'dependence',
+    }));
+    charts.push(lineChart(`Dependence: ${d.feature}`, [], { x: categories.length ? `${d.feature} (${categories.join(', ')})` : d.feature, y: 'SHAP value' }, markers));
+  }
+  return charts;
+}
 
 /** A linear model's coefficients on the raw encoded columns, the largest first, and its calibration. */
 function coefficientsBlock(c: NonNullable<RunDetail['trainer']>['coefficients']): HTMLElement | null {

@@ -1,4 +1,5 @@
 import { MloopError } from '../../core/errors';
+import { EXPLAINER_FILE, parseExplainer, type ExplainerModel } from '../../ml/explain/explainer_file';
 import { ANOMALY_FILE, Manifest, MODEL_FILE } from '../../ml/manifest';
 import type { Scorer } from '../../ml/scorer';
 import type { Context } from '../context';
@@ -30,6 +31,7 @@ export interface ModelArtifacts {
   onnx: Buffer;
   manifest: Manifest;
   anomaly?: Buffer;
+  explainer?: ExplainerModel;
 }
 
 export async function writeArtifact(ctx: Context, model: string, version: string, file: string, data: Buffer | string, contentType: string) {
@@ -52,7 +54,9 @@ async function loadModelArtifacts(ctx: Context, model: string, version: string):
   const bucket = ctx.config.artifactsBucket;
   const [onnx, manifest] = await Promise.all([objects.get(bucket, prefix + ARTIFACT_FILES.model), readManifest(ctx, model, version)]);
   const anomaly = manifest.unsupervised ? await objects.get(bucket, prefix + ARTIFACT_FILES.anomaly) : undefined;
-  return { onnx, manifest, anomaly };
+  // a version stored before explanations were recorded has none: it serves, and says so when asked to explain
+  const explainer = (await objects.stat(bucket, prefix + EXPLAINER_FILE)) ? parseExplainer(JSON.parse((await objects.get(bucket, prefix + EXPLAINER_FILE)).toString('utf8'))) : undefined;
+  return { onnx, manifest, anomaly, explainer };
 }
 
 /**
@@ -63,7 +67,7 @@ async function loadModelArtifacts(ctx: Context, model: string, version: string):
 export async function openScorer(ctx: Context, model: string, version: string): Promise<Scorer> {
   const artifacts = await loadModelArtifacts(ctx, model, version);
   const { loadScorer } = await import('../../ml/scorer');
-  return loadScorer(artifacts.onnx, artifacts.manifest, artifacts.anomaly);
+  return loadScorer(artifacts.onnx, artifacts.manifest, artifacts.anomaly, artifacts.explainer);
 }
 
 export function encodeHoldout(rows: HoldoutRow[]): string {

@@ -21,7 +21,7 @@ export function renderReport(manifest: Manifest, data: Pick<DataReport, 'rows' |
 <h2>Test metrics</h2><table>${metrics}</table>
 ${curveCharts(curves)}${confusion(curves)}
 <h2>Loss per ${unit}</h2>${lossChart(manifest.trainer.history)}
-${importance(manifest)}${coefficients(manifest)}${sweep(manifest)}
+${importance(manifest)}${explanations(manifest)}${coefficients(manifest)}${sweep(manifest)}
 <h2>Features</h2><table><tr><th>name</th><th>kind</th><th>encoding</th></tr>${features}</table>
 <h2>Dropped columns</h2><ul>${dropped || '<li>none</li>'}</ul>
 </body></html>`;
@@ -84,6 +84,39 @@ function importance(manifest: Manifest): string {
     .map((f) => `<tr><td>${esc(f.feature)}</td><td>${round(f.gain, 2)}</td></tr>`)
     .join('');
   return `<h2>Feature importance (gain)</h2><table><tr><th>feature</th><th>gain</th></tr>${rows}</table>`;
+}
+
+/**
+ * Mean |SHAP| on the holdout beside the gain, and a dependence plot per top feature: the feature's value
+ * (a category is placed by its order of first appearance) against its contribution to the raw score.
+ */
+function explanations(manifest: Manifest): string {
+  const e = manifest.explanations;
+  if (!e) return '';
+  const gain = new Map((manifest.trainer.importance ?? []).map((g) => [g.feature, g.gain]));
+  const rows = e.importance
+    .slice(0, 20)
+    .map((f) => `<tr><td>${esc(f.feature)}</td><td>${f.mean_abs.toPrecision(4)}</td>${gain.size ? `<td>${gain.has(f.feature) ? round(gain.get(f.feature)!, 2) : '-'}</td>` : ''}</tr>`)
+    .join('');
+  const plots = e.dependence.map((d) => `<figure style="display:inline-block;margin:0 1rem 1rem 0"><figcaption>${esc(d.feature)}</figcaption>${dependencePlot(d.feature, d.points)}</figure>`).join('');
+  const how = e.approximate ? 'sampled Shapley values (approximate)' : 'exact Shapley values (TreeSHAP for trees)';
+  return `<h2>Explanations: mean |contribution| on ${e.rows} holdout rows</h2><p>${how}, in the units of the raw score (log-odds, a class logit, the value).</p><table><tr><th>feature</th><th>mean |SHAP|</th>${gain.size ? '<th>gain</th>' : ''}</tr>${rows}</table>
+<h3>Dependence: value against contribution</h3>${plots}`;
+}
+
+function dependencePlot(feature: string, points: Array<[number | string, number]>): string {
+  const width = 280;
+  const height = 200;
+  if (points.length === 0) return '';
+  const categories = [...new Set(points.filter((p) => typeof p[0] === 'string').map((p) => String(p[0])))];
+  const xs = points.map(([x]) => (typeof x === 'string' ? categories.indexOf(x) : x));
+  const ys = points.map(([, y]) => y);
+  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys, 0), Math.max(...ys, 0)];
+  const px = (x: number) => 10 + ((x - x0) / (x1 - x0 || 1)) * (width - 20);
+  const py = (y: number) => height - 10 - ((y - y0) / (y1 - y0 || 1)) * (height - 20);
+  const dots = xs.map((x, i) => `<circle cx="${px(x).toFixed(1)}" cy="${py(ys[i]).toFixed(1)}" r="2" fill="#2563eb" fill-opacity="0.6"/>`).join('');
+  const zero = `<line x1="10" x2="${width - 10}" y1="${py(0).toFixed(1)}" y2="${py(0).toFixed(1)}" stroke="#999" stroke-dasharray="3 3"/>`;
+  return `<svg width="${width}" height="${height}" role="img" aria-label="dependence of ${esc(feature)}"><rect width="100%" height="100%" fill="#fafafa"/>${zero}${dots}</svg>`;
 }
 
 /** A linear model's coefficients on the raw encoded columns, largest first by their largest weight. */

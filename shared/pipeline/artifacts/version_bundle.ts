@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { MloopError } from '../../core/errors';
 import { readArchive, type ArchiveLimits } from '../../data/images/archive';
+import { EXPLAINER_FILE } from '../../ml/explain/explainer_file';
 import { ARTIFACT_FILES } from './model_files';
 import { REFERENCE_FILE } from './reference_file';
 
@@ -19,6 +20,7 @@ export const BUNDLE_FILES: readonly string[] = [
   ARTIFACT_FILES.curves,
   ARTIFACT_FILES.report,
   REFERENCE_FILE,
+  EXPLAINER_FILE,
 ];
 
 /** A forest's ONNX can be large; no model version folder needs more than this. */

@@ -1,6 +1,9 @@
 import { encodedWidth } from '../../data/encoding';
 import type { PreparedData } from '../../data/prepare';
 import { expectedOutput, parseManifest, type Manifest } from '../../ml/manifest';
+import { Explainer } from '../../ml/explain/explainer';
+import { EXPLAINER_FILE } from '../../ml/explain/explainer_file';
+import { globalExplanations, type GlobalExplanations } from '../../ml/explain/global_importance';
 import { isClustering } from '../../ml/models/family';
 import { family } from '../../ml/models/registry';
 import { buildReference } from '../../monitoring/reference_profile';
@@ -41,8 +44,22 @@ function servedScores(data: PreparedData, fitted: Candidate['fitted']): ArrayLik
   return data.task === 'multiclass' || isClustering(family(fitted.algorithm)) ? null : fitted.predictions.test;
 }
 
+/** Mean |contribution| and dependence points on the test split, when the family can explain its model. */
+function holdoutExplanations(data: PreparedData, fitted: Candidate['fitted']): GlobalExplanations | null {
+  if (!fitted.explainer || data.test.n === 0) return null;
+  const explainer = new Explainer(fitted.explainer, data.specs, data.classes, data.task === 'multiclass');
+  const width = encodedWidth(data.specs);
+  const kinds = new Map(data.specs.map((s) => [s.name, s.kind]));
+  const offsets = new Map<string, number>();
+  data.specs.reduce((at, s) => (offsets.set(s.name, at), at + (s.kind === 'categorical' ? s.categories.length : 1)), 0);
+  // a category as the holdout file spells it; a number as the model read it (a missing value's fill)
+  const valueOf = (i: number, feature: string) => (kinds.get(feature) === 'categorical' ? (data.test.records[i]?.[feature] ?? '') : data.test.X[i * width + offsets.get(feature)!]);
+  return globalExplanations(explainer, data.test.X, width, data.test.n, valueOf);
+}
+
 export function versionFiles(data: PreparedData, candidate: Candidate, plan: TrainingPlan, info: VersionInfo): { manifest: Manifest; files: ArtifactFile[] } {
   const { fitted, evaluation, anomaly, trials } = candidate;
+  const explanations = holdoutExplanations(data, fitted);
   const draft = {
     format_version: 2,
     model: info.model,
@@ -66,6 +83,7 @@ export function versionFiles(data: PreparedData, candidate: Candidate, plan: Tra
       ...(fitted.importance ? { importance: fitted.importance } : {}),
       ...(fitted.coefficients ? { coefficients: fitted.coefficients } : {}),
     },
+    ...(explanations ? { explanations } : {}),
     ...(trials.length > 1 ? { sweep: { metric: plan.metric.name, best_trial: candidate.bestTrial, trials } } : {}),
     input: { name: ONNX_INPUT, width: encodedWidth(data.specs) },
     ...(fitted.selection ? { selection: fitted.selection } : {}),
@@ -81,6 +99,7 @@ export function versionFiles(data: PreparedData, candidate: Candidate, plan: Tra
   const files: ArtifactFile[] = [
     { name: ARTIFACT_FILES.model, data: Buffer.from(fitted.onnx), contentType: 'application/octet-stream' },
     ...(anomaly ? [{ name: ARTIFACT_FILES.anomaly, data: Buffer.from(anomaly.fitted.onnx), contentType: 'application/octet-stream' }] : []),
+    ...(fitted.explainer ? [{ name: EXPLAINER_FILE, data: JSON.stringify(fitted.explainer), contentType: 'application/json' }] : []),
     { name: ARTIFACT_FILES.holdout, data: encodeHoldout(holdoutRows(data)), contentType: 'application/x-ndjson' },
     { name: ARTIFACT_FILES.curves, data: JSON.stringify(evaluation.curves), contentType: 'application/json' },
     { name: ARTIFACT_FILES.report, data: renderReport(manifest, data.report, evaluation.curves), contentType: 'text/html' },

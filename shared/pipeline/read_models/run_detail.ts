@@ -20,6 +20,8 @@ export interface RunDetail {
   /** The decisions about this run's candidate that production moving overtook, oldest first. */
   superseded: DecisionDoc[];
   trainer: Manifest['trainer'] | null;
+  /** Mean |SHAP| on the holdout and dependence points, when the version's family explains. */
+  explanations: Manifest['explanations'] | null;
   curves: Curves | null;
 }
 
@@ -33,12 +35,14 @@ export async function getRunDetail(ctx: Context, id: string): Promise<RunDetail>
     readArtifact(ctx, run, ARTIFACT_FILES.manifest),
     readArtifact(ctx, run, ARTIFACT_FILES.curves),
   ]);
+  const parsed = manifest === null ? null : parseManifest(manifest);
   return {
     run,
     version,
     decision,
     superseded: superseded.filter((d): d is DecisionDoc => d !== null),
-    trainer: manifest === null ? null : parseManifest(manifest).trainer,
+    trainer: parsed?.trainer ?? null,
+    explanations: parsed?.explanations ?? null,
     curves: curves as Curves | null,
   };
 }

@@ -40,6 +40,14 @@ describe('the OpenAPI document', () => {
     expect(missing).toEqual([]);
   });
 
+  it('describes the explain routes and the explain option of /score', () => {
+    expect(document.paths['/explain/{name}']?.post).toBeDefined();
+    expect(document.paths['/v1/models/{name}:explain']?.post).toBeDefined();
+    const schemas = (document as unknown as { components: { schemas: Record<string, { properties: Record<string, unknown> }> } }).components.schemas;
+    expect(Object.keys(schemas.ScoreRequest.properties)).toEqual(['instances', 'explain', 'explain_top_k']);
+    expect(Object.keys(schemas.Explanation.properties)).toEqual(expect.arrayContaining(['base_value', 'raw_score', 'score', 'contributions']));
+  });
+
   it('is a valid OpenAPI 3.0 document', async () => {
     // validate() dereferences in place: give it a copy
     await expect(SwaggerParser.validate(JSON.parse(JSON.stringify(document)))).resolves.toBeDefined();

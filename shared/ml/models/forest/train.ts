@@ -6,6 +6,7 @@ import { binRows, fitBins } from '../gbdt/binning';
 import type { Forest } from '../gbdt/forest';
 import { TreeGrower } from '../gbdt/grower';
 import { histogramLayout } from '../gbdt/histogram';
+import { treesExplainer } from '../gbdt/explainer';
 import { gainImportance } from '../gbdt/importance';
 import { labelsOf, numClassOf } from '../gbdt/labels';
 import { evenlySpaced } from '../gbdt/sampling';
@@ -159,6 +160,8 @@ export async function trainForest(family: ForestFamily, data: GbdtData, params: 
     backend: threads > 1 ? `js, ${threads} threads` : 'js',
     params: p,
     importance: gainImportance(trees, encodedColumns(data.specs)),
+    // the raw score is the mean of the trees: a probability, or class shares normalised to sum to one
+    explainer: treesExplainer(forest, task === 'multiclass' ? 'normalise' : 'identity'),
     ...(p.bootstrap ? { metrics: outOfBagMetrics(task, oobSums, votes, n, K, y, T) } : {}),
   };
 }

@@ -81,6 +81,8 @@ export class TreeGrower {
       right: new Int32Array(L - 1),
       gain: new Float64Array(L - 1),
       leafValue: new Float64Array(L),
+      cover: new Float64Array(L - 1),
+      leafCover: new Float64Array(L),
     };
     const shared = this.shards.views[0];
     shared.usable.set(usable);
@@ -104,6 +106,7 @@ export class TreeGrower {
     }
     for (let l = 0; l < this.numLeaves; l++) {
       tree.leafValue[l] = (-this.sumG[l] / (this.sumH[l] + this.opts.lambdaL2)) * this.opts.learningRate;
+      tree.leafCover![l] = this.count[l];
     }
     const grown: Tree = {
       feature: tree.feature.slice(0, nodes),
@@ -113,6 +116,8 @@ export class TreeGrower {
       right: tree.right.slice(0, nodes),
       gain: tree.gain.slice(0, nodes),
       leafValue: tree.leafValue.slice(0, this.numLeaves),
+      cover: tree.cover!.slice(0, nodes),
+      leafCover: tree.leafCover!.slice(0, this.numLeaves),
     };
     shared.treeFeature.set(grown.feature);
     shared.treeThreshold.set(grown.threshold);
@@ -192,6 +197,7 @@ export class TreeGrower {
     }
     tree.defaultLeft[node] = best.defaultLeft ? 1 : 0;
     tree.gain[node] = best.gain;
+    tree.cover![node] = this.count[l];
     const parent = this.parentNode[l];
     if (parent >= 0) (this.isRight[l] ? tree.right : tree.left)[parent] = node;
     const r = this.numLeaves++;

@@ -9,6 +9,7 @@ import { histogramLayout } from './histogram';
 import { gainImportance } from './importance';
 import { labelsOf, numClassOf } from './labels';
 import { objectiveFor, type ObjectiveName } from './objective';
+import { treesExplainer } from './explainer';
 import { exportForestOnnx } from './onnx_trees';
 import { resolveGbdtParams, type GbdtParams } from './params';
 import { drawBag, evenlySpaced, featureSampler } from './sampling';
@@ -168,5 +169,6 @@ export async function trainGbdt(data: GbdtData, params: Record<string, unknown> 
     backend: threads > 1 ? `js, ${threads} threads` : 'js',
     params: p,
     importance: gainImportance(forest.trees, encodedColumns(data.specs)),
+    explainer: treesExplainer(forest, task === 'binary' ? 'logistic' : task === 'multiclass' ? 'softmax' : 'identity'),
   };
 }

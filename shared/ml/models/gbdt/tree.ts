@@ -14,6 +14,12 @@ export interface Tree {
   gain: Float64Array;
   /** Learning rate already applied. */
   leafValue: Float64Array;
+  /**
+   * Training rows (of the bag) that reached each internal node and each leaf, for TreeSHAP's expectations
+   * (explain/tree_shap.ts). Absent on trees built without a grower.
+   */
+  cover?: Float64Array;
+  leafCover?: Float64Array;
 }
 
 /** The leaf a row-major input row (starting at X[at]) falls in. */

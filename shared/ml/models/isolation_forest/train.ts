@@ -3,6 +3,7 @@ import { encodedWidth } from '../../../data/encoding';
 import { seededRandom, shuffleInPlace, type Random } from '../../../data/random';
 import type { OnProgress, TrainedModel } from '../../trained_model';
 import type { TrainingData } from '../../training_data';
+import { isolationExplainer } from './explainer';
 import { exportIsolationForest } from './onnx';
 import { resolveIsolationForestParams, type IsolationForestParams } from './params';
 
@@ -35,6 +36,8 @@ export interface Forest {
   right: Int32Array;
   /** float32, as the ONNX leaf weights hold it. */
   pathLength: Float32Array;
+  /** Subsample rows that reached each node: TreeSHAP's covers. */
+  size: Float64Array;
   /** c(ψ), the normaliser of the score. */
   norm: number;
 }
@@ -45,8 +48,10 @@ class ForestBuilder {
   left: number[] = [];
   right: number[] = [];
   pathLength: number[] = [];
+  size: number[] = [];
 
-  node(): number {
+  node(size: number): number {
+    this.size.push(size);
     this.feature.push(-1);
     this.threshold.push(0);
     this.left.push(-1);
@@ -65,7 +70,7 @@ function splitValue(min: number, max: number, random: Random): number {
 function growTree(X: Float32Array, width: number, rows: Uint32Array, limit: number, random: Random, out: ForestBuilder): number {
   const features = Uint32Array.from({ length: width }, (_, j) => j);
   const grow = (part: Uint32Array, depth: number): number => {
-    const id = out.node();
+    const id = out.node(part.length);
     if (depth >= limit || part.length <= 1) {
       out.pathLength[id] = depth + averagePathLength(part.length);
       return id;
@@ -121,6 +126,7 @@ async function fitForest(X: Float32Array, n: number, width: number, p: Isolation
     left: Int32Array.from(builder.left),
     right: Int32Array.from(builder.right),
     pathLength: Float32Array.from(builder.pathLength),
+    size: Float64Array.from(builder.size),
     norm: averagePathLength(psi),
   };
 }
@@ -169,5 +175,6 @@ export async function trainIsolationForest(data: Pick<TrainingData, 'specs' | 't
     maxIterations: p.n_estimators,
     backend: 'js',
     params: { ...p },
+    explainer: isolationExplainer(forest),
   };
 }

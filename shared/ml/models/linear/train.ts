@@ -1,4 +1,5 @@
 import { MloopError } from '../../../core/errors';
+import { linearExplainer } from './explainer';
 import { encodedColumns, encodedWidth } from '../../../data/encoding';
 import type { Task } from '../../../data/prepare';
 import { ONNX_OUTPUTS } from '../../onnx_io';
@@ -155,5 +156,6 @@ export async function trainLinear(data: TrainingData, params: Record<string, unk
     backend: `js, ${solver}`,
     params: p,
     coefficients: reportCoefficients(encodedColumns(data.specs), outputNames(task, data.classes, blocks), model.weights, model.bias),
+    explainer: linearExplainer(model, scaling.mean),
   };
 }

@@ -1,4 +1,5 @@
 import { MloopError } from '../../../core/errors';
+import { linearExplainer } from '../linear/explainer';
 import { encodedColumns } from '../../../data/encoding';
 import { seededRandom } from '../../../data/random';
 import { ONNX_OUTPUTS } from '../../onnx_io';
@@ -121,6 +122,7 @@ export async function trainLinearSvm(data: TrainingData, params: Record<string, 
     backend: `js, ${solved.solver}, calibrated validation log-loss ${validationLoss.toFixed(4)}`,
     params: p,
     coefficients: reportCoefficients(encodedColumns(data.specs), outputNames(task, data.classes, K), svm.weights, svm.bias, calibration),
+    explainer: linearExplainer(model, scaling.mean),
   };
 }
 

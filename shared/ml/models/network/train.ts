@@ -219,6 +219,14 @@ export async function trainNetwork(
     bestIteration: best.iteration,
     maxIterations: p.epochs,
     backend,
+    explainer: {
+      kind: 'network',
+      link: head === 'sigmoid' ? 'logistic' : head,
+      log_scale: Array.from(prep.logScale),
+      mean: Array.from(prep.mean),
+      std: Array.from(prep.std),
+      layers: layers.map((l) => ({ kernel: Array.from(l.kernel), bias: Array.from(l.bias), inputs: l.inputs, units: l.units })),
+    },
     // without hidden layers, recording their default would only mislead
     params: shape.hiddenLayers ? { ...p } : Object.fromEntries(Object.entries(p).filter(([k]) => k !== 'hidden_units')),
   };

@@ -31,7 +31,7 @@ describe('the training core and the scorer, per task', () => {
   it('binary: {score, label} at the validation threshold, with the anomaly score of the forest trained beside it', async () => {
     const { candidate, manifest, files, file, scorer } = await trainedVersion('binary', { unsupervised: true });
     try {
-      expect(files.map((f) => f.name)).toEqual(['model.onnx', 'anomaly.onnx', 'holdout.ndjson', 'curves.json', 'report.html', 'reference.json', 'manifest.json']);
+      expect(files.map((f) => f.name)).toEqual(['model.onnx', 'anomaly.onnx', 'explainer.json', 'holdout.ndjson', 'curves.json', 'report.html', 'reference.json', 'manifest.json']);
       expect(manifest).toMatchObject({ task: 'binary', classes: ['no', 'yes'], output: { name: 'probability' }, unsupervised: { file: 'anomaly.onnx', output: 'anomaly_score' } });
       expect(manifest.threshold).toBe(candidate.evaluation.threshold);
       expect(Object.keys(manifest.metrics)).toEqual(expect.arrayContaining(['auc', 'pr_auc', 'logloss', 'precision', 'recall', 'f1', 'tp', 'fp', 'tn', 'fn', 'threshold', 'anomaly_auc']));
@@ -112,6 +112,16 @@ describe('the training core and the scorer, per task', () => {
       expect(manifest).toMatchObject({ algorithm: 'gbdt', output: { name: 'value' } });
       expect(manifest.trainer.importance?.map((f) => f.feature)).toEqual(expect.arrayContaining(['a', 'b']));
       expect(file('report.html')).toContain('Feature importance (gain)');
+      // mean |SHAP| on the holdout, beside the gain, and dependence points for the top features
+      const e = manifest.explanations!;
+      expect(e.approximate).toBe(false);
+      expect(e.importance.map((f) => f.feature).sort()).toEqual(['a', 'amount', 'b', 'kind']);
+      expect(e.importance[0].mean_abs).toBeGreaterThan(e.importance[3].mean_abs);
+      expect(e.dependence.map((d) => d.feature)).toEqual(e.importance.slice(0, 3).map((f) => f.feature));
+      expect(e.dependence[0].points.length).toBeGreaterThan(50);
+      expect(file('report.html')).toMatch(/Explanations: mean \|contribution\| on \d+ holdout rows[\s\S]*<th>mean \|SHAP\|<\/th><th>gain<\/th>/);
+      expect(file('report.html')).toContain(`aria-label="dependence of ${e.dependence[0].feature}"`);
+      expect(JSON.parse(file('explainer.json') as string)).toMatchObject({ kind: 'trees', link: 'identity' });
     } finally {
       await scorer.release();
     }
