@@ -11,7 +11,7 @@ import type { DecisionDoc, RunDoc } from '../store/documents';
 import { runUsage } from '../training/run_usage';
 import { announceFreedSlot } from './on_run_slot_freed';
 import { announcePromotion } from './registry_transitions';
-import { promotionOf } from '../store/stored_config';
+import { datasetConfigOf, promotionOf } from '../store/stored_config';
 import { applyExplicitChoice, type ExplicitChoice } from '../decisions/explicit_import';
 
 export type CompletionResult =
@@ -99,6 +99,8 @@ async function judgeAgainstProduction(ctx: Context, run: RunDoc, candidate: Cand
     candidate: candidate.metric,
     serving: candidate.serving,
     production: { version, metric },
+    sliceColumns: candidate.sliceColumns,
+    missingSliceColumns: candidate.missingSliceColumns,
     at: ctx.platform.clock.now(),
   });
 }
@@ -118,7 +120,8 @@ async function announceDecision(ctx: Context, decision: DecisionDoc): Promise<vo
  * deployment's, from this function's environment, where Terraform sets it.
  */
 async function promotionPolicy(ctx: Context, run: RunDoc): Promise<PromotionPolicy> {
-  const dataset = run.promotion ? null : await storeOf(ctx).datasets.get(run.model, run.dataset_version);
+  // the dataset's config names the slice columns, which the run's stored policy does not carry
+  const dataset = await storeOf(ctx).datasets.get(run.model, run.dataset_version);
   const promotion = promotionOf(run, dataset);
   const defaults = ctx.config.promotion;
   return {
@@ -129,7 +132,19 @@ async function promotionPolicy(ctx: Context, run: RunDoc): Promise<PromotionPoli
     maxP99Ms: promotion.max_p99_ms ?? defaults.maxP99Ms,
     maxModelMb: promotion.max_model_mb ?? defaults.maxModelMb,
     newClassMinRecall: promotion.new_class_min_recall,
+    maxSliceDrop: promotion.max_slice_drop,
+    minSliceRows: promotion.min_slice_rows,
+    slices: dataset ? sliceNames(dataset) : undefined,
   };
+}
+
+/** A dataset recorded with a config this version cannot read decides on the auto-picked slices rather than not at all. */
+function sliceNames(dataset: Parameters<typeof datasetConfigOf>[0]): string[] | undefined {
+  try {
+    return datasetConfigOf(dataset).slices;
+  } catch {
+    return undefined;
+  }
 }
 
 async function announceAwaiting(ctx: Context, decision: DecisionDoc): Promise<void> {
