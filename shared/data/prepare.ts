@@ -53,6 +53,14 @@ export interface DataReport {
   target_stats?: TargetStats;
   /** Over the whole file. */
   columns: ColumnStats[];
+  /** With a time column: the earliest and latest time of the prepared rows (epoch ms for a date, else the column's number). */
+  time_range?: TimeRange;
+}
+
+export interface TimeRange {
+  column: string;
+  from: number;
+  to: number;
 }
 
 export interface PreparedData {
@@ -122,6 +130,16 @@ function targetSummary(target: TargetSpec, y: Float32Array): Pick<DataReport, 'p
   for (const v of y) counts[v]++;
   if (target.task === 'binary') return { positives: counts[1], negatives: counts[0] };
   return { class_counts: Object.fromEntries(target.classes!.map((c, k) => [c, counts[k]])) };
+}
+
+function timeRange(column: string, times: Float64Array): TimeRange {
+  let from = Infinity;
+  let to = -Infinity;
+  for (const t of times) {
+    if (t < from) from = t;
+    if (t > to) to = t;
+  }
+  return { column, from, to };
 }
 
 /** A split by time cannot be stratified; say so when it leaves a split without one of the classes. */
@@ -214,6 +232,7 @@ export async function prepareTrainingData(open: () => Promise<Readable>, cfg: Da
       sampled,
       rejected: load.rejected,
       rejectedCount: load.rejectedCount,
+      ...(times && n > 0 ? { time_range: timeRange(schema.time!.name, times) } : {}),
       ...targetSummary(target, y),
       columns: validation.columns,
     },

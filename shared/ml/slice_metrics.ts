@@ -67,6 +67,16 @@ export function sliceMetrics(input: SliceInput): SliceResult[] {
   return out;
 }
 
+/** The same measures on every holdout row at once: the overall numbers with their intervals. */
+export function overallMetrics(input: Omit<SliceInput, 'columns'>): SliceResult {
+  const width = input.task === 'multiclass' ? input.classes : 1;
+  const rows = Array.from({ length: input.y.length }, (_, i) => i);
+  return measureSlice({ ...input, columns: [] }, OVERALL, OVERALL, rows, width, input.resamples ?? 200);
+}
+
+/** The column and value of the overall result. */
+export const OVERALL = 'all rows';
+
 function gather(source: ArrayLike<number>, rows: number[], width: number): Float64Array {
   const out = new Float64Array(rows.length * width);
   rows.forEach((row, i) => {

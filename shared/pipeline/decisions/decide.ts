@@ -7,7 +7,7 @@ import type { HoldoutMetric } from '../promotion/holdout_metric';
 import { pairedBootstrapAuc, pairedBootstrapMetric } from '../../ml/paired_bootstrap';
 import { measure } from '../../ml/task_metric';
 import { judgeClassChange, type ClassChangeJudgement } from './class_change';
-import { sliceMetrics, type SliceColumn, type SliceResult } from '../../ml/slice_metrics';
+import { overallMetrics, sliceMetrics, type SliceColumn, type SliceInput, type SliceResult } from '../../ml/slice_metrics';
 import { sliceGuardrail } from './slice_guardrail';
 
 /** How a candidate is judged: the dataset's `mloop.json` over the deployment's defaults. */
@@ -53,7 +53,7 @@ export interface DecisionInput {
 export function decide(input: DecisionInput): DecisionDoc {
   const { run, metric, policy, serving, production } = input;
   const judged = classChange(input);
-  const slices = slicesOf(input);
+  const { slices, overall } = slicesOf(input);
   const guard = sliceGuardrail({ slices, metric, maxDrop: policy.maxSliceDrop, minRows: policy.minSliceRows });
   const candidateValue = judged ? judged.candidate : input.candidate.value;
   const productionValue = judged ? judged.production : production.metric.value;
@@ -97,6 +97,7 @@ export function decide(input: DecisionInput): DecisionDoc {
     holdout_rows: input.labels.length,
     class_change: judged?.change ?? null,
     slices,
+    ...(overall ? { holdout_metrics: overall } : {}),
     ...(guard ? { slice_failures: guard.failures } : {}),
     run_id: run.id,
     decided_at: input.at.toISOString(),
@@ -108,15 +109,16 @@ export function decide(input: DecisionInput): DecisionDoc {
  * Every metric on each slice of the holdout for both models, with intervals; none for a clustering (its
  * cluster indices are no predictions of the target) or without slice columns.
  */
-function slicesOf(input: DecisionInput): SliceResult[] {
+function slicesOf(input: DecisionInput): { slices: SliceResult[]; overall: SliceResult | null } {
   const { candidate, production, metric, task } = input;
   const columns = input.sliceColumns ?? [];
-  if (columns.length === 0 || metric.name === 'silhouette' || !candidate.predicted) return [];
-  if (task !== 'binary' && task !== 'multiclass' && task !== 'regression') return [];
+  const none = { slices: [], overall: null };
+  if (metric.name === 'silhouette' || !candidate.predicted) return none;
+  if (task !== 'binary' && task !== 'multiclass' && task !== 'regression') return none;
   const classes = input.classes ?? [];
   const y = Float64Array.from(input.labels as ArrayLike<unknown>, (label) => (task === 'multiclass' ? classes.indexOf(String(label)) : Number(label)));
-  if (task === 'multiclass' && y.some((k) => k < 0)) return [];
-  return sliceMetrics({
+  if (task === 'multiclass' && y.some((k) => k < 0)) return none;
+  const measured: SliceInput = {
     task,
     classes: classes.length,
     y,
@@ -126,7 +128,8 @@ function slicesOf(input: DecisionInput): SliceResult[] {
     metric: metric.name,
     resamples: SLICE_RESAMPLES,
     seed: BOOTSTRAP.seed,
-  });
+  };
+  return { slices: columns.length > 0 ? sliceMetrics(measured) : [], overall: overallMetrics(measured) };
 }
 
 // Fewer than the overall bootstrap's: every slice of every column is resampled, and each draw measures every metric.

@@ -266,6 +266,8 @@ export interface DecisionDoc {
   class_change?: ClassChange | null;
   /** Every metric per slice of the holdout, both models, with intervals; absent on decisions made before slices. */
   slices?: SliceResult[];
+  /** Every metric on the whole holdout, both models, with intervals (column and value `all rows`). */
+  holdout_metrics?: SliceResult;
   /** With the slice guardrail on: the slices that lost more than it allows, worst first (empty: none). */
   slice_failures?: SliceFailure[];
   run_id: string;

@@ -10,6 +10,7 @@ import { storeOf } from '../store';
 import type { DecisionDoc, RunDoc } from '../store/documents';
 import { runUsage } from '../training/run_usage';
 import { announceFreedSlot } from './on_run_slot_freed';
+import { writeModelCard } from './write_model_card';
 import { announcePromotion } from './registry_transitions';
 import { datasetConfigOf, promotionOf } from '../store/stored_config';
 import { applyExplicitChoice, type ExplicitChoice } from '../decisions/explicit_import';
@@ -74,6 +75,7 @@ async function decideAndCommit(ctx: Context, run: RunDoc, event: TrainingComplet
     const result = await commitDecision(ctx, run, event, candidate, decision, judgedAgain);
     if (result.kind === 'moved_on') return { outcome: 'ignored', reason: `run ${run.id} moved on during evaluation` };
     if (result.kind === 'committed') {
+      await refreshCard(ctx, run);
       await announceDecision(ctx, decision);
       return { outcome: 'decided', runId: run.id, decision };
     }
@@ -81,6 +83,15 @@ async function decideAndCommit(ctx: Context, run: RunDoc, event: TrainingComplet
     if (!judgedAgain) {
       throw new MloopError('unavailable', `production of ${run.model} changed during evaluation ${round} times in a row`);
     }
+  }
+}
+
+/** The card with the decision in it; a card that cannot be written never holds up the promotion. */
+async function refreshCard(ctx: Context, run: RunDoc): Promise<void> {
+  try {
+    await writeModelCard(ctx, run.model, run.model_version);
+  } catch (err) {
+    ctx.log.warn({ run_id: run.id, model: run.model, version: run.model_version, err: String(err) }, 'model card not written');
   }
 }
 

@@ -16,6 +16,7 @@ import { storeOf } from '../../../../shared/pipeline/store';
 import { COLLECTIONS, type ModelDoc, type RunDoc } from '../../../../shared/pipeline/store/documents';
 import { trainCandidate } from '../../../../shared/pipeline/training/train_core';
 import { planTraining } from '../../../../shared/pipeline/training/training_plan';
+import { modelCardOf } from '../../../../shared/pipeline/read_models/model_card';
 import { completeTraining } from '../../../../shared/pipeline/usecases/on_training_completed';
 import { createPlatform } from '../../../../shared/platform';
 import { tempHome } from '../../../e2e/helpers';
@@ -78,7 +79,7 @@ function data(seed: number, scrambled: 'north' | 'south'): PreparedData {
 
 async function storedVersion(model: string, version: string, scrambled: 'north' | 'south'): Promise<void> {
   const prepared = data(version === 'v1' ? 10 : 20, scrambled);
-  const plan = planTraining('binary', { algorithm: 'gbdt', params: { num_iterations: 60 } }, null, { epochs: 1, backend: 'auto' });
+  const plan = planTraining('binary', { algorithm: 'gbdt', params: { num_iterations: 60 }, promotion: { metric: 'auc' } }, null, { epochs: 1, backend: 'auto' });
   const candidate = await trainCandidate(prepared, plan, { workers: 1, workerScript: 'unused' });
   const { files } = versionFiles(prepared, candidate, plan, { model, version, run_id: `run-${version}`, dataset: { version: 'ds', uri: 'data.csv' }, created_at: new Date().toISOString() });
   for (const file of files) await writeArtifact(ctx, model, version, file.name, file.data, file.contentType);
@@ -130,6 +131,23 @@ describe('the slice guardrail through onTrainingCompleted', () => {
       expect(s.difference!.ci95![1]).toBeGreaterThanOrEqual(s.difference!.value!);
     }
     expect(south.difference!.ci95![1]).toBeLessThan(0);
+
+    // the version's card, rewritten with the decision, says the same in card.md and in report.html
+    const prefix = `models/guarded/v2/`;
+    const card = (await ctx.platform.objects.get(config.artifactsBucket, prefix + 'card.md')).toString('utf8');
+    for (const heading of ['Task', 'Data lineage', 'Intended use', 'Metrics', 'Metrics per slice', 'Calibration', 'Top features', 'Promotion decision', 'Known caveats']) {
+      expect(card).toContain(`\n## ${heading}\n`);
+    }
+    expect(card).toContain('not promoted');
+    expect(card).toContain(`| region=south | ${south.rows} | ${south.candidate.auc.value!.toFixed(4)} [${south.candidate.auc.ci95![0].toFixed(4)}, ${south.candidate.auc.ci95![1].toFixed(4)}]`);
+    expect(card).toContain(`slice region=south lost ${failure.drop.toFixed(4)} of auc against production`);
+    const report = (await ctx.platform.objects.get(config.artifactsBucket, prefix + 'report.html')).toString('utf8');
+    expect(report.match(/<section id="model-card">/g)).toHaveLength(1);
+    expect(report).toContain('<td>region=south</td>');
+    expect(report).toContain('not promoted');
+    expect(await modelCardOf(ctx, 'guarded', 'v2')).toEqual(expect.objectContaining({ title: 'Model card: guarded v2' }));
+    // production's card, without a version named
+    expect((await modelCardOf(ctx, 'guarded')).title).toBe('Model card: guarded v1');
   });
 
   it('promotes the same candidate when the guardrail is off (the default)', async () => {
