@@ -167,6 +167,10 @@ function caveats(input: CardInput, slices: readonly SliceResult[], minRows: numb
   for (const s of slices) {
     if (s.rows < minRows) items.push(`slice ${s.column}=${s.value} has ${s.rows} holdout rows (fewer than ${minRows}): too few to judge${input.decision?.slice_failures ? ', and not held to the slice guardrail' : ''}`);
   }
+  for (const s of slices) {
+    const missing = Object.entries(s.candidate).filter(([, m]) => m.value === null).map(([n]) => n);
+    if (s.rows >= minRows && missing.length) items.push(`slice ${s.column}=${s.value}: ${missing.join(', ')} undefined (a single class among its rows)`);
+  }
   for (const f of input.decision?.slice_failures ?? []) items.push(`slice ${f.column}=${f.value} lost ${num(f.drop)} of ${f.metric} against production`);
   for (const r of input.decision?.reasons ?? []) if (r.startsWith('slice column ')) items.push(r);
   if (!input.intendedUse) items.push('no intended use stated');
