@@ -193,9 +193,9 @@ function time(v: number): string {
   return Math.abs(v) > 1e11 ? new Date(v).toISOString() : String(v);
 }
 
-/** Cell and line text from the data (slice values, feature names) cannot open HTML or break a table. */
+/** Cell and line text from the data (slice values, feature names) cannot open HTML or break a table; `>` alone opens nothing and stays readable in a terminal. */
 function mdText(text: string): string {
-  return text.replace(/[\r\n]+/g, ' ').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|');
+  return text.replace(/[\r\n]+/g, ' ').replace(/</g, '&lt;').replace(/\|/g, '\\|');
 }
 
 export function cardMarkdown(card: ModelCard): string {

@@ -63,7 +63,7 @@ describe('modelCard', () => {
 
   it('calls out classes and slices with little data, and slices that lost', () => {
     expect(md).toContain('- class left has 40 holdout rows (fewer than 50)');
-    expect(md).toContain('slice region=south\\|&lt;b&gt; has 30 holdout rows (fewer than 50)');
+    expect(md).toContain('slice region=south\\|&lt;b> has 30 holdout rows (fewer than 50)');
     expect(md).toContain('slice region=north lost 0.0200 of auc against production');
   });
 
