@@ -212,7 +212,9 @@ export async function prepareTrainingData(open: () => Promise<Readable>, cfg: Da
   const columns = new Map<string, TrainingColumn>(stores.map((s) => [s.column.name, s.training()]));
   const specs = fitFeatureSpecs(schema, columns, split.train);
   const encode = (rows: Uint32Array): SplitData => ({ X: encodeColumns(stores, specs, rows), y: Float32Array.from(rows, (row) => y[row]), n: rows.length });
-  const records = await holdoutRecords(open, split.test, lines, stores);
+  // a slice column that is no feature (dropped, or the time column) is still read into the holdout's rows
+  const sliceOnly = schema.columns.filter((c) => c.kind === 'dropped' && c.index !== target.index && cfg.slices?.includes(c.name)).map((c) => ({ name: c.name, index: c.index }));
+  const records = await holdoutRecords(open, split.test, lines, stores, sliceOnly);
 
   return {
     task: target.task,
@@ -249,6 +251,7 @@ async function holdoutRecords(
   test: Uint32Array,
   lines: Uint32Array,
   stores: ColumnStore[],
+  extra: ReadonlyArray<{ name: string; index: number }> = [],
 ): Promise<Array<Record<string, string>>> {
   const order = Uint32Array.from(test.keys()).sort((a, b) => lines[test[a]] - lines[test[b]]);
   const records = new Array<Record<string, string>>(test.length);
@@ -259,6 +262,7 @@ async function holdoutRecords(
       if (rec.line !== lines[test[k]]) return;
       const record: Record<string, string> = {};
       for (const store of stores) record[store.column.name] = fieldText(rec, store.column.index);
+      for (const column of extra) record[column.name] = fieldText(rec, column.index);
       records[k] = record;
       return ++next === order.length ? STOP : undefined;
     });
