@@ -11,7 +11,7 @@ export const AUTO_SLICE_MAX_VALUES = 20;
  * AUTO_SLICE_MAX_VALUES distinct values on the holdout.
  */
 export function sliceColumnsOf(holdout: readonly HoldoutRow[], features: readonly FeatureSpec[], named?: readonly string[]): { columns: SliceColumn[]; missing: string[] } {
-  const present = new Set(holdout.length > 0 ? Object.keys(holdout[0].record) : []);
+  const present = new Set(holdout.length > 0 ? Object.keys(holdout[0].record ?? {}) : []);
   const candidates = named ?? features.filter((f) => f.kind === 'categorical' || f.kind === 'boolean').map((f) => f.name);
   const columns: SliceColumn[] = [];
   const missing: string[] = [];
@@ -20,7 +20,7 @@ export function sliceColumnsOf(holdout: readonly HoldoutRow[], features: readonl
       missing.push(column);
       continue;
     }
-    const values = holdout.map((row) => row.record[column] ?? '');
+    const values = holdout.map((row) => row.record?.[column] ?? '');
     if (!named) {
       const distinct = new Set(values).size;
       if (distinct < 2 || distinct > AUTO_SLICE_MAX_VALUES) continue;
