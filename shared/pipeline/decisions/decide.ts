@@ -106,8 +106,8 @@ export function decide(input: DecisionInput): DecisionDoc {
 }
 
 /**
- * Every metric on each slice of the holdout for both models, with intervals; none for a clustering (its
- * cluster indices are no predictions of the target) or without slice columns.
+ * Every metric on each slice of the holdout and on all of it, both models, with intervals; none for a
+ * clustering (its cluster indices are no predictions of the target).
  */
 function slicesOf(input: DecisionInput): { slices: SliceResult[]; overall: SliceResult | null } {
   const { candidate, production, metric, task } = input;
