@@ -13,6 +13,8 @@ import { listModels } from '../shared/pipeline/read_models/listings';
 import { importVersion } from '../shared/pipeline/usecases/import_version';
 import { readBundle } from '../shared/pipeline/artifacts/version_bundle';
 import { versionZip } from '../shared/pipeline/artifacts/version_zip';
+import { cardMarkdown } from '../shared/pipeline/artifacts/model_card';
+import { modelCardOf } from '../shared/pipeline/read_models/model_card';
 import { abortCanary, completeCanary, deleteVersion, promoteVersion, rejectVersion, rollback, setAlias, type Actor } from '../shared/pipeline/usecases/registry_transitions';
 import { classReportText } from './class_report_text';
 import { withContext } from './cli_context';
@@ -56,6 +58,18 @@ export function registerModelsCommand(program: Command): void {
             (doc!.history ?? []).map((h) => `    ${h.at}  ${h.from ?? 'new'} → ${h.to}  by ${h.by}: ${h.reason}`).join('\n') +
             '\n',
         );
+      }),
+    );
+
+  models
+    .command('card <model> [version]')
+    .description("a version's model card (production's without a version): task, data lineage, intended use, metrics overall and per slice with intervals, calibration, top features, the promotion decision, known caveats")
+    .option('--json', 'print its sections as JSON')
+    .action(async (model: string, version: string | undefined, opts: { json?: boolean }) =>
+      withContext(async (ctx) => {
+        const card = await modelCardOf(ctx, model, version);
+        if (opts.json) printJson(card);
+        else process.stdout.write(cardMarkdown(card));
       }),
     );
 

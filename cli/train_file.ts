@@ -100,6 +100,7 @@ export async function trainFile(config: Config, file: string, options: TrainFile
     run_id: `local-${version}`,
     dataset: { version: await contentVersion(fs.createReadStream(file)), uri: path.resolve(file) },
     created_at: now.toISOString(),
+    card: { intended_use: dataset.intended_use, slices: dataset.slices },
   });
   const out = path.resolve(options.out ?? path.join('artifacts', version));
   fs.mkdirSync(out, { recursive: true });

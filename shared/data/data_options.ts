@@ -11,4 +11,6 @@ export interface DataOptions {
   time_column?: string;
   seed?: number;
   sample?: number;
+  /** Slice columns: kept in the holdout's rows even when not a feature (dropped), so the evaluation can slice by them. */
+  slices?: string[];
 }

@@ -53,6 +53,14 @@ export interface DataReport {
   target_stats?: TargetStats;
   /** Over the whole file. */
   columns: ColumnStats[];
+  /** With a time column: the earliest and latest time of the prepared rows (epoch ms for a date, else the column's number). */
+  time_range?: TimeRange;
+}
+
+export interface TimeRange {
+  column: string;
+  from: number;
+  to: number;
 }
 
 export interface PreparedData {
@@ -122,6 +130,16 @@ function targetSummary(target: TargetSpec, y: Float32Array): Pick<DataReport, 'p
   for (const v of y) counts[v]++;
   if (target.task === 'binary') return { positives: counts[1], negatives: counts[0] };
   return { class_counts: Object.fromEntries(target.classes!.map((c, k) => [c, counts[k]])) };
+}
+
+function timeRange(column: string, times: Float64Array): TimeRange {
+  let from = Infinity;
+  let to = -Infinity;
+  for (const t of times) {
+    if (t < from) from = t;
+    if (t > to) to = t;
+  }
+  return { column, from, to };
 }
 
 /** A split by time cannot be stratified; say so when it leaves a split without one of the classes. */
@@ -194,7 +212,9 @@ export async function prepareTrainingData(open: () => Promise<TableInput>, cfg: 
   const columns = new Map<string, TrainingColumn>(stores.map((s) => [s.column.name, s.training()]));
   const specs = fitFeatureSpecs(schema, columns, split.train);
   const encode = (rows: Uint32Array): SplitData => ({ X: encodeColumns(stores, specs, rows), y: Float32Array.from(rows, (row) => y[row]), n: rows.length });
-  const records = await holdoutRecords(open, split.test, lines, stores);
+  // a slice column that is no feature (dropped, or the time column) is still read into the holdout's rows
+  const sliceOnly = schema.columns.filter((c) => c.kind === 'dropped' && c.index !== target.index && cfg.slices?.includes(c.name)).map((c) => ({ name: c.name, index: c.index }));
+  const records = await holdoutRecords(open, split.test, lines, stores, sliceOnly);
 
   return {
     task: target.task,
@@ -214,6 +234,7 @@ export async function prepareTrainingData(open: () => Promise<TableInput>, cfg: 
       sampled,
       rejected: load.rejected,
       rejectedCount: load.rejectedCount,
+      ...(times && n > 0 ? { time_range: timeRange(schema.time!.name, times) } : {}),
       ...targetSummary(target, y),
       columns: validation.columns,
     },
@@ -230,6 +251,7 @@ async function holdoutRecords(
   test: Uint32Array,
   lines: Uint32Array,
   stores: ColumnStore[],
+  extra: ReadonlyArray<{ name: string; index: number }> = [],
 ): Promise<Array<Record<string, string>>> {
   const order = Uint32Array.from(test.keys()).sort((a, b) => lines[test[a]] - lines[test[b]]);
   const records = new Array<Record<string, string>>(test.length);
@@ -240,6 +262,7 @@ async function holdoutRecords(
       if (rec.line !== lines[test[k]]) return;
       const record: Record<string, string> = {};
       for (const store of stores) record[store.column.name] = fieldText(rec, store.column.index);
+      for (const column of extra) record[column.name] = fieldText(rec, column.index);
       records[k] = record;
       return ++next === order.length ? STOP : undefined;
     });

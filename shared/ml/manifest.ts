@@ -62,7 +62,13 @@ export const Manifest = z
     /** Binary: label = score ≥ threshold. */
     threshold: z.number().nullable(),
     metrics: Metrics,
-    dataset: z.object({ version: z.string().min(1), uri: z.string(), rows: z.number().int().nonnegative() }),
+    dataset: z.object({
+      version: z.string().min(1),
+      uri: z.string(),
+      rows: z.number().int().nonnegative(),
+      /** With a time column: the prepared rows' earliest and latest time (epoch ms for dates); for the model card. */
+      time_range: z.object({ column: z.string(), from: z.number(), to: z.number() }).optional(),
+    }),
     trainer: z.object({
       backend: z.string().min(1),
       params: z.record(z.string(), z.unknown()),

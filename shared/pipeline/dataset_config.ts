@@ -35,6 +35,13 @@ const Promotion = z.strictObject({
    * holdout must reach this (default NEW_CLASS_MIN_RECALL); see decisions/class_change.ts.
    */
   new_class_min_recall: z.number().min(0).max(1).optional(),
+  /**
+   * The slice guardrail, off unless max_slice_drop is set: no slice of at least min_slice_rows holdout
+   * rows may lose more than this of the promotion metric against production (a fraction of production's
+   * value for RMSE, as delta is); see decisions/slice_guardrail.ts.
+   */
+  max_slice_drop: z.number().nonnegative().optional(),
+  min_slice_rows: z.number().int().positive().optional(),
 });
 
 /** Where a model's rows come from when they are not uploaded: a BigQuery table or query (see sources/bigquery_sql.ts). */
@@ -104,6 +111,10 @@ export const DatasetConfigSchema = z.strictObject({
   compose: z.enum(['latest', 'all']).optional(),
   /** Images: start from production's weights when its class set, image spec and filters are this run's (default true). */
   warm_start: z.boolean().optional(),
+  /** Columns whose values cut the holdout into slices, each measured apart; absent: the categorical features of 2 to 20 values. */
+  slices: z.array(z.string().trim().min(1)).max(10).optional(),
+  /** What the model is for and not for, in the author's words: printed in its model card. */
+  intended_use: z.string().trim().min(1).max(4000).optional(),
   /** Drift monitoring of the served model: windows, thresholds, tests per feature (see shared/monitoring/settings.ts). */
   monitoring: MonitoringSettings.optional(),
 });

@@ -19,6 +19,8 @@ import { readBundleZip, BUNDLE_LIMITS } from '../pipeline/artifacts/version_bund
 import { versionZip } from '../pipeline/artifacts/version_zip';
 import { canonicalVersion } from '../pipeline/store/version_ref';
 import { storeOf } from '../pipeline/store';
+import { modelCardOf } from '../pipeline/read_models/model_card';
+import { cardMarkdown } from '../pipeline/artifacts/model_card';
 import { createAuthenticator } from './authenticate';
 import { sendError } from './http_errors';
 import { registerRunRoutes } from './run_routes';
@@ -166,6 +168,18 @@ export function adminApi(ctx: Context, hooks: AdminHooks): express.Router {
       sendError(res, err, ctx.log);
     }
   });
+  // A version's model card (production's without a version): markdown, or its blocks with ?format=json.
+  const card = async (req: Request, res: Response) => {
+    try {
+      const found = await modelCardOf(ctx, param(req, 'model'), req.params.version === undefined ? undefined : param(req, 'version'));
+      if (req.query.format === 'json') res.json(found);
+      else res.type('text/markdown; charset=utf-8').set('x-content-type-options', 'nosniff').send(cardMarkdown(found));
+    } catch (err) {
+      sendError(res, err, ctx.log);
+    }
+  };
+  router.get('/models/:model/card', card);
+  router.get('/models/:model/versions/:version/card', card);
   router.delete('/models/:model/versions/:version', route(async (req) => deleteVersion(ctx, param(req, 'model'), param(req, 'version'))));
   router.get('/dead-letters', route(async () => ctx.platform.bus.deadLetters()));
   router.post('/dead-letters/:id/redeliver', route(async (req) => {

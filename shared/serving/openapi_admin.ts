@@ -58,6 +58,18 @@ const ImportResult = {
   },
 };
 
+/** A model card: task, lineage, intended use, metrics overall and per slice with intervals, calibration, top features, decision, caveats. */
+function cardOperation(summary: string, parameters: object[]): object {
+  return {
+    summary,
+    parameters: [...parameters, { name: 'format', in: 'query', schema: { type: 'string', enum: ['json'] }, description: 'json: the card\'s sections as blocks instead of markdown' }],
+    responses: {
+      '200': { description: 'the card as markdown (or JSON with format=json)', content: { 'text/markdown': { schema: { type: 'string' } }, 'application/json': { schema: { type: 'object' } } } },
+      ...fails('401', '404'),
+    },
+  };
+}
+
 export function adminPaths(): Record<string, object> {
   return {
     '/api/runs': { get: { summary: 'Training runs, oldest first', parameters: [modelQuery], responses: { ...ok('runs (each with tags)', { type: 'array', items: { type: 'object' } }), ...fails('401') } } },
@@ -103,6 +115,8 @@ export function adminPaths(): Record<string, object> {
     '/api/models/{model}/versions/{version}/download': {
       get: { summary: 'The version folder as a zip (what the import reads)', parameters: [model, version], responses: { '200': { description: 'a zip, streamed', content: { 'application/zip': { schema: { type: 'string', format: 'binary' } } } }, ...fails('401', '404') } },
     },
+    '/api/models/{model}/card': { get: cardOperation('The production version\'s model card', [model]) },
+    '/api/models/{model}/versions/{version}/card': { get: cardOperation('A version\'s model card', [model, version]) },
     '/api/datasets': { get: { summary: 'Dataset versions, accepted and rejected, with their validation reports', parameters: paging, responses: { ...ok('datasets', listOrPage({ type: 'object' })), ...fails('400', '401') } } },
     '/api/dead-letters': { get: { summary: 'Events that failed every delivery (always needs credentials when configured)', responses: { ...ok('dead letters', { type: 'array', items: { type: 'object' } }), ...fails('401') } } },
     '/api/dead-letters/{id}/redeliver': { post: { summary: 'Publish a dead letter again', parameters: [id('the dead letter id')], responses: { ...ok('redelivered'), ...fails('401', '404') } } },

@@ -136,6 +136,15 @@ describe('the dashboard of mloop up', () => {
     expect(Number(await points('validation'))).toBeGreaterThan(1);
     expect(await page.locator('figure', { hasText: 'Confusion matrix' }).locator('td').count()).toBe(6);
     await expect(page.locator('#decision').textContent()).resolves.toMatch(/manual/);
+    // the slice table: the demo's transaction type is a categorical of few values, sliced by without being named
+    const slices = page.locator('#slices tbody tr');
+    expect(await slices.count()).toBeGreaterThanOrEqual(2);
+    await expect(page.locator('#slices tbody tr', { hasText: 'type=TRANSFER' }).textContent()).resolves.toMatch(/\d\.\d{4} \[\d\.\d{4}, \d\.\d{4}\]/);
+    const card = await fetch(url + (await page.locator('#card-link').getAttribute('href')));
+    expect(card.headers.get('content-type')).toMatch(/^text\/markdown/);
+    const markdown = await card.text();
+    expect(markdown).toContain(`# Model card: fraud ${runs[1].model_version}`);
+    expect(markdown).toMatch(/\| type=TRANSFER \| \d+ \|/);
     // trained by auto, the default: what it chose and every candidate it tried
     const selection = runs[1].selection!;
     await expect(page.locator('#selection h2').textContent()).resolves.toBe(`auto chose ${selection.winner}`);

@@ -15,6 +15,9 @@ import { createPlatform } from '../../shared/platform';
 import { uploadArtifacts } from '../../shared/pipeline/usecases/install_version';
 import { trainSmallModel } from '../support/trained_model';
 import { cli, tempHome, until } from './helpers';
+import express from 'express';
+import request from 'supertest';
+import { adminApi } from '../../shared/serving/admin_api';
 
 jest.setTimeout(180_000);
 
@@ -116,6 +119,30 @@ describe('an automatic decision', () => {
     expect(stdout).toMatch(/AUC difference vs production: -?\d\.\d{4} \(95 % CI -?\d\.\d{4} … -?\d\.\d{4}, paired bootstrap, 1000 resamples\)/);
     expect(stdout).toMatch(/serving: one row p50 \d+\.\d{3} ms, p99 \d+\.\d{3} ms; model \d+\.\d{2} MB/);
     expect(stdout).toMatch(/pass {2}delta: candidate auc/);
+  });
+
+  it('writes the version\'s model card with its decision, which `mloop models card` prints and the admin API serves', async () => {
+    // `mloop train --out` wrote the card of the candidate alone, sliced by the transaction type
+    const trained = fs.readFileSync(path.join(strong, 'card.md'), 'utf8');
+    expect(trained).toContain('Not judged yet');
+    expect(trained).toMatch(/\| type=CASH_OUT \| \d+ \| /);
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, MLOOP_HOME: home };
+    const { stdout } = cli(['models', 'card', 'fraud', 'v2'], env);
+    for (const heading of ['Task', 'Data lineage', 'Intended use', 'Metrics', 'Metrics per slice', 'Calibration', 'Top features', 'Promotion decision', 'Known caveats']) {
+      expect(stdout).toContain(`\n## ${heading}\n`);
+    }
+    expect(stdout).toContain('promoted (');
+    expect(stdout).toMatch(/\| type=CASH_OUT \| \d+ \| \d\.\d{4} \[\d\.\d{4}, \d\.\d{4}\] \| \d\.\d{4} \[/);
+    // without a version: production's, which v2 now is; the file beside the model is the same card
+    expect(cli(['models', 'card', 'fraud'], env).stdout).toBe(stdout);
+    expect((await ctx.platform.objects.get(ctx.config.artifactsBucket, 'models/fraud/v2/card.md')).toString('utf8')).toBe(stdout);
+    const app = express().use('/api', adminApi(ctx, { monitorNow: async () => [] }));
+    const markdown = await request(app).get('/api/models/fraud/versions/v2/card').expect(200);
+    expect(markdown.headers['content-type']).toMatch(/^text\/markdown/);
+    expect(markdown.text).toBe(stdout);
+    const json = await request(app).get('/api/models/fraud/card?format=json').expect(200);
+    expect(json.body.sections.map((s: { heading: string }) => s.heading)).toContain('Metrics per slice');
+    await request(app).get('/api/models/fraud/versions/v9/card').expect(404);
   });
 
   it('compares on PR AUC when mloop.json asks for it, measured on the holdout as training measured its test split', async () => {

@@ -36,7 +36,7 @@ describe('mloop train', () => {
     expect(result.seconds).toBeGreaterThan(0);
     expect(result.metrics.auc).toBeGreaterThan(0.8);
     expect(Object.keys(result.metrics)).toEqual(expect.arrayContaining(['auc', 'pr_auc', 'logloss', 'precision', 'recall', 'f1', 'threshold']));
-    expect(fs.readdirSync(result.artifacts).sort()).toEqual(['curves.json', 'explainer.json', 'holdout.ndjson', 'manifest.json', 'model.onnx', 'reference.json', 'report.html']);
+    expect(fs.readdirSync(result.artifacts).sort()).toEqual(['card.md', 'curves.json', 'explainer.json', 'holdout.ndjson', 'manifest.json', 'model.onnx', 'reference.json', 'report.html']);
     const manifest = JSON.parse(fs.readFileSync(path.join(result.artifacts, 'manifest.json'), 'utf8'));
     expect(manifest.metrics.auc).toBe(result.metrics.auc);
     expect(manifest).toMatchObject({ algorithm: result.algorithm, selection: result.selection });

@@ -49,6 +49,7 @@ export const runView: View = async ([id]) => {
       run.error ? h('p', { class: 'error' }, run.error) : null,
       run.metrics ? table(Object.keys(run.metrics), [Object.entries(run.metrics).map(([name, v]) => metricText(name, v))]) : null,
       decisionBlock(decision, version?.stage),
+      slicesBlock(decision),
       supersededBlock(superseded),
       selectionBlock(run.selection),
       h('div', { class: 'charts' }, charts, confusion),
@@ -109,6 +110,36 @@ function decisionBlock(decision: RunDetail['decision'], stage: string | undefine
     b ? h('p', {}, `paired bootstrap of the AUC difference: ${fixed(b.difference)}, 95% interval [${fixed(b.ci95[0])}, ${fixed(b.ci95[1])}] over ${b.resamples} resamples`) : null,
     h('ul', {}, decision.reasons.map((r) => h('li', {}, r))),
     decision.checks?.length ? table(['check', 'passed', 'detail'], decision.checks.map((c) => [c.name, h('span', { class: c.passed ? 'ok' : 'bad' }, c.passed ? 'yes' : 'no'), c.detail])) : null,
+  );
+}
+
+/**
+ * Every metric per slice of the holdout, this run's model beside production on the same rows, each with
+ * its 95 % bootstrap interval; a slice the guardrail failed is marked, and the card is a link away.
+ */
+function slicesBlock(decision: RunDetail['decision']): HTMLElement | null {
+  const slices = decision?.slices;
+  if (!decision || !slices?.length) return null;
+  const failed = new Set((decision.slice_failures ?? []).map((f) => `${f.column}=${f.value}`));
+  const names = Object.keys(slices[0].candidate);
+  const compared = slices.some((s) => s.production);
+  const cell = (m: { value: number | null; ci95: [number, number] | null } | null | undefined) =>
+    !m || m.value === null ? '–' : m.ci95 ? `${fixed(m.value)} [${fixed(m.ci95[0])}, ${fixed(m.ci95[1])}]` : fixed(m.value);
+  const head = ['slice', 'rows', ...names.flatMap((n) => (compared ? [n, `${n} production`] : [n])), ...(compared ? [`Δ ${decision.metric}`] : [])];
+  const rows = slices.map((s) => {
+    const name = `${s.column}=${s.value}`;
+    return [
+      failed.has(name) ? h('span', { class: 'bad', title: 'lost more than max_slice_drop' }, name) : name,
+      s.rows,
+      ...names.flatMap((n) => (compared ? [cell(s.candidate[n]), cell(s.production?.[n])] : [cell(s.candidate[n])])),
+      ...(compared ? [cell(s.difference)] : []),
+    ];
+  });
+  const card = `/api/models/${encodeURIComponent(decision.model)}/versions/${encodeURIComponent(decision.candidate_version)}/card`;
+  return h('section', { id: 'slices' },
+    h('h2', {}, 'Slices'),
+    h('p', { class: 'muted' }, 'each metric with its 95% bootstrap interval, resampled within the slice; ', h('a', { href: card, id: 'card-link' }, 'model card')),
+    table(head, rows),
   );
 }
 

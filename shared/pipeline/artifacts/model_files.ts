@@ -15,6 +15,8 @@ export const ARTIFACT_FILES = {
   report: 'report.html',
   /** ROC and PR points and the confusion matrix: too big for documents, what a plot needs. */
   curves: 'curves.json',
+  /** The model card (artifacts/model_card.ts): the training job's, replaced by the decision's. */
+  card: 'card.md',
 } as const;
 
 /**

@@ -2,9 +2,10 @@ import type { DataReport } from '../../data/prepare';
 import type { Curves } from '../../ml/evaluate';
 import type { Manifest } from '../../ml/manifest';
 import { family } from '../../ml/models/registry';
+import { cardHtml, type ModelCard } from './model_card';
 
 /** report.html: what a person opens to see what was trained, on what, and how well. Self-contained. */
-export function renderReport(manifest: Manifest, data: Pick<DataReport, 'rows' | 'rejectedCount'>, curves: Curves): string {
+export function renderReport(manifest: Manifest, data: Pick<DataReport, 'rows' | 'rejectedCount'>, curves: Curves, card?: ModelCard): string {
   const metrics = Object.entries(manifest.metrics)
     .map(([name, value]) => `<tr><td>${esc(name)}</td><td>${Number.isInteger(value) ? value : Number.isFinite(value) ? round(value, 4) : '-'}</td></tr>`)
     .join('');
@@ -24,6 +25,7 @@ ${curveCharts(curves)}${confusion(curves)}
 ${importance(manifest)}${explanations(manifest)}${coefficients(manifest)}${sweep(manifest)}
 <h2>Features</h2><table><tr><th>name</th><th>kind</th><th>encoding</th></tr>${features}</table>
 <h2>Dropped columns</h2><ul>${dropped || '<li>none</li>'}</ul>
+${card ? cardHtml(card) : ''}
 </body></html>`;
 }
 

@@ -19,6 +19,7 @@ export const BUNDLE_FILES: readonly string[] = [
   ARTIFACT_FILES.holdout,
   ARTIFACT_FILES.curves,
   ARTIFACT_FILES.report,
+  ARTIFACT_FILES.card,
   REFERENCE_FILE,
   EXPLAINER_FILE,
 ];

@@ -11,6 +11,8 @@ import { ONNX_INPUT } from '../../ml/onnx_io';
 import { ARTIFACT_FILES, encodeHoldout, type HoldoutRow } from './model_files';
 import { REFERENCE_FILE } from './reference_file';
 import { renderReport } from './training_report_html';
+import { cardMarkdown } from './model_card';
+import { trainingCard, type CardConfig } from './training_card';
 import type { Candidate } from '../training/train_core';
 import type { TrainingPlan } from '../training/training_plan';
 
@@ -31,6 +33,8 @@ export interface VersionInfo {
   run_id: string;
   dataset: { version: string; uri: string };
   created_at: string;
+  /** mloop.json's intended use and slice columns, for the model card. */
+  card?: CardConfig;
 }
 
 function holdoutRows(data: PreparedData): HoldoutRow[] {
@@ -74,7 +78,7 @@ export function versionFiles(data: PreparedData, candidate: Candidate, plan: Tra
     dropped: data.dropped,
     threshold: evaluation.threshold,
     metrics: evaluation.metrics,
-    dataset: { ...info.dataset, rows: data.report.rows },
+    dataset: { ...info.dataset, rows: data.report.rows, ...(data.report.time_range ? { time_range: data.report.time_range } : {}) },
     trainer: {
       backend: fitted.backend,
       params: fitted.params,
@@ -96,13 +100,16 @@ export function versionFiles(data: PreparedData, candidate: Candidate, plan: Tra
   // through JSON, as a reader will see it (NaN becomes null)
   const text = JSON.stringify(draft, null, 2);
   const manifest = parseManifest(JSON.parse(text));
+  const holdout = holdoutRows(data);
+  const card = trainingCard(data, holdout, fitted.predictions.test, manifest, plan.metric.name, info.card);
   const files: ArtifactFile[] = [
     { name: ARTIFACT_FILES.model, data: Buffer.from(fitted.onnx), contentType: 'application/octet-stream' },
     ...(anomaly ? [{ name: ARTIFACT_FILES.anomaly, data: Buffer.from(anomaly.fitted.onnx), contentType: 'application/octet-stream' }] : []),
     ...(fitted.explainer ? [{ name: EXPLAINER_FILE, data: JSON.stringify(fitted.explainer), contentType: 'application/json' }] : []),
-    { name: ARTIFACT_FILES.holdout, data: encodeHoldout(holdoutRows(data)), contentType: 'application/x-ndjson' },
+    { name: ARTIFACT_FILES.holdout, data: encodeHoldout(holdout), contentType: 'application/x-ndjson' },
     { name: ARTIFACT_FILES.curves, data: JSON.stringify(evaluation.curves), contentType: 'application/json' },
-    { name: ARTIFACT_FILES.report, data: renderReport(manifest, data.report, evaluation.curves), contentType: 'text/html' },
+    { name: ARTIFACT_FILES.report, data: renderReport(manifest, data.report, evaluation.curves, card), contentType: 'text/html' },
+    { name: ARTIFACT_FILES.card, data: cardMarkdown(card), contentType: 'text/markdown; charset=utf-8' },
     { name: REFERENCE_FILE, data: JSON.stringify(buildReference(data.trainColumns, servedScores(data, fitted))), contentType: 'application/json' },
     { name: ARTIFACT_FILES.manifest, data: text, contentType: 'application/json' },
   ];

@@ -7,6 +7,8 @@ import type { HoldoutMetric } from '../promotion/holdout_metric';
 import { pairedBootstrapAuc, pairedBootstrapMetric } from '../../ml/paired_bootstrap';
 import { measure } from '../../ml/task_metric';
 import { judgeClassChange, type ClassChangeJudgement } from './class_change';
+import { overallMetrics, sliceMetrics, type SliceColumn, type SliceInput, type SliceResult } from '../../ml/slice_metrics';
+import { sliceGuardrail } from './slice_guardrail';
 
 /** How a candidate is judged: the dataset's `mloop.json` over the deployment's defaults. */
 export interface PromotionPolicy {
@@ -18,6 +20,11 @@ export interface PromotionPolicy {
   maxModelMb?: number;
   /** A multiclass candidate with classes production lacks: the recall each must reach (class_change.ts). */
   newClassMinRecall?: number;
+  /** The slice guardrail (slice_guardrail.ts): off without maxSliceDrop. */
+  maxSliceDrop?: number;
+  minSliceRows?: number;
+  /** mloop.json's slice columns; absent: the categorical features of few values (promotion/slice_columns.ts). */
+  slices?: string[];
 }
 
 export interface DecisionInput {
@@ -32,6 +39,10 @@ export interface DecisionInput {
   candidate: HoldoutMetric;
   serving: ServingCost;
   production: { version: string | null; metric: HoldoutMetric };
+  /** Each slice column's value on every holdout row, in the rows' order. */
+  sliceColumns?: readonly SliceColumn[];
+  /** Slice columns mloop.json names that the holdout's rows do not have (a dropped column): said in the reasons. */
+  missingSliceColumns?: readonly string[];
   at: Date;
 }
 
@@ -42,6 +53,8 @@ export interface DecisionInput {
 export function decide(input: DecisionInput): DecisionDoc {
   const { run, metric, policy, serving, production } = input;
   const judged = classChange(input);
+  const { slices, overall } = slicesOf(input);
+  const guard = sliceGuardrail({ slices, metric, maxDrop: policy.maxSliceDrop, minRows: policy.minSliceRows });
   const candidateValue = judged ? judged.candidate : input.candidate.value;
   const productionValue = judged ? judged.production : production.metric.value;
   const verdict = shouldPromote({
@@ -57,10 +70,11 @@ export function decide(input: DecisionInput): DecisionDoc {
     modelBytes: serving.model_bytes,
     maxModelBytes: policy.maxModelMb === undefined ? undefined : policy.maxModelMb * 1e6,
     nonInferior: judged !== null,
-    extra: judged?.recallCheck ? [{ name: 'new_class_recall', ...judged.recallCheck }] : [],
+    extra: [...(judged?.recallCheck ? [{ name: 'new_class_recall' as const, ...judged.recallCheck }] : []), ...(guard ? [guard.check] : [])],
   });
   if (production.metric.error) verdict.reasons.push(`production ${production.version} could not score the holdout: ${production.metric.error}`);
   if (judged) verdict.reasons.unshift(judged.change.detail);
+  for (const column of input.missingSliceColumns ?? []) verdict.reasons.push(`slice column ${column} is not among the holdout's columns (dropped, or not in the file): not sliced by`);
   const manual = policy.mode === 'manual' || Boolean(judged?.change.manual_approval);
   if (verdict.promote && policy.mode === 'manual') verdict.reasons.push('promotion mode is manual: the candidate waits for `mloop models approve`');
   return {
@@ -82,11 +96,44 @@ export function decide(input: DecisionInput): DecisionDoc {
     bootstrap: metric.name === 'silhouette' ? null : input.task === 'binary' ? bootstrapOf(input.labels, input.candidate, production.metric) : input.task === 'multiclass' ? multiclassBootstrap(input, judged) : null,
     holdout_rows: input.labels.length,
     class_change: judged?.change ?? null,
+    slices,
+    ...(overall ? { holdout_metrics: overall } : {}),
+    ...(guard ? { slice_failures: guard.failures } : {}),
     run_id: run.id,
     decided_at: input.at.toISOString(),
     outcome: 'decided',
   };
 }
+
+/**
+ * Every metric on each slice of the holdout and on all of it, both models, with intervals; none for a
+ * clustering (its cluster indices are no predictions of the target).
+ */
+function slicesOf(input: DecisionInput): { slices: SliceResult[]; overall: SliceResult | null } {
+  const { candidate, production, metric, task } = input;
+  const columns = input.sliceColumns ?? [];
+  const none = { slices: [], overall: null };
+  if (metric.name === 'silhouette' || !candidate.predicted) return none;
+  if (task !== 'binary' && task !== 'multiclass' && task !== 'regression') return none;
+  const classes = input.classes ?? [];
+  const y = Float64Array.from(input.labels as ArrayLike<unknown>, (label) => (task === 'multiclass' ? classes.indexOf(String(label)) : Number(label)));
+  if (task === 'multiclass' && y.some((k) => k < 0)) return none;
+  const measured: SliceInput = {
+    task,
+    classes: classes.length,
+    y,
+    candidate: candidate.predicted,
+    production: production.metric.predicted ?? null,
+    columns,
+    metric: metric.name,
+    resamples: SLICE_RESAMPLES,
+    seed: BOOTSTRAP.seed,
+  };
+  return { slices: columns.length > 0 ? sliceMetrics(measured) : [], overall: overallMetrics(measured) };
+}
+
+// Fewer than the overall bootstrap's: every slice of every column is resampled, and each draw measures every metric.
+const SLICE_RESAMPLES = 200;
 
 /** A multiclass candidate judged against a production model of other classes, or null (the same classes, or nothing to compare). */
 function classChange(input: DecisionInput): ClassChangeJudgement | null {

@@ -25,12 +25,12 @@ export interface PromotionInput {
   modelBytes?: number | null;
   maxModelBytes?: number;
   nonInferior?: boolean;
-  /** Checks decided elsewhere (the new classes' recall), held to as the others. */
+  /** Checks decided elsewhere (the new classes' recall, the slices: slice_guardrail.ts), held to as the others. */
   extra?: GuardrailCheck[];
 }
 
 export interface GuardrailCheck {
-  name: 'metric' | 'floor' | 'p99_ms' | 'model_bytes' | 'delta' | 'new_class_recall';
+  name: 'metric' | 'floor' | 'p99_ms' | 'model_bytes' | 'delta' | 'new_class_recall' | 'slice';
   passed: boolean;
   detail: string;
 }

@@ -9,6 +9,8 @@ import type { PromotionPolicy } from '../decisions/decide';
 import type { RunDoc } from '../store/documents';
 import { scorerMetric, type HoldoutMetric, type HoldoutTarget } from './holdout_metric';
 import { measureServingCost, type ServingCost } from './serving_cost';
+import { sliceColumnsOf } from './slice_columns';
+import type { SliceColumn } from '../../ml/slice_metrics';
 
 /** What does not depend on the production version: the candidate's metric on its holdout, and its serving cost. */
 export interface Candidate {
@@ -17,6 +19,9 @@ export interface Candidate {
   target: HoldoutTarget;
   metric: HoldoutMetric;
   serving: ServingCost;
+  /** The holdout's slice columns (mloop.json's, or the categoricals of few values), and named ones it lacks. */
+  sliceColumns: SliceColumn[];
+  missingSliceColumns: string[];
 }
 
 /**
@@ -36,7 +41,8 @@ export async function evaluateCandidate(ctx: Context, run: RunDoc, policy: Promo
       throw new MloopError('failed_precondition', `candidate ${run.model_version} cannot score its own holdout: ${metric.error}`);
     }
     const serving = await measureServingCost(ctx, run.model, run.model_version, scorer, holdout);
-    return { holdout, task: manifest.task, target, metric, serving };
+    const slices = sliceColumnsOf(holdout, manifest.features, policy.slices);
+    return { holdout, task: manifest.task, target, metric, serving, sliceColumns: slices.columns, missingSliceColumns: slices.missing };
   } finally {
     await scorer.release();
   }

@@ -9,6 +9,8 @@ import type { Selection } from '../../ml/selection';
 import type { DatasetConfig, DatasetKind, PromotionConfig } from '../dataset_config';
 import type { RunPlan } from '../training/training_plan';
 import type { ClassChange } from '../decisions/class_change';
+import type { SliceFailure } from '../decisions/slice_guardrail';
+import type { SliceResult } from '../../ml/slice_metrics';
 
 /**
  * The documents mloop keeps, one collection each, as in Firestore. Field names are snake_case
@@ -292,6 +294,12 @@ export interface DecisionDoc {
   holdout_rows: number;
   /** A multiclass candidate whose classes differ from production's: the rule applied (decisions/class_change.ts). */
   class_change?: ClassChange | null;
+  /** Every metric per slice of the holdout, both models, with intervals; absent on decisions made before slices. */
+  slices?: SliceResult[];
+  /** Every metric on the whole holdout, both models, with intervals (column and value `all rows`). */
+  holdout_metrics?: SliceResult;
+  /** With the slice guardrail on: the slices that lost more than it allows, worst first (empty: none). */
+  slice_failures?: SliceFailure[];
   run_id: string;
   decided_at: string;
   /**

@@ -10,8 +10,9 @@ import { storeOf } from '../store';
 import type { DecisionDoc, RunDoc } from '../store/documents';
 import { runUsage } from '../training/run_usage';
 import { announceFreedSlot } from './on_run_slot_freed';
+import { writeModelCard } from './write_model_card';
 import { announcePromotion } from './registry_transitions';
-import { promotionOf } from '../store/stored_config';
+import { datasetConfigOf, promotionOf } from '../store/stored_config';
 import { applyExplicitChoice, type ExplicitChoice } from '../decisions/explicit_import';
 
 export type CompletionResult =
@@ -74,6 +75,7 @@ async function decideAndCommit(ctx: Context, run: RunDoc, event: TrainingComplet
     const result = await commitDecision(ctx, run, event, candidate, decision, judgedAgain);
     if (result.kind === 'moved_on') return { outcome: 'ignored', reason: `run ${run.id} moved on during evaluation` };
     if (result.kind === 'committed') {
+      await refreshCard(ctx, run);
       await announceDecision(ctx, decision);
       return { outcome: 'decided', runId: run.id, decision };
     }
@@ -81,6 +83,15 @@ async function decideAndCommit(ctx: Context, run: RunDoc, event: TrainingComplet
     if (!judgedAgain) {
       throw new MloopError('unavailable', `production of ${run.model} changed during evaluation ${round} times in a row`);
     }
+  }
+}
+
+/** The card with the decision in it; a card that cannot be written never holds up the promotion. */
+async function refreshCard(ctx: Context, run: RunDoc): Promise<void> {
+  try {
+    await writeModelCard(ctx, run.model, run.model_version);
+  } catch (err) {
+    ctx.log.warn({ run_id: run.id, model: run.model, version: run.model_version, err: String(err) }, 'model card not written');
   }
 }
 
@@ -99,6 +110,8 @@ async function judgeAgainstProduction(ctx: Context, run: RunDoc, candidate: Cand
     candidate: candidate.metric,
     serving: candidate.serving,
     production: { version, metric },
+    sliceColumns: candidate.sliceColumns,
+    missingSliceColumns: candidate.missingSliceColumns,
     at: ctx.platform.clock.now(),
   });
 }
@@ -118,7 +131,8 @@ async function announceDecision(ctx: Context, decision: DecisionDoc): Promise<vo
  * deployment's, from this function's environment, where Terraform sets it.
  */
 async function promotionPolicy(ctx: Context, run: RunDoc): Promise<PromotionPolicy> {
-  const dataset = run.promotion ? null : await storeOf(ctx).datasets.get(run.model, run.dataset_version);
+  // the dataset's config names the slice columns, which the run's stored policy does not carry
+  const dataset = await storeOf(ctx).datasets.get(run.model, run.dataset_version);
   const promotion = promotionOf(run, dataset);
   const defaults = ctx.config.promotion;
   return {
@@ -129,7 +143,19 @@ async function promotionPolicy(ctx: Context, run: RunDoc): Promise<PromotionPoli
     maxP99Ms: promotion.max_p99_ms ?? defaults.maxP99Ms,
     maxModelMb: promotion.max_model_mb ?? defaults.maxModelMb,
     newClassMinRecall: promotion.new_class_min_recall,
+    maxSliceDrop: promotion.max_slice_drop,
+    minSliceRows: promotion.min_slice_rows,
+    slices: dataset ? sliceNames(dataset) : undefined,
   };
+}
+
+/** A dataset recorded with a config this version cannot read decides on the auto-picked slices rather than not at all. */
+function sliceNames(dataset: Parameters<typeof datasetConfigOf>[0]): string[] | undefined {
+  try {
+    return datasetConfigOf(dataset).slices;
+  } catch {
+    return undefined;
+  }
 }
 
 async function announceAwaiting(ctx: Context, decision: DecisionDoc): Promise<void> {

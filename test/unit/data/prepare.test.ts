@@ -228,6 +228,21 @@ describe('prepareTrainingData for other tasks', () => {
     expect(Math.max(...days(data.train))).toBeLessThanOrEqual(Math.min(...days(data.validation)));
     expect(Math.max(...days(data.validation))).toBeLessThanOrEqual(Math.min(...days(data.test)));
     expect(Math.max(...days(data.test))).toBe(Math.max(...times));
+    // the model card's time range: the prepared rows' earliest and latest dates
+    const day = (d: number) => Date.UTC(2024, 0, 1) + d * 86_400_000;
+    expect(data.report.time_range).toEqual({ column: 'when', from: day(Math.min(...times)), to: day(Math.max(...times)) });
+  });
+
+  it('keeps a slice column that is no feature in the holdout rows, and only there', async () => {
+    const rows = ['segment,x,y', ...Array.from({ length: 200 }, (_, i) => `${i % 3 === 0 ? 'gold' : 'basic'},${i % 7},${i % 2 ? 'yes' : 'no'}`)];
+    const sliced = await prepareTrainingData(fromText(rows.join('\n')), parseDatasetConfig({ target: 'y', drop: ['segment'], slices: ['segment'] }));
+    expect(sliced.specs.map((s) => s.name)).toEqual(['x']);
+    expect(sliced.dropped).toContainEqual({ name: 'segment', reason: 'user-drop' });
+    expect(new Set(sliced.test.records.map((r) => r.segment))).toEqual(new Set(['gold', 'basic']));
+    expectHoldoutMatches(sliced);
+    const plain = await prepareTrainingData(fromText(rows.join('\n')), parseDatasetConfig({ target: 'y', drop: ['segment'] }));
+    expect(plain.test.records[0]).not.toHaveProperty('segment');
+    expect(plain.report.time_range).toBeUndefined();
   });
 
   it('rejects rows whose time is missing or unreadable, and says when a split by time lacks a class', async () => {

@@ -2,6 +2,15 @@ import { MloopError } from '../../../shared/core/errors';
 import { imageSpecOf, parseDatasetConfig } from '../../../shared/pipeline/dataset_config';
 
 describe('parseDatasetConfig', () => {
+  it('reads slice columns, the slice guardrail and the intended use, all absent (off) by default', () => {
+    const config = parseDatasetConfig({ slices: ['region', 'channel'], intended_use: 'retention calls', promotion: { max_slice_drop: 0.05, min_slice_rows: 100 } }, 'csv');
+    expect(config).toMatchObject({ slices: ['region', 'channel'], intended_use: 'retention calls', promotion: { max_slice_drop: 0.05, min_slice_rows: 100 } });
+    const bare = parseDatasetConfig({}, 'csv');
+    expect([bare.slices, bare.intended_use, bare.promotion.max_slice_drop, bare.promotion.min_slice_rows]).toEqual([undefined, undefined, undefined, undefined]);
+    expect(() => parseDatasetConfig({ promotion: { max_slice_drop: -0.1 } })).toThrow(/promotion.max_slice_drop/);
+    expect(() => parseDatasetConfig({ promotion: { min_slice_rows: 0 } })).toThrow(/promotion.min_slice_rows/);
+  });
+
   it('fills defaults when there is no mloop.json', () => {
     for (const raw of [undefined, null, {}]) {
       expect(parseDatasetConfig(raw)).toEqual({ target: 'isFraud', algorithm: 'auto', promotion: { metric: 'auc' }, drop: [] });

@@ -31,7 +31,7 @@ describe('the training core and the scorer, per task', () => {
   it('binary: {score, label} at the validation threshold, with the anomaly score of the forest trained beside it', async () => {
     const { candidate, manifest, files, file, scorer } = await trainedVersion('binary', { unsupervised: true });
     try {
-      expect(files.map((f) => f.name)).toEqual(['model.onnx', 'anomaly.onnx', 'explainer.json', 'holdout.ndjson', 'curves.json', 'report.html', 'reference.json', 'manifest.json']);
+      expect(files.map((f) => f.name)).toEqual(['model.onnx', 'anomaly.onnx', 'explainer.json', 'holdout.ndjson', 'curves.json', 'report.html', 'card.md', 'reference.json', 'manifest.json']);
       expect(manifest).toMatchObject({ task: 'binary', classes: ['no', 'yes'], output: { name: 'probability' }, unsupervised: { file: 'anomaly.onnx', output: 'anomaly_score' } });
       expect(manifest.threshold).toBe(candidate.evaluation.threshold);
       expect(Object.keys(manifest.metrics)).toEqual(expect.arrayContaining(['auc', 'pr_auc', 'logloss', 'precision', 'recall', 'f1', 'tp', 'fp', 'tn', 'fn', 'threshold', 'anomaly_auc']));
