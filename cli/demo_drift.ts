@@ -17,6 +17,10 @@ export interface DemoDrift {
 }
 
 const DRIFTED_ROWS = 2000;
+
+/** The demo's drifted traffic: amounts tripled, more transfers and cash-outs. */
+export const demoDriftedRows = () =>
+  [...fraudRows(DRIFTED_ROWS, 123, { amountScale: 3, typeMix: { PAYMENT: 0.1, TRANSFER: 0.35, CASH_OUT: 0.45, DEBIT: 0.05, CASH_IN: 0.05 } })];
 const RUN_TIMEOUT_MS = 150_000;
 
 /**
@@ -32,7 +36,7 @@ export async function demoDrift(
 ): Promise<DemoDrift & { runId: string }> {
   const { bus, clock } = stack.ctx.platform;
   const store = storeOf(stack.ctx);
-  const rows = [...fraudRows(DRIFTED_ROWS, 123, { amountScale: 3, typeMix: { PAYMENT: 0.1, TRANSFER: 0.35, CASH_OUT: 0.45, DEBIT: 0.05, CASH_IN: 0.05 } })];
+  const rows = demoDriftedRows();
   const labels: Array<{ request_id: string; index: number; label: number }> = [];
   for (let i = 0; i < rows.length; i += 100) {
     const requestId = `demo-drift-${i / 100}`;
