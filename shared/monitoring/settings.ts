@@ -25,8 +25,8 @@ export type FeatureMonitoring = z.infer<typeof FeatureMonitoring>;
 export const WindowDriftSettings = z.strictObject({
   /** Drift when at least this share of the monitored features moved since the previous window. */
   share: z.number().positive().max(1).default(0.5),
-  /** Each test's p-value (or distance) threshold for this comparison; absent, the feature's own (or its test's default). */
-  threshold: z.number().positive().optional(),
+  /** Per feature, the test and threshold of this comparison; a feature not named here is judged as `features` says. */
+  features: z.record(z.string(), FeatureMonitoring).default({}),
   /** Both windows need this many logged predictions before drift is judged. */
   min_rows: z.number().int().positive().default(200),
 });
@@ -49,7 +49,7 @@ export const MonitoringSettings = z.strictObject({
   /** A change of the missing rate by this much (absolute) is flagged as a data-quality issue. */
   missing_rate_change: z.number().positive().max(1).default(0.05),
   features: z.record(z.string(), FeatureMonitoring).default({}),
-  window_drift: WindowDriftSettings.default({ share: 0.5, min_rows: 200 }),
+  window_drift: WindowDriftSettings.default({ share: 0.5, min_rows: 200, features: {} }),
 });
 export type MonitoringSettings = z.infer<typeof MonitoringSettings>;
 

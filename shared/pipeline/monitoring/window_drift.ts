@@ -36,12 +36,7 @@ export async function compareWithPreviousWindow(
   if (scan.current.rows < thresholds.min_rows || current.rows < thresholds.min_rows) return { ...base, result: null };
   const columns = reference.features.map((f) => ({ name: f.name, ...scan.current.features.get(f.name)! }));
   const profile = buildReference(columns, scan.current.scores);
-  const features = Object.fromEntries(
-    reference.features.map((f) => {
-      const own = settings.features[f.name] ?? { method: 'auto' as const, ignore: false };
-      return [f.name, thresholds.threshold === undefined ? own : { ...own, threshold: thresholds.threshold }];
-    }),
-  );
+  const features = { ...settings.features, ...thresholds.features };
   const result = compareToReference(profile, current, { drift_share: thresholds.share, missing_rate_change: settings.missing_rate_change, features });
   return { ...base, result };
 }
