@@ -24,7 +24,7 @@ export function renderDriftHtml(header: ReportHeader, result: DriftResult | null
   const verdict = header.notEnoughData
     ? `<p class="verdict none">Not enough data: ${esc(header.notEnoughData)}. Nothing was decided.</p>`
     : result
-      ? `<p class="verdict ${result.dataset_drift ? 'drift' : 'ok'}">${result.dataset_drift ? 'Dataset drift' : 'No dataset drift'} against the training reference (skew): ${esc(counted(result))}.</p>` +
+      ? `<p class="verdict ${result.dataset_drift ? 'drift' : 'ok'}">${result.dataset_drift ? 'Dataset drift' : 'No dataset drift'}: ${esc(counted(result))}. This is skew: the window against the training reference.</p>` +
         windowDriftHtml(header.windowDrift ?? null) +
         estimatedHtml(header.estimated ?? null) +
         (header.alarms?.length ? `<p>Alarms: ${header.alarms.map(esc).join(', ')}</p>` : '')
