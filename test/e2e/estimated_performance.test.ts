@@ -99,3 +99,42 @@ test("the demo's drifted traffic: the estimate and its alarm come before any lab
   expect(realised.auc!).toBeLessThan(hi);
   expect(error).toBeLessThan(0.03);
 });
+
+test('traffic of transfers and cash-outs only: the estimate alarms at the tick, the labels confirm it only once fed back', async () => {
+  // The same day, as another model: its own window, its own settings. Only the risky types, amounts as
+  // trained: the easy negatives (payments, deposits) are gone, so the AUC falls though nothing about
+  // fraud changed, which calibrated scores can see.
+  const other = 'fraud-risky';
+  await stack.ctx.platform.objects.put(
+    stack.ctx.config.dataBucket,
+    `datasets/${other}/mloop.json`,
+    JSON.stringify({ monitoring: { estimated_auc_drop: 0.02, auc_drop: 0.02 } }),
+  );
+  const pushed = await pushDataset(stack.ctx, path.join(home, 'day1.csv'), { model: other });
+  const run = await waitForUploadRun(stack.ctx, other, pushed.dataset_version, 480_000);
+  expect(run.status).toBe('succeeded');
+  const rows = [...fraudRows(2000, 321, { typeMix: { PAYMENT: 0, TRANSFER: 0.5, CASH_OUT: 0.5, DEBIT: 0, CASH_IN: 0 } })];
+  const post = (i: number) =>
+    fetch(`${stack.url}/score/${other}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': `risky-${i / 100}` },
+      body: JSON.stringify({ instances: rows.slice(i, i + 100) }),
+    });
+  await until(`${other} to answer /score`, async () => ((await post(0)).ok ? true : null), 60_000);
+  for (let i = 100; i < rows.length; i += 100) expect((await post(i)).status).toBe(200);
+
+  const before = await tickOf(stack, other);
+  const estimate = before.estimated_performance!;
+  const labels = rows.map((row, k) => ({ request_id: `risky-${Math.floor(k / 100)}`, index: k % 100, label: row.isFraud }));
+  await fetch(`${stack.url}/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(labels) });
+  const realised = (await storeOf(stack.ctx).driftReports.get(before.id))!.estimated_performance!.realised!;
+  const after = await tickOf(stack, other);
+  process.stdout.write(
+    `${JSON.stringify({ traffic: 'risky types only', test_auc: estimate.reference_auc, estimated_auc: estimate.auc, interval: estimate.auc_interval, realised_auc: realised.auc, positives: rows.filter((r) => r.isFraud).length, alarms_before_labels: before.alarms, alarms_after_labels: after.alarms })}\n`,
+  );
+  expect(before.alarms).toContain('estimated_performance');
+  expect(before.alarms).not.toContain('performance');
+  expect(realised).toMatchObject({ labelled: rows.length, degraded: true });
+  expect(realised.recorded_at > before.created_at).toBe(true);
+  expect(after.alarms).toContain('performance');
+});
