@@ -5,7 +5,7 @@ import type { RunDoc } from '../shared/pipeline/store/documents';
 import { storeOf } from '../shared/pipeline/store';
 import { reportId } from '../shared/pipeline/monitoring/drift_report_store';
 import { driftRequestId } from '../shared/pipeline/usecases/on_drift_detected';
-import { reportText } from './drift_output';
+import { estimatedText, reportText } from './drift_output';
 import type { DemoStack } from './demo';
 import { authorization } from './stack_client';
 import { waitFor } from './wait';
@@ -14,15 +14,26 @@ export interface DemoDrift {
   share: number | null;
   drifted: string[];
   retrained: boolean;
+  /** The AUC estimated from the calibrated scores at the tick, before any label, and the one the labels realised afterwards. */
+  estimated_auc: number | null;
+  realised_auc: number | null;
+  /** The report's alarms when the tick ran, with no label in hand. */
+  alarms: string[];
 }
 
 const DRIFTED_ROWS = 2000;
+
+/** The demo's drifted traffic: amounts tripled, more transfers and cash-outs. */
+export const demoDriftedRows = () =>
+  [...fraudRows(DRIFTED_ROWS, 123, { amountScale: 3, typeMix: { PAYMENT: 0.1, TRANSFER: 0.35, CASH_OUT: 0.45, DEBIT: 0.05, CASH_IN: 0.05 } })];
 const RUN_TIMEOUT_MS = 150_000;
 
 /**
  * The demo's drift act: traffic whose amounts tripled and whose mix of transaction types moved is scored
- * over HTTP, its true labels are fed back, a monitoring tick runs (published on the bus, as the
- * scheduler would), the report is printed, and the retraining it starts is followed to its end.
+ * over HTTP, a monitoring tick runs (published on the bus, as the scheduler would) with no label yet —
+ * skew, and the AUC estimated from the calibrated scores — the report is printed, the retraining it
+ * starts is requested, then the true labels are fed back and the AUC they realise is printed beside the
+ * estimate, and the retraining is followed to its end.
  */
 export async function demoDrift(
   stack: DemoStack,
@@ -32,7 +43,7 @@ export async function demoDrift(
 ): Promise<DemoDrift & { runId: string }> {
   const { bus, clock } = stack.ctx.platform;
   const store = storeOf(stack.ctx);
-  const rows = [...fraudRows(DRIFTED_ROWS, 123, { amountScale: 3, typeMix: { PAYMENT: 0.1, TRANSFER: 0.35, CASH_OUT: 0.45, DEBIT: 0.05, CASH_IN: 0.05 } })];
+  const rows = demoDriftedRows();
   const labels: Array<{ request_id: string; index: number; label: number }> = [];
   for (let i = 0; i < rows.length; i += 100) {
     const requestId = `demo-drift-${i / 100}`;
@@ -41,9 +52,6 @@ export async function demoDrift(
     if (!response.ok) throw new Error(`scoring failed: HTTP ${response.status} ${await response.text()}`);
   }
   say(`scored ${rows.length} drifted transactions over HTTP (amounts ×3, more transfers and cash-outs)`);
-  const fed = await post(stack, '/feedback', labels);
-  if (!fed.ok) throw new Error(`feedback failed: HTTP ${fed.status} ${await fed.text()}`);
-  say(`fed back ${labels.length} labels to POST /feedback`);
 
   const at = clock.now();
   const tick: MonitoringTick = { tick_id: 'demo', model, requested_at: at.toISOString() };
@@ -54,6 +62,13 @@ export async function demoDrift(
   if (!report.event) throw new Error(`the monitoring tick found no drift (share ${report.share}): the demo expected some`);
 
   const runId = runIdFor(driftRequestId(model, report.id));
+  // the retraining is requested on what is known now, before the labels: then they come back
+  await waitFor(`retraining run ${runId} to be requested`, () => store.runs.get(runId), RUN_TIMEOUT_MS, 100);
+  const fed = await post(stack, '/feedback', labels);
+  if (!fed.ok) throw new Error(`feedback failed: HTTP ${fed.status} ${await fed.text()}`);
+  say(`fed back ${labels.length} labels to POST /feedback`);
+  const estimate = (await store.driftReports.get(report.id))?.estimated_performance ?? null;
+  if (estimate) say(estimatedText(estimate));
   const run = await waitFor(
     `retraining run ${runId}`,
     async () => {
@@ -64,8 +79,16 @@ export async function demoDrift(
     RUN_TIMEOUT_MS,
     500,
   );
-  say(`retraining ${run.id} (reason ${run.reason}, dataset ${run.dataset_version}: the upload plus the labels) ${run.status}`);
-  return { share: report.share, drifted: report.drifted, retrained: run.status === 'succeeded', runId: run.id };
+  say(`retraining ${run.id} (reason ${run.reason}, dataset ${run.dataset_version}: the upload, requested before the labels came back) ${run.status}`);
+  return {
+    share: report.share,
+    drifted: report.drifted,
+    retrained: run.status === 'succeeded',
+    runId: run.id,
+    estimated_auc: estimate?.auc ?? null,
+    realised_auc: estimate?.realised?.auc ?? null,
+    alarms: report.alarms ?? [],
+  };
 }
 
 function post(stack: DemoStack, route: string, body: unknown, requestId?: string): Promise<Response> {

@@ -36,6 +36,7 @@ export function registerTrainCommand(program: Command): void {
       process.stdout.write(
         `${result.algorithm} on ${result.rows} rows (${result.task}) in ${result.seconds} s${result.trials > 1 ? `, best of ${result.trials} trials` : ''}\n` +
           (result.selection ? selectionText(result.selection) : '') +
+          (result.calibration ? `calibration ${result.calibration.reason}; test ECE ${fixed(result.calibration.ece_before)} → ${fixed(result.calibration.ece_after)}\n` : '') +
           `${table(['metric', 'test'], rows)}\nartifacts: ${result.artifacts}\n`,
       );
     });

@@ -43,6 +43,7 @@ export interface TrainFileResult {
   algorithm: string;
   /** When `auto` chose: every candidate with its validation score, time and parameters. */
   selection?: Selection;
+  calibration?: { method: string; reason: string; ece_before: number; ece_after: number };
   task: string;
   rows: number;
   seconds: number;
@@ -108,6 +109,7 @@ export async function trainFile(config: Config, file: string, options: TrainFile
   return {
     algorithm: candidate.fitted.algorithm,
     ...(candidate.fitted.selection ? { selection: candidate.fitted.selection } : {}),
+    ...(candidate.calibration ? { calibration: { method: candidate.calibration.method, reason: candidate.calibration.reason, ece_before: candidate.calibration.test.before.ece, ece_after: candidate.calibration.test.after.ece } } : {}),
     task: data.task,
     rows: data.report.rows,
     seconds: Math.round((Date.now() - started) / 100) / 10,

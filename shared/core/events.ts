@@ -109,7 +109,8 @@ export type MonitoringTick = z.infer<typeof MonitoringTick>;
 export const DriftDetected = z.object({
   model: z.string().min(1),
   report_id: z.string().min(1),
-  reason: z.enum(['drift', 'performance']),
+  /** drift: the data moved (skew against training, or drift against the previous window); estimated_performance: the AUC estimated from calibrated scores dropped, before any label. */
+  reason: z.enum(['drift', 'performance', 'estimated_performance']),
   detected_at: z.string(),
 });
 export type DriftDetected = z.infer<typeof DriftDetected>;

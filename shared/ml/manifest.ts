@@ -6,6 +6,7 @@ import type { Task } from '../data/prepare';
 import { family, FAMILIES, FAMILY_NAMES } from './models/registry';
 import { ONNX_IMAGE_INPUT, ONNX_INPUT, ONNX_OUTPUTS, type OnnxOutput } from './onnx_io';
 import { SelectionSchema } from './selection';
+import { CalibrationSchema } from './calibration/record_schema';
 
 /** An image model's preprocessing (shared/data/images/image_spec.ts), checked as the scorer relies on it. */
 const ImageSpecSchema = z.strictObject({
@@ -100,6 +101,8 @@ export const Manifest = z
     sweep: z.object({ metric: z.string(), best_trial: z.number().int().nonnegative(), trials: z.array(Trial) }).optional(),
     /** When `auto` chose the family: every candidate it tried, with its validation score, time and parameters. */
     selection: SelectionSchema.optional(),
+    /** A binary classifier's calibration on validation, folded into model.onnx (calibration/calibrate_fitted.ts). */
+    calibration: CalibrationSchema.optional(),
     /** `features` [N, width]; an image model's `images` [N, size, size, channels], width = size² × channels. */
     input: z.object({ name: z.enum([ONNX_INPUT, ONNX_IMAGE_INPUT]), width: z.number().int().positive() }),
     /**

@@ -1,4 +1,5 @@
 import type { DriftResult, FeatureDrift } from './drift';
+import type { EstimatedPerformance } from './estimated_performance';
 
 /**
  * The drift report a person opens: the verdict, a table of every feature's test, and per feature the
@@ -11,6 +12,11 @@ export interface ReportHeader {
   /** Set when the window held too few rows to decide. */
   notEnoughData?: string;
   performance?: string;
+  /** Performance estimated from the calibrated scores, before labels. */
+  estimated?: EstimatedPerformance | null;
+  /** The window against the previous one (drift), beside the window against the training reference (skew). */
+  windowDrift?: { previous_window: { from: string; to: string }; previous_rows: number; min_rows: number; result: DriftResult | null } | null;
+  alarms?: string[];
 }
 
 export function renderDriftHtml(header: ReportHeader, result: DriftResult | null): string {
@@ -18,7 +24,10 @@ export function renderDriftHtml(header: ReportHeader, result: DriftResult | null
   const verdict = header.notEnoughData
     ? `<p class="verdict none">Not enough data: ${esc(header.notEnoughData)}. Nothing was decided.</p>`
     : result
-      ? `<p class="verdict ${result.dataset_drift ? 'drift' : 'ok'}">${result.dataset_drift ? 'Dataset drift' : 'No dataset drift'}: ${esc(counted(result))}.</p>`
+      ? `<p class="verdict ${result.dataset_drift ? 'drift' : 'ok'}">${result.dataset_drift ? 'Dataset drift' : 'No dataset drift'}: ${esc(counted(result))}. This is skew: the window against the training reference.</p>` +
+        windowDriftHtml(header.windowDrift ?? null) +
+        estimatedHtml(header.estimated ?? null) +
+        (header.alarms?.length ? `<p>Alarms: ${header.alarms.map(esc).join(', ')}</p>` : '')
       : '';
   return `<!doctype html><html><head><meta charset="utf-8"><title>${esc(header.title)}</title>
 <style>body{font:14px system-ui,sans-serif;margin:2rem;max-width:72rem;color:#222}table{border-collapse:collapse;margin:.5rem 0}td,th{padding:.2rem .7rem;border-bottom:1px solid #ddd;text-align:left}
@@ -26,6 +35,24 @@ export function renderDriftHtml(header: ReportHeader, result: DriftResult | null
 .feature{margin:1.5rem 0;padding-top:.5rem;border-top:1px solid #ccc}.yes{color:#b91c1c;font-weight:600}.issues{color:#92400e}
 .charts{display:flex;gap:1.5rem;flex-wrap:wrap}</style></head>
 <body><h1>${esc(header.title)}</h1><p>${esc(header.subtitle)}</p>${verdict}${header.performance ? `<p>${esc(header.performance)}</p>` : ''}${body}</body></html>`;
+}
+
+/** Drift, apart from skew: what moved since the previous window, with its own share and thresholds. */
+function windowDriftHtml(drift: NonNullable<ReportHeader['windowDrift']> | null): string {
+  if (!drift) return '';
+  const when = `the previous window (${esc(drift.previous_window.from)} to ${esc(drift.previous_window.to)}, ${drift.previous_rows} logged predictions)`;
+  if (!drift.result) return `<p class="verdict none">Drift (the window against ${when}): not judged, each window needs ${drift.min_rows} logged predictions.</p>`;
+  const r = drift.result;
+  const moved = r.features.filter((f) => f.drifted).map((f) => `${f.name} (${f.test} ${num(f.statistic)}, threshold ${num(f.threshold)})`);
+  return `<p class="verdict ${r.dataset_drift ? 'drift' : 'ok'}">Drift (the window against ${when}): ${r.dataset_drift ? 'dataset drift' : 'no dataset drift'}, ${esc(counted(r))}${moved.length ? `: ${esc(moved.join(', '))}` : ''}.</p>`;
+}
+
+function estimatedHtml(estimated: EstimatedPerformance | null): string {
+  if (!estimated) return '';
+  const realised = estimated.realised
+    ? ` Realised once ${estimated.realised.labelled} labels came back (${esc(estimated.realised.recorded_at)}): ROC AUC ${num(estimated.realised.auc)}, accuracy ${num(estimated.realised.accuracy)}${estimated.realised.degraded ? ', degraded' : ''}.`
+    : '';
+  return `<p class="verdict ${estimated.degraded ? 'drift' : 'ok'}">Performance before labels: ${esc(estimated.summary)}.${realised}</p>`;
 }
 
 function countMonitored(result: DriftResult): number {

@@ -17,6 +17,21 @@ export const FeatureMonitoring = z.strictObject({
 });
 export type FeatureMonitoring = z.infer<typeof FeatureMonitoring>;
 
+/**
+ * Drift in the narrow sense: the window against the previous window of the same length (what changed
+ * lately), judged apart from skew (the window against the training reference, which `drift_share` and
+ * `features` judge), each with its own thresholds.
+ */
+export const WindowDriftSettings = z.strictObject({
+  /** Drift when at least this share of the monitored features moved since the previous window. */
+  share: z.number().positive().max(1).default(0.5),
+  /** Per feature, the test and threshold of this comparison; a feature not named here is judged as `features` says. */
+  features: z.record(z.string(), FeatureMonitoring).default({}),
+  /** Both windows need this many logged predictions before drift is judged. */
+  min_rows: z.number().int().positive().default(200),
+});
+export type WindowDriftSettings = z.infer<typeof WindowDriftSettings>;
+
 export const MonitoringSettings = z.strictObject({
   window_hours: z.number().positive().max(24 * 31).default(24),
   /** Fewer logged predictions in the window than this and the report decides nothing. */
@@ -27,11 +42,14 @@ export const MonitoringSettings = z.strictObject({
   retrain_cooldown_hours: z.number().nonnegative().default(6),
   /** Performance drift: live ROC AUC this far below the model's test AUC. */
   auc_drop: z.number().nonnegative().max(1).default(0.05),
+  /** Performance before labels: the ROC AUC estimated from the calibrated served scores this far below the test AUC. */
+  estimated_auc_drop: z.number().nonnegative().max(1).default(0.05),
   /** Labelled predictions needed (with both classes present) before AUC is judged. */
   min_labels: z.number().int().positive().default(200),
   /** A change of the missing rate by this much (absolute) is flagged as a data-quality issue. */
   missing_rate_change: z.number().positive().max(1).default(0.05),
   features: z.record(z.string(), FeatureMonitoring).default({}),
+  window_drift: WindowDriftSettings.default({ share: 0.5, min_rows: 200, features: {} }),
 });
 export type MonitoringSettings = z.infer<typeof MonitoringSettings>;
 

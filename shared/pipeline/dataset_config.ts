@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { errorMessage, MloopError } from '../core/errors';
 import { imageSpecFrom, type ImageSpec } from '../data/images/image_spec';
+import { CALIBRATION_SETTINGS } from '../ml/calibration/calibrator';
 import { isImageFamily } from '../ml/models/family';
 import { DEFAULT_FAMILY, family, FAMILIES, FAMILY_NAMES } from '../ml/models/registry';
 import { expandSearch, parseSearch } from '../ml/search_space';
@@ -95,6 +96,8 @@ export const DatasetConfigSchema = z.strictObject({
   unsupervised: z.boolean().optional(),
   /** Binary: the label threshold is the most precise one reaching this recall on validation, not the best F1. */
   target_recall: z.number().gt(0).max(1).optional(),
+  /** Binary: the map from the model's score to a probability, fitted on validation and folded into the ONNX (default auto: Platt or isotonic by validation log loss). */
+  calibration: z.enum(CALIBRATION_SETTINGS).optional(),
   promotion: Promotion.default({ metric: 'auc' }),
   epochs: z.number().int().positive().max(10_000).optional(),
   drop: z.array(z.string().min(1)).default([]),

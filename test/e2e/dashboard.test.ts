@@ -182,16 +182,26 @@ describe('the dashboard of mloop up', () => {
     const auth = { authorization: `Bearer ${KEY}` };
     const rows = [...fraudRows(1500, 22, { amountScale: 3, typeMix: { PAYMENT: 0.1, TRANSFER: 0.4, CASH_OUT: 0.4, DEBIT: 0.05, CASH_IN: 0.05 } })];
     for (let i = 0; i < rows.length; i += 100) {
-      const scored = await fetch(`${url}/score/fraud`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ instances: rows.slice(i, i + 100) }) });
+      const headers = { ...auth, 'content-type': 'application/json', 'x-request-id': `dash-drift-${i / 100}` };
+      const scored = await fetch(`${url}/score/fraud`, { method: 'POST', headers, body: JSON.stringify({ instances: rows.slice(i, i + 100) }) });
       expect(scored.status).toBe(200);
     }
     const [outcome] = (await (await fetch(`${url}/api/monitor?model=fraud`, { method: 'POST', headers: auth })).json()) as MonitorOutcome[];
     if (outcome.outcome !== 'reported') throw new Error(`no report: ${outcome.reason}`);
     expect(outcome.report.dataset_drift).toBe(true);
     const retrain = await until('the drift to start a retraining run', () => cliJson<RunView[]>(['runs'], env).find((r) => r.reason === 'drift'), 60_000, 500);
+    // the labels come back after the tick: the AUC they realise goes beside the one estimated before them
+    expect(outcome.report.estimated_performance?.auc).toEqual(expect.any(Number));
+    const labels = rows.map((row, k) => ({ request_id: `dash-drift-${Math.floor(k / 100)}`, index: k % 100, label: row.isFraud }));
+    expect((await fetch(`${url}/feedback`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(labels) })).status).toBe(200);
 
     await page.goto(`${url}/#/monitoring`);
     await page.locator(`a[href="#/runs/${retrain.id}"]`).waitFor();
+    const estimates = page.locator('figure', { hasText: 'fraud: ROC AUC estimated before labels vs realised' });
+    await estimates.waitFor();
+    expect(await estimates.locator('circle[data-marker="estimated"]').count()).toBeGreaterThanOrEqual(1);
+    expect(await estimates.locator('circle[data-marker="realised"]').count()).toBeGreaterThanOrEqual(1);
+    await shot('monitoring-estimates');
     await page.click(`a[href="#/monitoring/${outcome.report.id}"]`);
     await page.locator('rect[data-series="current"]').first().waitFor();
     const features = outcome.report.features.length;

@@ -2,7 +2,7 @@ import type { DriftHistoryEntry } from '../../../shared/pipeline/read_models/dri
 import type { DriftReportDoc } from '../../../shared/pipeline/store/monitoring_documents';
 import type { DriftResult } from '../../../shared/monitoring/drift';
 import { get } from '../api';
-import { pairedBars } from '../charts';
+import { lineChart, pairedBars, type Marker } from '../charts';
 import { fixed, h, table } from '../dom';
 import type { View } from '../view';
 
@@ -17,10 +17,43 @@ export const monitoringView: View = async () => {
     r.share === null ? '–' : `${(r.share * 100).toFixed(0)}%`,
     h('span', { class: r.dataset_drift ? 'bad' : 'ok' }, r.dataset_drift ? 'drift' : 'no drift'),
     r.drifted.join(', '),
+    estimatedCell(r),
+    (r.alarms ?? []).join(', ') || '–',
     retrain ? h('a', { href: `#/runs/${retrain.run_id}` }, `${retrain.model_version} (${retrain.status}${retrain.promoted ? ', promoted' : ''})`) : r.event ? `${r.event} (no run)` : '–',
   ]);
-  return { el: h('section', {}, h('h1', {}, 'Drift reports'), history.length ? table(['report', 'model', 'version', 'status', 'rows', 'drifted share', 'dataset', 'drifted features', 'retraining caused'], rows) : h('p', { class: 'muted' }, 'No drift reports yet: monitoring runs on its schedule, or POST /api/monitor.')) };
+  return {
+    el: h('section', {},
+      h('h1', {}, 'Drift reports'),
+      h('div', { class: 'charts' }, estimateCharts(history.map((e) => e.report))),
+      history.length ? table(['report', 'model', 'version', 'status', 'rows', 'skew share', 'skew', 'skewed features', 'AUC estimated (realised)', 'alarms', 'retraining caused'], rows) : h('p', { class: 'muted' }, 'No drift reports yet: monitoring runs on its schedule, or POST /api/monitor.'),
+    ),
+  };
 };
+
+function estimatedCell(r: DriftReportDoc): string {
+  const e = r.estimated_performance;
+  if (!e || e.auc === null) return '–';
+  return `${fixed(e.auc)}${e.realised?.auc != null ? ` (${fixed(e.realised.auc)})` : ''}`;
+}
+
+/** Per model, the ROC AUC estimated from the calibrated scores at each tick, and the one the labels realised for that window once they came back. */
+function estimateCharts(reports: DriftReportDoc[]): HTMLElement[] {
+  const models = [...new Set(reports.filter((r) => r.estimated_performance?.auc != null).map((r) => r.model))];
+  return models.map((model) => {
+    const mine = reports.filter((r) => r.model === model && r.estimated_performance?.auc != null).sort((a, b) => (a.created_at < b.created_at ? -1 : 1));
+    const at = (r: DriftReportDoc) => Date.parse(r.created_at);
+    const estimated = mine.map((r): [number, number] => [at(r), r.estimated_performance!.auc!]);
+    const realised = mine.flatMap((r): Array<[number, number]> => (r.estimated_performance!.realised?.auc != null ? [[at(r), r.estimated_performance!.realised.auc]] : []));
+    const markers: Marker[] = [
+      ...estimated.map(([x, y]): Marker => ({ x, y, label: `estimated ${fixed(y)}`, colour: '#2563eb', kind: 'estimated' })),
+      ...realised.map(([x, y]): Marker => ({ x, y, label: `realised ${fixed(y)}`, colour: '#dc2626', kind: 'realised' })),
+    ];
+    return lineChart(`${model}: ROC AUC estimated before labels vs realised`, [
+      { name: 'estimated', colour: '#2563eb', points: estimated },
+      { name: 'realised', colour: '#dc2626', points: realised },
+    ], { x: 'tick (UTC)', y: 'ROC AUC', timeX: true }, markers);
+  });
+}
 
 export const driftReportView: View = async ([id]) => {
   const { report, result } = await get<{ report: DriftReportDoc; result: DriftResult | null }>(`/drift/reports/${encodeURIComponent(id)}`);

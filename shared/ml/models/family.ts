@@ -32,6 +32,8 @@ export interface ModelFamily {
   readonly takesMetric?: boolean;
   /** Learns from the target; an unsupervised model's score ranks rows but is no probability. */
   readonly supervised: boolean;
+  /** Its binary model already answers calibrated probabilities (linear_svm's Platt sigmoid): the pipeline calibrates it no further. */
+  readonly selfCalibrated?: boolean;
   /** The output its ONNX model names for a target of this task. */
   onnxOutput(task: Task): OnnxOutput;
 }

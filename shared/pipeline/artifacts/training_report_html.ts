@@ -20,7 +20,7 @@ export function renderReport(manifest: Manifest, data: Pick<DataReport, 'rows' |
 <body><h1>${esc(manifest.model)} ${esc(manifest.version)}</h1>
 <p>Run ${esc(manifest.run_id)} · ${esc(manifest.algorithm)} on ${esc(manifest.trainer.backend)} · target ${esc(manifest.target)} (${target}) · dataset ${esc(manifest.dataset.version)} (${data.rows} rows, ${data.rejectedCount} rejected) · ${esc(manifest.created_at)}</p>
 <h2>Test metrics</h2><table>${metrics}</table>
-${curveCharts(curves)}${confusion(curves)}
+${curveCharts(curves)}${confusion(curves)}${calibration(manifest)}
 <h2>Loss per ${unit}</h2>${lossChart(manifest.trainer.history)}
 ${importance(manifest)}${explanations(manifest)}${coefficients(manifest)}${sweep(manifest)}
 <h2>Features</h2><table><tr><th>name</th><th>kind</th><th>encoding</th></tr>${features}</table>
@@ -149,4 +149,26 @@ const short = (value: number) => (Math.abs(value) >= 100 ? value.toFixed(0) : va
 
 function esc(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** The reliability curve on test before and after calibration, against the diagonal, with both expected calibration errors. */
+function calibration(manifest: Manifest): string {
+  const c = manifest.calibration;
+  if (!c) return '';
+  const curve = (bins: typeof c.test.before.bins) => bins.map((b): [number, number] => [b.mean_score, b.positive_rate]);
+  const losses = (['uncalibrated', 'platt', 'isotonic'] as const)
+    .filter((k) => c.log_loss[k] !== null)
+    .map((k) => `${k} ${round(c.log_loss[k]!, 4)}`)
+    .join(', ');
+  const chartHtml = chart(
+    'reliability curve',
+    [
+      { colour: '#9ca3af', name: 'ideal', points: [[0, 0], [1, 1]] },
+      { colour: '#dc2626', name: 'before', points: curve(c.test.before.bins) },
+      ...(c.method === 'none' ? [] : [{ colour: '#2563eb', name: 'after', points: curve(c.test.after.bins) }]),
+    ],
+    { width: 280, height: 280 },
+  );
+  return `<h2>Calibration</h2><p>${esc(c.method)} (asked: ${esc(c.requested)}): ${esc(c.reason)}. Expected calibration error on test: ${round(c.test.before.ece, 4)} before, ${round(c.test.after.ece, 4)} after. Validation log loss (${c.validation_rows} rows; each method cross-fitted): ${esc(losses)}.</p>
+<p>Reliability on test (mean score against share of positives, 10 bins):</p>${chartHtml}`;
 }

@@ -91,6 +91,7 @@ export function versionFiles(data: PreparedData, candidate: Candidate, plan: Tra
     ...(trials.length > 1 ? { sweep: { metric: plan.metric.name, best_trial: candidate.bestTrial, trials } } : {}),
     input: { name: ONNX_INPUT, width: encodedWidth(data.specs) },
     ...(fitted.selection ? { selection: fitted.selection } : {}),
+    ...(candidate.calibration ? { calibration: candidate.calibration } : {}),
     output: { name: expectedOutput(data.task, fitted.algorithm) },
     ...(anomaly
       ? { unsupervised: { file: ARTIFACT_FILES.anomaly, algorithm: anomaly.fitted.algorithm, output: expectedOutput(data.task, anomaly.fitted.algorithm), params: anomaly.fitted.params, metrics: anomaly.metrics } }

@@ -1,8 +1,10 @@
 import type { DriftResult, FeatureDrift } from '../../monitoring/drift';
+import type { EstimatedPerformance } from '../../monitoring/estimated_performance';
 import type { PerformanceResult } from '../../monitoring/performance';
+import type { WindowDrift } from './window_drift';
 import { renderDriftHtml } from '../../monitoring/drift_report_html';
 import type { Context } from '../context';
-import type { DriftReportDoc, FeatureSummary, MonitoringDoc } from '../store/monitoring_documents';
+import type { DriftReportDoc, FeatureSummary, MonitoringDoc, WindowDriftSummary } from '../store/monitoring_documents';
 import { storeOf } from '../store';
 
 /**
@@ -30,6 +32,21 @@ export function summarize(feature: FeatureDrift): FeatureSummary {
   };
 }
 
+export function summarizeWindowDrift(drift: WindowDrift): WindowDriftSummary {
+  const { result } = drift;
+  return {
+    previous_window: drift.previous_window,
+    previous_rows: drift.previous_rows,
+    min_rows: drift.min_rows,
+    status: result ? 'ok' : 'not_enough_data',
+    share: result ? result.share : null,
+    drift_share: result?.drift_share ?? 0,
+    dataset_drift: result?.dataset_drift ?? false,
+    drifted: result?.drifted ?? [],
+    features: result ? result.features.map(summarize) : [],
+  };
+}
+
 export interface ReportInput {
   model: string;
   version: string;
@@ -40,6 +57,9 @@ export interface ReportInput {
   driftShare: number;
   result: DriftResult | null;
   performance: PerformanceResult | null;
+  estimated?: EstimatedPerformance | null;
+  windowDrift?: WindowDrift | null;
+  alarms?: DriftReportDoc['alarms'];
   event: DriftReportDoc['event'];
   tickId: string | null;
 }
@@ -64,6 +84,9 @@ export async function writeDriftReport(ctx: Context, input: ReportInput): Promis
     features: result ? result.features.map(summarize) : [],
     prediction: result?.prediction ? summarize(result.prediction) : null,
     performance: input.performance,
+    estimated_performance: input.estimated ?? null,
+    window_drift: input.windowDrift ? summarizeWindowDrift(input.windowDrift) : null,
+    alarms: input.alarms ?? [],
     event: input.event,
     files: { json: `${ctx.config.artifactsBucket}/${base}.json`, html: `${ctx.config.artifactsBucket}/${base}.html` },
     tick_id: input.tickId,
@@ -74,12 +97,15 @@ export async function writeDriftReport(ctx: Context, input: ReportInput): Promis
       subtitle: `${input.rows} logged predictions from ${doc.window.from} to ${doc.window.to} against the training reference of ${input.version}`,
       notEnoughData: result ? undefined : `${input.rows} logged predictions in the window, at least ${input.minRows} needed`,
       performance: input.performance?.summary,
+      estimated: input.estimated ?? null,
+      windowDrift: input.windowDrift ?? null,
+      alarms: input.alarms ?? [],
     },
     result,
   );
   const { objects } = ctx.platform;
   // JSON has no Infinity or NaN: such statistics are written as null.
-  const json = JSON.stringify({ report: doc, result }, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? null : value));
+  const json = JSON.stringify({ report: doc, result, window_drift: input.windowDrift?.result ?? null }, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? null : value));
   await objects.put(ctx.config.artifactsBucket, `${base}.json`, json, { contentType: 'application/json' });
   await objects.put(ctx.config.artifactsBucket, `${base}.html`, html, { contentType: 'text/html' });
   const store = storeOf(ctx);

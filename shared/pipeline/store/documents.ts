@@ -6,6 +6,7 @@ import type { TrialRecord } from '../../ml/sweep';
 import type { TrainProgress } from '../../ml/trained_model';
 import type { TrainingEnd } from '../../ml/training_end';
 import type { Selection } from '../../ml/selection';
+import type { CalibrationRecord } from '../../ml/calibration/calibrate_fitted';
 import type { DatasetConfig, DatasetKind, PromotionConfig } from '../dataset_config';
 import type { RunPlan } from '../training/training_plan';
 import type { ClassChange } from '../decisions/class_change';
@@ -170,6 +171,8 @@ export interface RunDoc {
   sweep?: SweepState | null;
   /** When `auto` chose the family: each candidate's validation score, time and parameters, or why it did not train. */
   selection?: Selection | null;
+  /** A binary classifier's calibration: method, why, validation log losses, test ECE before and after. */
+  calibration?: CalibrationRecord | null;
   metrics?: Metrics | null;
   /** How the winning model's training ended (early stop, best iteration); written with the metrics, absent on older runs. */
   training_end?: TrainingEnd | null;

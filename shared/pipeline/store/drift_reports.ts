@@ -7,6 +7,8 @@ export function driftReportsOver(docs: DocumentStore) {
   const reports = collection<DriftReportDoc>(docs, MONITORING_COLLECTIONS.reports);
   return {
     get: reports.get,
+    /** Adds what a report learns later: the performance its labels realised. */
+    update: reports.update,
     /** Records the report unless a tick for the same instant already did, and returns the stored one. */
     createOrGet: async (doc: DriftReportDoc): Promise<DriftReportDoc> =>
       (await reports.create(doc.id, doc)) ? doc : ((await reports.get(doc.id)) ?? doc),

@@ -1,4 +1,5 @@
 import type { FeatureDrift, FeatureQuality, GroupDrift } from '../../monitoring/drift';
+import type { EstimatedPerformance } from '../../monitoring/estimated_performance';
 import type { PerformanceResult } from '../../monitoring/performance';
 
 /**
@@ -10,6 +11,20 @@ export const MONITORING_COLLECTIONS = {
   monitoring: 'monitoring',
   feedback: 'feedback',
 } as const;
+
+/** What a report document keeps of the comparison with the previous window. */
+export interface WindowDriftSummary {
+  previous_window: { from: string; to: string };
+  previous_rows: number;
+  min_rows: number;
+  status: 'ok' | 'not_enough_data';
+  share: number | null;
+  /** The `window_drift.share` the share is judged against. */
+  drift_share: number;
+  dataset_drift: boolean;
+  drifted: string[];
+  features: FeatureSummary[];
+}
 
 /** What a report document keeps of a feature's comparison: the verdict, without counts and histograms. */
 export type FeatureSummary = Pick<FeatureDrift, 'name' | 'kind' | 'test' | 'statistic' | 'p_value' | 'threshold' | 'drifted' | 'psi' | 'ignored'> &
@@ -33,8 +48,14 @@ export interface DriftReportDoc {
   features: FeatureSummary[];
   prediction: FeatureSummary | null;
   performance: PerformanceResult | null;
+  /** A binary model's ROC AUC and accuracy estimated from its calibrated served scores (CBPE), and what the labels said once fed back. Absent on older reports. */
+  estimated_performance?: EstimatedPerformance | null;
+  /** Drift against the previous window (skew, against the training reference, is `share`/`drifted` above). Absent on older reports. */
+  window_drift?: WindowDriftSummary | null;
+  /** Every alarm of the report: skew, drift, estimated_performance, performance. Absent on older reports. */
+  alarms?: Array<'skew' | 'drift' | 'estimated_performance' | 'performance'>;
   /** The reason of the drift-detected event this report raised, if it raised one. */
-  event: 'drift' | 'performance' | null;
+  event: 'drift' | 'performance' | 'estimated_performance' | null;
   files: { json: string; html: string };
   tick_id: string | null;
 }

@@ -1,4 +1,5 @@
 import type { PreparedData } from '../../data/prepare';
+import { calibrateFitted, type CalibrationRecord } from '../../ml/calibration/calibrate_fitted';
 import { evaluate, type Evaluation } from '../../ml/evaluate';
 import { fit, type Fitted } from '../../ml/fit';
 import { prAuc, rocAuc } from '../../ml/metrics';
@@ -21,6 +22,8 @@ export interface Candidate {
   /** The winner's trial number. */
   bestTrial: number;
   anomaly: { fitted: Fitted; metrics: Record<string, number> } | null;
+  /** A binary classifier's calibration on validation (folded into `fitted`); null for other tasks and families. */
+  calibration: CalibrationRecord | null;
 }
 
 export interface Parallelism {
@@ -49,9 +52,16 @@ export async function trainCandidate(data: PreparedData, plan: TrainingPlan, par
 }
 
 /** From the chosen model on: what a sweep's finishing task does too, with the trials of every task. */
-export async function completeCandidate(data: PreparedData, plan: TrainingPlan, fitted: Fitted, trials: TrialRecord[], bestTrial: number): Promise<Candidate> {
+export async function completeCandidate(data: PreparedData, plan: TrainingPlan, trained: Fitted, trials: TrialRecord[], bestTrial: number): Promise<Candidate> {
   // the family that trained it: auto's winner, not auto
-  const chosen = family(fitted.algorithm);
+  const chosen = family(trained.algorithm);
+  // calibrated once, the winner only: the sweep chose by ranking, which calibration does not change much
+  let calibration: CalibrationRecord | null = null;
+  let fitted = trained;
+  if (data.task === 'binary' && chosen.supervised) {
+    const skip = chosen.selfCalibrated ? `${chosen.name} calibrates its own margins (a Platt sigmoid fitted on validation)` : null;
+    ({ fitted, record: calibration } = calibrateFitted(trained, { validation: data.validation.y, test: data.test.y }, plan.calibration, skip));
+  }
   // a clustering has no target to be tested on: it is judged on itself (inertia, silhouette), below
   const evaluation: Evaluation = isClustering(chosen)
     ? { metrics: {}, threshold: null, curves: {} }
@@ -73,5 +83,5 @@ export async function completeCandidate(data: PreparedData, plan: TrainingPlan, 
     anomaly = { fitted: forest, metrics };
     Object.assign(evaluation.metrics, metrics);
   }
-  return { fitted, evaluation, trials, bestTrial, anomaly };
+  return { fitted, evaluation, trials, bestTrial, anomaly, calibration };
 }

@@ -1,6 +1,7 @@
 import type { TrainingOverrides } from '../../core/events';
 import type { DatasetConfig, PromotionConfig } from '../dataset_config';
 import type { Task } from '../../data/prepare';
+import type { CalibrationSetting } from '../../ml/calibration/calibrator';
 import type { ThresholdRule } from '../../ml/evaluate';
 import { checkTarget, isClustering } from '../../ml/models/family';
 import type { BackendPreference } from '../../ml/models/network/tf_backend';
@@ -24,11 +25,13 @@ export interface TrainingPlan {
   /** Picks the sweep's winner on validation, and later decides promotion. */
   metric: TaskMetric;
   rule: ThresholdRule;
+  /** A binary classifier's calibration on validation (mloop.json `calibration`). */
+  calibration: CalibrationSetting;
 }
 
 export type TrainingConfig = Pick<
   DatasetConfig,
-  'algorithm' | 'epochs' | 'seed' | 'sample' | 'promotion' | 'params' | 'search' | 'unsupervised' | 'target_recall'
+  'algorithm' | 'epochs' | 'seed' | 'sample' | 'promotion' | 'params' | 'search' | 'unsupervised' | 'target_recall' | 'calibration'
 >;
 
 /**
@@ -54,6 +57,8 @@ export interface RunPlan {
   /** mloop.json's promotion metric: picks a sweep's winner, and later decides promotion. */
   metric: PromotionConfig['metric'];
   target_recall: number | null;
+  /** Absent on runs planned before calibration: those calibrate as `auto` does. */
+  calibration?: CalibrationSetting;
 }
 
 export interface PlanDefaults {
@@ -78,6 +83,7 @@ export function resolveRunPlan(config: TrainingConfig, overrides: TrainingOverri
     unsupervised: Boolean(config.unsupervised) && chosen.supervised,
     metric: config.promotion?.metric ?? 'auc',
     target_recall: config.target_recall ?? null,
+    calibration: config.calibration ?? 'auto',
   };
 }
 
@@ -104,6 +110,7 @@ export function bindPlan(task: Task, plan: RunPlan, defaults: PlanDefaults): Tra
     unsupervised: plan.unsupervised,
     metric,
     rule: plan.target_recall === null ? { kind: 'max_f1' } : { kind: 'recall', target: plan.target_recall },
+    calibration: plan.calibration ?? 'auto',
   };
 }
 

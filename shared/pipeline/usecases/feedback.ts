@@ -8,6 +8,7 @@ import { openDatasetObject } from '../training/dataset_input';
 import type { Context } from '../context';
 import type { FeedbackDoc } from '../store/monitoring_documents';
 import { storeOf } from '../store';
+import { realiseEstimates } from '../monitoring/realised_performance';
 
 /**
  * Labels fed back for scored instances, by request id (and index within a batch request): one document
@@ -44,14 +45,25 @@ export function parseFeedbackBody(body: unknown): FeedbackItem[] {
   return parsed.data;
 }
 
-export async function recordFeedback(ctx: Context, items: readonly FeedbackItem[], source: string): Promise<number> {
+/** `model`, when known (a feedback file names it), limits which reports get the realised metric; else every monitored model's. */
+export async function recordFeedback(ctx: Context, items: readonly FeedbackItem[], source: string, model?: string): Promise<number> {
   const receivedAt = ctx.platform.clock.now().toISOString();
   const { feedback } = storeOf(ctx);
   for (const item of items) {
     const doc: FeedbackDoc = { request_id: item.request_id, index: item.index, label: item.label, source, received_at: receivedAt };
     await feedback.put(doc);
   }
+  await recordRealised(ctx, model);
   return items.length;
+}
+
+/** The labels' verdict beside each recent estimate; a failure here must not refuse labels already stored. */
+async function recordRealised(ctx: Context, model?: string): Promise<void> {
+  try {
+    await realiseEstimates(ctx, model);
+  } catch (err) {
+    ctx.log.warn({ model, err: err instanceof Error ? err.message : String(err) }, 'realised performance not recorded');
+  }
 }
 
 export type FeedbackFileResult = { outcome: 'ignored'; reason: string } | { outcome: 'recorded'; model: string; labels: number; rejected: number };
@@ -99,7 +111,7 @@ export async function ingestFeedbackFile(ctx: Context, event: ObjectFinalized): 
     ctx.log.warn({ object: event.name, err: read.message }, 'feedback file refused');
     return { outcome: 'ignored', reason: read.message };
   }
-  await recordFeedback(ctx, items, event.name);
+  await recordFeedback(ctx, items, event.name, match[1]);
   ctx.log.info({ object: event.name, labels: items.length, rejected: read.rejectedCount }, 'feedback file recorded');
   return { outcome: 'recorded', model: match[1], labels: items.length, rejected: read.rejectedCount };
 }

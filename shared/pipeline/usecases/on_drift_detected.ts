@@ -66,7 +66,7 @@ async function publish(ctx: Context, model: string, retrain: LastRetrain): Promi
     request_id: retrain.request_id,
     model,
     dataset_version: retrain.dataset_version,
-    reason: retrain.reason === 'performance' ? 'performance' : 'drift',
+    reason: retrain.reason === 'performance' || retrain.reason === 'estimated_performance' ? 'performance' : 'drift',
     requested_at: retrain.requested_at,
     requested_by: `report:${retrain.report_id}`,
   };

@@ -1,7 +1,12 @@
 import { errorMessage, isPermanent } from '../../core/errors';
 import { TOPICS, type DriftDetected, type MonitoringTick } from '../../core/events';
 import { compareToReference } from '../../monitoring/drift';
+import { estimatePerformance, type EstimatedPerformance } from '../../monitoring/estimated_performance';
 import { assessPerformance } from '../../monitoring/performance';
+import { family } from '../../ml/models/registry';
+import type { Manifest } from '../../ml/manifest';
+import { readManifest } from '../artifacts/model_files';
+import { compareWithPreviousWindow } from '../monitoring/window_drift';
 import type { Context } from '../context';
 import { storeOf } from '../store';
 import { reportId, writeDriftReport } from '../monitoring/drift_report_store';
@@ -60,8 +65,20 @@ export async function monitorModel(ctx: Context, model: string, at: Date, tickId
   const enough = rows >= settings.min_rows;
   const result = enough ? compareToReference(reference, scan.current, settings) : null;
   const testAuc = (await store.versions.get(model, version))?.metrics?.auc;
-  const performance = enough ? assessPerformance(scan.labelled.labels, scan.labelled.scores, typeof testAuc === 'number' ? testAuc : null, settings) : null;
-  const event = result?.dataset_drift ? 'drift' : performance?.degraded ? 'performance' : null;
+  const referenceAuc = typeof testAuc === 'number' ? testAuc : null;
+  const performance = enough ? assessPerformance(scan.labelled.labels, scan.labelled.scores, referenceAuc, settings) : null;
+  const manifest = await readManifest(ctx, model, version).catch(() => null);
+  const estimated = enough && scan.current.scores && servesProbabilities(manifest) ? estimatePerformance(scan.current.scores, manifest!.threshold!, referenceAuc, settings) : null;
+  const windowDrift = enough ? await compareWithPreviousWindow(ctx, model, version, window, reference, scan.current, settings) : null;
+  // every alarm the report raises, skew (against training) and drift (against the previous window) apart
+  const alarms: Alarm[] = [
+    ...(result?.dataset_drift ? (['skew'] as const) : []),
+    ...(windowDrift?.result?.dataset_drift ? (['drift'] as const) : []),
+    ...(estimated?.degraded ? (['estimated_performance'] as const) : []),
+    ...(performance?.degraded ? (['performance'] as const) : []),
+  ];
+  // the event's reason: skew and drift both retrain as data drift did; a performance estimate is named as such
+  const event = alarms.includes('skew') || alarms.includes('drift') ? 'drift' : alarms.includes('estimated_performance') ? 'estimated_performance' : alarms.includes('performance') ? 'performance' : null;
   const report = await writeDriftReport(ctx, {
     model,
     version,
@@ -72,6 +89,9 @@ export async function monitorModel(ctx: Context, model: string, at: Date, tickId
     driftShare: settings.drift_share,
     result,
     performance,
+    estimated,
+    windowDrift,
+    alarms,
     event,
     tickId,
   });
@@ -83,8 +103,27 @@ export async function monitorModel(ctx: Context, model: string, at: Date, tickId
   return { model, outcome: 'reported', report };
 }
 
+type Alarm = NonNullable<DriftReportDoc['alarms']>[number];
+
+/** Only a supervised binary model whose served score is a calibrated probability can be estimated from its scores. */
+function servesProbabilities(manifest: Manifest | null): boolean {
+  if (!manifest || manifest.task !== 'binary' || manifest.threshold === null) return false;
+  const trained = family(manifest.algorithm);
+  if (!trained.supervised) return false;
+  return trained.selfCalibrated === true || (manifest.calibration !== undefined && manifest.calibration.method !== 'none');
+}
+
+/**
+ * One drift-detected event for the report's reason, and one for an estimated performance drop beside
+ * data drift, so that the estimate's alarm is heard even when drift raised the report's event. A
+ * retraining answers one report once, however many events name it (on_drift_detected.ts).
+ */
 async function announce(ctx: Context, report: DriftReportDoc): Promise<void> {
   if (!report.event) return;
-  const message: DriftDetected = { model: report.model, report_id: report.id, reason: report.event, detected_at: report.created_at };
-  await ctx.platform.bus.publish(TOPICS.driftDetected, message, { attributes: { model: report.model }, orderingKey: report.model });
+  const reasons = new Set<DriftDetected['reason']>([report.event]);
+  if (report.alarms?.includes('estimated_performance')) reasons.add('estimated_performance');
+  for (const reason of reasons) {
+    const message: DriftDetected = { model: report.model, report_id: report.id, reason, detected_at: report.created_at };
+    await ctx.platform.bus.publish(TOPICS.driftDetected, message, { attributes: { model: report.model }, orderingKey: report.model });
+  }
 }

@@ -154,6 +154,7 @@ async function train(ctx: Context, run: RunDoc, attempt: number): Promise<Metric
   }
 
   if (candidate.fitted.selection) await runs.update(run.id, { selection: candidate.fitted.selection });
+  if (candidate.calibration) await runs.update(run.id, { calibration: candidate.calibration });
   const version = versionFiles(data, candidate, plan, { ...lineage(ctx, run, dataset), card: { intended_use: config.intended_use, slices: config.slices } });
   const ended = {
     training_end: trainingEnd(candidate.fitted, family(plan.algorithm).progressUnit),

@@ -15,5 +15,6 @@ export const linearSvm: ModelFamily = {
   takesEpochs: false,
   takesBackend: false,
   supervised: true,
+  selfCalibrated: true,
   onnxOutput: outputOfTask,
 };

@@ -13,7 +13,7 @@ import { classBalancedTolerance } from '../linear/tolerance';
 import { fitScaling, foldScaling, standardisedColumns, standardisedRows, type Scaling } from '../linear/standardise';
 import { checkedWidth, meanLoss, outputNames } from '../linear/train';
 import { DualCoordinateDescent } from './dual_cd';
-import { fitPlatt, type Platt } from './platt';
+import { fitPlatt, type Platt } from '../../calibration/platt';
 import { resolveLinearSvmParams, type LinearSvmParams } from './params';
 import { squaredHingeObjective } from './squared_hinge';
 

@@ -82,6 +82,7 @@ describe('a run created from a training request', () => {
     const run = (await ctx.platform.docs.get<RunDoc>(COLLECTIONS.runs, created.runId))!;
     expect(run.plan).toEqual({
       algorithm: 'logistic',
+      calibration: 'auto',
       params: { batch_size: 32, learning_rate: 0.05 },
       trials: [{ learning_rate: 0.01 }, { learning_rate: 0.05 }],
       epochs: 2,

@@ -38,6 +38,11 @@ describe('the training core and the scorer, per task', () => {
       const curves = JSON.parse(file('curves.json') as string);
       expect(curves.roc.length).toBeGreaterThan(2);
       expect(curves.confusion.labels).toEqual(['no', 'yes']);
+      // calibrated on validation by default, recorded, shown, and what the exported model serves
+      expect(manifest.calibration).toEqual(candidate.calibration);
+      expect(manifest.calibration).toMatchObject({ requested: 'auto', method: expect.stringMatching(/^(platt|isotonic)$/), validation_rows: 300 });
+      expect(file('report.html')).toContain('Expected calibration error on test');
+      expect(file('report.html')).toContain('aria-label="reliability curve"');
 
       const result = await scorer.predict(instances);
       if (!result.ok) throw new Error(JSON.stringify(result.errors));
@@ -103,6 +108,21 @@ describe('the training core and the scorer, per task', () => {
       expect(result.predictions.every((p) => 'score' in p && 'label' in p && !('anomaly_score' in p))).toBe(true);
     } finally {
       await scorer.release();
+    }
+  });
+
+  it('calibration: none leaves the model uncalibrated and says so; a method named is the one fitted', async () => {
+    const raw = await trainedVersion('binary', { calibration: 'none' });
+    const platt = await trainedVersion('binary', { calibration: 'platt' });
+    try {
+      expect(raw.manifest.calibration).toMatchObject({ requested: 'none', method: 'none', log_loss: { platt: null, isotonic: null } });
+      expect(platt.manifest.calibration).toMatchObject({ requested: 'platt', method: 'platt', log_loss: { isotonic: null } });
+      // what the served graph answers is the trainer's calibrated score, as the holdout's test rows show
+      const served = await platt.scorer.scoreRecords(platt.data.test.records);
+      expect(worstDifference(served, platt.candidate.fitted.predictions.test)).toBeLessThan(1e-5);
+    } finally {
+      await raw.scorer.release();
+      await platt.scorer.release();
     }
   });
 

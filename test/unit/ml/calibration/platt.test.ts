@@ -1,5 +1,5 @@
-import { seededRandom } from '../../../../../shared/data/random';
-import { fitPlatt } from '../../../../../shared/ml/models/linear_svm/platt';
+import { seededRandom } from '../../../../shared/data/random';
+import { fitPlatt } from '../../../../shared/ml/calibration/platt';
 
 describe('Platt scaling', () => {
   it('recovers the sigmoid the labels were drawn from', () => {

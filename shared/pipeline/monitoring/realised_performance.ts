@@ -1,0 +1,60 @@
+import { errorMessage } from '../../core/errors';
+import { accuracy, rocAuc } from '../../ml/metrics';
+import type { RealisedPerformance } from '../../monitoring/estimated_performance';
+import type { Context } from '../context';
+import { storeOf } from '../store';
+import type { DriftReportDoc } from '../store/monitoring_documents';
+import { readReference } from '../artifacts/reference_file';
+import { monitoringSettings } from './monitoring_settings';
+import { scanWindow } from './prediction_window';
+
+/**
+ * When labels come back, the metric they realise on a report's window is written beside the estimate
+ * that report made before them: the dashboard plots both, and the estimate's error is there to read.
+ * Only the newest reports with an estimate are looked at (RECENT per model), since each is a scan of its
+ * window's prediction log.
+ */
+const RECENT = 10;
+
+export async function realiseEstimates(ctx: Context, model?: string): Promise<number> {
+  const store = storeOf(ctx);
+  const models = model ? [model] : [...new Set((await store.monitoring.list()).map((m) => m.model))];
+  let updated = 0;
+  for (const name of models) {
+    const reports = (await store.driftReports.list({ model: name })).filter((r) => r.estimated_performance).slice(-RECENT);
+    if (reports.length === 0) continue;
+    const labels = await store.feedback.labelsSince(new Date(reports[0].window.from));
+    if (labels.size === 0) continue;
+    for (const report of reports) {
+      try {
+        if (await realiseOne(ctx, report, labels)) updated++;
+      } catch (err) {
+        // a report whose version's files are gone cannot be realised; the others still can
+        ctx.log.warn({ model: name, report_id: report.id, err: errorMessage(err) }, 'realised performance not recorded');
+      }
+    }
+  }
+  return updated;
+}
+
+async function realiseOne(ctx: Context, report: DriftReportDoc, labels: ReadonlyMap<string, 0 | 1>): Promise<boolean> {
+  const estimate = report.estimated_performance!;
+  const reference = await readReference(ctx, report.model, report.model_version);
+  if (!reference) return false;
+  const window = { from: new Date(report.window.from), to: new Date(report.window.to) };
+  const scan = await scanWindow(ctx, report.model, window, reference.features, report.model_version, labels, reference.prediction_fields);
+  const n = scan.labelled.labels.length;
+  if (n === 0 || n === estimate.realised?.labelled) return false;
+  const settings = await monitoringSettings(ctx, report.model, report.model_version);
+  const auc = rocAuc(scan.labelled.labels, scan.labelled.scores);
+  const realised: RealisedPerformance = {
+    labelled: n,
+    auc: Number.isFinite(auc) ? auc : null,
+    accuracy: accuracy(scan.labelled.labels, scan.labelled.scores, estimate.threshold),
+    // the label-based alarm, judged as the tick judges it: enough labels, AUC below test AUC by more than auc_drop
+    degraded: Number.isFinite(auc) && n >= settings.min_labels && estimate.reference_auc !== null && auc < estimate.reference_auc - settings.auc_drop,
+    recorded_at: ctx.platform.clock.now().toISOString(),
+  };
+  await storeOf(ctx).driftReports.update(report.id, { estimated_performance: { ...estimate, realised } });
+  return true;
+}
