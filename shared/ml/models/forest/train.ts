@@ -13,6 +13,7 @@ import { OBJECTIVE_CODES } from '../gbdt/shard_ops';
 import { Shards, threadsFor, type SharedArrays } from '../gbdt/shards';
 import { addTreeToScores, type Tree } from '../gbdt/tree';
 import type { GbdtData } from '../gbdt/train';
+import { binValues } from './bin_values';
 import { drawBootstrap } from './bootstrap';
 import { exportAveragedForest } from './onnx';
 import { featuresPerSplit, resolveForestParams, type ForestParams } from './params';
@@ -118,7 +119,7 @@ export async function trainForest(family: ForestFamily, data: GbdtData, params: 
       minDataInLeaf: p.min_samples_leaf,
       minSumHessianInLeaf: 0,
       minGainToSplit: 0,
-      chooseSplit: forestSplitter(family.split, take, random),
+      chooseSplit: forestSplitter(family.split, take, random, family.split === 'random' ? binValues(train.X, n, width, columns, shared.bins, layout) : undefined),
     });
     for (let iteration = 1; iteration <= T; iteration++) {
       const started = performance.now();
