@@ -212,7 +212,15 @@ async function benchDataset(entry: DatasetEntry, families: string[], seed: numbe
           family,
           metric: headline.name,
           chose: selection.winner,
-          candidates: selection.candidates.map((c) => ({ family: c.family, status: c.status, validation: c.value === null ? null : round(c.value), seconds: c.seconds, ...(c.reason ? { reason: c.reason } : {}) })),
+          measured: selection.measured,
+          candidates: selection.candidates.map((c) => ({
+            family: c.family,
+            status: c.status,
+            value: c.value === null ? null : round(c.value),
+            ...(c.folds ? { validation: c.validation == null ? null : round(c.validation), folds: c.folds.map((v) => (v === null ? null : round(v))) } : {}),
+            seconds: c.seconds,
+            ...(c.reason ? { reason: c.reason } : {}),
+          })),
           mloop,
           best_single: best ? { family: best.family, [headline.name]: round(best.scores[headline.name]) } : null,
           // positive: auto is worse than the best single family on test (by the headline, in its direction)
