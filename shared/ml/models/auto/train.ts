@@ -65,8 +65,8 @@ export async function trainAuto(data: TrainingData, params: Record<string, unkno
   const p = resolveAutoParams(params);
   const metric = taskMetric(data.task, p.metric === 'auto' ? undefined : p.metric);
   const cv = crossValidates(p, data.train.n);
-  // the folds train k models more per candidate, each on (k − 1)/k of the rows
-  const budget = p.time_budget_s > 0 ? p.time_budget_s : autoBudgetSeconds(data.train.n * (cv ? p.cv_folds : 1));
+  // the folds train k models more per candidate, each costing about what the candidate's own training did
+  const budget = p.time_budget_s > 0 ? p.time_budget_s : Math.min(3600, autoBudgetSeconds(data.train.n) * (cv ? p.cv_folds + 1 : 1));
   const start = performance.now();
   const deadline = start + budget * 1000;
   const classes = data.classes?.length ?? 0;

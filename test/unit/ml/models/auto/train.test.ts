@@ -20,7 +20,7 @@ describe('auto', () => {
       (p) => void progress.push(p),
     );
     const { selection } = model.chosen!;
-    expect(selection).toMatchObject({ by: 'auto', metric: 'rmse', higher_is_better: false, budget_seconds: autoBudgetSeconds(600 * 5) });
+    expect(selection).toMatchObject({ by: 'auto', metric: 'rmse', higher_is_better: false, budget_seconds: autoBudgetSeconds(600) * 6 });
     expect(selection.candidates.map((c) => [c.family, c.status])).toEqual([
       ['logistic', 'trained'],
       ['no_such_family', 'skipped'],
