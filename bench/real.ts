@@ -18,7 +18,9 @@ import { parseDatasetConfig } from '../shared/pipeline/dataset_config';
  * its library's defaults (mloop: the family's defaults; the references: scikit-learn's and LightGBM's),
  * on the train split; mloop's families also see the validation split, which they use to stop early.
  *
- *   npm run bench:real [dataset,dataset ...] [-- --families gbdt,auto,auto(all)] [--seeds 42,1,2,3,4]
+ *   npm run bench:real [dataset,dataset ...] [-- --families gbdt,auto,auto(all)] [--seeds 42,1,2,3,4] [--no-references]
+ *
+ * --no-references trains mloop's families alone (one line each), for auto's shortfall.
  *
  * One JSON line per (seed, dataset, family, reference): the test AUC (binary), macro AUC (multiclass) or
  * RMSE and R² (regression) of both sides and mloop's minus the reference's; one line per family the
@@ -173,7 +175,7 @@ const HEADLINE: Record<Task, { name: string; higher: boolean; second: string }> 
   regression: { name: 'rmse', higher: false, second: 'r2' },
 };
 
-async function benchDataset(entry: DatasetEntry, families: string[], seed: number, t: Tally): Promise<void> {
+async function benchDataset(entry: DatasetEntry, families: string[], seed: number, t: Tally, references: boolean): Promise<void> {
   const config = parseDatasetConfig({ target: entry.target, task: entry.task, positive_class: entry.positive_class, seed });
   const data = await prepareTrainingData(async () => createReadStream(entry.file), config, { seed });
   const dir = path.join(DIR, `${entry.name}-${seed}`);
@@ -212,7 +214,15 @@ async function benchDataset(entry: DatasetEntry, families: string[], seed: numbe
           family,
           metric: headline.name,
           chose: selection.winner,
-          candidates: selection.candidates.map((c) => ({ family: c.family, status: c.status, validation: c.value === null ? null : round(c.value), seconds: c.seconds, ...(c.reason ? { reason: c.reason } : {}) })),
+          measured: selection.measured,
+          candidates: selection.candidates.map((c) => ({
+            family: c.family,
+            status: c.status,
+            value: c.value === null ? null : round(c.value),
+            ...(c.folds ? { validation: c.validation == null ? null : round(c.validation), folds: c.folds.map((v) => (v === null ? null : round(v))) } : {}),
+            seconds: c.seconds,
+            ...(c.reason ? { reason: c.reason } : {}),
+          })),
           mloop,
           best_single: best ? { family: best.family, [headline.name]: round(best.scores[headline.name]) } : null,
           // positive: auto is worse than the best single family on test (by the headline, in its direction)
@@ -226,7 +236,8 @@ async function benchDataset(entry: DatasetEntry, families: string[], seed: numbe
       continue;
     }
     single.push({ family, scores });
-    for (const reference of (ANCHORS[family] ?? { classification: [], regression: [] })[kind]) {
+    if (!references) console.log(JSON.stringify({ ...about, family, metric: headline.name, mloop }));
+    for (const reference of references ? (ANCHORS[family] ?? { classification: [], regression: [] })[kind] : []) {
       const same = sameParameters(reference, model, data.train.n);
       const parameters = same ? 'same parameters' : 'library defaults';
       const anchor = py(['fit', dir, data.task, String(width), reference, String(seed), JSON.stringify(same ?? {})]) as Scores & { seconds: number };
@@ -261,6 +272,9 @@ async function main() {
   };
   const families = option('--families') ?? [...Object.keys(ANCHORS), ...Object.keys(AUTO_RUNS)];
   const seeds = (option('--seeds') ?? DEFAULT_SEEDS.map(String)).map(Number);
+  // mloop's families alone: what auto's shortfall needs, without an anchor's training per family
+  const at = args.indexOf('--no-references');
+  if (at >= 0) args.splice(at, 1);
   if (seeds.some((s) => !Number.isInteger(s))) throw new Error('--seeds takes integers, e.g. --seeds 42,1,2,3,4');
   const only = args.flatMap((a) => a.split(','));
   ensureVenv();
@@ -270,7 +284,7 @@ async function main() {
   for (const entry of datasets) {
     if (only.length > 0 && !only.includes(entry.name)) continue;
     const t: Tally = new Map();
-    for (const seed of seeds) await benchDataset(entry, families, seed, t);
+    for (const seed of seeds) await benchDataset(entry, families, seed, t, at < 0);
     printSummaries(t);
   }
 }

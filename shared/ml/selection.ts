@@ -11,8 +11,15 @@ export const CandidateRecordSchema = z.object({
   family: z.string().min(1),
   /** trained: measured on validation; skipped: never started; stopped: cut off by the budget; failed: its trainer threw. */
   status: z.enum(CANDIDATE_STATUSES),
-  /** The selection metric on validation; null when it did not train (or the metric is undefined there). */
+  /**
+   * The score it was chosen by (see Selection.measured): on validation, or the mean of the cross-
+   * validation folds and validation; null when it did not train (or the metric is undefined there).
+   */
   value: z.number().nullable(),
+  /** Its model's score on validation, when `value` is more than that. */
+  validation: z.number().nullable().optional(),
+  /** Each cross-validation fold's score: a model trained on the other folds, scored on this one. */
+  folds: z.array(z.number().nullable()).optional(),
   seconds: z.number().nonnegative(),
   best_iteration: z.number().int().nonnegative().nullable(),
   params: z.record(z.string(), z.unknown()).nullable(),
@@ -25,6 +32,8 @@ export const SelectionSchema = z.object({
   metric: z.string().min(1),
   higher_is_better: z.boolean(),
   budget_seconds: z.number().positive(),
+  /** How the candidates' values were measured, in words; absent in records written before it was said. */
+  measured: z.string().optional(),
   /** The family whose model was kept; the manifest's `algorithm`. */
   winner: z.string().min(1),
   candidates: z.array(CandidateRecordSchema),

@@ -22,4 +22,23 @@ describe('selectionText', () => {
     expect(lines[4]).toMatch(/^ {4}linear\s+skipped\s+-\s+0\.0\s+-\s+no family "linear" in this build's registry$/);
     expect(lines[5]).toMatch(/^ {4}mlp\s+stopped\s+-\s+60\.4\s+-\s+stopped at epoch 3\/30: the 61 s budget ran out$/);
   });
+
+  it('says how the scores were measured and prints each fold when auto cross-validated', () => {
+    const selection: Selection = {
+      by: 'auto',
+      metric: 'auc',
+      higher_is_better: true,
+      budget_seconds: 66,
+      measured: 'mean of 2-fold cross-validation on the 1000 training rows and the validation split (200 rows)',
+      winner: 'linear',
+      candidates: [
+        { family: 'gbdt', status: 'trained', value: 0.8, validation: 0.82, folds: [0.79, 0.79], seconds: 1.5, best_iteration: 40, params: {} },
+        { family: 'linear', status: 'trained', value: 0.81, validation: 0.8, folds: [0.82, 0.81], seconds: 0.3, best_iteration: 50, params: {} },
+      ],
+    };
+    const lines = selectionText(selection).split('\n');
+    expect(lines[0]).toBe(`  auto chose linear by auc on the ${selection.measured} (higher is better), budget 66 s:`);
+    expect(lines[1]).toMatch(/^ {4}candidate\s+status\s+auc\s+folds\s+seconds/);
+    expect(lines[4]).toMatch(/^ {4}linear \*\s+trained\s+0\.8100\s+0\.8200 0\.8100\s+0\.3\s+50\s/);
+  });
 });

@@ -7,13 +7,21 @@ import type { TrainingData } from '../../training_data';
 import { isImageFamily } from '../family';
 import { family, FAMILY_NAMES } from '../registry';
 import { trainTable } from '../trainers';
-import { autoBudgetSeconds, resolveAutoParams, type AutoParams } from './params';
+import { foldOf, foldRows } from './folds';
+import { autoBudgetSeconds, crossValidates, resolveAutoParams, type AutoParams } from './params';
 
 /**
  * `auto`: each candidate family in turn, under one wall-clock budget, each measured on validation by
  * the run's metric; the best one's model is returned as it trained. A candidate that cannot run here
  * (unknown to the registry, wrong task, too little data) is skipped; one still training when the
  * budget runs out is stopped; one whose trainer throws is recorded as failed. Every one is recorded.
+ *
+ * On small data (crossValidates) the trained candidates are then cross-validated on the training rows
+ * (each fold's model still stops early on the validation split, never on the fold it is scored on),
+ * and the choice goes by the mean of the folds and validation: k + 1 estimates over every labelled row
+ * the trainer may see, where validation alone is one. The model returned is still the winner's as it
+ * trained on the train split, the same model the family alone would give. Should the budget run out
+ * during the folds, the choice falls back to validation alone, and says so.
  */
 
 /** Thrown from a candidate's progress callback to stop its trainer, which unwinds through its finally blocks. */
@@ -47,15 +55,29 @@ function candidateParams(name: string, p: AutoParams): Record<string, unknown> {
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
+/** The metric's mean over the estimates where it is defined (an AUC is not on a fold of one class). */
+function meanOf(values: number[]): number {
+  const defined = values.filter(Number.isFinite);
+  return defined.length > 0 ? defined.reduce((a, b) => a + b, 0) / defined.length : NaN;
+}
+
 export async function trainAuto(data: TrainingData, params: Record<string, unknown> = {}, onProgress?: OnProgress): Promise<TrainedModel> {
   const p = resolveAutoParams(params);
   const metric = taskMetric(data.task, p.metric === 'auto' ? undefined : p.metric);
-  const budget = p.time_budget_s > 0 ? p.time_budget_s : autoBudgetSeconds(data.train.n);
+  const cv = crossValidates(p, data.train.n);
+  // the folds train k models more per candidate, each costing about what the candidate's own training did
+  const budget = p.time_budget_s > 0 ? p.time_budget_s : Math.min(3600, autoBudgetSeconds(data.train.n) * (cv ? p.cv_folds + 1 : 1));
   const start = performance.now();
   const deadline = start + budget * 1000;
   const classes = data.classes?.length ?? 0;
   const records: CandidateRecord[] = [];
+  // on small data every trained model is kept until the folds have spoken; otherwise only the best
+  const trained: Array<{ record: CandidateRecord; model: TrainedModel | null }> = [];
   let best: { record: CandidateRecord; model: TrainedModel } | null = null;
+  const budgetCheck = (step: { iteration: number; iterations: number }) => {
+    // the last iteration finishes: its model is whole
+    if (performance.now() > deadline && step.iteration < step.iterations) throw new BudgetSpent(step.iteration, step.iterations);
+  };
 
   for (const [index, name] of p.candidates.entries()) {
     const skipped = (reason: string) => records.push({ family: name, status: 'skipped', value: null, seconds: 0, best_iteration: null, params: null, reason });
@@ -72,8 +94,7 @@ export async function trainAuto(data: TrainingData, params: Record<string, unkno
     const started = performance.now();
     const progress: OnProgress = async (step) => {
       await onProgress?.({ ...step, family: name, candidate: index, candidates: p.candidates.length, unit });
-      // the last iteration finishes: its model is whole
-      if (performance.now() > deadline && step.iteration < step.iterations) throw new BudgetSpent(step.iteration, step.iterations);
+      budgetCheck(step);
     };
     const seconds = () => round((performance.now() - started) / 1000);
     try {
@@ -88,6 +109,7 @@ export async function trainAuto(data: TrainingData, params: Record<string, unkno
         params: model.params,
       };
       records.push(record);
+      trained.push({ record, model: cv ? model : null });
       // on a tie the earlier candidate stays: the list is in order of preference
       if (!best || isBetter(metric, value, best.record.value ?? NaN)) best = { record, model };
     } catch (err) {
@@ -109,13 +131,65 @@ export async function trainAuto(data: TrainingData, params: Record<string, unkno
 
   const summary = records.map((r) => `${r.family}: ${r.status}${r.reason ? ` (${r.reason})` : ''}`).join('; ');
   if (!best) throw new MloopError('failed_precondition', `auto trained no candidate: ${summary}`, { candidates: records });
+  let measured = `validation split (${data.validation.n} rows)`;
+  if (cv && trained.length > 1) {
+    const outcome = await crossValidate(data, trained, p, metric, classes, budgetCheck);
+    if (outcome === null) {
+      measured = `mean of ${p.cv_folds}-fold cross-validation on the ${data.train.n} training rows and the validation split (${data.validation.n} rows)`;
+      best = null;
+      for (const { record, model } of trained) {
+        record.validation = record.value;
+        const value = meanOf([...record.folds!.map((v) => v ?? NaN), record.value ?? NaN]);
+        record.value = Number.isFinite(value) ? value : null;
+        if (!best || isBetter(metric, value, best.record.value ?? NaN)) best = { record, model: model! };
+      }
+    } else {
+      measured += `: the cross-validation was abandoned (${outcome}), so validation alone chose`;
+    }
+  }
+  const winner = best!;
   const selection: Selection = {
     by: 'auto',
     metric: metric.name,
     higher_is_better: metric.higherIsBetter,
     budget_seconds: budget,
-    winner: best.record.family,
+    measured,
+    winner: winner.record.family,
     candidates: records,
   };
-  return { ...best.model, chosen: { family: best.record.family, selection } };
+  return { ...winner.model, chosen: { family: winner.record.family, selection } };
+}
+
+/**
+ * Each trained candidate's fold scores into its record (`folds`), with the candidate's own parameters
+ * and seed; null when every fold of every candidate was scored, otherwise why not (the budget ran out,
+ * or a fold's training failed), the records then holding the folds that were.
+ */
+async function crossValidate(
+  data: TrainingData,
+  trained: Array<{ record: CandidateRecord }>,
+  p: AutoParams,
+  metric: ReturnType<typeof taskMetric>,
+  classes: number,
+  budgetCheck: (step: { iteration: number; iterations: number }) => void,
+): Promise<string | null> {
+  const fold = foldOf(data.train.y, data.train.n, p.cv_folds, data.task !== 'regression', p.seed);
+  for (const { record } of trained) {
+    record.folds = [];
+    const started = performance.now();
+    for (let f = 0; f < p.cv_folds; f++) {
+      const held = foldRows(data.train, fold, f, true);
+      try {
+        const model = await trainTable(record.family, { ...data, train: foldRows(data.train, fold, f, false) }, candidateParams(record.family, p), budgetCheck);
+        const value = measure(metric, held.y, model.predict(held.X, held.n), classes);
+        record.folds.push(Number.isFinite(value) ? value : null);
+      } catch (err) {
+        record.seconds = round(record.seconds + (performance.now() - started) / 1000);
+        if (err instanceof BudgetSpent) return `the budget ran out in ${record.family}'s fold ${f + 1} of ${p.cv_folds}`;
+        return `${record.family}'s fold ${f + 1} of ${p.cv_folds} failed: ${errorMessage(err)}`;
+      }
+    }
+    record.seconds = round(record.seconds + (performance.now() - started) / 1000);
+  }
+  return null;
 }

@@ -1,13 +1,14 @@
 import type { Random } from '../../../data/random';
 import type { HistogramLayout } from '../gbdt/histogram';
+import type { BinValues } from './bin_values';
 import { findBestSplit, noSplit, type ColumnKinds, type SplitCandidate, type SplitFinder, type SplitRules } from '../gbdt/split';
 
 /**
  * How a forest's tree chooses a leaf's split from the leaf's histogram, plugged into gbdt's grower.
  * Each split draws its own features, as scikit-learn's forests do: features in random order, skipping
  * those constant in the leaf (which do not count, as in scikit-learn), until `take` were looked at.
- * A random forest takes the best threshold of each; extra trees one random threshold of each (a bin
- * boundary drawn uniformly between the leaf's lowest and highest value bins), then the best of those.
+ * A random forest takes the best threshold of each; extra trees one random threshold of each (drawn
+ * uniformly between the leaf's lowest and highest value, see randomSplit), then the best of those.
  */
 export type SplitKind = 'best' | 'random';
 
@@ -34,15 +35,39 @@ function consider(best: SplitCandidate, totals: Totals, rules: SplitRules, f: nu
   best.gain = gain;
   best.column = f;
   best.bin = bin;
+  best.threshold = NaN;
   best.defaultLeft = defaultLeft;
   best.leftG = lg;
   best.leftH = lh;
   best.leftCount = lc;
 }
 
-/** One random threshold of numeric column f into `best`, or gain −Infinity when it breaks the rules. */
-function randomSplit(hist: Float64Array, layout: HistogramLayout, kinds: ColumnKinds, f: number, totals: Totals, rules: SplitRules, random: Random, best: SplitCandidate): void {
-  const { G, H, count } = totals;
+/**
+ * The bins ≤ t go left of threshold u drawn in column f between lowest[lo] and highest[hi] (offsets
+ * into the layout's bins), and the value the tree compares with: u itself (as float32) when it falls
+ * between the values of bin t and those above, so that unseen values split as scikit-learn's tree
+ * splits them; the bin's upper bound when u falls inside a bin of several values, whose rows the
+ * histogram cannot part (the bin goes to the side of u that holds more of its value range).
+ */
+export function binOfThreshold(values: BinValues, base: number, lo: number, hi: number, u: number): { bin: number; threshold: number } {
+  const { lowest, highest } = values;
+  let t = lo;
+  for (let b = lo + 1; b <= hi; b++) if (lowest[base + b] <= u) t = b;
+  if (u < highest[base + t] && u - lowest[base + t] < highest[base + t] - u) t--;
+  if (t < lo) t = lo;
+  if (t >= hi) t = hi - 1;
+  const x = Math.fround(u);
+  let above = Infinity;
+  for (let b = t + 1; b <= hi && above === Infinity; b++) above = lowest[base + b];
+  return { bin: t, threshold: highest[base + t] <= x && x < above ? x : NaN };
+}
+
+/**
+ * One random threshold of numeric column f into `best`, or gain −Infinity when it breaks the rules:
+ * uniform between the leaf's lowest and highest value, as scikit-learn's ExtraTrees draw it. (Drawn
+ * over bins instead, thresholds follow the quantiles and split skewed columns too evenly.)
+ */
+function randomSplit(hist: Float64Array, layout: HistogramLayout, kinds: ColumnKinds, values: BinValues, f: number, totals: Totals, rules: SplitRules, random: Random, best: SplitCandidate): void {
   const base = layout.offsets[f] * 3;
   best.gain = -Infinity;
   best.column = -1;
@@ -57,8 +82,17 @@ function randomSplit(hist: Float64Array, layout: HistogramLayout, kinds: ColumnK
     }
   }
   const mc = missing >= 0 ? hist[base + missing * 3 + 2] : 0;
-  // values on one bin with NaN beside them: "every value against NaN" is the only split
-  const t = lo < hi ? lo + random.int(hi - lo) : lo >= 0 && mc > 0 ? valueBins - 1 : -1;
+  let t: number;
+  let threshold = NaN;
+  if (lo < hi) {
+    const at = layout.offsets[f];
+    const min = values.lowest[at + lo];
+    const max = values.highest[at + hi];
+    ({ bin: t, threshold } = binOfThreshold(values, at, lo, hi, min + random.next() * (max - min)));
+  } else {
+    // values on one bin with NaN beside them: "every value against NaN" is the only split
+    t = lo >= 0 && mc > 0 ? valueBins - 1 : -1;
+  }
   if (t < 0) return;
   let gl = 0;
   let hl = 0;
@@ -70,6 +104,7 @@ function randomSplit(hist: Float64Array, layout: HistogramLayout, kinds: ColumnK
   }
   consider(best, totals, rules, f, t, false, gl, hl, cl);
   if (mc > 0 && t < valueBins - 1) consider(best, totals, rules, f, t, true, gl + hist[base + missing * 3], hl + hist[base + missing * 3 + 1], cl + mc);
+  best.threshold = threshold;
 }
 
 /**
@@ -78,8 +113,11 @@ function randomSplit(hist: Float64Array, layout: HistogramLayout, kinds: ColumnK
  * per category, each offering its one split (that category against the rest). Drawing the group as one
  * feature would look at several times more of the columns a split than `take` says (√width of groups,
  * not of columns) and make the trees of a forest over categorical data alike.
+ *
+ * `values` (the training values' range per bin) is what extra trees draw their thresholds over.
  */
-export function forestSplitter(kind: SplitKind, take: number, random: Random): SplitFinder {
+export function forestSplitter(kind: SplitKind, take: number, random: Random, values?: BinValues): SplitFinder {
+  if (kind === 'random' && !values) throw new Error('extra trees draw thresholds over the bins\' values: pass them');
   let column = new Int32Array(0);
   let category = new Int32Array(0);
   let order = new Int32Array(0);
@@ -88,6 +126,7 @@ export function forestSplitter(kind: SplitKind, take: number, random: Random): S
   return (hist, layout, kinds, usable, totals, rules, best) => {
     best.gain = -Infinity;
     best.column = -1;
+    best.threshold = NaN;
     let features = 0;
     for (let k = 0; k < usable.length; k++) features += kinds.oneHot[usable[k]] ? layout.numBins[usable[k]] - 1 : 1;
     if (column.length < features) {
@@ -132,13 +171,14 @@ export function forestSplitter(kind: SplitKind, take: number, random: Random): S
           one[0] = f;
           findBestSplit(hist, layout, kinds, one, totals, rules, candidate);
         } else {
-          randomSplit(hist, layout, kinds, f, totals, rules, random, candidate);
+          randomSplit(hist, layout, kinds, values!, f, totals, rules, random, candidate);
         }
       }
       if (candidate.gain > best.gain) {
         best.gain = candidate.gain;
         best.column = candidate.column;
         best.bin = candidate.bin;
+        best.threshold = candidate.threshold;
         best.defaultLeft = candidate.defaultLeft;
         best.leftG = candidate.leftG;
         best.leftH = candidate.leftH;

@@ -2,7 +2,7 @@ import { MloopError } from '../../../core/errors';
 import { encodedColumns, encodedWidth } from '../../../data/encoding';
 import { seededRandom } from '../../../data/random';
 import type { OnProgress, TrainedModel } from '../../trained_model';
-import { binRows, fitBins } from '../gbdt/binning';
+import { fitBins } from '../gbdt/binning';
 import type { Forest } from '../gbdt/forest';
 import { TreeGrower } from '../gbdt/grower';
 import { histogramLayout } from '../gbdt/histogram';
@@ -10,10 +10,11 @@ import { treesExplainer } from '../gbdt/explainer';
 import { gainImportance } from '../gbdt/importance';
 import { labelsOf, numClassOf } from '../gbdt/labels';
 import { evenlySpaced } from '../gbdt/sampling';
-import { OBJECTIVE_CODES } from '../gbdt/shard_ops';
-import { Shards, threadsFor, type SharedArrays } from '../gbdt/shards';
+import { shardArrays } from '../gbdt/shared_arrays';
+import { Shards, threadsFor } from '../gbdt/shards';
 import { addTreeToScores, type Tree } from '../gbdt/tree';
 import type { GbdtData } from '../gbdt/train';
+import { binValues } from './bin_values';
 import { drawBootstrap } from './bootstrap';
 import { exportAveragedForest } from './onnx';
 import { featuresPerSplit, resolveForestParams, type ForestParams } from './params';
@@ -33,12 +34,6 @@ export interface ForestFamily {
   name: string;
   split: SplitKind;
   defaults: ForestParams;
-}
-
-function sharedCopy(from: Float32Array, buffer: (bytes: number) => ArrayBufferLike): Float32Array {
-  const to = new Float32Array(buffer(from.length * 4));
-  to.set(from);
-  return to;
 }
 
 /** Training rows the history's loss is measured on: the curve needs no more. */
@@ -65,37 +60,22 @@ export async function trainForest(family: ForestFamily, data: GbdtData, params: 
   const buffer = (bytes: number) => (threads > 1 ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
   const layout = histogramLayout(columns.map((c) => c.numBins));
   const L = p.max_leaf_nodes;
-  const shared: SharedArrays = {
-    n,
-    numClass: K,
-    objective: OBJECTIVE_CODES[task],
-    scalePosWeight: 1,
-    bins: binRows(train.X, n, width, columns, new Uint8Array(buffer(columns.length * n))).bins,
-    g: new Float32Array(buffer(K * n * 4)),
-    h: new Float32Array(buffer(K * n * 4)),
-    scores: new Float64Array(buffer(K * n * 8)),
-    y: new Float32Array(buffer(n * 4)),
-    inBag: new Uint8Array(buffer(p.bootstrap ? n : 0)),
-    goesLeft: new Uint8Array(buffer(256)),
-    usable: new Int32Array(buffer(columns.length * 4)),
-    treeFeature: new Int32Array(buffer((L - 1) * 4)),
-    treeThreshold: new Float64Array(buffer((L - 1) * 8)),
-    treeDefaultLeft: new Uint8Array(buffer(L - 1)),
-    treeLeft: new Int32Array(buffer((L - 1) * 4)),
-    treeRight: new Int32Array(buffer((L - 1) * 4)),
-    leafValue: new Float64Array(buffer(L * 8)),
-    valX: threads > 1 ? sharedCopy(validation.X, buffer) : validation.X,
-    valN: nv,
+  const shared = shardArrays({
+    train,
+    validation,
     width,
-    valY: new Float32Array(buffer(nv * 4)),
-    valScores: new Float64Array(buffer(K * nv * 8)),
-    offsets: layout.offsets,
-    numBins: layout.numBins,
-    totalBins: layout.totalBins,
-    indices: new Uint32Array(buffer(n * 4)),
-  };
-  shared.y.set(y);
-  shared.valY.set(yVal);
+    columns,
+    layout,
+    objective: task,
+    numClass: K,
+    scalePosWeight: 1,
+    numLeaves: L,
+    sampled: p.bootstrap,
+    y,
+    yVal,
+    threads,
+    buffer,
+  });
 
   const random = seededRandom(p.seed);
   const splittable = Int32Array.from(columns.flatMap((c, j) => (c.numBins > 1 ? [j] : [])));
@@ -119,7 +99,7 @@ export async function trainForest(family: ForestFamily, data: GbdtData, params: 
       minDataInLeaf: p.min_samples_leaf,
       minSumHessianInLeaf: 0,
       minGainToSplit: 0,
-      chooseSplit: forestSplitter(family.split, take, random),
+      chooseSplit: forestSplitter(family.split, take, random, family.split === 'random' ? binValues(train.X, n, width, columns, shared.bins, layout) : undefined),
     });
     for (let iteration = 1; iteration <= T; iteration++) {
       const started = performance.now();

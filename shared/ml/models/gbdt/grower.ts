@@ -188,7 +188,7 @@ export class TreeGrower {
     const lut = this.shards.views[0].goesLeft;
     if (column.kind === 'numeric') {
       tree.feature[node] = column.column;
-      tree.threshold[node] = column.upper[best.bin];
+      tree.threshold[node] = best.threshold === best.threshold ? best.threshold : column.upper[best.bin];
       for (let b = 0; b < column.numBins; b++) lut[b] = b === column.missingBin ? (best.defaultLeft ? 1 : 0) : b <= best.bin ? 1 : 0;
     } else {
       tree.feature[node] = column.columns[best.bin - 1];

@@ -23,12 +23,17 @@ export interface SplitCandidate {
   bin: number;
   /** Whether NaN goes left. */
   defaultLeft: boolean;
+  /**
+   * Numeric: the value the tree compares with, NaN for the bin's upper bound. Another value must send
+   * every training row of the leaf the way its bin goes (an extra tree's drawn threshold does).
+   */
+  threshold: number;
   leftG: number;
   leftH: number;
   leftCount: number;
 }
 
-export const noSplit = (): SplitCandidate => ({ gain: -Infinity, column: -1, bin: -1, defaultLeft: false, leftG: 0, leftH: 0, leftCount: 0 });
+export const noSplit = (): SplitCandidate => ({ gain: -Infinity, column: -1, bin: -1, defaultLeft: false, threshold: NaN, leftG: 0, leftH: 0, leftCount: 0 });
 
 /** Per binned column, as typed arrays so the search stays monomorphic. */
 export interface ColumnKinds {
@@ -54,6 +59,7 @@ export function findBestSplit(
   const threshold = rules.minGainToSplit;
   best.gain = -Infinity;
   best.column = -1;
+  best.threshold = NaN;
   const consider = (gain: number, column: number, bin: number, defaultLeft: boolean, lg: number, lh: number, lc: number) => {
     if (gain > threshold && gain > best.gain) {
       best.gain = gain;

@@ -2,7 +2,7 @@ import { MloopError } from '../../../core/errors';
 import { encodedColumns, encodedWidth, type FeatureSpec } from '../../../data/encoding';
 import { seededRandom } from '../../../data/random';
 import type { OnProgress, TrainedModel } from '../../trained_model';
-import { binRows, fitBins } from './binning';
+import { fitBins } from './binning';
 import { predictForest, type Forest } from './forest';
 import { TreeGrower } from './grower';
 import { histogramLayout } from './histogram';
@@ -13,8 +13,8 @@ import { treesExplainer } from './explainer';
 import { exportForestOnnx } from './onnx_trees';
 import { resolveGbdtParams, type GbdtParams } from './params';
 import { drawBag, evenlySpaced, featureSampler } from './sampling';
-import { OBJECTIVE_CODES } from './shard_ops';
-import { Shards, threadsFor, type SharedArrays } from './shards';
+import { shardArrays } from './shared_arrays';
+import { Shards, threadsFor } from './shards';
 import { addTreeToScores, type Tree } from './tree';
 
 /**
@@ -49,11 +49,6 @@ export interface GbdtData {
  */
 const TRAIN_LOSS_ROWS = 50_000;
 
-function copyInto(from: Float32Array, to: Float32Array): Float32Array {
-  to.set(from);
-  return to;
-}
-
 export async function trainGbdt(data: GbdtData, params: Record<string, unknown> = {}, onProgress?: OnProgress): Promise<TrainedModel> {
   const p: GbdtParams = resolveGbdtParams(params, data.train.n);
   const task = data.task ?? 'binary';
@@ -77,37 +72,22 @@ export async function trainGbdt(data: GbdtData, params: Record<string, unknown> 
   const objective = objectiveFor(task, { numClass: K, scalePosWeight: p.scale_pos_weight });
   const base = objective.initScore(y, n);
   const bagging = p.bagging_freq > 0 && p.bagging_fraction < 1;
-  const shared: SharedArrays = {
-    n,
-    numClass: K,
-    objective: OBJECTIVE_CODES[task],
-    scalePosWeight: p.scale_pos_weight,
-    bins: binRows(train.X, n, width, columns, new Uint8Array(buffer(columns.length * n))).bins,
-    g: new Float32Array(buffer(K * n * 4)),
-    h: new Float32Array(buffer(K * n * 4)),
-    scores: new Float64Array(buffer(K * n * 8)),
-    y: new Float32Array(buffer(n * 4)),
-    inBag: new Uint8Array(buffer(bagging ? n : 0)),
-    goesLeft: new Uint8Array(buffer(256)),
-    usable: new Int32Array(buffer(columns.length * 4)),
-    treeFeature: new Int32Array(buffer((p.num_leaves - 1) * 4)),
-    treeThreshold: new Float64Array(buffer((p.num_leaves - 1) * 8)),
-    treeDefaultLeft: new Uint8Array(buffer(p.num_leaves - 1)),
-    treeLeft: new Int32Array(buffer((p.num_leaves - 1) * 4)),
-    treeRight: new Int32Array(buffer((p.num_leaves - 1) * 4)),
-    leafValue: new Float64Array(buffer(p.num_leaves * 8)),
-    valX: threads > 1 ? copyInto(validation.X, new Float32Array(buffer(validation.X.length * 4))) : validation.X,
-    valN: nv,
+  const shared = shardArrays({
+    train,
+    validation,
     width,
-    valY: new Float32Array(buffer(nv * 4)),
-    valScores: new Float64Array(buffer(K * nv * 8)),
-    offsets: layout.offsets,
-    numBins: layout.numBins,
-    totalBins: layout.totalBins,
-    indices: new Uint32Array(buffer(n * 4)),
-  };
-  shared.y.set(y);
-  shared.valY.set(yVal);
+    columns,
+    layout,
+    objective: task,
+    numClass: K,
+    scalePosWeight: p.scale_pos_weight,
+    numLeaves: p.num_leaves,
+    sampled: bagging,
+    y,
+    yVal,
+    threads,
+    buffer,
+  });
   const { scores, valScores } = shared;
   for (let k = 0; k < K; k++) {
     scores.fill(base[k], k * n, (k + 1) * n);

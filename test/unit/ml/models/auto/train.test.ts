@@ -1,6 +1,7 @@
 import { MloopError } from '../../../../../shared/core/errors';
 import { fit } from '../../../../../shared/ml/fit';
 import { autoBudgetSeconds, resolveAutoParams } from '../../../../../shared/ml/models/auto/params';
+import { foldOf, foldRows } from '../../../../../shared/ml/models/auto/folds';
 import { skipReason, trainAuto } from '../../../../../shared/ml/models/auto/train';
 import { trainTable } from '../../../../../shared/ml/models/trainers';
 import { measure, taskMetric } from '../../../../../shared/ml/task_metric';
@@ -19,7 +20,7 @@ describe('auto', () => {
       (p) => void progress.push(p),
     );
     const { selection } = model.chosen!;
-    expect(selection).toMatchObject({ by: 'auto', metric: 'rmse', higher_is_better: false, budget_seconds: autoBudgetSeconds(600) });
+    expect(selection).toMatchObject({ by: 'auto', metric: 'rmse', higher_is_better: false, budget_seconds: autoBudgetSeconds(600) * 6 });
     expect(selection.candidates.map((c) => [c.family, c.status])).toEqual([
       ['logistic', 'trained'],
       ['no_such_family', 'skipped'],
@@ -32,14 +33,18 @@ describe('auto', () => {
     expect(forest.reason).toBe('isolation_forest learns without the target');
     expect(mlp.reason).toMatch(/^600 training rows, fewer than mlp_min_rows \(10000\)/);
 
-    // each trained candidate's score is its model's own on validation, recorded with its parameters
+    // each trained candidate's validation score is its model's own, recorded with its parameters; the
+    // choice goes by the mean of that and the cross-validation folds on the training rows (600 rows)
     const rmse = taskMetric('regression', 'rmse');
+    expect(selection.measured).toBe('mean of 5-fold cross-validation on the 600 training rows and the validation split (200 rows)');
     for (const [record, params] of [
       [logistic, { seed: 42, ...FAST_NETWORK }],
       [gbdt, { seed: 42 }],
     ] as const) {
       const alone = await trainTable(record.family, data, params);
-      expect(record.value).toBeCloseTo(measure(rmse, data.validation.y, alone.predict(data.validation.X, data.validation.n), 0), 6);
+      expect(record.validation).toBeCloseTo(measure(rmse, data.validation.y, alone.predict(data.validation.X, data.validation.n), 0), 6);
+      expect(record.folds).toHaveLength(5);
+      expect(record.value).toBeCloseTo([...record.folds!, record.validation!].reduce((a, b) => a! + b!, 0)! / 6, 9);
       expect(record.params).toEqual(alone.params);
       expect(record.best_iteration).toBe(alone.bestIteration);
       expect(record.seconds).toBeGreaterThan(0);
@@ -49,7 +54,8 @@ describe('auto', () => {
     expect(selection.winner).toBe('gbdt');
     expect(model.chosen!.family).toBe('gbdt');
     expect(model.params).toEqual(gbdt.params);
-    expect(measure(rmse, data.validation.y, model.predict(data.validation.X, data.validation.n), 0)).toBeCloseTo(gbdt.value!, 6);
+    // the model returned is the winner's trained on the train split, as the family alone trains it
+    expect(measure(rmse, data.validation.y, model.predict(data.validation.X, data.validation.n), 0)).toBeCloseTo(gbdt.validation!, 6);
 
     // progress names the candidate and its own unit
     expect(progress[0]).toMatchObject({ family: 'logistic', candidate: 0, candidates: 5, unit: 'epoch', iteration: 1 });
@@ -58,7 +64,7 @@ describe('auto', () => {
 
   it('picks by the metric it is given: a higher AUC wins a binary target', async () => {
     const data = taskData('binary', 900, 11);
-    const fitted = await fit('auto', { ...data, test: data.test }, { candidates: ['logistic', 'gbdt'], ...FAST_NETWORK });
+    const fitted = await fit('auto', { ...data, test: data.test }, { candidates: ['logistic', 'gbdt'], cv_folds: 0, ...FAST_NETWORK });
     const { selection } = fitted;
     expect(selection!.metric).toBe('auc');
     const trained = selection!.candidates.filter((c) => c.status === 'trained');
@@ -68,6 +74,33 @@ describe('auto', () => {
     expect(fitted.algorithm).toBe(best.family);
     expect(selection!.winner).toBe(best.family);
     expect(fitted).not.toHaveProperty('chosen');
+    expect(selection!.measured).toBe('validation split (300 rows)');
+    for (const c of trained) expect(c).not.toHaveProperty('folds');
+  });
+
+  it('cross-validates on small data: each fold a model trained on the other folds, scored on it, the choice by their mean', async () => {
+    const data = taskData('binary', 900, 19);
+    const model = await trainAuto(data, { candidates: ['linear', 'random_forest'], seed: 5 });
+    const { selection } = model.chosen!;
+    expect(selection.measured).toMatch(/^mean of 5-fold cross-validation on the 900 training rows/);
+    const auc = taskMetric('binary', 'auc');
+    const fold = foldOf(data.train.y, data.train.n, 5, true, 5);
+    for (const record of selection.candidates) {
+      expect(record.status).toBe('trained');
+      expect(record.folds).toHaveLength(5);
+      for (const v of record.folds!) expect(v! > 0.5 && v! <= 1).toBe(true);
+      // fold 3, retrained alone, scores as recorded
+      const held = foldRows(data.train, fold, 3, true);
+      const alone = await trainTable(record.family, { ...data, train: foldRows(data.train, fold, 3, false) }, record.family === 'linear' ? {} : { seed: 5 });
+      expect(record.folds![3]).toBeCloseTo(measure(auc, held.y, alone.predict(held.X, held.n), 2), 9);
+      expect(record.value).toBeCloseTo([...record.folds!, record.validation!].reduce((a, b) => a! + b!, 0)! / 6, 9);
+    }
+    const [linear, forest] = selection.candidates;
+    expect(selection.winner).toBe(forest.value! > linear.value! ? 'random_forest' : 'linear');
+    // cross-validation off above cv_max_rows
+    const large = await trainAuto(data, { candidates: ['linear'], cv_max_rows: 900 });
+    expect(large.chosen!.selection.measured).toBe('validation split (300 rows)');
+    expect(large.chosen!.selection.candidates[0].folds).toBeUndefined();
   });
 
   it('stops a candidate the budget runs out on, skips those left, and fails with every reason when none finished', async () => {
@@ -97,6 +130,7 @@ describe('auto', () => {
     expect(() => resolveAutoParams({ candidates: ['gbdt', 'gbdt'] })).toThrow(/lists a family twice/);
     expect(() => resolveAutoParams({ time_budget_s: -1 })).toThrow(/time_budget_s must be a non-negative number/);
     expect(resolveAutoParams({}).candidates).toEqual(['gbdt', 'linear', 'random_forest', 'mlp']);
+    expect(() => resolveAutoParams({ cv_folds: 2.5 })).toThrow(/cv_folds must be a non-negative integer/);
   });
 
   it('scales its default budget with the rows, from a minute to at most an hour', () => {

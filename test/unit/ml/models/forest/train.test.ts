@@ -189,3 +189,32 @@ describe('out-of-bag score', () => {
     expect(bagged.metrics!.oob_score).toBeGreaterThan(0.7);
   });
 });
+
+describe('extra trees thresholds', () => {
+  it('are values drawn inside the node\'s range, between two training values, not bin boundaries', async () => {
+    // 200 rows: every distinct value of a numeric column has a bin of its own
+    const data = taskData('regression', 200, 31);
+    const width = data.train.X.length / data.train.n;
+    const model = await trainExtraTrees(data, { n_estimators: 10 });
+    const sorted = [0, 1, 2].map((j) => Float64Array.from({ length: data.train.n }, (_, i) => data.train.X[i * width + j]).sort());
+    let numeric = 0;
+    let midpoints = 0;
+    for (const tree of treesOf(model.onnx)) {
+      tree.feature.forEach((f, node) => {
+        if (tree.leaf[node] || f > 2) return;
+        const values = sorted[f];
+        const t = tree.threshold[node];
+        // the training values on either side of the threshold: the cut parts them
+        let above = 0;
+        while (above < values.length && values[above] <= t) above++;
+        expect(above).toBeGreaterThan(0);
+        expect(above).toBeLessThan(values.length);
+        numeric++;
+        if (t === Math.fround((values[above - 1] + values[above]) / 2)) midpoints++;
+      });
+    }
+    expect(numeric).toBeGreaterThan(100);
+    // a bin boundary is the midpoint between neighbours; a drawn value almost never is
+    expect(midpoints / numeric).toBeLessThan(0.05);
+  });
+});

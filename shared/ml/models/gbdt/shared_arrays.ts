@@ -1,0 +1,75 @@
+import type { BinnedColumn } from './binning';
+import { binRows } from './binning';
+import type { HistogramLayout } from './histogram';
+import type { ObjectiveName } from './objective';
+import { OBJECTIVE_CODES } from './shard_ops';
+import type { SharedArrays } from './shards';
+
+/**
+ * The arrays a tree grower's shards work on, allocated from `buffer` (shared memory when worker threads
+ * run): the binned training rows, gradients, scores and labels, the tree being grown, and the
+ * validation rows it is scored on. gbdt and the forests set them up alike; only what they put in the
+ * gradients differs.
+ */
+export interface ShardSetup {
+  train: { X: Float32Array; n: number };
+  validation: { X: Float32Array; n: number };
+  width: number;
+  columns: BinnedColumn[];
+  layout: HistogramLayout;
+  objective: ObjectiveName;
+  numClass: number;
+  scalePosWeight: number;
+  numLeaves: number;
+  /** Whether rows are sampled per tree (bagging, bootstrap): the in-bag mask is needed then. */
+  sampled: boolean;
+  /** The labels, as labelsOf gives them. */
+  y: ArrayLike<number>;
+  yVal: ArrayLike<number>;
+  /** Worker threads sharing the arrays: above one, the validation rows are copied to shared memory too. */
+  threads: number;
+  buffer: (bytes: number) => ArrayBufferLike;
+}
+
+export function shardArrays(s: ShardSetup): SharedArrays {
+  const { n } = s.train;
+  const nv = s.validation.n;
+  const { buffer, numClass: K, numLeaves: L, columns, layout } = s;
+  let valX = s.validation.X;
+  if (s.threads > 1) {
+    valX = new Float32Array(buffer(valX.length * 4));
+    valX.set(s.validation.X);
+  }
+  const shared: SharedArrays = {
+    n,
+    numClass: K,
+    objective: OBJECTIVE_CODES[s.objective],
+    scalePosWeight: s.scalePosWeight,
+    bins: binRows(s.train.X, n, s.width, columns, new Uint8Array(buffer(columns.length * n))).bins,
+    g: new Float32Array(buffer(K * n * 4)),
+    h: new Float32Array(buffer(K * n * 4)),
+    scores: new Float64Array(buffer(K * n * 8)),
+    y: new Float32Array(buffer(n * 4)),
+    inBag: new Uint8Array(buffer(s.sampled ? n : 0)),
+    goesLeft: new Uint8Array(buffer(256)),
+    usable: new Int32Array(buffer(columns.length * 4)),
+    treeFeature: new Int32Array(buffer((L - 1) * 4)),
+    treeThreshold: new Float64Array(buffer((L - 1) * 8)),
+    treeDefaultLeft: new Uint8Array(buffer(L - 1)),
+    treeLeft: new Int32Array(buffer((L - 1) * 4)),
+    treeRight: new Int32Array(buffer((L - 1) * 4)),
+    leafValue: new Float64Array(buffer(L * 8)),
+    valX,
+    valN: nv,
+    width: s.width,
+    valY: new Float32Array(buffer(nv * 4)),
+    valScores: new Float64Array(buffer(K * nv * 8)),
+    offsets: layout.offsets,
+    numBins: layout.numBins,
+    totalBins: layout.totalBins,
+    indices: new Uint32Array(buffer(n * 4)),
+  };
+  shared.y.set(s.y);
+  shared.valY.set(s.yVal);
+  return shared;
+}
