@@ -127,11 +127,13 @@ function calibration(m: Manifest, recorded: Record<string, unknown> | null | und
   return items.length ? [{ kind: 'list', items }] : [{ kind: 'text', text: 'None recorded for this version: its scores are the model\'s own.' }];
 }
 
-function features(m: Manifest, shap: CardInput['shap']): CardBlock[] {
+function features(m: Manifest, given: CardInput['shap']): CardBlock[] {
   const blocks: CardBlock[] = [];
+  // the training job records mean |SHAP| on the holdout in the manifest (explain/global_importance.ts)
+  const shap = given?.length ? given : m.explanations?.importance.map((f) => ({ feature: f.feature, value: f.mean_abs }));
   if (shap?.length) {
     const top = [...shap].sort((a, b) => b.value - a.value).slice(0, TOP_FEATURES);
-    blocks.push({ kind: 'table', head: ['feature', 'mean |SHAP| on the holdout'], rows: top.map((f) => [f.feature, num(f.value)]) });
+    blocks.push({ kind: 'table', head: ['feature', m.explanations?.approximate ? 'mean |contribution| on the holdout (approximate)' : 'mean |SHAP| on the holdout'], rows: top.map((f) => [f.feature, num(f.value)]) });
   }
   const gain = m.trainer.importance;
   if (gain?.length) {

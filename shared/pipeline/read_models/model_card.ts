@@ -61,16 +61,11 @@ function calibrationOf(raw: Record<string, unknown>, run: RunDoc | null): CardIn
   return isRecord(found) ? found : null;
 }
 
-/** Mean |SHAP| per feature when the version records it: [{feature, mean_abs_shap}] (or `value`). */
+/** Mean |SHAP| per feature on the holdout, as the training job recorded it in the manifest. */
 function shapOf(raw: Record<string, unknown>): CardInput['shap'] {
-  const trainer = isRecord(raw.trainer) ? raw.trainer : {};
-  const list = trainer.shap_importance ?? raw.shap_importance;
+  const list = isRecord(raw.explanations) ? raw.explanations.importance : undefined;
   if (!Array.isArray(list)) return null;
-  return list.flatMap((f) => {
-    if (!isRecord(f) || typeof f.feature !== 'string') return [];
-    const value = typeof f.mean_abs_shap === 'number' ? f.mean_abs_shap : f.value;
-    return typeof value === 'number' && Number.isFinite(value) ? [{ feature: f.feature, value }] : [];
-  });
+  return list.flatMap((f) => (isRecord(f) && typeof f.feature === 'string' && typeof f.mean_abs === 'number' && Number.isFinite(f.mean_abs) ? [{ feature: f.feature, value: f.mean_abs }] : []));
 }
 
 /** A binary holdout's labels are 0 and 1: named by the classes they stand for. */
