@@ -37,7 +37,22 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startEmulator(kind: EmulatorKind): Promise<RunningEmulator> {
+/**
+ * A free port is only free until someone binds it: the two emulators start side by side and each binds
+ * ports of its own choosing besides ours (the Firestore emulator's WebSocket server), so a start that
+ * lost its port to the other is tried again on a new one.
+ */
+export async function startEmulator(kind: EmulatorKind, attempts = 3): Promise<RunningEmulator> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(kind);
+    } catch (err) {
+      if (attempt >= attempts || !/\(Address already in use\)/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+async function startOnce(kind: EmulatorKind): Promise<RunningEmulator> {
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
   const logFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), `mloop-${kind}-emulator-`)), 'emulator.log');
@@ -64,7 +79,8 @@ export async function startEmulator(kind: EmulatorKind): Promise<RunningEmulator
     const early = await Promise.race([exited, sleep(200).then(() => null)]);
     if (early || Date.now() > deadline) {
       if (!early) await stopEmulator(emulator);
-      const reason = early ?? `no answer on ${host} after ${START_TIMEOUT_MS / 1000} s`;
+      const portTaken = early && /Address already in use|BindException/.test(readLog(logFile)) ? ' (Address already in use)' : '';
+      const reason = early ? `${early}${portTaken}` : `no answer on ${host} after ${START_TIMEOUT_MS / 1000} s`;
       throw new Error(`the ${kind} emulator did not start: ${reason}\n${tail(logFile)}`);
     }
   }
@@ -122,6 +138,14 @@ async function answers(host: string): Promise<boolean> {
     return response.ok;
   } catch {
     return false;
+  }
+}
+
+function readLog(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
   }
 }
 
