@@ -24,6 +24,12 @@ export interface CalibrationRecord {
 }
 
 const METHODS: CalibrationMethod[] = ['platt', 'isotonic'];
+/**
+ * Isotonic regression is a step function: fitted on a few hundred rows it has few steps, ties many
+ * scores and can lower the ranking metrics it should leave alone (scikit-learn advises against it well
+ * below 1 000 calibration rows). Platt's sigmoid is strictly monotone and keeps the ranking.
+ */
+export const ISOTONIC_MIN_ROWS = 1000;
 
 /**
  * Calibrates a binary model on the validation split and folds the map into its ONNX: its validation and
@@ -46,7 +52,8 @@ export function calibrateFitted(
   const why = skip ?? (setting === 'none' ? 'mloop.json says calibration: none' : positives === 0 || positives === n ? 'the validation split has one class only' : null);
   if (why) return { fitted, record: { ...base, method: 'none', reason: why, log_loss: losses, test: { before, after: before } } };
 
-  const tried: CalibrationMethod[] = setting === 'auto' || setting === 'none' ? METHODS : [setting];
+  const auto = setting === 'auto' || setting === 'none';
+  const tried: CalibrationMethod[] = !auto ? [setting] : n >= ISOTONIC_MIN_ROWS ? METHODS : ['platt'];
   for (const method of tried) losses[method] = crossFittedLogLoss(method, validation, labels.validation);
   const method = tried.reduce((best, m) => (losses[m]! < losses[best]! ? m : best));
   const positive = Array.from(labels.validation, (y) => y === 1);
@@ -54,9 +61,11 @@ export function calibrateFitted(
   const predictions = { validation: calibrate(calibrator, validation), test: calibrate(calibrator, fitted.predictions.test) };
   const after = reliability(labels.test, predictions.test);
   const reason =
-    setting === 'auto'
-      ? `${method}: the lower validation log loss (platt ${losses.platt!.toFixed(4)}, isotonic ${losses.isotonic!.toFixed(4)}, uncalibrated ${uncalibrated.toFixed(4)})`
-      : `${method}: as mloop.json asks`;
+    setting !== 'auto'
+      ? `${method}: as mloop.json asks`
+      : tried.length === 1
+        ? `${method}: isotonic needs at least ${ISOTONIC_MIN_ROWS} validation rows, this split has ${n} (platt ${losses.platt!.toFixed(4)}, uncalibrated ${uncalibrated.toFixed(4)})`
+        : `${method}: the lower validation log loss (platt ${losses.platt!.toFixed(4)}, isotonic ${losses.isotonic!.toFixed(4)}, uncalibrated ${uncalibrated.toFixed(4)})`;
   return {
     fitted: { ...fitted, onnx: foldCalibration(fitted.onnx, calibrator), predictions },
     record: {

@@ -1,7 +1,7 @@
 /**
  * @jest-environment ./test/support/native_arrays_environment.js
  */
-import { calibrateFitted } from '../../../../shared/ml/calibration/calibrate_fitted';
+import { calibrateFitted, ISOTONIC_MIN_ROWS } from '../../../../shared/ml/calibration/calibrate_fitted';
 import { fit } from '../../../../shared/ml/fit';
 import { ONNX_OUTPUTS } from '../../../../shared/ml/onnx_io';
 import { rocAuc } from '../../../../shared/ml/metrics';
@@ -51,6 +51,17 @@ describe('calibration folded into the exported ONNX', () => {
     expect(record.reason).toContain('lower validation log loss');
     expect(record.test.before.bins.length).toBeGreaterThan(0);
     expect(record.test.after.ece).toBeGreaterThanOrEqual(0);
+  });
+
+  it('auto keeps to Platt below the isotonic minimum of validation rows, and the ranking (AUC) is untouched', async () => {
+    const small = taskData('binary', 1500, 31);
+    expect(small.validation.n).toBeLessThan(ISOTONIC_MIN_ROWS);
+    const fitted = await fit('gbdt', small, { num_iterations: 40, seed: 1 });
+    const { fitted: calibrated, record } = calibrateFitted(fitted, { validation: small.validation.y, test: small.test.y }, 'auto');
+    expect(record.method).toBe('platt');
+    expect(record.log_loss.isotonic).toBeNull();
+    expect(record.reason).toContain(`at least ${ISOTONIC_MIN_ROWS} validation rows`);
+    expect(rocAuc(small.test.y, calibrated.predictions.test)).toBeCloseTo(rocAuc(small.test.y, fitted.predictions.test), 10);
   });
 
   it('none leaves the model and its scores untouched, and says why', async () => {
