@@ -1,4 +1,4 @@
-import type { ColumnDecoder, DataReader, DecodedArray } from 'hyparquet/src/types.js';
+import type { ColumnDecoder, DataReader, DecodedArray, PageHeader } from 'hyparquet/src/types.js';
 import { parquetHeader } from 'hyparquet/src/column.js';
 import { convert } from 'hyparquet/src/convert.js';
 import { decompressPage } from 'hyparquet/src/datapage.js';
@@ -116,44 +116,10 @@ export function decodeFlatChunk(bytes: Uint8Array, rows: number, decoder: Column
       if (numeric) dictionary = asFloat64(dictionary);
       continue;
     }
-    let defs: Uint8Array | null = null;
-    let n: number;
-    let encoding: string;
-    let values: Uint8Array;
-    if (header.type === 'DATA_PAGE') {
-      const h = header.data_page_header!;
-      if (nullable && h.definition_level_encoding !== 'RLE') return null;
-      n = h.num_values;
-      encoding = h.encoding;
-      const page = decompressPage(body, header.uncompressed_page_size, codec, compressors);
-      const r = view(page);
-      if (nullable) {
-        defs = new Uint8Array(n);
-        readRleBitPackedHybrid(r, 1, defs);
-      }
-      values = page.subarray(r.offset);
-    } else if (header.type === 'DATA_PAGE_V2') {
-      const h = header.data_page_header_v2!;
-      if (h.repetition_levels_byte_length) return null;
-      n = h.num_values;
-      encoding = h.encoding;
-      if (nullable) {
-        defs = new Uint8Array(n);
-        readRleBitPackedHybrid(view(body), 1, defs, h.definition_levels_byte_length);
-      }
-      const rest = body.subarray(h.definition_levels_byte_length);
-      const size = header.uncompressed_page_size - h.definition_levels_byte_length;
-      values = h.is_compressed !== false && size ? decompressPage(rest, size, codec, compressors) : rest;
-    } else if (header.type === 'INDEX_PAGE') {
-      continue;
-    } else {
-      return null;
-    }
-    let present = n;
-    if (defs) {
-      present = 0;
-      for (let i = 0; i < n; i++) present += defs[i];
-    }
+    if (header.type === 'INDEX_PAGE') continue;
+    const opened = openDataPage(header, body, nullable, decoder);
+    if (!opened) return null;
+    const { n, encoding, values, defs, present } = opened;
     let plain: ArrayLike<TypedCell> | null = null;
     let codes: Int32Array | null = null;
     if (encoding === 'PLAIN') {
@@ -224,44 +190,10 @@ function decodeByteChunk(bytes: Uint8Array, rows: number, decoder: ColumnDecoder
       dictionary = plainByteArrays(arena, page, header.dictionary_page_header!.num_values);
       continue;
     }
-    let defs: Uint8Array | null = null;
-    let n: number;
-    let encoding: string;
-    let values: Uint8Array;
-    if (header.type === 'DATA_PAGE') {
-      const h = header.data_page_header!;
-      if (nullable && h.definition_level_encoding !== 'RLE') return null;
-      n = h.num_values;
-      encoding = h.encoding;
-      const page = decompressPage(body, header.uncompressed_page_size, codec, compressors);
-      const r = view(page);
-      if (nullable) {
-        defs = new Uint8Array(n);
-        readRleBitPackedHybrid(r, 1, defs);
-      }
-      values = page.subarray(r.offset);
-    } else if (header.type === 'DATA_PAGE_V2') {
-      const h = header.data_page_header_v2!;
-      if (h.repetition_levels_byte_length) return null;
-      n = h.num_values;
-      encoding = h.encoding;
-      if (nullable) {
-        defs = new Uint8Array(n);
-        readRleBitPackedHybrid(view(body), 1, defs, h.definition_levels_byte_length);
-      }
-      const rest = body.subarray(h.definition_levels_byte_length);
-      const size = header.uncompressed_page_size - h.definition_levels_byte_length;
-      values = h.is_compressed !== false && size ? decompressPage(rest, size, codec, compressors) : rest;
-    } else if (header.type === 'INDEX_PAGE') {
-      continue;
-    } else {
-      return null;
-    }
-    let present = n;
-    if (defs) {
-      present = 0;
-      for (let i = 0; i < n; i++) present += defs[i];
-    }
+    if (header.type === 'INDEX_PAGE') continue;
+    const opened = openDataPage(header, body, nullable, decoder);
+    if (!opened) return null;
+    const { n, encoding, values, defs, present } = opened;
     let source: { starts: Int32Array; ends: Int32Array };
     let codes: Int32Array | null = null;
     if (encoding === 'PLAIN') {
@@ -289,4 +221,55 @@ function decodeByteChunk(bytes: Uint8Array, rows: number, decoder: ColumnDecoder
     }
   }
   return row === rows ? new ByteColumn(arena.bytes.subarray(0, arena.used), starts, ends) : null;
+}
+
+interface DataPage {
+  n: number;
+  encoding: string;
+  values: Uint8Array;
+  /** Definition levels (1 present, 0 null) of a nullable column, else null. */
+  defs: Uint8Array | null;
+  present: number;
+}
+
+/** A v1 or v2 data page opened: its levels read, its values' bytes decompressed; null where this path does not go. */
+function openDataPage(header: PageHeader, body: Uint8Array, nullable: boolean, decoder: ColumnDecoder): DataPage | null {
+  const { codec, compressors } = decoder;
+  let defs: Uint8Array | null = null;
+  let n: number;
+  let encoding: string;
+  let values: Uint8Array;
+  if (header.type === 'DATA_PAGE') {
+    const h = header.data_page_header!;
+    if (nullable && h.definition_level_encoding !== 'RLE') return null;
+    n = h.num_values;
+    encoding = h.encoding;
+    const page = decompressPage(body, header.uncompressed_page_size, codec, compressors);
+    const r = view(page);
+    if (nullable) {
+      defs = new Uint8Array(n);
+      readRleBitPackedHybrid(r, 1, defs);
+    }
+    values = page.subarray(r.offset);
+  } else if (header.type === 'DATA_PAGE_V2') {
+    const h = header.data_page_header_v2!;
+    if (h.repetition_levels_byte_length) return null;
+    n = h.num_values;
+    encoding = h.encoding;
+    if (nullable) {
+      defs = new Uint8Array(n);
+      readRleBitPackedHybrid(view(body), 1, defs, h.definition_levels_byte_length);
+    }
+    const rest = body.subarray(h.definition_levels_byte_length);
+    const size = header.uncompressed_page_size - h.definition_levels_byte_length;
+    values = h.is_compressed !== false && size ? decompressPage(rest, size, codec, compressors) : rest;
+  } else {
+    return null;
+  }
+  let present = n;
+  if (defs) {
+    present = 0;
+    for (let i = 0; i < n; i++) present += defs[i];
+  }
+  return { n, encoding, values, defs, present };
 }
