@@ -5,6 +5,7 @@ import { imageFloats, type ImageSpec } from '../data/images/image_spec';
 import type { ImageProperties } from '../data/images/image_properties';
 import { preprocessImage } from '../data/images/preprocess';
 import { Explainer, type Explanation } from './explain/explainer';
+import { calibratorOf } from './calibration/calibrator';
 import { EXPLAINER_FILE, type ExplainerModel } from './explain/explainer_file';
 import type { Manifest } from './manifest';
 import { ONNX_DISTANCES, ONNX_INPUT, ONNX_OUTPUTS } from './onnx_io';
@@ -172,7 +173,7 @@ export async function loadScorer(onnxBytes: Uint8Array, manifest: Manifest, anom
       if (!explainerModel || clustering) throw unexplainable(manifest);
       const checked = validateInstances(instances, manifest.features, ignorable);
       if (!checked.ok) return checked;
-      explainer ??= new Explainer(explainerModel, manifest.features, manifest.classes, manifest.task === 'multiclass');
+      explainer ??= new Explainer(explainerModel, manifest.features, manifest.classes, manifest.task === 'multiclass', calibratorOf(manifest.calibration));
       const n = checked.records.length;
       return { ok: true, explanations: explainer.explain(encodeRecords(checked.records, manifest.features), width, n, topK) };
     },

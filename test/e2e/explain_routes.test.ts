@@ -12,6 +12,7 @@ import { createLogger } from '../../shared/core/log';
 import type { Context } from '../../shared/pipeline/context';
 import { createPlatform } from '../../shared/platform';
 import { installVersion } from '../../shared/pipeline/usecases/install_version';
+import { calibrate, calibratorOf } from '../../shared/ml/calibration/calibrator';
 import { FRAUD_ROW, trainSmallModel } from '../support/trained_model';
 import { CLI, tempHome } from './helpers';
 
@@ -24,6 +25,8 @@ require('../../functions/index');
 
 let ctx: Context;
 let server: Server;
+/** The served score from the explanation's margin: its probability, through the calibration folded into the ONNX. */
+let served: (raw: number) => number;
 const ROWS = [FRAUD_ROW, { ...FRAUD_ROW, type: 'PAYMENT', amount: 12.5, oldbalanceOrg: 5000, newbalanceOrig: 4987.5 }];
 
 beforeAll(async () => {
@@ -31,6 +34,9 @@ beforeAll(async () => {
   ctx = { config, log: createLogger('silent'), platform: createPlatform(config, createLogger('silent')) };
   const dir = await trainSmallModel(home);
   await installVersion(ctx, 'fraud', 'v1', dir);
+  const calibrator = calibratorOf(JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')).calibration);
+  const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+  served = (raw) => (calibrator ? calibrate(calibrator, [sigmoid(raw)])[0] : sigmoid(raw));
   // a version stored before explanations were recorded: the same files without explainer.json
   const old = path.join(home, 'old');
   fs.cpSync(dir, old, { recursive: true });
@@ -58,7 +64,7 @@ describe('explanations over HTTP', () => {
     explained.body.explanations.forEach((e: { base_value: number; raw_score: number; score: number; contributions: Record<string, number> }, i: number) => {
       expect(Object.keys(e.contributions).sort()).toEqual(Object.keys(FRAUD_ROW).sort());
       expect(Math.abs(e.base_value + sum(e.contributions) - e.raw_score)).toBeLessThan(1e-6);
-      expect(e.score).toBeCloseTo(1 / (1 + Math.exp(-e.raw_score)), 12);
+      expect(e.score).toBeCloseTo(served(e.raw_score), 12);
       expect(Math.abs(e.score - scored.body.predictions[i].score)).toBeLessThan(1e-5);
     });
   });

@@ -13,7 +13,7 @@ import { createLogger } from '../../shared/core/log';
 import { syntheticImages, writeSyntheticImages } from '../../shared/data/images/synthetic_images';
 import { ReferenceProfile } from '../../shared/monitoring/reference_profile';
 import { storeOf } from '../../shared/pipeline/store';
-import { PREDICTIONS_PREFIX, type PredictionRecord } from '../../shared/pipeline/store/prediction_records';
+import { PREDICTIONS_PREFIX, readPredictionObject, type PredictionRecord } from '../../shared/pipeline/store/prediction_records';
 import type { DriftReportDoc } from '../../shared/pipeline/store/monitoring_documents';
 import { driftEventsHandled as waitForDriftEvents, tick as tickOf } from './monitor_stack';
 import { CLI, ROOT, tempHome, until } from './helpers';
@@ -96,8 +96,7 @@ async function loggedRecords(): Promise<PredictionRecord[]> {
   const bucket = stack.ctx.config.artifactsBucket;
   const records: PredictionRecord[] = [];
   for (const object of await objects.list(bucket, PREDICTIONS_PREFIX)) {
-    const text = (await objects.get(bucket, object.name)).toString('utf8');
-    for (const line of text.trim().split('\n')) records.push(JSON.parse(line) as PredictionRecord);
+    records.push(...(await readPredictionObject(stack.ctx, bucket, object.name)));
   }
   return records;
 }

@@ -128,7 +128,7 @@ describe('importing a model trained elsewhere', () => {
     expect(download.status).toBe(200);
     expect(download.headers.get('content-type')).toBe('application/zip');
     const names = await entriesOf(Buffer.from(await download.arrayBuffer()));
-    expect(names).toEqual(['card.md', 'curves.json', 'holdout.ndjson', 'manifest.json', 'model.onnx', 'reference.json', 'report.html']);
+    expect(names).toEqual(['card.md', 'curves.json', 'explainer.json', 'holdout.ndjson', 'manifest.json', 'model.onnx', 'reference.json', 'report.html']);
     const out = path.join(server, 'v1.zip');
     cli(['models', 'download', 'fraud@v1', '-o', out], env);
     expect(await entriesOf(fs.readFileSync(out))).toEqual(names);

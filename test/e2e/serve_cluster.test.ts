@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { configFor } from '../../shared/core/config';
 import { createLogger } from '../../shared/core/log';
 import type { Context } from '../../shared/pipeline/context';
-import { PREDICTIONS_PREFIX, type PredictionRecord } from '../../shared/pipeline/store/prediction_records';
+import { PREDICTIONS_PREFIX, readPredictionObject, type PredictionRecord } from '../../shared/pipeline/store/prediction_records';
 import { promoteVersion, setAlias } from '../../shared/pipeline/usecases/registry_transitions';
 import { createPlatform } from '../../shared/platform';
 import { installVersion } from '../../shared/pipeline/usecases/install_version';
@@ -136,8 +136,7 @@ async function logged(under = ''): Promise<PredictionRecord[]> {
   const objects = await ctx.platform.objects.list(config.artifactsBucket, PREDICTIONS_PREFIX);
   const records: PredictionRecord[] = [];
   for (const object of objects.filter((o) => o.name.includes(under))) {
-    const text = (await ctx.platform.objects.get(object.bucket, object.name)).toString('utf8');
-    for (const line of text.split('\n')) if (line) records.push(JSON.parse(line) as PredictionRecord);
+    records.push(...(await readPredictionObject(ctx, object.bucket, object.name)));
   }
   return records;
 }

@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import request from 'supertest';
+import { calibrate, calibratorOf } from '../../shared/ml/calibration/calibrator';
 import { loadConfig } from '../../shared/core/config';
 import { createLogger } from '../../shared/core/log';
 import type { Context } from '../../shared/pipeline/context';
@@ -66,6 +67,7 @@ describe('mloop train --algorithm knn | kmeans, then served', () => {
     expect(result.metrics.stored_sampled).toBe(1);
     expect(manifest.trainer.params).toMatchObject({ k: 15, distance: 'euclidean', weights: 'uniform' });
     expect(manifest.output.name).toBe('probability');
+    const calibrator = calibratorOf(manifest.calibration);
 
     await installVersion(ctx, 'knn', 'v1', result.artifacts);
     const reply = await request(server).post('/score/knn').send({ instances: [FRAUD_ROW, { ...FRAUD_ROW, type: 'PAYMENT', amount: 12 }] });
@@ -74,8 +76,10 @@ describe('mloop train --algorithm knn | kmeans, then served', () => {
     for (const p of [first, second]) {
       expect(p.score).toBeGreaterThanOrEqual(0);
       expect(p.score).toBeLessThanOrEqual(1);
-      // a vote of 15 neighbours: a multiple of 1/15
-      expect(Math.abs(p.score * 15 - Math.round(p.score * 15))).toBeLessThan(1e-4);
+      // a vote of 15 neighbours, a multiple of 1/15, through the calibration folded into the graph
+      const votes = Array.from({ length: 16 }, (_, j) => j / 15);
+      const served = calibrator ? Array.from(calibrate(calibrator, votes)) : votes;
+      expect(Math.min(...served.map((v) => Math.abs(v - p.score)))).toBeLessThan(1e-5);
       expect(p.label).toBe(p.score >= manifest.threshold ? 1 : 0);
     }
   });

@@ -27,6 +27,13 @@ export function fitCalibrator(method: CalibrationMethod, scores: ArrayLike<numbe
   return { method, platt: fitPlatt(Float64Array.from({ length: n }, (_, i) => logitOf(scores[i])), positive, n) };
 }
 
+/** The calibrator a recorded calibration describes (manifest `calibration`), or null when none was folded in. */
+export function calibratorOf(record: { method: string; platt?: Platt; isotonic?: Isotonic } | undefined | null): Calibrator | null {
+  if (record?.method === 'platt' && record.platt) return { method: 'platt', platt: record.platt };
+  if (record?.method === 'isotonic' && record.isotonic) return { method: 'isotonic', isotonic: record.isotonic };
+  return null;
+}
+
 export function calibrate(calibrator: Calibrator, scores: ArrayLike<number>): Float32Array {
   const out = new Float32Array(scores.length);
   for (let i = 0; i < scores.length; i++) {

@@ -2,6 +2,7 @@ import { encodedColumns, type FeatureSpec } from '../../data/encoding';
 import { attributionOf, type Attribution } from './attribution';
 import type { ExplainerModel } from './explainer_file';
 import { applyLink } from './links';
+import { calibrate, type Calibrator } from '../calibration/calibrator';
 
 /**
  * One row's explanation: base_value + Σ contributions = raw_score, the margin before the link, and
@@ -37,6 +38,8 @@ export class Explainer {
     specs: readonly FeatureSpec[],
     private readonly classes: readonly string[] | null,
     private readonly multiclass: boolean,
+    /** A binary model's calibration folded into its ONNX: the served score is the calibrated probability. */
+    private readonly calibrator: Calibrator | null = null,
   ) {
     this.features = specs.map((s) => s.name);
     const index = new Map(this.features.map((f, i) => [f, i]));
@@ -59,7 +62,9 @@ export class Explainer {
     if (this.multiclass) for (let k = 1; k < scores.length; k++) if (scores[k] > scores[output]) output = k;
     const phi = new Float64Array(this.features.length);
     const base = this.attribution.explain(X, at, output, phi);
-    return { output, base, raw: raw[output], score: scores[output], phi };
+    // the raw score is the margin the trees or weights add up to; the calibration maps its probability
+    const score = this.calibrator && !this.multiclass ? calibrate(this.calibrator, [scores[output]])[0] : scores[output];
+    return { output, base, raw: raw[output], score, phi };
   }
 
   /** Explanations of rows X [n × width], each with its `topK` largest contributions (by size) or all of them. */

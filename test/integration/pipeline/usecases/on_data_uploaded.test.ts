@@ -71,6 +71,8 @@ describe('the dataset config stored at ingest', () => {
         min_labels: 200,
         missing_rate_change: 0.05,
         features: {},
+        estimated_auc_drop: 0.05,
+        window_drift: { share: 0.5, min_rows: 200, features: {} },
       },
     });
     // Typed and versioned: read back without being parsed again.
