@@ -1,4 +1,3 @@
-import { parquetMetadata, parquetRead } from 'hyparquet';
 import { writeFlatParquet, type FlatColumn } from '../../data/parquet/flat_writer';
 import type { PredictionRecord } from './prediction_records';
 
@@ -141,6 +140,8 @@ function typed(values: unknown[], n: number): { type: 'DOUBLE' | 'STRING' | 'BOO
 
 /** The records of one Parquet file of the log, in the file's order. */
 export async function decodePredictionParquet(bytes: Buffer): Promise<PredictionRecord[]> {
+  // loaded when a log batch is read (the tick), not when a function that writes the log starts (score)
+  const { parquetMetadata, parquetRead } = await import('hyparquet');
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   const metadata = parquetMetadata(file);
   const stored = metadata.key_value_metadata?.find((kv) => kv.key === LAYOUT_KEY)?.value;
