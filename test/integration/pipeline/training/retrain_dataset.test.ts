@@ -13,7 +13,7 @@ const MB = 300;
  * whole and appending to it, as before, needs the file twice over in memory (over 600 MB here).
  */
 describe('the retraining dataset of a large upload', () => {
-  it(`is written with bounded memory (${MB} MB base, peak RSS < 250 MB), base + labelled rows`, async () => {
+  it(`is written with bounded memory (${MB} MB base, peak RSS below the base's size), base + labelled rows`, async () => {
     // Next to the other bundles, where node finds the packages the bundle leaves external.
     const script = path.join(ROOT, 'dist', 'test', 'retrain_large_dataset.js');
     await build({ entryPoints: [path.join(__dirname, 'helpers', 'retrain_large_dataset.ts')], bundle: true, platform: 'node', target: 'node20', packages: 'external', outfile: script, logLevel: 'warning' });
@@ -34,6 +34,9 @@ describe('the retraining dataset of a large upload', () => {
     expect(line.derived_bytes - line.bytes).toBeGreaterThan(500 * 40);
     expect(line.tail.map((row) => row.split(',').length)).toEqual([10, 10]);
     expect(line.tail.map((row) => row.split(',').pop()).sort()).toEqual(['0', '1']);
-    expect(line.peak_rss_mb).toBeLessThan(250);
+    // Held whole, the base alone would be 300 MB and the appended copy as much again. Streamed, the peak
+    // is about 145 MB on a quiet machine; under a loaded CI run garbage collection lags and the peak has
+    // reached 277 MB, still below one copy of the file.
+    expect(line.peak_rss_mb).toBeLessThan(MB);
   });
 });
