@@ -4,6 +4,7 @@ import { MloopError } from '../shared/core/errors';
 import { contentVersion, isValidModelName } from '../shared/core/ids';
 import type { Context } from '../shared/pipeline/context';
 import { isArchiveName } from '../shared/data/images/archive';
+import { isParquetName } from '../shared/data/table';
 import type { RunTags } from '../shared/core/tags';
 import { archiveDatasetVersion, CONFIG_FILE, tagsObjectName } from '../shared/pipeline/usecases/on_data_uploaded';
 import type { ObjectMetadata } from '../shared/platform/ports';
@@ -30,7 +31,7 @@ export interface PushResult {
 }
 
 /**
- * `mloop push`: put a CSV (or an archive of images, or a folder of part files: see push_folder.ts) under `datasets/<model>/` in the data bucket, which is all it takes to start
+ * `mloop push`: put a CSV or Parquet file (or an archive of images, or a folder of part files: see push_folder.ts) under `datasets/<model>/` in the data bucket, which is all it takes to start
  * the loop. `--target`/`--positive` are written to the model's mloop.json first, so the upload is
  * validated with them.
  */
@@ -42,8 +43,9 @@ export async function pushDataset(ctx: Context, file: string, options: PushOptio
   if (!folder) checkInputFile(file);
   const base = path.basename(file);
   const archive = isArchiveName(base);
-  if (!folder && !archive && !base.toLowerCase().endsWith('.csv')) {
-    throw new MloopError('invalid_argument', `${file}: only .csv files are datasets; export it as comma-separated CSV (or push images as a .zip, .tar or .tar.gz with one folder per class)`);
+  const parquet = isParquetName(base);
+  if (!folder && !archive && !parquet && !base.toLowerCase().endsWith('.csv')) {
+    throw new MloopError('invalid_argument', `${file}: only .csv and .parquet files are datasets; export it as CSV or Parquet (or push a folder of parts, or images as a .zip, .tar or .tar.gz with one folder per class)`);
   }
   const { objects } = ctx.platform;
   const bucket = ctx.config.dataBucket;
@@ -65,7 +67,7 @@ export async function pushDataset(ctx: Context, file: string, options: PushOptio
   // before the upload, which the ingest reads them beside; an earlier push's tags do not stick to this one
   if (options.tags) await objects.put(bucket, tagsObjectName(name), JSON.stringify(options.tags), { contentType: 'application/json' });
   else if (await objects.stat(bucket, tagsObjectName(name))) await objects.delete(bucket, tagsObjectName(name));
-  const object = await objects.putFile(bucket, name, file, { contentType: archive ? 'application/octet-stream' : 'text/csv' });
+  const object = await objects.putFile(bucket, name, file, { contentType: archive ? 'application/octet-stream' : parquet ? 'application/vnd.apache.parquet' : 'text/csv' });
   // an archive's version is its images', as the ingest will read them with the model's mloop.json
   const version = archive ? await archiveDatasetVersion(ctx, options.model, fs.readFileSync(file)) : await contentVersion(fs.createReadStream(file));
   return { object, model: options.model, dataset_version: version, config };

@@ -342,6 +342,25 @@ describe('mloop push of a folder', () => {
     expect((await storeOf(ctx).datasets.get('fraud', again.dataset_version))!.rows).toBe(2 * PER_PART);
   });
 
+  it('pushes a single Parquet file as a dataset, with the version the ingest records, and refuses other files', async () => {
+    const file = path.join(home, 'day-2.parquet');
+    const columns = ['amount', 'kind', 'label'];
+    const cells = rows(0, PER_PART).map((line) => line.split(','));
+    fs.writeFileSync(
+      file,
+      Buffer.from(parquetWriteBuffer({ columnData: columns.map((name, c) => ({ name, type: c === 0 ? ('DOUBLE' as const) : ('STRING' as const), data: cells.map((r) => (c === 0 ? Number(r[c]) : r[c])) })) })),
+    );
+    const pushed = await pushDataset(ctx, file, { model: 'fraud', target: 'label', positive: 'yes' });
+    expect(pushed.object).toMatchObject({ name: 'datasets/fraud/day-2.parquet', contentType: 'application/vnd.apache.parquet' });
+    const result = await deliver({ bucket: pushed.object.bucket, name: pushed.object.name, generation: pushed.object.generation });
+    expect(result).toMatchObject({ outcome: 'accepted', version: pushed.dataset_version });
+    expect((await storeOf(ctx).datasets.get('fraud', pushed.dataset_version))!.rows).toBe(PER_PART);
+
+    const other = path.join(home, 'day-2.json');
+    fs.writeFileSync(other, '{}');
+    await expect(pushDataset(ctx, other, { model: 'fraud' })).rejects.toThrow(/only \.csv and \.parquet files are datasets/);
+  });
+
   it('uploads a folder\'s manifest.json as its marker, checked before any part is uploaded', async () => {
     const folder = path.join(home, 'listed');
     fs.mkdirSync(folder);
