@@ -85,12 +85,12 @@ describe('drift compare', () => {
 });
 
 describe('push, train and score', () => {
-  it('push names a missing file, a folder without parts and a file that is not CSV', () => {
+  it('push names a missing file, a folder without parts and a file that is neither CSV nor Parquet', () => {
     expect(failsWith(run(['push', 'nope.csv', '--model', 'fraud']), 1)).toMatch(/^mloop: nope\.csv: no such file in .*; check the path/);
     fs.mkdirSync(path.join(work, 'folder'), { recursive: true });
     expect(failsWith(run(['push', 'folder', '--model', 'fraud']), 2)).toBe('mloop: folder is a folder with no part files (.csv, .parquet) in it: name a file, or push a folder of parts [invalid_argument]\n');
     const json = file('rows.json', '[]');
-    expect(failsWith(run(['push', json, '--model', 'fraud']), 2)).toMatch(/only \.csv files are datasets; export it as comma-separated CSV/);
+    expect(failsWith(run(['push', json, '--model', 'fraud']), 2)).toMatch(/only \.csv and \.parquet files are datasets; export it as CSV or Parquet/);
   });
 
   it('push and drift compare name a file they may not read, and how to fix that', () => {
