@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import { MloopError } from '../../core/errors';
+import { joinCsv } from '../../data/csv_join';
 import { composeImageArchives } from '../../data/images/compose';
 import type { ObjectMetadata } from '../../platform/ports';
 import type { Context } from '../context';
@@ -100,7 +100,21 @@ async function writeComposed(ctx: Context, name: string, members: DatasetDoc[], 
   const { objects } = ctx.platform;
   const put = (source: AsyncIterable<Buffer>, contentType: string) => objects.putStream(ctx.config.dataBucket, name, source, { contentType, ifGenerationMatch: '0' });
   try {
-    if (kind === 'csv') return await put(concatenated(ctx, members), 'text/csv');
+    if (kind === 'csv') return await put(
+        joinCsv(
+          members.map((member) => ({
+            // a dataset in parts streams as one CSV, each part checked against its own recorded hash
+            open: () => openDatasetCsv(ctx, member, { verify: true }),
+            // a member overwritten meanwhile fails the write (its own upload composes again)
+            verify: (sha256: string) => {
+              if (!member.parts && sha256.slice(0, 16) !== member.version) {
+                throw new MloopError('unavailable', `${member.object.name} changed while the composed dataset was written from it; it is composed again on redelivery`);
+              }
+            },
+          })),
+        ),
+        'text/csv',
+      );
     const archive = composeImageArchives(
       members.map((m) => ({ id: m.version, source: () => readArchiveObject(ctx, m.object) })),
       imageSpecOf(config),
@@ -112,40 +126,5 @@ async function writeComposed(ctx: Context, name: string, members: DatasetDoc[], 
     const existing = err instanceof MloopError && err.code === 'failed_precondition' ? await objects.stat(ctx.config.dataBucket, name) : null;
     if (existing) return existing;
     throw err;
-  }
-}
-
-/**
- * The members' bytes one after the other, the header line kept from the first only. Each member is
- * hashed as it streams and must still be the version it was recorded as: a file overwritten meanwhile
- * fails the write (its own upload composes again).
- */
-async function* concatenated(ctx: Context, members: DatasetDoc[]): AsyncGenerator<Buffer> {
-  let last = 0x0a;
-  for (const [i, member] of members.entries()) {
-    const hash = createHash('sha256');
-    let skipping = i > 0;
-    // a member whose last line has no line break must not run into the next member's first row
-    let separate = last !== 0x0a;
-    // a dataset in parts streams as one CSV, each part checked against its own recorded hash
-    const stream: Readable = await openDatasetCsv(ctx, member, { verify: true });
-    for await (const chunk of stream) {
-      let bytes = chunk as Buffer;
-      hash.update(bytes);
-      if (skipping) {
-        const newline = bytes.indexOf(0x0a);
-        if (newline < 0) continue;
-        bytes = bytes.subarray(newline + 1);
-        skipping = false;
-      }
-      if (bytes.length === 0) continue;
-      if (separate) yield Buffer.from('\n');
-      separate = false;
-      last = bytes[bytes.length - 1];
-      yield bytes;
-    }
-    if (!member.parts && hash.digest('hex').slice(0, 16) !== member.version) {
-      throw new MloopError('unavailable', `${member.object.name} changed while the composed dataset was written from it; it is composed again on redelivery`);
-    }
   }
 }

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { MloopError } from '../../core/errors';
+import { joinCsv } from '../../data/csv_join';
 import type { ParquetSource } from '../../data/parquet/source';
 import { isParquetName, type TableInput } from '../../data/table';
 import type { Context } from '../context';
@@ -81,37 +81,17 @@ export async function openDatasetCsv(ctx: Context, doc: Located, options: OpenOp
   if (datasetFormat(doc) !== 'csv') throw new MloopError('failed_precondition', `${doc.object.name} is Parquet: its bytes cannot be joined as CSV text`);
   const objects = datasetObjects(doc);
   if (!doc.parts) return ctx.platform.objects.createReadStream(objects[0].bucket, objects[0].name);
-  return Readable.from(concatenatedParts(ctx, objects, options));
-}
-
-async function* concatenatedParts(ctx: Context, parts: StoredObject[], options: OpenOptions): AsyncGenerator<Buffer> {
-  let headerSeen = false;
-  let last = 0x0a;
-  for (const part of parts) {
-    const hash = createHash('sha256');
-    let skipping = headerSeen;
-    let separate = last !== 0x0a;
-    let empty = true;
-    for await (const chunk of await ctx.platform.objects.createReadStream(part.bucket, part.name)) {
-      let bytes = chunk as Buffer;
-      hash.update(bytes);
-      if (bytes.length > 0) empty = false;
-      if (skipping) {
-        const newline = bytes.indexOf(0x0a);
-        if (newline < 0) continue;
-        bytes = bytes.subarray(newline + 1);
-        skipping = false;
-      }
-      if (bytes.length === 0) continue;
-      if (separate) yield Buffer.from('\n');
-      separate = false;
-      last = bytes[bytes.length - 1];
-      yield bytes;
-    }
-    // an empty part (an export's empty partition) has no header to drop
-    if (!empty) headerSeen = true;
-    if (options.verify && part.sha256 && hash.digest('hex') !== part.sha256) {
-      throw new MloopError('unavailable', `${part.name} changed while it was read; the dataset is read again on redelivery`);
-    }
-  }
+  return Readable.from(
+    joinCsv(
+      objects.map((part) => ({
+        open: async () => (await ctx.platform.objects.createReadStream(part.bucket, part.name)) as AsyncIterable<Buffer>,
+        verify:
+          options.verify && part.sha256
+            ? (sha256: string) => {
+                if (sha256 !== part.sha256) throw new MloopError('unavailable', `${part.name} changed while it was read; the dataset is read again on redelivery`);
+              }
+            : undefined,
+      })),
+    ),
+  );
 }
