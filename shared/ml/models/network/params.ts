@@ -11,8 +11,10 @@ export type NetworkParams = {
   epochs: number;
   batch_size: number;
   learning_rate: number;
-  /** Epochs without a better validation loss before stopping; 0 trains every epoch. */
+  /** Epochs without a better smoothed validation loss before stopping; 0 trains every epoch. */
   patience: number;
+  /** Epochs trained before the early stopping may end the run. */
+  min_epochs: number;
   hidden_units: number[];
   seed: number;
   backend: BackendPreference;
@@ -27,6 +29,7 @@ export const NETWORK_DEFAULTS: NetworkParams = {
   batch_size: 512,
   learning_rate: 0.003,
   patience: 3,
+  min_epochs: 10,
   hidden_units: [32, 16],
   seed: 42,
   backend: 'auto',
@@ -45,6 +48,8 @@ export function resolveNetworkParams(params: Record<string, unknown>): NetworkPa
     [p.learning_rate, p.max_class_weight].every(positive) &&
     Number.isInteger(p.patience) &&
     p.patience >= 0 &&
+    Number.isInteger(p.min_epochs) &&
+    p.min_epochs >= 0 &&
     Number.isInteger(p.seed) &&
     ['auto', 'node-gpu', 'node', 'wasm', 'cpu'].includes(p.backend) &&
     ['balanced', 'none'].includes(p.class_weight);
