@@ -53,39 +53,59 @@ export class NetworkStep {
   train(x: Float32Array, target: Float32Array, weight: Float32Array, m: number): void {
     const tf = this.tf;
     this.steps++;
-    const rate = (this.learningRate * Math.sqrt(1 - BETA2 ** this.steps)) / (1 - BETA1 ** this.steps);
+    const t = this.steps;
+    const rate = (this.learningRate * Math.sqrt(1 - BETA2 ** t)) / (1 - BETA1 ** t);
+    // tf.train.adam adds epsilon to the bias-corrected root; folded into `rate` it scales with it
+    const epsilon = EPSILON * Math.sqrt(1 - BETA2 ** t);
     tf.tidy(() => {
-      const X = tf.tensor2d(x, [m, this.sizes[0]]);
-      const T = tf.tensor2d(target, [m, this.targetWidth]);
-      const W = tf.tensor2d(weight, [m, 1]);
-      const layers = this.offsets.map((o) => ({
-        W: tf.reshape(tf.slice(this.theta, o.kernel, o.inputs * o.units), [o.inputs, o.units]) as tfjs.Tensor2D,
-        b: tf.slice(this.theta, o.bias, o.units),
-      }));
-      // each layer's input, kept for its gradient; the Relu's output tells where it let the gradient through
-      const inputs: tfjs.Tensor2D[] = [X];
-      let z = X;
-      layers.forEach(({ W: kernel, b }, k) => {
-        z = tf.add(tf.matMul(inputs[k], kernel), b);
-        if (k < layers.length - 1) inputs.push(tf.relu(z));
-      });
-      const { activation, rowLoss, scale } = this.headOf(z, T);
-      this.lossSum.assign(tf.add(this.lossSum, tf.sum(tf.mul(rowLoss, W))));
-      // d(mean of weighted row losses)/dz, for all three heads
-      let dz = tf.mul(tf.sub(activation, T), tf.mul(W, scale / m)) as tfjs.Tensor2D;
-      const grads: tfjs.Tensor[] = [];
-      for (let k = layers.length - 1; k >= 0; k--) {
-        grads[2 * k] = tf.reshape(tf.matMul(inputs[k], dz, true, false), [-1]);
-        grads[2 * k + 1] = tf.sum(dz, 0);
-        if (k > 0) dz = tf.mul(tf.matMul(dz, layers[k].W, false, true), tf.step(inputs[k]));
-      }
-      const g = tf.concat(grads);
+      const g = this.gradient(x, target, weight, m);
       const m1 = tf.add(tf.mul(this.m, BETA1), tf.mul(g, 1 - BETA1));
       const v1 = tf.add(tf.mul(this.v, BETA2), tf.mul(tf.square(g), 1 - BETA2));
       this.m.assign(m1);
       this.v.assign(v1);
-      this.theta.assign(tf.sub(this.theta, tf.mul(tf.div(m1, tf.add(tf.sqrt(v1), EPSILON)), rate)));
+      this.theta.assign(tf.sub(this.theta, tf.mul(tf.div(m1, tf.add(tf.sqrt(v1), epsilon)), rate)));
     });
+  }
+
+  /** The gradient of the batch's mean weighted loss, read back: for checking it against autodiff. */
+  gradientOf(x: Float32Array, target: Float32Array, weight: Float32Array, m: number): Float32Array {
+    const tf = this.tf;
+    const sumBefore = this.lossSum.dataSync()[0];
+    const g = tf.tidy(() => this.gradient(x, target, weight, m));
+    const values = g.dataSync() as Float32Array;
+    g.dispose();
+    tf.tidy(() => this.lossSum.assign(tf.scalar(sumBefore)));
+    return values;
+  }
+
+  /** Forward, then backward by hand: the flat gradient, laid out as the parameters are. Adds the batch's loss to lossSum. */
+  private gradient(x: Float32Array, target: Float32Array, weight: Float32Array, m: number): tfjs.Tensor1D {
+    const tf = this.tf;
+    const X = tf.tensor2d(x, [m, this.sizes[0]]);
+    const T = tf.tensor2d(target, [m, this.targetWidth]);
+    const W = tf.tensor2d(weight, [m, 1]);
+    const layers = this.offsets.map((o) => ({
+      W: tf.reshape(tf.slice(this.theta, o.kernel, o.inputs * o.units), [o.inputs, o.units]) as tfjs.Tensor2D,
+      b: tf.slice(this.theta, o.bias, o.units),
+    }));
+    // each layer's input, kept for its gradient; the Relu's output tells where it let the gradient through
+    const inputs: tfjs.Tensor2D[] = [X];
+    let z = X;
+    layers.forEach(({ W: kernel, b }, k) => {
+      z = tf.add(tf.matMul(inputs[k], kernel), b);
+      if (k < layers.length - 1) inputs.push(tf.relu(z));
+    });
+    const { activation, rowLoss, scale } = this.headOf(z, T);
+    this.lossSum.assign(tf.add(this.lossSum, tf.sum(tf.mul(rowLoss, W))));
+    // d(mean of weighted row losses)/dz, for all three heads
+    let dz = tf.mul(tf.sub(activation, T), tf.mul(W, scale / m)) as tfjs.Tensor2D;
+    const grads: tfjs.Tensor[] = [];
+    for (let k = layers.length - 1; k >= 0; k--) {
+      grads[2 * k] = tf.reshape(tf.matMul(inputs[k], dz, true, false), [-1]);
+      grads[2 * k + 1] = tf.sum(dz, 0);
+      if (k > 0) dz = tf.mul(tf.matMul(dz, layers[k].W, false, true), tf.step(inputs[k]));
+    }
+    return tf.concat(grads) as tfjs.Tensor1D;
   }
 
   /** The head's output, each row's loss, and the factor of (output − target) in the loss's gradient. */
