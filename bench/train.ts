@@ -23,6 +23,7 @@ import { storedRows } from '../shared/ml/models/knn/stored_sample';
  * the cores. One JSON line per model and size:
  *
  *   seconds             training only (gbdt: binning included; LightGBM: Dataset construction included)
+ *   cpu_seconds         CPU time of all the process's threads while training (mloop, scikit-learn's MLP)
  *   data_seconds        CSV → prepared matrices (mloop's reader; the references read the matrices mloop prepared)
  *   end_to_end_seconds  data + training + scoring the test split
  *   rows_per_s          rows / seconds
@@ -104,14 +105,17 @@ async function runMloop(algorithm: string, file: string, rows: number, load: num
   const started = performance.now();
   const { data, seconds: dataSeconds } = await prepare(file);
   const trainStarted = performance.now();
+  const cpuStarted = process.cpuUsage();
   const model = await trainTable(VARIANTS[algorithm] ?? algorithm, data, PARAMS[algorithm] ?? {});
   const seconds = (performance.now() - trainStarted) / 1000;
+  const cpu = process.cpuUsage(cpuStarted);
   const predictStarted = performance.now();
   const scores = model.predict(data.test.X, data.test.n);
   const predictSeconds = (performance.now() - predictStarted) / 1000;
   return {
     ...describe(algorithm, rows, data),
     seconds: round(seconds, 2),
+    cpu_seconds: round((cpu.user + cpu.system) / 1e6, 2),
     rows_per_s: Math.round(rows / seconds),
     peak_rss_mb: peakRssMb(),
     ...(CLUSTERING.has(algorithm) ? {} : { auc: round(rocAuc(data.test.y, scores), 5), pr_auc: round(prAuc(data.test.y, scores), 5) }),
@@ -162,6 +166,7 @@ async function runReference(model: Model, file: string, rows: number, load: numb
     return {
       ...describe(model, rows, data),
       seconds: round(out.seconds, 2),
+      ...(out.cpu_seconds !== undefined ? { cpu_seconds: round(out.cpu_seconds, 2) } : {}),
       rows_per_s: Math.round(rows / out.seconds),
       peak_rss_mb: Math.round(out.peak_rss_mb),
       ...(out.auc !== undefined ? { auc: round(out.auc, 5), pr_auc: round(out.pr_auc, 5) } : {}),
