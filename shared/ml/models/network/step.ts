@@ -112,8 +112,8 @@ export class NetworkStep {
   private headOf(z: tfjs.Tensor2D, T: tfjs.Tensor2D): { activation: tfjs.Tensor; rowLoss: tfjs.Tensor; scale: number } {
     const tf = this.tf;
     if (this.head === 'sigmoid') {
-      // log(1 + e^z) − z·y, written to stay finite for any z
-      const rowLoss = tf.add(tf.sub(tf.relu(z), tf.mul(z, T)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))));
+      // log(1 + e^z) − z·y; softplus is one kernel, finite for any z
+      const rowLoss = tf.sub(tf.softplus(z), tf.mul(z, T));
       return { activation: tf.sigmoid(z), rowLoss, scale: 1 };
     }
     if (this.head === 'softmax') {
