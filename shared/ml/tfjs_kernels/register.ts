@@ -1,4 +1,5 @@
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs';
+import { batchMatMulConfig } from './batch_mat_mul';
 import { conv2dBackpropFilterConfig } from './conv2d_backprop_filter';
 import { conv2dBackpropInputConfig } from './conv2d_backprop_input';
 import { maxPoolGradConfig } from './max_pool_grad';
@@ -6,7 +7,7 @@ import { meanConfig, sumConfig } from './reduce_leading_axes';
 import { tileConfig } from './tile';
 import { replacedKernels } from './wasm_heap';
 
-/** The kernels registered: the missing filter gradient, and five the wasm backend has but measured slow. */
+/** The kernels registered: the missing filter gradient, and six the wasm backend has but measured slow. */
 export const FAST_KERNELS: readonly KernelConfig[] = [
   conv2dBackpropFilterConfig,
   conv2dBackpropInputConfig,
@@ -14,6 +15,7 @@ export const FAST_KERNELS: readonly KernelConfig[] = [
   tileConfig,
   sumConfig,
   meanConfig,
+  batchMatMulConfig,
 ];
 
 /**

@@ -8,13 +8,15 @@ import type { TrainingData } from '../../training_data';
 import { exportOnnx, type DenseLayer, type DenseNetwork } from './onnx';
 import { resolveNetworkParams, type NetworkParams } from './params';
 import { fitPreprocessing, preprocess } from './preprocessing';
+import { EarlyStopping, STOPPING_SMOOTHING, STOPPING_TOLERANCE } from './early_stopping';
+import { NetworkStep } from './step';
 import { selectBackend, type Tf } from './tf_backend';
 
 /**
  * Trains a dense network with TensorFlow.js — an MLP, or logistic/softmax/linear regression as a
  * network without hidden layers — for any task, and exports it to ONNX. The loop is written out rather
  * than using `model.fit` so that shuffling and initialisation come from our seeded generator and the
- * run repeats exactly.
+ * run repeats exactly; a batch's step is NetworkStep's.
  */
 export interface NetworkShape {
   /** The family's name, written into the ONNX graph. */
@@ -25,8 +27,8 @@ export interface NetworkShape {
 
 const PREDICT_CHUNK = 16_384;
 
-type Head = DenseNetwork['head'];
-type Weights = Array<{ kernel: Float32Array; bias: Float32Array }>;
+export type Head = DenseNetwork['head'];
+export type Weights = Array<{ kernel: Float32Array; bias: Float32Array }>;
 
 /** Balanced weights n / (K · n_k), capped; a class absent from training gets the cap (it is never used). */
 function classWeights(y: ArrayLike<number>, classes: number, p: NetworkParams): Float32Array {
@@ -132,17 +134,13 @@ export async function trainNetwork(
 
   const random = seededRandom(p.seed);
   const sizes = shape.hiddenLayers ? [width, ...p.hidden_units, outputs] : [width, outputs];
-  // tidy frees the initial values; variables outlive it
-  const variables = tf.tidy(() =>
-    sizes.slice(1).map((units, k) => ({
-      W: tf.variable(tf.tensor2d(initialKernel(sizes[k], units, k === sizes.length - 2, random), [sizes[k], units])),
-      b: tf.variable(tf.zeros([units])) as tfjs.Variable<tfjs.Rank.R1>,
-    })),
-  );
-  const varList = variables.flatMap(({ W, b }) => [W, b]);
-  const optimizer = tf.train.adam(p.learning_rate);
+  const initial: Weights = sizes.slice(1).map((units, k) => ({
+    kernel: initialKernel(sizes[k], units, k === sizes.length - 2, random),
+    bias: new Float32Array(units),
+  }));
+  const step = new NetworkStep(tf, sizes, head, initial, p.learning_rate);
 
-  const snapshot = (): Weights => variables.map(({ W, b }) => ({ kernel: W.dataSync().slice() as Float32Array, bias: b.dataSync().slice() as Float32Array }));
+  const snapshot = (): Weights => step.weights();
   const outputsOf = (X: Float32Array, n: number, weights: Weights) => {
     const out = new Float32Array(n * outputs);
     for (let start = 0; start < n; start += PREDICT_CHUNK) {
@@ -156,55 +154,44 @@ export async function trainNetwork(
     }
     return out;
   };
-  const batchLoss = (x: tfjs.Tensor2D, target: tfjs.Tensor2D, w: tfjs.Tensor, layers: Array<{ W: tfjs.Tensor2D; b: tfjs.Tensor1D }>) => {
-    const out = forward(tf, x, layers);
-    if (head === 'sigmoid') return tf.losses.sigmoidCrossEntropy(target, out, w) as tfjs.Scalar;
-    if (head === 'softmax') return tf.losses.softmaxCrossEntropy(target, out, w) as tfjs.Scalar;
-    return tf.losses.meanSquaredError(target, out) as tfjs.Scalar;
-  };
 
   const history: TrainedModel['history'] = [];
   let best: { iteration: number; loss: number; weights: Weights } = { iteration: 0, loss: Infinity, weights: [] };
+  const stopping = new EarlyStopping({ patience: p.patience, minEpochs: p.min_epochs, smoothing: STOPPING_SMOOTHING, tolerance: STOPPING_TOLERANCE });
   const order = new Uint32Array(train.n).map((_, i) => i);
   const targetWidth = head === 'softmax' ? outputs : 1;
-  const xb = new Float32Array(p.batch_size * width);
-  const tb = new Float32Array(p.batch_size * targetWidth);
-  const wb = new Float32Array(p.batch_size);
+  // the epoch's rows in shuffled order, written once an epoch; each batch is a view of them
+  const xs = new Float32Array(train.n * width);
+  const ts = new Float32Array(train.n * targetWidth);
+  const ws = new Float32Array(train.n);
   try {
     for (let epoch = 1; epoch <= p.epochs; epoch++) {
       const started = performance.now();
       shuffleInPlace(order, random);
-      let lossSum = 0;
-      for (let start = 0; start < train.n; start += p.batch_size) {
-        const m = Math.min(p.batch_size, train.n - start);
-        if (head === 'softmax') tb.fill(0, 0, m * targetWidth);
-        for (let k = 0; k < m; k++) {
-          const row = order[start + k];
-          const y = train.y[row];
-          xb.set(Xtrain.subarray(row * width, (row + 1) * width), k * width);
-          if (head === 'softmax') tb[k * targetWidth + y] = 1;
-          else tb[k] = head === 'identity' ? (y - scale.mean) / scale.std : y;
-          wb[k] = head === 'identity' ? 1 : weightOf[y];
-        }
-        const x = tf.tensor2d(xb.subarray(0, m * width), [m, width]);
-        const target = tf.tensor2d(tb.subarray(0, m * targetWidth), [m, targetWidth]);
-        const w = head === 'softmax' ? tf.tensor1d(wb.subarray(0, m)) : tf.tensor2d(wb.subarray(0, m), [m, 1]);
-        const layers = variables.map(({ W, b }) => ({ W: W as tfjs.Tensor2D, b: b as tfjs.Tensor1D }));
-        const cost = optimizer.minimize(() => batchLoss(x, target, w, layers), true, varList)!;
-        lossSum += cost.dataSync()[0] * m;
-        tf.dispose([x, target, w, cost]);
+      if (head === 'softmax') ts.fill(0);
+      for (let k = 0; k < train.n; k++) {
+        const row = order[k];
+        const y = train.y[row];
+        for (let j = 0, from = row * width, to = k * width; j < width; j++) xs[to + j] = Xtrain[from + j];
+        if (head === 'softmax') ts[k * targetWidth + y] = 1;
+        else ts[k] = head === 'identity' ? (y - scale.mean) / scale.std : y;
+        ws[k] = head === 'identity' ? 1 : weightOf[y];
       }
+      for (let start = 0; start < train.n; start += p.batch_size) {
+        const end = Math.min(start + p.batch_size, train.n);
+        step.train(xs.subarray(start * width, end * width), ts.subarray(start * targetWidth, end * targetWidth), ws.subarray(start, end), end - start);
+      }
+      // the one read of the epoch: the summed training loss, then the weights
+      const loss = step.takeLossSum() / train.n;
       const weights = snapshot();
       const valLoss = validationLoss(head, outputsOf(Xval, validation.n, weights), validation.y, weightOf, scale);
-      const loss = lossSum / train.n;
       history.push({ iteration: epoch, loss, val_loss: valLoss });
       if (valLoss < best.loss) best = { iteration: epoch, loss: valLoss, weights };
       await onProgress?.({ iteration: epoch, iterations: p.epochs, loss, val_loss: valLoss, seconds: (performance.now() - started) / 1000 });
-      if (p.patience > 0 && epoch - best.iteration >= p.patience) break;
+      if (stopping.update(valLoss)) break;
     }
   } finally {
-    tf.dispose(varList);
-    optimizer.dispose();
+    step.dispose();
   }
   if (best.iteration === 0) {
     throw new MloopError('failed_precondition', `training diverged: the validation loss was never finite (learning rate ${p.learning_rate})`);

@@ -70,7 +70,7 @@ describe('training, ONNX export and scoring on synthetic fraud data', () => {
     expect(progress).toEqual(model.history.map((h) => h.iteration));
     expect(model.bestIteration).toBeGreaterThanOrEqual(1);
     expect(model.history[model.bestIteration - 1].val_loss).toBe(Math.min(...model.history.map((h) => h.val_loss)));
-    expect(model.params).toMatchObject({ epochs: 30, batch_size: 512, learning_rate: 0.003, patience: 3, seed: 1 });
+    expect(model.params).toMatchObject({ epochs: 30, batch_size: 2048, learning_rate: 0.008, patience: 3, min_epochs: 10, class_weight: 'none', seed: 1 });
     // a logistic regression has no hidden layers, and its recorded parameters say none
     expect(model.params.hidden_units).toEqual(algorithm === 'mlp' ? [32, 16] : undefined);
     // the skewed money columns go through a signed log in the graph, the step count does not
