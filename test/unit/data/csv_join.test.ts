@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import { joinCsv, type JoinedSource } from '../../../shared/data/csv_join';
 
 function source(...chunks: string[]): JoinedSource {
-  return { open: async () => chunks.map((c) => Buffer.from(c)) };
+  async function* bytes(): AsyncGenerator<Buffer> {
+    for (const c of chunks) yield Buffer.from(c);
+  }
+  return { open: async () => bytes() };
 }
 
 async function joined(sources: JoinedSource[]): Promise<string> {
