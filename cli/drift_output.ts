@@ -34,6 +34,14 @@ export function estimatedText(estimate: NonNullable<DriftReportDoc['estimated_pe
   return `performance before labels: ${estimate.summary}${realised}`;
 }
 
+/** A regression's estimated MAE, and what the values fed back realised. */
+export function estimatedErrorText(estimate: NonNullable<DriftReportDoc['estimated_error']>): string {
+  const realised = estimate.realised
+    ? `; realised once ${estimate.realised.labelled} values came back: MAE ${fixed(estimate.realised.mae)}, RMSE ${fixed(estimate.realised.rmse)}${estimate.realised.degraded ? ' (degraded)' : ''}`
+    : '';
+  return `error before labels: ${estimate.summary}${realised}`;
+}
+
 export function reportText(report: DriftReportDoc): string {
   const head = `${report.model} ${report.model_version}: report ${report.id}, ${report.rows} predictions from ${report.window.from} to ${report.window.to}`;
   if (report.status === 'not_enough_data') return `${head}\nnot enough data: at least ${report.min_rows} predictions are needed; nothing was decided\n`;
@@ -48,6 +56,7 @@ export function reportText(report: DriftReportDoc): string {
   const lines = [head, verdict, driftTable(rows)];
   if (report.window_drift) lines.push(windowDriftText(report.window_drift));
   if (report.estimated_performance) lines.push(estimatedText(report.estimated_performance));
+  if (report.estimated_error) lines.push(estimatedErrorText(report.estimated_error));
   if (report.performance) lines.push(report.performance.summary);
   if (report.alarms?.length) lines.push(`alarms: ${report.alarms.join(', ')}`);
   if (report.event) lines.push(`drift-detected published (reason ${report.event}): retraining follows unless one ran within the cooldown`);

@@ -4,7 +4,7 @@ import { encodedWidth, encodeRecords, validateInstances, type InstanceError } fr
 import { imageFloats, type ImageSpec } from '../data/images/image_spec';
 import type { ImageProperties } from '../data/images/image_properties';
 import { preprocessImage } from '../data/images/preprocess';
-import { Explainer, type Explanation } from './explain/explainer';
+import { Explainer, type ClassChoice, type Explanation } from './explain/explainer';
 import { calibratorOf } from './calibration/calibrator';
 import { EXPLAINER_FILE, type ExplainerModel } from './explain/explainer_file';
 import type { Manifest } from './manifest';
@@ -63,9 +63,10 @@ export interface Scorer {
   predict(instances: unknown, options?: PredictOptions): Promise<PredictResult>;
   /**
    * Validates a request body, then explains each row (explain/explainer.ts): all its features' contributions,
-   * or the `topK` largest. Fails with failed_precondition for a version stored without explainer.json.
+   * or the `topK` largest; of a multiclass model, the class `choice` names, or every class. Fails with
+   * failed_precondition for a version stored without explainer.json.
    */
-  explain?(instances: unknown, topK?: number): Promise<ExplainResult>;
+  explain?(instances: unknown, topK?: number, choice?: ClassChoice): Promise<ExplainResult>;
   /** One inference on an input that needs no record, where a made-up record cannot be scored (an image model). */
   warm?(): Promise<void>;
   release(): Promise<void>;
@@ -169,13 +170,13 @@ export async function loadScorer(onnxBytes: Uint8Array, manifest: Manifest, anom
     version: manifest.version,
     manifest,
     scoreRecords,
-    async explain(instances, topK) {
+    async explain(instances, topK, choice) {
       if (!explainerModel || clustering) throw unexplainable(manifest);
       const checked = validateInstances(instances, manifest.features, ignorable);
       if (!checked.ok) return checked;
       explainer ??= new Explainer(explainerModel, manifest.features, manifest.classes, manifest.task === 'multiclass', calibratorOf(manifest.calibration));
       const n = checked.records.length;
-      return { ok: true, explanations: explainer.explain(encodeRecords(checked.records, manifest.features), width, n, topK) };
+      return { ok: true, explanations: explainer.explain(encodeRecords(checked.records, manifest.features), width, n, topK, choice) };
     },
     async predict(instances) {
       const checked = validateInstances(instances, manifest.features, ignorable);

@@ -142,11 +142,13 @@ export function openApiDocument(version: string): object {
           properties: {
             instances: { type: 'array', minItems: 1, maxItems: MAX_INSTANCES, items: { type: 'object', additionalProperties: { nullable: true, oneOf: [{ type: 'number' }, { type: 'string' }, { type: 'boolean' }] } } },
             explain_top_k: { type: 'integer', minimum: 1, maximum: 1000, description: 'only the largest contributions; every feature by default' },
+            class: { type: 'string', description: 'a multiclass model: explain this class instead of the predicted one' },
+            classes: { type: 'string', enum: ['all'], description: 'a multiclass model: also explain every class, in classes' },
           },
         },
         Explanation: {
           type: 'object',
-          description: 'base_value + Σ contributions = raw_score (the margin before the link: log-odds, a class logit, the value, a forest\'s mean vote, an isolation forest\'s mean path length); score as /score returns it. A multiclass model explains the class it predicts (class). A categorical feature\'s one-hot columns count as one feature.',
+          description: 'base_value + Σ contributions = raw_score (the margin before the link: log-odds, a class logit, the value, a forest\'s mean vote, an isolation forest\'s mean path length); score as /score returns it. A multiclass model explains the class it predicts (class), or the one the request names; asked for "classes": "all", classes holds every class\'s explanation. A categorical feature\'s one-hot columns count as one feature.',
           properties: {
             base_value: { type: 'number' },
             raw_score: { type: 'number' },
@@ -154,6 +156,7 @@ export function openApiDocument(version: string): object {
             class: { type: 'string' },
             contributions: { type: 'object', additionalProperties: { type: 'number' } },
             approximate: { type: 'boolean', description: 'true when the split between features is estimated (a network with hidden layers)' },
+            classes: { type: 'object', description: 'with "classes": "all": each class\'s base_value, raw_score, score and contributions', additionalProperties: { type: 'object', properties: { base_value: { type: 'number' }, raw_score: { type: 'number' }, score: { type: 'number' }, contributions: { type: 'object', additionalProperties: { type: 'number' } } } } },
           },
         },
         ExplainResponse: { type: 'object', properties: { request_id: { type: 'string' }, model: { type: 'string' }, model_version: { type: 'string' }, explanations: { type: 'array', items: ref('Explanation') } } },

@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { errorMessage, MloopError } from '../core/errors';
 import type { Logger } from '../core/log';
 import type { Prediction, PredictOptions, Scorer } from '../ml/scorer';
+import type { ClassChoice } from '../ml/explain/explainer';
 import { parseFeedbackBody, type FeedbackItem } from '../pipeline/usecases/feedback';
 import type { ModelServer } from './model_server';
 import type { PredictionLog } from './prediction_log';
@@ -107,11 +108,14 @@ export function createScoringRouter(options: RouterOptions): ScoringRouter {
   };
 
   /** Each row's contributions (all, or the topK largest), from the version the canary split picks. */
-  const explain = async (request: HttpRequest, model: string, instances: unknown, topK?: number) => {
+  const explain = async (request: HttpRequest, model: string, body: ExplainBody) => {
+    const { instances } = body;
     if (Array.isArray(instances)) checkInstanceCount(instances.length);
+    const topK = explainTopK(body, true) ?? undefined;
+    const choice = classChoice(body);
     const requestId = requestIdOf(request.headers);
     const { name, scorer } = await (await options.server()).scorerFor(model, requestId);
-    const result = await explainWith(scorer, instances, topK);
+    const result = await explainWith(scorer, instances, topK, choice);
     return { requestId, name, version: scorer.version, explanations: result };
   };
 
@@ -188,16 +192,14 @@ export function createScoringRouter(options: RouterOptions): ScoringRouter {
     {
       method: 'POST', pattern: /^\/explain\/([^/]+)\/?$/, name: 'explain', family: 'mloop',
       handle: async (request, match) => {
-        const body = instancesBody(request);
-        const explained = await explain(request, modelOf(match[1]), body.instances, explainTopK(body, true) ?? undefined);
+        const explained = await explain(request, modelOf(match[1]), instancesBody(request));
         return jsonReply(200, { request_id: explained.requestId, model: explained.name, model_version: explained.version, explanations: explained.explanations });
       },
     },
     {
       method: 'POST', pattern: /^\/v1\/models\/([^/:]+):explain$/, name: 'v1_explain', family: 'kserve',
       handle: async (request, match) => {
-        const body = instancesBody(request);
-        const explained = await explain(request, modelOf(match[1]), body.instances, explainTopK(body, true) ?? undefined);
+        const explained = await explain(request, modelOf(match[1]), instancesBody(request));
         return jsonReply(200, { model_version: explained.version, explanations: explained.explanations }, { 'x-request-id': explained.requestId, 'x-model-version': explained.version });
       },
     },
@@ -276,12 +278,28 @@ export function createScoringRouter(options: RouterOptions): ScoringRouter {
 export const EXPLAIN_TOP_K = 5;
 const MAX_TOP_K = 1000;
 
-function instancesBody(request: HttpRequest): { instances: unknown; explain_top_k?: unknown } {
+type ExplainBody = { instances: unknown; explain_top_k?: unknown; class?: unknown; classes?: unknown };
+
+function instancesBody(request: HttpRequest): ExplainBody {
   const body = parseJsonBody(request.body) as { instances?: unknown };
   if (!body || typeof body !== 'object' || Array.isArray(body) || !('instances' in body)) {
     throw new MloopError('invalid_argument', 'the body must be a JSON object {"instances": [{feature: value, ...}]}');
   }
-  return body as { instances: unknown };
+  return body as ExplainBody;
+}
+
+/** An explain route's `"class": "<name>"` or `"classes": "all"` (a multiclass model); neither: the predicted class. */
+function classChoice(body: ExplainBody): ClassChoice | undefined {
+  if (body.class !== undefined && body.classes !== undefined) throw new MloopError('invalid_argument', 'give "class" or "classes", not both');
+  if (body.class !== undefined) {
+    if (typeof body.class !== 'string' || body.class === '') throw new MloopError('invalid_argument', '"class" must be the name of one of the model\'s classes');
+    return { class: body.class };
+  }
+  if (body.classes !== undefined) {
+    if (body.classes !== 'all') throw new MloopError('invalid_argument', '"classes" can only be "all" (or give one "class")');
+    return { classes: 'all' };
+  }
+  return undefined;
 }
 
 /**
@@ -299,9 +317,9 @@ function explainTopK(body: { explain?: unknown; explain_top_k?: unknown }, alway
   return k;
 }
 
-async function explainWith(scorer: Scorer, instances: unknown, topK?: number) {
+async function explainWith(scorer: Scorer, instances: unknown, topK?: number, choice?: ClassChoice) {
   if (!scorer.explain) throw new MloopError('failed_precondition', `${scorer.manifest.model} ${scorer.version} cannot be explained`);
-  const result = await scorer.explain(instances, topK);
+  const result = await scorer.explain(instances, topK, choice);
   if (!result.ok) throw new MloopError('invalid_argument', `invalid instances: ${result.errors.slice(0, 5).map((e) => e.message).join('; ')}`, { errors: result.errors });
   return result.explanations;
 }

@@ -39,6 +39,10 @@ describe('mloop demo', () => {
     expect(summary.drift.retrained).toBe(true);
     // the AUC estimated before any label, against the one the labels realised afterwards
     expect(summary.drift.alarms).toContain('skew');
+    // with the default thresholds: the estimate's alarm at the tick, the labels' one only at the next tick, once fed back
+    expect(summary.drift.alarms).toContain('estimated_performance');
+    expect(summary.drift.alarms).not.toContain('performance');
+    expect(summary.drift.alarms_after_labels).toContain('performance');
     expect(Math.abs(summary.drift.estimated_auc - summary.drift.realised_auc)).toBeLessThan(0.03);
     expect(summary.drift.share).toBeGreaterThanOrEqual(0.5);
     expect(summary.drift.drifted).toEqual(expect.arrayContaining(['type', 'amount']));
@@ -47,10 +51,10 @@ describe('mloop demo', () => {
     expect(summary.seconds_to_production).toBeLessThan(120);
     expect(result.stdout).toContain('no stack was running: started one');
     expect(result.stdout).toContain('answers /score');
-    expect(result.stdout).toContain('fed back 2000 labels');
+    expect(result.stdout).toContain('fed back 10000 labels');
     expect(result.stdout).toMatch(/DATASET DRIFT: \d of 7 features drifted/);
     expect(result.stdout).toMatch(/retraining run-\w+ \(reason drift, dataset \w+: the upload, requested before the labels came back\) succeeded/);
-    expect(result.stdout).toMatch(/performance before labels: estimated ROC AUC 0\.\d+ \[0\.\d+, 0\.\d+\].*; realised once 2000 labels came back: ROC AUC 0\.\d+/);
+    expect(result.stdout).toMatch(/performance before labels: estimated ROC AUC 0\.\d+ \[0\.\d+, 0\.\d+\].*; realised once 10000 labels came back: ROC AUC 0\.\d+/);
     // the state stays in MLOOP_HOME, not in a folder of the demo's own
     expect(fs.existsSync(`${home}/buckets`)).toBe(true);
   });

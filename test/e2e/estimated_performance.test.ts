@@ -18,12 +18,11 @@ jest.setTimeout(600_000);
 
 /**
  * Performance before labels on the local stack, with the demo's data: its first day (100,000 rows,
- * seed 1, the default family) trains the model; its drifted traffic is scored over HTTP; a tick
- * estimates the AUC from the calibrated scores and raises its alarm with no label in hand; the labels
- * fed back afterwards record the realised AUC beside the estimate, and the label-based verdict with it.
- * The demo's drift barely moves this model's AUC (0.933 on test, about 0.93 realised on the 2,000
- * drifted rows, 13 of them fraud), far under the default allowed drop of 0.05: the estimate's alarm is
- * shown here with a drop of 0.01 allowed, which the estimate (about 0.917) exceeds at the tick.
+ * seed 1, the default family) trains the model; its drifted traffic (10,000 transfers, cli/demo_drift.ts)
+ * is scored over HTTP; a tick estimates the AUC from the calibrated scores and raises its alarm with no
+ * label in hand, at the default allowed drop of 0.05; the labels fed back afterwards record the realised
+ * AUC beside the estimate, and the next tick raises the label-based alarm. Measured on that model (test
+ * AUC 0.933): estimated 0.870, realised 0.871 — the payments and cash-ins it scores near zero are gone.
  */
 const home = tempHome('mloop-estimate-');
 let stack: Stack;
@@ -42,11 +41,6 @@ beforeAll(async () => {
     MLOOP_PREDICTION_FLUSH_MS: '600000',
   });
   stack = await startStack(config, createLogger('warn'));
-  await stack.ctx.platform.objects.put(
-    stack.ctx.config.dataBucket,
-    `datasets/${MODEL}/mloop.json`,
-    JSON.stringify({ monitoring: { estimated_auc_drop: 0.01 } }),
-  );
   const file = path.join(home, 'day1.csv');
   await writeFraudCsv(file, { rows: 100_000, seed: 1 });
   const pushed = await pushDataset(stack.ctx, file, { model: MODEL });
@@ -68,7 +62,7 @@ function score(instances: unknown[], requestId: string): Promise<Response> {
   });
 }
 
-test("the demo's drifted traffic: the estimate and its alarm come before any label, within 0.03 of the AUC the labels realise", async () => {
+test("the demo's drifted traffic, default thresholds: the estimate's alarm comes before the labels', within 0.03 of the AUC they realise", async () => {
   const rows = demoDriftedRows();
   for (let i = 0; i < rows.length; i += 100) expect((await score(rows.slice(i, i + 100), `drift-${i / 100}`)).status).toBe(200);
 
@@ -80,8 +74,9 @@ test("the demo's drifted traffic: the estimate and its alarm come before any lab
   const after = (await storeOf(stack.ctx).driftReports.get(before.id))!;
   const realised = after.estimated_performance!.realised!;
   const error = Math.abs(estimate.auc! - realised.auc!);
+  const next = await tickOf(stack, MODEL);
   process.stdout.write(
-    `${JSON.stringify({ test_auc: estimate.reference_auc, estimated_auc: estimate.auc, interval: estimate.auc_interval, realised_auc: realised.auc, error, estimated_accuracy: estimate.accuracy, realised_accuracy: realised.accuracy, positives: rows.filter((r) => r.isFraud).length, alarms: before.alarms })}\n`,
+    `${JSON.stringify({ test_auc: estimate.reference_auc, estimated_auc: estimate.auc, interval: estimate.auc_interval, realised_auc: realised.auc, error, estimated_accuracy: estimate.accuracy, realised_accuracy: realised.accuracy, positives: rows.filter((r) => r.isFraud).length, alarms: before.alarms, alarms_after_labels: next.alarms })}\n`,
   );
 
   // at the tick, with no label in hand: the estimate's alarm, and no label-based one
@@ -98,6 +93,8 @@ test("the demo's drifted traffic: the estimate and its alarm come before any lab
   expect(realised.auc!).toBeGreaterThan(lo);
   expect(realised.auc!).toBeLessThan(hi);
   expect(error).toBeLessThan(0.03);
+  // the label-based alarm follows, at the next tick with the labels in hand
+  expect(next.alarms).toContain('performance');
 });
 
 test('traffic of transfers and cash-outs only: the estimate alarms at the tick, the labels confirm it only once fed back', async () => {

@@ -100,6 +100,16 @@ describe('explanations over HTTP', () => {
     expect(response.body.error.message).toMatch(/amount/);
   });
 
+  it('refuses a class choice a binary model cannot answer, and a malformed one, before explaining', async () => {
+    const chosen = await http().post('/explain/fraud').send({ instances: ROWS, class: '1' });
+    expect(chosen.status).toBe(400);
+    expect(chosen.body.error.message).toMatch(/only a multiclass model explains a chosen class/);
+    const malformed = await http().post('/v1/models/fraud:explain').send({ instances: ROWS, classes: 'some' });
+    expect(malformed.status).toBe(400);
+    // a KServe route answers its own error shape
+    expect(JSON.stringify(malformed.body)).toMatch(/\\"classes\\" can only be \\"all\\"/);
+  });
+
   it('says why a version stored without explainer.json cannot be explained, and still scores it', async () => {
     const response = await http().post('/explain/legacy').send({ instances: ROWS });
     expect(response.status).toBe(409);

@@ -1,3 +1,4 @@
+import { MloopError } from '../../core/errors';
 import { encodedColumns, type FeatureSpec } from '../../data/encoding';
 import { attributionOf, type Attribution } from './attribution';
 import type { ExplainerModel } from './explainer_file';
@@ -7,7 +8,8 @@ import { calibrate, type Calibrator } from '../calibration/calibrator';
 /**
  * One row's explanation: base_value + Σ contributions = raw_score, the margin before the link, and
  * `score` what the model serves (P(positive), the explained class's probability, the value, or the
- * anomaly score). A multiclass model explains the class it predicts, named in `class`.
+ * anomaly score). A multiclass model explains the class it predicts, or the one asked for, named in
+ * `class`; asked for every class, `classes` holds each class's explanation beside the predicted one's.
  */
 export interface Explanation {
   base_value: number;
@@ -17,7 +19,13 @@ export interface Explanation {
   contributions: Record<string, number>;
   /** Present (true) when how the raw score splits between features is estimated, not exact. */
   approximate?: true;
+  classes?: Record<string, ClassExplanation>;
 }
+
+export type ClassExplanation = Pick<Explanation, 'base_value' | 'raw_score' | 'score' | 'contributions'>;
+
+/** Which output of a multiclass model to explain: the predicted class (default), a named one, or all. */
+export type ClassChoice = { class: string } | { classes: 'all' };
 
 /** The numbers behind one explanation, per original feature in the manifest's order. */
 export interface RowAttribution {
@@ -52,14 +60,27 @@ export class Explainer {
     return this.attribution.approximate;
   }
 
-  /** Row `i` of row-major X [n × width]. */
-  attribute(X: ArrayLike<number>, width: number, i: number): RowAttribution {
+  /** The class index a choice names; refused when the model has no classes to choose from. */
+  classIndex(name: string): number {
+    const k = this.choosableClasses().indexOf(name);
+    if (k < 0) throw new MloopError('invalid_argument', `"class": ${JSON.stringify(name).slice(0, 80)} is not one of the model's classes (${this.choosableClasses().slice(0, 20).join(', ')})`);
+    return k;
+  }
+
+  private choosableClasses(): readonly string[] {
+    if (!this.multiclass || !this.classes) throw new MloopError('invalid_argument', 'only a multiclass model explains a chosen class ("class" or "classes")');
+    return this.classes;
+  }
+
+  /** Row `i` of row-major X [n × width], for `output` (default: the predicted class, or the only output). */
+  attribute(X: ArrayLike<number>, width: number, i: number, chosen?: number): RowAttribution {
     const at = i * width;
     const raw = this.rawScores;
     this.attribution.raw(X, at, raw);
     const scores = applyLink(this.model.link, raw, this.model.kind === 'trees' ? this.model.norm : undefined);
     let output = 0;
-    if (this.multiclass) for (let k = 1; k < scores.length; k++) if (scores[k] > scores[output]) output = k;
+    if (chosen !== undefined) output = chosen;
+    else if (this.multiclass) for (let k = 1; k < scores.length; k++) if (scores[k] > scores[output]) output = k;
     const phi = new Float64Array(this.features.length);
     const base = this.attribution.explain(X, at, output, phi);
     // the raw score is the margin the trees or weights add up to; the calibration maps its probability
@@ -67,22 +88,30 @@ export class Explainer {
     return { output, base, raw: raw[output], score, phi };
   }
 
-  /** Explanations of rows X [n × width], each with its `topK` largest contributions (by size) or all of them. */
-  explain(X: ArrayLike<number>, width: number, n: number, topK?: number): Explanation[] {
+  /**
+   * Explanations of rows X [n × width], each with its `topK` largest contributions (by size) or all of
+   * them; of a multiclass model, the predicted class's unless `choice` names one or asks for all.
+   */
+  explain(X: ArrayLike<number>, width: number, n: number, topK?: number, choice?: ClassChoice): Explanation[] {
+    const chosen = choice && 'class' in choice ? this.classIndex(choice.class) : undefined;
+    const all = choice !== undefined && 'classes' in choice ? this.choosableClasses() : null;
     const out: Explanation[] = [];
     for (let i = 0; i < n; i++) {
-      const a = this.attribute(X, width, i);
-      const order = this.features.map((_, f) => f).sort((p, q) => Math.abs(a.phi[q]) - Math.abs(a.phi[p]));
-      const kept = topK === undefined ? order : order.slice(0, topK);
-      out.push({
-        base_value: a.base,
-        raw_score: a.raw,
-        score: a.score,
+      const a = this.attribute(X, width, i, chosen);
+      const explanation: Explanation = {
+        ...this.answer(a, topK),
         ...(this.multiclass && this.classes ? { class: this.classes[a.output] } : {}),
-        contributions: Object.fromEntries(kept.map((f) => [this.features[f], a.phi[f]])),
         ...(this.approximate ? { approximate: true as const } : {}),
-      });
+      };
+      if (all) explanation.classes = Object.fromEntries(all.map((name, k) => [name, k === a.output ? this.answer(a, topK) : this.answer(this.attribute(X, width, i, k), topK)]));
+      out.push(explanation);
     }
     return out;
+  }
+
+  private answer(a: RowAttribution, topK?: number): ClassExplanation {
+    const order = this.features.map((_, f) => f).sort((p, q) => Math.abs(a.phi[q]) - Math.abs(a.phi[p]));
+    const kept = topK === undefined ? order : order.slice(0, topK);
+    return { base_value: a.base, raw_score: a.raw, score: a.score, contributions: Object.fromEntries(kept.map((f) => [this.features[f], a.phi[f]])) };
   }
 }

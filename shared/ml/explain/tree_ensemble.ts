@@ -49,6 +49,14 @@ export interface TreeEnsemble {
   /** Global node index, and 1 when the path goes left there. */
   condNode: Int32Array;
   condLeft: Uint8Array;
+  /**
+   * When every tree has at most 32 internal nodes (gbdt's default 31 leaves): per distinct feature of a
+   * path, its tests' nodes as bits of a 32-bit mask (bit k: the tree's node k) and the ones the path goes
+   * left at, so that whether a row passes them all is one comparison against the row's goLeft bits.
+   */
+  masked: boolean;
+  uniqueMask: Int32Array;
+  uniqueLeftMask: Int32Array;
   /** Most distinct features on any path, for the scratch arrays. */
   maxDepth: number;
   maxNodes: number;
@@ -84,6 +92,9 @@ export function buildEnsemble(outputs: number, base: ArrayLike<number>, trees: r
     condStart: new Int32Array(0),
     condNode: new Int32Array(0),
     condLeft: new Uint8Array(0),
+    masked: false,
+    uniqueMask: new Int32Array(0),
+    uniqueLeftMask: new Int32Array(0),
     maxDepth: 0,
     maxNodes: 0,
   };
@@ -92,6 +103,8 @@ export function buildEnsemble(outputs: number, base: ArrayLike<number>, trees: r
   const condStart: number[] = [0];
   const condNode: number[] = [];
   const condLeft: number[] = [];
+  const uniqueMask: number[] = [];
+  const uniqueLeftMask: number[] = [];
   trees.forEach((tree, t) => {
     const n0 = nodeStart[t];
     const l0 = leafStart[t];
@@ -135,10 +148,18 @@ export function buildEnsemble(outputs: number, base: ArrayLike<number>, trees: r
       for (const [f, steps] of byFeature) {
         uniqueFeature.push(f);
         uniqueZero.push(steps.reduce((z, s) => z * s.zero, 1));
+        let mask = 0;
+        let leftMask = 0;
         for (const s of steps) {
           condNode.push(n0 + s.node);
           condLeft.push(s.left ? 1 : 0);
+          if (s.node < 32) {
+            mask |= 1 << s.node;
+            if (s.left) leftMask |= 1 << s.node;
+          }
         }
+        uniqueMask.push(mask);
+        uniqueLeftMask.push(leftMask);
         condStart.push(condNode.length);
       }
       e.maxDepth = Math.max(e.maxDepth, byFeature.size);
@@ -150,5 +171,8 @@ export function buildEnsemble(outputs: number, base: ArrayLike<number>, trees: r
   e.condStart = Int32Array.from(condStart);
   e.condNode = Int32Array.from(condNode);
   e.condLeft = Uint8Array.from(condLeft);
+  e.masked = e.maxNodes <= 32;
+  e.uniqueMask = Int32Array.from(uniqueMask);
+  e.uniqueLeftMask = Int32Array.from(uniqueLeftMask);
   return e;
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { MloopError } from '../../core/errors';
 import { readArchive, type ArchiveLimits } from '../../data/images/archive';
 import { EXPLAINER_FILE } from '../../ml/explain/explainer_file';
+import { ERROR_MODEL_FILE } from '../../ml/error_model';
 import { ARTIFACT_FILES } from './model_files';
 import { REFERENCE_FILE } from './reference_file';
 
@@ -22,6 +23,7 @@ export const BUNDLE_FILES: readonly string[] = [
   ARTIFACT_FILES.card,
   REFERENCE_FILE,
   EXPLAINER_FILE,
+  ERROR_MODEL_FILE,
 ];
 
 /** A forest's ONNX can be large; no model version folder needs more than this. */

@@ -3,6 +3,7 @@ import type { PreparedData } from '../../data/prepare';
 import { expectedOutput, parseManifest, type Manifest } from '../../ml/manifest';
 import { Explainer } from '../../ml/explain/explainer';
 import { EXPLAINER_FILE } from '../../ml/explain/explainer_file';
+import { ERROR_MODEL_FILE } from '../../ml/error_model';
 import { globalExplanations, type GlobalExplanations } from '../../ml/explain/global_importance';
 import { isClustering } from '../../ml/models/family';
 import { family } from '../../ml/models/registry';
@@ -107,6 +108,7 @@ export function versionFiles(data: PreparedData, candidate: Candidate, plan: Tra
     { name: ARTIFACT_FILES.model, data: Buffer.from(fitted.onnx), contentType: 'application/octet-stream' },
     ...(anomaly ? [{ name: ARTIFACT_FILES.anomaly, data: Buffer.from(anomaly.fitted.onnx), contentType: 'application/octet-stream' }] : []),
     ...(fitted.explainer ? [{ name: EXPLAINER_FILE, data: JSON.stringify(fitted.explainer), contentType: 'application/json' }] : []),
+    ...(candidate.errorModel ? [{ name: ERROR_MODEL_FILE, data: JSON.stringify(candidate.errorModel), contentType: 'application/json' }] : []),
     { name: ARTIFACT_FILES.holdout, data: encodeHoldout(holdout), contentType: 'application/x-ndjson' },
     { name: ARTIFACT_FILES.curves, data: JSON.stringify(evaluation.curves), contentType: 'application/json' },
     { name: ARTIFACT_FILES.report, data: renderReport(manifest, data.report, evaluation.curves, card), contentType: 'text/html' },

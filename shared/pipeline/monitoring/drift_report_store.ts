@@ -1,4 +1,5 @@
 import type { DriftResult, FeatureDrift } from '../../monitoring/drift';
+import type { EstimatedError } from '../../monitoring/estimated_error';
 import type { EstimatedPerformance } from '../../monitoring/estimated_performance';
 import type { PerformanceResult } from '../../monitoring/performance';
 import type { WindowDrift } from './window_drift';
@@ -58,6 +59,7 @@ export interface ReportInput {
   result: DriftResult | null;
   performance: PerformanceResult | null;
   estimated?: EstimatedPerformance | null;
+  estimatedError?: EstimatedError | null;
   windowDrift?: WindowDrift | null;
   alarms?: DriftReportDoc['alarms'];
   event: DriftReportDoc['event'];
@@ -85,6 +87,7 @@ export async function writeDriftReport(ctx: Context, input: ReportInput): Promis
     prediction: result?.prediction ? summarize(result.prediction) : null,
     performance: input.performance,
     estimated_performance: input.estimated ?? null,
+    ...(input.estimatedError ? { estimated_error: input.estimatedError } : {}),
     window_drift: input.windowDrift ? summarizeWindowDrift(input.windowDrift) : null,
     alarms: input.alarms ?? [],
     event: input.event,

@@ -28,15 +28,18 @@ export interface WindowScan {
   current: CurrentData;
   /** Logged rows per model version. */
   versions: Record<string, number>;
-  /** Binary scores of `scoredBy` and the labels fed back for them. */
+  /** Binary scores of `scoredBy` and the labels (0/1) fed back for them. */
   labelled: { labels: number[]; scores: number[] };
+  /** A regression's values served by `scoredBy` and the values fed back for them. */
+  valued: { labels: number[]; values: number[] };
 }
 
 /**
  * The window's feature columns (by the reference's kinds), the scores of one version, and its labelled
  * part. A feature named in `predictionFields` is read from the logged prediction (an image model's
  * predicted label and confidence), and only from those of `scoredBy`, as the scores are: what another
- * version (a canary) answered says nothing about the production model's outputs.
+ * version (a canary) answered says nothing about the production model's outputs. `onServed` sees each
+ * row `scoredBy` served a number for, as it is read (a regression's error model estimates it there).
  */
 export async function scanWindow(
   ctx: Context,
@@ -44,8 +47,9 @@ export async function scanWindow(
   window: { from: Date; to: Date },
   features: readonly FeatureProfile[],
   scoredBy: string,
-  labels: ReadonlyMap<string, 0 | 1>,
+  labels: ReadonlyMap<string, number>,
   predictionFields: Readonly<Record<string, string>> = {},
+  onServed?: (features: Record<string, unknown>, served: number) => void,
 ): Promise<WindowScan> {
   const all = features.map((f) => ({ name: f.name, field: predictionFields[f.name], builder: new ColumnBuilder(f.kind) }));
   const builders = all.filter((b) => b.field === undefined);
@@ -55,6 +59,7 @@ export async function scanWindow(
   let scored = 0;
   let rows = 0;
   const labelled = { labels: [] as number[], scores: [] as number[] };
+  const valued = { labels: [] as number[], values: [] as number[] };
   await forEachPrediction(ctx, model, window.from, window.to, (record) => {
     rows++;
     versions[record.model_version] = (versions[record.model_version] ?? 0) + 1;
@@ -71,11 +76,17 @@ export async function scanWindow(
       scores = bigger;
     }
     scores[scored++] = served;
-    if (typeof score !== 'number') return;
+    onServed?.(values, served);
     const label = labels.get(feedbackId(record.request_id, record.index));
-    if (label !== undefined) {
-      labelled.labels.push(label);
-      labelled.scores.push(score);
+    if (label === undefined) return;
+    if (typeof score === 'number') {
+      if (label === 0 || label === 1) {
+        labelled.labels.push(label);
+        labelled.scores.push(score);
+      }
+    } else {
+      valued.labels.push(label);
+      valued.values.push(served);
     }
   });
   return {
@@ -86,5 +97,6 @@ export async function scanWindow(
     },
     versions,
     labelled,
+    valued,
   };
 }

@@ -1,12 +1,13 @@
 import { errorMessage } from '../../core/errors';
 import { accuracy, rocAuc } from '../../ml/metrics';
 import type { RealisedPerformance } from '../../monitoring/estimated_performance';
+import { maeLimit, type EstimatedError, type RealisedError } from '../../monitoring/estimated_error';
 import type { Context } from '../context';
 import { storeOf } from '../store';
 import type { DriftReportDoc } from '../store/monitoring_documents';
 import { readReference } from '../artifacts/reference_file';
 import { monitoringSettings } from './monitoring_settings';
-import { scanWindow } from './prediction_window';
+import { scanWindow, type WindowScan } from './prediction_window';
 
 /**
  * When labels come back, the metric they realise on a report's window is written beside the estimate
@@ -21,7 +22,7 @@ export async function realiseEstimates(ctx: Context, model?: string): Promise<nu
   const models = model ? [model] : [...new Set((await store.monitoring.list()).map((m) => m.model))];
   let updated = 0;
   for (const name of models) {
-    const reports = (await store.driftReports.list({ model: name })).filter((r) => r.estimated_performance).slice(-RECENT);
+    const reports = (await store.driftReports.list({ model: name })).filter((r) => r.estimated_performance || r.estimated_error).slice(-RECENT);
     if (reports.length === 0) continue;
     const labels = await store.feedback.labelsSince(new Date(reports[0].window.from));
     if (labels.size === 0) continue;
@@ -37,12 +38,13 @@ export async function realiseEstimates(ctx: Context, model?: string): Promise<nu
   return updated;
 }
 
-async function realiseOne(ctx: Context, report: DriftReportDoc, labels: ReadonlyMap<string, 0 | 1>): Promise<boolean> {
-  const estimate = report.estimated_performance!;
+async function realiseOne(ctx: Context, report: DriftReportDoc, labels: ReadonlyMap<string, number>): Promise<boolean> {
   const reference = await readReference(ctx, report.model, report.model_version);
   if (!reference) return false;
   const window = { from: new Date(report.window.from), to: new Date(report.window.to) };
   const scan = await scanWindow(ctx, report.model, window, reference.features, report.model_version, labels, reference.prediction_fields);
+  if (report.estimated_error) return realiseError(ctx, report, report.estimated_error, scan.valued);
+  const estimate = report.estimated_performance!;
   const n = scan.labelled.labels.length;
   if (n === 0 || n === estimate.realised?.labelled) return false;
   const settings = await monitoringSettings(ctx, report.model, report.model_version);
@@ -56,5 +58,28 @@ async function realiseOne(ctx: Context, report: DriftReportDoc, labels: Readonly
     recorded_at: ctx.platform.clock.now().toISOString(),
   };
   await storeOf(ctx).driftReports.update(report.id, { estimated_performance: { ...estimate, realised } });
+  return true;
+}
+
+/** A regression's realised MAE and RMSE on the window's labelled rows, beside the estimated MAE. */
+async function realiseError(ctx: Context, report: DriftReportDoc, estimate: EstimatedError, valued: WindowScan['valued']): Promise<boolean> {
+  const n = valued.labels.length;
+  if (n === 0 || n === estimate.realised?.labelled) return false;
+  let absolute = 0;
+  let squares = 0;
+  for (let i = 0; i < n; i++) {
+    const e = valued.labels[i] - valued.values[i];
+    absolute += Math.abs(e);
+    squares += e * e;
+  }
+  const mae = absolute / n;
+  const realised: RealisedError = {
+    labelled: n,
+    mae,
+    rmse: Math.sqrt(squares / n),
+    degraded: mae > maeLimit(estimate.reference_mae, estimate.estimated_mae_rise),
+    recorded_at: ctx.platform.clock.now().toISOString(),
+  };
+  await storeOf(ctx).driftReports.update(report.id, { estimated_error: { ...estimate, realised } });
   return true;
 }

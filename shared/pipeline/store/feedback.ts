@@ -8,7 +8,7 @@ export function feedbackOver(docs: DocumentStore) {
   return {
     put: (doc: FeedbackDoc) => labels.set(feedbackId(doc.request_id, doc.index), doc),
     /** Labels received at or after `since`, by `feedbackId`. */
-    labelsSince: async (since: Date): Promise<Map<string, 0 | 1>> => {
+    labelsSince: async (since: Date): Promise<Map<string, number>> => {
       const received = await labels.query({ where: [['received_at', '>=', since.toISOString()]] });
       return new Map(received.map((doc) => [feedbackId(doc.request_id, doc.index), doc.label]));
     },

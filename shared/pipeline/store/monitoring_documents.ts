@@ -1,4 +1,5 @@
 import type { FeatureDrift, FeatureQuality, GroupDrift } from '../../monitoring/drift';
+import type { EstimatedError } from '../../monitoring/estimated_error';
 import type { EstimatedPerformance } from '../../monitoring/estimated_performance';
 import type { PerformanceResult } from '../../monitoring/performance';
 
@@ -50,6 +51,8 @@ export interface DriftReportDoc {
   performance: PerformanceResult | null;
   /** A binary model's ROC AUC and accuracy estimated from its calibrated served scores (CBPE), and what the labels said once fed back. Absent on older reports. */
   estimated_performance?: EstimatedPerformance | null;
+  /** A regression's MAE estimated from the served rows by its error model (Direct Loss Estimation), and what the labels said once fed back. Absent on older reports and other tasks. */
+  estimated_error?: EstimatedError | null;
   /** Drift against the previous window (skew, against the training reference, is `share`/`drifted` above). Absent on older reports. */
   window_drift?: WindowDriftSummary | null;
   /** Every alarm of the report: skew, drift, estimated_performance, performance. Absent on older reports. */
@@ -74,7 +77,8 @@ export interface MonitoringDoc {
 export interface FeedbackDoc {
   request_id: string;
   index: number;
-  label: 0 | 1;
+  /** 0 or 1 for a binary model, the value for a regression. */
+  label: number;
   /** Where the label came from: `http`, or the object name of a CSV under feedback/. */
   source: string;
   received_at: string;

@@ -41,7 +41,8 @@ export async function datasetWithFeedback(ctx: Context, base: DatasetDoc, report
   const labelled: Array<{ features: Record<string, unknown>; label: 0 | 1 }> = [];
   await forEachPrediction(ctx, base.model, window.from, window.to, (record) => {
     const label = labels.get(feedbackId(record.request_id, record.index));
-    if (label !== undefined) labelled.push({ features: record.features ?? {}, label });
+    // a binary target's labels only: a regression's value has no class spelling to append as
+    if (label === 0 || label === 1) labelled.push({ features: record.features ?? {}, label });
   });
   if (labelled.length === 0) return base;
 

@@ -2,6 +2,7 @@ import type { PreparedData } from '../../data/prepare';
 import { calibrateFitted, type CalibrationRecord } from '../../ml/calibration/calibrate_fitted';
 import { evaluate, type Evaluation } from '../../ml/evaluate';
 import { fit, type Fitted } from '../../ml/fit';
+import { fitErrorModel, type ErrorModelFile } from '../../ml/error_model';
 import { prAuc, rocAuc } from '../../ml/metrics';
 import { runSweep, type SweepOptions, type TrialRecord } from '../../ml/sweep';
 import type { RunProgress } from '../store/documents';
@@ -24,6 +25,8 @@ export interface Candidate {
   anomaly: { fitted: Fitted; metrics: Record<string, number> } | null;
   /** A binary classifier's calibration on validation (folded into `fitted`); null for other tasks and families. */
   calibration: CalibrationRecord | null;
+  /** A regression's error model (Direct Loss Estimation, ml/error_model.ts), learnt on validation; absent otherwise. */
+  errorModel?: ErrorModelFile | null;
 }
 
 export interface Parallelism {
@@ -83,5 +86,7 @@ export async function completeCandidate(data: PreparedData, plan: TrainingPlan, 
     anomaly = { fitted: forest, metrics };
     Object.assign(evaluation.metrics, metrics);
   }
-  return { fitted, evaluation, trials, bestTrial, anomaly, calibration };
+  // where the model errs, learnt from its validation errors: what the monitoring tick estimates the served error with
+  const errorModel = isClustering(chosen) ? null : await fitErrorModel(data, fitted.predictions);
+  return { fitted, evaluation, trials, bestTrial, anomaly, calibration, errorModel };
 }

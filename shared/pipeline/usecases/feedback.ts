@@ -21,11 +21,12 @@ export const FEEDBACK_PREFIX = 'feedback/';
 const FEEDBACK_OBJECT = /^feedback\/([^/]+)\/[^/]+\.(csv|parquet)$/i;
 const MAX_ITEMS = 10_000;
 
-const Label = z.union([z.literal(0), z.literal(1)]);
+// 0/1 (or a boolean) for a binary model, the observed value for a regression: the label does not say which
+// model it is for, so any finite number is kept, and each reader takes the labels its task can use
 const FeedbackItem = z.strictObject({
   request_id: z.string().regex(REQUEST_ID, 'a request id as the score response gave it ([A-Za-z0-9_.:-], at most 128)'),
   index: z.number().int().nonnegative().default(0),
-  label: z.union([Label, z.boolean().transform((b) => (b ? 1 : 0) as 0 | 1)]),
+  label: z.union([z.number().finite(), z.boolean().transform((b) => (b ? 1 : 0))]),
 });
 export type FeedbackItem = z.output<typeof FeedbackItem>;
 
@@ -40,7 +41,7 @@ export function parseFeedbackBody(body: unknown): FeedbackItem[] {
       const [item, ...field] = i.path.map(String);
       return `${Array.isArray(body) ? `[${item}] ` : ''}${field.join('.') || '(body)'}: ${i.message}`;
     });
-    throw new MloopError('invalid_argument', `feedback: ${problems.join('; ')} (send {"request_id": "...", "label": 0 or 1, "index": n for a batch request})`);
+    throw new MloopError('invalid_argument', `feedback: ${problems.join('; ')} (send {"request_id": "...", "label": 0 or 1 (a regression: the value), "index": n for a batch request})`);
   }
   return parsed.data;
 }
@@ -98,8 +99,9 @@ export async function ingestFeedbackFile(ctx: Context, event: ObjectFinalized): 
       const index = columns.index < 0 ? '0' : fieldText(record, columns.index).trim() || '0';
       if (!REQUEST_ID.test(requestId)) return `request_id "${requestId}" is not a request id`;
       // A Parquet file's boolean label reads as true/false, as POST /feedback takes booleans too.
-      const bit = label === '1' || label === 'true' ? 1 : label === '0' || label === 'false' ? 0 : null;
-      if (bit === null) return `label "${label}" is not 0 or 1`;
+      const number = label === '' ? NaN : Number(label);
+      const bit = label === 'true' ? 1 : label === 'false' ? 0 : Number.isFinite(number) ? number : null;
+      if (bit === null) return `label "${label}" is not 0 or 1 (nor a regression's value)`;
       if (!/^\d{1,9}$/.test(index)) return `index "${index}" is not a whole number`;
       items.push({ request_id: requestId, index: Number(index), label: bit });
     },
@@ -117,6 +119,6 @@ export async function ingestFeedbackFile(ctx: Context, event: ObjectFinalized): 
 }
 
 /** Labels received since `since`, by feedbackId: those of predictions logged after it, at the latest. */
-export async function labelsSince(ctx: Context, since: Date): Promise<Map<string, 0 | 1>> {
+export async function labelsSince(ctx: Context, since: Date): Promise<Map<string, number>> {
   return storeOf(ctx).feedback.labelsSince(since);
 }

@@ -2,6 +2,8 @@ import { errorMessage, isPermanent } from '../../core/errors';
 import { TOPICS, type DriftDetected, type MonitoringTick } from '../../core/events';
 import { compareToReference } from '../../monitoring/drift';
 import { estimatePerformance, type EstimatedPerformance } from '../../monitoring/estimated_performance';
+import { estimateError } from '../../monitoring/estimated_error';
+import { ErrorEstimator } from '../../ml/error_model';
 import { assessPerformance } from '../../monitoring/performance';
 import { family } from '../../ml/models/registry';
 import type { Manifest } from '../../ml/manifest';
@@ -16,6 +18,7 @@ import { monitoringSettings } from '../monitoring/monitoring_settings';
 import { scanWindow } from '../monitoring/prediction_window';
 import { reconcileRuns, type ReconcileResult } from './reconcile_runs';
 import { readReference } from '../artifacts/reference_file';
+import { readErrorModel } from '../artifacts/error_model_file';
 
 export type MonitorOutcome = { model: string; outcome: 'skipped'; reason: string } | { model: string; outcome: 'reported'; report: DriftReportDoc };
 
@@ -60,21 +63,27 @@ export async function monitorModel(ctx: Context, model: string, at: Date, tickId
   const settings = await monitoringSettings(ctx, model, version);
   const window = { from: new Date(at.getTime() - settings.window_hours * 3_600_000), to: at };
   const labels = await labelsSince(ctx, window.from);
-  const scan = await scanWindow(ctx, model, window, reference.features, version, labels, reference.prediction_fields);
+  const manifest = await readManifest(ctx, model, version).catch(() => null);
+  // a regression's error model estimates each served row's |y − ŷ| as the log is read
+  const errorModel = manifest?.task === 'regression' ? await readErrorModel(ctx, model, version) : null;
+  const estimator = errorModel ? new ErrorEstimator(errorModel, manifest!.features) : null;
+  const errors: number[] = [];
+  const onServed = estimator ? (features: Record<string, unknown>, served: number) => void errors.push(estimator.estimate(features, served)) : undefined;
+  const scan = await scanWindow(ctx, model, window, reference.features, version, labels, reference.prediction_fields, onServed);
   const rows = scan.current.rows;
   const enough = rows >= settings.min_rows;
   const result = enough ? compareToReference(reference, scan.current, settings) : null;
   const testAuc = (await store.versions.get(model, version))?.metrics?.auc;
   const referenceAuc = typeof testAuc === 'number' ? testAuc : null;
   const performance = enough ? assessPerformance(scan.labelled.labels, scan.labelled.scores, referenceAuc, settings) : null;
-  const manifest = await readManifest(ctx, model, version).catch(() => null);
   const estimated = enough && scan.current.scores && servesProbabilities(manifest) ? estimatePerformance(scan.current.scores, manifest!.threshold!, referenceAuc, settings) : null;
+  const estimatedError = enough && errorModel && errors.length > 0 ? estimateError(errors, errorModel.reference, settings) : null;
   const windowDrift = enough ? await compareWithPreviousWindow(ctx, model, version, window, reference, scan.current, settings) : null;
   // every alarm the report raises, skew (against training) and drift (against the previous window) apart
   const alarms: Alarm[] = [
     ...(result?.dataset_drift ? (['skew'] as const) : []),
     ...(windowDrift?.result?.dataset_drift ? (['drift'] as const) : []),
-    ...(estimated?.degraded ? (['estimated_performance'] as const) : []),
+    ...(estimated?.degraded || estimatedError?.degraded ? (['estimated_performance'] as const) : []),
     ...(performance?.degraded ? (['performance'] as const) : []),
   ];
   // the event's reason: skew and drift both retrain as data drift did; a performance estimate is named as such
@@ -90,6 +99,7 @@ export async function monitorModel(ctx: Context, model: string, at: Date, tickId
     result,
     performance,
     estimated,
+    estimatedError,
     windowDrift,
     alarms,
     event,

@@ -38,7 +38,8 @@ const feedbackDocs = async () =>
   (await ctx.platform.docs.query<FeedbackDoc>(MONITORING_COLLECTIONS.feedback)).map(({ id, data }) => [id, data.label, data.source]).sort();
 
 describe('feedback bodies', () => {
-  test('one label or many; index defaults to 0; true/false read as 1/0', () => {
+  test('one label or many; index defaults to 0; true/false read as 1/0; a regression sends its value', () => {
+    expect(parseFeedbackBody({ request_id: 'r-0', label: 231.5 })).toEqual([{ request_id: 'r-0', index: 0, label: 231.5 }]);
     expect(parseFeedbackBody({ request_id: 'r-1', label: 1 })).toEqual([{ request_id: 'r-1', index: 0, label: 1 }]);
     expect(parseFeedbackBody([{ request_id: 'r-2', index: 3, label: false }, { request_id: 'a.b:c', label: true }])).toEqual([
       { request_id: 'r-2', index: 3, label: 0 },
@@ -47,7 +48,7 @@ describe('feedback bodies', () => {
   });
 
   test('what is wrong is said, item by item', () => {
-    expect(() => parseFeedbackBody({ request_id: 'r', label: 2 })).toThrow(/label/);
+    expect(() => parseFeedbackBody({ request_id: 'r', label: 'high' })).toThrow(/label/);
     expect(() => parseFeedbackBody([{ request_id: 'ok', label: 1 }, { request_id: 'has space', label: 1 }])).toThrow(/\[1\] request_id/);
     expect(() => parseFeedbackBody({ request_id: 'r', label: 1, index: -1 })).toThrow(/index/);
     expect(() => parseFeedbackBody({ request_id: 'r', label: 1, extra: 1 })).toThrow(/extra/);

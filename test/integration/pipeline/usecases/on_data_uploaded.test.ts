@@ -72,6 +72,7 @@ describe('the dataset config stored at ingest', () => {
         missing_rate_change: 0.05,
         features: {},
         estimated_auc_drop: 0.05,
+        estimated_mae_rise: 0.25,
         window_drift: { share: 0.5, min_rows: 200, features: {} },
       },
     });

@@ -49,6 +49,45 @@ describe('explanations of each family', () => {
   }, 120_000);
 });
 
+describe('a multiclass model explained for a chosen class or every class', () => {
+  it('answers the named class, or each class beside the predicted one, each adding up to its own raw score', async () => {
+    const data = taskData('multiclass', 600, 7);
+    const model = await trainTable('gbdt', data, { num_iterations: 15 });
+    const explainer = new Explainer(model.explainer!, data.specs, data.classes, true);
+    const { X, n } = data.test;
+    const width = X.length / n;
+    const predicted = model.predict(X, n);
+    const classes = data.classes!;
+    const K = classes.length;
+    const all = explainer.explain(X, width, n, undefined, { classes: 'all' });
+    const predictedOnly = explainer.explain(X, width, n);
+    for (const [k, name] of classes.entries()) {
+      const chosen = explainer.explain(X, width, n, undefined, { class: name });
+      chosen.forEach((e, i) => {
+        expect(e.class).toBe(name);
+        expect(Math.abs(e.base_value + Object.values(e.contributions).reduce((a, b) => a + b, 0) - e.raw_score)).toBeLessThan(1e-6);
+        expect(Math.abs(e.score - predicted[i * K + k])).toBeLessThan(2e-5);
+        // the same numbers under classes: "all"
+        expect(all[i].classes![name]).toEqual({ base_value: e.base_value, raw_score: e.raw_score, score: e.score, contributions: e.contributions });
+      });
+    }
+    // the top level stays the predicted class's explanation; the classes' contributions differ
+    all.forEach((e, i) => {
+      const { classes: _, ...top } = e;
+      expect(top).toEqual(predictedOnly[i]);
+    });
+    expect(all[0].classes![classes[0]].contributions).not.toEqual(all[0].classes![classes[1]].contributions);
+    expect(() => explainer.explain(X, width, 1, undefined, { class: 'nope' })).toThrow(/"class": "nope" is not one of the model's classes/);
+  }, 120_000);
+
+  it('refuses a chosen class on a model that has one output', async () => {
+    const data = taskData('binary', 300, 3);
+    const model = await trainTable('gbdt', data, { num_iterations: 5 });
+    const explainer = new Explainer(model.explainer!, data.specs, data.classes, false);
+    expect(() => explainer.explain(data.test.X, data.test.X.length / data.test.n, 1, undefined, { classes: 'all' })).toThrow(/only a multiclass model/);
+  }, 60_000);
+});
+
 describe('an explainer.json that does not fit its model', () => {
   it('is refused with what is wrong, before any row is explained', () => {
     const data = taskData('binary', 50, 1);

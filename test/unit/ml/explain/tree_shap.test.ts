@@ -79,6 +79,33 @@ describe('TreeShap', () => {
     }
   });
 
+  it('reads a path the same with its tests as bits (trees of at most 32 nodes) and one test at a time (larger trees)', () => {
+    const random = seededRandom(12);
+    const width = 5;
+    // 2 to 40 leaves: trees on both sides of the 32 nodes the bit masks hold
+    const trees = Array.from({ length: 8 }, () => randomTree(random, width, 2 + Math.floor(random.next() * 39)));
+    const small = buildEnsemble(1, [0], trees.filter((t) => t.feature.length <= 32));
+    expect(small.masked).toBe(true);
+    const large = buildEnsemble(1, [0], trees);
+    expect(large.masked).toBe(false);
+    for (const ensemble of [small, large]) {
+      const bits = new TreeShap(ensemble);
+      const unmasked = new TreeShap({ ...ensemble, masked: false });
+      for (let row = 0; row < 20; row++) {
+        const x = Array.from({ length: width }, () => random.next());
+        const [a, b] = [new Float64Array(width), new Float64Array(width)];
+        bits.explain(x, 0, 0, a);
+        unmasked.explain(x, 0, 0, b);
+        expect(a).toEqual(b);
+      }
+    }
+    // and the larger trees are still exact
+    const x = [0.1, 0.5, 0.9, 0.3, 0.7];
+    const phi = new Float64Array(width);
+    new TreeShap(large).explain(x, 0, 0, phi);
+    bruteForce(trees, x, width).forEach((v, j) => expect(phi[j]).toBeCloseTo(v, 10));
+  });
+
   it('explains one output of a multi-output ensemble with only its trees, and a tree of one leaf adds to the base', () => {
     const random = seededRandom(9);
     const trees = [randomTree(random, 3, 5, 0), randomTree(random, 3, 7, 1), randomTree(random, 3, 1, 1)];
