@@ -1,13 +1,11 @@
-import { MloopError } from '../../core/errors';
 import { TOPICS, type TrainingRequested } from '../../core/events';
 import type { Context } from '../context';
 import { readsTable, tableChange, type AuditLogEntry } from '../sources/audit_log';
 import { pendingSnapshotVersion } from '../sources/bigquery_sql';
-import { CONFIG_FILE, readDatasetConfig } from './on_data_uploaded';
+import { modelConfigs } from '../read_models/model_configs';
+import { CONFIG_FILE } from './on_data_uploaded';
 
 export type TableChangedResult = { outcome: 'ignored'; reason: string } | { outcome: 'requested'; table: string; requests: Array<{ model: string; requestId: string }> };
-
-const CONFIG_NAME = new RegExp(`^datasets/([a-z0-9][a-z0-9_-]{0,62})/${CONFIG_FILE.replace('.', '\\.')}$`);
 
 /**
  * onTableChanged: a BigQuery job changed a table's rows (a Cloud Audit Logs entry, delivered by
@@ -40,22 +38,17 @@ export async function requestSnapshotsForChange(ctx: Context, entry: AuditLogEnt
   return { outcome: 'requested', table: change.table, requests };
 }
 
-/**
- * The models whose mloop.json names a BigQuery source reading the table. Their configs are listed
- * from the bucket on each change: no index to keep in step with the files people edit.
- */
+/** The models whose mloop.json names a BigQuery source reading the table. */
 async function modelsReading(ctx: Context, table: string): Promise<string[]> {
-  const configs = (await ctx.platform.objects.list(ctx.config.dataBucket, 'datasets/')).map((o) => CONFIG_NAME.exec(o.name)?.[1]).filter((m): m is string => !!m);
   const models: string[] = [];
-  for (const model of configs.sort()) {
-    try {
-      const source = (await readDatasetConfig(ctx, model, 'csv')).source?.bigquery;
-      if (source && readsTable(source, table)) models.push(model);
-    } catch (err) {
+  for (const found of await modelConfigs(ctx)) {
+    if ('problem' in found) {
       // one model's broken mloop.json does not keep the others from their runs
-      if (!(err instanceof MloopError && err.permanent)) throw err;
-      ctx.log.warn({ model, err: err.message }, `${CONFIG_FILE} unreadable; skipped for a table change`);
+      ctx.log.warn({ model: found.model, err: found.problem }, `${CONFIG_FILE} unreadable; skipped for a table change`);
+      continue;
     }
+    const source = found.config.source?.bigquery;
+    if (source && readsTable(source, table)) models.push(found.model);
   }
   return models;
 }
