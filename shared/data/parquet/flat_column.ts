@@ -33,6 +33,35 @@ export class ByteColumn {
   }
 }
 
+/**
+ * One column's arrays, kept from a row group to the next by a reader whose consumer is done with a
+ * group when it takes the next (records.ts): a million-row file is then a few arrays per column, not a
+ * few per column and row group, each big enough for V8 to allocate and collect on its own.
+ */
+export class ColumnBuffers {
+  numbers: Float64Array | null = null;
+  starts: Int32Array | null = null;
+  ends: Int32Array | null = null;
+  arena: Arena | null = null;
+}
+
+function float64s(buffers: ColumnBuffers | undefined, rows: number): Float64Array {
+  if (!buffers) return new Float64Array(rows);
+  if (!buffers.numbers || buffers.numbers.length < rows) buffers.numbers = new Float64Array(rows);
+  return buffers.numbers.subarray(0, rows);
+}
+
+function offsets(buffers: ColumnBuffers | undefined, rows: number): { starts: Int32Array; ends: Int32Array; arena: Arena } {
+  if (!buffers) return { starts: new Int32Array(rows), ends: new Int32Array(rows), arena: new Arena() };
+  if (!buffers.starts || buffers.starts.length < rows) {
+    buffers.starts = new Int32Array(rows);
+    buffers.ends = new Int32Array(rows);
+  }
+  buffers.arena ??= new Arena();
+  buffers.arena.used = 0;
+  return { starts: buffers.starts.subarray(0, rows), ends: buffers.ends!.subarray(0, rows), arena: buffers.arena };
+}
+
 /** Where the pages' string bytes are copied, a page at a time, so values are offsets rather than views. */
 class Arena {
   bytes = new Uint8Array(1 << 16);
@@ -133,11 +162,18 @@ export function asFloat64(values: ArrayLike<TypedCell>): Float64Array {
  * rawStrings: a plain string column's values stay the bytes the file holds (a Uint8Array each), for a
  * reader that keys categories by bytes anyway; decoding a million distinct names is most of their cost.
  */
-export function decodeFlatChunk(bytes: Uint8Array, rows: number, decoder: ColumnDecoder, numeric: boolean, rawStrings = false): ArrayLike<TypedCell> | ByteColumn | null {
+export function decodeFlatChunk(
+  bytes: Uint8Array,
+  rows: number,
+  decoder: ColumnDecoder,
+  numeric: boolean,
+  rawStrings = false,
+  buffers?: ColumnBuffers,
+): ArrayLike<TypedCell> | ByteColumn | null {
   const { element, type, codec, compressors } = decoder;
-  if (rawStrings && type === 'BYTE_ARRAY') return decodeByteChunk(bytes, rows, decoder);
+  if (rawStrings && type === 'BYTE_ARRAY') return decodeByteChunk(bytes, rows, decoder, buffers);
   const nullable = element.repetition_type !== 'REQUIRED';
-  const numbers = numeric ? new Float64Array(rows) : null;
+  const numbers = numeric ? float64s(buffers, rows) : null;
   const cells = numeric ? null : new Array<TypedCell>(rows);
   const int64 = plainInt64(decoder);
   let dictionary: ArrayLike<TypedCell> | undefined;
@@ -212,12 +248,10 @@ function spreadCells(out: TypedCell[], row: number, n: number, defs: Uint8Array 
 }
 
 /** decodeFlatChunk for a string column kept as bytes: the same pages, into a ByteColumn. */
-function decodeByteChunk(bytes: Uint8Array, rows: number, decoder: ColumnDecoder): ByteColumn | null {
+function decodeByteChunk(bytes: Uint8Array, rows: number, decoder: ColumnDecoder, buffers?: ColumnBuffers): ByteColumn | null {
   const { element, codec, compressors } = decoder;
   const nullable = element.repetition_type !== 'REQUIRED';
-  const arena = new Arena();
-  const starts = new Int32Array(rows);
-  const ends = new Int32Array(rows);
+  const { starts, ends, arena } = offsets(buffers, rows);
   let dictionary: { starts: Int32Array; ends: Int32Array } | undefined;
   let row = 0;
   const reader = view(bytes);

@@ -4,7 +4,7 @@ import type { ColumnDecoder } from 'hyparquet/src/types.js';
 import { compressors as jsCompressors } from 'hyparquet-compressors';
 import { ZSTDDecoder } from 'zstddec';
 import { MloopError } from '../../core/errors';
-import { asFloat64, decodeFlatChunk, toCells, type ByteColumn } from './flat_column';
+import { asFloat64, ColumnBuffers, decodeFlatChunk, toCells, type ByteColumn } from './flat_column';
 import { parquetLayout, type ParquetField, type ParquetLayout } from './schema';
 import type { ParquetSource } from './source';
 
@@ -40,6 +40,11 @@ export interface ReadParquetOptions {
   layout?: ParquetLayout;
   /** String columns as their UTF-8 bytes (a ByteColumn), undecoded: for readers that key by bytes. */
   rawStrings?: boolean;
+  /**
+   * A group's column arrays are reused for the next group: for a handler that is done with a group's
+   * columns when it returns (it copies what it keeps).
+   */
+  reuseColumns?: boolean;
 }
 
 // Times as plain numbers: a Date per cell costs an allocation and is turned back into a number anyway.
@@ -95,6 +100,7 @@ async function readGroup(
   tree: Tree,
   parsers: ParquetParsers,
   rawStrings: boolean,
+  buffers: ColumnBuffers[] | null,
 ): Promise<Array<ArrayLike<ParquetCell> | ByteColumn>> {
   const chunks = fields.map((f) => {
     const meta = layout.metadata.row_groups[g].columns[f.index].meta_data;
@@ -113,7 +119,7 @@ async function readGroup(
     const decoder: ColumnDecoder = { pathInSchema: meta.path_in_schema, type: meta.type, element: node.element, schemaPath: [tree, node], codec: meta.codec, parsers, compressors, utf8: true };
     const numeric = f.kind === 'number' || f.kind === 'time';
     const raw = rawStrings && f.kind === 'string' && meta.type === 'BYTE_ARRAY' && node.element.logical_type?.type !== 'JSON';
-    const flat = decodeFlatChunk(span.subarray(start - from, end - from), rows, decoder, numeric, raw);
+    const flat = decodeFlatChunk(span.subarray(start - from, end - from), rows, decoder, numeric, raw, buffers?.[k]);
     if (flat) columns.push(flat);
     else {
       const general = await generalColumn(source, layout, f.name, groupStart, rows);
@@ -157,6 +163,7 @@ export async function readParquet(
   await codecs();
   const tree = parquetSchema(layout.metadata);
   const parsers = { ...DEFAULT_PARSERS, ...PARSERS };
+  const buffers = opts.reuseColumns ? fields.map(() => new ColumnBuffers()) : null;
   let rowStart = 0;
   let handed = 0;
   for (const [g, rows] of layout.rowGroups.entries()) {
@@ -165,7 +172,7 @@ export async function readParquet(
     if (rows === 0) continue;
     let columns: Array<ArrayLike<ParquetCell> | ByteColumn>;
     try {
-      columns = await readGroup(source, layout, g, rows, groupStart, fields, tree, parsers, opts.rawStrings === true);
+      columns = await readGroup(source, layout, g, rows, groupStart, fields, tree, parsers, opts.rawStrings === true, buffers);
     } catch (err) {
       throw damaged(err);
     }

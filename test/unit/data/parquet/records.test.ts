@@ -6,6 +6,8 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { parquetBytesSource, parquetFileSource } from '../../../../shared/data/parquet';
 import { prepareTrainingData } from '../../../../shared/data/prepare';
 import { validateCsv } from '../../../../shared/data/csv_validation';
+import { fieldText } from '../../../../shared/data/record_cells';
+import { readTable } from '../../../../shared/data/table';
 import { writeFraudCsv, writeFraudParquet } from '../../../../shared/data/synthetic';
 
 const cfg = { target: 'isFraud', drop: [] as string[] };
@@ -89,6 +91,25 @@ describe('a Parquet dataset through the CSV data path', () => {
     expect(fromParquet.report.columns.find((c) => c.name === 'x')).toMatchObject({ unique: 7 });
     expect(fromParquet.report.class_counts).toEqual({ 0: expect.any(Number), 1: expect.any(Number), 2: expect.any(Number) });
     expect([...fromParquet.profile.targetLines.byValue].map(([v, lines]) => [v, csvLines(lines)])).toEqual([...fromCsv.profile.targetLines.byValue]);
+  });
+
+  it('gives every row group its own values, although the column arrays are reused from group to group', async () => {
+    const n = 250;
+    const name = (i: number) => (i % 17 === 0 ? null : `name-${i}-${'x'.repeat(i % 40)}`);
+    const x = (i: number) => (i % 13 === 0 ? null : i * 0.25);
+    const bytes = new Uint8Array(
+      parquetWriteBuffer({
+        columnData: [
+          { name: 'name', data: Array.from({ length: n }, (_, i) => name(i)), type: 'STRING' },
+          { name: 'x', data: Array.from({ length: n }, (_, i) => x(i)), type: 'DOUBLE' },
+        ],
+        // the last group is the smallest, as a file's usually is
+        rowGroupSize: 100,
+      }),
+    );
+    const seen: Array<[string, string]> = [];
+    await readTable(parquetBytesSource(bytes), () => undefined, (rec) => void seen.push([fieldText(rec, 0), fieldText(rec, 1)]));
+    expect(seen).toEqual(Array.from({ length: n }, (_, i) => [name(i) ?? '', x(i) === null ? '' : String(x(i))]));
   });
 
   it('names a missing target as it does for a CSV', async () => {
