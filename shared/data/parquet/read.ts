@@ -90,18 +90,14 @@ type Tree = ReturnType<typeof parquetSchema>;
  * One row group's columns: their chunks fetched in one range, each decoded by the flat path
  * (flat_column.ts), or by hyparquet's general reader when the flat path does not cover its encoding.
  */
-async function readGroup(
-  source: ParquetSource,
-  layout: ParquetLayout,
-  g: number,
-  rows: number,
-  groupStart: number,
-  fields: ParquetField[],
-  tree: Tree,
-  parsers: ParquetParsers,
-  rawStrings: boolean,
-  buffers: ColumnBuffers[] | null,
-): Promise<Array<ArrayLike<ParquetCell> | ByteColumn>> {
+interface GroupSpan {
+  chunks: Array<{ meta: NonNullable<ParquetLayout['metadata']['row_groups'][number]['columns'][number]['meta_data']>; start: number; end: number }>;
+  from: number;
+  span: Uint8Array;
+}
+
+/** One row group's column chunks, fetched in one range. */
+async function fetchGroup(source: ParquetSource, layout: ParquetLayout, g: number, fields: ParquetField[]): Promise<GroupSpan> {
   const chunks = fields.map((f) => {
     const meta = layout.metadata.row_groups[g].columns[f.index].meta_data;
     if (!meta) throw new Error(`row group ${g} has no metadata for column "${f.name}"`);
@@ -111,7 +107,22 @@ async function readGroup(
   });
   const from = Math.min(...chunks.map((c) => c.start));
   const to = Math.max(...chunks.map((c) => c.end));
-  const span = new Uint8Array(await source.slice(from, to));
+  return { chunks, from, span: new Uint8Array(await source.slice(from, to)) };
+}
+
+async function readGroup(
+  source: ParquetSource,
+  layout: ParquetLayout,
+  fetched: GroupSpan,
+  rows: number,
+  groupStart: number,
+  fields: ParquetField[],
+  tree: Tree,
+  parsers: ParquetParsers,
+  rawStrings: boolean,
+  buffers: ColumnBuffers[] | null,
+): Promise<Array<ArrayLike<ParquetCell> | ByteColumn>> {
+  const { chunks, from, span } = fetched;
   const columns: Array<ArrayLike<ParquetCell> | ByteColumn> = [];
   for (const [k, f] of fields.entries()) {
     const { meta, start, end } = chunks[k];
@@ -164,15 +175,26 @@ export async function readParquet(
   const tree = parquetSchema(layout.metadata);
   const parsers = { ...DEFAULT_PARSERS, ...PARSERS };
   const buffers = opts.reuseColumns ? fields.map(() => new ColumnBuffers()) : null;
-  let rowStart = 0;
   let handed = 0;
-  for (const [g, rows] of layout.rowGroups.entries()) {
-    const groupStart = rowStart;
-    rowStart += rows;
-    if (rows === 0) continue;
+  // The next group's bytes are fetched while this one is decoded and handled: a read's latency (a
+  // remote range, or a busy machine's I/O threads) overlaps the work instead of adding to it.
+  const groups = layout.rowGroups.map((rows, g) => ({ g, rows })).filter((x) => x.rows > 0);
+  let first = 0;
+  const starts = layout.rowGroups.map((rows) => (first += rows) - rows);
+  const fetch = (k: number) => {
+    const pending = fetchGroup(source, layout, groups[k].g, fields);
+    pending.catch(() => undefined);
+    return pending;
+  };
+  let next = groups.length > 0 ? fetch(0) : null;
+  for (let k = 0; k < groups.length; k++) {
+    const { g, rows } = groups[k];
+    const groupStart = starts[g];
     let columns: Array<ArrayLike<ParquetCell> | ByteColumn>;
     try {
-      columns = await readGroup(source, layout, g, rows, groupStart, fields, tree, parsers, opts.rawStrings === true, buffers);
+      const fetched = await next!;
+      next = k + 1 < groups.length ? fetch(k + 1) : null;
+      columns = await readGroup(source, layout, fetched, rows, groupStart, fields, tree, parsers, opts.rawStrings === true, buffers);
     } catch (err) {
       throw damaged(err);
     }
