@@ -80,15 +80,20 @@ async function records(input: TableInput): Promise<number> {
   return (await readTable(input, () => undefined, () => undefined)).rows;
 }
 
-async function best(run: () => Promise<number>, rows: number, what: string): Promise<number> {
+/** The best of RUNS: wall seconds, and the CPU seconds of this process (all its threads), which a loaded machine disturbs less. */
+async function best(run: () => Promise<number>, rows: number, what: string): Promise<{ seconds: number; cpu: number }> {
   let seconds = Infinity;
+  let cpu = Infinity;
   for (let k = 0; k < RUNS; k++) {
     const started = performance.now();
+    const used = process.cpuUsage();
     const read = await run();
+    const spent = process.cpuUsage(used);
     seconds = Math.min(seconds, (performance.now() - started) / 1000);
+    cpu = Math.min(cpu, (spent.user + spent.system) / 1e6);
     if (read !== rows) throw new Error(`${what} read ${read} rows, not ${rows}`);
   }
-  return seconds;
+  return { seconds, cpu };
 }
 
 /** The same table as CSV and as Parquet: rows per second of each, and Parquet's ratio to CSV in this run. */
@@ -98,11 +103,12 @@ async function csvAgainstParquet(dataset: string, csv: string, parquet: string, 
     ['records', (input: TableInput) => records(input)],
     ['validate', async (input: TableInput) => (await validateCsv(input, config)).report.rows_read],
   ] as const) {
-    const csvSeconds = await best(() => read(createReadStream(csv)), rows, `${dataset} csv ${pass}`);
-    const parquetSeconds = await best(async () => read(await parquetFileSource(parquet)), rows, `${dataset} parquet ${pass}`);
-    for (const [format, seconds, file] of [['csv', csvSeconds, csv], ['parquet', parquetSeconds, parquet]] as const) {
-      const line = { bench: 'csv', parser: `mloop-${pass}`, format, dataset, rows, seconds: +seconds.toFixed(3), rows_per_s: Math.round(rows / seconds), mb: +(statSync(file).size / 1e6).toFixed(1) };
-      console.log(JSON.stringify(format === 'parquet' ? { ...line, vs_csv: +(csvSeconds / parquetSeconds).toFixed(2) } : line));
+    const csvTime = await best(() => read(createReadStream(csv)), rows, `${dataset} csv ${pass}`);
+    const parquetTime = await best(async () => read(await parquetFileSource(parquet)), rows, `${dataset} parquet ${pass}`);
+    for (const [format, { seconds, cpu }, file] of [['csv', csvTime, csv], ['parquet', parquetTime, parquet]] as const) {
+      const line = { bench: 'csv', parser: `mloop-${pass}`, format, dataset, rows, seconds: +seconds.toFixed(3), rows_per_s: Math.round(rows / seconds), cpu_s: +cpu.toFixed(3), mb: +(statSync(file).size / 1e6).toFixed(1) };
+      const ratios = { vs_csv: +(csvTime.seconds / seconds).toFixed(2), vs_csv_cpu: +(csvTime.cpu / cpu).toFixed(2), load_1m: os.loadavg()[0] };
+      console.log(JSON.stringify(format === 'parquet' ? { ...line, ...ratios } : line));
     }
   }
 }

@@ -19,6 +19,7 @@ import { registerExplainCommand } from './explain_command';
 import { reportError } from './error_report';
 import { registerModelsCommand } from './models_command';
 import { registerRetrainCommand } from './retrain_command';
+import { registerSchedulesCommand } from './schedules_command';
 import { registerRunsCompareCommand } from './runs_compare_command';
 import { keyValue } from './key_values';
 import { listRunPages, type RunsOptions } from './runs_listing';
@@ -195,6 +196,7 @@ registerDlqCommand(program);
 registerDriftCommands(program);
 registerTrainCommand(program);
 registerRetrainCommand(program);
+registerSchedulesCommand(program);
 registerServeCommand(program);
 registerExplainCommand(program);
 

@@ -45,3 +45,17 @@ export function decodeStorage(event: CloudEvent<unknown>): Decoded {
   if (!data || typeof data !== 'object') return { ok: false, reason: 'storage event has no data' };
   return { ok: true, data };
 }
+
+/** The LogEntry of an Eventarc `google.cloud.audit.log.v1.written` event: JSON in `data`. */
+export function decodeAuditLog(event: CloudEvent<unknown>): Decoded {
+  let data: unknown = event.data;
+  if (typeof data === 'string' || Buffer.isBuffer(data)) {
+    try {
+      data = JSON.parse(data.toString());
+    } catch {
+      return { ok: false, reason: 'audit log event data is not JSON' };
+    }
+  }
+  if (!data || typeof data !== 'object') return { ok: false, reason: 'audit log event has no data' };
+  return { ok: true, data };
+}

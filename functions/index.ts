@@ -10,5 +10,6 @@ import './on_training_completed';
 import './on_monitoring_tick';
 import './on_drift_detected';
 import './on_model_promoted';
+import './on_table_changed';
 import './score';
 import './dashboard';

@@ -5,7 +5,7 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 
-export const FUNCTIONS = ['on_data_uploaded', 'on_training_requested', 'on_run_slot_freed', 'on_training_completed', 'on_monitoring_tick', 'on_drift_detected', 'on_model_promoted', 'score', 'dashboard'];
+export const FUNCTIONS = ['on_data_uploaded', 'on_training_requested', 'on_run_slot_freed', 'on_training_completed', 'on_monitoring_tick', 'on_drift_detected', 'on_model_promoted', 'on_table_changed', 'score', 'dashboard'];
 
 const entries = {
   // All of them in one module: what tests and a FUNCTION_SOURCE at the repository load.

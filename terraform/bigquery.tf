@@ -62,6 +62,68 @@ resource "google_cloud_scheduler_job" "bigquery_snapshot" {
   depends_on = [google_project_service.apis]
 }
 
+# A new snapshot when a source table's rows change: BigQuery logs each job that changes a table's data
+# (a tableDataChange in its Data Access audit log, which BigQuery writes without being asked), and
+# Eventarc hands those entries to onTableChanged, which asks each model reading the table for a run.
+# Trigger location global: BigQuery datasets live in multi-regions (EU, US) as well as regions.
+resource "google_cloudfunctions2_function" "on_table_changed" {
+  name     = "${var.name_prefix}-on-table-changed"
+  location = var.region
+
+  build_config {
+    runtime         = local.runtime
+    entry_point     = "onTableChanged"
+    service_account = local.build_service_account
+    source {
+      storage_source {
+        bucket = google_storage_bucket.sources.name
+        object = google_storage_bucket_object.functions["onTableChanged"].name
+      }
+    }
+  }
+
+  service_config {
+    service_account_email = google_service_account.watch.email
+    available_memory      = "256Mi"
+    timeout_seconds       = 60
+    max_instance_count    = 2
+    ingress_settings      = "ALLOW_INTERNAL_ONLY"
+    environment_variables = local.base_env
+  }
+
+  event_trigger {
+    trigger_region        = "global"
+    event_type            = "google.cloud.audit.log.v1.written"
+    retry_policy          = "RETRY_POLICY_RETRY"
+    service_account_email = google_service_account.events.email
+    event_filters {
+      attribute = "serviceName"
+      value     = "bigquery.googleapis.com"
+    }
+    # Jobs (queries with DML or a destination, loads, copies): not streaming writes, which would ask
+    # for a run per batch.
+    event_filters {
+      attribute = "methodName"
+      value     = "google.cloud.bigquery.v2.JobService.InsertJob"
+    }
+  }
+
+  depends_on = [google_project_iam_member.events_receiver, google_project_iam_member.build_builder]
+}
+
+# Which models read the changed table is in their mloop.json: it lists the bucket and reads those
+# files, nothing else of it.
+resource "google_storage_bucket_iam_member" "table_watch_configs" {
+  bucket = google_storage_bucket.data.name
+  role   = "roles/storage.objectViewer"
+  member = local.sa.watch
+
+  condition {
+    title      = "model-configs-only"
+    expression = "resource.type == \"storage.googleapis.com/Bucket\" || (resource.name.startsWith(\"projects/_/buckets/${google_storage_bucket.data.name}/objects/datasets/\") && resource.name.endsWith(\"/mloop.json\"))"
+  }
+}
+
 # ---------------------------------------------------------------- predictions queryable in BigQuery
 # External tables over what the scoring service and feedback files already write: no copy, no load job.
 # The prediction log is laid out predictions/dt=YYYY-MM-DD/model=<model>/<batch>.ndjson, so its table is

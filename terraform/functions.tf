@@ -12,6 +12,7 @@ locals {
     onMonitoringTick    = "on_monitoring_tick"
     onDriftDetected     = "on_drift_detected"
     onModelPromoted     = "on_model_promoted"
+    onTableChanged      = "on_table_changed"
     dashboard           = "dashboard"
   }
   # The dashboard's page, which the dashboard function serves from beside its bundle (dist/dashboard).

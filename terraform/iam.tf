@@ -5,6 +5,7 @@ locals {
     evaluator = "serviceAccount:${google_service_account.evaluator.email}"
     monitor   = "serviceAccount:${google_service_account.monitor.email}"
     drift     = "serviceAccount:${google_service_account.drift.email}"
+    watch     = "serviceAccount:${google_service_account.watch.email}"
     score     = "serviceAccount:${google_service_account.score.email}"
     dashboard = "serviceAccount:${google_service_account.dashboard.email}"
     rollout   = "serviceAccount:${google_service_account.rollout.email}"
@@ -102,8 +103,8 @@ resource "google_storage_bucket_iam_member" "sources_reader_build" {
 # ---------------------------------------------------------------- Pub/Sub publishers
 
 resource "google_pubsub_topic_iam_member" "publish_training_requested" {
-  # Uploads and drift request training.
-  for_each = toset(["ingest", "drift"])
+  # Uploads, drift and a changed BigQuery table request training.
+  for_each = toset(["ingest", "drift", "watch"])
   topic    = google_pubsub_topic.topic["training-requested"].name
   role     = "roles/pubsub.publisher"
   member   = local.sa[each.key]
@@ -197,6 +198,14 @@ resource "google_cloud_run_service_iam_member" "events_invoker" {
   for_each = local.pushed_functions
   location = var.region
   service  = google_cloudfunctions2_function.pushed[each.key].service_config[0].service
+  role     = "roles/run.invoker"
+  member   = local.sa.events
+}
+
+# Eventarc hands BigQuery's audit log entries to onTableChanged as the same identity.
+resource "google_cloud_run_service_iam_member" "events_invoker_on_table_changed" {
+  location = var.region
+  service  = google_cloudfunctions2_function.on_table_changed.service_config[0].service
   role     = "roles/run.invoker"
   member   = local.sa.events
 }

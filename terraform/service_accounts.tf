@@ -25,6 +25,11 @@ resource "google_service_account" "drift" {
   display_name = "mloop onDriftDetected: requests retraining"
 }
 
+resource "google_service_account" "watch" {
+  account_id   = "${var.name_prefix}-bq-watch"
+  display_name = "mloop onTableChanged: requests snapshots of BigQuery-sourced models whose table changed"
+}
+
 resource "google_service_account" "score" {
   account_id   = "${var.name_prefix}-score"
   display_name = "mloop scoring service: serves the versions its revision was deployed with"

@@ -230,7 +230,7 @@ variable "bigquery_location" {
 }
 
 variable "bigquery_schedules" {
-  description = "Models read from BigQuery (mloop.json source.bigquery) retrained on a schedule: model name → cron (UTC). Each is a Cloud Scheduler job asking for a new snapshot."
+  description = "Models read from BigQuery (mloop.json source.bigquery) retrained on a schedule: model name → cron (UTC). Each is a Cloud Scheduler job asking for a new snapshot. `mloop schedules --terraform` prints it from the models' mloop.json (source.bigquery.schedule)."
   type        = map(string)
   default     = {}
 }

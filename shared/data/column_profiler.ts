@@ -1,4 +1,5 @@
 import { ByteDictionary } from './byte_dictionary';
+import { NumberDictionary } from './number_dictionary';
 import { fieldKey, fieldMissing, fieldNumber, fieldText, type Trimmed } from './record_cells';
 import type { CsvRecord } from './csv_scan';
 
@@ -62,6 +63,10 @@ export class ColumnProfiler {
   private m2 = 0;
   private readonly dictionary = new ByteDictionary(DISTINCT_CAP);
   private counts = new Float64Array(64);
+  /** Typed numbers (a Parquet column) are counted by value, not by their text: see number_dictionary.ts. */
+  private readonly numbers = new NumberDictionary();
+  private numberCounts = new Float64Array(64);
+  private readonly numberLines: number[][] = [];
   private presentAtCap = 0;
   /** Once a numeric or an id-like column fills the dictionary, counting its values tells nothing more. */
   private counting = true;
@@ -79,6 +84,15 @@ export class ColumnProfiler {
 
   add(rec: CsvRecord, line: number): void {
     const i = this.index;
+    const typed = rec.typed;
+    if (typed !== undefined) {
+      const column = typed.numbers(i);
+      if (column !== null) {
+        const x = column[typed.row];
+        // a non-finite number is present but not numeric: the general path below says so
+        if (x - x === 0 || x !== x) return this.addNumber(x, line);
+      }
+    }
     if (fieldMissing(rec, i)) {
       this.missing++;
       return;
@@ -104,22 +118,43 @@ export class ColumnProfiler {
     if (this.counting) this.count(rec, line);
   }
 
+  /** add() of a typed finite number, or NaN for missing: the same counts, with no text made. */
+  private addNumber(v: number, line: number): void {
+    if (v !== v) {
+      this.missing++;
+      return;
+    }
+    this.present++;
+    this.numeric++;
+    if (this.integers && !Number.isInteger(v)) this.integers = false;
+    if (v < this.min) this.min = v;
+    if (v > this.max) this.max = v;
+    const d = v - this.mean;
+    this.mean += d / this.numeric;
+    this.m2 += d * (v - this.mean);
+    if (!this.counting) return;
+    const code = this.numbers.code(v, this.numbers.size + this.dictionary.size < DISTINCT_CAP);
+    if (code < 0) return this.reachedCap();
+    if (code >= this.numberCounts.length) this.numberCounts = grown(this.numberCounts);
+    this.numberCounts[code]++;
+    if (this.lines) {
+      const lines = (this.numberLines[code] ??= []);
+      if (lines.length < MAX_LINES) lines.push(line);
+    }
+  }
+
+  private reachedCap(): void {
+    if (this.presentAtCap !== 0) return;
+    this.presentAtCap = this.present;
+    const idLike = DISTINCT_CAP / this.present > 0.5;
+    if (this.nonNumeric === 0 || idLike) this.counting = false;
+  }
+
   private count(rec: CsvRecord, line: number): void {
     const key = fieldKey(rec, this.index, this.key);
     const code = this.dictionary.code(key.buf, key.start, key.end);
-    if (code < 0) {
-      if (this.presentAtCap === 0) {
-        this.presentAtCap = this.present;
-        const idLike = DISTINCT_CAP / this.present > 0.5;
-        if (this.nonNumeric === 0 || idLike) this.counting = false;
-      }
-      return;
-    }
-    if (code >= this.counts.length) {
-      const bigger = new Float64Array(this.counts.length * 2);
-      bigger.set(this.counts);
-      this.counts = bigger;
-    }
+    if (code < 0) return this.reachedCap();
+    if (code >= this.counts.length) this.counts = grown(this.counts);
     this.counts[code]++;
     // At most DISTINCT_CAP × MAX_LINES line numbers, and only for the target.
     if (this.lines) {
@@ -128,9 +163,29 @@ export class ColumnProfiler {
     }
   }
 
+  /**
+   * Every counted value as its text, with its count and lines: a value counted both as bytes and as a
+   * typed number (parts of a dataset that disagree on a column's type) is one value.
+   */
+  private counted(): Map<string, { count: number; lines: number[] }> {
+    const out = new Map<string, { count: number; lines: number[] }>();
+    const add = (value: string, count: number, lines: number[] | undefined) => {
+      const seen = out.get(value);
+      if (!seen) out.set(value, { count, lines: lines ?? [] });
+      else {
+        seen.count += count;
+        if (lines) seen.lines = [...seen.lines, ...lines].sort((a, b) => a - b).slice(0, MAX_LINES);
+      }
+    };
+    for (let code = 0; code < this.dictionary.size; code++) add(this.dictionary.text(code), this.counts[code], this.valueLines[code]);
+    // String(x) is the text a typed number is keyed by elsewhere (typed_cells.ts)
+    for (let code = 0; code < this.numbers.size; code++) add(String(this.numbers.value(code)), this.numberCounts[code], this.numberLines[code]);
+    return out;
+  }
+
   profile(): ColumnProfile {
     const values: DistinctValue[] = [];
-    for (let code = 0; code < this.dictionary.size; code++) values.push({ value: this.dictionary.text(code), count: this.counts[code] });
+    for (const [value, { count }] of this.counted()) values.push({ value, count });
     values.sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
     const capped = this.presentAtCap > 0;
     return {
@@ -146,7 +201,7 @@ export class ColumnProfiler {
       max: this.numeric > 0 ? this.max : NaN,
       mean: this.numeric > 0 ? this.mean : NaN,
       std: this.numeric > 0 ? Math.sqrt(this.m2 / this.numeric) : NaN,
-      distinct: this.dictionary.size,
+      distinct: values.length,
       capped,
       presentAtCap: this.presentAtCap,
       values,
@@ -155,7 +210,13 @@ export class ColumnProfiler {
 
   targetLines(): TargetLines {
     if (!this.lines) throw new Error(`column "${this.name}" does not track lines`);
-    this.valueLines.forEach((lines, code) => this.lines!.byValue.set(this.dictionary.text(code), lines));
+    for (const [value, { lines }] of this.counted()) if (lines.length > 0) this.lines.byValue.set(value, lines);
     return this.lines;
   }
+}
+
+function grown(counts: Float64Array): Float64Array<ArrayBuffer> {
+  const bigger = new Float64Array(counts.length * 2);
+  bigger.set(counts);
+  return bigger;
 }

@@ -65,6 +65,8 @@ export class TypedCells {
   private columns: ArrayLike<TypedCell>[] = [];
   /** Per column, the column when it is a Float64Array (numbers and times, NaN for missing): read without checking each cell's type. */
   private floats: Array<Float64Array | null> = [];
+  /** Per column, the column when it holds numbers (not times) as a Float64Array. */
+  private numeric: Array<Float64Array | null> = [];
   /** Per column, the column when it is strings left as bytes. */
   private strings: Array<ByteColumn | null> = [];
   private scratch = Buffer.alloc(256);
@@ -75,7 +77,16 @@ export class TypedCells {
   setColumns(columns: Array<ArrayLike<TypedCell> | ByteColumn>): void {
     this.columns = columns as ArrayLike<TypedCell>[];
     this.floats = columns.map((c) => (c instanceof Float64Array ? c : null));
+    this.numeric = this.floats.map((c, i) => (this.kinds[i] === NUMBER ? c : null));
     this.strings = columns.map((c) => (c instanceof ByteColumn ? c : null));
+  }
+
+  /**
+   * Column i when it is numbers in a Float64Array (NaN for missing), else null: for a reader that takes
+   * the value at `row` as it is, with no text to key it by.
+   */
+  numbers(i: number): Float64Array | null {
+    return this.numeric[i] ?? null;
   }
 
   /** A byte column's value r as a string; '' when missing. */

@@ -6,7 +6,7 @@ import { isImageFamily } from '../ml/models/family';
 import { DEFAULT_FAMILY, family, FAMILIES, FAMILY_NAMES } from '../ml/models/registry';
 import { expandSearch, parseSearch } from '../ml/search_space';
 import { MonitoringSettings } from '../monitoring/settings';
-import { sourceProblem } from './sources/bigquery_sql';
+import { CRON, sourceProblem } from './sources/bigquery_sql';
 
 /** An archive of images is always this task: its classes are its folders (or its labels.csv). */
 export const IMAGE_TASK = 'image_classification';
@@ -53,6 +53,7 @@ const BigQuerySourceSchema = z
     filter: z.string().trim().min(1).optional(),
     sample_percent: z.number().gt(0).max(100).optional(),
     location: z.string().trim().min(1).optional(),
+    schedule: z.string().trim().regex(CRON, 'a unix-cron schedule of five fields, as "0 3 * * *"').optional(),
   })
   .superRefine((source, ctx) => {
     const problem = sourceProblem(source);

@@ -33,6 +33,35 @@ export class ByteColumn {
   }
 }
 
+/**
+ * One column's arrays, kept from a row group to the next by a reader whose consumer is done with a
+ * group when it takes the next (records.ts): a million-row file is then a few arrays per column, not a
+ * few per column and row group, each big enough for V8 to allocate and collect on its own.
+ */
+export class ColumnBuffers {
+  numbers: Float64Array | null = null;
+  starts: Int32Array | null = null;
+  ends: Int32Array | null = null;
+  arena: Arena | null = null;
+}
+
+function float64s(buffers: ColumnBuffers | undefined, rows: number): Float64Array {
+  if (!buffers) return new Float64Array(rows);
+  if (!buffers.numbers || buffers.numbers.length < rows) buffers.numbers = new Float64Array(rows);
+  return buffers.numbers.subarray(0, rows);
+}
+
+function offsets(buffers: ColumnBuffers | undefined, rows: number): { starts: Int32Array; ends: Int32Array; arena: Arena } {
+  if (!buffers) return { starts: new Int32Array(rows), ends: new Int32Array(rows), arena: new Arena() };
+  if (!buffers.starts || buffers.starts.length < rows) {
+    buffers.starts = new Int32Array(rows);
+    buffers.ends = new Int32Array(rows);
+  }
+  buffers.arena ??= new Arena();
+  buffers.arena.used = 0;
+  return { starts: buffers.starts.subarray(0, rows), ends: buffers.ends!.subarray(0, rows), arena: buffers.arena };
+}
+
 /** Where the pages' string bytes are copied, a page at a time, so values are offsets rather than views. */
 class Arena {
   bytes = new Uint8Array(1 << 16);
@@ -68,6 +97,43 @@ function plainByteArrays(arena: Arena, page: Uint8Array, count: number): { start
   return { starts, ends };
 }
 
+/**
+ * Per-page scratch for definition levels and dictionary codes, reused from page to page (a page is
+ * spread into the column before the next is opened): a million-row column is dozens of pages, and an
+ * array per page each was a good part of the read's garbage.
+ */
+let defsScratch = new Uint8Array(1 << 14);
+let codesScratch = new Int32Array(1 << 14);
+function scratchDefs(n: number): Uint8Array {
+  if (defsScratch.length < n) defsScratch = new Uint8Array(Math.max(n, defsScratch.length * 2));
+  return defsScratch.subarray(0, n);
+}
+function scratchCodes(n: number): Int32Array {
+  if (codesScratch.length < n) codesScratch = new Int32Array(Math.max(n, codesScratch.length * 2));
+  return codesScratch.subarray(0, n);
+}
+
+/** An INT64 column with no logical type, or a signed 64-bit integer one: its values are plain numbers. */
+function plainInt64(decoder: ColumnDecoder): boolean {
+  const { element } = decoder;
+  if (decoder.type !== 'INT64') return false;
+  const logical = element.logical_type;
+  if (logical) return logical.type === 'INTEGER' && logical.bitWidth === 64 && logical.isSigned;
+  return element.converted_type === undefined || element.converted_type === 'INT_64';
+}
+
+/**
+ * PLAIN INT64 values straight to doubles, from their two 32-bit halves: hi·2³² is exact and adding the
+ * low half rounds once, so each is what Number(bigint) gives, without a bigint per value.
+ */
+function int64Doubles(page: Uint8Array, count: number): Float64Array {
+  if (page.length < count * 8) throw new Error('parquet INT64 values run past their page');
+  const out = new Float64Array(count);
+  const view = new DataView(page.buffer, page.byteOffset, count * 8);
+  for (let j = 0; j < count; j++) out[j] = view.getInt32(j * 8 + 4, true) * 4294967296 + view.getUint32(j * 8, true);
+  return out;
+}
+
 /** hyparquet's INT64 values are bigint and its default times Date; mloop's cells are doubles. */
 export function toCells(data: ArrayLike<unknown>): ArrayLike<TypedCell> {
   if (data instanceof BigInt64Array || data instanceof BigUint64Array) return Float64Array.from(data as ArrayLike<bigint>, Number);
@@ -96,12 +162,20 @@ export function asFloat64(values: ArrayLike<TypedCell>): Float64Array {
  * rawStrings: a plain string column's values stay the bytes the file holds (a Uint8Array each), for a
  * reader that keys categories by bytes anyway; decoding a million distinct names is most of their cost.
  */
-export function decodeFlatChunk(bytes: Uint8Array, rows: number, decoder: ColumnDecoder, numeric: boolean, rawStrings = false): ArrayLike<TypedCell> | ByteColumn | null {
+export function decodeFlatChunk(
+  bytes: Uint8Array,
+  rows: number,
+  decoder: ColumnDecoder,
+  numeric: boolean,
+  rawStrings = false,
+  buffers?: ColumnBuffers,
+): ArrayLike<TypedCell> | ByteColumn | null {
   const { element, type, codec, compressors } = decoder;
-  if (rawStrings && type === 'BYTE_ARRAY') return decodeByteChunk(bytes, rows, decoder);
+  if (rawStrings && type === 'BYTE_ARRAY') return decodeByteChunk(bytes, rows, decoder, buffers);
   const nullable = element.repetition_type !== 'REQUIRED';
-  const numbers = numeric ? new Float64Array(rows) : null;
+  const numbers = numeric ? float64s(buffers, rows) : null;
   const cells = numeric ? null : new Array<TypedCell>(rows);
+  const int64 = plainInt64(decoder);
   let dictionary: ArrayLike<TypedCell> | undefined;
   let row = 0;
   const reader = view(bytes);
@@ -122,12 +196,14 @@ export function decodeFlatChunk(bytes: Uint8Array, rows: number, decoder: Column
     const { n, encoding, values, defs, present } = opened;
     let plain: ArrayLike<TypedCell> | null = null;
     let codes: Int32Array | null = null;
-    if (encoding === 'PLAIN') {
+    if (encoding === 'PLAIN' && numeric && int64) {
+      plain = int64Doubles(values, present);
+    } else if (encoding === 'PLAIN') {
       const raw = readPlain(view(values), type, present, element.type_length) as DecodedArray;
       plain = rawStrings ? (raw as unknown as TypedCell[]) : toCells(convert(raw, decoder));
       if (numeric) plain = asFloat64(plain);
     } else if ((encoding === 'RLE_DICTIONARY' || encoding === 'PLAIN_DICTIONARY') && dictionary) {
-      codes = new Int32Array(present);
+      codes = scratchCodes(present);
       const r = view(values);
       const width = values[r.offset++];
       if (width) readRleBitPackedHybrid(r, width, codes, values.length - 1);
@@ -172,12 +248,10 @@ function spreadCells(out: TypedCell[], row: number, n: number, defs: Uint8Array 
 }
 
 /** decodeFlatChunk for a string column kept as bytes: the same pages, into a ByteColumn. */
-function decodeByteChunk(bytes: Uint8Array, rows: number, decoder: ColumnDecoder): ByteColumn | null {
+function decodeByteChunk(bytes: Uint8Array, rows: number, decoder: ColumnDecoder, buffers?: ColumnBuffers): ByteColumn | null {
   const { element, codec, compressors } = decoder;
   const nullable = element.repetition_type !== 'REQUIRED';
-  const arena = new Arena();
-  const starts = new Int32Array(rows);
-  const ends = new Int32Array(rows);
+  const { starts, ends, arena } = offsets(buffers, rows);
   let dictionary: { starts: Int32Array; ends: Int32Array } | undefined;
   let row = 0;
   const reader = view(bytes);
@@ -199,7 +273,7 @@ function decodeByteChunk(bytes: Uint8Array, rows: number, decoder: ColumnDecoder
     if (encoding === 'PLAIN') {
       source = plainByteArrays(arena, values, present);
     } else if ((encoding === 'RLE_DICTIONARY' || encoding === 'PLAIN_DICTIONARY') && dictionary) {
-      codes = new Int32Array(present);
+      codes = scratchCodes(present);
       const r = view(values);
       const width = values[r.offset++];
       if (width) readRleBitPackedHybrid(r, width, codes, values.length - 1);
@@ -247,7 +321,7 @@ function openDataPage(header: PageHeader, body: Uint8Array, nullable: boolean, d
     const page = decompressPage(body, header.uncompressed_page_size, codec, compressors);
     const r = view(page);
     if (nullable) {
-      defs = new Uint8Array(n);
+      defs = scratchDefs(n);
       readRleBitPackedHybrid(r, 1, defs);
     }
     values = page.subarray(r.offset);
@@ -257,7 +331,7 @@ function openDataPage(header: PageHeader, body: Uint8Array, nullable: boolean, d
     n = h.num_values;
     encoding = h.encoding;
     if (nullable) {
-      defs = new Uint8Array(n);
+      defs = scratchDefs(n);
       readRleBitPackedHybrid(view(body), 1, defs, h.definition_levels_byte_length);
     }
     const rest = body.subarray(h.definition_levels_byte_length);
@@ -270,6 +344,8 @@ function openDataPage(header: PageHeader, body: Uint8Array, nullable: boolean, d
   if (defs) {
     present = 0;
     for (let i = 0; i < n; i++) present += defs[i];
+    // a nullable column's page without a null is read as a required one's: a copy, not a loop per value
+    if (present === n) defs = null;
   }
   return { n, encoding, values, defs, present };
 }

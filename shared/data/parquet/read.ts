@@ -4,7 +4,7 @@ import type { ColumnDecoder } from 'hyparquet/src/types.js';
 import { compressors as jsCompressors } from 'hyparquet-compressors';
 import { ZSTDDecoder } from 'zstddec';
 import { MloopError } from '../../core/errors';
-import { asFloat64, decodeFlatChunk, toCells, type ByteColumn } from './flat_column';
+import { asFloat64, ColumnBuffers, decodeFlatChunk, toCells, type ByteColumn } from './flat_column';
 import { parquetLayout, type ParquetField, type ParquetLayout } from './schema';
 import type { ParquetSource } from './source';
 
@@ -40,6 +40,11 @@ export interface ReadParquetOptions {
   layout?: ParquetLayout;
   /** String columns as their UTF-8 bytes (a ByteColumn), undecoded: for readers that key by bytes. */
   rawStrings?: boolean;
+  /**
+   * A group's column arrays are reused for the next group: for a handler that is done with a group's
+   * columns when it returns (it copies what it keeps).
+   */
+  reuseColumns?: boolean;
 }
 
 // Times as plain numbers: a Date per cell costs an allocation and is turned back into a number anyway.
@@ -85,17 +90,14 @@ type Tree = ReturnType<typeof parquetSchema>;
  * One row group's columns: their chunks fetched in one range, each decoded by the flat path
  * (flat_column.ts), or by hyparquet's general reader when the flat path does not cover its encoding.
  */
-async function readGroup(
-  source: ParquetSource,
-  layout: ParquetLayout,
-  g: number,
-  rows: number,
-  groupStart: number,
-  fields: ParquetField[],
-  tree: Tree,
-  parsers: ParquetParsers,
-  rawStrings: boolean,
-): Promise<Array<ArrayLike<ParquetCell> | ByteColumn>> {
+interface GroupSpan {
+  chunks: Array<{ meta: NonNullable<ParquetLayout['metadata']['row_groups'][number]['columns'][number]['meta_data']>; start: number; end: number }>;
+  from: number;
+  span: Uint8Array;
+}
+
+/** One row group's column chunks, fetched in one range. */
+async function fetchGroup(source: ParquetSource, layout: ParquetLayout, g: number, fields: ParquetField[]): Promise<GroupSpan> {
   const chunks = fields.map((f) => {
     const meta = layout.metadata.row_groups[g].columns[f.index].meta_data;
     if (!meta) throw new Error(`row group ${g} has no metadata for column "${f.name}"`);
@@ -105,7 +107,22 @@ async function readGroup(
   });
   const from = Math.min(...chunks.map((c) => c.start));
   const to = Math.max(...chunks.map((c) => c.end));
-  const span = new Uint8Array(await source.slice(from, to));
+  return { chunks, from, span: new Uint8Array(await source.slice(from, to)) };
+}
+
+async function readGroup(
+  source: ParquetSource,
+  layout: ParquetLayout,
+  fetched: GroupSpan,
+  rows: number,
+  groupStart: number,
+  fields: ParquetField[],
+  tree: Tree,
+  parsers: ParquetParsers,
+  rawStrings: boolean,
+  buffers: ColumnBuffers[] | null,
+): Promise<Array<ArrayLike<ParquetCell> | ByteColumn>> {
+  const { chunks, from, span } = fetched;
   const columns: Array<ArrayLike<ParquetCell> | ByteColumn> = [];
   for (const [k, f] of fields.entries()) {
     const { meta, start, end } = chunks[k];
@@ -113,7 +130,7 @@ async function readGroup(
     const decoder: ColumnDecoder = { pathInSchema: meta.path_in_schema, type: meta.type, element: node.element, schemaPath: [tree, node], codec: meta.codec, parsers, compressors, utf8: true };
     const numeric = f.kind === 'number' || f.kind === 'time';
     const raw = rawStrings && f.kind === 'string' && meta.type === 'BYTE_ARRAY' && node.element.logical_type?.type !== 'JSON';
-    const flat = decodeFlatChunk(span.subarray(start - from, end - from), rows, decoder, numeric, raw);
+    const flat = decodeFlatChunk(span.subarray(start - from, end - from), rows, decoder, numeric, raw, buffers?.[k]);
     if (flat) columns.push(flat);
     else {
       const general = await generalColumn(source, layout, f.name, groupStart, rows);
@@ -157,15 +174,27 @@ export async function readParquet(
   await codecs();
   const tree = parquetSchema(layout.metadata);
   const parsers = { ...DEFAULT_PARSERS, ...PARSERS };
-  let rowStart = 0;
+  const buffers = opts.reuseColumns ? fields.map(() => new ColumnBuffers()) : null;
   let handed = 0;
-  for (const [g, rows] of layout.rowGroups.entries()) {
-    const groupStart = rowStart;
-    rowStart += rows;
-    if (rows === 0) continue;
+  // The next group's bytes are fetched while this one is decoded and handled: a read's latency (a
+  // remote range, or a busy machine's I/O threads) overlaps the work instead of adding to it.
+  const groups = layout.rowGroups.map((rows, g) => ({ g, rows })).filter((x) => x.rows > 0);
+  let first = 0;
+  const starts = layout.rowGroups.map((rows) => (first += rows) - rows);
+  const fetch = (k: number) => {
+    const pending = fetchGroup(source, layout, groups[k].g, fields);
+    pending.catch(() => undefined);
+    return pending;
+  };
+  let next = groups.length > 0 ? fetch(0) : null;
+  for (let k = 0; k < groups.length; k++) {
+    const { g, rows } = groups[k];
+    const groupStart = starts[g];
     let columns: Array<ArrayLike<ParquetCell> | ByteColumn>;
     try {
-      columns = await readGroup(source, layout, g, rows, groupStart, fields, tree, parsers, opts.rawStrings === true);
+      const fetched = await next!;
+      next = k + 1 < groups.length ? fetch(k + 1) : null;
+      columns = await readGroup(source, layout, fetched, rows, groupStart, fields, tree, parsers, opts.rawStrings === true, buffers);
     } catch (err) {
       throw damaged(err);
     }

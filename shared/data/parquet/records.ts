@@ -60,7 +60,8 @@ export async function readParquetRecords(
       }
       typed.setColumns([]);
     },
-    { layout, rawStrings: true },
+    // a record's cells are read while it is handled; whoever keeps a value copies it
+    { layout, rawStrings: true, reuseColumns: true },
   );
   return { header, read: stopped ? rows + rejectedCount : layout.rows, rows, rejected, rejectedCount, declared: layout.fields.map((f) => mloopKind(f.kind)) };
 }

@@ -10,7 +10,12 @@ export interface BigQuerySource {
   sample_percent?: number;
   /** Where the dataset is (`EU`, `US`, a region): the job runs there. */
   location?: string;
+  /** A new snapshot on this unix-cron schedule (UTC), as a Cloud Scheduler job: `mloop schedules --terraform`. */
+  schedule?: string;
 }
+
+/** Cloud Scheduler's unix-cron: five fields (minute hour day-of-month month day-of-week). */
+export const CRON = /^\S+(?: \S+){4}$/;
 
 /** Said wherever a BigQuery source meets a platform without BigQuery. */
 export const LOCAL_BIGQUERY_REFUSAL =

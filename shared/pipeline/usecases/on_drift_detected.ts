@@ -4,6 +4,7 @@ import type { MonitoringDoc } from '../store/monitoring_documents';
 import { storeOf } from '../store';
 import { monitoringSettings } from '../monitoring/monitoring_settings';
 import { datasetWithFeedback, type DerivedDatasetDoc } from '../training/retrain_dataset';
+import { pendingSnapshotVersion } from '../sources/bigquery_sql';
 
 export type RetrainResult =
   | { outcome: 'ignored'; reason: string }
@@ -16,7 +17,8 @@ type LastRetrain = NonNullable<MonitoringDoc['last_retrain']>;
 
 /**
  * onDriftDetected: retrain the model on the newest data it has (its newest upload, plus the labels fed
- * back in the report's window), at most once per `retrain_cooldown_hours` per model. The model's
+ * back in the report's window; for a model read from BigQuery, a new snapshot as of now, since the
+ * drift is in rows the last export does not have), at most once per `retrain_cooldown_hours` per model. The model's
  * monitoring document records which report the last retraining answered, in a transaction, so two
  * reports racing within the cooldown start one run, and a redelivered event re-sends the very request
  * the first delivery recorded (whose run id already exists) instead of starting another.
@@ -38,14 +40,15 @@ export async function requestRetraining(ctx: Context, event: DriftDetected): Pro
 
   const base = await latestUploadedDataset(ctx, event.model);
   if (!base) return { outcome: 'ignored', reason: `model ${event.model} has no accepted dataset to retrain on` };
-  const report = await store.driftReports.get(event.report_id);
-  const dataset = await datasetWithFeedback(ctx, base, report);
+  const now = clock.now().toISOString();
+  // The labels of a BigQuery-sourced model are in its table: the new snapshot reads them.
+  const version = base.bigquery ? pendingSnapshotVersion(now) : (await datasetWithFeedback(ctx, base, await store.driftReports.get(event.report_id))).version;
   const candidate: LastRetrain = {
     report_id: event.report_id,
     request_id: driftRequestId(event.model, event.report_id),
-    dataset_version: dataset.version,
+    dataset_version: version,
     reason: event.reason,
-    requested_at: clock.now().toISOString(),
+    requested_at: now,
   };
   const decided = await store.inTransaction(async (tx) => {
     const state = await tx.monitoring.get(event.model);
@@ -62,6 +65,9 @@ export async function requestRetraining(ctx: Context, event: DriftDetected): Pro
 }
 
 async function publish(ctx: Context, model: string, retrain: LastRetrain): Promise<RetrainResult> {
+  // A snapshot still to take is recorded by its pending version, which holds its time: a redelivery
+  // asks for the same snapshot, hence the same BigQuery job and dataset version.
+  const snapshot = snapshotTime(retrain.dataset_version);
   const request: TrainingRequested = {
     request_id: retrain.request_id,
     model,
@@ -69,10 +75,16 @@ async function publish(ctx: Context, model: string, retrain: LastRetrain): Promi
     reason: retrain.reason === 'performance' || retrain.reason === 'estimated_performance' ? 'performance' : 'drift',
     requested_at: retrain.requested_at,
     requested_by: `report:${retrain.report_id}`,
+    ...(snapshot && { source: 'bigquery' as const, snapshot_time: snapshot }),
   };
   await ctx.platform.bus.publish(TOPICS.trainingRequested, request, { attributes: { model }, orderingKey: model });
   ctx.log.info({ model, report_id: retrain.report_id, dataset_version: retrain.dataset_version, reason: request.reason }, 'retraining requested');
   return { outcome: 'requested', requestId: request.request_id, datasetVersion: retrain.dataset_version };
+}
+
+function snapshotTime(version: string): string | null {
+  const at = version.startsWith(pendingSnapshotVersion('')) ? version.slice(pendingSnapshotVersion('').length) : '';
+  return at && pendingSnapshotVersion(at) === version && !Number.isNaN(Date.parse(at)) ? at : null;
 }
 
 function ignored(ctx: Context, event: DriftDetected, reason: string): RetrainResult {

@@ -9,7 +9,7 @@ import path from 'node:path';
  */
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const META = path.join(ROOT, 'dist', 'meta.json');
-const EVENT_FUNCTIONS = ['on_data_uploaded', 'on_training_requested', 'on_run_slot_freed', 'on_training_completed', 'on_monitoring_tick', 'on_drift_detected', 'on_model_promoted'];
+const EVENT_FUNCTIONS = ['on_data_uploaded', 'on_training_requested', 'on_run_slot_freed', 'on_training_completed', 'on_monitoring_tick', 'on_drift_detected', 'on_model_promoted', 'on_table_changed'];
 const HEAVY = /^(onnxruntime-node|@tensorflow\/)/;
 
 interface Metafile {

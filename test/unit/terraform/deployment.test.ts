@@ -195,10 +195,10 @@ describe('functions', () => {
     expect(trigger.event_filters).toEqual([{ attribute: 'bucket', value: '${google_storage_bucket.data.name}' }]);
   });
 
-  test('dashboard is an HTTP function and only the storage trigger is left to Eventarc', () => {
+  test('dashboard is an HTTP function and only the storage and BigQuery audit-log triggers are left to Eventarc', () => {
     expect(registeredEntryPoints().get('dashboard')).toBe('http');
     const withTriggers = functionResources().filter((f) => f.block.event_trigger !== undefined).map((f) => f.entryPoint);
-    expect(withTriggers).toEqual(['onDataUploaded']);
+    expect(withTriggers.sort()).toEqual(['onDataUploaded', 'onTableChanged']);
   });
 
   test("each function's source zip holds its own bundle, which package.json's main names and which registers that entry point", () => {
@@ -382,6 +382,7 @@ describe('configuration', () => {
     onMonitoringTick: [...BASE, ...USAGE, 'MLOOP_TRAIN_JOB'],
     onDriftDetected: BASE,
     onModelPromoted: [...BASE, 'MLOOP_SCORE_SERVICE'],
+    onTableChanged: BASE,
     // The scoring service (a Cloud Run service, its env in score_service.tf).
     score: [...BASE, 'MLOOP_PREDICTION_SAMPLE', 'MLOOP_SERVED_MODELS', 'MLOOP_SHADOW_MODELS'],
     dashboard: [...BASE, 'MLOOP_CANARY_PERCENT', 'MLOOP_DASHBOARD_READS'],
@@ -604,6 +605,42 @@ describe('BigQuery', () => {
       ['roles/storage.objectUser', expect.stringMatching(/objects\/bigquery\/"\)$/)],
       ['roles/storage.objectViewer', expect.stringMatching(/objects\/datasets\/"\) && resource\.name\.endsWith\("\/mloop\.json"\)$/)],
     ]);
+  });
+
+  test("a changed table's audit log entry reaches onTableChanged through Eventarc: BigQuery jobs only, delivered as the events identity, retried", () => {
+    const trigger = nested(functionFor('onTableChanged').block, 'event_trigger');
+    expect(trigger.event_type).toBe('google.cloud.audit.log.v1.written');
+    expect(trigger.retry_policy).toBe('RETRY_POLICY_RETRY');
+    expect(trigger.trigger_region).toBe('global');
+    expect(serviceAccountName(String(trigger.service_account_email))).toBe('events');
+    expect(trigger.event_filters).toEqual([
+      { attribute: 'serviceName', value: 'bigquery.googleapis.com' },
+      { attribute: 'methodName', value: 'google.cloud.bigquery.v2.JobService.InsertJob' },
+    ]);
+    // the fixtures the handler is tested with are entries this trigger lets through
+    for (const file of ['bigquery_table_data_change.json', 'bigquery_job_change.json']) {
+      const event = JSON.parse(read(`test/fixtures/audit_logs/${file}`));
+      expect([event.type, event.serviceName, event.methodName]).toEqual([trigger.event_type, 'bigquery.googleapis.com', 'google.cloud.bigquery.v2.JobService.InsertJob']);
+    }
+    // Eventarc's delivery identity receives events (project-wide: the role exists only there) and invokes this function
+    const events = grants().filter((g) => principal(g.block) === 'events');
+    expect(events.filter((g) => g.type === 'google_project_iam_member').map((g) => g.block.role)).toEqual(['roles/eventarc.eventReceiver']);
+    expect(events.some((g) => g.block.role === 'roles/run.invoker' && dependsOn(g.block.service, 'google_cloudfunctions2_function.on_table_changed.'))).toBe(true);
+    expect(dependsOn(functionFor('onTableChanged').block.depends_on, 'google_project_iam_member.events_receiver')).toBe(true);
+  });
+
+  test('onTableChanged runs as its own identity, which reads only mloop.json of the data bucket and publishes only training requests', () => {
+    const watch = functionFor('onTableChanged').serviceAccount;
+    expect(watch).toBe('watch');
+    const mine = grants().filter((g) => principal(g.block) === watch);
+    expect(mine.map((g) => [g.type, g.block.role]).sort()).toEqual([
+      ['google_pubsub_topic_iam_member', 'roles/pubsub.publisher'],
+      ['google_storage_bucket_iam_member', 'roles/storage.objectViewer'],
+    ]);
+    const reader = mine.find((g) => g.type === 'google_storage_bucket_iam_member')!;
+    expect(dependsOn(reader.block.bucket, 'google_storage_bucket.data.')).toBe(true);
+    expect(nested(reader.block, 'condition').expression).toMatch(/^resource\.type == "storage\.googleapis\.com\/Bucket" \|\| \(resource\.name\.startsWith\(".*\/objects\/datasets\/"\) && resource\.name\.endsWith\("\/mloop\.json"\)\)$/);
+    expect(mine.find((g) => g.type === 'google_pubsub_topic_iam_member')!.block.topic).toBe('${google_pubsub_topic.topic["training-requested"].name}');
   });
 
   test("a BigQuery model's schedule is a Cloud Scheduler job whose tick becomes that model's snapshot request", () => {

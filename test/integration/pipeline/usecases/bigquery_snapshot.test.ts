@@ -9,6 +9,7 @@ import { TOPICS, type TrainingRequested } from '../../../../shared/core/events';
 import { createLogger } from '../../../../shared/core/log';
 import type { Context } from '../../../../shared/pipeline/context';
 import { storeOf } from '../../../../shared/pipeline/store';
+import { requestRetraining } from '../../../../shared/pipeline/usecases/on_drift_detected';
 import { requestManualRetrain } from '../../../../shared/pipeline/usecases/manual_retrain';
 import { ingestObject } from '../../../../shared/pipeline/usecases/on_data_uploaded';
 import { runTrainingJob } from '../../../../shared/pipeline/usecases/run_training_job';
@@ -133,4 +134,39 @@ test('mloop retrain of a model with a snapshot asks for a new one as of now, and
   expect(asked.dataset_version).toMatch(/^bigquery@\d{4}-/);
   const local = { ...ctx, platform: { ...ctx.platform, warehouse: undefined } };
   await expect(requestManualRetrain(local, 'orders', 'ana')).rejects.toThrow(/MLOOP_PLATFORM=gcp/);
+});
+
+/** The training requests published so far, `count` of them. */
+async function published(count: number): Promise<TrainingRequested[]> {
+  const received: TrainingRequested[] = [];
+  const subscription = await ctx.platform.bus.subscribe('probe', async (message) => void received.push(message.data as TrainingRequested));
+  const deadline = Date.now() + 10_000;
+  while (received.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await subscription.close();
+  return received;
+}
+
+test('drift retrains a model read from BigQuery on a new snapshot taken as of then, not on the last export; a redelivery asks for the same one', async () => {
+  const first = await requestTrainingFromSource(ctx, request(`bq-d-${home}`, '2026-12-01T09:00:00.000Z'));
+  const exported = (await storeOf(ctx).runs.get(first.runId))!.dataset_version;
+  const event = { model: 'orders', report_id: `rep-${path.basename(home)}`, reason: 'drift' as const, detected_at: new Date().toISOString() };
+  const asked = await requestRetraining(ctx, event);
+  expect(asked).toEqual({ outcome: 'requested', requestId: `drift:orders:${event.report_id}`, datasetVersion: expect.stringMatching(/^bigquery@\d{4}-/) });
+  const at = (asked as { datasetVersion: string }).datasetVersion.slice('bigquery@'.length);
+  expect(await requestRetraining(ctx, event)).toEqual(asked);
+  const requests = await published(2);
+  expect(requests).toHaveLength(2);
+  expect(requests[1]).toEqual(requests[0]);
+  expect(requests[0]).toMatchObject({ model: 'orders', reason: 'drift', source: 'bigquery', snapshot_time: at, dataset_version: `bigquery@${at}` });
+
+  const jobs = bq.jobs.size;
+  const run = await requestTrainingFromSource(ctx, requests[0]);
+  expect(run.outcome).toBe('created');
+  expect(bq.jobs.size).toBe(jobs + 1);
+  const retrained = (await storeOf(ctx).runs.get(run.runId))!;
+  expect(retrained.dataset_version).not.toBe(exported);
+  expect((await storeOf(ctx).datasets.get('orders', retrained.dataset_version))!.bigquery).toMatchObject({ snapshot_time: at });
+  // the redelivered request is the same run, with no second export
+  expect(await requestTrainingFromSource(ctx, requests[1])).toMatchObject({ outcome: 'exists', runId: run.runId });
+  expect(bq.jobs.size).toBe(jobs + 1);
 });

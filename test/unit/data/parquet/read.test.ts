@@ -82,6 +82,20 @@ describe('readParquet', () => {
     expect(all.rows[77]).toEqual([47, NaN, null, false, 77000, Date.UTC(2024, 0, 1) + 77 * 60_000]);
   });
 
+  it('reads 64-bit integers as Number(bigint) gives them, to the extremes, with and without nulls', async () => {
+    const edges = [0n, -1n, 1n, 2n ** 31n, -(2n ** 31n) - 1n, 2n ** 32n + 7n, 2n ** 53n + 1n, -(2n ** 53n) - 3n, 2n ** 63n - 1n, -(2n ** 63n), 123456789012345678n];
+    const n = 300;
+    const value = (i: number) => edges[i % edges.length] + BigInt(i) * 1_000_003n;
+    const bytes = write([
+      { name: 'required', data: BigInt64Array.from({ length: n }, (_, i) => BigInt.asIntN(64, value(i))), type: 'INT64', nullable: false },
+      // nullable, but the first pages without a null, which are read as a required column's
+      { name: 'some_null', data: Array.from({ length: n }, (_, i) => (i > 250 && i % 5 === 0 ? null : BigInt.asIntN(64, value(i)))), type: 'INT64' },
+    ], 100);
+    const { rows } = await parquetRows(parquetBytesSource(bytes));
+    expect(rows.map((r) => r[0])).toEqual(Array.from({ length: n }, (_, i) => Number(BigInt.asIntN(64, value(i)))));
+    expect(rows.map((r) => r[1])).toEqual(Array.from({ length: n }, (_, i) => (i > 250 && i % 5 === 0 ? NaN : Number(BigInt.asIntN(64, value(i))))));
+  });
+
   it('reads only the asked columns, in the asked order, and stops when told', async () => {
     const seen: unknown[][] = [];
     const { rows } = await readParquet(

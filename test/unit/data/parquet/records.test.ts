@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,8 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { parquetBytesSource, parquetFileSource } from '../../../../shared/data/parquet';
 import { prepareTrainingData } from '../../../../shared/data/prepare';
 import { validateCsv } from '../../../../shared/data/csv_validation';
+import { fieldText } from '../../../../shared/data/record_cells';
+import { readTable } from '../../../../shared/data/table';
 import { writeFraudCsv, writeFraudParquet } from '../../../../shared/data/synthetic';
 
 const cfg = { target: 'isFraud', drop: [] as string[] };
@@ -58,6 +60,56 @@ describe('a Parquet dataset through the CSV data path', () => {
     expect(timed.dropped).toContainEqual({ name: 'at', reason: 'time' });
     // Split by time: the latest rows are the holdout.
     expect(timed.test.n).toBeGreaterThan(0);
+  });
+
+  it('profiles typed numbers, counted by value, as the CSV of the same values: distinct counts, top values, classes, rejections', async () => {
+    const n = 700;
+    const x = (i: number) => (i % 13 === 0 ? null : [0.5, 1.25, -3, 0, 7, 1e-7, 123456.789][i % 7]);
+    const k = (i: number) => (i % 11 === 0 ? null : i % 5);
+    const wide = (i: number) => i * 1.5;
+    const y = (i: number) => (i % 29 === 0 ? null : i % 3 === 0 ? 2 : i % 4 === 0 ? 1 : 0);
+    const columns = { x, k, wide, y };
+    const bytes = new Uint8Array(
+      parquetWriteBuffer({
+        columnData: [
+          { name: 'x', data: Array.from({ length: n }, (_, i) => x(i)), type: 'DOUBLE' },
+          { name: 'k', data: Array.from({ length: n }, (_, i) => k(i)), type: 'INT32' },
+          { name: 'wide', data: Array.from({ length: n }, (_, i) => wide(i)), type: 'DOUBLE' },
+          { name: 'y', data: Array.from({ length: n }, (_, i) => y(i)), type: 'INT32' },
+        ],
+      }),
+    );
+    const text = ['x,k,wide,y', ...Array.from({ length: n }, (_, i) => Object.values(columns).map((f) => String(f(i) ?? '')).join(','))].join('\n');
+    const csv = join(dir, 'typed.csv');
+    writeFileSync(csv, text);
+    const fromParquet = await validateCsv(parquetBytesSource(bytes), { target: 'y', drop: [] });
+    const fromCsv = await validateCsv(createReadStream(csv), { target: 'y', drop: [] });
+    // a Parquet row's line is its row number; a CSV's counts the header
+    const csvLines = (lines: number[]) => lines.map((line) => line + 1);
+    expect({ ...fromParquet.report, rejected: fromParquet.report.rejected.map((r) => ({ ...r, line: r.line + 1 })) }).toEqual(fromCsv.report);
+    expect(fromParquet.profile.columns).toEqual(fromCsv.profile.columns);
+    expect(fromParquet.report.columns.find((c) => c.name === 'x')).toMatchObject({ unique: 7 });
+    expect(fromParquet.report.class_counts).toEqual({ 0: expect.any(Number), 1: expect.any(Number), 2: expect.any(Number) });
+    expect([...fromParquet.profile.targetLines.byValue].map(([v, lines]) => [v, csvLines(lines)])).toEqual([...fromCsv.profile.targetLines.byValue]);
+  });
+
+  it('gives every row group its own values, although the column arrays are reused from group to group', async () => {
+    const n = 250;
+    const name = (i: number) => (i % 17 === 0 ? null : `name-${i}-${'x'.repeat(i % 40)}`);
+    const x = (i: number) => (i % 13 === 0 ? null : i * 0.25);
+    const bytes = new Uint8Array(
+      parquetWriteBuffer({
+        columnData: [
+          { name: 'name', data: Array.from({ length: n }, (_, i) => name(i)), type: 'STRING' },
+          { name: 'x', data: Array.from({ length: n }, (_, i) => x(i)), type: 'DOUBLE' },
+        ],
+        // the last group is the smallest, as a file's usually is
+        rowGroupSize: 100,
+      }),
+    );
+    const seen: Array<[string, string]> = [];
+    await readTable(parquetBytesSource(bytes), () => undefined, (rec) => void seen.push([fieldText(rec, 0), fieldText(rec, 1)]));
+    expect(seen).toEqual(Array.from({ length: n }, (_, i) => [name(i) ?? '', x(i) === null ? '' : String(x(i))]));
   });
 
   it('names a missing target as it does for a CSV', async () => {

@@ -1,0 +1,55 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse } from '@cdktf/hcl2json';
+import { terraformSchedules } from '../../../../cli/schedules_command';
+import { configFor } from '../../../../shared/core/config';
+import { createLogger } from '../../../../shared/core/log';
+import type { Context } from '../../../../shared/pipeline/context';
+import { parseDatasetConfig } from '../../../../shared/pipeline/dataset_config';
+import { bigQuerySchedules } from '../../../../shared/pipeline/read_models/bigquery_schedules';
+import { createPlatform } from '../../../../shared/platform';
+
+/**
+ * `source.bigquery.schedule` in a model's mloop.json becomes Terraform's bigquery_schedules, which
+ * terraform/bigquery.tf turns into one Cloud Scheduler job per model: `mloop schedules --terraform`.
+ */
+let home: string;
+let ctx: Context;
+
+beforeEach(() => {
+  home = fs.mkdtempSync(path.join(os.tmpdir(), 'mloop-schedules-'));
+  const config = configFor(home, { MLOOP_LOG_LEVEL: 'silent' });
+  ctx = { config, log: createLogger('silent'), platform: createPlatform(config) };
+});
+afterEach(async () => {
+  await ctx.platform.close();
+  fs.rmSync(home, { recursive: true, force: true });
+});
+
+const put = (model: string, body: unknown) => ctx.platform.objects.put(ctx.config.dataBucket, `datasets/${model}/mloop.json`, typeof body === 'string' ? body : JSON.stringify(body));
+
+test("each model's schedule, as the tfvars of bigquery_schedules; models without one, and broken files, give none", async () => {
+  await put('payments', { target: 'fraud', source: { bigquery: { table: 'acme-sales.pay.tx', schedule: '0 3 * * *' } } });
+  await put('churn', { target: 'churned', source: { bigquery: { query: 'SELECT * FROM `a-b-c-d.crm.c` FOR SYSTEM_TIME AS OF @snapshot_time', schedule: '30 */6 * * 1-5' } } });
+  await put('onchange', { target: 'y', source: { bigquery: { table: 'acme-sales.pay.refunds' } } });
+  await put('uploaded', { target: 'y' });
+  await put('broken', '{ not json');
+  const { schedules, problems } = await bigQuerySchedules(ctx);
+  expect(schedules).toEqual([
+    { model: 'churn', schedule: '30 */6 * * 1-5', reads: 'query' },
+    { model: 'payments', schedule: '0 3 * * *', reads: 'acme-sales.pay.tx' },
+  ]);
+  expect(problems).toEqual([{ model: 'broken', problem: expect.stringMatching(/not valid JSON/) }]);
+
+  const tfvars = terraformSchedules(schedules);
+  // what Terraform reads from it: the map(string) variable
+  const parsed = (await parse('schedules.auto.tfvars', tfvars)) as Record<string, unknown>;
+  expect(parsed.bigquery_schedules).toEqual({ churn: '30 */6 * * 1-5', payments: '0 3 * * *' });
+  expect(await parse('empty.auto.tfvars', terraformSchedules([]))).toEqual({ bigquery_schedules: {} });
+});
+
+test('a schedule that is not five cron fields is refused with the mloop.json it is in', () => {
+  expect(() => parseDatasetConfig({ target: 'y', source: { bigquery: { table: 'acme-sales.pay.tx', schedule: 'daily' } } })).toThrow(/unix-cron schedule of five fields/);
+  expect(parseDatasetConfig({ target: 'y', source: { bigquery: { table: 'acme-sales.pay.tx', schedule: ' 0 3 * * * ' } } }).source?.bigquery?.schedule).toBe('0 3 * * *');
+});
