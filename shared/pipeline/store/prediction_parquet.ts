@@ -47,6 +47,8 @@ export class PredictionColumns {
   private readonly versions: string[] = [];
   private readonly times: string[] = [];
   private readonly fields = { features: new Map<string, Field>(), prediction: new Map<string, Field>() };
+  /** the fields in the order the last row listed them */
+  private readonly order: Record<Group, Field[]> = { features: [], prediction: [] };
   /** JSON text per row, only for rows whose instance or prediction is not an object */
   private wholes: { features: string[]; prediction: string[] } | null = null;
 
@@ -79,11 +81,19 @@ export class PredictionColumns {
       return;
     }
     const fields = this.fields[group];
+    const order = this.order[group];
     const object = value as Record<string, unknown>;
+    let at = 0;
     for (const key in object) {
-      let field = fields.get(key);
-      if (!field) fields.set(key, (field = { group, key, values: [] }));
+      // requests repeat one shape: the field at this position is most often the last row's
+      let field: Field | undefined = order[at];
+      if (field === undefined || field.key !== key) {
+        field = fields.get(key);
+        if (!field) fields.set(key, (field = { group, key, values: [] }));
+        order[at] = field;
+      }
       field.values[row] = object[key];
+      at++;
     }
   }
 

@@ -162,12 +162,12 @@ export class LocalObjectStore implements ObjectStore {
         upsertRow(this.db, row);
         return row;
       });
-      fs.rmSync(staged.tmp, { force: true });
       // on the thread pool, not the event loop: a folder's fsync took tens of milliseconds on a busy disk,
       // and every request a server was answering (the prediction log writes while it scores) waited
       await syncDir(path.dirname(file));
       return toMetadata({ ...row, notified_generation: null });
     } catch (err) {
+      // renamed into place it is gone; not placed, it is removed (an unlink per write cost the event loop a system call)
       fs.rmSync(staged.tmp, { force: true });
       throw err;
     }
