@@ -41,10 +41,12 @@ export function sampleGaps(reference: ArrayLike<number>, values: ArrayLike<numbe
   const toEnd = new Float64Array(K + 1);
   /** Σ (value − u[K-1]) over the last bucket, whose right end is open */
   let beyond = 0;
+  const guide = guideOf(u);
   for (let i = 0; i < n; i++) {
     const v = values[i];
-    let lo = 0;
-    let hi = K;
+    const key = keyOf(v);
+    let lo = guide[key];
+    let hi = guide[key + 1];
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (u[mid] <= v) lo = mid + 1;
@@ -78,6 +80,30 @@ export function sampleGaps(reference: ArrayLike<number>, values: ArrayLike<numbe
   area += beyond / n; // above u[K-1] the reference CDF is 1
   if (crossing.length > 0) area += crossingArea(u, atOrBelow, m, values, bucketOf, count, crossing, n);
   return { ks, wasserstein: area, size: n };
+}
+
+const scratch = new Float64Array(1);
+const bits = new Uint32Array(scratch.buffer);
+// the high word of a double: little-endian on every platform Node runs on
+const HIGH = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1 ? 1 : 0;
+
+/** A value's top 16 bits (sign, exponent, 4 bits of mantissa) as a key that orders as the values do; -0 is 0. */
+function keyOf(v: number): number {
+  if (v === 0) return 0x8000;
+  scratch[0] = v;
+  const h = bits[HIGH];
+  return h & 0x80000000 ? (~h >>> 16) & 0xffff : (h >>> 16) | 0x8000;
+}
+
+/**
+ * guide[key]: how many of the sorted distinct values `u` have a smaller key, so that a value with that
+ * key falls among u[guide[key]] … u[guide[key + 1] − 1]: the binary search runs over those few, not all.
+ */
+function guideOf(u: readonly number[]): Int32Array {
+  const guide = new Int32Array(65537);
+  for (const v of u) guide[keyOf(v) + 1]++;
+  for (let k = 1; k <= 65536; k++) guide[k] += guide[k - 1];
+  return guide;
 }
 
 /** The area on the buckets where the current CDF crosses the reference's: their values sorted, walked. */
