@@ -3,6 +3,11 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { configFor } from '../shared/core/config';
+import { createLogger } from '../shared/core/log';
+import { createPlatform } from '../shared/platform';
+import { installVersion } from '../shared/pipeline/usecases/install_version';
+import { BIN, CLI, demoModel, instances, referenceVenv } from './serve_fixtures';
 
 /**
  * Cold start of each deployed function: functions-framework started as a child process on that
@@ -14,7 +19,11 @@ import path from 'node:path';
  * platform in a fresh state folder. Beside them, the anchor: a bare functions-framework hello function,
  * what any function pays; and the all-in-one bundle (dist/functions/index.js) as every function loaded
  * it before each had its own. One JSON line per function: bundle bytes, the median of RUNS starts (and
- * each), `load_1m`. `npm run bench:cold`.
+ * each), `load_1m`. Then the scoring server: `mloop serve` (2 workers, the demo gbdt model of bench:serve)
+ * from spawn to its first successful score, from its own bundle (as bin/mloop.js starts it) and from the
+ * whole CLI's, and the same for the anchor, FastAPI + uvicorn + onnxruntime with 2 workers
+ * (bench/serve_reference.py, its venv built offline from /opt/pypi/files). `npm run bench:cold [serve]`
+ * (serve: the servers only).
  */
 const ROOT = path.resolve(__dirname, '..', '..');
 const FRAMEWORK = path.join(ROOT, 'node_modules', '@google-cloud', 'functions-framework', 'build', 'src', 'main.js');
@@ -118,7 +127,69 @@ async function measure(name: string, source: string, target: string, probe: Prob
   emit({ function: name, bundle: source.startsWith(ROOT) ? path.relative(ROOT, source) : path.basename(source), bundle_bytes: fs.statSync(source).size, ms: +median(runs).toFixed(1), runs_ms: runs.map((r) => +r.toFixed(1)) });
 }
 
+/** Milliseconds from spawning a server (its own process group) to its first 200 on POST `url`. */
+async function firstScore(command: string, args: string[], env: NodeJS.ProcessEnv, url: string, body: string): Promise<number> {
+  const started = performance.now();
+  const child = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`${command} ${args.join(' ')} exited with ${child.exitCode}: ${stderr.slice(-2000)}`);
+      if (performance.now() - started > 60_000) throw new Error(`${command} ${args.join(' ')} did not score within 60 s`);
+      const status = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(
+        async (r) => (await r.arrayBuffer(), r.status),
+        () => 0,
+      );
+      if (status === 200) return performance.now() - started;
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  } finally {
+    const exited = new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    await exited;
+  }
+}
+
+/** `mloop serve` and the FastAPI anchor, each started RUNS times on the same model. */
+async function servers(): Promise<void> {
+  const model = demoModel();
+  const home = fs.mkdtempSync(path.join(WORK, 'serve-'));
+  const config = configFor(home, { MLOOP_LOG_LEVEL: 'silent' });
+  const ctx = { config, log: createLogger('silent'), platform: createPlatform(config, createLogger('silent')) };
+  await installVersion(ctx, 'fraud', 'v1', model);
+  await ctx.platform.close();
+  const body = JSON.stringify({ instances: instances(model, 1) });
+  const time = async (name: string, start: (port: number) => [string, string[], NodeJS.ProcessEnv]) => {
+    const runs: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const port = await freePort();
+      const [command, args, env] = start(port);
+      runs.push(await firstScore(command, args, env, `http://127.0.0.1:${port}/score/fraud`, body));
+    }
+    emit({ server: name, workers: 2, ms: +median(runs).toFixed(1), runs_ms: runs.map((r) => +r.toFixed(1)) });
+  };
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, MLOOP_HOME: home, MLOOP_LOG_LEVEL: 'warn' };
+  await time('mloop serve, first score', (port) => [process.execPath, [BIN, 'serve', '--port', String(port), '--workers', '2'], env]);
+  await time('mloop serve from the whole CLI bundle (before)', (port) => [process.execPath, [CLI, 'serve', '--port', String(port), '--workers', '2'], env]);
+  const python = referenceVenv();
+  if (!python) {
+    emit({ server: 'anchor: FastAPI + uvicorn + onnxruntime', skipped: 'no fastapi/uvicorn/onnxruntime wheels could be installed' });
+    return;
+  }
+  await time('anchor: FastAPI + uvicorn + onnxruntime, first score', (port) => [
+    python,
+    ['-m', 'uvicorn', 'serve_reference:app', '--app-dir', path.join(ROOT, 'bench'), '--workers', '2', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warning', '--no-access-log'],
+    { PATH: process.env.PATH, HOME: process.env.HOME, MODEL_DIR: model },
+  ]);
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === 'serve') return servers();
   const hello = path.join(WORK, 'hello.js');
   fs.writeFileSync(hello, "exports.hello = (req, res) => res.send('hello');\n");
   await measure('anchor: functions-framework hello', hello, 'hello', { method: 'GET', path: '/' }, 'http');
@@ -127,6 +198,7 @@ async function main(): Promise<void> {
     if (!fs.existsSync(source)) throw new Error(`${source} is missing: run node scripts/build.mjs first`);
     await measure(f.name, source, f.target, f.probe, f.probe.path === '/' ? 'cloudevent' : 'http', f.env);
   }
+  await servers();
 }
 
 main()

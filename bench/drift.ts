@@ -148,6 +148,8 @@ function statistics(rows: number): void {
 async function main() {
   const args = process.argv.slice(2);
   if (args[0] === 'tick') return tick(args[1], Number(args[2]), args[3] as Format);
+  // `setup <home> <rows> <format>`: only the log and the reference, to profile a tick on them (node --cpu-prof dist/bench/drift.js tick …)
+  if (args[0] === 'setup') return setup(args[1], Number(args[2]), args[3] as Format);
   const pythonAt = args.indexOf('--python');
   const python = pythonAt >= 0 ? args.splice(pythonAt, 2)[1] : 'python3';
   const rows = Number(args[0] ?? 1_000_000);

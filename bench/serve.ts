@@ -1,5 +1,5 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +13,7 @@ import type { Context } from '../shared/pipeline/context';
 import { createPlatform } from '../shared/platform';
 import { installVersion } from '../shared/pipeline/usecases/install_version';
 import { PredictionLog } from '../shared/serving/prediction_log';
+import { BIN, demoModel, instances, referenceVenv, ROOT, WHEELS, WORK, type Row } from './serve_fixtures';
 
 /**
  * Scoring speed of the demo gbdt model (300 trees, trained by `mloop train` on `mloop generate` data):
@@ -23,49 +24,19 @@ import { PredictionLog } from '../shared/serving/prediction_log';
  * /opt/pypi/files; skipped, and said so, when it cannot be). Also the cold start of `mloop serve`: from
  * spawning the process to its first successful score. `npm run bench:serve [mloop|fastapi|log]` (log: the
  * prediction log's CPU cost alone); one JSON line per
- * measurement. The load tool runs on the same two cores as the server: every HTTP number is a
+ * measurement; at concurrency 32 the server with the log on and one with it off take turns (two each),
+ * and a `prediction_log_http` line gives their medians and the share of throughput the log keeps.
+ * The load tool runs on the same two cores as the server: every HTTP number is a
  * measurement of both. `load_1m` is the machine's load average when the measurement started.
  */
-const ROOT = path.resolve(__dirname, '..', '..');
-const CLI = path.join(ROOT, 'dist', 'cli', 'mloop.js');
-const WORK = path.join(os.tmpdir(), 'mloop-bench', 'serve');
-const VENV = process.env.MLOOP_BENCH_SERVE_VENV ?? path.join(os.tmpdir(), 'mloop-bench', 'serve-venv');
-const WHEELS = process.env.MLOOP_BENCH_WHEELS ?? '/opt/pypi/files';
 const SECONDS = Number(process.env.MLOOP_BENCH_SECONDS ?? 10);
 
-type Row = Record<string, unknown>;
 
 const emit = (line: Record<string, unknown>) => console.log(JSON.stringify({ ...line, load_1m: +os.loadavg()[0].toFixed(2) }));
 const round = (v: number, digits = 3) => +v.toFixed(digits);
 
 function quantile(sorted: Float64Array, q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))];
-}
-
-/** The demo model, trained once and kept in the bench folder. */
-function demoModel(): string {
-  const csv = path.join(WORK, 'fraud.csv');
-  const model = path.join(WORK, 'gbdt');
-  if (!existsSync(csv)) run(process.execPath, [CLI, 'generate', csv, '--rows', '100000', '--seed', '1']);
-  if (!existsSync(path.join(model, 'model.onnx'))) {
-    run(process.execPath, [CLI, 'train', csv, '--algorithm', 'gbdt', '--params', '{"early_stopping_rounds":0}', '--out', model, '--json']);
-  }
-  return model;
-}
-
-function run(command: string, args: string[]): void {
-  const result = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}`);
-}
-
-/** Holdout rows as a client sends them: numbers as numbers. */
-function instances(model: string, count: number): Row[] {
-  const manifest = JSON.parse(readFileSync(path.join(model, 'manifest.json'), 'utf8')) as { features: Array<{ name: string; kind: string }> };
-  const lines = readFileSync(path.join(model, 'holdout.ndjson'), 'utf8').trim().split('\n').slice(0, count);
-  return lines.map((line) => {
-    const { record } = JSON.parse(line) as { record: Record<string, string> };
-    return Object.fromEntries(manifest.features.map((f) => [f.name, f.kind === 'numeric' ? Number(record[f.name]) : record[f.name]]));
-  });
 }
 
 async function inProcess(ctx: Context, rows: Row[]): Promise<void> {
@@ -231,7 +202,12 @@ async function stop(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-async function load(server: string, url: string, rows: Row[], rowsPerRequest: number, connections: number, extra: Record<string, unknown> = {}): Promise<void> {
+interface HttpLine {
+  requests_per_s: number;
+  p99_ms: number;
+}
+
+async function load(server: string, url: string, rows: Row[], rowsPerRequest: number, connections: number, extra: Record<string, unknown> = {}): Promise<HttpLine> {
   const bodies = Array.from({ length: 16 }, (_, k) => JSON.stringify({ instances: Array.from({ length: rowsPerRequest }, (_, i) => rows[(k * rowsPerRequest + i) % rows.length]) }));
   const options = { url, method: 'POST' as const, headers: { 'content-type': 'application/json' }, connections, pipelining: 1, requests: bodies.map((body) => ({ body })) };
   await autocannon({ ...options, duration: 2 });
@@ -246,21 +222,21 @@ async function load(server: string, url: string, rows: Row[], rowsPerRequest: nu
   });
   const sorted = Float64Array.from(latencies).sort();
   const rps = result.requests.total / (result.duration || SECONDS);
-  console.log(
-    JSON.stringify({
-      bench: 'http',
-      server,
-      rows_per_request: rowsPerRequest,
-      concurrency: connections,
-      requests_per_s: Math.round(rps),
-      rows_per_s: Math.round(rps * rowsPerRequest),
-      p50_ms: round(quantile(sorted, 0.5)),
-      p99_ms: round(quantile(sorted, 0.99)),
-      errors: result.errors + result.timeouts + result.non2xx,
-      ...extra,
-      load_1m: +load1.toFixed(2),
-    }),
-  );
+  const line = {
+    bench: 'http',
+    server,
+    rows_per_request: rowsPerRequest,
+    concurrency: connections,
+    requests_per_s: Math.round(rps),
+    rows_per_s: Math.round(rps * rowsPerRequest),
+    p50_ms: round(quantile(sorted, 0.5)),
+    p99_ms: round(quantile(sorted, 0.99)),
+    errors: result.errors + result.timeouts + result.non2xx,
+    ...extra,
+    load_1m: +load1.toFixed(2),
+  };
+  console.log(JSON.stringify(line));
+  return line;
 }
 
 const LOADS: Array<[number, number]> = [
@@ -281,7 +257,7 @@ async function mloopHttp(home: string, rows: Row[]): Promise<void> {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}/score/fraud`;
     const env = { PATH: process.env.PATH, HOME: process.env.HOME, MLOOP_HOME: home, MLOOP_LOG_LEVEL: 'warn', MLOOP_PREDICTION_SAMPLE: sample };
-    return { url, ...(await startServer(process.execPath, [CLI, 'serve', '--port', String(port), '--workers', workers], env, url, body)) };
+    return { url, ...(await startServer(process.execPath, [BIN, 'serve', '--port', String(port), '--workers', workers], env, url, body)) };
   };
   const colds: number[] = [];
   let server: Awaited<ReturnType<typeof start>> | undefined;
@@ -292,25 +268,35 @@ async function mloopHttp(home: string, rows: Row[]): Promise<void> {
   }
   colds.sort((a, b) => a - b);
   emit({ bench: 'cold_start', server: 'mloop', workers: Number(workers), ms: Math.round(colds[1]), runs_ms: colds.map(Math.round) });
-  for (const [rowsPerRequest, connections] of LOADS) await load('mloop', server!.url, rows, rowsPerRequest, connections, { prediction_log: 'every request' });
-  await stop(server!.child);
+  for (const [rowsPerRequest, connections] of LOADS.filter(([, c]) => c === 1)) await load('mloop', server!.url, rows, rowsPerRequest, connections, { prediction_log: 'every request' });
+  // log on and log off in turns, both servers up, so that what the machine's other work does falls on both alike
   const quiet = await start('0');
-  for (const [rowsPerRequest, connections] of LOADS.filter(([, c]) => c > 1)) await load('mloop', quiet.url, rows, rowsPerRequest, connections, { prediction_log: 'off' });
+  for (const [rowsPerRequest, connections] of LOADS.filter(([, c]) => c > 1)) {
+    const on: HttpLine[] = [];
+    const off: HttpLine[] = [];
+    for (let turn = 0; turn < 2; turn++) {
+      on.push(await load('mloop', server!.url, rows, rowsPerRequest, connections, { prediction_log: 'every request', turn }));
+      off.push(await load('mloop', quiet.url, rows, rowsPerRequest, connections, { prediction_log: 'off', turn }));
+    }
+    const mid = (lines: HttpLine[], key: 'requests_per_s' | 'p99_ms') => median(lines.map((l) => l[key]));
+    emit({
+      bench: 'prediction_log_http',
+      rows_per_request: rowsPerRequest,
+      concurrency: connections,
+      requests_per_s: { on: mid(on, 'requests_per_s'), off: mid(off, 'requests_per_s') },
+      p99_ms: { on: mid(on, 'p99_ms'), off: mid(off, 'p99_ms') },
+      kept: round(mid(on, 'requests_per_s') / mid(off, 'requests_per_s'), 3),
+    });
+  }
+  await stop(server!.child);
   await stop(quiet.child);
 }
 
-function referenceVenv(): string | null {
-  const python = path.join(VENV, 'bin', 'python');
-  if (existsSync(python)) return python;
-  if (!existsSync(WHEELS)) return null;
-  const made = spawnSync('python3', ['-m', 'venv', VENV], { stdio: 'inherit' });
-  const pip = made.status === 0 && spawnSync(path.join(VENV, 'bin', 'pip'), ['install', '-q', '--no-index', '--find-links', WHEELS, 'fastapi', 'uvicorn', 'uvloop', 'httptools', 'onnxruntime', 'numpy<2.3'], { stdio: 'inherit' });
-  if (!pip || pip.status !== 0) {
-    rmSync(VENV, { recursive: true, force: true });
-    return null;
-  }
-  return python;
-}
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const half = sorted.length / 2;
+  return Number.isInteger(half) ? (sorted[half - 1] + sorted[half]) / 2 : sorted[Math.floor(half)];
+};
 
 async function fastapiHttp(model: string, rows: Row[]): Promise<void> {
   const python = referenceVenv();

@@ -15,6 +15,8 @@ const entries = {
   // beside the job: config.ts finds the sweep's worker-thread script next to the job script
   'jobs/trial_worker': 'jobs/train/trial_worker.ts',
   'cli/mloop': 'cli/main.ts',
+  // `mloop serve` alone (bin/mloop.js runs it for `serve`): its processes start without the rest of the CLI
+  'cli/serve': 'cli/serve_main.ts',
 };
 
 const server = await build({

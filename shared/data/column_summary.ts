@@ -25,6 +25,9 @@ export class ColumnBuilder {
   private length = 0;
   private readonly counts = new Map<string, number>();
   private missing = 0;
+  /** whole decoded columns, appended after `values` at build */
+  private readonly chunks: Float64Array[] = [];
+  private chunked = 0;
 
   constructor(readonly kind: ColumnKindOf) {}
 
@@ -48,8 +51,57 @@ export class ColumnBuilder {
     else this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
   }
 
+  /**
+   * Adds a decoded column's values, those of the rows `keep` marks (all when null); a column no row has
+   * (null) adds that many missing values. A column of doubles is copied without a look at each type.
+   */
+  addColumn(values: ArrayLike<unknown> | null, keep: Uint8Array | null, rows: number): void {
+    if (values === null) {
+      this.missing += keep ? keep.reduce((sum, k) => sum + k, 0) : rows;
+      return;
+    }
+    if (this.kind === 'numeric' && values instanceof Float64Array) {
+      // a whole column of finite numbers is kept as it is and copied once, at build
+      let finite = values.length === rows && keep === null;
+      for (let i = 0; finite && i < rows; i++) finite = Number.isFinite(values[i]);
+      if (finite) {
+        // a view into a file's bytes is copied, so the file itself is not kept alive
+        this.chunks.push(values.byteLength === values.buffer.byteLength ? values : values.slice());
+        this.chunked += rows;
+        return;
+      }
+      for (let i = 0; i < rows; i++) if (!keep || keep[i] === 1) this.add(values[i]);
+      return;
+    }
+    if (this.kind === 'numeric') {
+      for (let i = 0; i < rows; i++) if (!keep || keep[i] === 1) this.add(values[i]);
+      return;
+    }
+    // categories repeat: each distinct raw value is read (trimmed, spelled) once, with its count
+    const raw = new Map<unknown, number>();
+    for (let i = 0; i < rows; i++) {
+      if (keep && keep[i] === 0) continue;
+      const v = values[i];
+      raw.set(v, (raw.get(v) ?? 0) + 1);
+    }
+    for (const [value, n] of raw) {
+      const key = this.kind === 'boolean' ? booleanCell(value) : categoryCell(value);
+      if (key === null) this.missing += n;
+      else this.counts.set(key, (this.counts.get(key) ?? 0) + n);
+    }
+  }
+
   build(): ColumnData {
-    if (this.kind === 'numeric') return { kind: 'numeric', values: this.values.slice(0, this.length), missing: this.missing };
+    if (this.kind === 'numeric') {
+      const values = new Float64Array(this.length + this.chunked);
+      values.set(this.values.subarray(0, this.length));
+      let at = this.length;
+      for (const chunk of this.chunks) {
+        values.set(chunk, at);
+        at += chunk.length;
+      }
+      return { kind: 'numeric', values, missing: this.missing };
+    }
     return { kind: this.kind, counts: new Map(this.counts), missing: this.missing };
   }
 }

@@ -6,6 +6,7 @@ import { shares } from './shares';
 import { populationStabilityIndex } from './stattests/psi';
 import type { StatTestName } from './stattests/registry';
 import { chooseStatTest } from './stattests/select';
+import { sampleGaps, type SampleGaps } from './sample_gaps';
 import { isDrift, type ReferenceSide, type Side } from './stattests/stat_test';
 
 /**
@@ -104,7 +105,6 @@ function emptyLike(profile: FeatureProfile): ColumnData {
 }
 
 export function compareFeature(profile: FeatureProfile, column: ColumnData, config: FeatureMonitoring, missingRateChange: number): FeatureDrift {
-  if (column.kind === 'numeric') column.values.sort();
   const counts = alignedCounts(profile, column);
   const currentCount = present(column);
   const base = {
@@ -122,7 +122,7 @@ export function compareFeature(profile: FeatureProfile, column: ColumnData, conf
   }
   const { test, threshold, note } = chooseStatTest(profile.kind, profile.count, distinctValues(profile, column), config);
   const reference: ReferenceSide = profile.kind === 'numeric' ? { sorted: profile.sample, counts: counts.reference, std: profile.std } : { sorted: null, counts: counts.reference, std: null };
-  const current: Side = { sorted: column.kind === 'numeric' ? column.values : null, counts: counts.current };
+  const current = currentSide(profile, column, counts.current);
   const result = test.run(reference, current);
   return {
     ...base,
@@ -133,6 +133,24 @@ export function compareFeature(profile: FeatureProfile, column: ColumnData, conf
     drifted: isDrift(test, result, threshold),
     psi: populationStabilityIndex(counts.reference, counts.current),
     ...(note ? { note } : {}),
+  };
+}
+
+/** Above this many values the current side is not sorted (KS's p-value is asymptotic there anyway). */
+const SORT_FREE_ABOVE = 10_000;
+
+/** The current side, sorted only when a test reads its sorted values (and then in place, once). */
+function currentSide(profile: FeatureProfile, column: ColumnData, counts: number[]): Side {
+  if (column.kind !== 'numeric') return { sorted: null, counts };
+  let sorted: Float64Array | null = null;
+  let gaps: SampleGaps | null = null;
+  const many = profile.kind === 'numeric' && profile.sample.length > 0 && column.values.length > SORT_FREE_ABOVE;
+  return {
+    get sorted() {
+      return (sorted ??= column.values.sort());
+    },
+    counts,
+    ...(many ? { gaps: () => (gaps ??= sampleGaps((profile as Extract<FeatureProfile, { kind: 'numeric' }>).sample, column.values)) } : {}),
   };
 }
 
@@ -173,7 +191,9 @@ function quality(profile: FeatureProfile, column: ColumnData, currentCount: numb
     // The train job stores values as float32, so the training extremes may sit ~1e-7 (relative) inside the values they were read from.
     const low = profile.min - Math.abs(profile.min) * 1e-6;
     const high = profile.max + Math.abs(profile.max) * 1e-6;
-    for (const v of column.values) {
+    const live = column.values;
+    for (let i = 0; i < live.length; i++) {
+      const v = live[i];
       if (v < low || v > high) count++;
       if (v < min) min = v;
       if (v > max) max = v;

@@ -22,6 +22,8 @@ export class PredictionLog {
   private sequence = 0;
   private flushSoon?: NodeJS.Immediate;
   dropped = 0;
+  private lastMs = NaN;
+  private lastTime = '';
 
   constructor(
     private readonly ctx: Context,
@@ -40,7 +42,7 @@ export class PredictionLog {
    */
   record(requestId: string, model: string, version: string, instances: unknown[], predictions: unknown[], shadow = false): void {
     if (this.options.sampleRate <= 0 || (this.options.sampleRate < 1 && this.random() >= this.options.sampleRate)) return;
-    const time = this.ctx.platform.clock.now().toISOString();
+    const time = this.timeNow();
     const key = `${model}\u0000${time.slice(0, 10)}\u0000${shadow ? 1 : 0}`;
     let batch = this.batches.get(key);
     if (!batch) this.batches.set(key, (batch = { columns: new PredictionColumns(model, shadow), time }));
@@ -48,6 +50,16 @@ export class PredictionLog {
     this.buffered += instances.length;
     // On the next turn, not in this one: the request that filled the buffer should not wait for its encoding.
     if (this.buffered >= this.options.maxBuffered && !this.flushSoon) this.flushSoon = setImmediate(() => void this.flush());
+  }
+
+  /** The clock's time as ISO text, formatted once per millisecond however many requests share it. */
+  private timeNow(): string {
+    const ms = this.ctx.platform.clock.now().getTime();
+    if (ms !== this.lastMs) {
+      this.lastMs = ms;
+      this.lastTime = new Date(ms).toISOString();
+    }
+    return this.lastTime;
   }
 
   /** Writes what is buffered; concurrent calls queue behind each other, so no batch is written twice. */

@@ -18,7 +18,11 @@ export function ksTwoSample(a: ArrayLike<number>, b: ArrayLike<number>): KsResul
   const n1 = a.length;
   const n2 = b.length;
   if (n1 === 0 || n2 === 0) throw new RangeError('the KS test needs two non-empty samples');
-  let d = largestCdfGap(a, b);
+  return ksFromGap(n1, n2, largestCdfGap(a, b));
+}
+
+/** The test from its statistic: the largest CDF gap between samples of n1 and n2 values. */
+export function ksFromGap(n1: number, n2: number, d: number): KsResult {
   if (Math.max(n1, n2) <= MAX_EXACT) {
     const exact = exactPValue(n1, n2, d);
     if (exact) return { statistic: exact.d, pValue: exact.p, method: 'exact' };
@@ -121,7 +125,8 @@ export const ksStatTest: StatTest<'ks'> = {
   direction: 'p_value',
   driftsAtThreshold: true,
   run(reference, current) {
-    const { statistic, pValue } = ksTwoSample(sortedValues(reference, 'ks'), sortedValues(current, 'ks'));
+    const gaps = current.gaps?.();
+    const { statistic, pValue } = gaps ? ksFromGap(sortedValues(reference, 'ks').length, gaps.size, gaps.ks) : ksTwoSample(sortedValues(reference, 'ks'), sortedValues(current, 'ks'));
     return { statistic, pValue };
   },
 };

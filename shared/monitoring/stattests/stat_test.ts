@@ -1,3 +1,5 @@
+import type { SampleGaps } from '../sample_gaps';
+
 /**
  * A drift test, as Evidently's stattests declare one: its name (what mloop.json's `method` says), the
  * kinds of column it can compare, the threshold it uses unless told otherwise, and which way its result
@@ -11,6 +13,8 @@ export interface Side {
   sorted: ArrayLike<number> | null;
   /** Counts over the bins both sides share (aligned_counts.ts). */
   counts: ArrayLike<number>;
+  /** Many unsorted current values: KS's and Wasserstein's statistics against the reference sample, without sorting them. */
+  gaps?: () => SampleGaps;
 }
 
 export interface ReferenceSide extends Side {

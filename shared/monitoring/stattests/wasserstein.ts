@@ -38,6 +38,8 @@ export const wassersteinStatTest: StatTest<'wasserstein'> = {
   driftsAtThreshold: true,
   run(reference, current) {
     if (reference.std === null) throw new TypeError('wasserstein needs the standard deviation of a numeric reference');
+    const gaps = current.gaps?.();
+    if (gaps) return { statistic: gaps.wasserstein / Math.max(reference.std, 0.001), pValue: null };
     return { statistic: normedWasserstein(sortedValues(reference, 'wasserstein'), sortedValues(current, 'wasserstein'), reference.std), pValue: null };
   },
 };

@@ -3,7 +3,8 @@ import type { CurrentData } from '../../monitoring/drift';
 import type { FeatureProfile } from '../../monitoring/reference_profile';
 import type { Context } from '../context';
 import { feedbackId } from '../store/monitoring_documents';
-import { predictionObjectPrefix, readPredictionObject, type PredictionRecord } from '../store/prediction_records';
+import type { PredictionBatch } from '../store/prediction_parquet';
+import { predictionObjectPrefix, readPredictionColumns, readPredictionObject, type PredictionRecord } from '../store/prediction_records';
 
 /**
  * Reads the prediction log of a window one object at a time (Parquet batches, and NDJSON ones written
@@ -13,14 +14,19 @@ import { predictionObjectPrefix, readPredictionObject, type PredictionRecord } f
 export async function forEachPrediction(ctx: Context, model: string, from: Date, to: Date, visit: (record: PredictionRecord) => void): Promise<void> {
   const fromIso = from.toISOString();
   const toIso = to.toISOString();
+  await forEachObject(ctx, model, from, to, async (bucket, name) => {
+    for (const record of await readPredictionObject(ctx, bucket, name)) {
+      if (record.time >= fromIso && record.time <= toIso) visit(record);
+    }
+  });
+}
+
+/** The log's objects for the days the window touches, one at a time. */
+async function forEachObject(ctx: Context, model: string, from: Date, to: Date, visit: (bucket: string, name: string) => Promise<void>): Promise<void> {
   const { objects } = ctx.platform;
   for (let day = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate()); day <= to.getTime(); day += 86_400_000) {
     const prefix = predictionObjectPrefix(model, new Date(day).toISOString().slice(0, 10));
-    for (const object of await objects.list(ctx.config.artifactsBucket, prefix)) {
-      for (const record of await readPredictionObject(ctx, object.bucket, object.name)) {
-        if (record.time >= fromIso && record.time <= toIso) visit(record);
-      }
-    }
+    for (const object of await objects.list(ctx.config.artifactsBucket, prefix)) await visit(object.bucket, object.name);
   }
 }
 
@@ -60,7 +66,15 @@ export async function scanWindow(
   let rows = 0;
   const labelled = { labels: [] as number[], scores: [] as number[] };
   const valued = { labels: [] as number[], values: [] as number[] };
-  await forEachPrediction(ctx, model, window.from, window.to, (record) => {
+  const addScore = (served: number) => {
+    if (scored === scores.length) {
+      const bigger = new Float64Array(scores.length * 2);
+      bigger.set(scores);
+      scores = bigger;
+    }
+    scores[scored++] = served;
+  };
+  const visit = (record: PredictionRecord) => {
     rows++;
     versions[record.model_version] = (versions[record.model_version] ?? 0) + 1;
     const values = record.features ?? {};
@@ -70,12 +84,7 @@ export async function scanWindow(
     const { score, value } = record.prediction ?? {};
     const served = typeof score === 'number' ? score : typeof value === 'number' ? value : null;
     if (record.model_version !== scoredBy || served === null) return;
-    if (scored === scores.length) {
-      const bigger = new Float64Array(scores.length * 2);
-      bigger.set(scores);
-      scores = bigger;
-    }
-    scores[scored++] = served;
+    addScore(served);
     onServed?.(values, served);
     const label = labels.get(feedbackId(record.request_id, record.index));
     if (label === undefined) return;
@@ -88,6 +97,81 @@ export async function scanWindow(
       valued.labels.push(label);
       valued.values.push(served);
     }
+  };
+  // the same reading, a Parquet batch's columns at a time: no record is made
+  const visitBatch = (batch: PredictionBatch, fromIso: string, toIso: string) => {
+    const n = batch.rows;
+    const times = batch.base('time');
+    const whole = batch.first !== null && batch.last !== null && batch.first >= fromIso && batch.last <= toIso;
+    let keep: Uint8Array | null = null;
+    if (!whole) {
+      keep = new Uint8Array(n);
+      for (let i = 0; i < n; i++) {
+        const t = times[i] as string;
+        if (t >= fromIso && t <= toIso) keep[i] = 1;
+      }
+    }
+    const version = batch.base('model_version');
+    const byScorer = new Uint8Array(n);
+    let kept = 0;
+    for (let i = 0; i < n; i++) {
+      if (keep && keep[i] === 0) continue;
+      kept++;
+      const v = version[i] as string;
+      versions[v] = (versions[v] ?? 0) + 1;
+      if (v === scoredBy) byScorer[i] = 1;
+    }
+    if (kept === 0) return;
+    rows += kept;
+    // a row's features as a record only for the error model, which estimates each served row
+    const featureColumns = builders.map(({ name }) => [name, batch.field('features', name)] as const);
+    for (const [j, { builder }] of builders.entries()) builder.addColumn(featureColumns[j][1], keep, n);
+    for (const { field, builder } of outputs) builder.addColumn(batch.field('prediction', field!), byScorer, n);
+    const score = batch.field('prediction', 'score');
+    const value = batch.field('prediction', 'value');
+    if (!score && !value) return;
+    const requestIds = labels.size > 0 ? batch.base('request_id') : null;
+    const index = labels.size > 0 ? batch.base('index') : null;
+    for (let i = 0; i < n; i++) {
+      if (byScorer[i] === 0) continue;
+      const s = score?.[i];
+      const v = value?.[i];
+      const served = typeof s === 'number' ? s : typeof v === 'number' ? v : null;
+      if (served === null) continue;
+      addScore(served);
+      if (onServed) {
+        const row: Record<string, unknown> = {};
+        for (const [name, column] of featureColumns) row[name] = column?.[i];
+        onServed(row, served);
+      }
+      if (!requestIds) continue;
+      const label = labels.get(feedbackId(requestIds[i] as string, Number(index![i])));
+      if (label === undefined) continue;
+      if (typeof s === 'number') {
+        if (label === 0 || label === 1) {
+          labelled.labels.push(label);
+          labelled.scores.push(s);
+        }
+      } else {
+        valued.labels.push(label);
+        valued.values.push(served);
+      }
+    }
+  };
+  const fromIso = window.from.toISOString();
+  const toIso = window.to.toISOString();
+  const wanted = {
+    features: builders.map((b) => b.name),
+    prediction: [...new Set([...outputs.map((b) => b.field!), 'score', 'value'])],
+    base: labels.size > 0 ? (['time', 'model_version', 'request_id', 'index'] as const) : (['time', 'model_version'] as const),
+  };
+  // a file whose stored time range misses the window is not decoded (the previous window's pass reads the same days)
+  const load = (first: string | null, last: string | null) => first === null || last === null || (last >= fromIso && first <= toIso);
+  await forEachObject(ctx, model, window.from, window.to, async (bucket, name) => {
+    const read = await readPredictionColumns(ctx, bucket, name, wanted, load);
+    if (read === null) return;
+    if (!Array.isArray(read)) return visitBatch(read, fromIso, toIso);
+    for (const record of read) if (record.time >= fromIso && record.time <= toIso) visit(record);
   });
   return {
     current: {

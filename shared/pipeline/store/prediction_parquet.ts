@@ -30,6 +30,9 @@ interface Layout {
   shadow: boolean;
   /** column name -> [group, field, stored as JSON text] */
   columns: Record<string, [Group, string, boolean]>;
+  /** The earliest and latest `time` of the file's rows (files written before these lack them), so a reader skips a file outside its window. */
+  first?: string;
+  last?: string;
 }
 
 /**
@@ -44,6 +47,8 @@ export class PredictionColumns {
   private readonly versions: string[] = [];
   private readonly times: string[] = [];
   private readonly fields = { features: new Map<string, Field>(), prediction: new Map<string, Field>() };
+  /** the fields in the order the last row listed them */
+  private readonly order: Record<Group, Field[]> = { features: [], prediction: [] };
   /** JSON text per row, only for rows whose instance or prediction is not an object */
   private wholes: { features: string[]; prediction: string[] } | null = null;
 
@@ -76,11 +81,19 @@ export class PredictionColumns {
       return;
     }
     const fields = this.fields[group];
+    const order = this.order[group];
     const object = value as Record<string, unknown>;
+    let at = 0;
     for (const key in object) {
-      let field = fields.get(key);
-      if (!field) fields.set(key, (field = { group, key, values: [] }));
+      // requests repeat one shape: the field at this position is most often the last row's
+      let field: Field | undefined = order[at];
+      if (field === undefined || field.key !== key) {
+        field = fields.get(key);
+        if (!field) fields.set(key, (field = { group, key, values: [] }));
+        order[at] = field;
+      }
       field.values[row] = object[key];
+      at++;
     }
   }
 
@@ -93,7 +106,13 @@ export class PredictionColumns {
       { name: 'model_version', values: this.versions, type: 'STRING', nullable: false },
       { name: 'time', values: this.times, type: 'STRING', nullable: false },
     ];
-    const layout: Layout = { version: 1, model: this.model, shadow: this.shadow, columns: {} };
+    let first = this.times[0];
+    let last = first;
+    for (const t of this.times) {
+      if (t < first) first = t;
+      else if (t > last) last = t;
+    }
+    const layout: Layout = { version: 1, model: this.model, shadow: this.shadow, columns: {}, ...(n > 0 ? { first, last } : {}) };
     const taken = new Set<string>([...BASE, WHOLE.features, WHOLE.prediction]);
     for (const group of ['features', 'prediction'] as const) {
       for (const { key, values } of this.fields[group].values()) {
@@ -197,4 +216,83 @@ function objectOf(fields: ReadonlyArray<{ key: string; values: unknown[] }>, row
     object[key] = v === undefined ? null : v;
   }
   return object;
+}
+
+/**
+ * Some columns of one Parquet file of the log, as decoded, for a reader that wants numbers, not
+ * records: the monitor. Only the columns asked for are decoded (a tick needs neither the request ids
+ * nor the features the reference does not profile).
+ */
+export interface PredictionBatch {
+  rows: number;
+  /** The file's time range when it was stored with it. */
+  first: string | null;
+  last: string | null;
+  /** The values of a field over the rows; null when no row has it. */
+  field(group: Group, key: string): ArrayLike<unknown> | null;
+  /** A base column: request_id, index, model_version or time. */
+  base(name: (typeof BASE)[number]): ArrayLike<unknown>;
+}
+
+/**
+ * Decodes what `wanted` names and returns null when the file has rows whose instance or prediction
+ * was stored whole (not an object): those are read as records. `load` decides, from the batch's time
+ * range, whether to decode at all (false: the file is outside the window).
+ */
+export async function decodePredictionBatch(
+  bytes: Buffer,
+  wanted: { features: readonly string[]; prediction: readonly string[]; base: ReadonlyArray<(typeof BASE)[number]> },
+  load: (first: string | null, last: string | null) => boolean,
+): Promise<PredictionBatch | 'whole' | 'skipped'> {
+  const { parquetMetadata, parquetRead } = await import('hyparquet');
+  // a file read whole owns its memory: no copy (copying every batch cost more than decoding it)
+  const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+  const file = owned ? (bytes.buffer as ArrayBuffer) : (bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  const metadata = parquetMetadata(file);
+  const stored = metadata.key_value_metadata?.find((kv) => kv.key === LAYOUT_KEY)?.value;
+  if (!stored) throw new Error('not a prediction log file: its layout metadata is missing');
+  const layout = JSON.parse(stored) as Layout;
+  const first = layout.first ?? null;
+  const last = layout.last ?? null;
+  if (!load(first, last)) return 'skipped';
+  const present = new Set(metadata.schema.map((s) => s.name));
+  if (present.has(WHOLE.features) || present.has(WHOLE.prediction)) return 'whole';
+  const n = Number(metadata.num_rows);
+  const byField = new Map<string, string>();
+  for (const [name, [group, key]] of Object.entries(layout.columns)) byField.set(`${group}\u0000${key}`, name);
+  const names = new Set<string>(wanted.base);
+  for (const key of wanted.features) {
+    const name = byField.get(`features\u0000${key}`);
+    if (name) names.add(name);
+  }
+  for (const key of wanted.prediction) {
+    const name = byField.get(`prediction\u0000${key}`);
+    if (name) names.add(name);
+  }
+  const columns = new Map<string, ArrayLike<unknown>>();
+  await parquetRead({
+    file,
+    metadata,
+    columns: [...names].filter((name) => present.has(name)),
+    onChunk: ({ columnName, columnData, rowStart }) => {
+      if (rowStart === 0 && columnData.length === n && !columns.has(columnName)) {
+        columns.set(columnName, columnData as ArrayLike<unknown>);
+        return;
+      }
+      // pieces (a file another writer split into pages or groups): gathered into one array
+      let column = columns.get(columnName);
+      if (!column || !Array.isArray(column)) columns.set(columnName, (column = Array.from({ length: n }, (_, i) => column?.[i] ?? null)));
+      for (let i = 0; i < columnData.length && rowStart + i < n; i++) (column as unknown[])[rowStart + i] = columnData[i];
+    },
+  });
+  return {
+    rows: n,
+    first,
+    last,
+    field: (group, key) => {
+      const name = byField.get(`${group}\u0000${key}`);
+      return name === undefined ? null : (columns.get(name) ?? null);
+    },
+    base: (name) => columns.get(name) ?? new Array(n).fill(null),
+  };
 }

@@ -1,5 +1,5 @@
 import type { Context } from '../context';
-import { decodePredictionParquet, PARQUET_EXTENSION } from './prediction_parquet';
+import { decodePredictionBatch, decodePredictionParquet, PARQUET_EXTENSION, type PredictionBatch } from './prediction_parquet';
 
 /**
  * What the monitor reads: one record per scored instance, written in batches under
@@ -61,6 +61,30 @@ export async function readPredictionObject(ctx: Context, bucket: string, name: s
     }
   }
   return parseNdjsonBatch(ctx, name, bytes.toString('utf8'));
+}
+
+/**
+ * One object of the log as the columns `wanted` names (a Parquet batch), or as its records (an NDJSON
+ * batch, or a Parquet one with rows stored whole); null when it is unreadable or `load` declines its
+ * time range.
+ */
+export async function readPredictionColumns(
+  ctx: Context,
+  bucket: string,
+  name: string,
+  wanted: Parameters<typeof decodePredictionBatch>[1],
+  load: Parameters<typeof decodePredictionBatch>[2],
+): Promise<PredictionBatch | PredictionRecord[] | null> {
+  if (!name.endsWith(PARQUET_EXTENSION)) return readPredictionObject(ctx, bucket, name);
+  const bytes = await ctx.platform.objects.get(bucket, name);
+  try {
+    const batch = await decodePredictionBatch(bytes, wanted, load);
+    if (batch === 'skipped') return null;
+    return batch === 'whole' ? await decodePredictionParquet(bytes) : batch;
+  } catch (err) {
+    ctx.log.warn({ object: name, err: err instanceof Error ? err.message : String(err) }, 'prediction log batch skipped: not a readable Parquet file');
+    return null;
+  }
 }
 
 /**

@@ -143,7 +143,7 @@ export class LocalObjectStore implements ObjectStore {
     }
   }
 
-  private commit(bucket: string, name: string, file: string, staged: Staged, options: PutOptions): ObjectMetadata {
+  private async commit(bucket: string, name: string, file: string, staged: Staged, options: PutOptions): Promise<ObjectMetadata> {
     try {
       const row = immediate(this.db, () => {
         const live = readRow(this.db, bucket, name);
@@ -162,10 +162,14 @@ export class LocalObjectStore implements ObjectStore {
         upsertRow(this.db, row);
         return row;
       });
-      syncDir(path.dirname(file));
+      // on the thread pool, not the event loop: a folder's fsync took tens of milliseconds on a busy disk,
+      // and every request a server was answering (the prediction log writes while it scores) waited
+      await syncDir(path.dirname(file));
       return toMetadata({ ...row, notified_generation: null });
-    } finally {
+    } catch (err) {
+      // renamed into place it is gone; not placed, it is removed (an unlink per write cost the event loop a system call)
       fs.rmSync(staged.tmp, { force: true });
+      throw err;
     }
   }
 }
@@ -239,13 +243,13 @@ function missingAsNotFound(err: unknown, bucket: string, name: string): unknown 
 }
 
 /** Makes the rename durable; a failure only weakens durability, so it is not an error. */
-function syncDir(dir: string): void {
+async function syncDir(dir: string): Promise<void> {
   try {
-    const fd = fs.openSync(dir, 'r');
+    const handle = await fsp.open(dir, 'r');
     try {
-      fs.fsyncSync(fd);
+      await handle.sync();
     } finally {
-      fs.closeSync(fd);
+      await handle.close();
     }
   } catch {
     // Some file systems refuse fsync on a folder.

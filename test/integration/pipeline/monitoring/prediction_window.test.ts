@@ -6,6 +6,7 @@ import { createLogger } from '../../../../shared/core/log';
 import type { Context } from '../../../../shared/pipeline/context';
 import { predictionObjectPrefix, type PredictionRecord } from '../../../../shared/pipeline/store/prediction_records';
 import { forEachPrediction, scanWindow } from '../../../../shared/pipeline/monitoring/prediction_window';
+import { PredictionColumns } from '../../../../shared/pipeline/store/prediction_parquet';
 import { buildReference } from '../../../../shared/monitoring/reference_profile';
 import { buildImageReference } from '../../../../shared/monitoring/image_reference';
 import { propertyColumns } from '../../../../shared/data/images/image_properties';
@@ -95,4 +96,38 @@ test("an image model's window: properties from the logged features, predicted la
   // v2 (a canary) answered r2: its outputs say nothing of production's
   expect(scan.current.features.get('predicted_label')).toEqual({ kind: 'categorical', counts: new Map([['oak', 2]]), missing: 0 });
   expect(scan.current.features.get('confidence')).toEqual({ kind: 'numeric', values: Float64Array.of(0.9, 0.8), missing: 0 });
+});
+
+test('a Parquet log reads, column by column, as the same records written as NDJSON: rows outside the window dropped, labels joined', async () => {
+  const records = [
+    record('before', '2026-04-30T23:59:59.999Z', 'v2', 99, 'z', 0.5),
+    record('r1', '2026-05-01T10:00:00.000Z', 'v1', 10, ' x ', 0.1),
+    record('r2', '2026-05-01T10:00:01.000Z', 'v2', null, 'y', 0.7),
+    record('r3', '2026-05-01T10:00:02.000Z', 'v2', 'not a number', 7, 0.9),
+    { ...record('r4', '2026-05-01T10:00:03.000Z', 'v2', 5, 'x', 0), prediction: { value: 42.5 } },
+    { ...record('r5', '2026-05-01T10:00:04.000Z', 'v2', 6.5, true, 0.4), features: { amount: 6.5 } },
+  ];
+  const reference = buildReference(
+    [
+      { name: 'amount', kind: 'numeric', values: Float64Array.of(1, 2), missing: 0 },
+      { name: 'type', kind: 'categorical', counts: new Map([['x', 2]]), missing: 0 },
+    ],
+    null,
+  );
+  const window = { from: new Date('2026-05-01T00:00:00Z'), to: new Date('2026-05-02T00:00:00Z') };
+  const labels = new Map<string, 0 | 1>([['r3#0', 1], ['r5#0', 0]]);
+  await put('2026-05-01', 'a.ndjson', records.map((r) => JSON.stringify(r)));
+  const asLines = await scanWindow(ctx, 'm', window, reference.features, 'v2', labels);
+  await ctx.platform.objects.delete(ctx.config.artifactsBucket, `${predictionObjectPrefix('m', '2026-05-01')}a.ndjson`);
+  // one file straddling the window's start, one wholly before it (its stored time range skips it)
+  const straddling = new PredictionColumns('m', false);
+  const outside = new PredictionColumns('m', false);
+  for (const r of records) straddling.add(r.request_id, r.model_version, r.time, [r.features], [r.prediction]);
+  outside.add('old', 'v2', '2026-04-30T01:00:00.000Z', [{ amount: 1e9, type: 'old' }], [{ score: 0.01 }]);
+  await ctx.platform.objects.put(ctx.config.artifactsBucket, `${predictionObjectPrefix('m', '2026-05-01')}b.parquet`, straddling.encode());
+  await ctx.platform.objects.put(ctx.config.artifactsBucket, `${predictionObjectPrefix('m', '2026-05-01')}c.parquet`, outside.encode());
+  const asColumns = await scanWindow(ctx, 'm', window, reference.features, 'v2', labels);
+  expect(asColumns).toEqual(asLines);
+  expect(asColumns.current.rows).toBe(5);
+  expect(asColumns.labelled).toEqual({ labels: [1, 0], scores: [0.9, 0.4] });
 });
