@@ -2,7 +2,8 @@
  * Ridge in closed form: (ZᵀZ + n·l2·I) w = Zᵀy by Cholesky, on standardised (centred) columns and a
  * centred target — scikit-learn's Ridge solver ("cholesky"). Coordinate descent converges at a rate set
  * by the columns' correlation, and one-hot groups are collinear up to the tiny default penalty: on ames
- * (306 encoded columns, 2 051 rows) 1 000 passes stopped at R² 0.59 where the solution gives 0.85+. The
+ * (306 encoded columns, 2 051 rows, seed 4) 1 000 passes stopped at test R² 0.59 where the solution, and
+ * scikit-learn's Ridge, give 0.71. The
  * direct solve costs n·width²/2 multiply-adds for the Gram matrix, so it is used up to DIRECT_MAX_WORK.
  */
 export const DIRECT_MAX_WORK = 4e9;
