@@ -18,7 +18,7 @@ import { parseDatasetConfig } from '../shared/pipeline/dataset_config';
  * its library's defaults (mloop: the family's defaults; the references: scikit-learn's and LightGBM's),
  * on the train split; mloop's families also see the validation split, which they use to stop early.
  *
- *   npm run bench:real [dataset,dataset ...] [-- --families gbdt,auto,auto(all)] [--seeds 42,1,2,3,4] [--no-references]
+ *   npm run bench:real [dataset,dataset ...] [-- --families gbdt,auto,auto(single),auto(all)] [--seeds 42,1,2,3,4] [--no-references]
  *
  * --no-references trains mloop's families alone (one line each), for auto's shortfall.
  *
