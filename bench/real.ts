@@ -18,7 +18,7 @@ import { parseDatasetConfig } from '../shared/pipeline/dataset_config';
  * its library's defaults (mloop: the family's defaults; the references: scikit-learn's and LightGBM's),
  * on the train split; mloop's families also see the validation split, which they use to stop early.
  *
- *   npm run bench:real [dataset,dataset ...] [-- --families gbdt,auto,auto(all)] [--seeds 42,1,2,3,4] [--no-references]
+ *   npm run bench:real [dataset,dataset ...] [-- --families gbdt,auto,auto(single),auto(all)] [--seeds 42,1,2,3,4] [--no-references]
  *
  * --no-references trains mloop's families alone (one line each), for auto's shortfall.
  *
@@ -63,6 +63,8 @@ const ANCHORS: Record<string, { classification: string[]; regression: string[] }
  */
 const AUTO_RUNS: Record<string, Record<string, unknown>> = {
   auto: {},
+  // the single choice auto made before it blended, for the blend's gain on the same split
+  'auto(single)': { blend: false },
   'auto(all)': { candidates: ['gbdt', 'linear', 'random_forest', 'extra_trees', 'linear_svm', 'knn', 'mlp', 'logistic'], mlp_min_rows: 0 },
 };
 
@@ -220,9 +222,11 @@ async function benchDataset(entry: DatasetEntry, families: string[], seed: numbe
             status: c.status,
             value: c.value === null ? null : round(c.value),
             ...(c.folds ? { validation: c.validation == null ? null : round(c.validation), folds: c.folds.map((v) => (v === null ? null : round(v))) } : {}),
+            ...(c.pooled != null ? { pooled: round(c.pooled) } : {}),
             seconds: c.seconds,
             ...(c.reason ? { reason: c.reason } : {}),
           })),
+          ...(selection.blend ? { blend: { ...selection.blend, value: round(selection.blend.value), single: { ...selection.blend.single, value: round(selection.blend.single.value) } } } : {}),
           mloop,
           best_single: best ? { family: best.family, [headline.name]: round(best.scores[headline.name]) } : null,
           // positive: auto is worse than the best single family on test (by the headline, in its direction)

@@ -24,6 +24,23 @@ export const CandidateRecordSchema = z.object({
   best_iteration: z.number().int().nonnegative().nullable(),
   params: z.record(z.string(), z.unknown()).nullable(),
   reason: z.string().optional(),
+  /** Its score on the rows the blend was chosen on (out-of-fold and validation predictions pooled). */
+  pooled: z.number().nullable().optional(),
+});
+
+/**
+ * The ensemble auto's greedy selection built over the trained candidates (models/auto/ensemble_selection.ts),
+ * kept or not: its members' weights, its score and the best candidate's alone on the same pooled rows.
+ */
+export const BlendRecordSchema = z.object({
+  /** Whether the model served is this blend (it scored better than the best candidate alone). */
+  kept: z.boolean(),
+  members: z.array(z.object({ family: z.string().min(1), weight: z.number().positive() })),
+  value: z.number(),
+  /** The best candidate alone on the same rows. */
+  single: z.object({ family: z.string().min(1), value: z.number() }),
+  /** The rows the blend was chosen on, in words. */
+  measured: z.string(),
 });
 
 export const SelectionSchema = z.object({
@@ -34,10 +51,12 @@ export const SelectionSchema = z.object({
   budget_seconds: z.number().positive(),
   /** How the candidates' values were measured, in words; absent in records written before it was said. */
   measured: z.string().optional(),
-  /** The family whose model was kept; the manifest's `algorithm`. */
+  /** The family whose model was kept, the manifest's `algorithm`; `blend` when auto's blend was kept (the manifest's algorithm is then `auto`). */
   winner: z.string().min(1),
   candidates: z.array(CandidateRecordSchema),
+  blend: BlendRecordSchema.optional(),
 });
 
 export type CandidateRecord = z.output<typeof CandidateRecordSchema>;
 export type Selection = z.output<typeof SelectionSchema>;
+export type BlendRecord = z.output<typeof BlendRecordSchema>;

@@ -26,7 +26,7 @@ describe('mloop train', () => {
     const result = lastJson(stdout);
     // auto, the default for a table: the family it chose, and every candidate
     expect(result).toMatchObject({ task: 'binary', rows: 20000, trials: 1, artifacts: path.join(dir, 'out', 'auto') });
-    expect(result.selection).toMatchObject({ by: 'auto', metric: 'auc', winner: result.algorithm });
+    expect(result.selection).toMatchObject({ by: 'auto', metric: 'auc', winner: result.algorithm === 'auto' ? 'blend' : result.algorithm });
     expect(result.selection.candidates.map((c: { family: string; status: string }) => [c.family, c.status])).toEqual([
       ['gbdt', 'trained'],
       ['linear', expect.stringMatching(/^(trained|skipped)$/)],

@@ -17,5 +17,8 @@ export function selectionBlock(selection: RunView['selection'] | undefined): HTM
       c.best_iteration ?? '–',
       c.reason ?? (c.params ? JSON.stringify(c.params) : '–'),
     ])),
+    selection.blend
+      ? h('p', {}, `blend ${selection.blend.members.map((m) => `${m.family} ${m.weight.toFixed(2)}`).join(' + ')}: ${selection.metric} ${fixed(selection.blend.value)} against ${selection.blend.single.family} alone ${fixed(selection.blend.single.value)} on the ${selection.blend.measured} — ${selection.blend.kept ? 'served' : 'not kept'}`)
+      : null,
   );
 }

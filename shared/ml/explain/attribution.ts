@@ -1,5 +1,6 @@
 import { MloopError } from '../../core/errors';
-import { EXPLAINER_FILE, type ExplainerModel } from './explainer_file';
+import { EXPLAINER_FILE, type ExplainerModel, type MemberModel } from './explainer_file';
+import { applyLink } from './links';
 import { NetworkAttribution } from './network_attribution';
 import { buildEnsemble } from './tree_ensemble';
 import { TreeShap } from './tree_shap';
@@ -19,7 +20,7 @@ export interface Attribution {
 }
 
 /** An explainer.json that does not fit the manifest's columns (one imported with another model, say). */
-function checkShape(model: ExplainerModel, width: number): void {
+function checkShape(model: MemberModel, width: number): void {
   const wrong = (what: string) => new MloopError('failed_precondition', `${EXPLAINER_FILE} does not fit the model's ${width} encoded columns: ${what}`);
   if (model.kind === 'trees') {
     if (model.base.length !== model.outputs) throw wrong(`${model.base.length} base values for ${model.outputs} outputs`);
@@ -37,6 +38,7 @@ function checkShape(model: ExplainerModel, width: number): void {
 
 /** `groups[j]`: the original feature of encoded column j, one of `features`. */
 export function attributionOf(model: ExplainerModel, groups: Int32Array, features: number): Attribution {
+  if (model.kind === 'blend') return blendAttribution(model, groups, features);
   checkShape(model, groups.length);
   if (model.kind === 'trees') return treeAttribution(model, groups);
   if (model.kind === 'linear') return linearAttribution(model, groups);
@@ -96,6 +98,63 @@ function linearAttribution(model: Extract<ExplainerModel, { kind: 'linear' }>, g
     explain(X, at, output, phi) {
       for (let j = 0; j < width; j++) phi[groups[j]] += weights[j * K + output] * (X[at + j] - mean[j]);
       return bases[output];
+    },
+  };
+}
+
+/**
+ * A blend serves Σ weight_m · link_m(raw_m). Each member's attribution is of its raw margin; it is
+ * carried into score units by the member's secant slope (score − base score) / (raw − base), which keeps
+ * base + Σ contributions = the blended score exactly. With identity links (a value; a forest's votes)
+ * the slope is 1 and the result is the weighted sum of the members' own attributions, as exact as they
+ * are; through a sigmoid or softmax the split between features is rescaled, not derived: approximate.
+ */
+function blendAttribution(model: Extract<ExplainerModel, { kind: 'blend' }>, groups: Int32Array, features: number): Attribution {
+  const members = model.members.map(({ weight, model: m }) => {
+    const attribution = attributionOf(m, groups, features);
+    return { weight, link: m.link, norm: m.kind === 'trees' ? m.norm : undefined, attribution, raw: new Float64Array(attribution.outputs), bases: null as Float64Array | null };
+  });
+  const outputs = members[0].attribution.outputs;
+  if (members.some((m) => m.attribution.outputs !== outputs)) throw new MloopError('failed_precondition', `${EXPLAINER_FILE}: the blend's members answer different numbers of outputs`);
+  const scratch = new Float64Array(features);
+  return {
+    outputs,
+    approximate: members.some((m) => m.attribution.approximate || m.link !== 'identity'),
+    raw(X, at, out) {
+      out.fill(0);
+      for (const m of members) {
+        m.attribution.raw(X, at, m.raw);
+        const scores = applyLink(m.link, m.raw, m.norm);
+        for (let k = 0; k < outputs; k++) out[k] += m.weight * scores[k];
+      }
+    },
+    explain(X, at, output, phi) {
+      let base = 0;
+      for (const m of members) {
+        // a member's base values do not depend on the row: read once, every output's (a softmax needs them all)
+        if (!m.bases) {
+          m.bases = new Float64Array(outputs);
+          for (let k = 0; k < outputs; k++) m.bases[k] = m.attribution.explain(X, at, k, scratch.fill(0));
+        }
+        scratch.fill(0);
+        m.attribution.explain(X, at, output, scratch);
+        m.attribution.raw(X, at, m.raw);
+        const baseScore = applyLink(m.link, m.bases, m.norm)[output];
+        const score = applyLink(m.link, m.raw, m.norm)[output];
+        const delta = m.raw[output] - m.bases[output];
+        let slope = 1;
+        if (m.link !== 'identity') {
+          if (Math.abs(delta) > 1e-9) slope = (score - baseScore) / delta;
+          else {
+            const nudged = Float64Array.from(m.bases);
+            nudged[output] += 1e-6;
+            slope = (applyLink(m.link, nudged, m.norm)[output] - baseScore) / 1e-6;
+          }
+        }
+        for (let f = 0; f < features; f++) phi[f] += m.weight * slope * scratch[f];
+        base += m.weight * baseScore;
+      }
+      return base;
     },
   };
 }

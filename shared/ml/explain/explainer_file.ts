@@ -35,7 +35,7 @@ export type TreeJson = z.infer<typeof TreeJson>;
 
 const DenseJson = z.strictObject({ kernel: numbers, bias: numbers, inputs: z.number().int().positive(), units: z.number().int().positive() });
 
-export const ExplainerModel = z.discriminatedUnion('kind', [
+const MemberModels = [
   z.strictObject({
     kind: z.literal('trees'),
     link: z.enum(LINKS),
@@ -63,7 +63,26 @@ export const ExplainerModel = z.discriminatedUnion('kind', [
     /** Relu after every layer but the last, whose output is the raw score. */
     layers: z.array(DenseJson).min(1),
   }),
+] as const;
+
+/** A single model's explainer: what a blend's members are. */
+export const MemberModel = z.discriminatedUnion('kind', [...MemberModels]);
+export type MemberModel = z.infer<typeof MemberModel>;
+
+export const ExplainerModel = z.discriminatedUnion('kind', [
+  ...MemberModels,
+  /**
+   * `auto`'s blend: the served score is Σ weight · (member's served score). Each member's contributions
+   * are mapped into score units and weighted (attribution.ts); exact where every member's link is the
+   * identity, approximate otherwise.
+   */
+  z.strictObject({
+    kind: z.literal('blend'),
+    link: z.literal('identity'),
+    members: z.array(z.strictObject({ weight: z.number().positive(), model: MemberModel })).min(1),
+  }),
 ]);
+
 export type ExplainerModel = z.infer<typeof ExplainerModel>;
 
 export function parseExplainer(raw: unknown): ExplainerModel {
@@ -73,6 +92,11 @@ export function parseExplainer(raw: unknown): ExplainerModel {
     throw new MloopError('failed_precondition', `invalid ${EXPLAINER_FILE}: ${issue?.path.join('.')}: ${issue?.message}`);
   }
   const model = parsed.data;
+  for (const m of model.kind === 'blend' ? model.members.map((member) => member.model) : [model]) checkTrees(m);
+  return model;
+}
+
+function checkTrees(model: MemberModel): void {
   if (model.kind === 'trees') {
     model.trees.forEach((t, i) => {
       const nodes = t.feature.length;
@@ -88,5 +112,4 @@ export function parseExplainer(raw: unknown): ExplainerModel {
       }
     });
   }
-  return model;
 }

@@ -41,4 +41,22 @@ describe('selectionText', () => {
     expect(lines[1]).toMatch(/^ {4}candidate\s+status\s+auc\s+folds\s+seconds/);
     expect(lines[4]).toMatch(/^ {4}linear \*\s+trained\s+0\.8100\s+0\.8200 0\.8100\s+0\.3\s+50\s/);
   });
+
+  it('prints the blend: its members, its score against the best candidate alone, and whether it was served', () => {
+    const selection: Selection = {
+      by: 'auto',
+      metric: 'auc',
+      higher_is_better: true,
+      budget_seconds: 66,
+      winner: 'blend',
+      candidates: [
+        { family: 'gbdt', status: 'trained', value: 0.8, seconds: 1.5, best_iteration: 40, params: {}, pooled: 0.79 },
+        { family: 'linear', status: 'trained', value: 0.81, seconds: 0.3, best_iteration: 50, params: {}, pooled: 0.8 },
+      ],
+      blend: { kept: true, members: [{ family: 'linear', weight: 0.6 }, { family: 'gbdt', weight: 0.4 }], value: 0.83, single: { family: 'linear', value: 0.8 }, measured: 'validation split (200 rows)' },
+    };
+    const lines = selectionText(selection).split('\n');
+    expect(lines[0]).toBe('  auto chose blend by validation auc (higher is better), budget 66 s:');
+    expect(lines.at(-2)).toBe('  blend linear 0.60 + gbdt 0.40: auc 0.8300 against linear alone 0.8000 on the validation split (200 rows) (served)');
+  });
 });

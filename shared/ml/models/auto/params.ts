@@ -23,6 +23,13 @@ export type AutoParams = {
    */
   cv_folds: number;
   cv_max_rows: number;
+  /**
+   * Whether the trained candidates are also blended (greedy ensemble selection, ensemble_selection.ts,
+   * over blend_rounds rounds): the blend is served when it holds two candidates or more, which it does
+   * only when it scores better than the best one alone on the rows it is chosen on.
+   */
+  blend: boolean;
+  blend_rounds: number;
   /** "auto": the task's promotion default (AUC, macro AUC, RMSE); otherwise a metric of task_metric.ts. */
   metric: string;
   seed: number;
@@ -36,6 +43,8 @@ export const AUTO_DEFAULTS: AutoParams = {
   mlp_min_rows: 10_000,
   cv_folds: 5,
   cv_max_rows: 20_000,
+  blend: true,
+  blend_rounds: 25,
   metric: 'auto',
   seed: 42,
   epochs: NETWORK_DEFAULTS.epochs,
@@ -70,6 +79,8 @@ export function resolveAutoParams(given: Record<string, unknown>): AutoParams {
   if (!Number.isInteger(p.mlp_min_rows) || p.mlp_min_rows < 0) problems.push(`mlp_min_rows must be a non-negative integer, got ${JSON.stringify(p.mlp_min_rows)}`);
   if (!Number.isInteger(p.cv_folds) || p.cv_folds < 0) problems.push(`cv_folds must be a non-negative integer (0 or 1: no cross-validation), got ${JSON.stringify(p.cv_folds)}`);
   if (!Number.isInteger(p.cv_max_rows) || p.cv_max_rows < 0) problems.push(`cv_max_rows must be a non-negative integer, got ${JSON.stringify(p.cv_max_rows)}`);
+  if (typeof p.blend !== 'boolean') problems.push(`blend must be true or false, got ${JSON.stringify(p.blend)}`);
+  if (!Number.isInteger(p.blend_rounds) || p.blend_rounds < 1) problems.push(`blend_rounds must be a positive integer, got ${JSON.stringify(p.blend_rounds)}`);
   if (typeof p.metric !== 'string') problems.push(`metric must be a metric's name or "auto", got ${JSON.stringify(p.metric)}`);
   if (!Number.isInteger(p.seed)) problems.push(`seed must be an integer, got ${JSON.stringify(p.seed)}`);
   if (!Number.isInteger(p.epochs) || p.epochs < 1) problems.push(`epochs must be a positive integer, got ${JSON.stringify(p.epochs)}`);

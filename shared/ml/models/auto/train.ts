@@ -1,12 +1,14 @@
 import { errorMessage, MloopError } from '../../../core/errors';
 import type { Task } from '../../../data/prepare';
-import type { CandidateRecord, Selection } from '../../selection';
+import type { BlendRecord, CandidateRecord, Selection } from '../../selection';
 import { isBetter, measure, taskMetric } from '../../task_metric';
 import type { OnProgress, TrainedModel } from '../../trained_model';
 import type { TrainingData } from '../../training_data';
 import { isImageFamily } from '../family';
 import { family, FAMILY_NAMES } from '../registry';
 import { trainTable } from '../trainers';
+import { blendModel } from './blend';
+import { ensembleSelection } from './ensemble_selection';
 import { foldOf, foldRows } from './folds';
 import { autoBudgetSeconds, crossValidates, resolveAutoParams, type AutoParams } from './params';
 
@@ -71,8 +73,8 @@ export async function trainAuto(data: TrainingData, params: Record<string, unkno
   const deadline = start + budget * 1000;
   const classes = data.classes?.length ?? 0;
   const records: CandidateRecord[] = [];
-  // on small data every trained model is kept until the folds have spoken; otherwise only the best
-  const trained: Array<{ record: CandidateRecord; model: TrainedModel | null }> = [];
+  // every trained model is kept until the folds and the blend have spoken, with its validation predictions
+  const trained: Trained[] = [];
   let best: { record: CandidateRecord; model: TrainedModel } | null = null;
   const budgetCheck = (step: { iteration: number; iterations: number }) => {
     // the last iteration finishes: its model is whole
@@ -99,7 +101,8 @@ export async function trainAuto(data: TrainingData, params: Record<string, unkno
     const seconds = () => round((performance.now() - started) / 1000);
     try {
       const model = await trainTable(name, data, candidateParams(name, p), progress);
-      const value = measure(metric, data.validation.y, model.predict(data.validation.X, data.validation.n), classes);
+      const validation = model.predict(data.validation.X, data.validation.n);
+      const value = measure(metric, data.validation.y, validation, classes);
       const record: CandidateRecord = {
         family: name,
         status: 'trained',
@@ -109,7 +112,7 @@ export async function trainAuto(data: TrainingData, params: Record<string, unkno
         params: model.params,
       };
       records.push(record);
-      trained.push({ record, model: cv ? model : null });
+      trained.push({ record, model, validation, outOfFold: null });
       // on a tie the earlier candidate stays: the list is in order of preference
       if (!best || isBetter(metric, value, best.record.value ?? NaN)) best = { record, model };
     } catch (err) {
@@ -141,23 +144,70 @@ export async function trainAuto(data: TrainingData, params: Record<string, unkno
         record.validation = record.value;
         const value = meanOf([...record.folds!.map((v) => v ?? NaN), record.value ?? NaN]);
         record.value = Number.isFinite(value) ? value : null;
-        if (!best || isBetter(metric, value, best.record.value ?? NaN)) best = { record, model: model! };
+        if (!best || isBetter(metric, value, best.record.value ?? NaN)) best = { record, model };
       }
     } else {
       measured += `: the cross-validation was abandoned (${outcome}), so validation alone chose`;
     }
   }
   const winner = best!;
+  const blend = p.blend && trained.length > 1 ? blendOf(data, trained, metric, classes, p.blend_rounds) : null;
   const selection: Selection = {
     by: 'auto',
     metric: metric.name,
     higher_is_better: metric.higherIsBetter,
     budget_seconds: budget,
     measured,
-    winner: winner.record.family,
+    winner: blend?.record.kept ? 'blend' : winner.record.family,
     candidates: records,
+    ...(blend ? { blend: blend.record } : {}),
   };
+  if (blend?.record.kept) return { ...blend.model!, chosen: { family: 'auto', selection } };
   return { ...winner.model, chosen: { family: winner.record.family, selection } };
+}
+
+type Trained = { record: CandidateRecord; model: TrainedModel; validation: Float32Array; outOfFold: Float32Array | null };
+
+/**
+ * Greedy ensemble selection over the trained candidates, on their out-of-fold predictions of the
+ * training rows and their models' predictions of validation where every candidate was cross-validated,
+ * on validation alone otherwise. The blend is kept when it holds two candidates or more (it then scored
+ * better than the best one alone on those rows); its members are the candidates' models as they trained
+ * on the train split.
+ */
+function blendOf(data: TrainingData, trained: Trained[], metric: ReturnType<typeof taskMetric>, classes: number, rounds: number): { record: BlendRecord; model: TrainedModel | null } | null {
+  const pooledFolds = trained.every((t) => t.outOfFold !== null);
+  const y = pooledFolds ? concat(data.train.y, data.validation.y) : data.validation.y;
+  const predictions = trained.map((t) => (pooledFolds ? concat(t.outOfFold!, t.validation) : t.validation));
+  let chosen;
+  try {
+    chosen = ensembleSelection(predictions, y, metric, classes, rounds);
+  } catch {
+    return null;
+  }
+  trained.forEach((t, c) => {
+    const value = measure(metric, y, predictions[c], classes);
+    t.record.pooled = Number.isFinite(value) ? value : null;
+  });
+  const members = trained.map((t, c) => ({ family: t.record.family, weight: chosen.weights[c], model: t.model })).filter((m) => m.weight > 0);
+  const kept = members.length > 1;
+  const record: BlendRecord = {
+    kept,
+    members: members.map(({ family, weight }) => ({ family, weight })),
+    value: chosen.value,
+    single: { family: trained[chosen.single.index].record.family, value: chosen.single.value },
+    measured: pooledFolds
+      ? `out-of-fold predictions of the ${data.train.n} training rows and the validation split's ${data.validation.n}, pooled`
+      : `validation split (${data.validation.n} rows)`,
+  };
+  return { record, model: kept ? blendModel(members, data.task, classes) : null };
+}
+
+function concat(a: Float32Array, b: Float32Array): Float32Array {
+  const out = new Float32Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
 
 /**
@@ -167,22 +217,28 @@ export async function trainAuto(data: TrainingData, params: Record<string, unkno
  */
 async function crossValidate(
   data: TrainingData,
-  trained: Array<{ record: CandidateRecord }>,
+  trained: Trained[],
   p: AutoParams,
   metric: ReturnType<typeof taskMetric>,
   classes: number,
   budgetCheck: (step: { iteration: number; iterations: number }) => void,
 ): Promise<string | null> {
   const fold = foldOf(data.train.y, data.train.n, p.cv_folds, data.task !== 'regression', p.seed);
-  for (const { record } of trained) {
+  for (const candidate of trained) {
+    const { record } = candidate;
     record.folds = [];
     const started = performance.now();
+    const outOfFold = new Float32Array(candidate.validation.length / data.validation.n * data.train.n);
+    const columns = outOfFold.length / data.train.n;
     for (let f = 0; f < p.cv_folds; f++) {
       const held = foldRows(data.train, fold, f, true);
       try {
         const model = await trainTable(record.family, { ...data, train: foldRows(data.train, fold, f, false) }, candidateParams(record.family, p), budgetCheck);
-        const value = measure(metric, held.y, model.predict(held.X, held.n), classes);
+        const predicted = model.predict(held.X, held.n);
+        const value = measure(metric, held.y, predicted, classes);
         record.folds.push(Number.isFinite(value) ? value : null);
+        // back to the training rows' order: the held rows are those of fold f, in order
+        for (let i = 0, at = 0; i < data.train.n; i++) if (fold[i] === f) outOfFold.set(predicted.subarray(at * columns, ++at * columns), i * columns);
       } catch (err) {
         record.seconds = round(record.seconds + (performance.now() - started) / 1000);
         if (err instanceof BudgetSpent) return `the budget ran out in ${record.family}'s fold ${f + 1} of ${p.cv_folds}`;
@@ -190,6 +246,7 @@ async function crossValidate(
       }
     }
     record.seconds = round(record.seconds + (performance.now() - started) / 1000);
+    candidate.outOfFold = outOfFold;
   }
   return null;
 }

@@ -23,6 +23,8 @@ export interface CoordinateDescentOptions {
   l2: number;
   maxIter: number;
   tol: number;
+  /** Where the passes start (a closed-form ridge solution, which they then confirm); zeros otherwise. */
+  start?: Float64Array | null;
   /** After each pass, with the mean squared residual; awaited, so that progress can be written. */
   onPass?: (pass: number, w: Float64Array, meanSquaredResidual: number) => void | Promise<void>;
 }
@@ -37,8 +39,12 @@ function dot(Z: Float32Array, offset: number, r: Float64Array, n: number): numbe
 export async function elasticNet(Z: Float32Array, y: Float64Array, n: number, width: number, options: CoordinateDescentOptions): Promise<CoordinateDescentResult> {
   const alpha = options.l1 * n;
   const beta = options.l2 * n;
-  const w = new Float64Array(width);
+  const w = options.start ? Float64Array.from(options.start) : new Float64Array(width);
   const r = Float64Array.from(y);
+  for (let j = 0; j < width; j++) {
+    if (w[j] === 0) continue;
+    for (let i = 0; i < n; i++) r[i] -= w[j] * Z[j * n + i];
+  }
   const norms = new Float64Array(width);
   for (let j = 0; j < width; j++) {
     let s = 0;

@@ -7,6 +7,7 @@ import type { OnProgress, TrainedModel } from '../../trained_model';
 import type { TrainingData } from '../../training_data';
 import { labelsOf, numClassOf } from '../gbdt/labels';
 import { elasticNet } from './elastic_net';
+import { ridgeDirect, ridgeDirectFits } from './ridge';
 import { predictLinear, reportCoefficients, type LinearHead, type LinearModel } from './linear_model';
 import { logisticObjective } from './logistic_loss';
 import { exportLinearOnnx } from './onnx';
@@ -107,9 +108,12 @@ export async function trainLinear(data: TrainingData, params: Record<string, unk
       params[width] = mean;
       return params;
     };
+    // ridge in closed form where affordable, the passes then confirming it by the duality gap
+    const direct = l1 === 0 && l2 > 0 && ridgeDirectFits(n, width) ? ridgeDirect(Z, centred, n, width, l2) : null;
     const result = await elasticNet(Z, centred, n, width, {
       l1,
       l2,
+      start: direct,
       maxIter: p.max_iter,
       tol: p.tol,
       onPass: async (pass, w, mse) => {
@@ -118,7 +122,7 @@ export async function trainLinear(data: TrainingData, params: Record<string, unk
       },
     });
     x = withIntercept(result.w);
-    solver = `coordinate descent, ${result.passes} passes, duality gap ${result.gap.toExponential(2)}${result.converged ? '' : ' (max_iter reached)'}`;
+    solver = `${direct ? 'Cholesky, then ' : ''}coordinate descent, ${result.passes} passes, duality gap ${result.gap.toExponential(2)}${result.converged ? '' : ' (max_iter reached)'}`;
   } else {
     const objective = logisticObjective({ Z, y, n, width, blocks }, l2);
     const start = new Float64Array(blocks * (width + 1));

@@ -118,12 +118,19 @@ describe('a run created from a training request', () => {
     expect(Object.keys(byFamily)).toEqual(['gbdt', 'linear', 'random_forest', 'mlp']);
     expect(byFamily.gbdt).toMatchObject({ status: 'trained', value: expect.any(Number), params: expect.objectContaining({ seed: 3 }) });
     expect(byFamily.mlp).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/fewer than mlp_min_rows/) });
-    expect(byFamily[selection.winner].status).toBe('trained');
     expect(runView(run).selection).toEqual(selection);
 
     const manifest = await readManifest(ctx, 'churn', run.model_version);
-    expect(manifest).toMatchObject({ algorithm: selection.winner, selection });
-    expect(manifest.trainer.params).toEqual(byFamily[selection.winner].params);
+    // the blend of the candidates when it beat the best alone (the manifest then says auto), else one family
+    if (selection.winner === 'blend') {
+      expect(selection.blend!.kept).toBe(true);
+      for (const m of selection.blend!.members) expect(byFamily[m.family].status).toBe('trained');
+      expect(manifest).toMatchObject({ algorithm: 'auto', selection });
+    } else {
+      expect(byFamily[selection.winner].status).toBe('trained');
+      expect(manifest).toMatchObject({ algorithm: selection.winner, selection });
+      expect(manifest.trainer.params).toEqual(byFamily[selection.winner].params);
+    }
   });
 
   it('fails at once, with the reason, when the request asks for a search that does not resolve; nothing is launched', async () => {

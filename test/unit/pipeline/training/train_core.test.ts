@@ -158,10 +158,14 @@ describe('the training core and the scorer, per task', () => {
         ['no_such_family', 'skipped'],
       ]);
       const winner = selection!.winner;
-      expect(['logistic', 'gbdt']).toContain(winner);
-      expect(candidate.fitted.algorithm).toBe(winner);
-      expect(manifest).toMatchObject({ algorithm: winner, output: { name: 'probability' }, selection });
-      expect(manifest.trainer.params).toEqual(selection!.candidates.find((c) => c.family === winner)!.params);
+      // a blend of both when it beat either alone; then the manifest says auto, and lists the members
+      const algorithm = winner === 'blend' ? 'auto' : winner;
+      expect(['logistic', 'gbdt', 'blend']).toContain(winner);
+      expect(selection!.blend!.kept).toBe(winner === 'blend');
+      expect(candidate.fitted.algorithm).toBe(algorithm);
+      expect(manifest).toMatchObject({ algorithm, output: { name: 'probability' }, selection });
+      if (winner === 'blend') expect((manifest.trainer.params.blend as Array<{ family: string }>).map((m) => m.family)).toEqual(selection!.blend!.members.map((m) => m.family));
+      else expect(manifest.trainer.params).toEqual(selection!.candidates.find((c) => c.family === winner)!.params);
       const served = await scorer.scoreRecords(data.test.records);
       expect(worstDifference(served, candidate.fitted.predictions.test)).toBeLessThan(1e-5);
     } finally {

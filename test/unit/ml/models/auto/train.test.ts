@@ -16,7 +16,8 @@ describe('auto', () => {
     const progress: TrainProgress[] = [];
     const model = await trainAuto(
       data,
-      { candidates: ['logistic', 'no_such_family', 'isolation_forest', 'mlp', 'gbdt'], metric: 'rmse', ...FAST_NETWORK },
+      // the single choice; the blend has its own test below
+      { candidates: ['logistic', 'no_such_family', 'isolation_forest', 'mlp', 'gbdt'], metric: 'rmse', blend: false, ...FAST_NETWORK },
       (p) => void progress.push(p),
     );
     const { selection } = model.chosen!;
@@ -64,7 +65,7 @@ describe('auto', () => {
 
   it('picks by the metric it is given: a higher AUC wins a binary target', async () => {
     const data = taskData('binary', 900, 11);
-    const fitted = await fit('auto', { ...data, test: data.test }, { candidates: ['logistic', 'gbdt'], cv_folds: 0, ...FAST_NETWORK });
+    const fitted = await fit('auto', { ...data, test: data.test }, { candidates: ['logistic', 'gbdt'], cv_folds: 0, blend: false, ...FAST_NETWORK });
     const { selection } = fitted;
     expect(selection!.metric).toBe('auc');
     const trained = selection!.candidates.filter((c) => c.status === 'trained');
@@ -80,7 +81,7 @@ describe('auto', () => {
 
   it('cross-validates on small data: each fold a model trained on the other folds, scored on it, the choice by their mean', async () => {
     const data = taskData('binary', 900, 19);
-    const model = await trainAuto(data, { candidates: ['linear', 'random_forest'], seed: 5 });
+    const model = await trainAuto(data, { candidates: ['linear', 'random_forest'], seed: 5, blend: false });
     const { selection } = model.chosen!;
     expect(selection.measured).toMatch(/^mean of 5-fold cross-validation on the 900 training rows/);
     const auc = taskMetric('binary', 'auc');
@@ -101,6 +102,34 @@ describe('auto', () => {
     const large = await trainAuto(data, { candidates: ['linear'], cv_max_rows: 900 });
     expect(large.chosen!.selection.measured).toBe('validation split (300 rows)');
     expect(large.chosen!.selection.candidates[0].folds).toBeUndefined();
+  });
+
+  it('blends the candidates when the blend beats the best alone on out-of-fold and validation rows, served as one model', async () => {
+    const data = taskData('binary', 900, 19);
+    const fitted = await fit('auto', data, { candidates: ['linear', 'random_forest', 'gbdt'], seed: 5 });
+    const selection = fitted.selection!;
+    const blend = selection.blend!;
+    expect(blend.measured).toBe("out-of-fold predictions of the 900 training rows and the validation split's 300, pooled");
+    // the best alone is the first round of the greedy selection: the candidate with the best pooled score
+    const pooled = selection.candidates.map((c) => c.pooled!);
+    expect(blend.single.value).toBe(Math.max(...pooled));
+    expect(blend.single.family).toBe(selection.candidates[pooled.indexOf(blend.single.value)].family);
+    expect(blend.members.reduce((s, m) => s + m.weight, 0)).toBeCloseTo(1, 12);
+    // on this target linear and the trees err differently: the blend holds both kinds and scores higher
+    expect(blend.kept).toBe(true);
+    expect(blend.members.map((m) => m.family)).toEqual(expect.arrayContaining(['linear']));
+    expect(blend.value).toBeGreaterThan(blend.single.value);
+    expect(selection.winner).toBe('blend');
+    expect(fitted.algorithm).toBe('auto');
+    // the blend's predictions are the weighted average of the candidates' models as each trains alone
+    const alone = await Promise.all(blend.members.map((m) => trainTable(m.family, data, m.family === 'linear' ? {} : { seed: 5 })));
+    const { X, n } = data.test;
+    const expected = Float32Array.from({ length: n }, (_, i) => blend.members.reduce((s, m, k) => s + m.weight * alone[k].predict(X, n)[i], 0));
+    for (let i = 0; i < n; i++) expect(fitted.predictions.test[i]).toBeCloseTo(expected[i], 5);
+    // off: the single choice, as before
+    const single = await fit('auto', data, { candidates: ['linear', 'random_forest', 'gbdt'], seed: 5, blend: false });
+    expect(single.selection!.blend).toBeUndefined();
+    expect(single.algorithm).not.toBe('auto');
   });
 
   it('stops a candidate the budget runs out on, skips those left, and fails with every reason when none finished', async () => {
