@@ -8,12 +8,14 @@ import {
   shardAddTree,
   shardGradients,
   shardHistogram,
+  shardKernel,
   shardRoot,
   shardSplit,
   shardValidationLoss,
   shardWorker,
   type ShardView,
   type ShardWorkerData,
+  WORKER_FUNCTIONS,
 } from './shard_ops';
 
 /**
@@ -47,13 +49,15 @@ const BLOCK = 4096;
 const WORKER_TIMEOUT_MS = 120_000;
 
 // `require` is spelt in the string: bundlers rewrite it inside functions
-const WORKER_SOURCE = [shardGradients, shardHistogram, shardRoot, shardSplit, shardAddTree, rowLoss, shardValidationLoss, shardWorker]
-  .map(String)
+const WORKER_SOURCE = WORKER_FUNCTIONS.map(String)
   .concat(`${shardWorker.name}(require('node:worker_threads').workerData);`)
   .join('\n');
 
 /** What the shards share: allocated by the trainer, in SharedArrayBuffers when there is more than one. */
-export type SharedArrays = Omit<ShardView, 'shard' | 'shards' | 'block' | 'start' | 'leafBegin' | 'leafCount' | 'hist' | 'sums' | 'og' | 'oh' | 'scratch'>;
+export type SharedArrays = Omit<
+  ShardView,
+  'shard' | 'shards' | 'block' | 'start' | 'leafBegin' | 'leafCount' | 'hist' | 'sums' | 'og' | 'oh' | 'scratch' | 'kernel' | 'kernelAt' | 'wHist' | 'wCnt' | 'wCols'
+>;
 
 function rowsOf(n: number, shard: number, shards: number): number {
   let rows = 0;
@@ -75,6 +79,7 @@ export class Shards {
   /** `buffer` allocates the memory shards share: a SharedArrayBuffer when there are several. */
   constructor(shared: SharedArrays, threads: number, numLeaves: number, buffer: (bytes: number) => ArrayBufferLike) {
     let start = 0;
+    const kernel = shared.memory !== null && shared.kernelModule !== null;
     this.views = Array.from({ length: threads }, (_, shard) => {
       const rows = rowsOf(shared.n, shard, threads);
       const view: ShardView = {
@@ -87,14 +92,21 @@ export class Shards {
         leafCount: new Int32Array(numLeaves),
         hist: new Float64Array(buffer(shared.totalBins * 3 * 8)),
         sums: new Float64Array(buffer(4 * 8)),
-        // the main thread's own; workers allocate theirs
-        og: new Float32Array(shard === 0 ? rows : 0),
-        oh: new Float32Array(shard === 0 ? rows : 0),
+        // the main thread's own; workers allocate theirs (the kernel reads gradients in place)
+        og: new Float32Array(shard === 0 && !kernel ? rows : 0),
+        oh: new Float32Array(shard === 0 && !kernel ? rows : 0),
         scratch: new Uint32Array(shard === 0 ? rows : 0),
+        // set in the thread that runs the shard: a function cannot be sent to a worker
+        kernel: null,
+        kernelAt: 0,
+        wHist: new Float64Array(0),
+        wCnt: new Int32Array(0),
+        wCols: new Int32Array(0),
       };
       start += rows;
       return view;
     });
+    shardKernel(this.views[0]);
     this.helpers = this.views.slice(1).map((view) => {
       const control = new Int32Array(buffer(CONTROL.words * 4));
       const { port1, port2 } = new MessageChannel();
