@@ -59,7 +59,7 @@ export interface ShardView {
   leafCount: Int32Array;
   /** Histogram of the leaf last built, [totalBins × (g, h, count)]. */
   hist: Float64Array;
-  /** Over this shard's rows: g, h and rows of the current tree's root; the validation loss last summed. */
+  /** Over this shard's rows: g, h and rows of the current tree's root; the validation and training losses last summed. */
   sums: Float64Array;
   og: Float32Array;
   oh: Float32Array;
@@ -300,8 +300,53 @@ export function shardValidationLoss(v: ShardView): void {
   v.sums[3] = sum;
 }
 
+/**
+ * What ends a boosting round, in one meeting of the threads: sums[3] := the validation loss summed over
+ * this shard's validation rows, sums[4] := the training loss summed over its share of `lossRows`
+ * training rows spread evenly (row i when i·lossRows mod n < lossRows), and, when `gradients` is 1, the
+ * next round's gradients, which the training loss shares its exponential with.
+ */
+export function shardEndRound(v: ShardView, gradients: number, lossRows: number): void {
+  shardValidationLoss(v);
+  const { n, scores, y, g, h, scalePosWeight } = v;
+  const m = Math.min(lossRows, n);
+  let loss = 0;
+  if (v.objective === 0 && gradients === 1) {
+    for (let b = v.shard; b * v.block < n; b += v.shards) {
+      const start = b * v.block;
+      const end = Math.min(n, start + v.block);
+      let acc = (start * m) % n;
+      for (let i = start; i < end; i++) {
+        const z = scores[i];
+        const e = Math.exp(-z);
+        const p = 1 / (1 + e);
+        const w = y[i] > 0 ? scalePosWeight : 1;
+        g[i] = (p - y[i]) * w;
+        // a hessian of exactly 0 would divide by zero with lambda_l2 = 0; LightGBM floors it the same way
+        h[i] = Math.max(p * (1 - p), 1e-16) * w;
+        if (acc < m) loss += Math.max(z, 0) - y[i] * z + Math.log1p(z >= 0 ? e : 1 / e);
+        acc += m;
+        if (acc >= n) acc -= n;
+      }
+    }
+  } else {
+    for (let b = v.shard; b * v.block < n; b += v.shards) {
+      const start = b * v.block;
+      const end = Math.min(n, start + v.block);
+      let acc = (start * m) % n;
+      for (let i = start; i < end; i++) {
+        if (acc < m) loss += rowLoss(v.objective, scores, y, n, v.numClass, i);
+        acc += m;
+        if (acc >= n) acc -= n;
+      }
+    }
+    if (gradients === 1) shardGradients(v);
+  }
+  v.sums[4] = loss;
+}
+
 /** The operations a worker runs, by code. */
-export const SHARD_OPS = { gradients: 1, root: 2, split: 3, addTree: 4, validationLoss: 5 } as const;
+export const SHARD_OPS = { gradients: 1, root: 2, split: 3, addTree: 4, validationLoss: 5, endRound: 6 } as const;
 
 /**
  * Control words of a worker: a task is handed out by bumping SEQ; -1 there ends the worker. A thread
@@ -352,6 +397,7 @@ export function shardWorker(data: ShardWorkerData): void {
       else if (op === ops.split) shardSplit(v, control[a], control[a + 1], control[a + 2], control[a + 3], control[a + 4], control[a + 5]);
       else if (op === ops.addTree) shardAddTree(v, control[a], control[a + 1], control[a + 2], control[a + 3]);
       else if (op === ops.validationLoss) shardValidationLoss(v);
+      else if (op === ops.endRound) shardEndRound(v, control[a], control[a + 1]);
       else throw new Error(`unknown shard operation ${op}`);
       Atomics.store(control, layout.done, seq);
     } catch (err) {
@@ -363,4 +409,4 @@ export function shardWorker(data: ShardWorkerData): void {
 }
 
 /** Every function a worker runs, for its source text (shards.ts): each may call only these and globals. */
-export const WORKER_FUNCTIONS = [shardKernel, shardGradients, shardHistogram, shardRoot, shardSplit, shardAddTree, rowLoss, shardValidationLoss, shardWorker];
+export const WORKER_FUNCTIONS = [shardKernel, shardGradients, shardHistogram, shardRoot, shardSplit, shardAddTree, rowLoss, shardValidationLoss, shardEndRound, shardWorker];

@@ -6,6 +6,7 @@ import {
   rowLoss,
   SHARD_OPS,
   shardAddTree,
+  shardEndRound,
   shardGradients,
   shardHistogram,
   shardKernel,
@@ -91,7 +92,7 @@ export class Shards {
         leafBegin: new Int32Array(numLeaves),
         leafCount: new Int32Array(numLeaves),
         hist: new Float64Array(buffer(shared.totalBins * 3 * 8)),
-        sums: new Float64Array(buffer(4 * 8)),
+        sums: new Float64Array(buffer(8 * 8)),
         // the main thread's own; workers allocate theirs (the kernel reads gradients in place)
         og: new Float32Array(shard === 0 && !kernel ? rows : 0),
         oh: new Float32Array(shard === 0 && !kernel ? rows : 0),
@@ -148,6 +149,22 @@ export class Shards {
     let sum = 0;
     for (const { sums } of this.views) sum += sums[3];
     return sum / this.views[0].valN;
+  }
+
+  /**
+   * Ends a boosting round: the mean validation loss, the mean training loss over `lossRows` rows spread
+   * evenly, and (`gradients`) the next round's gradients.
+   */
+  endRound(gradients: boolean, lossRows: number): { loss: number; valLoss: number } {
+    const flag = gradients ? 1 : 0;
+    this.run(SHARD_OPS.endRound, [flag, lossRows], (v) => shardEndRound(v, flag, lossRows));
+    let loss = 0;
+    let valLoss = 0;
+    for (const { sums } of this.views) {
+      valLoss += sums[3];
+      loss += sums[4];
+    }
+    return { loss: loss / Math.min(lossRows, this.views[0].n), valLoss: valLoss / this.views[0].valN };
   }
 
   /** out[from..to) := the sum of every shard's histogram there. */
