@@ -18,7 +18,7 @@ function leafViews(n: number): { kernel: ShardView; js: ShardView; rowsOf: (shar
   const offsets = new Int32Array(C);
   for (let j = 1; j < C; j++) offsets[j] = offsets[j - 1] + numBins[j - 1];
   const totalBins = offsets[C - 1] + numBins[C - 1];
-  const scratchBytes = kernelScratchBytes(totalBins, C);
+  const scratchBytes = kernelScratchBytes(totalBins, C, n);
   const arena = KernelArena.forRegions([n * C, n * 4, n * 4, n * 4, scratchBytes]);
   if (arena === null) throw new Error('no WebAssembly SIMD here');
   const region = <T>(Type: { new (b: ArrayBufferLike, at: number, length: number): T; BYTES_PER_ELEMENT: number }, length: number): [T, number] => {

@@ -7,7 +7,7 @@ import wabt from 'wabt';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'shared', 'ml', 'models', 'gbdt');
 const w = await wabt();
-const module = w.parseWat('histogram_kernel.wat', readFileSync(path.join(dir, 'histogram_kernel.wat'), 'utf8'), { simd: true, threads: true });
+const module = w.parseWat('histogram_kernel.wat', readFileSync(path.join(dir, 'histogram_kernel.wat'), 'utf8'), { simd: true, threads: true, bulk_memory: true });
 const { buffer } = module.toBinary({});
 const base64 = Buffer.from(buffer).toString('base64');
 writeFileSync(

@@ -41,4 +41,33 @@
             (br $columns)))
         (local.set $idx (i32.add (local.get $idx) (i32.const 4)))
         (br $rows))))
+;; The partition of a leaf's rows (shardSplit): of the `count` u32 rows at idx, those whose bin in byte
+  ;; `column` has a 1 in the 256-byte table lut stay at idx, in order; the others follow them, in order,
+  ;; by way of scratch. Returns how many stayed. Branch-free: which way a row goes is unpredictable.
+  (func (export "partition")
+    (param $idx i32) (param $count i32) (param $bins i32) (param $stride i32) (param $column i32)
+    (param $lut i32) (param $scratch i32) (result i32)
+    (local $i i32) (local $end i32) (local $r i32) (local $left i32) (local $nl i32) (local $nr i32)
+    (local.set $i (local.get $idx))
+    (local.set $end (i32.add (local.get $idx) (i32.shl (local.get $count) (i32.const 2))))
+    (local.set $bins (i32.add (local.get $bins) (local.get $column)))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $r (i32.load (local.get $i)))
+        (local.set $left
+          (i32.load8_u (i32.add (local.get $lut)
+            (i32.load8_u (i32.add (local.get $bins) (i32.mul (local.get $r) (local.get $stride)))))))
+        (i32.store (i32.add (local.get $idx) (i32.shl (local.get $nl) (i32.const 2))) (local.get $r))
+        (i32.store (i32.add (local.get $scratch) (i32.shl (local.get $nr) (i32.const 2))) (local.get $r))
+        (local.set $nl (i32.add (local.get $nl) (local.get $left)))
+        (local.set $nr (i32.sub (i32.add (local.get $nr) (i32.const 1)) (local.get $left)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $rows)))
+    (memory.copy
+      (i32.add (local.get $idx) (i32.shl (local.get $nl) (i32.const 2)))
+      (local.get $scratch)
+      (i32.shl (local.get $nr) (i32.const 2)))
+    (local.get $nl))
 )
+

@@ -68,8 +68,9 @@ export interface ShardView {
   /** The memory bins, g, h and indices are views of; null when they are plain buffers and the JS loop runs. */
   memory: WebAssembly.Memory | null;
   kernelModule: WebAssembly.Module | null;
-  /** Byte offsets in `memory` of bins, g, h, indices and of shard 0's scratch (each shard's follows). */
+  /** Byte offsets in `memory` of bins, g, h, indices, goesLeft and of shard 0's scratch (each shard's follows). */
   pBins: number;
+  pLut: number;
   pG: number;
   pH: number;
   pIdx: number;
@@ -77,15 +78,19 @@ export interface ShardView {
   scratchBytes: number;
   /** This thread's instance of the kernel, and this shard's scratch: (g, h) and count per bin, the columns' offsets. */
   kernel: ((...args: number[]) => void) | null;
+  partition: ((...args: number[]) => number) | null;
   kernelAt: number;
   wHist: Float64Array;
   wCnt: Int32Array;
   wCols: Int32Array;
 }
 
-/** The bytes of one shard's kernel scratch: (g, h) f64 and an i32 count per bin, two i32 per column. */
-export function kernelScratchBytes(totalBins: number, columns: number): number {
-  return Math.ceil((totalBins * 20 + columns * 8) / 16) * 16;
+/**
+ * The bytes of one shard's kernel scratch: (g, h) f64 and an i32 count per bin, two i32 per column, and
+ * room for the right-hand rows of a partition (`rows`, the most a shard holds).
+ */
+export function kernelScratchBytes(totalBins: number, columns: number, rows: number): number {
+  return Math.ceil((totalBins * 20 + columns * 8 + rows * 4) / 16) * 16;
 }
 
 /** Views of this shard's kernel scratch, and this thread's instance of the kernel (none without one). */
@@ -98,6 +103,7 @@ export function shardKernel(v: ShardView): void {
   v.wCols = new Int32Array(v.memory.buffer, v.kernelAt + v.totalBins * 20, 2 * C);
   const instance = new WebAssembly.Instance(v.kernelModule, { env: { memory: v.memory } });
   v.kernel = instance.exports.histogram as (...args: number[]) => void;
+  v.partition = instance.exports.partition as (...args: number[]) => number;
 }
 
 export const OBJECTIVE_CODES = { binary: 0, multiclass: 1, regression: 2 } as const;
@@ -226,6 +232,10 @@ export function shardSplit(v: ShardView, leaf: number, newLeaf: number, column: 
   const C = v.offsets.length;
   let nl = 0;
   let nr = 0;
+  if (v.partition) {
+    nl = v.partition(v.pIdx + start * 4, end - start, v.pBins, C, column, v.pLut, v.kernelAt + v.totalBins * 20 + C * 8);
+    nr = end - start - nl;
+  } else {
   // branch-free: a split sends rows either way unpredictably; writing both and advancing one is cheaper
   for (let i = start; i < end; i++) {
     const row = indices[i];
@@ -236,6 +246,7 @@ export function shardSplit(v: ShardView, leaf: number, newLeaf: number, column: 
     nr += 1 - left;
   }
   indices.set(scratch.subarray(0, nr), start + nl);
+  }
   v.leafCount[leaf] = nl;
   v.leafBegin[newLeaf] = start + nl;
   v.leafCount[newLeaf] = nr;
@@ -374,7 +385,7 @@ export function shardWorker(data: ShardWorkerData): void {
   // the JS histogram loop gathers gradients here; the kernel reads them in place
   v.og = new Float32Array(kernel ? 0 : data.rows);
   v.oh = new Float32Array(kernel ? 0 : data.rows);
-  v.scratch = new Uint32Array(data.rows);
+  v.scratch = new Uint32Array(kernel ? 0 : data.rows);
   shardKernel(v);
   let seen = 0;
   for (;;) {

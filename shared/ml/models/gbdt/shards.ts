@@ -57,8 +57,13 @@ const WORKER_SOURCE = WORKER_FUNCTIONS.map(String)
 /** What the shards share: allocated by the trainer, in SharedArrayBuffers when there is more than one. */
 export type SharedArrays = Omit<
   ShardView,
-  'shard' | 'shards' | 'block' | 'start' | 'leafBegin' | 'leafCount' | 'hist' | 'sums' | 'og' | 'oh' | 'scratch' | 'kernel' | 'kernelAt' | 'wHist' | 'wCnt' | 'wCols'
+  'shard' | 'shards' | 'block' | 'start' | 'leafBegin' | 'leafCount' | 'hist' | 'sums' | 'og' | 'oh' | 'scratch' | 'kernel' | 'partition' | 'kernelAt' | 'wHist' | 'wCnt' | 'wCols'
 >;
+
+/** The most training rows one of `shards` shards holds. */
+export function maxShardRows(n: number, shards: number): number {
+  return Math.min(n, Math.ceil(Math.ceil(n / BLOCK) / shards) * BLOCK);
+}
 
 function rowsOf(n: number, shard: number, shards: number): number {
   let rows = 0;
@@ -96,9 +101,10 @@ export class Shards {
         // the main thread's own; workers allocate theirs (the kernel reads gradients in place)
         og: new Float32Array(shard === 0 && !kernel ? rows : 0),
         oh: new Float32Array(shard === 0 && !kernel ? rows : 0),
-        scratch: new Uint32Array(shard === 0 ? rows : 0),
+        scratch: new Uint32Array(shard === 0 && !kernel ? rows : 0),
         // set in the thread that runs the shard: a function cannot be sent to a worker
         kernel: null,
+        partition: null,
         kernelAt: 0,
         wHist: new Float64Array(0),
         wCnt: new Int32Array(0),

@@ -4,7 +4,7 @@ import type { HistogramLayout } from './histogram';
 import { histogramKernelModule, KernelArena } from './histogram_kernel';
 import type { ObjectiveName } from './objective';
 import { kernelScratchBytes, OBJECTIVE_CODES } from './shard_ops';
-import type { SharedArrays } from './shards';
+import { maxShardRows, type SharedArrays } from './shards';
 
 /**
  * The arrays a tree grower's shards work on, allocated from `buffer` (shared memory when worker threads
@@ -38,8 +38,8 @@ export function shardArrays(s: ShardSetup): SharedArrays {
   const { buffer, numClass: K, numLeaves: L, columns, layout } = s;
   const C = columns.length;
   // what the histogram kernel reads lives in its memory, each shard's scratch after it
-  const scratchBytes = kernelScratchBytes(layout.totalBins, C);
-  const arena = KernelArena.forRegions([n * C, K * n * 4, K * n * 4, n * 4, s.threads * scratchBytes]);
+  const scratchBytes = kernelScratchBytes(layout.totalBins, C, maxShardRows(n, s.threads));
+  const arena = KernelArena.forRegions([n * C, K * n * 4, K * n * 4, n * 4, 256, s.threads * scratchBytes]);
   const inArena = <T>(Type: { new (b: ArrayBufferLike, at: number, length: number): T; BYTES_PER_ELEMENT: number }, length: number): [T, number] => {
     if (arena === null) return [new Type(buffer(length * Type.BYTES_PER_ELEMENT), 0, length), 0];
     const at = arena.take(length * Type.BYTES_PER_ELEMENT);
@@ -49,6 +49,7 @@ export function shardArrays(s: ShardSetup): SharedArrays {
   const [g, pG] = inArena(Float32Array, K * n);
   const [h, pH] = inArena(Float32Array, K * n);
   const [indices, pIdx] = inArena(Uint32Array, n);
+  const [goesLeft, pLut] = inArena(Uint8Array, 256);
   const pScratch = arena === null ? 0 : arena.take(s.threads * scratchBytes);
   let valX = s.validation.X;
   if (s.threads > 1) {
@@ -66,7 +67,7 @@ export function shardArrays(s: ShardSetup): SharedArrays {
     scores: new Float64Array(buffer(K * n * 8)),
     y: new Float32Array(buffer(n * 4)),
     inBag: new Uint8Array(buffer(s.sampled ? n : 0)),
-    goesLeft: new Uint8Array(buffer(256)),
+    goesLeft,
     usable: new Int32Array(buffer(columns.length * 4)),
     treeFeature: new Int32Array(buffer((L - 1) * 4)),
     treeThreshold: new Float64Array(buffer((L - 1) * 8)),
@@ -86,6 +87,7 @@ export function shardArrays(s: ShardSetup): SharedArrays {
     memory: arena?.memory ?? null,
     kernelModule: arena === null ? null : histogramKernelModule(),
     pBins,
+    pLut,
     pG,
     pH,
     pIdx,
