@@ -18,11 +18,11 @@ export function binValues(X: Float32Array, n: number, width: number, columns: re
   columns.forEach((c, f) => {
     if (c.kind !== 'numeric') return;
     const base = layout.offsets[f];
-    const binned = bins.subarray(f * n, (f + 1) * n);
+    const C = columns.length;
     for (let i = 0; i < n; i++) {
       const x = X[i * width + c.column];
       if (x !== x) continue;
-      const at = base + binned[i];
+      const at = base + bins[i * C + f];
       if (x < lowest[at]) lowest[at] = x;
       if (x > highest[at]) highest[at] = x;
     }

@@ -37,7 +37,7 @@ export type BinnedColumn =
 export interface BinnedData {
   n: number;
   columns: BinnedColumn[];
-  /** Column-major [columns × n]: binned column j of row i at j·n + i, so a histogram pass reads one column. */
+  /** Row-major [n × columns]: binned column j of row i at i·columns + j, so a row's bins share a cache line. */
   bins: Uint8Array;
 }
 
@@ -173,13 +173,14 @@ function binOf(x: number, upper: Float64Array, missingBin: number): number {
 
 /** `bins` may be given, for bins that worker threads share. */
 export function binRows(X: Float32Array, n: number, width: number, columns: BinnedColumn[], bins: Uint8Array = new Uint8Array(columns.length * n)): BinnedData {
+  const C = columns.length;
   columns.forEach((c, j) => {
-    const out = bins.subarray(j * n, (j + 1) * n);
     if (c.kind === 'numeric') {
-      for (let i = 0; i < n; i++) out[i] = binOf(X[i * width + c.column], c.upper, c.missingBin);
+      for (let i = 0; i < n; i++) bins[i * C + j] = binOf(X[i * width + c.column], c.upper, c.missingBin);
     } else {
+      for (let i = 0; i < n; i++) bins[i * C + j] = 0;
       c.columns.forEach((column, k) => {
-        for (let i = 0; i < n; i++) if (X[i * width + column] === 1) out[i] = k + 1;
+        for (let i = 0; i < n; i++) if (X[i * width + column] === 1) bins[i * C + j] = k + 1;
       });
     }
   });

@@ -16,7 +16,7 @@ export interface ShardView {
   /** 0 binary logloss, 1 softmax, 2 squared error. */
   objective: number;
   scalePosWeight: number;
-  /** Column-major [columns × n]. */
+  /** Row-major [n × columns]: binned column j of row i at i·columns + j, so a row's bins share a cache line. */
   bins: Uint8Array;
   /** Class-major [K × n]. */
   g: Float32Array;
@@ -59,11 +59,51 @@ export interface ShardView {
   leafCount: Int32Array;
   /** Histogram of the leaf last built, [totalBins × (g, h, count)]. */
   hist: Float64Array;
-  /** Over this shard's rows: g, h and rows of the current tree's root; the validation loss last summed. */
+  /** Over this shard's rows: g, h and rows of the current tree's root; the validation and training losses last summed. */
   sums: Float64Array;
   og: Float32Array;
   oh: Float32Array;
   scratch: Uint32Array;
+  // the WebAssembly histogram kernel (histogram_kernel.ts), when the arrays live in its memory
+  /** The memory bins, g, h and indices are views of; null when they are plain buffers and the JS loop runs. */
+  memory: WebAssembly.Memory | null;
+  kernelModule: WebAssembly.Module | null;
+  /** Byte offsets in `memory` of bins, g, h, indices, goesLeft and of shard 0's scratch (each shard's follows). */
+  pBins: number;
+  pLut: number;
+  pG: number;
+  pH: number;
+  pIdx: number;
+  pScratch: number;
+  scratchBytes: number;
+  /** This thread's instance of the kernel, and this shard's scratch: (g, h) and count per bin, the columns' offsets. */
+  kernel: ((...args: number[]) => void) | null;
+  partition: ((...args: number[]) => number) | null;
+  kernelAt: number;
+  wHist: Float64Array;
+  wCnt: Int32Array;
+  wCols: Int32Array;
+}
+
+/**
+ * The bytes of one shard's kernel scratch: (g, h) f64 and an i32 count per bin, two i32 per column, and
+ * room for the right-hand rows of a partition (`rows`, the most a shard holds).
+ */
+export function kernelScratchBytes(totalBins: number, columns: number, rows: number): number {
+  return Math.ceil((totalBins * 20 + columns * 8 + rows * 4) / 16) * 16;
+}
+
+/** Views of this shard's kernel scratch, and this thread's instance of the kernel (none without one). */
+export function shardKernel(v: ShardView): void {
+  if (!v.memory || !v.kernelModule) return;
+  const C = v.offsets.length;
+  v.kernelAt = v.pScratch + v.shard * v.scratchBytes;
+  v.wHist = new Float64Array(v.memory.buffer, v.kernelAt, v.totalBins * 2);
+  v.wCnt = new Int32Array(v.memory.buffer, v.kernelAt + v.totalBins * 16, v.totalBins);
+  v.wCols = new Int32Array(v.memory.buffer, v.kernelAt + v.totalBins * 20, 2 * C);
+  const instance = new WebAssembly.Instance(v.kernelModule, { env: { memory: v.memory } });
+  v.kernel = instance.exports.histogram as (...args: number[]) => void;
+  v.partition = instance.exports.partition as (...args: number[]) => number;
 }
 
 export const OBJECTIVE_CODES = { binary: 0, multiclass: 1, regression: 2 } as const;
@@ -103,48 +143,54 @@ export function shardGradients(v: ShardView): void {
 }
 
 /**
- * `hist` := the histogram of one leaf's rows in this shard, over the usable columns. The rows'
- * gradients are first gathered in row order, so that the passes read them sequentially (LightGBM's
- * ordered gradients) and only the bins are read scattered. Columns go two per pass: a row's index and
- * gradients are loaded once for both, and the two read-modify-writes do not wait on each other.
+ * `hist` := the histogram of one leaf's rows in this shard, over the usable columns. With the
+ * WebAssembly kernel, it runs over the leaf's rows once, adding each row's gradient and hessian to the
+ * bin of every usable column; its (g, h) pairs and counts are then laid out as the triples of `hist`.
+ * Without, the same loop in JavaScript, on the rows' gradients first gathered in row order.
  */
 export function shardHistogram(v: ShardView, gradOffset: number, leaf: number, usableCount: number): void {
-  const { bins, n, g, h, indices, hist, og, oh, usable, offsets, numBins } = v;
+  const { bins, g, h, indices, hist, og, oh, usable, offsets, numBins } = v;
+  const C = offsets.length;
   const begin = v.leafBegin[leaf];
   const count = v.leafCount[leaf];
+  if (v.kernel) {
+    const { wHist, wCnt, wCols } = v;
+    for (let k = 0; k < usableCount; k++) {
+      const c = usable[k];
+      wHist.fill(0, offsets[c] * 2, (offsets[c] + numBins[c]) * 2);
+      wCnt.fill(0, offsets[c], offsets[c] + numBins[c]);
+      wCols[k] = c;
+      wCols[C + k] = offsets[c];
+    }
+    const at = v.kernelAt;
+    const T = v.totalBins;
+    v.kernel(v.pIdx + begin * 4, count, v.pG + gradOffset * 4, v.pH + gradOffset * 4, v.pBins, C, at + T * 20, at + T * 20 + C * 4, usableCount, at, at + T * 16);
+    for (let k = 0; k < usableCount; k++) {
+      const c = usable[k];
+      const end = offsets[c] + numBins[c];
+      for (let t = offsets[c]; t < end; t++) {
+        hist[t * 3] = wHist[t * 2];
+        hist[t * 3 + 1] = wHist[t * 2 + 1];
+        hist[t * 3 + 2] = wCnt[t];
+      }
+    }
+    return;
+  }
   for (let i = 0; i < count; i++) {
     const r = gradOffset + indices[begin + i];
     og[i] = g[r];
     oh[i] = h[r];
   }
   for (let k = 0; k < usableCount; k++) hist.fill(0, offsets[usable[k]] * 3, (offsets[usable[k]] + numBins[usable[k]]) * 3);
-  let k = 0;
-  for (; k + 1 < usableCount; k += 2) {
-    const c0 = usable[k] * n;
-    const c1 = usable[k + 1] * n;
-    const b0 = offsets[usable[k]] * 3;
-    const b1 = offsets[usable[k + 1]] * 3;
-    for (let i = 0; i < count; i++) {
-      const r = indices[begin + i];
-      const gi = og[i];
-      const hi = oh[i];
-      const x = b0 + bins[c0 + r] * 3;
+  for (let i = 0; i < count; i++) {
+    const row = indices[begin + i] * C;
+    const gi = og[i];
+    const hi = oh[i];
+    for (let k = 0; k < usableCount; k++) {
+      const c = usable[k];
+      const x = (offsets[c] + bins[row + c]) * 3;
       hist[x] += gi;
       hist[x + 1] += hi;
-      hist[x + 2]++;
-      const z = b1 + bins[c1 + r] * 3;
-      hist[z] += gi;
-      hist[z + 1] += hi;
-      hist[z + 2]++;
-    }
-  }
-  if (k < usableCount) {
-    const c0 = usable[k] * n;
-    const b0 = offsets[usable[k]] * 3;
-    for (let i = 0; i < count; i++) {
-      const x = b0 + bins[c0 + indices[begin + i]] * 3;
-      hist[x] += og[i];
-      hist[x + 1] += oh[i];
       hist[x + 2]++;
     }
   }
@@ -161,13 +207,13 @@ export function shardRoot(v: ShardView, gradOffset: number, bagging: number, usa
   }
   v.leafBegin[0] = v.start;
   v.leafCount[0] = m;
-  // gathers the gradients into og/oh, whatever the columns
   shardHistogram(v, gradOffset, 0, usableCount);
   let G = 0;
   let H = 0;
   for (let i = 0; i < m; i++) {
-    G += v.og[i];
-    H += v.oh[i];
+    const r = gradOffset + v.indices[v.start + i];
+    G += v.g[r];
+    H += v.h[r];
   }
   v.sums[0] = G;
   v.sums[1] = H;
@@ -183,19 +229,24 @@ export function shardSplit(v: ShardView, leaf: number, newLeaf: number, column: 
   const { indices, bins, goesLeft, scratch } = v;
   const start = v.leafBegin[leaf];
   const end = start + v.leafCount[leaf];
-  const col = column * v.n;
+  const C = v.offsets.length;
   let nl = 0;
   let nr = 0;
+  if (v.partition) {
+    nl = v.partition(v.pIdx + start * 4, end - start, v.pBins, C, column, v.pLut, v.kernelAt + v.totalBins * 20 + C * 8);
+    nr = end - start - nl;
+  } else {
   // branch-free: a split sends rows either way unpredictably; writing both and advancing one is cheaper
   for (let i = start; i < end; i++) {
     const row = indices[i];
-    const left = goesLeft[bins[col + row]];
+    const left = goesLeft[bins[row * C + column]];
     indices[start + nl] = row;
     scratch[nr] = row;
     nl += left;
     nr += 1 - left;
   }
   indices.set(scratch.subarray(0, nr), start + nl);
+  }
   v.leafCount[leaf] = nl;
   v.leafBegin[newLeaf] = start + nl;
   v.leafCount[newLeaf] = nr;
@@ -260,8 +311,53 @@ export function shardValidationLoss(v: ShardView): void {
   v.sums[3] = sum;
 }
 
+/**
+ * What ends a boosting round, in one meeting of the threads: sums[3] := the validation loss summed over
+ * this shard's validation rows, sums[4] := the training loss summed over its share of `lossRows`
+ * training rows spread evenly (row i when i·lossRows mod n < lossRows), and, when `gradients` is 1, the
+ * next round's gradients, which the training loss shares its exponential with.
+ */
+export function shardEndRound(v: ShardView, gradients: number, lossRows: number): void {
+  shardValidationLoss(v);
+  const { n, scores, y, g, h, scalePosWeight } = v;
+  const m = Math.min(lossRows, n);
+  let loss = 0;
+  if (v.objective === 0 && gradients === 1) {
+    for (let b = v.shard; b * v.block < n; b += v.shards) {
+      const start = b * v.block;
+      const end = Math.min(n, start + v.block);
+      let acc = (start * m) % n;
+      for (let i = start; i < end; i++) {
+        const z = scores[i];
+        const e = Math.exp(-z);
+        const p = 1 / (1 + e);
+        const w = y[i] > 0 ? scalePosWeight : 1;
+        g[i] = (p - y[i]) * w;
+        // a hessian of exactly 0 would divide by zero with lambda_l2 = 0; LightGBM floors it the same way
+        h[i] = Math.max(p * (1 - p), 1e-16) * w;
+        if (acc < m) loss += Math.max(z, 0) - y[i] * z + Math.log1p(z >= 0 ? e : 1 / e);
+        acc += m;
+        if (acc >= n) acc -= n;
+      }
+    }
+  } else {
+    for (let b = v.shard; b * v.block < n; b += v.shards) {
+      const start = b * v.block;
+      const end = Math.min(n, start + v.block);
+      let acc = (start * m) % n;
+      for (let i = start; i < end; i++) {
+        if (acc < m) loss += rowLoss(v.objective, scores, y, n, v.numClass, i);
+        acc += m;
+        if (acc >= n) acc -= n;
+      }
+    }
+    if (gradients === 1) shardGradients(v);
+  }
+  v.sums[4] = loss;
+}
+
 /** The operations a worker runs, by code. */
-export const SHARD_OPS = { gradients: 1, root: 2, split: 3, addTree: 4, validationLoss: 5 } as const;
+export const SHARD_OPS = { gradients: 1, root: 2, split: 3, addTree: 4, validationLoss: 5, endRound: 6 } as const;
 
 /**
  * Control words of a worker: a task is handed out by bumping SEQ; -1 there ends the worker. A thread
@@ -285,9 +381,12 @@ export interface ShardWorkerData {
 export function shardWorker(data: ShardWorkerData): void {
   const { view: v, control, ops, layout, errors } = data;
   // private to this thread, so allocated here rather than sent
-  v.og = new Float32Array(data.rows);
-  v.oh = new Float32Array(data.rows);
-  v.scratch = new Uint32Array(data.rows);
+  const kernel = !!v.memory && !!v.kernelModule;
+  // the JS histogram loop gathers gradients here; the kernel reads them in place
+  v.og = new Float32Array(kernel ? 0 : data.rows);
+  v.oh = new Float32Array(kernel ? 0 : data.rows);
+  v.scratch = new Uint32Array(kernel ? 0 : data.rows);
+  shardKernel(v);
   let seen = 0;
   for (;;) {
     for (let k = 0; k < layout.spin && Atomics.load(control, layout.seq) === seen; k++);
@@ -309,6 +408,7 @@ export function shardWorker(data: ShardWorkerData): void {
       else if (op === ops.split) shardSplit(v, control[a], control[a + 1], control[a + 2], control[a + 3], control[a + 4], control[a + 5]);
       else if (op === ops.addTree) shardAddTree(v, control[a], control[a + 1], control[a + 2], control[a + 3]);
       else if (op === ops.validationLoss) shardValidationLoss(v);
+      else if (op === ops.endRound) shardEndRound(v, control[a], control[a + 1]);
       else throw new Error(`unknown shard operation ${op}`);
       Atomics.store(control, layout.done, seq);
     } catch (err) {
@@ -318,3 +418,6 @@ export function shardWorker(data: ShardWorkerData): void {
     Atomics.notify(control, layout.done);
   }
 }
+
+/** Every function a worker runs, for its source text (shards.ts): each may call only these and globals. */
+export const WORKER_FUNCTIONS = [shardKernel, shardGradients, shardHistogram, shardRoot, shardSplit, shardAddTree, rowLoss, shardValidationLoss, shardEndRound, shardWorker];

@@ -6,14 +6,17 @@ import {
   rowLoss,
   SHARD_OPS,
   shardAddTree,
+  shardEndRound,
   shardGradients,
   shardHistogram,
+  shardKernel,
   shardRoot,
   shardSplit,
   shardValidationLoss,
   shardWorker,
   type ShardView,
   type ShardWorkerData,
+  WORKER_FUNCTIONS,
 } from './shard_ops';
 
 /**
@@ -47,13 +50,20 @@ const BLOCK = 4096;
 const WORKER_TIMEOUT_MS = 120_000;
 
 // `require` is spelt in the string: bundlers rewrite it inside functions
-const WORKER_SOURCE = [shardGradients, shardHistogram, shardRoot, shardSplit, shardAddTree, rowLoss, shardValidationLoss, shardWorker]
-  .map(String)
+const WORKER_SOURCE = WORKER_FUNCTIONS.map(String)
   .concat(`${shardWorker.name}(require('node:worker_threads').workerData);`)
   .join('\n');
 
 /** What the shards share: allocated by the trainer, in SharedArrayBuffers when there is more than one. */
-export type SharedArrays = Omit<ShardView, 'shard' | 'shards' | 'block' | 'start' | 'leafBegin' | 'leafCount' | 'hist' | 'sums' | 'og' | 'oh' | 'scratch'>;
+export type SharedArrays = Omit<
+  ShardView,
+  'shard' | 'shards' | 'block' | 'start' | 'leafBegin' | 'leafCount' | 'hist' | 'sums' | 'og' | 'oh' | 'scratch' | 'kernel' | 'partition' | 'kernelAt' | 'wHist' | 'wCnt' | 'wCols'
+>;
+
+/** The most training rows one of `shards` shards holds. */
+export function maxShardRows(n: number, shards: number): number {
+  return Math.min(n, Math.ceil(Math.ceil(n / BLOCK) / shards) * BLOCK);
+}
 
 function rowsOf(n: number, shard: number, shards: number): number {
   let rows = 0;
@@ -75,6 +85,7 @@ export class Shards {
   /** `buffer` allocates the memory shards share: a SharedArrayBuffer when there are several. */
   constructor(shared: SharedArrays, threads: number, numLeaves: number, buffer: (bytes: number) => ArrayBufferLike) {
     let start = 0;
+    const kernel = shared.memory !== null && shared.kernelModule !== null;
     this.views = Array.from({ length: threads }, (_, shard) => {
       const rows = rowsOf(shared.n, shard, threads);
       const view: ShardView = {
@@ -86,15 +97,23 @@ export class Shards {
         leafBegin: new Int32Array(numLeaves),
         leafCount: new Int32Array(numLeaves),
         hist: new Float64Array(buffer(shared.totalBins * 3 * 8)),
-        sums: new Float64Array(buffer(4 * 8)),
-        // the main thread's own; workers allocate theirs
-        og: new Float32Array(shard === 0 ? rows : 0),
-        oh: new Float32Array(shard === 0 ? rows : 0),
-        scratch: new Uint32Array(shard === 0 ? rows : 0),
+        sums: new Float64Array(buffer(8 * 8)),
+        // the main thread's own; workers allocate theirs (the kernel reads gradients in place)
+        og: new Float32Array(shard === 0 && !kernel ? rows : 0),
+        oh: new Float32Array(shard === 0 && !kernel ? rows : 0),
+        scratch: new Uint32Array(shard === 0 && !kernel ? rows : 0),
+        // set in the thread that runs the shard: a function cannot be sent to a worker
+        kernel: null,
+        partition: null,
+        kernelAt: 0,
+        wHist: new Float64Array(0),
+        wCnt: new Int32Array(0),
+        wCols: new Int32Array(0),
       };
       start += rows;
       return view;
     });
+    shardKernel(this.views[0]);
     this.helpers = this.views.slice(1).map((view) => {
       const control = new Int32Array(buffer(CONTROL.words * 4));
       const { port1, port2 } = new MessageChannel();
@@ -136,6 +155,22 @@ export class Shards {
     let sum = 0;
     for (const { sums } of this.views) sum += sums[3];
     return sum / this.views[0].valN;
+  }
+
+  /**
+   * Ends a boosting round: the mean validation loss, the mean training loss over `lossRows` rows spread
+   * evenly, and (`gradients`) the next round's gradients.
+   */
+  endRound(gradients: boolean, lossRows: number): { loss: number; valLoss: number } {
+    const flag = gradients ? 1 : 0;
+    this.run(SHARD_OPS.endRound, [flag, lossRows], (v) => shardEndRound(v, flag, lossRows));
+    let loss = 0;
+    let valLoss = 0;
+    for (const { sums } of this.views) {
+      valLoss += sums[3];
+      loss += sums[4];
+    }
+    return { loss: loss / Math.min(lossRows, this.views[0].n), valLoss: valLoss / this.views[0].valN };
   }
 
   /** out[from..to) := the sum of every shard's histogram there. */

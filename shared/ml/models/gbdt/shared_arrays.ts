@@ -1,9 +1,10 @@
 import type { BinnedColumn } from './binning';
 import { binRows } from './binning';
 import type { HistogramLayout } from './histogram';
+import { histogramKernelModule, KernelArena } from './histogram_kernel';
 import type { ObjectiveName } from './objective';
-import { OBJECTIVE_CODES } from './shard_ops';
-import type { SharedArrays } from './shards';
+import { kernelScratchBytes, OBJECTIVE_CODES } from './shard_ops';
+import { maxShardRows, type SharedArrays } from './shards';
 
 /**
  * The arrays a tree grower's shards work on, allocated from `buffer` (shared memory when worker threads
@@ -35,6 +36,21 @@ export function shardArrays(s: ShardSetup): SharedArrays {
   const { n } = s.train;
   const nv = s.validation.n;
   const { buffer, numClass: K, numLeaves: L, columns, layout } = s;
+  const C = columns.length;
+  // what the histogram kernel reads lives in its memory, each shard's scratch after it
+  const scratchBytes = kernelScratchBytes(layout.totalBins, C, maxShardRows(n, s.threads));
+  const arena = KernelArena.forRegions([n * C, K * n * 4, K * n * 4, n * 4, 256, s.threads * scratchBytes]);
+  const inArena = <T>(Type: { new (b: ArrayBufferLike, at: number, length: number): T; BYTES_PER_ELEMENT: number }, length: number): [T, number] => {
+    if (arena === null) return [new Type(buffer(length * Type.BYTES_PER_ELEMENT), 0, length), 0];
+    const at = arena.take(length * Type.BYTES_PER_ELEMENT);
+    return [new Type(arena.memory.buffer, at, length), at];
+  };
+  const [bins, pBins] = inArena(Uint8Array, n * C);
+  const [g, pG] = inArena(Float32Array, K * n);
+  const [h, pH] = inArena(Float32Array, K * n);
+  const [indices, pIdx] = inArena(Uint32Array, n);
+  const [goesLeft, pLut] = inArena(Uint8Array, 256);
+  const pScratch = arena === null ? 0 : arena.take(s.threads * scratchBytes);
   let valX = s.validation.X;
   if (s.threads > 1) {
     valX = new Float32Array(buffer(valX.length * 4));
@@ -45,13 +61,13 @@ export function shardArrays(s: ShardSetup): SharedArrays {
     numClass: K,
     objective: OBJECTIVE_CODES[s.objective],
     scalePosWeight: s.scalePosWeight,
-    bins: binRows(s.train.X, n, s.width, columns, new Uint8Array(buffer(columns.length * n))).bins,
-    g: new Float32Array(buffer(K * n * 4)),
-    h: new Float32Array(buffer(K * n * 4)),
+    bins: binRows(s.train.X, n, s.width, columns, bins).bins,
+    g,
+    h,
     scores: new Float64Array(buffer(K * n * 8)),
     y: new Float32Array(buffer(n * 4)),
     inBag: new Uint8Array(buffer(s.sampled ? n : 0)),
-    goesLeft: new Uint8Array(buffer(256)),
+    goesLeft,
     usable: new Int32Array(buffer(columns.length * 4)),
     treeFeature: new Int32Array(buffer((L - 1) * 4)),
     treeThreshold: new Float64Array(buffer((L - 1) * 8)),
@@ -67,7 +83,16 @@ export function shardArrays(s: ShardSetup): SharedArrays {
     offsets: layout.offsets,
     numBins: layout.numBins,
     totalBins: layout.totalBins,
-    indices: new Uint32Array(buffer(n * 4)),
+    indices,
+    memory: arena?.memory ?? null,
+    kernelModule: arena === null ? null : histogramKernelModule(),
+    pBins,
+    pLut,
+    pG,
+    pH,
+    pIdx,
+    pScratch,
+    scratchBytes,
   };
   shared.y.set(s.y);
   shared.valY.set(s.yVal);

@@ -1,21 +1,7 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import {
-  CONTROL,
-  rowLoss,
-  SHARD_OPS,
-  shardAddTree,
-  shardGradients,
-  shardHistogram,
-  shardRoot,
-  shardSplit,
-  shardValidationLoss,
-  shardWorker,
-  type ShardView,
-  type ShardWorkerData,
-} from '../../../../../shared/ml/models/gbdt/shard_ops';
+import { CONTROL, SHARD_OPS, shardWorker, WORKER_FUNCTIONS, type ShardView, type ShardWorkerData } from '../../../../../shared/ml/models/gbdt/shard_ops';
 
-const SOURCE = [shardGradients, shardHistogram, shardRoot, shardSplit, shardAddTree, rowLoss, shardValidationLoss, shardWorker]
-  .map(String)
+const SOURCE = WORKER_FUNCTIONS.map(String)
   .concat(`${shardWorker.name}(require('node:worker_threads').workerData);`)
   .join('\n');
 

@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { seededRandom } from '../../../../../shared/data/random';
+import { HISTOGRAM_KERNEL_WASM } from '../../../../../shared/ml/models/gbdt/histogram_kernel_wasm';
+import { histogramKernelModule, KernelArena } from '../../../../../shared/ml/models/gbdt/histogram_kernel';
+import { kernelScratchBytes, shardHistogram, shardKernel, shardSplit, type ShardView } from '../../../../../shared/ml/models/gbdt/shard_ops';
+
+describe('gbdt histogram kernel', () => {
+  it('is the compiled text of histogram_kernel.wat (run scripts/build_histogram_kernel.mjs after editing it)', async () => {
+    const wabt = await (await import('wabt')).default();
+    const source = readFileSync(path.join(__dirname, '../../../../../shared/ml/models/gbdt/histogram_kernel.wat'), 'utf8');
+    const { buffer } = wabt.parseWat('histogram_kernel.wat', source, { simd: true, threads: true, bulk_memory: true }).toBinary({});
+    expect(Buffer.from(buffer).toString('base64')).toBe(HISTOGRAM_KERNEL_WASM);
+  });
+
+  it('builds the histogram the JavaScript loop builds, over a leaf of scattered rows and some of the columns', () => {
+    const random = seededRandom(7);
+    const n = 5000;
+    const numBins = Int32Array.of(255, 3, 40, 2, 17);
+    const C = numBins.length;
+    const offsets = new Int32Array(C);
+    for (let j = 1; j < C; j++) offsets[j] = offsets[j - 1] + numBins[j - 1];
+    const totalBins = offsets[C - 1] + numBins[C - 1];
+    const scratchBytes = kernelScratchBytes(totalBins, C, n);
+    const arena = KernelArena.forRegions([n * C, n * 4, n * 4, n * 4, 256, scratchBytes])!;
+    expect(arena).not.toBeNull();
+    const region = <T>(Type: { new (b: ArrayBufferLike, at: number, length: number): T; BYTES_PER_ELEMENT: number }, length: number): [T, number] => {
+      const at = arena.take(length * Type.BYTES_PER_ELEMENT);
+      return [new Type(arena.memory.buffer, at, length), at];
+    };
+    const [bins, pBins] = region(Uint8Array, n * C);
+    const [g, pG] = region(Float32Array, n);
+    const [h, pH] = region(Float32Array, n);
+    const [indices, pIdx] = region(Uint32Array, n);
+    const [goesLeft, pLut] = region(Uint8Array, 256);
+    const pScratch = arena.take(scratchBytes);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < C; j++) bins[i * C + j] = random.int(numBins[j]);
+      g[i] = random.next() - 0.5;
+      h[i] = random.next();
+    }
+    // a leaf of every third row, from row 10
+    let count = 0;
+    for (let r = 10; r < n; r += 3) indices[100 + count++] = r;
+    const usable = Int32Array.of(0, 2, 4, 1);
+    const view = (kernel: boolean): ShardView =>
+      ({
+        n, bins, g, h, indices, offsets, numBins, totalBins, usable,
+        leafBegin: Int32Array.of(100, 0), leafCount: Int32Array.of(count, 0), goesLeft, scratch: new Uint32Array(n),
+        hist: new Float64Array(totalBins * 3).fill(NaN),
+        og: new Float32Array(n), oh: new Float32Array(n),
+        memory: kernel ? arena.memory : null, kernelModule: kernel ? histogramKernelModule() : null,
+        pBins, pLut, pG, pH, pIdx, pScratch, scratchBytes, shard: 0, kernel: null, partition: null,
+      }) as unknown as ShardView;
+    const js = view(false);
+    const wasm = view(true);
+    shardKernel(wasm);
+    expect(wasm.kernel).not.toBeNull();
+    shardHistogram(js, 0, 0, usable.length);
+    shardHistogram(wasm, 0, 0, usable.length);
+    for (const c of usable) {
+      const from = offsets[c] * 3;
+      const to = (offsets[c] + numBins[c]) * 3;
+      expect(Array.from(wasm.hist.subarray(from, to))).toEqual(Array.from(js.hist.subarray(from, to)));
+      // every row of the leaf is in some bin of each column
+      let rows = 0;
+      for (let t = from + 2; t < to; t += 3) rows += wasm.hist[t];
+      expect(rows).toBe(count);
+    }
+    // column 3 was not usable: left as it was
+    expect(Number.isNaN(wasm.hist[offsets[3] * 3])).toBe(true);
+
+    // the partition on column 2: bins below 15 go left; each side keeps the rows' order
+    for (let b = 0; b < 256; b++) goesLeft[b] = b < 15 ? 1 : 0;
+    const before = indices.slice();
+    shardSplit(js, 0, 1, 2, 0, 0, usable.length);
+    const byJs = { rows: indices.slice(), left: js.leafCount[0], right: js.leafCount[1], at: js.leafBegin[1] };
+    indices.set(before);
+    shardSplit(wasm, 0, 1, 2, 0, 0, usable.length);
+    expect({ rows: indices.slice(), left: wasm.leafCount[0], right: wasm.leafCount[1], at: wasm.leafBegin[1] }).toEqual(byJs);
+    const leftRows = Array.from(indices.subarray(100, 100 + byJs.left));
+    expect(leftRows.every((r) => bins[r * C + 2] < 15)).toBe(true);
+    expect(leftRows).toEqual([...leftRows].sort((a, b) => a - b));
+    expect(byJs.left).toBeGreaterThan(0);
+    expect(byJs.right).toBeGreaterThan(0);
+  });
+});
