@@ -2,6 +2,7 @@ import type { DriftHistoryEntry } from '../../../shared/pipeline/read_models/dri
 import type { DriftReportDoc } from '../../../shared/pipeline/store/monitoring_documents';
 import type { DriftResult } from '../../../shared/monitoring/drift';
 import { get } from '../api';
+import { estimateSeries } from '../estimate_series';
 import { lineChart, pairedBars, type Marker } from '../charts';
 import { fixed, h, table } from '../dom';
 import type { View } from '../view';
@@ -25,33 +26,30 @@ export const monitoringView: View = async () => {
     el: h('section', {},
       h('h1', {}, 'Drift reports'),
       h('div', { class: 'charts' }, estimateCharts(history.map((e) => e.report))),
-      history.length ? table(['report', 'model', 'version', 'status', 'rows', 'skew share', 'skew', 'skewed features', 'AUC estimated (realised)', 'alarms', 'retraining caused'], rows) : h('p', { class: 'muted' }, 'No drift reports yet: monitoring runs on its schedule, or POST /api/monitor.'),
+      history.length ? table(['report', 'model', 'version', 'status', 'rows', 'skew share', 'skew', 'skewed features', 'estimated (realised)', 'alarms', 'retraining caused'], rows) : h('p', { class: 'muted' }, 'No drift reports yet: monitoring runs on its schedule, or POST /api/monitor.'),
     ),
   };
 };
 
 function estimatedCell(r: DriftReportDoc): string {
+  const error = r.estimated_error;
+  if (error) return `MAE ${fixed(error.mae)}${error.realised ? ` (${fixed(error.realised.mae)})` : ''}`;
   const e = r.estimated_performance;
   if (!e || e.auc === null) return '–';
   return `${fixed(e.auc)}${e.realised?.auc != null ? ` (${fixed(e.realised.auc)})` : ''}`;
 }
 
-/** Per model, the ROC AUC estimated from the calibrated scores at each tick, and the one the labels realised for that window once they came back. */
+/** Per model, the ROC AUC (or a regression's MAE) estimated before labels at each tick, and the one the labels realised for that window once they came back. */
 function estimateCharts(reports: DriftReportDoc[]): HTMLElement[] {
-  const models = [...new Set(reports.filter((r) => r.estimated_performance?.auc != null).map((r) => r.model))];
-  return models.map((model) => {
-    const mine = reports.filter((r) => r.model === model && r.estimated_performance?.auc != null).sort((a, b) => (a.created_at < b.created_at ? -1 : 1));
-    const at = (r: DriftReportDoc) => Date.parse(r.created_at);
-    const estimated = mine.map((r): [number, number] => [at(r), r.estimated_performance!.auc!]);
-    const realised = mine.flatMap((r): Array<[number, number]> => (r.estimated_performance!.realised?.auc != null ? [[at(r), r.estimated_performance!.realised.auc]] : []));
+  return estimateSeries(reports).map(({ model, metric, estimated, realised }) => {
     const markers: Marker[] = [
       ...estimated.map(([x, y]): Marker => ({ x, y, label: `estimated ${fixed(y)}`, colour: '#2563eb', kind: 'estimated' })),
       ...realised.map(([x, y]): Marker => ({ x, y, label: `realised ${fixed(y)}`, colour: '#dc2626', kind: 'realised' })),
     ];
-    return lineChart(`${model}: ROC AUC estimated before labels vs realised`, [
+    return lineChart(`${model}: ${metric} estimated before labels vs realised`, [
       { name: 'estimated', colour: '#2563eb', points: estimated },
       { name: 'realised', colour: '#dc2626', points: realised },
-    ], { x: 'tick (UTC)', y: 'ROC AUC', timeX: true }, markers);
+    ], { x: 'tick (UTC)', y: metric, timeX: true }, markers);
   });
 }
 
