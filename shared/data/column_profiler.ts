@@ -107,15 +107,20 @@ export class ColumnProfiler {
         if (this.lines && this.lines.nonNumeric.length < MAX_LINES) this.lines.nonNumeric.push({ line, value });
       }
     } else {
-      this.numeric++;
-      if (this.integers && !Number.isInteger(v)) this.integers = false;
-      if (v < this.min) this.min = v;
-      if (v > this.max) this.max = v;
-      const d = v - this.mean;
-      this.mean += d / this.numeric;
-      this.m2 += d * (v - this.mean);
+      this.addNumeric(v);
     }
     if (this.counting) this.count(rec, line);
+  }
+
+  /** A number's share of the running range, integrality, mean and variance (Welford's update). */
+  private addNumeric(v: number): void {
+    this.numeric++;
+    if (this.integers && !Number.isInteger(v)) this.integers = false;
+    if (v < this.min) this.min = v;
+    if (v > this.max) this.max = v;
+    const d = v - this.mean;
+    this.mean += d / this.numeric;
+    this.m2 += d * (v - this.mean);
   }
 
   /** add() of a typed finite number, or NaN for missing: the same counts, with no text made. */
@@ -125,13 +130,7 @@ export class ColumnProfiler {
       return;
     }
     this.present++;
-    this.numeric++;
-    if (this.integers && !Number.isInteger(v)) this.integers = false;
-    if (v < this.min) this.min = v;
-    if (v > this.max) this.max = v;
-    const d = v - this.mean;
-    this.mean += d / this.numeric;
-    this.m2 += d * (v - this.mean);
+    this.addNumeric(v);
     if (!this.counting) return;
     const code = this.numbers.code(v, this.numbers.size + this.dictionary.size < DISTINCT_CAP);
     if (code < 0) return this.reachedCap();

@@ -1,5 +1,6 @@
 import { seededRandom } from '../../../../../shared/data/random';
 import { elasticNet } from '../../../../../shared/ml/models/linear/elastic_net';
+import { solve } from '../../../../support/gaussian_solve';
 
 /** Walsh functions: ±1 columns, mutually orthogonal, mean 0 and variance 1 over n = 2^k rows. */
 function walsh(n: number, width: number): Float32Array {
@@ -24,21 +25,6 @@ function target(Z: Float32Array, n: number, beta: number[], seed: number): Float
   const y = Float64Array.from({ length: n }, (_, i) => beta.reduce((s, b, j) => s + b * Z[j * n + i], 0) + 0.5 * random.normal());
   const mean = y.reduce((a, b) => a + b, 0) / n;
   return y.map((v) => v - mean);
-}
-
-/** Solves A x = b (A symmetric positive definite, small) by Gaussian elimination. */
-function solve(A: number[][], b: number[]): number[] {
-  const m = b.length;
-  const M = A.map((row, i) => [...row, b[i]]);
-  for (let c = 0; c < m; c++) {
-    for (let r = c + 1; r < m; r++) {
-      const f = M[r][c] / M[c][c];
-      for (let k = c; k <= m; k++) M[r][k] -= f * M[c][k];
-    }
-  }
-  const x = new Array<number>(m).fill(0);
-  for (let r = m - 1; r >= 0; r--) x[r] = (M[r][m] - M[r].slice(r + 1, m).reduce((s, v, k) => s + v * x[r + 1 + k], 0)) / M[r][r];
-  return x;
 }
 
 const softThreshold = (v: number, t: number) => Math.sign(v) * Math.max(Math.abs(v) - t, 0);

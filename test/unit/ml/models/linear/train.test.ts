@@ -10,6 +10,7 @@ import { trainLinear } from '../../../../../shared/ml/models/linear/train';
 import { ONNX_OUTPUTS } from '../../../../../shared/ml/onnx_io';
 import { graphOf, runOnnx } from '../../../../support/onnx_run';
 import { taskData, worstDifference } from '../../../../support/task_data';
+import { solve } from '../../../../support/gaussian_solve';
 
 const widthOf = (data: { train: { X: Float32Array; n: number } }) => data.train.X.length / data.train.n;
 
@@ -20,21 +21,6 @@ function scoresFrom(c: LinearCoefficients, X: Float32Array, n: number): Float64A
   const out = new Float64Array(n * K);
   for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) out[i * K + k] = c.intercept[k] + c.columns.reduce((s, col, j) => s + col.weights[k] * X[i * width + j], 0);
   return out;
-}
-
-/** Solves A x = b (A symmetric positive definite, small) by Gaussian elimination. */
-function solve(A: number[][], b: number[]): number[] {
-  const m = b.length;
-  const M = A.map((row, i) => [...row, b[i]]);
-  for (let c = 0; c < m; c++) {
-    for (let r = c + 1; r < m; r++) {
-      const f = M[r][c] / M[c][c];
-      for (let k = c; k <= m; k++) M[r][k] -= f * M[c][k];
-    }
-  }
-  const x = new Array<number>(m).fill(0);
-  for (let r = m - 1; r >= 0; r--) x[r] = (M[r][m] - M[r].slice(r + 1, m).reduce((s, v, k) => s + v * x[r + 1 + k], 0)) / M[r][r];
-  return x;
 }
 
 describe('linear family', () => {
