@@ -206,7 +206,9 @@ export function decodeFlatChunk(
       codes = scratchCodes(present);
       const r = view(values);
       const width = values[r.offset++];
+      // width 0: a one-value dictionary, every code 0 (the scratch still holds the last page's codes)
       if (width) readRleBitPackedHybrid(r, width, codes, values.length - 1);
+      else codes.fill(0);
     } else {
       return null;
     }
@@ -276,7 +278,9 @@ function decodeByteChunk(bytes: Uint8Array, rows: number, decoder: ColumnDecoder
       codes = scratchCodes(present);
       const r = view(values);
       const width = values[r.offset++];
+      // width 0: a one-value dictionary, every code 0 (the scratch still holds the last page's codes)
       if (width) readRleBitPackedHybrid(r, width, codes, values.length - 1);
+      else codes.fill(0);
       source = dictionary;
     } else {
       return null;

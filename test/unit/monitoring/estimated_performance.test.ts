@@ -45,6 +45,17 @@ describe('confidence-based performance estimation', () => {
     expect(bad.summary).toContain('degraded');
   });
 
+  it('does not alarm on a point estimate whose interval still reaches the test AUC (a handful of expected positives)', () => {
+    // 600 rows scored around 0.4 %: about 2 expected positives, so the AUC the labels would realise spans most of [0.5, 1]
+    const random = seededRandom(7);
+    const few = Float64Array.from({ length: 600 }, () => 1 / (1 + Math.exp(-(1.2 * random.normal() - 6))));
+    const estimate = estimatePerformance(few, 0.5, 0.97, { estimated_auc_drop: 0.05 });
+    expect(estimate.auc!).toBeLessThan(0.92);
+    expect(estimate.auc_interval![1]).toBeGreaterThanOrEqual(0.97);
+    expect(estimate.degraded).toBe(false);
+    expect(estimate.summary).toContain('interval reaches the test AUC');
+  });
+
   it('says so when the scores expect one class only', () => {
     const estimate = estimatePerformance(new Float64Array(500), 0.5, 0.9, { estimated_auc_drop: 0.05 });
     expect(estimate.auc).toBeNull();
