@@ -97,10 +97,11 @@ test("the demo's drifted traffic, default thresholds: the estimate's alarm comes
   expect(next.alarms).toContain('performance');
 });
 
-test('traffic of transfers and cash-outs only: the estimate alarms at the tick, the labels confirm it only once fed back', async () => {
+test('2,000 transfers and cash-outs (26 frauds): the estimate falls past the allowance but cannot tell it from noise, and says so; the labels alarm once fed back', async () => {
   // The same day, as another model: its own window, its own settings. Only the risky types, amounts as
   // trained: the easy negatives (payments, deposits) are gone, so the AUC falls though nothing about
-  // fraud changed, which calibrated scores can see.
+  // fraud changed. With some 26 expected frauds the estimate's interval is about ±0.06 and still
+  // reaches the test AUC: no alarm before labels (measured: 0.905 [0.839, 0.958] against 0.9368).
   const other = 'fraud-risky';
   await stack.ctx.platform.objects.put(
     stack.ctx.config.dataBucket,
@@ -129,7 +130,10 @@ test('traffic of transfers and cash-outs only: the estimate alarms at the tick, 
   process.stdout.write(
     `${JSON.stringify({ traffic: 'risky types only', test_auc: estimate.reference_auc, estimated_auc: estimate.auc, interval: estimate.auc_interval, realised_auc: realised.auc, positives: rows.filter((r) => r.isFraud).length, alarms_before_labels: before.alarms, alarms_after_labels: after.alarms })}\n`,
   );
-  expect(before.alarms).toContain('estimated_performance');
+  expect(estimate.auc!).toBeLessThan(estimate.reference_auc! - 0.02);
+  expect(estimate.auc_interval![1]).toBeGreaterThanOrEqual(estimate.reference_auc!);
+  expect(estimate.summary).toContain('interval reaches the test AUC');
+  expect(before.alarms).not.toContain('estimated_performance');
   expect(before.alarms).not.toContain('performance');
   expect(realised).toMatchObject({ labelled: rows.length, degraded: true });
   expect(realised.recorded_at > before.created_at).toBe(true);
