@@ -21,14 +21,10 @@ function leafViews(n: number): { kernel: ShardView; js: ShardView; rowsOf: (shar
   const scratchBytes = kernelScratchBytes(totalBins, C, n);
   const arena = KernelArena.forRegions([n * C, n * 4, n * 4, n * 4, scratchBytes]);
   if (arena === null) throw new Error('no WebAssembly SIMD here');
-  const region = <T>(Type: { new (b: ArrayBufferLike, at: number, length: number): T; BYTES_PER_ELEMENT: number }, length: number): [T, number] => {
-    const at = arena.take(length * Type.BYTES_PER_ELEMENT);
-    return [new Type(arena.memory.buffer, at, length), at];
-  };
-  const [bins, pBins] = region(Uint8Array, n * C);
-  const [g, pG] = region(Float32Array, n);
-  const [h, pH] = region(Float32Array, n);
-  const [indices, pIdx] = region(Uint32Array, n);
+  const [bins, pBins] = arena.view(Uint8Array, n * C);
+  const [g, pG] = arena.view(Float32Array, n);
+  const [h, pH] = arena.view(Float32Array, n);
+  const [indices, pIdx] = arena.view(Uint32Array, n);
   const pScratch = arena.take(scratchBytes);
   // skewed bins, as money amounts and counts are: low bins hold most rows
   for (let i = 0; i < n; i++) {

@@ -55,4 +55,12 @@ export class KernelArena {
     if (this.next > this.bytes) throw new Error(`kernel arena overflow: ${this.next} > ${this.bytes} bytes`);
     return at;
   }
+
+  /** A new region as a typed array over the shared memory, with its byte offset (what the kernel is given). */
+  view<T>(Type: TypedArrayType<T>, length: number): [T, number] {
+    const at = this.take(length * Type.BYTES_PER_ELEMENT);
+    return [new Type(this.memory.buffer, at, length), at];
+  }
 }
+
+export type TypedArrayType<T> = { new (buffer: ArrayBufferLike, at: number, length: number): T; BYTES_PER_ELEMENT: number };

@@ -1,7 +1,7 @@
 import type { BinnedColumn } from './binning';
 import { binRows } from './binning';
 import type { HistogramLayout } from './histogram';
-import { histogramKernelModule, KernelArena } from './histogram_kernel';
+import { histogramKernelModule, KernelArena, type TypedArrayType } from './histogram_kernel';
 import type { ObjectiveName } from './objective';
 import { kernelScratchBytes, OBJECTIVE_CODES } from './shard_ops';
 import { maxShardRows, type SharedArrays } from './shards';
@@ -40,11 +40,8 @@ export function shardArrays(s: ShardSetup): SharedArrays {
   // what the histogram kernel reads lives in its memory, each shard's scratch after it
   const scratchBytes = kernelScratchBytes(layout.totalBins, C, maxShardRows(n, s.threads));
   const arena = KernelArena.forRegions([n * C, K * n * 4, K * n * 4, n * 4, 256, s.threads * scratchBytes]);
-  const inArena = <T>(Type: { new (b: ArrayBufferLike, at: number, length: number): T; BYTES_PER_ELEMENT: number }, length: number): [T, number] => {
-    if (arena === null) return [new Type(buffer(length * Type.BYTES_PER_ELEMENT), 0, length), 0];
-    const at = arena.take(length * Type.BYTES_PER_ELEMENT);
-    return [new Type(arena.memory.buffer, at, length), at];
-  };
+  const inArena = <T>(Type: TypedArrayType<T>, length: number): [T, number] =>
+    arena === null ? [new Type(buffer(length * Type.BYTES_PER_ELEMENT), 0, length), 0] : arena.view(Type, length);
   const [bins, pBins] = inArena(Uint8Array, n * C);
   const [g, pG] = inArena(Float32Array, K * n);
   const [h, pH] = inArena(Float32Array, K * n);

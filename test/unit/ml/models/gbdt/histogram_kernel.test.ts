@@ -24,15 +24,11 @@ describe('gbdt histogram kernel', () => {
     const scratchBytes = kernelScratchBytes(totalBins, C, n);
     const arena = KernelArena.forRegions([n * C, n * 4, n * 4, n * 4, 256, scratchBytes])!;
     expect(arena).not.toBeNull();
-    const region = <T>(Type: { new (b: ArrayBufferLike, at: number, length: number): T; BYTES_PER_ELEMENT: number }, length: number): [T, number] => {
-      const at = arena.take(length * Type.BYTES_PER_ELEMENT);
-      return [new Type(arena.memory.buffer, at, length), at];
-    };
-    const [bins, pBins] = region(Uint8Array, n * C);
-    const [g, pG] = region(Float32Array, n);
-    const [h, pH] = region(Float32Array, n);
-    const [indices, pIdx] = region(Uint32Array, n);
-    const [goesLeft, pLut] = region(Uint8Array, 256);
+    const [bins, pBins] = arena.view(Uint8Array, n * C);
+    const [g, pG] = arena.view(Float32Array, n);
+    const [h, pH] = arena.view(Float32Array, n);
+    const [indices, pIdx] = arena.view(Uint32Array, n);
+    const [goesLeft, pLut] = arena.view(Uint8Array, 256);
     const pScratch = arena.take(scratchBytes);
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < C; j++) bins[i * C + j] = random.int(numBins[j]);
