@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { encodedWidth } from '../shared/data/encoding';
@@ -40,7 +40,8 @@ import { parseDatasetConfig } from '../shared/pipeline/dataset_config';
  */
 const VENV = process.env.MLOOP_BENCH_REAL_VENV ?? path.join(os.tmpdir(), 'mloop-real-venv');
 const WHEELS = process.env.MLOOP_BENCH_WHEELS ?? '/opt/pypi/files';
-const DIR = path.join(os.tmpdir(), 'mloop-bench-real');
+// one folder per run, so two runs side by side do not overwrite each other's splits; removed at the end
+const DIR = mkdtempSync(path.join(os.tmpdir(), 'mloop-bench-real-'));
 const DEFAULT_SEEDS = [42];
 const SCRIPT = path.join(__dirname, '..', '..', 'bench', 'real_data.py');
 
@@ -282,7 +283,6 @@ async function main() {
   if (seeds.some((s) => !Number.isInteger(s))) throw new Error('--seeds takes integers, e.g. --seeds 42,1,2,3,4');
   const only = args.flatMap((a) => a.split(','));
   ensureVenv();
-  mkdirSync(DIR, { recursive: true });
   py(['export', DIR]);
   const datasets = JSON.parse(readFileSync(path.join(DIR, 'datasets.json'), 'utf8')) as DatasetEntry[];
   for (const entry of datasets) {
@@ -293,7 +293,11 @@ async function main() {
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  () => rmSync(DIR, { recursive: true, force: true }),
+  (err) => {
+    console.error(err);
+    rmSync(DIR, { recursive: true, force: true });
+    process.exit(1);
+  },
+);
