@@ -1,32 +1,19 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { configFor } from '../../../../shared/core/config';
 import { modelVersionId } from '../../../../shared/core/ids';
-import { createLogger } from '../../../../shared/core/log';
 import { DEFAULT_MONITORING } from '../../../../shared/monitoring/settings';
 import type { Context } from '../../../../shared/pipeline/context';
 import { monitoringSettings } from '../../../../shared/pipeline/monitoring/monitoring_settings';
 import { COLLECTIONS } from '../../../../shared/pipeline/store/documents';
 import { ingestObject } from '../../../../shared/pipeline/usecases/on_data_uploaded';
-import { createPlatform } from '../../../../shared/platform';
+import { scratchContextEachTest } from '../../../support/scratch_context';
 
 /**
  * Monitoring follows the mloop.json stored with the dataset version that trained the production model,
  * not the live file: editing the file changes nothing until a model trained after the edit is promoted.
  */
-let home: string;
 let ctx: Context;
 
-beforeEach(() => {
-  home = fs.mkdtempSync(path.join(os.tmpdir(), 'mloop-monitoring-settings-'));
-  const config = configFor(home, { MLOOP_LOG_LEVEL: 'silent' });
-  ctx = { config, log: createLogger('silent'), platform: createPlatform(config) };
-});
-
-afterEach(async () => {
-  await ctx.platform.close();
-  fs.rmSync(home, { recursive: true, force: true });
+scratchContextEachTest('mloop-monitoring-settings-', (c) => {
+  ctx = c;
 });
 
 const csv = (seed: number) => 'amount,isFraud\n' + Array.from({ length: 30 }, (_, i) => `${i + seed},${i % 2}`).join('\n') + '\n';

@@ -1,8 +1,3 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { configFor } from '../../../../shared/core/config';
-import { createLogger } from '../../../../shared/core/log';
 import type { Context } from '../../../../shared/pipeline/context';
 import { predictionObjectPrefix, type PredictionRecord } from '../../../../shared/pipeline/store/prediction_records';
 import { forEachPrediction, scanWindow } from '../../../../shared/pipeline/monitoring/prediction_window';
@@ -10,20 +5,12 @@ import { PredictionColumns } from '../../../../shared/pipeline/store/prediction_
 import { buildReference } from '../../../../shared/monitoring/reference_profile';
 import { buildImageReference } from '../../../../shared/monitoring/image_reference';
 import { propertyColumns } from '../../../../shared/data/images/image_properties';
-import { createPlatform } from '../../../../shared/platform';
+import { scratchContextEachTest } from '../../../support/scratch_context';
 
-let home: string;
 let ctx: Context;
 
-beforeEach(() => {
-  home = fs.mkdtempSync(path.join(os.tmpdir(), 'mloop-window-'));
-  const config = configFor(home, { MLOOP_LOG_LEVEL: 'silent' });
-  ctx = { config, log: createLogger('silent'), platform: createPlatform(config) };
-});
-
-afterEach(async () => {
-  await ctx.platform.close();
-  fs.rmSync(home, { recursive: true, force: true });
+scratchContextEachTest('mloop-window-', (c) => {
+  ctx = c;
 });
 
 const record = (id: string, time: string, version: string, amount: unknown, type: unknown, score: number): PredictionRecord => ({

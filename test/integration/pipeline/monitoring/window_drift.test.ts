@@ -1,8 +1,3 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { configFor } from '../../../../shared/core/config';
-import { createLogger } from '../../../../shared/core/log';
 import { seededRandom } from '../../../../shared/data/random';
 import { compareToReference } from '../../../../shared/monitoring/drift';
 import { buildReference } from '../../../../shared/monitoring/reference_profile';
@@ -11,24 +6,16 @@ import type { Context } from '../../../../shared/pipeline/context';
 import { scanWindow } from '../../../../shared/pipeline/monitoring/prediction_window';
 import { compareWithPreviousWindow } from '../../../../shared/pipeline/monitoring/window_drift';
 import { predictionObjectPrefix } from '../../../../shared/pipeline/store/prediction_records';
-import { createPlatform } from '../../../../shared/platform';
+import { scratchContextEachTest } from '../../../support/scratch_context';
 
 /**
  * Skew (the window against the training reference) and drift (the window against the previous one)
  * are judged apart, each with its own thresholds, on a prediction log written with known times.
  */
-let home: string;
 let ctx: Context;
 
-beforeEach(() => {
-  home = fs.mkdtempSync(path.join(os.tmpdir(), 'mloop-window-drift-'));
-  const config = configFor(home, { MLOOP_LOG_LEVEL: 'silent' });
-  ctx = { config, log: createLogger('silent'), platform: createPlatform(config) };
-});
-
-afterEach(async () => {
-  await ctx.platform.close();
-  fs.rmSync(home, { recursive: true, force: true });
+scratchContextEachTest('mloop-window-drift-', (c) => {
+  ctx = c;
 });
 
 const HOUR = 3_600_000;

@@ -1,30 +1,18 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import { terraformSchedules } from '../../../../cli/schedules_command';
-import { configFor } from '../../../../shared/core/config';
-import { createLogger } from '../../../../shared/core/log';
 import type { Context } from '../../../../shared/pipeline/context';
 import { parseDatasetConfig } from '../../../../shared/pipeline/dataset_config';
 import { bigQuerySchedules } from '../../../../shared/pipeline/read_models/bigquery_schedules';
-import { createPlatform } from '../../../../shared/platform';
+import { scratchContextEachTest } from '../../../support/scratch_context';
 
 /**
  * `source.bigquery.schedule` in a model's mloop.json becomes Terraform's bigquery_schedules, which
  * terraform/bigquery.tf turns into one Cloud Scheduler job per model: `mloop schedules --terraform`.
  */
-let home: string;
 let ctx: Context;
 
-beforeEach(() => {
-  home = fs.mkdtempSync(path.join(os.tmpdir(), 'mloop-schedules-'));
-  const config = configFor(home, { MLOOP_LOG_LEVEL: 'silent' });
-  ctx = { config, log: createLogger('silent'), platform: createPlatform(config) };
-});
-afterEach(async () => {
-  await ctx.platform.close();
-  fs.rmSync(home, { recursive: true, force: true });
+scratchContextEachTest('mloop-schedules-', (c) => {
+  ctx = c;
 });
 
 const put = (model: string, body: unknown) => ctx.platform.objects.put(ctx.config.dataBucket, `datasets/${model}/mloop.json`, typeof body === 'string' ? body : JSON.stringify(body));

@@ -1,29 +1,20 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import * as yazl from 'yazl';
-import { configFor } from '../../../../shared/core/config';
-import { createLogger } from '../../../../shared/core/log';
 import type { Context } from '../../../../shared/pipeline/context';
 import { storeOf } from '../../../../shared/pipeline/store';
 import { ingestObject, type IngestResult } from '../../../../shared/pipeline/usecases/on_data_uploaded';
-import { createPlatform } from '../../../../shared/platform';
 import { writeSyntheticImages } from '../../../../shared/data/images/synthetic_images';
+import { scratchContextEachTest } from '../../../support/scratch_context';
 
 /** compose "all": uploads under datasets/<model>/ trained on together, as one dataset version of their union. */
 let home: string;
 let ctx: Context;
 
-beforeEach(() => {
-  home = fs.mkdtempSync(path.join(os.tmpdir(), 'mloop-compose-'));
-  const config = configFor(home, { MLOOP_LOG_LEVEL: 'silent' });
-  ctx = { config, log: createLogger('silent'), platform: createPlatform(config) };
-});
-
-afterEach(async () => {
-  await ctx.platform.close();
-  fs.rmSync(home, { recursive: true, force: true });
+scratchContextEachTest('mloop-compose-', (c, h) => {
+  ctx = c;
+  home = h;
 });
 
 const setConfig = (model: string, config: unknown) => ctx.platform.objects.put(ctx.config.dataBucket, `datasets/${model}/mloop.json`, JSON.stringify(config));

@@ -1,6 +1,3 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import express from 'express';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import request from 'supertest';
@@ -8,31 +5,22 @@ import { createScoreHandler } from '../../../../functions/score_handler';
 import { createAuthenticator } from '../../../../shared/serving/authenticate';
 import { ScoringMetrics } from '../../../../shared/serving/metrics';
 import { createScoringRouter } from '../../../../shared/serving/router';
-import { configFor } from '../../../../shared/core/config';
 import { createLogger } from '../../../../shared/core/log';
 import type { Context } from '../../../../shared/pipeline/context';
 import { labelsSince, parseFeedbackBody, recordFeedback } from '../../../../shared/pipeline/usecases/feedback';
 import { onDataUploaded } from '../../../../shared/pipeline/handlers';
 import type { ModelServer } from '../../../../shared/serving/model_server';
 import { MONITORING_COLLECTIONS, type FeedbackDoc } from '../../../../shared/pipeline/store/monitoring_documents';
-import { createPlatform } from '../../../../shared/platform';
 import type { Clock } from '../../../../shared/platform/ports';
+import { scratchContextEachTest } from '../../../support/scratch_context';
 
-let home: string;
 let ctx: Context;
 let now = new Date('2026-03-01T10:00:00.000Z');
 const clock: Clock = { now: () => now, sleep: async () => {} };
 
-beforeEach(() => {
-  home = fs.mkdtempSync(path.join(os.tmpdir(), 'mloop-feedback-'));
-  const config = configFor(home, { MLOOP_LOG_LEVEL: 'silent' });
-  ctx = { config, log: createLogger('silent'), platform: { ...createPlatform(config), clock } };
-});
-
-afterEach(async () => {
-  await ctx.platform.close();
-  fs.rmSync(home, { recursive: true, force: true });
-});
+scratchContextEachTest('mloop-feedback-', (c) => {
+  ctx = c;
+}, { platform: (p) => ({ ...p, clock }) });
 
 const feedbackDocs = async () =>
   (await ctx.platform.docs.query<FeedbackDoc>(MONITORING_COLLECTIONS.feedback)).map(({ id, data }) => [id, data.label, data.source]).sort();

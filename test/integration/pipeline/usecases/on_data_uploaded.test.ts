@@ -1,30 +1,21 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { configFor } from '../../../../shared/core/config';
-import { createLogger } from '../../../../shared/core/log';
 import { DATASET_CONFIG_VERSION } from '../../../../shared/pipeline/dataset_config';
 import type { Context } from '../../../../shared/pipeline/context';
 import { COLLECTIONS, type DatasetDoc } from '../../../../shared/pipeline/store/documents';
 import { datasetConfigOf } from '../../../../shared/pipeline/store/stored_config';
 import { ingestObject } from '../../../../shared/pipeline/usecases/on_data_uploaded';
-import { createPlatform } from '../../../../shared/platform';
 import { scanImageDataset } from '../../../../shared/data/images/dataset';
 import { writeSyntheticImages } from '../../../../shared/data/images/synthetic_images';
+import { scratchContextEachTest } from '../../../support/scratch_context';
 
 /** mloop.json is validated once, when a file arrives, and stored typed with the dataset version. */
 let home: string;
 let ctx: Context;
 
-beforeEach(() => {
-  home = fs.mkdtempSync(path.join(os.tmpdir(), 'mloop-ingest-config-'));
-  const config = configFor(home, { MLOOP_LOG_LEVEL: 'silent' });
-  ctx = { config, log: createLogger('silent'), platform: createPlatform(config) };
-});
-
-afterEach(async () => {
-  await ctx.platform.close();
-  fs.rmSync(home, { recursive: true, force: true });
+scratchContextEachTest('mloop-ingest-config-', (c, h) => {
+  ctx = c;
+  home = h;
 });
 
 const CSV = 'amount,kind,label\n' + Array.from({ length: 40 }, (_, i) => `${i * 1.5},${i % 3 ? 'a' : 'b'},${i % 4 ? 'no' : 'yes'}`).join('\n') + '\n';

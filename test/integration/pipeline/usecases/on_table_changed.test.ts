@@ -2,18 +2,15 @@
  * @jest-environment ./test/support/native_arrays_environment.js
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import { decodeAuditLog } from '../../../../functions/cloud_events';
-import { configFor } from '../../../../shared/core/config';
 import { TOPICS, TrainingRequested } from '../../../../shared/core/events';
-import { createLogger } from '../../../../shared/core/log';
 import type { Context } from '../../../../shared/pipeline/context';
 import { onTableChanged } from '../../../../shared/pipeline/events/on_table_changed';
 import { AuditLogEntry } from '../../../../shared/pipeline/sources/audit_log';
 import { requestSnapshotsForChange } from '../../../../shared/pipeline/usecases/on_table_changed';
-import { createPlatform } from '../../../../shared/platform';
+import { scratchContextEachTest } from '../../../support/scratch_context';
 
 /**
  * A BigQuery table's rows changed (a Cloud Audit Logs entry, as Eventarc delivers it): every model
@@ -24,13 +21,10 @@ import { createPlatform } from '../../../../shared/platform';
 const FIXTURES = path.join(__dirname, '..', '..', '..', 'fixtures', 'audit_logs');
 const cloudEvent = (name: string): CloudEvent<unknown> => JSON.parse(fs.readFileSync(path.join(FIXTURES, name), 'utf8'));
 
-let home: string;
 let ctx: Context;
 
-beforeEach(async () => {
-  home = fs.mkdtempSync(path.join(os.tmpdir(), 'mloop-table-changed-'));
-  const config = configFor(home, { MLOOP_LOG_LEVEL: 'silent' });
-  ctx = { config, log: createLogger('silent'), platform: createPlatform(config) };
+scratchContextEachTest('mloop-table-changed-', async (c) => {
+  ctx = c;
   await ctx.platform.bus.ensureSubscription(TOPICS.trainingRequested, 'probe');
   const put = (model: string, config: unknown) => ctx.platform.objects.put(ctx.config.dataBucket, `datasets/${model}/mloop.json`, JSON.stringify(config));
   await put('orders', { target: 'fraud', source: { bigquery: { table: 'acme-sales.sales.orders' } } });
@@ -41,11 +35,6 @@ beforeEach(async () => {
   await put('other', { target: 'y', source: { bigquery: { table: 'acme-sales.sales.orders_archive' } } });
   await put('uploaded', { target: 'y' });
   await ctx.platform.objects.put(ctx.config.dataBucket, 'datasets/uploaded/data.csv', 'x,y\n1,0\n');
-});
-
-afterEach(async () => {
-  await ctx.platform.close();
-  fs.rmSync(home, { recursive: true, force: true });
 });
 
 async function published(count: number): Promise<TrainingRequested[]> {

@@ -1,9 +1,6 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { configFor } from '../../../../shared/core/config';
-import { createLogger } from '../../../../shared/core/log';
 import { contentVersion } from '../../../../shared/core/ids';
 import { prepareTrainingData } from '../../../../shared/data/prepare';
 import { writeFraudParquet } from '../../../../shared/data/synthetic';
@@ -12,22 +9,16 @@ import { COLLECTIONS, type DatasetDoc } from '../../../../shared/pipeline/store/
 import { datasetConfigOf } from '../../../../shared/pipeline/store/stored_config';
 import { openDatasetObject } from '../../../../shared/pipeline/training/dataset_input';
 import { ingestObject, parseDatasetObjectName } from '../../../../shared/pipeline/usecases/on_data_uploaded';
-import { createPlatform } from '../../../../shared/platform';
 import { Readable } from 'node:stream';
+import { scratchContextEachTest } from '../../../support/scratch_context';
 
 /** A .parquet object under datasets/<model>/ is a dataset like a CSV: versioned by content, validated, trained on by range. */
 let home: string;
 let ctx: Context;
 
-beforeEach(() => {
-  home = fs.mkdtempSync(path.join(os.tmpdir(), 'mloop-parquet-upload-'));
-  const config = configFor(home, { MLOOP_LOG_LEVEL: 'silent' });
-  ctx = { config, log: createLogger('silent'), platform: createPlatform(config) };
-});
-
-afterEach(async () => {
-  await ctx.platform.close();
-  fs.rmSync(home, { recursive: true, force: true });
+scratchContextEachTest('mloop-parquet-upload-', (c, h) => {
+  ctx = c;
+  home = h;
 });
 
 async function upload(model: string, name: string, bytes: Buffer): Promise<DatasetDoc> {

@@ -1,12 +1,7 @@
 /**
  * @jest-environment ./test/support/native_arrays_environment.js
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { configFor } from '../../../../../shared/core/config';
 import { TOPICS } from '../../../../../shared/core/events';
-import { createLogger } from '../../../../../shared/core/log';
 import { rocAuc } from '../../../../../shared/ml/metrics';
 import { ARTIFACT_FILES, openScorer, readHoldout, readManifest } from '../../../../../shared/pipeline/artifacts/model_files';
 import type { Context } from '../../../../../shared/pipeline/context';
@@ -15,28 +10,20 @@ import { artifactsPrefix } from '../../../../../shared/pipeline/store/documents'
 import { ingestObject } from '../../../../../shared/pipeline/usecases/on_data_uploaded';
 import { requestTraining } from '../../../../../shared/pipeline/usecases/on_training_requested';
 import { runTrainingJob } from '../../../../../shared/pipeline/usecases/run_training_job';
-import { createPlatform } from '../../../../../shared/platform';
 import { RecordingLauncher } from '../../../../support/recording_launcher';
+import { scratchContextEachTest } from '../../../../support/scratch_context';
 
 /**
  * `"algorithm": "linear"` in mloop.json, through the local pipeline as a gbdt run goes: the upload is
  * ingested, a run planned and trained by the job, the version written with its coefficients, and the
  * ONNX served by the scorer on the holdout.
  */
-let home: string;
 let ctx: Context;
 
-beforeEach(async () => {
-  home = fs.mkdtempSync(path.join(os.tmpdir(), 'mloop-linear-run-'));
-  const config = configFor(home, { MLOOP_LOG_LEVEL: 'silent', MLOOP_TRAIN_WORKERS: '1' });
-  ctx = { config, log: createLogger('silent'), platform: { ...createPlatform(config), jobs: new RecordingLauncher() } };
+scratchContextEachTest('mloop-linear-run-', async (c) => {
+  ctx = c;
   await ctx.platform.bus.ensureSubscription(TOPICS.trainingRequested, 'probe');
-});
-
-afterEach(async () => {
-  await ctx.platform.close();
-  fs.rmSync(home, { recursive: true, force: true });
-});
+}, { env: { MLOOP_TRAIN_WORKERS: '1' }, platform: (p) => ({ ...p, jobs: new RecordingLauncher() }) });
 
 /** Positives rise with amount and with kind b; `noise` carries nothing, which an L1 penalty should see. */
 const CSV =
