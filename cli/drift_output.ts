@@ -58,6 +58,7 @@ export function reportText(report: DriftReportDoc): string {
   if (report.estimated_performance) lines.push(estimatedText(report.estimated_performance));
   if (report.estimated_error) lines.push(estimatedErrorText(report.estimated_error));
   if (report.performance) lines.push(report.performance.summary);
+  if (report.labelled_error) lines.push(report.labelled_error.summary);
   if (report.alarms?.length) lines.push(`alarms: ${report.alarms.join(', ')}`);
   if (report.event) lines.push(`drift-detected published (reason ${report.event}): retraining follows unless one ran within the cooldown`);
   lines.push(`report: ${report.files.html}`);

@@ -26,7 +26,7 @@ export interface RealisedError {
   labelled: number;
   mae: number;
   rmse: number;
-  /** Judged as the estimate is: realised MAE above the test MAE by more than estimated_mae_rise. */
+  /** Judged as the tick judges labels (monitoring/labelled_error.ts): at least min_labels, MAE above the test MAE by more than mae_rise. */
   degraded: boolean;
   recorded_at: string;
 }

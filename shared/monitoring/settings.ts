@@ -42,11 +42,13 @@ export const MonitoringSettings = z.strictObject({
   retrain_cooldown_hours: z.number().nonnegative().default(6),
   /** Performance drift: live ROC AUC this far below the model's test AUC. */
   auc_drop: z.number().nonnegative().max(1).default(0.05),
+  /** Performance drift of a regression: live MAE on the labelled predictions above the test MAE by more than this share of it. */
+  mae_rise: z.number().nonnegative().default(0.25),
   /** Performance before labels: the ROC AUC estimated from the calibrated served scores this far below the test AUC. */
   estimated_auc_drop: z.number().nonnegative().max(1).default(0.05),
   /** Performance before labels, regression: the MAE estimated from the served rows (Direct Loss Estimation) above the test MAE by more than this share of it. */
   estimated_mae_rise: z.number().nonnegative().default(0.25),
-  /** Labelled predictions needed (with both classes present) before AUC is judged. */
+  /** Labelled predictions needed (for AUC, with both classes present) before performance is judged. */
   min_labels: z.number().int().positive().default(200),
   /** A change of the missing rate by this much (absolute) is flagged as a data-quality issue. */
   missing_rate_change: z.number().positive().max(1).default(0.05),

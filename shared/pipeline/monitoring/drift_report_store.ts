@@ -1,6 +1,7 @@
 import type { DriftResult, FeatureDrift } from '../../monitoring/drift';
 import type { EstimatedError } from '../../monitoring/estimated_error';
 import type { EstimatedPerformance } from '../../monitoring/estimated_performance';
+import type { LabelledError } from '../../monitoring/labelled_error';
 import type { PerformanceResult } from '../../monitoring/performance';
 import type { WindowDrift } from './window_drift';
 import { renderDriftHtml } from '../../monitoring/drift_report_html';
@@ -58,6 +59,7 @@ export interface ReportInput {
   driftShare: number;
   result: DriftResult | null;
   performance: PerformanceResult | null;
+  labelledError?: LabelledError | null;
   estimated?: EstimatedPerformance | null;
   estimatedError?: EstimatedError | null;
   windowDrift?: WindowDrift | null;
@@ -86,6 +88,7 @@ export async function writeDriftReport(ctx: Context, input: ReportInput): Promis
     features: result ? result.features.map(summarize) : [],
     prediction: result?.prediction ? summarize(result.prediction) : null,
     performance: input.performance,
+    ...(input.labelledError ? { labelled_error: input.labelledError } : {}),
     estimated_performance: input.estimated ?? null,
     ...(input.estimatedError ? { estimated_error: input.estimatedError } : {}),
     window_drift: input.windowDrift ? summarizeWindowDrift(input.windowDrift) : null,
@@ -99,7 +102,7 @@ export async function writeDriftReport(ctx: Context, input: ReportInput): Promis
       title: `Drift report: ${model} ${input.version}`,
       subtitle: `${input.rows} logged predictions from ${doc.window.from} to ${doc.window.to} against the training reference of ${input.version}`,
       notEnoughData: result ? undefined : `${input.rows} logged predictions in the window, at least ${input.minRows} needed`,
-      performance: input.performance?.summary,
+      performance: input.performance?.summary ?? input.labelledError?.summary,
       estimated: input.estimated ?? null,
       windowDrift: input.windowDrift ?? null,
       alarms: input.alarms ?? [],

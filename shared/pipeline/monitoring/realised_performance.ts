@@ -5,6 +5,7 @@ import { maeLimit, type EstimatedError, type RealisedError } from '../../monitor
 import type { Context } from '../context';
 import { storeOf } from '../store';
 import type { DriftReportDoc } from '../store/monitoring_documents';
+import { errorOf } from '../../monitoring/labelled_error';
 import { readReference } from '../artifacts/reference_file';
 import { monitoringSettings } from './monitoring_settings';
 import { scanWindow, type WindowScan } from './prediction_window';
@@ -65,19 +66,14 @@ async function realiseOne(ctx: Context, report: DriftReportDoc, labels: Readonly
 async function realiseError(ctx: Context, report: DriftReportDoc, estimate: EstimatedError, valued: WindowScan['valued']): Promise<boolean> {
   const n = valued.labels.length;
   if (n === 0 || n === estimate.realised?.labelled) return false;
-  let absolute = 0;
-  let squares = 0;
-  for (let i = 0; i < n; i++) {
-    const e = valued.labels[i] - valued.values[i];
-    absolute += Math.abs(e);
-    squares += e * e;
-  }
-  const mae = absolute / n;
+  const settings = await monitoringSettings(ctx, report.model, report.model_version);
+  const { mae, rmse } = errorOf(valued.labels, valued.values);
   const realised: RealisedError = {
     labelled: n,
     mae,
-    rmse: Math.sqrt(squares / n),
-    degraded: mae > maeLimit(estimate.reference_mae, estimate.estimated_mae_rise),
+    rmse,
+    // the label-based alarm, judged as the tick judges it: enough labels, MAE above the test MAE by more than mae_rise
+    degraded: n >= settings.min_labels && mae > maeLimit(estimate.reference_mae, settings.mae_rise),
     recorded_at: ctx.platform.clock.now().toISOString(),
   };
   await storeOf(ctx).driftReports.update(report.id, { estimated_error: { ...estimate, realised } });

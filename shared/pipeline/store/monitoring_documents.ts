@@ -1,6 +1,7 @@
 import type { FeatureDrift, FeatureQuality, GroupDrift } from '../../monitoring/drift';
 import type { EstimatedError } from '../../monitoring/estimated_error';
 import type { EstimatedPerformance } from '../../monitoring/estimated_performance';
+import type { LabelledError } from '../../monitoring/labelled_error';
 import type { PerformanceResult } from '../../monitoring/performance';
 
 /**
@@ -49,6 +50,8 @@ export interface DriftReportDoc {
   features: FeatureSummary[];
   prediction: FeatureSummary | null;
   performance: PerformanceResult | null;
+  /** A regression's MAE on the labelled predictions against its test MAE (the `performance` alarm of a regression). Absent on older reports and other tasks. */
+  labelled_error?: LabelledError | null;
   /** A binary model's ROC AUC and accuracy estimated from its calibrated served scores (CBPE), and what the labels said once fed back. Absent on older reports. */
   estimated_performance?: EstimatedPerformance | null;
   /** A regression's MAE estimated from the served rows by its error model (Direct Loss Estimation), and what the labels said once fed back. Absent on older reports and other tasks. */

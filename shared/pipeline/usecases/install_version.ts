@@ -25,6 +25,8 @@ export async function uploadArtifacts(ctx: Context, model: string, version: stri
  */
 export async function installVersion(ctx: Context, model: string, version: string, dir: string, stage: ModelVersionDoc['stage'] = 'production'): Promise<void> {
   const prefix = await uploadArtifacts(ctx, model, version, dir);
+  // the test split's metrics, as a trained version has them: what monitoring judges live performance against
+  const { metrics = {} } = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { metrics?: Record<string, unknown> };
   const now = new Date().toISOString();
   const doc: ModelVersionDoc = {
     model,
@@ -33,7 +35,7 @@ export async function installVersion(ctx: Context, model: string, version: strin
     run_id: `run-${version}`,
     dataset_version: 'installed',
     artifacts_prefix: prefix,
-    metrics: {},
+    metrics: Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, typeof v === 'number' && Number.isFinite(v) ? v : null])),
     decision_id: `dec-${version}`,
     created_at: now,
     history: [{ from: null, to: stage, by: 'test', at: now, reason: 'installed' }],

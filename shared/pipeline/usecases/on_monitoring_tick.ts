@@ -4,6 +4,7 @@ import { compareToReference } from '../../monitoring/drift';
 import { estimatePerformance, type EstimatedPerformance } from '../../monitoring/estimated_performance';
 import { estimateError } from '../../monitoring/estimated_error';
 import { ErrorEstimator } from '../../ml/error_model';
+import { assessError } from '../../monitoring/labelled_error';
 import { assessPerformance } from '../../monitoring/performance';
 import { family } from '../../ml/models/registry';
 import type { Manifest } from '../../ml/manifest';
@@ -73,9 +74,11 @@ export async function monitorModel(ctx: Context, model: string, at: Date, tickId
   const rows = scan.current.rows;
   const enough = rows >= settings.min_rows;
   const result = enough ? compareToReference(reference, scan.current, settings) : null;
-  const testAuc = (await store.versions.get(model, version))?.metrics?.auc;
-  const referenceAuc = typeof testAuc === 'number' ? testAuc : null;
-  const performance = enough ? assessPerformance(scan.labelled.labels, scan.labelled.scores, referenceAuc, settings) : null;
+  const testMetrics = (await store.versions.get(model, version))?.metrics;
+  const referenceAuc = typeof testMetrics?.auc === 'number' ? testMetrics.auc : null;
+  const performance = enough && manifest?.task !== 'regression' ? assessPerformance(scan.labelled.labels, scan.labelled.scores, referenceAuc, settings) : null;
+  const referenceMae = typeof testMetrics?.mae === 'number' ? testMetrics.mae : null;
+  const labelledError = enough && manifest?.task === 'regression' ? assessError(scan.valued.labels, scan.valued.values, referenceMae, settings) : null;
   const estimated = enough && scan.current.scores && servesProbabilities(manifest) ? estimatePerformance(scan.current.scores, manifest!.threshold!, referenceAuc, settings) : null;
   const estimatedError = enough && errorModel && errors.length > 0 ? estimateError(errors, errorModel.reference, settings) : null;
   const windowDrift = enough ? await compareWithPreviousWindow(ctx, model, version, window, reference, scan.current, settings) : null;
@@ -84,7 +87,7 @@ export async function monitorModel(ctx: Context, model: string, at: Date, tickId
     ...(result?.dataset_drift ? (['skew'] as const) : []),
     ...(windowDrift?.result?.dataset_drift ? (['drift'] as const) : []),
     ...(estimated?.degraded || estimatedError?.degraded ? (['estimated_performance'] as const) : []),
-    ...(performance?.degraded ? (['performance'] as const) : []),
+    ...(performance?.degraded || labelledError?.degraded ? (['performance'] as const) : []),
   ];
   // the event's reason: skew and drift both retrain as data drift did; a performance estimate is named as such
   const event = alarms.includes('skew') || alarms.includes('drift') ? 'drift' : alarms.includes('estimated_performance') ? 'estimated_performance' : alarms.includes('performance') ? 'performance' : null;
@@ -98,6 +101,7 @@ export async function monitorModel(ctx: Context, model: string, at: Date, tickId
     driftShare: settings.drift_share,
     result,
     performance,
+    labelledError,
     estimated,
     estimatedError,
     windowDrift,

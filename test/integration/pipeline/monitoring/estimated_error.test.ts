@@ -94,5 +94,27 @@ test('a window moved to where the model errs more: estimated, alarmed before lab
     expect(Math.abs(quiet.mae - realisedQuiet.mae)).toBeLessThan(0.1 * realisedQuiet.mae);
     // the realised MAE is the one of the served values the log kept
     expect(realised.mae).toBeGreaterThan(2 * realisedQuiet.mae);
+
+    // labels in hand at the tick: the realised MAE is judged there too, and raises the performance alarm
+    const day3 = new Date('2026-03-06T12:00:00.000Z');
+    const noisyAgain = draw(1000, 1.5, 2);
+    await serveDay(ctx, day3, noisyAgain, 'noisy3');
+    await recordFeedback(ctx, noisyAgain.map((r, index) => ({ request_id: 'noisy3', index, label: r.y })), 'test', 'price');
+    const labelled = await monitorModel(ctx, 'price', day3, null);
+    if (labelled.outcome !== 'reported') throw new Error(labelled.reason);
+    expect(labelled.report.performance).toBeNull();
+    expect(labelled.report.labelled_error).toMatchObject({ labelled: 1000, degraded: true, mae_rise: 0.25 });
+    expect(labelled.report.labelled_error!.reference_mae).toBeCloseTo(estimate.reference_mae, 6);
+    expect(labelled.report.labelled_error!.mae).toBeGreaterThan(1.25 * estimate.reference_mae);
+    expect(labelled.report.alarms).toEqual(expect.arrayContaining(['estimated_performance', 'performance']));
+
+    const day4 = new Date('2026-03-08T12:00:00.000Z');
+    const usualAgain = draw(1000);
+    await serveDay(ctx, day4, usualAgain, 'usual4');
+    await recordFeedback(ctx, usualAgain.map((r, index) => ({ request_id: 'usual4', index, label: r.y })), 'test', 'price');
+    const fine = await monitorModel(ctx, 'price', day4, null);
+    if (fine.outcome !== 'reported') throw new Error(fine.reason);
+    expect(fine.report.labelled_error).toMatchObject({ labelled: 1000, degraded: false });
+    expect(fine.report.alarms).not.toContain('performance');
   });
 });
