@@ -68,8 +68,10 @@ export interface ShardView {
   /** The memory bins, g, h and indices are views of; null when they are plain buffers and the JS loop runs. */
   memory: WebAssembly.Memory | null;
   kernelModule: WebAssembly.Module | null;
-  /** Byte offsets in `memory` of bins, g, h, indices, goesLeft and of shard 0's scratch (each shard's follows). */
+  /** Byte offsets in `memory` of bins, g, h, indices, goesLeft, scores, y and of shard 0's scratch (each shard's follows). */
   pBins: number;
+  pScores: number;
+  pY: number;
   pLut: number;
   pG: number;
   pH: number;
@@ -79,6 +81,8 @@ export interface ShardView {
   /** This thread's instance of the kernel, and this shard's scratch: (g, h) and count per bin, the columns' offsets. */
   kernel: ((...args: number[]) => void) | null;
   partition: ((...args: number[]) => number) | null;
+  /** The binary logloss's gradients of a range of rows, and the loss of those of them sampled. */
+  binaryGradients: ((...args: number[]) => number) | null;
   kernelAt: number;
   wHist: Float64Array;
   wCnt: Int32Array;
@@ -104,6 +108,7 @@ export function shardKernel(v: ShardView): void {
   const instance = new WebAssembly.Instance(v.kernelModule, { env: { memory: v.memory } });
   v.kernel = instance.exports.histogram as (...args: number[]) => void;
   v.partition = instance.exports.partition as (...args: number[]) => number;
+  v.binaryGradients = instance.exports.binaryGradients as (...args: number[]) => number;
 }
 
 export const OBJECTIVE_CODES = { binary: 0, multiclass: 1, regression: 2 } as const;
@@ -116,6 +121,10 @@ export function shardGradients(v: ShardView): void {
   const prob = new Float64Array(K);
   // the softmax has one redundant degree of freedom: LightGBM scales its diagonal hessian by K/(K−1)
   const factor = K / (K - 1);
+  if (v.objective === 0 && v.binaryGradients) {
+    for (let b = v.shard; b * v.block < n; b += v.shards) v.binaryGradients(v.pScores, v.pY, v.pG, v.pH, b * v.block, Math.min(n, (b + 1) * v.block), scalePosWeight, 0, 0, n);
+    return;
+  }
   for (let b = v.shard; b * v.block < n; b += v.shards) {
     const end = Math.min(n, (b + 1) * v.block);
     for (let i = b * v.block; i < end; i++) {
@@ -322,7 +331,12 @@ export function shardEndRound(v: ShardView, gradients: number, lossRows: number)
   const { n, scores, y, g, h, scalePosWeight } = v;
   const m = Math.min(lossRows, n);
   let loss = 0;
-  if (v.objective === 0 && gradients === 1) {
+  if (v.objective === 0 && gradients === 1 && v.binaryGradients) {
+    for (let b = v.shard; b * v.block < n; b += v.shards) {
+      const start = b * v.block;
+      loss += v.binaryGradients(v.pScores, v.pY, v.pG, v.pH, start, Math.min(n, start + v.block), scalePosWeight, (start * m) % n, m, n);
+    }
+  } else if (v.objective === 0 && gradients === 1) {
     for (let b = v.shard; b * v.block < n; b += v.shards) {
       const start = b * v.block;
       const end = Math.min(n, start + v.block);

@@ -57,7 +57,7 @@ const WORKER_SOURCE = WORKER_FUNCTIONS.map(String)
 /** What the shards share: allocated by the trainer, in SharedArrayBuffers when there is more than one. */
 export type SharedArrays = Omit<
   ShardView,
-  'shard' | 'shards' | 'block' | 'start' | 'leafBegin' | 'leafCount' | 'hist' | 'sums' | 'og' | 'oh' | 'scratch' | 'kernel' | 'partition' | 'kernelAt' | 'wHist' | 'wCnt' | 'wCols'
+  'shard' | 'shards' | 'block' | 'start' | 'leafBegin' | 'leafCount' | 'hist' | 'sums' | 'og' | 'oh' | 'scratch' | 'kernel' | 'partition' | 'binaryGradients' | 'kernelAt' | 'wHist' | 'wCnt' | 'wCols'
 >;
 
 /** The most training rows one of `shards` shards holds. */
@@ -105,6 +105,7 @@ export class Shards {
         // set in the thread that runs the shard: a function cannot be sent to a worker
         kernel: null,
         partition: null,
+        binaryGradients: null,
         kernelAt: 0,
         wHist: new Float64Array(0),
         wCnt: new Int32Array(0),

@@ -39,7 +39,7 @@ export function shardArrays(s: ShardSetup): SharedArrays {
   const C = columns.length;
   // what the histogram kernel reads lives in its memory, each shard's scratch after it
   const scratchBytes = kernelScratchBytes(layout.totalBins, C, maxShardRows(n, s.threads));
-  const arena = KernelArena.forRegions([n * C, K * n * 4, K * n * 4, n * 4, 256, s.threads * scratchBytes]);
+  const arena = KernelArena.forRegions([n * C, K * n * 4, K * n * 4, n * 4, 256, K * n * 8, n * 4, s.threads * scratchBytes]);
   const inArena = <T>(Type: TypedArrayType<T>, length: number): [T, number] =>
     arena === null ? [new Type(buffer(length * Type.BYTES_PER_ELEMENT), 0, length), 0] : arena.view(Type, length);
   const [bins, pBins] = inArena(Uint8Array, n * C);
@@ -47,6 +47,9 @@ export function shardArrays(s: ShardSetup): SharedArrays {
   const [h, pH] = inArena(Float32Array, K * n);
   const [indices, pIdx] = inArena(Uint32Array, n);
   const [goesLeft, pLut] = inArena(Uint8Array, 256);
+  // the binary gradients' kernel reads the scores and labels there
+  const [scores, pScores] = inArena(Float64Array, K * n);
+  const [y, pY] = inArena(Float32Array, n);
   const pScratch = arena === null ? 0 : arena.take(s.threads * scratchBytes);
   let valX = s.validation.X;
   if (s.threads > 1) {
@@ -61,8 +64,8 @@ export function shardArrays(s: ShardSetup): SharedArrays {
     bins: binRows(s.train.X, n, s.width, columns, bins).bins,
     g,
     h,
-    scores: new Float64Array(buffer(K * n * 8)),
-    y: new Float32Array(buffer(n * 4)),
+    scores,
+    y,
     inBag: new Uint8Array(buffer(s.sampled ? n : 0)),
     goesLeft,
     usable: new Int32Array(buffer(columns.length * 4)),
@@ -85,6 +88,8 @@ export function shardArrays(s: ShardSetup): SharedArrays {
     kernelModule: arena === null ? null : histogramKernelModule(),
     pBins,
     pLut,
+    pScores,
+    pY,
     pG,
     pH,
     pIdx,
