@@ -30,17 +30,28 @@ import {
  */
 
 /**
- * Below this many training rows one thread is the default. Threads meet at every split, so a thread
- * the OS deschedules stalls the others: on a machine shared with other work, small data trains slower
- * on two threads than on one (README, Development, has the numbers).
+ * gbdt's threads: one per this many training rows, up to one per core. Threads meet at every split
+ * (about 30 times a tree), so a thread the OS deschedules stalls the others, and small shards make the
+ * meetings dear for what each does between them. Since the WebAssembly kernel and the one meeting per
+ * round end, two threads train 70 000 rows about 30 % faster than one when a core is free; on a machine
+ * whose other work keeps both cores busy they can take twice as long (README, Training, has the numbers).
+ * 30 000 rows a thread gives data of 60 000 training rows and more the second thread; below, the work
+ * between meetings is too little to gain from it.
+ */
+export const MIN_ROWS_PER_THREAD = 30_000;
+
+/**
+ * The forests' rule, measured before the kernel: one thread below this many training rows (their
+ * deeper trees meet more often for less work each).
  */
 const MIN_ROWS_FOR_THREADS = 500_000;
 
-/** Threads for n training rows: as asked, or one per core for data large enough. */
-export function threadsFor(requested: number, n: number): number {
+/** Threads for n training rows: as asked, or one per core for data large enough (`minRowsPerThread` each when given). */
+export function threadsFor(requested: number, n: number, minRowsPerThread?: number): number {
   if (requested > 0) return requested;
   // inside a worker thread this is a sweep's trial, whose sibling trials already use the other cores
   if (!isMainThread) return 1;
+  if (minRowsPerThread !== undefined) return Math.max(1, Math.min(availableParallelism(), Math.floor(n / minRowsPerThread)));
   return n >= MIN_ROWS_FOR_THREADS ? availableParallelism() : 1;
 }
 

@@ -14,7 +14,7 @@ import { exportForestOnnx } from './onnx_trees';
 import { resolveGbdtParams, type GbdtParams } from './params';
 import { drawBag, featureSampler } from './sampling';
 import { shardArrays } from './shared_arrays';
-import { Shards, threadsFor } from './shards';
+import { MIN_ROWS_PER_THREAD, Shards, threadsFor } from './shards';
 import { addTreeToScores, type Tree } from './tree';
 
 /**
@@ -65,7 +65,7 @@ export async function trainGbdt(data: GbdtData, params: Record<string, unknown> 
     throw new MloopError('invalid_argument', `the feature matrices are not [rows × ${width}], the width the features encode to`);
   }
   const columns = fitBins(train.X, n, data.specs, { maxBin: p.max_bin, sampleRows: p.bin_construct_sample_cnt, seed: p.seed });
-  const threads = threadsFor(p.num_threads, n);
+  const threads = threadsFor(p.num_threads, n, MIN_ROWS_PER_THREAD);
   // what worker threads read and write must be shared memory
   const buffer = (bytes: number) => (threads > 1 ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
   const layout = histogramLayout(columns.map((c) => c.numBins));
