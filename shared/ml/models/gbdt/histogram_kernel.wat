@@ -75,37 +75,6 @@
   ;; within an ulp or two of Math.exp and Math.log1p, and a gradient is stored as float32, so the trees
   ;; come out the same (a unit test compares every bit on a million scores).
 
-  ;; e^x per lane: x = k·ln2 + r with |r| ≤ ln2/2, e^r by its Taylor series to r^13 (the rest is below
-  ;; 1e-17 of it), times 2^k applied in two halves so that neither factor leaves the normal range.
-  (func $expv (param $x v128) (result v128)
-    (local $k v128) (local $r v128) (local $p v128) (local $k1 v128)
-    (local.set $x (f64x2.min (f64x2.max (local.get $x) (v128.const f64x2 -745.2 -745.2)) (v128.const f64x2 709.8 709.8)))
-    (local.set $k (f64x2.nearest (f64x2.mul (local.get $x) (v128.const f64x2 1.4426950408889634 1.4426950408889634))))
-    ;; ln2 in two parts, the first with 21 zero low bits: k·hi is exact
-    (local.set $r (f64x2.sub
-      (f64x2.sub (local.get $x) (f64x2.mul (local.get $k) (v128.const f64x2 0.6931471803691238 0.6931471803691238)))
-      (f64x2.mul (local.get $k) (v128.const f64x2 1.9082149292705877e-10 1.9082149292705877e-10))))
-    (local.set $p (v128.const f64x2 1.6059043836821613e-10 1.6059043836821613e-10))
-    (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 2.08767569878681e-09 2.08767569878681e-09)))
-    (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 2.505210838544172e-08 2.505210838544172e-08)))
-    (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 2.755731922398589e-07 2.755731922398589e-07)))
-    (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 2.7557319223985893e-06 2.7557319223985893e-06)))
-    (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 2.48015873015873e-05 2.48015873015873e-05)))
-    (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 0.0001984126984126984 0.0001984126984126984)))
-    (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 0.001388888888888889 0.001388888888888889)))
-    (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 0.008333333333333333 0.008333333333333333)))
-    (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 0.041666666666666664 0.041666666666666664)))
-    (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 0.16666666666666666 0.16666666666666666)))
-    (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 0.5 0.5)))
-    (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 1.0 1.0)))
-    (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 1.0 1.0)))
-    ;; 2^k as 2^k1 · 2^(k − k1): adding 2^52 + 1023 puts k1 + 1023 in a double's low bits, and shifting
-    ;; them up by 52 makes the bits of 2^k1
-    (local.set $k1 (f64x2.floor (f64x2.mul (local.get $k) (v128.const f64x2 0.5 0.5))))
-    (f64x2.mul
-      (f64x2.mul (local.get $p) (i64x2.shl (f64x2.add (local.get $k1) (v128.const f64x2 4503599627371519 4503599627371519)) (i32.const 52)))
-      (i64x2.shl (f64x2.add (f64x2.sub (local.get $k) (local.get $k1)) (v128.const f64x2 4503599627371519 4503599627371519)) (i32.const 52))))
-
   ;; log(1 + t) for t in [0, 1], as fdlibm's log: u = 1 + t rounded, halved above √2 (k = 1), f = u − 1
   ;; exactly, s = f/(2 + f), log(1 + f) = f − f²/2 + s·(f²/2 + R(s²)) with fdlibm's coefficients for R;
   ;; minus the rounding of 1 + t, divided by u.
@@ -148,7 +117,8 @@
     (param $scores i32) (param $y i32) (param $g i32) (param $h i32) (param $from i32) (param $to i32)
     (param $wpos f64) (param $acc i32) (param $m i32) (param $n i32) (result f64)
     (local $i i32) (local $z v128) (local $yv v128) (local $e v128) (local $p v128) (local $w v128)
-    (local $gv v128) (local $hv v128) (local $loss f64) (local $lane i32) (local $pair i32)
+    (local $gv v128) (local $hv v128) (local $loss f64) (local $pair i32)
+    (local $x v128) (local $k v128) (local $r v128) (local $k1 v128)
     (local.set $i (local.get $from))
     (block $done
       (loop $rows
@@ -161,7 +131,35 @@
           (else
             (local.set $z (f64x2.splat (f64.load (i32.add (local.get $scores) (i32.shl (local.get $i) (i32.const 3))))))
             (local.set $yv (f64x2.splat (f64.promote_f32 (f32.load (i32.add (local.get $y) (i32.shl (local.get $i) (i32.const 2)))))))))
-        (local.set $e (call $expv (f64x2.neg (local.get $z))))
+        ;; e := e^−z per lane: x = k·ln2 + r with |r| ≤ ln2/2, e^r by its Taylor series to r^13 (the rest
+        ;; is below 1e-17 of it), times 2^k applied in two halves so that neither leaves the normal range
+        (local.set $x (f64x2.neg (local.get $z)))
+        (local.set $x (f64x2.min (f64x2.max (local.get $x) (v128.const f64x2 -745.2 -745.2)) (v128.const f64x2 709.8 709.8)))
+        (local.set $k (f64x2.nearest (f64x2.mul (local.get $x) (v128.const f64x2 1.4426950408889634 1.4426950408889634))))
+        ;; ln2 in two parts, the first with 21 zero low bits: k·hi is exact
+        (local.set $r (f64x2.sub
+          (f64x2.sub (local.get $x) (f64x2.mul (local.get $k) (v128.const f64x2 0.6931471803691238 0.6931471803691238)))
+          (f64x2.mul (local.get $k) (v128.const f64x2 1.9082149292705877e-10 1.9082149292705877e-10))))
+        (local.set $p (v128.const f64x2 1.6059043836821613e-10 1.6059043836821613e-10))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 2.08767569878681e-09 2.08767569878681e-09)))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 2.505210838544172e-08 2.505210838544172e-08)))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 2.755731922398589e-07 2.755731922398589e-07)))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 2.7557319223985893e-06 2.7557319223985893e-06)))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 2.48015873015873e-05 2.48015873015873e-05)))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 0.0001984126984126984 0.0001984126984126984)))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 0.001388888888888889 0.001388888888888889)))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 0.008333333333333333 0.008333333333333333)))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 0.041666666666666664 0.041666666666666664)))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 0.16666666666666666 0.16666666666666666)))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 0.5 0.5)))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 1.0 1.0)))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 1.0 1.0)))
+        ;; 2^k as 2^k1 · 2^(k − k1): adding 2^52 + 1023 puts k1 + 1023 in a double's low bits, and shifting
+        ;; them up by 52 makes the bits of 2^k1
+        (local.set $k1 (f64x2.floor (f64x2.mul (local.get $k) (v128.const f64x2 0.5 0.5))))
+        (local.set $e (f64x2.mul
+          (f64x2.mul (local.get $p) (i64x2.shl (f64x2.add (local.get $k1) (v128.const f64x2 4503599627371519 4503599627371519)) (i32.const 52)))
+          (i64x2.shl (f64x2.add (f64x2.sub (local.get $k) (local.get $k1)) (v128.const f64x2 4503599627371519 4503599627371519)) (i32.const 52))))
         (local.set $p (f64x2.div (v128.const f64x2 1.0 1.0) (f64x2.add (v128.const f64x2 1.0 1.0) (local.get $e))))
         (local.set $w (v128.bitselect (f64x2.splat (local.get $wpos)) (v128.const f64x2 1.0 1.0) (f64x2.gt (local.get $yv) (v128.const f64x2 0.0 0.0))))
         (local.set $gv (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.sub (local.get $p) (local.get $yv)) (local.get $w))))
