@@ -27,6 +27,11 @@ export interface ShardSetup {
   /** The labels, as labelsOf gives them. */
   y: ArrayLike<number>;
   yVal: ArrayLike<number>;
+  /**
+   * Whether the validation rows are scored in bins (ShardView.valBins): only for trees split at bin
+   * boundaries, which an extra tree's drawn thresholds are not.
+   */
+  binValidation?: boolean;
   /** Worker threads sharing the arrays: above one, the validation rows are copied to shared memory too. */
   threads: number;
   buffer: (bytes: number) => ArrayBufferLike;
@@ -52,7 +57,11 @@ export function shardArrays(s: ShardSetup): SharedArrays {
   const [y, pY] = inArena(Float32Array, n);
   const pScratch = arena === null ? 0 : arena.take(s.threads * scratchBytes);
   let valX = s.validation.X;
-  if (s.threads > 1) {
+  let valBins: Uint8Array = new Uint8Array(0);
+  if (s.binValidation) {
+    valBins = binRows(s.validation.X, nv, s.width, columns, new Uint8Array(buffer(nv * C))).bins;
+    valX = new Float32Array(0);
+  } else if (s.threads > 1) {
     valX = new Float32Array(buffer(valX.length * 4));
     valX.set(s.validation.X);
   }
@@ -76,6 +85,9 @@ export function shardArrays(s: ShardSetup): SharedArrays {
     treeRight: new Int32Array(buffer((L - 1) * 4)),
     leafValue: new Float64Array(buffer(L * 8)),
     valX,
+    valBins,
+    treeColumn: new Int32Array(buffer((L - 1) * 4)),
+    treeLut: new Uint8Array(buffer((L - 1) * 256)),
     valN: nv,
     width: s.width,
     valY: new Float32Array(buffer(nv * 4)),

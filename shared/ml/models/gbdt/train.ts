@@ -7,7 +7,7 @@ import { predictForest, type Forest } from './forest';
 import { TreeGrower } from './grower';
 import { histogramLayout } from './histogram';
 import { gainImportance } from './importance';
-import { labelsOf, numClassOf } from './labels';
+import { checkLabels, numClassOf } from './labels';
 import { objectiveFor, type ObjectiveName } from './objective';
 import { treesExplainer } from './explainer';
 import { exportForestOnnx } from './onnx_trees';
@@ -56,8 +56,6 @@ export async function trainGbdt(data: GbdtData, params: Record<string, unknown> 
   const width = encodedWidth(data.specs);
   if (train.n === 0 || validation.n === 0) throw new MloopError('invalid_argument', 'training needs rows in both the train and validation splits');
   const K = numClassOf(task, data.classes, [train, validation]);
-  const y = labelsOf(train, task, K);
-  const yVal = labelsOf(validation, task, K);
   const n = train.n;
   const nv = validation.n;
 
@@ -70,7 +68,7 @@ export async function trainGbdt(data: GbdtData, params: Record<string, unknown> 
   const buffer = (bytes: number) => (threads > 1 ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
   const layout = histogramLayout(columns.map((c) => c.numBins));
   const objective = objectiveFor(task, { numClass: K, scalePosWeight: p.scale_pos_weight });
-  const base = objective.initScore(y, n);
+
   const bagging = p.bagging_freq > 0 && p.bagging_fraction < 1;
   const shared = shardArrays({
     train,
@@ -83,11 +81,16 @@ export async function trainGbdt(data: GbdtData, params: Record<string, unknown> 
     scalePosWeight: p.scale_pos_weight,
     numLeaves: p.num_leaves,
     sampled: bagging,
-    y,
-    yVal,
+    binValidation: true,
+    // copied as float32 straight into the shards' arrays, and checked there: no copy of them is kept
+    y: train.y,
+    yVal: validation.y,
     threads,
     buffer,
   });
+  checkLabels(shared.y, task, K);
+  checkLabels(shared.valY, task, K);
+  const base = objective.initScore(shared.y, n);
   const { scores, valScores } = shared;
   for (let k = 0; k < K; k++) {
     scores.fill(base[k], k * n, (k + 1) * n);
