@@ -250,6 +250,9 @@ export async function prepareTrainingData(open: () => Promise<TableInput>, cfg: 
   };
 }
 
+/** Distinct strings of one column the holdout's rows share (see holdoutRecords). */
+const MAX_SHARED_CELLS = 4096;
+
 /**
  * The test rows as the file spells them, read in another pass by line number: keeping every row's
  * strings while loading would cost more memory than the whole encoded dataset, and the holdout is only
@@ -264,14 +267,25 @@ async function holdoutRecords(
 ): Promise<Array<Record<string, string>>> {
   const order = Uint32Array.from(test.keys()).sort((a, b) => lines[test[a]] - lines[test[b]]);
   const records = new Array<Record<string, string>>(test.length);
+  // one string per repeated cell (a category, a round amount) rather than one per row: the holdout's
+  // strings are the largest part of the prepared data's heap. A column of mostly distinct values stops
+  // being remembered at MAX_SHARED_CELLS.
+  const all = [...columns, ...extra];
+  const shared = all.map(() => new Map<string, string>());
+  const cell = (rec: CsvRecord, k: number): string => {
+    const text = fieldText(rec, all[k].index);
+    const known = shared[k].get(text);
+    if (known !== undefined) return known;
+    if (shared[k].size < MAX_SHARED_CELLS) shared[k].set(text, text);
+    return text;
+  };
   let next = 0;
   if (test.length > 0) {
     await readTable(await open(), () => undefined, (rec) => {
       const k = order[next];
       if (rec.line !== lines[test[k]]) return;
       const record: Record<string, string> = {};
-      for (const column of columns) record[column.name] = fieldText(rec, column.index);
-      for (const column of extra) record[column.name] = fieldText(rec, column.index);
+      for (let j = 0; j < all.length; j++) record[all[j].name] = cell(rec, j);
       records[k] = record;
       return ++next === order.length ? STOP : undefined;
     });
