@@ -44,7 +44,10 @@ export function shardArrays(s: ShardSetup): SharedArrays {
   const C = columns.length;
   // what the histogram kernel reads lives in its memory, each shard's scratch after it
   const scratchBytes = kernelScratchBytes(layout.totalBins, C, maxShardRows(n, s.threads));
-  const arena = KernelArena.forRegions([n * C, K * n * 4, K * n * 4, n * 4, 256, K * n * 8, n * 4, s.threads * scratchBytes]);
+  // the binary gradients' kernel reads the scores and labels there too; the other objectives' are
+  // computed in JavaScript, and K classes of scores would only crowd wasm32's 4 GiB
+  const binary = s.objective === 'binary';
+  const arena = KernelArena.forRegions([n * C, K * n * 4, K * n * 4, n * 4, 256, binary ? K * n * 8 : 0, binary ? n * 4 : 0, s.threads * scratchBytes]);
   const inArena = <T>(Type: TypedArrayType<T>, length: number): [T, number] =>
     arena === null ? [new Type(buffer(length * Type.BYTES_PER_ELEMENT), 0, length), 0] : arena.view(Type, length);
   const [bins, pBins] = inArena(Uint8Array, n * C);
@@ -52,9 +55,9 @@ export function shardArrays(s: ShardSetup): SharedArrays {
   const [h, pH] = inArena(Float32Array, K * n);
   const [indices, pIdx] = inArena(Uint32Array, n);
   const [goesLeft, pLut] = inArena(Uint8Array, 256);
-  // the binary gradients' kernel reads the scores and labels there
-  const [scores, pScores] = inArena(Float64Array, K * n);
-  const [y, pY] = inArena(Float32Array, n);
+  const outside = <T>(Type: TypedArrayType<T>, length: number): [T, number] => [new Type(buffer(length * Type.BYTES_PER_ELEMENT), 0, length), 0];
+  const [scores, pScores] = (binary ? inArena : outside)(Float64Array, K * n);
+  const [y, pY] = (binary ? inArena : outside)(Float32Array, n);
   const pScratch = arena === null ? 0 : arena.take(s.threads * scratchBytes);
   let valX = s.validation.X;
   let valBins: Uint8Array = new Uint8Array(0);

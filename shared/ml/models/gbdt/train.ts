@@ -68,7 +68,6 @@ export async function trainGbdt(data: GbdtData, params: Record<string, unknown> 
   const buffer = (bytes: number) => (threads > 1 ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
   const layout = histogramLayout(columns.map((c) => c.numBins));
   const objective = objectiveFor(task, { numClass: K, scalePosWeight: p.scale_pos_weight });
-
   const bagging = p.bagging_freq > 0 && p.bagging_fraction < 1;
   const shared = shardArrays({
     train,
