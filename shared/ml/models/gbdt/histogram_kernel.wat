@@ -13,9 +13,11 @@
     (param $idx i32) (param $count i32) (param $g i32) (param $h i32) (param $bins i32) (param $stride i32)
     (param $cols i32) (param $bases i32) (param $ncols i32) (param $hist i32) (param $cnt i32)
     (local $end i32) (local $r i32) (local $row i32) (local $k i32) (local $kEnd i32) (local $gh v128)
-    (local $bin i32) (local $p i32)
+    (local $bin i32) (local $p i32) (local $bin2 i32) (local $p2 i32) (local $kEnd2 i32)
     (local.set $end (i32.add (local.get $idx) (i32.shl (local.get $count) (i32.const 2))))
     (local.set $kEnd (i32.shl (local.get $ncols) (i32.const 2)))
+    ;; the last k at which a pair of columns starts, plus one step
+    (local.set $kEnd2 (i32.sub (local.get $kEnd) (i32.const 4)))
     (block $done
       (loop $rows
         (br_if $done (i32.ge_u (local.get $idx) (local.get $end)))
@@ -26,9 +28,32 @@
             (f64.promote_f32 (f32.load (i32.add (local.get $h) (local.get $r))))))
         (local.set $row (i32.add (local.get $bins) (i32.mul (i32.shr_u (local.get $r) (i32.const 2)) (local.get $stride))))
         (local.set $k (i32.const 0))
-        (block $colsDone
-          (loop $columns
-            (br_if $colsDone (i32.ge_u (local.get $k) (local.get $kEnd)))
+        ;; two columns a step: their bins differ (each column has bins of its own), so the two
+        ;; read-modify-writes are independent and overlap
+        (block $pairsDone
+          (loop $pairs
+            (br_if $pairsDone (i32.ge_s (local.get $k) (local.get $kEnd2)))
+            (local.set $bin
+              (i32.add
+                (i32.load8_u (i32.add (local.get $row) (i32.load (i32.add (local.get $cols) (local.get $k)))))
+                (i32.load (i32.add (local.get $bases) (local.get $k)))))
+            (local.set $bin2
+              (i32.add
+                (i32.load8_u (i32.add (local.get $row) (i32.load offset=4 (i32.add (local.get $cols) (local.get $k)))))
+                (i32.load offset=4 (i32.add (local.get $bases) (local.get $k)))))
+            (local.set $p (i32.add (local.get $hist) (i32.shl (local.get $bin) (i32.const 4))))
+            (local.set $p2 (i32.add (local.get $hist) (i32.shl (local.get $bin2) (i32.const 4))))
+            (v128.store (local.get $p) (f64x2.add (v128.load (local.get $p)) (local.get $gh)))
+            (v128.store (local.get $p2) (f64x2.add (v128.load (local.get $p2)) (local.get $gh)))
+            (local.set $p (i32.add (local.get $cnt) (i32.shl (local.get $bin) (i32.const 2))))
+            (local.set $p2 (i32.add (local.get $cnt) (i32.shl (local.get $bin2) (i32.const 2))))
+            (i32.store (local.get $p) (i32.add (i32.load (local.get $p)) (i32.const 1)))
+            (i32.store (local.get $p2) (i32.add (i32.load (local.get $p2)) (i32.const 1)))
+            (local.set $k (i32.add (local.get $k) (i32.const 8)))
+            (br $pairs)))
+        ;; an odd column out
+        (if (i32.lt_s (local.get $k) (local.get $kEnd))
+          (then
             (local.set $bin
               (i32.add
                 (i32.load8_u (i32.add (local.get $row) (i32.load (i32.add (local.get $cols) (local.get $k)))))
@@ -36,9 +61,7 @@
             (local.set $p (i32.add (local.get $hist) (i32.shl (local.get $bin) (i32.const 4))))
             (v128.store (local.get $p) (f64x2.add (v128.load (local.get $p)) (local.get $gh)))
             (local.set $p (i32.add (local.get $cnt) (i32.shl (local.get $bin) (i32.const 2))))
-            (i32.store (local.get $p) (i32.add (i32.load (local.get $p)) (i32.const 1)))
-            (local.set $k (i32.add (local.get $k) (i32.const 4)))
-            (br $columns)))
+            (i32.store (local.get $p) (i32.add (i32.load (local.get $p)) (i32.const 1)))))
         (local.set $idx (i32.add (local.get $idx) (i32.const 4)))
         (br $rows))))
 ;; The partition of a leaf's rows (shardSplit): of the `count` u32 rows at idx, those whose bin in byte

@@ -65,6 +65,14 @@ describe('gbdt histogram kernel', () => {
     }
     // column 3 was not usable: left as it was
     expect(Number.isNaN(wasm.hist[offsets[3] * 3])).toBe(true);
+    // an odd number of columns (the kernel takes them two at a time): the first three of usable
+    shardHistogram(js, 0, 0, 3);
+    shardHistogram(wasm, 0, 0, 3);
+    for (const c of usable.subarray(0, 3)) {
+      const from = offsets[c] * 3;
+      const to = (offsets[c] + numBins[c]) * 3;
+      expect(Array.from(wasm.hist.subarray(from, to))).toEqual(Array.from(js.hist.subarray(from, to)));
+    }
 
     // the partition on column 2: bins below 15 go left; each side keeps the rows' order
     for (let b = 0; b < 256; b++) goesLeft[b] = b < 15 ? 1 : 0;
