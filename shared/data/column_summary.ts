@@ -8,7 +8,7 @@ import { categoryCell, numericCell, parseBoolean } from './values';
  * thing on both sides of a drift test.
  */
 export type ColumnData =
-  | { kind: 'numeric'; values: Float64Array; missing: number }
+  | { kind: 'numeric'; values: Float64Array | Float32Array; missing: number }
   | { kind: 'categorical' | 'boolean'; counts: Map<string, number>; missing: number };
 
 export type ColumnKindOf = ColumnData['kind'];
@@ -113,13 +113,15 @@ export class ColumnBuilder {
 export function storedColumn(store: ColumnStore, rows: ArrayLike<number>): ColumnData {
   const kind = store.column.kind;
   if (kind === 'numeric') {
-    const values = new Float64Array(rows.length);
+    // float32, as the store holds them (float64 would double a column for no digit more); not copied
+    // again when nothing is missing: these are the largest arrays at the data's peak but the matrices
+    const values = new Float32Array(rows.length);
     let n = 0;
     for (let i = 0; i < rows.length; i++) {
       const v = store.numbers[rows[i]];
       if (!Number.isNaN(v)) values[n++] = v;
     }
-    return { kind, values: values.slice(0, n), missing: rows.length - n };
+    return { kind, values: n === values.length ? values : values.slice(0, n), missing: rows.length - n };
   }
   const tally = new Float64Array(kind === 'categorical' ? store.dictionary.size + 1 : 3);
   for (let i = 0; i < rows.length; i++) tally[kind === 'categorical' ? store.codes[rows[i]] : store.flags[rows[i]]]++;

@@ -179,7 +179,8 @@ export async function prepareTrainingData(open: () => Promise<TableInput>, cfg: 
   const strata = !sampled || target.task === 'regression' ? [usable] : target.counts!;
   const reservoir = new StratifiedReservoir(sampled ? allocateSample(strata, wanted, MIN_CLASS_ROWS) : strata, seed);
   const n = reservoir.size;
-  const stores = schema.columns.flatMap((c) => (c.kind === 'dropped' ? [] : [new ColumnStore({ ...c, kind: c.kind }, n)]));
+  // `let`: dropped once encoded, before the holdout's strings are read (see below)
+  let stores = schema.columns.flatMap((c) => (c.kind === 'dropped' ? [] : [new ColumnStore({ ...c, kind: c.kind }, n)]));
   const y = new Float32Array(n);
   const lines = new Uint32Array(n);
   const times = schema.time ? new Float64Array(n) : null;
@@ -214,7 +215,15 @@ export async function prepareTrainingData(open: () => Promise<TableInput>, cfg: 
   const encode = (rows: Uint32Array): SplitData => ({ X: encodeColumns(stores, specs, rows), y: Float32Array.from(rows, (row) => y[row]), n: rows.length });
   // a slice column that is no feature (dropped, or the time column) is still read into the holdout's rows
   const sliceOnly = schema.columns.filter((c) => c.kind === 'dropped' && c.index !== target.index && cfg.slices?.includes(c.name)).map((c) => ({ name: c.name, index: c.index }));
-  const records = await holdoutRecords(open, split.test, lines, stores, sliceOnly);
+  const train = encode(split.train);
+  const validationSplit = encode(split.validation);
+  const test = encode(split.test);
+  const trainColumns = stores.map((store) => ({ name: store.column.name, ...storedColumn(store, split.train) }));
+  // the typed columns are no longer needed: let them go before the holdout's strings come in, so that
+  // both are never held at once (at 1 M rows the peak was the sum)
+  const named = stores.map((store) => ({ name: store.column.name, index: store.column.index }));
+  stores = [];
+  const records = await holdoutRecords(open, split.test, lines, named, sliceOnly);
 
   return {
     task: target.task,
@@ -222,10 +231,10 @@ export async function prepareTrainingData(open: () => Promise<TableInput>, cfg: 
     specs,
     dropped: schema.columns.flatMap((c) => (c.kind === 'dropped' ? [{ name: c.name, reason: c.reason! }] : [])),
     target: target.name,
-    train: encode(split.train),
-    validation: encode(split.validation),
-    test: { ...encode(split.test), records },
-    trainColumns: stores.map((store) => ({ name: store.column.name, ...storedColumn(store, split.train) })),
+    train,
+    validation: validationSplit,
+    test: { ...test, records },
+    trainColumns,
     report: {
       task: target.task,
       rows: n,
@@ -241,6 +250,9 @@ export async function prepareTrainingData(open: () => Promise<TableInput>, cfg: 
   };
 }
 
+/** Distinct strings of one column the holdout's rows share (see holdoutRecords). */
+const MAX_SHARED_CELLS = 4096;
+
 /**
  * The test rows as the file spells them, read in another pass by line number: keeping every row's
  * strings while loading would cost more memory than the whole encoded dataset, and the holdout is only
@@ -250,19 +262,30 @@ async function holdoutRecords(
   open: () => Promise<TableInput>,
   test: Uint32Array,
   lines: Uint32Array,
-  stores: ColumnStore[],
+  columns: ReadonlyArray<{ name: string; index: number }>,
   extra: ReadonlyArray<{ name: string; index: number }> = [],
 ): Promise<Array<Record<string, string>>> {
   const order = Uint32Array.from(test.keys()).sort((a, b) => lines[test[a]] - lines[test[b]]);
   const records = new Array<Record<string, string>>(test.length);
+  // one string per repeated cell (a category, a round amount) rather than one per row: the holdout's
+  // strings are the largest part of the prepared data's heap. A column of mostly distinct values stops
+  // being remembered at MAX_SHARED_CELLS.
+  const all = [...columns, ...extra];
+  const shared = all.map(() => new Map<string, string>());
+  const cell = (rec: CsvRecord, k: number): string => {
+    const text = fieldText(rec, all[k].index);
+    const known = shared[k].get(text);
+    if (known !== undefined) return known;
+    if (shared[k].size < MAX_SHARED_CELLS) shared[k].set(text, text);
+    return text;
+  };
   let next = 0;
   if (test.length > 0) {
     await readTable(await open(), () => undefined, (rec) => {
       const k = order[next];
       if (rec.line !== lines[test[k]]) return;
       const record: Record<string, string> = {};
-      for (const store of stores) record[store.column.name] = fieldText(rec, store.column.index);
-      for (const column of extra) record[column.name] = fieldText(rec, column.index);
+      for (let j = 0; j < all.length; j++) record[all[j].name] = cell(rec, j);
       records[k] = record;
       return ++next === order.length ? STOP : undefined;
     });

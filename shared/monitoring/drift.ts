@@ -142,7 +142,7 @@ const SORT_FREE_ABOVE = 10_000;
 /** The current side, sorted only when a test reads its sorted values (and then in place, once). */
 function currentSide(profile: FeatureProfile, column: ColumnData, counts: number[]): Side {
   if (column.kind !== 'numeric') return { sorted: null, counts };
-  let sorted: Float64Array | null = null;
+  let sorted: Float64Array | Float32Array | null = null;
   let gaps: SampleGaps | null = null;
   const many = profile.kind === 'numeric' && profile.sample.length > 0 && column.values.length > SORT_FREE_ABOVE;
   return {

@@ -109,7 +109,7 @@ function columnRows(column: ColumnData): number {
 
 export function profileNumeric(
   name: string,
-  values: Float64Array,
+  values: Float64Array | Float32Array,
   missing: number,
   sampleSize: number,
   random: ReturnType<typeof seededRandom>,

@@ -195,6 +195,9 @@ export class TreeGrower {
       tree.threshold[node] = ONE_HOT_THRESHOLD;
       for (let b = 0; b < column.numBins; b++) lut[b] = b === best.bin ? 0 : 1;
     }
+    // the validation rows go by bins, as the training rows are partitioned
+    this.shards.views[0].treeColumn[node] = best.column;
+    this.shards.views[0].treeLut.set(lut, node * 256);
     tree.defaultLeft[node] = best.defaultLeft ? 1 : 0;
     tree.gain[node] = best.gain;
     tree.cover![node] = this.count[l];

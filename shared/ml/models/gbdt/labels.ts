@@ -19,10 +19,15 @@ export function numClassOf(task: ObjectiveName, classes: readonly string[] | nul
 /** The labels as float32, each checked against the task: a bad one is named rather than trained on. */
 export function labelsOf(split: LabelledSplit, task: ObjectiveName, K: number): Float32Array {
   const y = Float32Array.from({ length: split.n }, (_, i) => split.y[i]);
+  checkLabels(y, task, K);
+  return y;
+}
+
+/** Throws on the first label (as float32) that is no valid target of the task. */
+export function checkLabels(y: Float32Array, task: ObjectiveName, K: number): void {
   for (let i = 0; i < y.length; i++) {
     const v = y[i];
     const ok = task === 'regression' ? Number.isFinite(v) : Number.isInteger(v) && v >= 0 && v < (task === 'binary' ? 2 : K);
     if (!ok) throw new MloopError('invalid_argument', `label of row ${i} is ${v}, not a valid ${task} target`);
   }
-  return y;
 }

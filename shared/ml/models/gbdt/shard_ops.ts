@@ -36,8 +36,16 @@ export interface ShardView {
   treeLeft: Int32Array;
   treeRight: Int32Array;
   leafValue: Float64Array;
-  /** Validation rows, row-major [valN × width] as encodeRecords writes them. */
+  /** Validation rows, row-major [valN × width] as encodeRecords writes them; empty when valBins holds them. */
   valX: Float32Array;
+  /**
+   * Or the validation rows binned as the training rows ([valN × columns]), for trees whose every split
+   * is a bin boundary (gbdt's): a quarter of the memory, and no copy of the floats for the workers.
+   */
+  valBins: Uint8Array;
+  /** Per node of the tree just grown: the binned column it splits and its goesLeft table (256 a node). */
+  treeColumn: Int32Array;
+  treeLut: Uint8Array;
   valN: number;
   width: number;
   valY: Float32Array;
@@ -68,8 +76,10 @@ export interface ShardView {
   /** The memory bins, g, h and indices are views of; null when they are plain buffers and the JS loop runs. */
   memory: WebAssembly.Memory | null;
   kernelModule: WebAssembly.Module | null;
-  /** Byte offsets in `memory` of bins, g, h, indices, goesLeft and of shard 0's scratch (each shard's follows). */
+  /** Byte offsets in `memory` of bins, g, h, indices, goesLeft, scores, y and of shard 0's scratch (each shard's follows). */
   pBins: number;
+  pScores: number;
+  pY: number;
   pLut: number;
   pG: number;
   pH: number;
@@ -79,6 +89,8 @@ export interface ShardView {
   /** This thread's instance of the kernel, and this shard's scratch: (g, h) and count per bin, the columns' offsets. */
   kernel: ((...args: number[]) => void) | null;
   partition: ((...args: number[]) => number) | null;
+  /** The binary logloss's gradients of a range of rows, and the loss of those of them sampled. */
+  binaryGradients: ((...args: number[]) => number) | null;
   kernelAt: number;
   wHist: Float64Array;
   wCnt: Int32Array;
@@ -104,6 +116,7 @@ export function shardKernel(v: ShardView): void {
   const instance = new WebAssembly.Instance(v.kernelModule, { env: { memory: v.memory } });
   v.kernel = instance.exports.histogram as (...args: number[]) => void;
   v.partition = instance.exports.partition as (...args: number[]) => number;
+  v.binaryGradients = instance.exports.binaryGradients as (...args: number[]) => number;
 }
 
 export const OBJECTIVE_CODES = { binary: 0, multiclass: 1, regression: 2 } as const;
@@ -116,6 +129,10 @@ export function shardGradients(v: ShardView): void {
   const prob = new Float64Array(K);
   // the softmax has one redundant degree of freedom: LightGBM scales its diagonal hessian by K/(K−1)
   const factor = K / (K - 1);
+  if (v.objective === 0 && v.binaryGradients) {
+    for (let b = v.shard; b * v.block < n; b += v.shards) v.binaryGradients(v.pScores, v.pY, v.pG, v.pH, b * v.block, Math.min(n, (b + 1) * v.block), scalePosWeight, 0, 0, n);
+    return;
+  }
   for (let b = v.shard; b * v.block < n; b += v.shards) {
     const end = Math.min(n, (b + 1) * v.block);
     for (let i = b * v.block; i < end; i++) {
@@ -210,10 +227,21 @@ export function shardRoot(v: ShardView, gradOffset: number, bagging: number, usa
   shardHistogram(v, gradOffset, 0, usableCount);
   let G = 0;
   let H = 0;
-  for (let i = 0; i < m; i++) {
-    const r = gradOffset + v.indices[v.start + i];
-    G += v.g[r];
-    H += v.h[r];
+  if (bagging === 0) {
+    // every row of the shard, in the order of its indices: the same sums, without gathering
+    for (let b = v.shard; b * v.block < v.n; b += v.shards) {
+      const end = gradOffset + Math.min(v.n, (b + 1) * v.block);
+      for (let r = gradOffset + b * v.block; r < end; r++) {
+        G += v.g[r];
+        H += v.h[r];
+      }
+    }
+  } else {
+    for (let i = 0; i < m; i++) {
+      const r = gradOffset + v.indices[v.start + i];
+      G += v.g[r];
+      H += v.h[r];
+    }
   }
   v.sums[0] = G;
   v.sums[1] = H;
@@ -266,6 +294,20 @@ export function shardAddTree(v: ShardView, scoreOffset: number, valOffset: numbe
     for (let i = v.leafBegin[l]; i < end; i++) scores[scoreOffset + indices[i]] += value;
   }
   const { treeFeature: feature, treeThreshold: threshold, treeDefaultLeft: defaultLeft, treeLeft: left, treeRight: right } = v;
+  if (v.valBins.length > 0) {
+    // the split's own table sends a row's bin the way its training rows went
+    const { valBins, treeColumn, treeLut } = v;
+    const C = v.offsets.length;
+    for (let b = v.shard; b * v.block < v.valN; b += v.shards) {
+      const end = Math.min(v.valN, (b + 1) * v.block);
+      for (let i = b * v.block; i < end; i++) {
+        let node = numNodes > 0 ? 0 : -1;
+        while (node >= 0) node = treeLut[node * 256 + valBins[i * C + treeColumn[node]]] === 1 ? left[node] : right[node];
+        valScores[valOffset + i] += leafValue[~node];
+      }
+    }
+    return;
+  }
   for (let b = v.shard; b * v.block < v.valN; b += v.shards) {
     const end = Math.min(v.valN, (b + 1) * v.block);
     for (let i = b * v.block; i < end; i++) {
@@ -322,7 +364,12 @@ export function shardEndRound(v: ShardView, gradients: number, lossRows: number)
   const { n, scores, y, g, h, scalePosWeight } = v;
   const m = Math.min(lossRows, n);
   let loss = 0;
-  if (v.objective === 0 && gradients === 1) {
+  if (v.objective === 0 && gradients === 1 && v.binaryGradients) {
+    for (let b = v.shard; b * v.block < n; b += v.shards) {
+      const start = b * v.block;
+      loss += v.binaryGradients(v.pScores, v.pY, v.pG, v.pH, start, Math.min(n, start + v.block), scalePosWeight, (start * m) % n, m, n);
+    }
+  } else if (v.objective === 0 && gradients === 1) {
     for (let b = v.shard; b * v.block < n; b += v.shards) {
       const start = b * v.block;
       const end = Math.min(n, start + v.block);

@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { isMainThread, MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { MloopError } from '../../../core/errors';
 import {
@@ -30,18 +30,30 @@ import {
  */
 
 /**
- * Below this many training rows one thread is the default. Threads meet at every split, so a thread
- * the OS deschedules stalls the others: on a machine shared with other work, small data trains slower
- * on two threads than on one (README, Development, has the numbers).
+ * gbdt's threads: one per this many training rows, up to one per core. Threads meet at every split
+ * (about 30 times a tree), so a thread the OS deschedules stalls the others, and small shards make the
+ * meetings dear for what each does between them. Since the WebAssembly kernel and the one meeting per
+ * round end, two threads train 70 000 rows about 30 % faster than one when a core is free; while other
+ * work keeps both cores busy they took up to 2.5 times as long (README, Training, has the numbers). So
+ * below MIN_ROWS_FOR_THREADS more threads are used only while the 1-minute load average is below the
+ * number of cores (some core is free, on average); above, two threads were no slower on a busy machine.
  */
+export const MIN_ROWS_PER_THREAD = 30_000;
+
+/** The forests' rule, measured before the kernel: one thread below this many training rows. */
 const MIN_ROWS_FOR_THREADS = 500_000;
 
-/** Threads for n training rows: as asked, or one per core for data large enough. */
-export function threadsFor(requested: number, n: number): number {
+/**
+ * Threads for n training rows: as asked, or one per core for data large enough (with
+ * `minRowsPerThread`: that many rows a thread, and below MIN_ROWS_FOR_THREADS only on an idle machine).
+ */
+export function threadsFor(requested: number, n: number, minRowsPerThread?: number, load = loadavg()[0]): number {
   if (requested > 0) return requested;
   // inside a worker thread this is a sweep's trial, whose sibling trials already use the other cores
   if (!isMainThread) return 1;
-  return n >= MIN_ROWS_FOR_THREADS ? availableParallelism() : 1;
+  const cores = availableParallelism();
+  if (minRowsPerThread === undefined || (n < MIN_ROWS_FOR_THREADS && load >= cores)) return n >= MIN_ROWS_FOR_THREADS ? cores : 1;
+  return Math.max(1, Math.min(cores, Math.floor(n / minRowsPerThread)));
 }
 
 /** Rows dealt to one shard at a time. */
@@ -57,7 +69,7 @@ const WORKER_SOURCE = WORKER_FUNCTIONS.map(String)
 /** What the shards share: allocated by the trainer, in SharedArrayBuffers when there is more than one. */
 export type SharedArrays = Omit<
   ShardView,
-  'shard' | 'shards' | 'block' | 'start' | 'leafBegin' | 'leafCount' | 'hist' | 'sums' | 'og' | 'oh' | 'scratch' | 'kernel' | 'partition' | 'kernelAt' | 'wHist' | 'wCnt' | 'wCols'
+  'shard' | 'shards' | 'block' | 'start' | 'leafBegin' | 'leafCount' | 'hist' | 'sums' | 'og' | 'oh' | 'scratch' | 'kernel' | 'partition' | 'binaryGradients' | 'kernelAt' | 'wHist' | 'wCnt' | 'wCols'
 >;
 
 /** The most training rows one of `shards` shards holds. */
@@ -105,6 +117,7 @@ export class Shards {
         // set in the thread that runs the shard: a function cannot be sent to a worker
         kernel: null,
         partition: null,
+        binaryGradients: null,
         kernelAt: 0,
         wHist: new Float64Array(0),
         wCnt: new Int32Array(0),

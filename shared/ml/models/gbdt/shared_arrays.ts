@@ -27,6 +27,11 @@ export interface ShardSetup {
   /** The labels, as labelsOf gives them. */
   y: ArrayLike<number>;
   yVal: ArrayLike<number>;
+  /**
+   * Whether the validation rows are scored in bins (ShardView.valBins): only for trees split at bin
+   * boundaries, which an extra tree's drawn thresholds are not.
+   */
+  binValidation?: boolean;
   /** Worker threads sharing the arrays: above one, the validation rows are copied to shared memory too. */
   threads: number;
   buffer: (bytes: number) => ArrayBufferLike;
@@ -39,7 +44,10 @@ export function shardArrays(s: ShardSetup): SharedArrays {
   const C = columns.length;
   // what the histogram kernel reads lives in its memory, each shard's scratch after it
   const scratchBytes = kernelScratchBytes(layout.totalBins, C, maxShardRows(n, s.threads));
-  const arena = KernelArena.forRegions([n * C, K * n * 4, K * n * 4, n * 4, 256, s.threads * scratchBytes]);
+  // the binary gradients' kernel reads the scores and labels there too; the other objectives' are
+  // computed in JavaScript, and K classes of scores would only crowd wasm32's 4 GiB
+  const binary = s.objective === 'binary';
+  const arena = KernelArena.forRegions([n * C, K * n * 4, K * n * 4, n * 4, 256, binary ? K * n * 8 : 0, binary ? n * 4 : 0, s.threads * scratchBytes]);
   const inArena = <T>(Type: TypedArrayType<T>, length: number): [T, number] =>
     arena === null ? [new Type(buffer(length * Type.BYTES_PER_ELEMENT), 0, length), 0] : arena.view(Type, length);
   const [bins, pBins] = inArena(Uint8Array, n * C);
@@ -47,9 +55,16 @@ export function shardArrays(s: ShardSetup): SharedArrays {
   const [h, pH] = inArena(Float32Array, K * n);
   const [indices, pIdx] = inArena(Uint32Array, n);
   const [goesLeft, pLut] = inArena(Uint8Array, 256);
+  const outside = <T>(Type: TypedArrayType<T>, length: number): [T, number] => [new Type(buffer(length * Type.BYTES_PER_ELEMENT), 0, length), 0];
+  const [scores, pScores] = (binary ? inArena : outside)(Float64Array, K * n);
+  const [y, pY] = (binary ? inArena : outside)(Float32Array, n);
   const pScratch = arena === null ? 0 : arena.take(s.threads * scratchBytes);
   let valX = s.validation.X;
-  if (s.threads > 1) {
+  let valBins: Uint8Array = new Uint8Array(0);
+  if (s.binValidation) {
+    valBins = binRows(s.validation.X, nv, s.width, columns, new Uint8Array(buffer(nv * C))).bins;
+    valX = new Float32Array(0);
+  } else if (s.threads > 1) {
     valX = new Float32Array(buffer(valX.length * 4));
     valX.set(s.validation.X);
   }
@@ -61,8 +76,8 @@ export function shardArrays(s: ShardSetup): SharedArrays {
     bins: binRows(s.train.X, n, s.width, columns, bins).bins,
     g,
     h,
-    scores: new Float64Array(buffer(K * n * 8)),
-    y: new Float32Array(buffer(n * 4)),
+    scores,
+    y,
     inBag: new Uint8Array(buffer(s.sampled ? n : 0)),
     goesLeft,
     usable: new Int32Array(buffer(columns.length * 4)),
@@ -73,6 +88,9 @@ export function shardArrays(s: ShardSetup): SharedArrays {
     treeRight: new Int32Array(buffer((L - 1) * 4)),
     leafValue: new Float64Array(buffer(L * 8)),
     valX,
+    valBins,
+    treeColumn: new Int32Array(buffer((L - 1) * 4)),
+    treeLut: new Uint8Array(buffer((L - 1) * 256)),
     valN: nv,
     width: s.width,
     valY: new Float32Array(buffer(nv * 4)),
@@ -85,6 +103,8 @@ export function shardArrays(s: ShardSetup): SharedArrays {
     kernelModule: arena === null ? null : histogramKernelModule(),
     pBins,
     pLut,
+    pScores,
+    pY,
     pG,
     pH,
     pIdx,

@@ -7,14 +7,14 @@ import { predictForest, type Forest } from './forest';
 import { TreeGrower } from './grower';
 import { histogramLayout } from './histogram';
 import { gainImportance } from './importance';
-import { labelsOf, numClassOf } from './labels';
+import { checkLabels, numClassOf } from './labels';
 import { objectiveFor, type ObjectiveName } from './objective';
 import { treesExplainer } from './explainer';
 import { exportForestOnnx } from './onnx_trees';
 import { resolveGbdtParams, type GbdtParams } from './params';
 import { drawBag, featureSampler } from './sampling';
 import { shardArrays } from './shared_arrays';
-import { Shards, threadsFor } from './shards';
+import { MIN_ROWS_PER_THREAD, Shards, threadsFor } from './shards';
 import { addTreeToScores, type Tree } from './tree';
 
 /**
@@ -56,8 +56,6 @@ export async function trainGbdt(data: GbdtData, params: Record<string, unknown> 
   const width = encodedWidth(data.specs);
   if (train.n === 0 || validation.n === 0) throw new MloopError('invalid_argument', 'training needs rows in both the train and validation splits');
   const K = numClassOf(task, data.classes, [train, validation]);
-  const y = labelsOf(train, task, K);
-  const yVal = labelsOf(validation, task, K);
   const n = train.n;
   const nv = validation.n;
 
@@ -65,12 +63,11 @@ export async function trainGbdt(data: GbdtData, params: Record<string, unknown> 
     throw new MloopError('invalid_argument', `the feature matrices are not [rows × ${width}], the width the features encode to`);
   }
   const columns = fitBins(train.X, n, data.specs, { maxBin: p.max_bin, sampleRows: p.bin_construct_sample_cnt, seed: p.seed });
-  const threads = threadsFor(p.num_threads, n);
+  const threads = threadsFor(p.num_threads, n, MIN_ROWS_PER_THREAD);
   // what worker threads read and write must be shared memory
   const buffer = (bytes: number) => (threads > 1 ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
   const layout = histogramLayout(columns.map((c) => c.numBins));
   const objective = objectiveFor(task, { numClass: K, scalePosWeight: p.scale_pos_weight });
-  const base = objective.initScore(y, n);
   const bagging = p.bagging_freq > 0 && p.bagging_fraction < 1;
   const shared = shardArrays({
     train,
@@ -83,11 +80,16 @@ export async function trainGbdt(data: GbdtData, params: Record<string, unknown> 
     scalePosWeight: p.scale_pos_weight,
     numLeaves: p.num_leaves,
     sampled: bagging,
-    y,
-    yVal,
+    binValidation: true,
+    // copied as float32 straight into the shards' arrays, and checked there: no copy of them is kept
+    y: train.y,
+    yVal: validation.y,
     threads,
     buffer,
   });
+  checkLabels(shared.y, task, K);
+  checkLabels(shared.valY, task, K);
+  const base = objective.initScore(shared.y, n);
   const { scores, valScores } = shared;
   for (let k = 0; k < K; k++) {
     scores.fill(base[k], k * n, (k + 1) * n);

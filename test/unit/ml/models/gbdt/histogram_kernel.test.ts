@@ -3,7 +3,7 @@ import path from 'node:path';
 import { seededRandom } from '../../../../../shared/data/random';
 import { HISTOGRAM_KERNEL_WASM } from '../../../../../shared/ml/models/gbdt/histogram_kernel_wasm';
 import { histogramKernelModule, KernelArena } from '../../../../../shared/ml/models/gbdt/histogram_kernel';
-import { kernelScratchBytes, shardHistogram, shardKernel, shardSplit, type ShardView } from '../../../../../shared/ml/models/gbdt/shard_ops';
+import { kernelScratchBytes, shardEndRound, shardGradients, shardHistogram, shardKernel, shardSplit, type ShardView } from '../../../../../shared/ml/models/gbdt/shard_ops';
 
 describe('gbdt histogram kernel', () => {
   it('is the compiled text of histogram_kernel.wat (run scripts/build_histogram_kernel.mjs after editing it)', async () => {
@@ -65,6 +65,14 @@ describe('gbdt histogram kernel', () => {
     }
     // column 3 was not usable: left as it was
     expect(Number.isNaN(wasm.hist[offsets[3] * 3])).toBe(true);
+    // an odd number of columns (the kernel takes them two at a time): the first three of usable
+    shardHistogram(js, 0, 0, 3);
+    shardHistogram(wasm, 0, 0, 3);
+    for (const c of usable.subarray(0, 3)) {
+      const from = offsets[c] * 3;
+      const to = (offsets[c] + numBins[c]) * 3;
+      expect(Array.from(wasm.hist.subarray(from, to))).toEqual(Array.from(js.hist.subarray(from, to)));
+    }
 
     // the partition on column 2: bins below 15 go left; each side keeps the rows' order
     for (let b = 0; b < 256; b++) goesLeft[b] = b < 15 ? 1 : 0;
@@ -79,5 +87,46 @@ describe('gbdt histogram kernel', () => {
     expect(leftRows).toEqual([...leftRows].sort((a, b) => a - b));
     expect(byJs.left).toBeGreaterThan(0);
     expect(byJs.right).toBeGreaterThan(0);
+  });
+
+  it("computes the binary logloss's gradients bit for bit as JavaScript's Math.exp does, and the same sampled loss", () => {
+    const random = seededRandom(11);
+    // an odd count per block and overall: the kernel's last row of a range goes alone
+    const n = 200_001;
+    const block = 4095;
+    const arena = KernelArena.forRegions([n * 8, n * 4, n * 4, n * 4, 16, kernelScratchBytes(1, 1, 1)])!;
+    const [scores, pScores] = arena.view(Float64Array, n);
+    const [y, pY] = arena.view(Float32Array, n);
+    const [g, pG] = arena.view(Float32Array, n);
+    const [h, pH] = arena.view(Float32Array, n);
+    for (let i = 0; i < n; i++) {
+      // mostly ordinary raw scores, some far out where e^z over- or underflows
+      scores[i] = (random.next() - 0.5) * (i % 97 === 0 ? 1600 : 40);
+      y[i] = random.next() < 0.2 ? 1 : 0;
+    }
+    scores.set([0, -0, NaN, 709.7, -709.7, 745, -745, 1e-300, -1e-300], 0);
+    const base = {
+      n, numClass: 1, objective: 0, scalePosWeight: 3, scores, y, g, h, shard: 0, shards: 1, block,
+      valN: 0, valScores: new Float64Array(0), valY: new Float32Array(0), sums: new Float64Array(8),
+      offsets: Int32Array.of(0), totalBins: 1, memory: arena.memory, kernelModule: histogramKernelModule(),
+      pScores, pY, pG, pH, pScratch: arena.take(kernelScratchBytes(1, 1, 1)), scratchBytes: kernelScratchBytes(1, 1, 1),
+    };
+    const wasm = { ...base } as unknown as ShardView;
+    shardKernel(wasm);
+    expect(wasm.binaryGradients).not.toBeNull();
+    const js = { ...base, binaryGradients: null } as unknown as ShardView;
+    for (const round of [(v: ShardView) => shardGradients(v), (v: ShardView) => shardEndRound(v, 1, 10_000)]) {
+      g.fill(NaN);
+      h.fill(NaN);
+      round(js);
+      const [jsG, jsH, jsLoss] = [g.slice(), h.slice(), js.sums[4]];
+      g.fill(NaN);
+      h.fill(NaN);
+      round(wasm);
+      expect(Buffer.from(g.buffer, g.byteOffset, g.byteLength).equals(Buffer.from(jsG.buffer))).toBe(true);
+      expect(Buffer.from(h.buffer, h.byteOffset, h.byteLength).equals(Buffer.from(jsH.buffer))).toBe(true);
+      expect(wasm.sums[4]).toBeCloseTo(jsLoss, 6);
+    }
+    expect(js.sums[4]).toBeGreaterThan(0);
   });
 });

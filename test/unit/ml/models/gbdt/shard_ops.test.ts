@@ -35,6 +35,7 @@ describe('gbdt shard worker', () => {
       leafCount: new Int32Array(1),
       leafValue: shared(Float64Array, 1).fill(0.5),
       valX: shared(Float32Array, 1),
+      valBins: new Uint8Array(0),
       valN: 1,
       width: 1,
       valScores: shared(Float64Array, 1),

@@ -109,6 +109,18 @@ describe('gbdt training', () => {
     expect(mean(weighted.predict(data.test.X, data.test.n))).toBeGreaterThan(2 * mean(plain.predict(data.test.X, data.test.n)));
   });
 
+  it('scores the validation rows by their bins exactly as the exported trees score their values, missing values included', async () => {
+    const data = taskData('binary', 4000, 9);
+    const width = data.train.X.length / data.train.n;
+    // column 0 has missing values in both splits (a missing bin); column 1 only in validation (none)
+    for (let i = 0; i < data.train.n; i += 7) data.train.X[i * width] = NaN;
+    for (let i = 0; i < data.validation.n; i += 5) data.validation.X[i * width] = NaN;
+    for (let i = 1; i < data.validation.n; i += 3) data.validation.X[i * width + 1] = NaN;
+    const model = await trainGbdt(data, { num_iterations: 40, learning_rate: 0.2, min_data_in_leaf: 5, early_stopping_rounds: 0 });
+    const best = model.history[model.bestIteration - 1].val_loss;
+    expect(logloss(data.validation.y, model.predict(data.validation.X, data.validation.n))).toBeCloseTo(best, 8);
+  });
+
   it('learns the same model with its rows sharded over two or three threads as on one', async () => {
     // more rows than one block, so that every thread has rows; bagging, so that the bag is sharded too
     const data = taskData('multiclass', 10_000, 12);
