@@ -45,7 +45,8 @@ export class PredictionLog {
     const time = this.timeNow();
     const key = `${model}\u0000${time.slice(0, 10)}\u0000${shadow ? 1 : 0}`;
     let batch = this.batches.get(key);
-    if (!batch) this.batches.set(key, (batch = { columns: new PredictionColumns(model, shadow), time }));
+    // sized for a full buffer (and a request past it): most batches fill up before the timer writes them
+    if (!batch) this.batches.set(key, (batch = { columns: new PredictionColumns(model, shadow, Math.min(this.options.maxBuffered, 100_000) + 1024), time }));
     batch.columns.add(requestId, version, time, instances, predictions);
     this.buffered += instances.length;
     // On the next turn, not in this one: the request that filled the buffer should not wait for its encoding.
