@@ -45,8 +45,9 @@ export class PredictionLog {
     const time = this.timeNow();
     const key = `${model}\u0000${time.slice(0, 10)}\u0000${shadow ? 1 : 0}`;
     let batch = this.batches.get(key);
-    // sized for a full buffer (and a request past it): most batches fill up before the timer writes them
-    if (!batch) this.batches.set(key, (batch = { columns: new PredictionColumns(model, shadow, Math.min(this.options.maxBuffered, 100_000) + 1024), time }));
+    // sized for a full buffer and the requests that arrive before its flush's turn: most batches fill up
+    // before the timer writes them, and arrays grown by copying cost more than they save in memory
+    if (!batch) this.batches.set(key, (batch = { columns: new PredictionColumns(model, shadow, Math.min(this.options.maxBuffered, 50_000) * 2), time }));
     batch.columns.add(requestId, version, time, instances, predictions);
     this.buffered += instances.length;
     // On the next turn, not in this one: the request that filled the buffer should not wait for its encoding.

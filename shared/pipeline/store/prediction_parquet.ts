@@ -175,7 +175,8 @@ function grown<T extends Uint8Array | Int32Array | Float64Array>(array: T, capac
  */
 export class PredictionColumns {
   rows = 0;
-  private readonly requestIds = new Dictionary();
+  /** one per request: ids are unique, so a dictionary of them would only hash each one for nothing */
+  private readonly requestIds: string[] = [];
   private requestCodes: Int32Array;
   private index: Int32Array;
   private readonly versions = new Dictionary();
@@ -203,7 +204,7 @@ export class PredictionColumns {
   add(requestId: string, version: string, time: string, instances: readonly unknown[], predictions: readonly unknown[]): void {
     const n = instances.length;
     if (this.rows + n > this.capacity) this.grow(Math.max(this.capacity * 2, this.rows + n));
-    const request = this.requestIds.code(requestId);
+    const request = this.requestIds.push(requestId) - 1;
     const v = this.versions.code(version);
     const t = this.times.code(time);
     const start = this.rows;
@@ -255,7 +256,7 @@ export class PredictionColumns {
   encode(): Buffer {
     const n = this.rows;
     const columns: FlatColumn[] = [
-      { name: 'request_id', values: this.requestCodes, dictionary: this.requestIds.texts, type: 'STRING', nullable: false },
+      { name: 'request_id', values: this.requestCodes, dictionary: this.requestIds, type: 'STRING', nullable: false },
       { name: 'index', values: this.index, type: 'INT32', nullable: false },
       { name: 'model_version', values: this.versionCodes, dictionary: this.versions.texts, type: 'STRING', nullable: false },
       { name: 'time', values: this.timeCodes, dictionary: this.times.texts, type: 'STRING', nullable: false },
