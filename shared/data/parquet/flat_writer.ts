@@ -37,6 +37,7 @@ const ENCODING = { PLAIN: 0, PLAIN_DICTIONARY: 2, RLE: 3, RLE_DICTIONARY: 8 } as
 const PAGE = { DATA: 0, DICTIONARY: 2 } as const;
 const UNCOMPRESSED = 0;
 const MAGIC = Buffer.from('PAR1');
+const SCRATCH_BYTES = 64 * 1024;
 
 export function writeFlatParquet(columns: readonly FlatColumn[], rows: number, metadata: Record<string, string> = {}): Buffer {
   const out = new Output(4096 + rows * columns.length * 12);
@@ -82,7 +83,7 @@ function writeColumn(out: Output, column: FlatColumn, rows: number): Thrift {
   const count = present ? present.length : rows;
   const at = (k: number) => values[present ? present[k] : k];
 
-  const body = new Output(64 + count * 9);
+  const body = (scratch ??= new Output(SCRATCH_BYTES)).reset(64 + count * 9);
   if (present) {
     // definition levels, RLE at bit width 1, behind their byte length (data page v1)
     const levels = new Output(16);
@@ -184,6 +185,14 @@ function bytesOf(values: Float64Array | Int32Array): Uint8Array {
   return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
 }
 
+/**
+ * One column's page body at a time, reused by every column of every file: a log flush encodes a dozen
+ * columns of a few hundred kB, and fresh buffers for each cost page faults and garbage collections
+ * (external memory) on the request path's thread. The file writer is synchronous, so nothing else uses it
+ * meanwhile; a body is copied into the file before the next column resets it.
+ */
+let scratch: Output | undefined;
+
 function uniqueIn(texts: string[], first: number): number {
   return new Set(texts.slice(0, first)).size;
 }
@@ -240,6 +249,13 @@ function zigzag(n: number): number {
 
 /** A growing byte buffer. */
 class Output {
+  /** Empties it for reuse, with room for `size` bytes: what is reused is memory already touched. */
+  reset(size: number): this {
+    this.length = 0;
+    this.room(size);
+    return this;
+  }
+
   private buffer: Buffer;
   length = 0;
 

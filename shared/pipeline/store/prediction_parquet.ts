@@ -86,7 +86,7 @@ class FieldColumn {
       }
       if (this.kind === 'none') {
         this.kind = 'number';
-        this.numbers = new Float64Array(this.defined.length);
+        this.numbers = this.numbersToReuse();
         this.numbers[row] = value as number;
         this.defined[row] = 1;
         return;
@@ -99,7 +99,7 @@ class FieldColumn {
       }
       if (this.kind === 'none') {
         this.kind = 'string';
-        this.codes = new Int32Array(this.defined.length);
+        this.codes = this.codes?.length === this.defined.length ? this.codes : new Int32Array(this.defined.length);
         this.strings = new Dictionary();
         this.codes[row] = this.strings.code(value as string);
         this.defined[row] = 1;
@@ -108,7 +108,7 @@ class FieldColumn {
     } else if (t === 'boolean') {
       if (this.kind === 'none') {
         this.kind = 'boolean';
-        this.numbers = new Float64Array(this.defined.length);
+        this.numbers = this.numbersToReuse();
       }
       if (this.kind === 'boolean') {
         this.numbers![row] = value ? 1 : 0;
@@ -118,6 +118,19 @@ class FieldColumn {
     }
     this.generic()[row] = value;
     this.defined[row] = 1;
+  }
+
+  private numbersToReuse(): Float64Array {
+    // a value left from the batch before sits only in a row not defined in this one, which is never read
+    return this.numbers?.length === this.defined.length ? this.numbers : new Float64Array(this.defined.length);
+  }
+
+  /** Empty again, for the next batch, keeping its arrays: `rows` is how many the last batch used. */
+  clear(rows: number): void {
+    this.defined.fill(0, 0, rows);
+    this.kind = 'none';
+    this.strings = null;
+    this.values = null;
   }
 
   /** The values as values, from now on: the column holds more than one kind, or objects. */
@@ -176,14 +189,16 @@ function grown<T extends Uint8Array | Int32Array | Float64Array>(array: T, capac
 export class PredictionColumns {
   rows = 0;
   /** one per request: ids are unique, so a dictionary of them would only hash each one for nothing */
-  private readonly requestIds: string[] = [];
+  private requestIds: string[] = [];
   private requestCodes: Int32Array;
   private index: Int32Array;
-  private readonly versions = new Dictionary();
+  private versions = new Dictionary();
   private versionCodes: Int32Array;
-  private readonly times = new Dictionary();
+  private times = new Dictionary();
   private timeCodes: Int32Array;
   private readonly fields = { features: new Map<string, FieldColumn>(), prediction: new Map<string, FieldColumn>() };
+  /** fields of an earlier batch, emptied, for this one to take up with their arrays */
+  private readonly spare = { features: new Map<string, FieldColumn>(), prediction: new Map<string, FieldColumn>() };
   /** the fields in the order the last row listed them */
   private readonly order: Record<Group, FieldColumn[]> = { features: [], prediction: [] };
   /** JSON text per row, only for rows whose instance or prediction is not an object */
@@ -191,8 +206,8 @@ export class PredictionColumns {
 
   /** `capacity`: the rows expected, so that the arrays are not copied as they grow to it. */
   constructor(
-    readonly model: string,
-    readonly shadow: boolean,
+    public model: string,
+    public shadow: boolean,
     private capacity = 1024,
   ) {
     this.requestCodes = new Int32Array(capacity);
@@ -217,6 +232,29 @@ export class PredictionColumns {
       this.spread('prediction', start + i, predictions[i]);
     }
     this.rows += n;
+  }
+
+  /**
+   * Empty again, for another batch, keeping the arrays: a server flushing a batch every few hundred
+   * milliseconds would otherwise allocate and zero a megabyte each time, and collect it after.
+   */
+  reuse(model: string, shadow: boolean): this {
+    for (const group of ['features', 'prediction'] as const) {
+      for (const [key, field] of this.fields[group]) {
+        field.clear(this.rows);
+        this.spare[group].set(key, field);
+      }
+      this.fields[group].clear();
+      this.order[group].length = 0;
+    }
+    this.model = model;
+    this.shadow = shadow;
+    this.rows = 0;
+    this.requestIds = [];
+    this.versions = new Dictionary();
+    this.times = new Dictionary();
+    this.wholes = null;
+    return this;
   }
 
   private grow(capacity: number): void {
@@ -244,12 +282,20 @@ export class PredictionColumns {
       let field: FieldColumn | undefined = order[at];
       if (field === undefined || field.key !== key) {
         field = fields.get(key);
-        if (!field) fields.set(key, (field = new FieldColumn(group, key, this.capacity)));
+        if (!field) fields.set(key, (field = this.spareField(group, key) ?? new FieldColumn(group, key, this.capacity)));
         order[at] = field;
       }
       field.set(row, object[key]);
       at++;
     }
+  }
+
+  private spareField(group: Group, key: string): FieldColumn | undefined {
+    const field = this.spare[group].get(key);
+    if (!field) return undefined;
+    this.spare[group].delete(key);
+    field.grow(this.capacity);
+    return field;
   }
 
   /** The batch as one Parquet file. */

@@ -103,6 +103,25 @@ describe('the prediction log as Parquet', () => {
     expect(records.filter((r) => r.model_version === 'v2' && r.time === T2).length).toBeGreaterThan(0);
   });
 
+  it('reused for another batch, keeps nothing of the last one: its fields, kinds, ids or rows', async () => {
+    const columns = new PredictionColumns('a', false, 8);
+    columns.add('r1', 'v1', T1, [{ x: 1, s: 'p', gone: 5 }, { x: 2, s: 'q', gone: 6 }, { x: 3, s: 'p', gone: 7 }], [{ score: 0.1 }, { score: 0.2 }, { score: 0.3 }]);
+    await roundTrip(columns);
+    columns.reuse('b', true);
+    // x now a string, s a number, gone absent, a new field, fewer rows
+    columns.add('r2', 'v2', T2, [{ x: 'text', s: 4, fresh: true }], [{ score: 0.9 }]);
+    expect(await roundTrip(columns)).toEqual([
+      { request_id: 'r2', index: 0, model: 'b', model_version: 'v2', time: T2, features: { x: 'text', s: 4, fresh: true }, prediction: { score: 0.9 }, shadow: true },
+    ]);
+    columns.reuse('c', false);
+    columns.add('r3', 'v3', T1, [{ s: 1 }, {}, { s: 3 }], [{ score: 0 }, { score: 1 }, { score: 0.5 }]);
+    expect((await roundTrip(columns)).map((r) => [r.request_id, r.index, r.features])).toEqual([
+      ['r3', 0, { s: 1 }],
+      ['r3', 1, { s: null }],
+      ['r3', 2, { s: 3 }],
+    ]);
+  });
+
   it('refuses a file that is not a prediction log batch', async () => {
     await expect(decodePredictionParquet(Buffer.from('not parquet at all'))).rejects.toThrow();
   });
