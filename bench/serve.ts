@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -13,23 +13,44 @@ import type { Context } from '../shared/pipeline/context';
 import { createPlatform } from '../shared/platform';
 import { installVersion } from '../shared/pipeline/usecases/install_version';
 import { PredictionLog } from '../shared/serving/prediction_log';
+import { httpLoad, wrkLoad, type LoadResult } from './http_load';
 import { BIN, demoModel, instances, referenceVenv, ROOT, WHEELS, WORK, type Row } from './serve_fixtures';
 
 /**
  * Scoring speed of the demo gbdt model (300 trees, trained by `mloop train` on `mloop generate` data):
  * in process (the scorer mloop serves with: validation, encoding, onnxruntime, the prediction objects),
  * raw onnxruntime for scale, and over HTTP on 127.0.0.1 against `mloop serve` (one worker per core), with
- * autocannon as the load tool, and the same against a FastAPI + uvicorn + onnxruntime service with two
+ * wrk (when installed; else bench/http_load.ts) as the load tool, and the same against a FastAPI + uvicorn + onnxruntime service with two
  * workers serving the same model (built offline into a venv from MLOOP_BENCH_WHEELS, default
  * /opt/pypi/files; skipped, and said so, when it cannot be). Also the cold start of `mloop serve`: from
- * spawning the process to its first successful score. `npm run bench:serve [mloop|fastapi|log]` (log: the
- * prediction log's CPU cost alone); one JSON line per
- * measurement; at concurrency 32 the server with the log on and one with it off take turns (two each),
+ * spawning the process to its first successful score. `npm run bench:serve [mloop|fastapi|log|c32]` (log: the
+ * prediction log's CPU cost alone; c32: only the concurrency-32 loads, log on/off and FastAPI); one JSON line per
+ * measurement; at concurrency 32 the server with the log on and one with it off take turns (MLOOP_BENCH_TURNS, 2),
  * and a `prediction_log_http` line gives their medians and the share of throughput the log keeps.
  * The load tool runs on the same two cores as the server: every HTTP number is a
- * measurement of both. `load_1m` is the machine's load average when the measurement started.
+ * measurement of both, and each line says how many cores the tool itself used (`load_tool_cores`). `load_1m` is the machine's load average when the measurement started.
  */
 const SECONDS = Number(process.env.MLOOP_BENCH_SECONDS ?? 10);
+/** A folder for CPU profiles of the mloop servers (`--cpu-prof`), one subfolder per log setting. */
+const PROFILE = process.env.MLOOP_BENCH_PROFILE;
+/** Turns of log on then log off at concurrency 32; on a busy machine more, shorter ones are steadier. */
+const TURNS = Number(process.env.MLOOP_BENCH_TURNS ?? 2);
+/** Only the loads of this many rows per request (1 or 100), at concurrency 32. */
+const ROWS = Number(process.env.MLOOP_BENCH_ROWS ?? 0);
+/** The prediction log's settings, when given, reach the servers too. */
+const passedOn = (...names: string[]) => Object.fromEntries(names.filter((n) => process.env[n] !== undefined).map((n) => [n, process.env[n]]));
+/**
+ * The load tool: wrk when it is installed (the least CPU per request, so the most of the two cores left
+ * to the server measured; bench/http_load.ts says why that matters here), else bench/http_load.ts;
+ * MLOOP_BENCH_LOAD_TOOL=wrk|http_load|autocannon picks one (autocannon: what the bench used before).
+ */
+let chosenTool: 'wrk' | 'http_load' | 'autocannon' | undefined;
+function loadTool(): 'wrk' | 'http_load' | 'autocannon' {
+  if (chosenTool) return chosenTool;
+  const asked = process.env.MLOOP_BENCH_LOAD_TOOL;
+  if (asked === 'wrk' || asked === 'http_load' || asked === 'autocannon') return (chosenTool = asked);
+  return (chosenTool = spawnSync('wrk', ['--version']).error ? 'http_load' : 'wrk');
+}
 
 
 const emit = (line: Record<string, unknown>) => console.log(JSON.stringify({ ...line, load_1m: +os.loadavg()[0].toFixed(2) }));
@@ -209,19 +230,22 @@ interface HttpLine {
 
 async function load(server: string, url: string, rows: Row[], rowsPerRequest: number, connections: number, extra: Record<string, unknown> = {}): Promise<HttpLine> {
   const bodies = Array.from({ length: 16 }, (_, k) => JSON.stringify({ instances: Array.from({ length: rowsPerRequest }, (_, i) => rows[(k * rowsPerRequest + i) % rows.length]) }));
-  const options = { url, method: 'POST' as const, headers: { 'content-type': 'application/json' }, connections, pipelining: 1, requests: bodies.map((body) => ({ body })) };
-  await autocannon({ ...options, duration: 2 });
-  const latencies: number[] = [];
+  const tool = loadTool();
+  const run = async (seconds: number): Promise<LoadResult & { p50_ms?: number; p99_ms?: number; tool_cpu_s?: number }> => {
+    if (tool === 'wrk') return wrkLoad(url, bodies, connections, seconds)!;
+    if (tool === 'autocannon') return autocannonLoad(url, bodies, connections, seconds);
+    return httpLoad(url, bodies, connections, seconds);
+  };
+  await run(2);
   const load1 = os.loadavg()[0];
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon({ ...options, duration: SECONDS }, (err, done) => (err ? reject(err) : resolve(done)));
-    // autocannon's own histogram keeps whole milliseconds; the response event has the exact time.
-    instance.on('response', (_client, status, _bytes, ms) => {
-      if (status === 200) latencies.push(ms);
-    });
-  });
-  const sorted = Float64Array.from(latencies).sort();
-  const rps = result.requests.total / (result.duration || SECONDS);
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const result = await run(SECONDS);
+  const used = process.cpuUsage(cpu);
+  // the load tool's share of the two cores: what the servers could not have
+  const toolCores = ((result.tool_cpu_s ?? 0) * 1e6 + used.user + used.system) / 1000 / (performance.now() - started);
+  const sorted = Float64Array.from(result.latencies).sort();
+  const rps = result.requests / result.seconds;
   const line = {
     bench: 'http',
     server,
@@ -229,14 +253,30 @@ async function load(server: string, url: string, rows: Row[], rowsPerRequest: nu
     concurrency: connections,
     requests_per_s: Math.round(rps),
     rows_per_s: Math.round(rps * rowsPerRequest),
-    p50_ms: round(quantile(sorted, 0.5)),
-    p99_ms: round(quantile(sorted, 0.99)),
-    errors: result.errors + result.timeouts + result.non2xx,
+    p50_ms: round(result.p50_ms ?? quantile(sorted, 0.5)),
+    p99_ms: round(result.p99_ms ?? quantile(sorted, 0.99)),
+    errors: result.errors + result.non2xx,
+    load_tool: tool,
+    load_tool_cores: round(toolCores, 2),
     ...extra,
     load_1m: +load1.toFixed(2),
   };
   console.log(JSON.stringify(line));
   return line;
+}
+
+/** autocannon, as the bench used before bench/http_load.ts: for comparing the two tools. */
+async function autocannonLoad(url: string, bodies: string[], connections: number, seconds: number): Promise<LoadResult> {
+  const latencies: number[] = [];
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const options = { url, method: 'POST' as const, headers: { 'content-type': 'application/json' }, connections, pipelining: 1, requests: bodies.map((body) => ({ body })), duration: seconds };
+    const instance = autocannon(options, (err, done) => (err ? reject(err) : resolve(done)));
+    // autocannon's own histogram keeps whole milliseconds; the response event has the exact time.
+    instance.on('response', (_client, status, _bytes, ms) => {
+      if (status === 200) latencies.push(ms);
+    });
+  });
+  return { requests: result.requests.total, errors: result.errors + result.timeouts, non2xx: result.non2xx, seconds: result.duration || seconds, latencies: Float64Array.from(latencies) };
 }
 
 const LOADS: Array<[number, number]> = [
@@ -250,31 +290,33 @@ const LOADS: Array<[number, number]> = [
  * `mloop serve` as deployed: every request written to the prediction log. Then the concurrent runs again
  * with the log off, which is what the reference does (it logs nothing).
  */
-async function mloopHttp(home: string, rows: Row[]): Promise<void> {
+async function mloopHttp(home: string, rows: Row[], concurrentOnly: boolean): Promise<void> {
   const body = JSON.stringify({ instances: [rows[0]] });
   const workers = String(os.availableParallelism());
   const start = async (sample: string) => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}/score/fraud`;
-    const env = { PATH: process.env.PATH, HOME: process.env.HOME, MLOOP_HOME: home, MLOOP_LOG_LEVEL: 'warn', MLOOP_PREDICTION_SAMPLE: sample };
-    return { url, ...(await startServer(process.execPath, [BIN, 'serve', '--port', String(port), '--workers', workers], env, url, body)) };
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, MLOOP_HOME: home, MLOOP_LOG_LEVEL: 'warn', MLOOP_PREDICTION_SAMPLE: sample, ...passedOn('MLOOP_PREDICTION_MAX_BUFFER', 'MLOOP_PREDICTION_FLUSH_MS') };
+    // a CPU profile of every server process (the workers inherit the primary's flags), written when it stops
+    const profile = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(PROFILE, sample === '0' ? 'log-off' : 'log-on')}`] : [];
+    return { url, ...(await startServer(process.execPath, [...profile, BIN, 'serve', '--port', String(port), '--workers', workers], env, url, body)) };
   };
   const colds: number[] = [];
   let server: Awaited<ReturnType<typeof start>> | undefined;
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < (concurrentOnly ? 1 : 3); i++) {
     if (server) await stop(server.child);
     server = await start('1');
     colds.push(server.coldMs);
   }
   colds.sort((a, b) => a - b);
-  emit({ bench: 'cold_start', server: 'mloop', workers: Number(workers), ms: Math.round(colds[1]), runs_ms: colds.map(Math.round) });
-  for (const [rowsPerRequest, connections] of LOADS.filter(([, c]) => c === 1)) await load('mloop', server!.url, rows, rowsPerRequest, connections, { prediction_log: 'every request' });
+  if (!concurrentOnly) emit({ bench: 'cold_start', server: 'mloop', workers: Number(workers), ms: Math.round(colds[1]), runs_ms: colds.map(Math.round) });
+  for (const [rowsPerRequest, connections] of LOADS.filter(([, c]) => c === 1 && !concurrentOnly)) await load('mloop', server!.url, rows, rowsPerRequest, connections, { prediction_log: 'every request' });
   // log on and log off in turns, both servers up, so that what the machine's other work does falls on both alike
   const quiet = await start('0');
-  for (const [rowsPerRequest, connections] of LOADS.filter(([, c]) => c > 1)) {
+  for (const [rowsPerRequest, connections] of LOADS.filter(([r, c]) => c > 1 && (!ROWS || ROWS === r))) {
     const on: HttpLine[] = [];
     const off: HttpLine[] = [];
-    for (let turn = 0; turn < 2; turn++) {
+    for (let turn = 0; turn < TURNS; turn++) {
       on.push(await load('mloop', server!.url, rows, rowsPerRequest, connections, { prediction_log: 'every request', turn }));
       off.push(await load('mloop', quiet.url, rows, rowsPerRequest, connections, { prediction_log: 'off', turn }));
     }
@@ -286,6 +328,9 @@ async function mloopHttp(home: string, rows: Row[]): Promise<void> {
       requests_per_s: { on: mid(on, 'requests_per_s'), off: mid(off, 'requests_per_s') },
       p99_ms: { on: mid(on, 'p99_ms'), off: mid(off, 'p99_ms') },
       kept: round(mid(on, 'requests_per_s') / mid(off, 'requests_per_s'), 3),
+      // each turn's on against the off right after it: what the machine's other work did to both alike cancels
+      kept_by_turn: round(median(on.map((l, i) => l.requests_per_s / off[i].requests_per_s)), 3),
+      turns: TURNS,
     });
   }
   await stop(server!.child);
@@ -298,7 +343,7 @@ const median = (values: number[]) => {
   return Number.isInteger(half) ? (sorted[half - 1] + sorted[half]) / 2 : sorted[Math.floor(half)];
 };
 
-async function fastapiHttp(model: string, rows: Row[]): Promise<void> {
+async function fastapiHttp(model: string, rows: Row[], concurrentOnly: boolean): Promise<void> {
   const python = referenceVenv();
   if (!python) {
     emit({ bench: 'http', server: 'fastapi', skipped: `no fastapi/uvicorn/onnxruntime wheels could be installed from ${WHEELS}` });
@@ -309,7 +354,7 @@ async function fastapiHttp(model: string, rows: Row[]): Promise<void> {
   const args = ['-m', 'uvicorn', 'serve_reference:app', '--app-dir', path.join(ROOT, 'bench'), '--workers', '2', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warning', '--no-access-log'];
   const { child, coldMs } = await startServer(python, args, { PATH: process.env.PATH, HOME: process.env.HOME, MODEL_DIR: model }, url, JSON.stringify({ instances: [rows[0]] }));
   emit({ bench: 'cold_start', server: 'fastapi', workers: 2, ms: Math.round(coldMs) });
-  for (const [rowsPerRequest, connections] of LOADS) await load('fastapi', url, rows, rowsPerRequest, connections);
+  for (const [rowsPerRequest, connections] of LOADS.filter(([, c]) => c > 1 || !concurrentOnly)) await load('fastapi', url, rows, rowsPerRequest, connections);
   await stop(child);
 }
 
@@ -325,12 +370,13 @@ async function main() {
   emit({ bench: 'model', algorithm: 'gbdt', onnx_bytes: readFileSync(path.join(model, 'model.onnx')).length, auc: round(manifest.metrics.auc, 4), cpus: os.availableParallelism() });
   const rows = instances(model, 5000);
   const only = process.argv[2];
-  if (only !== 'log') await inProcess(ctx, rows);
-  await logCost(ctx, rows);
+  const concurrentOnly = only === 'c32';
+  if (only !== 'log' && !concurrentOnly) await inProcess(ctx, rows);
+  if (!concurrentOnly) await logCost(ctx, rows);
   await ctx.platform.close();
   if (only === 'log') return;
-  if (only !== 'fastapi') await mloopHttp(home, rows);
-  if (only !== 'mloop') await fastapiHttp(model, rows);
+  if (only !== 'fastapi') await mloopHttp(home, rows, concurrentOnly);
+  if (only !== 'mloop') await fastapiHttp(model, rows, concurrentOnly);
 }
 
 main().catch((err) => {

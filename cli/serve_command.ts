@@ -21,8 +21,11 @@ export function registerServeCommand(program: Command): void {
       const serving = cluster.isWorker || alone ? await startServeWorker(config, log) : await startServePrimary(config, log);
       if (!cluster.isWorker) process.stdout.write(`mloop serve on ${serving.url} (${config.serveWorkers} worker${config.serveWorkers > 1 ? 's' : ''})\n`);
       await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
+        // `on`, not `once`: a worker stopped by a signal to the process group gets a second SIGTERM from
+        // its primary (cluster's worker.kill), and without a handler that one would end it mid-flush,
+        // losing the prediction log's buffered rows
+        process.on('SIGINT', resolve);
+        process.on('SIGTERM', resolve);
         // A worker whose primary went away has nobody to serve for.
         if (cluster.isWorker) process.once('disconnect', resolve);
       });

@@ -21,6 +21,8 @@ export class PredictionLog {
   private readonly writer = randomUUID().slice(0, 8);
   private sequence = 0;
   private flushSoon?: NodeJS.Immediate;
+  /** batches already encoded, whose arrays the next batches reuse */
+  private readonly spare: PredictionColumns[] = [];
   dropped = 0;
   private lastMs = NaN;
   private lastTime = '';
@@ -45,7 +47,12 @@ export class PredictionLog {
     const time = this.timeNow();
     const key = `${model}\u0000${time.slice(0, 10)}\u0000${shadow ? 1 : 0}`;
     let batch = this.batches.get(key);
-    if (!batch) this.batches.set(key, (batch = { columns: new PredictionColumns(model, shadow), time }));
+    // sized for a full buffer and the requests that arrive before its flush's turn: most batches fill up
+    // before the timer writes them, and arrays grown by copying cost more than they save in memory
+    if (!batch) {
+      const columns = this.spare.pop()?.reuse(model, shadow) ?? new PredictionColumns(model, shadow, Math.min(this.options.maxBuffered, 50_000) * 2);
+      this.batches.set(key, (batch = { columns, time }));
+    }
     batch.columns.add(requestId, version, time, instances, predictions);
     this.buffered += instances.length;
     // On the next turn, not in this one: the request that filled the buffer should not wait for its encoding.
@@ -85,7 +92,10 @@ export class PredictionLog {
       const prefix = shadow ? shadowObjectPrefix(model, time.slice(0, 10)) : predictionObjectPrefix(model, time.slice(0, 10));
       const name = `${prefix}${time.replace(/[:.]/g, '')}-${this.writer}-${this.sequence++}${PARQUET_EXTENSION}`;
       try {
-        await this.ctx.platform.objects.put(this.ctx.config.artifactsBucket, name, columns.encode(), { contentType: 'application/vnd.apache.parquet' });
+        const bytes = columns.encode();
+        // encoded, its arrays are free for the batches to come (the file is a copy)
+        if (this.spare.length < 4) this.spare.push(columns);
+        await this.ctx.platform.objects.put(this.ctx.config.artifactsBucket, name, bytes, { contentType: 'application/vnd.apache.parquet' });
       } catch (err) {
         // Losing a monitoring sample must not take scoring down; the count says how much was lost.
         this.dropped += rows;

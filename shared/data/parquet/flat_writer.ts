@@ -12,10 +12,21 @@ export type FlatType = 'DOUBLE' | 'INT32' | 'BOOLEAN' | 'STRING' | 'JSON';
 export interface FlatColumn {
   name: string;
   type: FlatType;
-  /** One value per row; null (or undefined) only in a nullable column. JSON values are serialised here. */
+  /**
+   * One value per row; null (or undefined) only in a nullable column. JSON values are serialised here.
+   * A Float64Array (DOUBLE) or Int32Array (INT32) is copied as it is, not value by value; with
+   * `dictionary`, the values are indexes into it.
+   */
   values: ArrayLike<unknown>;
   nullable: boolean;
+  /** Which rows hold a value (1) and which are null (0), for values in a typed array, which has no null. */
+  defined?: Uint8Array;
+  /** STRING values as indexes into these texts: what repeats is held once, from the request path on. */
+  dictionary?: readonly string[];
 }
+
+// Parquet's PLAIN numbers are little-endian: a typed array's bytes are them on such a host
+const LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
 
 // parquet.thrift enums
 const PHYSICAL = { DOUBLE: 5, INT32: 1, BOOLEAN: 0, STRING: 6, JSON: 6 } as const;
@@ -26,6 +37,7 @@ const ENCODING = { PLAIN: 0, PLAIN_DICTIONARY: 2, RLE: 3, RLE_DICTIONARY: 8 } as
 const PAGE = { DATA: 0, DICTIONARY: 2 } as const;
 const UNCOMPRESSED = 0;
 const MAGIC = Buffer.from('PAR1');
+const SCRATCH_BYTES = 64 * 1024;
 
 export function writeFlatParquet(columns: readonly FlatColumn[], rows: number, metadata: Record<string, string> = {}): Buffer {
   const out = new Output(4096 + rows * columns.length * 12);
@@ -64,21 +76,22 @@ export function writeFlatParquet(columns: readonly FlatColumn[], rows: number, m
 
 /** Writes the column's pages and returns its ColumnChunk. */
 function writeColumn(out: Output, column: FlatColumn, rows: number): Thrift {
-  const { values, nullable, type } = column;
+  const { values, nullable, type, defined: flags, dictionary: given } = column;
+  const has = flags ? (i: number) => flags[i] === 1 : (i: number) => values[i] !== null && values[i] !== undefined;
   const present: number[] | null = nullable ? [] : null;
-  if (present) for (let i = 0; i < rows; i++) if (values[i] !== null && values[i] !== undefined) present.push(i);
+  if (present) for (let i = 0; i < rows; i++) if (has(i)) present.push(i);
   const count = present ? present.length : rows;
   const at = (k: number) => values[present ? present[k] : k];
 
-  const body = new Output(64 + count * 9);
+  const body = (scratch ??= new Output(SCRATCH_BYTES)).reset(64 + count * 9);
   if (present) {
     // definition levels, RLE at bit width 1, behind their byte length (data page v1)
     const levels = new Output(16);
     let i = 0;
     while (i < rows) {
-      const defined = values[i] !== null && values[i] !== undefined;
+      const defined = has(i);
       let j = i + 1;
-      while (j < rows && (values[j] !== null && values[j] !== undefined) === defined) j++;
+      while (j < rows && has(j) === defined) j++;
       levels.varint((j - i) * 2);
       levels.byte(defined ? 1 : 0);
       i = j;
@@ -89,7 +102,9 @@ function writeColumn(out: Output, column: FlatColumn, rows: number): Thrift {
 
   let dictionaryOffset: number | null = null;
   let encoding: number = ENCODING.PLAIN;
-  if (type === 'DOUBLE') for (let k = 0; k < count; k++) body.double(at(k) as number);
+  if (type === 'DOUBLE' && values instanceof Float64Array && LITTLE_ENDIAN) body.bytes(bytesOf(present ? Float64Array.from(present, (i) => values[i]) : values.subarray(0, rows)));
+  else if (type === 'INT32' && values instanceof Int32Array && LITTLE_ENDIAN) body.bytes(bytesOf(present ? Int32Array.from(present, (i) => values[i]) : values.subarray(0, rows)));
+  else if (type === 'DOUBLE') for (let k = 0; k < count; k++) body.double(at(k) as number);
   else if (type === 'INT32') for (let k = 0; k < count; k++) body.int32(at(k) as number);
   else if (type === 'BOOLEAN') {
     for (let k = 0; k < count; k += 8) {
@@ -97,25 +112,40 @@ function writeColumn(out: Output, column: FlatColumn, rows: number): Thrift {
       for (let b = 0; b < 8 && k + b < count; b++) if (at(k + b)) bits |= 1 << b;
       body.byte(bits);
     }
+  } else if (given && !(count > 0 && given.length <= count / 2)) {
+    // an index per row into texts that barely repeat (one request id per row): plainly
+    for (let k = 0; k < count; k++) body.text(given[at(k) as number]);
   } else {
-    const texts = new Array<string>(count);
-    for (let k = 0; k < count; k++) texts[k] = type === 'JSON' ? JSON.stringify(at(k)) : (at(k) as string);
-    const dictionary = new Map<string, number>();
-    const indexes = new Int32Array(count);
-    // a column of ids or names repeats nothing: its first 64 values say so before a dictionary of thousands is built
-    const limit = uniqueIn(texts, 64) > 32 ? 0 : count / 2;
-    for (let k = 0; k < count && dictionary.size <= limit; k++) {
-      let index = dictionary.get(texts[k]);
-      if (index === undefined) dictionary.set(texts[k], (index = dictionary.size));
-      indexes[k] = index;
+    let texts: string[] = [];
+    let dictionary: Iterable<string>;
+    let size: number;
+    let indexes: Int32Array;
+    if (given) {
+      dictionary = given;
+      size = given.length;
+      indexes = values instanceof Int32Array && !present ? values : Int32Array.from({ length: count }, (_, k) => at(k) as number);
+    } else {
+      texts = new Array<string>(count);
+      for (let k = 0; k < count; k++) texts[k] = type === 'JSON' ? JSON.stringify(at(k)) : (at(k) as string);
+      const found = new Map<string, number>();
+      indexes = new Int32Array(count);
+      // a column of ids or names repeats nothing: its first 64 values say so before a dictionary of thousands is built
+      const limit = uniqueIn(texts, 64) > 32 ? 0 : count / 2;
+      for (let k = 0; k < count && found.size <= limit; k++) {
+        let index = found.get(texts[k]);
+        if (index === undefined) found.set(texts[k], (index = found.size));
+        indexes[k] = index;
+      }
+      dictionary = found.keys();
+      size = found.size <= limit ? found.size : -1;
     }
-    if (count > 0 && dictionary.size <= limit) {
-      const page = new Output(64 + dictionary.size * 16);
-      for (const text of dictionary.keys()) page.text(text);
+    if (count > 0 && size >= 0) {
+      const page = new Output(64 + size * 16);
+      for (const text of dictionary) page.text(text);
       dictionaryOffset = out.length;
-      writePage(out, PAGE.DICTIONARY, page, [7, 'struct', [[1, 'i32', dictionary.size], [2, 'i32', ENCODING.PLAIN_DICTIONARY]]]);
+      writePage(out, PAGE.DICTIONARY, page, [7, 'struct', [[1, 'i32', size], [2, 'i32', ENCODING.PLAIN_DICTIONARY]]]);
       // indexes: bit width, then RLE runs (runs are long: a request's rows share their id and time)
-      const width = Math.max(1, Math.ceil(Math.log2(dictionary.size)));
+      const width = Math.max(1, Math.ceil(Math.log2(size)));
       const bytes = Math.ceil(width / 8);
       body.byte(width);
       let k = 0;
@@ -150,6 +180,18 @@ function writeColumn(out: Output, column: FlatColumn, rows: number): Thrift {
   if (dictionaryOffset !== null) meta.push([11, 'i64', dictionaryOffset]);
   return [[2, 'i64', dataOffset], [3, 'struct', meta]];
 }
+
+function bytesOf(values: Float64Array | Int32Array): Uint8Array {
+  return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+}
+
+/**
+ * One column's page body at a time, reused by every column of every file: a log flush encodes a dozen
+ * columns of a few hundred kB, and fresh buffers for each cost page faults and garbage collections
+ * (external memory) on the request path's thread. The file writer is synchronous, so nothing else uses it
+ * meanwhile; a body is copied into the file before the next column resets it.
+ */
+let scratch: Output | undefined;
 
 function uniqueIn(texts: string[], first: number): number {
   return new Set(texts.slice(0, first)).size;
@@ -207,6 +249,13 @@ function zigzag(n: number): number {
 
 /** A growing byte buffer. */
 class Output {
+  /** Empties it for reuse, with room for `size` bytes: what is reused is memory already touched. */
+  reset(size: number): this {
+    this.length = 0;
+    this.room(size);
+    return this;
+  }
+
   private buffer: Buffer;
   length = 0;
 

@@ -17,13 +17,6 @@ const WHOLE = { features: '__features_json', prediction: '__prediction_json' } a
 
 type Group = 'features' | 'prediction';
 
-interface Field {
-  group: Group;
-  key: string;
-  /** values[row]; a row without the field is a hole, written as null */
-  values: unknown[];
-}
-
 interface Layout {
   version: 1;
   model: string;
@@ -35,43 +28,243 @@ interface Layout {
   last?: string;
 }
 
+/** Texts held once each, and an index per row into them. */
+class Dictionary {
+  readonly texts: string[] = [];
+  private readonly index = new Map<string, number>();
+  private last = '';
+  private lastCode = -1;
+
+  code(text: string): number {
+    // a request's rows, and the requests of one millisecond or version, repeat the last text
+    if (text === this.last && this.lastCode >= 0) return this.lastCode;
+    let code = this.index.get(text);
+    if (code === undefined) {
+      code = this.texts.length;
+      this.texts.push(text);
+      this.index.set(text, code);
+    }
+    this.last = text;
+    this.lastCode = code;
+    return code;
+  }
+}
+
 /**
- * One batch of the log as columns, filled on the request path without serialising anything: a value is
- * copied by reference into its column, so what stays on the heap until the flush is the values, not the
- * request's objects or one string per instance.
+ * One field's values as they arrive, in the narrowest form that holds them all: numbers (and booleans,
+ * as 0/1) in a Float64Array, strings as dictionary codes, and, once its values are of mixed kinds or not
+ * scalars, the values themselves (stored as JSON text). A typed column keeps nothing of the request: its
+ * objects die young instead of being carried to the flush through the garbage collector's old space.
+ */
+class FieldColumn {
+  kind: 'none' | 'number' | 'boolean' | 'string' | 'json' = 'none';
+  /** 1 where the row has a value; a row without the field (a hole) or with null reads back as null */
+  defined: Uint8Array;
+  numbers: Float64Array | null = null;
+  codes: Int32Array | null = null;
+  strings: Dictionary | null = null;
+  values: unknown[] | null = null;
+
+  constructor(
+    readonly group: Group,
+    readonly key: string,
+    capacity: number,
+  ) {
+    this.defined = new Uint8Array(capacity);
+  }
+
+  set(row: number, value: unknown): void {
+    if (value === null || value === undefined) return;
+    const t = typeof value;
+    if (t === 'number') {
+      // as JSON.stringify wrote it in the NDJSON log: the monitor skips a null score, not a NaN one
+      if (!Number.isFinite(value)) return;
+      if (this.kind === 'number') {
+        this.numbers![row] = value as number;
+        this.defined[row] = 1;
+        return;
+      }
+      if (this.kind === 'none') {
+        this.kind = 'number';
+        this.numbers = this.numbersToReuse();
+        this.numbers[row] = value as number;
+        this.defined[row] = 1;
+        return;
+      }
+    } else if (t === 'string') {
+      if (this.kind === 'string') {
+        this.codes![row] = this.strings!.code(value as string);
+        this.defined[row] = 1;
+        return;
+      }
+      if (this.kind === 'none') {
+        this.kind = 'string';
+        this.codes = this.codes?.length === this.defined.length ? this.codes : new Int32Array(this.defined.length);
+        this.strings = new Dictionary();
+        this.codes[row] = this.strings.code(value as string);
+        this.defined[row] = 1;
+        return;
+      }
+    } else if (t === 'boolean') {
+      if (this.kind === 'none') {
+        this.kind = 'boolean';
+        this.numbers = this.numbersToReuse();
+      }
+      if (this.kind === 'boolean') {
+        this.numbers![row] = value ? 1 : 0;
+        this.defined[row] = 1;
+        return;
+      }
+    }
+    this.generic()[row] = value;
+    this.defined[row] = 1;
+  }
+
+  private numbersToReuse(): Float64Array {
+    // a value left from the batch before sits only in a row not defined in this one, which is never read
+    return this.numbers?.length === this.defined.length ? this.numbers : new Float64Array(this.defined.length);
+  }
+
+  /** Empty again, for the next batch, keeping its arrays: `rows` is how many the last batch used. */
+  clear(rows: number): void {
+    this.defined.fill(0, 0, rows);
+    this.kind = 'none';
+    this.strings = null;
+    this.values = null;
+  }
+
+  /** The values as values, from now on: the column holds more than one kind, or objects. */
+  private generic(): unknown[] {
+    if (this.kind === 'json') return this.values!;
+    const values: unknown[] = [];
+    for (let row = 0; row < this.defined.length; row++) {
+      if (!this.defined[row]) continue;
+      values[row] = this.kind === 'number' ? this.numbers![row] : this.kind === 'boolean' ? this.numbers![row] === 1 : this.strings!.texts[this.codes![row]];
+    }
+    this.kind = 'json';
+    this.values = values;
+    this.numbers = this.codes = null;
+    this.strings = null;
+    return values;
+  }
+
+  grow(capacity: number): void {
+    this.defined = grown(this.defined, capacity);
+    if (this.numbers) this.numbers = grown(this.numbers, capacity);
+    if (this.codes) this.codes = grown(this.codes, capacity);
+  }
+
+  column(name: string, rows: number): FlatColumn {
+    let nullable = false;
+    for (let i = 0; i < rows && !nullable; i++) nullable = this.defined[i] === 0;
+    const defined = this.defined;
+    switch (this.kind) {
+      case 'none':
+      case 'number':
+        return { name, type: 'DOUBLE', values: this.numbers ?? new Float64Array(rows), defined, nullable };
+      case 'boolean':
+        return { name, type: 'BOOLEAN', values: this.numbers!, defined, nullable };
+      case 'string':
+        return { name, type: 'STRING', values: this.codes!, dictionary: this.strings!.texts, defined, nullable };
+      case 'json':
+        // the file writer serialises a JSON column's values itself
+        return { name, type: 'JSON', values: this.values!, defined, nullable: true };
+    }
+  }
+}
+
+function grown<T extends Uint8Array | Int32Array | Float64Array>(array: T, capacity: number): T {
+  if (array.length >= capacity) return array;
+  const bigger = new (array.constructor as new (n: number) => T)(capacity);
+  bigger.set(array);
+  return bigger;
+}
+
+/**
+ * One batch of the log as columns, filled on the request path without serialising anything: a number is
+ * copied into its field's Float64Array, a text becomes a code into the field's dictionary, and what a
+ * request's rows share (its id, version, time) is held once per request. The encoding to Parquet at the
+ * flush then copies those arrays as they are.
  */
 export class PredictionColumns {
   rows = 0;
-  private readonly requestIds: string[] = [];
-  private index = new Int32Array(1024);
-  private readonly versions: string[] = [];
-  private readonly times: string[] = [];
-  private readonly fields = { features: new Map<string, Field>(), prediction: new Map<string, Field>() };
+  /** one per request: ids are unique, so a dictionary of them would only hash each one for nothing */
+  private requestIds: string[] = [];
+  private requestCodes: Int32Array;
+  private index: Int32Array;
+  private versions = new Dictionary();
+  private versionCodes: Int32Array;
+  private times = new Dictionary();
+  private timeCodes: Int32Array;
+  private readonly fields = { features: new Map<string, FieldColumn>(), prediction: new Map<string, FieldColumn>() };
+  /** fields of an earlier batch, emptied, for this one to take up with their arrays */
+  private readonly spare = { features: new Map<string, FieldColumn>(), prediction: new Map<string, FieldColumn>() };
   /** the fields in the order the last row listed them */
-  private readonly order: Record<Group, Field[]> = { features: [], prediction: [] };
+  private readonly order: Record<Group, FieldColumn[]> = { features: [], prediction: [] };
   /** JSON text per row, only for rows whose instance or prediction is not an object */
   private wholes: { features: string[]; prediction: string[] } | null = null;
 
+  /** `capacity`: the rows expected, so that the arrays are not copied as they grow to it. */
   constructor(
-    readonly model: string,
-    readonly shadow: boolean,
-  ) {}
+    public model: string,
+    public shadow: boolean,
+    private capacity = 1024,
+  ) {
+    this.requestCodes = new Int32Array(capacity);
+    this.index = new Int32Array(capacity);
+    this.versionCodes = new Int32Array(capacity);
+    this.timeCodes = new Int32Array(capacity);
+  }
 
   add(requestId: string, version: string, time: string, instances: readonly unknown[], predictions: readonly unknown[]): void {
-    if (this.rows + instances.length > this.index.length) {
-      const bigger = new Int32Array(Math.max(this.index.length * 2, this.rows + instances.length));
-      bigger.set(this.index);
-      this.index = bigger;
+    const n = instances.length;
+    if (this.rows + n > this.capacity) this.grow(Math.max(this.capacity * 2, this.rows + n));
+    const request = this.requestIds.push(requestId) - 1;
+    const v = this.versions.code(version);
+    const t = this.times.code(time);
+    const start = this.rows;
+    this.requestCodes.fill(request, start, start + n);
+    this.versionCodes.fill(v, start, start + n);
+    this.timeCodes.fill(t, start, start + n);
+    for (let i = 0; i < n; i++) {
+      this.index[start + i] = i;
+      this.spread('features', start + i, instances[i]);
+      this.spread('prediction', start + i, predictions[i]);
     }
-    for (let i = 0; i < instances.length; i++) {
-      const row = this.rows++;
-      this.requestIds.push(requestId);
-      this.index[row] = i;
-      this.versions.push(version);
-      this.times.push(time);
-      this.spread('features', row, instances[i]);
-      this.spread('prediction', row, predictions[i]);
+    this.rows += n;
+  }
+
+  /**
+   * Empty again, for another batch, keeping the arrays: a server flushing a batch every few hundred
+   * milliseconds would otherwise allocate and zero a megabyte each time, and collect it after.
+   */
+  reuse(model: string, shadow: boolean): this {
+    for (const group of ['features', 'prediction'] as const) {
+      for (const [key, field] of this.fields[group]) {
+        field.clear(this.rows);
+        this.spare[group].set(key, field);
+      }
+      this.fields[group].clear();
+      this.order[group].length = 0;
     }
+    this.model = model;
+    this.shadow = shadow;
+    this.rows = 0;
+    this.requestIds = [];
+    this.versions = new Dictionary();
+    this.times = new Dictionary();
+    this.wholes = null;
+    return this;
+  }
+
+  private grow(capacity: number): void {
+    this.capacity = capacity;
+    this.requestCodes = grown(this.requestCodes, capacity);
+    this.index = grown(this.index, capacity);
+    this.versionCodes = grown(this.versionCodes, capacity);
+    this.timeCodes = grown(this.timeCodes, capacity);
+    for (const field of this.fields.features.values()) field.grow(capacity);
+    for (const field of this.fields.prediction.values()) field.grow(capacity);
   }
 
   private spread(group: Group, row: number, value: unknown): void {
@@ -86,75 +279,55 @@ export class PredictionColumns {
     let at = 0;
     for (const key in object) {
       // requests repeat one shape: the field at this position is most often the last row's
-      let field: Field | undefined = order[at];
+      let field: FieldColumn | undefined = order[at];
       if (field === undefined || field.key !== key) {
         field = fields.get(key);
-        if (!field) fields.set(key, (field = { group, key, values: [] }));
+        if (!field) fields.set(key, (field = this.spareField(group, key) ?? new FieldColumn(group, key, this.capacity)));
         order[at] = field;
       }
-      field.values[row] = object[key];
+      field.set(row, object[key]);
       at++;
     }
+  }
+
+  private spareField(group: Group, key: string): FieldColumn | undefined {
+    const field = this.spare[group].get(key);
+    if (!field) return undefined;
+    this.spare[group].delete(key);
+    field.grow(this.capacity);
+    return field;
   }
 
   /** The batch as one Parquet file. */
   encode(): Buffer {
     const n = this.rows;
     const columns: FlatColumn[] = [
-      { name: 'request_id', values: this.requestIds, type: 'STRING', nullable: false },
+      { name: 'request_id', values: this.requestCodes, dictionary: this.requestIds, type: 'STRING', nullable: false },
       { name: 'index', values: this.index, type: 'INT32', nullable: false },
-      { name: 'model_version', values: this.versions, type: 'STRING', nullable: false },
-      { name: 'time', values: this.times, type: 'STRING', nullable: false },
+      { name: 'model_version', values: this.versionCodes, dictionary: this.versions.texts, type: 'STRING', nullable: false },
+      { name: 'time', values: this.timeCodes, dictionary: this.times.texts, type: 'STRING', nullable: false },
     ];
-    let first = this.times[0];
+    let first = this.times.texts[0];
     let last = first;
-    for (const t of this.times) {
+    for (const t of this.times.texts) {
       if (t < first) first = t;
       else if (t > last) last = t;
     }
     const layout: Layout = { version: 1, model: this.model, shadow: this.shadow, columns: {}, ...(n > 0 ? { first, last } : {}) };
     const taken = new Set<string>([...BASE, WHOLE.features, WHOLE.prediction]);
     for (const group of ['features', 'prediction'] as const) {
-      for (const { key, values } of this.fields[group].values()) {
-        let name = `${group}__${key}`;
-        for (let k = 2; taken.has(name); k++) name = `${group}__${key}__${k}`;
+      for (const field of this.fields[group].values()) {
+        let name = `${group}__${field.key}`;
+        for (let k = 2; taken.has(name); k++) name = `${group}__${field.key}__${k}`;
         taken.add(name);
-        const { type, data, nullable } = typed(values, n);
-        columns.push({ name, values: data, type, nullable });
-        layout.columns[name] = [group, key, type === 'JSON'];
+        const column = field.column(name, n);
+        columns.push(column);
+        layout.columns[name] = [group, field.key, column.type === 'JSON'];
       }
       if (this.wholes) columns.push({ name: WHOLE[group], values: Array.from({ length: n }, (_, i) => this.wholes![group][i] ?? null), type: 'STRING', nullable: true });
     }
     return writeFlatParquet(columns, n, { [LAYOUT_KEY]: JSON.stringify(layout) });
   }
-}
-
-/**
- * A column's values as the narrowest Parquet type that holds them all; holes are nulls. A column
- * without nulls is written as required: hyparquet reads an optional one back through its nested-data
- * assembly, value by value.
- */
-function typed(values: unknown[], n: number): { type: 'DOUBLE' | 'STRING' | 'BOOLEAN' | 'JSON'; data: unknown[]; nullable: boolean } {
-  let kind: string | null = null;
-  let nulls = values.length < n;
-  for (let i = 0; i < n; i++) {
-    const v = values[i];
-    if (v === null || v === undefined) {
-      nulls = true;
-      continue;
-    }
-    const t = typeof v;
-    if (t === 'number' && !Number.isFinite(v)) {
-      // as JSON.stringify wrote it in the NDJSON log: the monitor skips a null score, not a NaN one
-      values[i] = null;
-      nulls = true;
-      continue;
-    }
-    if (kind === null) kind = t;
-    // the file writer serialises a JSON column's values itself
-    if (t !== kind || (t !== 'number' && t !== 'string' && t !== 'boolean')) return { type: 'JSON', data: values, nullable: true };
-  }
-  return { type: kind === 'string' ? 'STRING' : kind === 'boolean' ? 'BOOLEAN' : 'DOUBLE', data: values, nullable: nulls };
 }
 
 /** The records of one Parquet file of the log, in the file's order. */

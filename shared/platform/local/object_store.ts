@@ -37,8 +37,15 @@ export class LocalObjectStore implements ObjectStore {
     const file = objectPath(this.root, bucket, name);
     const buffer = typeof data === 'string' ? Buffer.from(data) : data;
     const staged = await this.stage(bucket, async (tmp) => {
-      await fsp.writeFile(tmp, buffer, { flag: 'wx' });
-      return { md5: createHash('md5').update(buffer).digest('base64'), size: buffer.length };
+      // written and synced through one descriptor: stage() need not open the file again
+      const handle = await fsp.open(tmp, 'wx');
+      try {
+        await handle.writeFile(buffer);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      return { md5: createHash('md5').update(buffer).digest('base64'), size: buffer.length, synced: true };
     });
     return this.commit(bucket, name, file, staged, options);
   }
@@ -124,17 +131,19 @@ export class LocalObjectStore implements ObjectStore {
     return file;
   }
 
-  private async stage(bucket: string, write: (tmp: string) => Promise<Omit<Staged, 'tmp'>>): Promise<Staged> {
+  private async stage(bucket: string, write: (tmp: string) => Promise<Omit<Staged, 'tmp'> & { synced?: boolean }>): Promise<Staged> {
     const dir = path.join(bucketDir(this.root, bucket), TMP_DIR);
     await fsp.mkdir(dir, { recursive: true });
     const tmp = path.join(dir, randomBytes(12).toString('hex'));
     try {
-      const digest = await write(tmp);
-      const handle = await fsp.open(tmp, 'r+');
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
+      const { synced, ...digest } = await write(tmp);
+      if (!synced) {
+        const handle = await fsp.open(tmp, 'r+');
+        try {
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
       }
       return { tmp, ...digest };
     } catch (err) {

@@ -46,6 +46,20 @@ describe('a flat Parquet file in one pass', () => {
     expect(encodings('name')).not.toContain('RLE_DICTIONARY');
   });
 
+  it('copies typed arrays as they are, with their nulls and dictionaries', async () => {
+    const defined = Uint8Array.from({ length: ROWS }, (_, i) => (i % 4 === 0 ? 0 : 1));
+    const typedColumns: FlatColumn[] = [
+      { name: 'x', type: 'DOUBLE', values: Float64Array.from({ length: ROWS + 10 }, (_, i) => i / 3), nullable: false },
+      { name: 'y', type: 'DOUBLE', values: Float64Array.from({ length: ROWS }, (_, i) => -i), defined, nullable: true },
+      { name: 'i', type: 'INT32', values: Int32Array.from({ length: ROWS }, (_, i) => i - 7), nullable: false },
+      { name: 'few', type: 'STRING', values: Int32Array.from({ length: ROWS }, (_, i) => i % 3), dictionary: ['a', 'b', 'ç'], defined, nullable: true },
+      { name: 'many', type: 'STRING', values: Int32Array.from({ length: ROWS }, (_, i) => i), dictionary: names, nullable: false },
+    ];
+    const rows = await parquetReadObjects({ file: arrayBufferOf(writeFlatParquet(typedColumns, ROWS)) });
+    expect(rows).toHaveLength(ROWS);
+    rows.forEach((row, i) => expect(row).toEqual({ x: i / 3, y: i % 4 ? -i : null, i: i - 7, few: i % 4 ? ['a', 'b', 'ç'][i % 3] : null, many: names[i] }));
+  });
+
   it('writes an empty file that still reads', async () => {
     const empty = writeFlatParquet([{ name: 'a', type: 'DOUBLE', values: [], nullable: true }], 0);
     expect(await parquetReadObjects({ file: arrayBufferOf(empty) })).toEqual([]);

@@ -74,6 +74,54 @@ describe('the prediction log as Parquet', () => {
     expect(metadata.row_groups).toHaveLength(1);
   });
 
+  it('keeps every value when a field changes kind part-way, appears late, or the batch outgrows its arrays', async () => {
+    const columns = new PredictionColumns('m', false);
+    const sent: Array<{ features: Record<string, unknown>; prediction: Record<string, unknown> }> = [];
+    // 1-row and 50-row requests past the first capacity (1 024 rows), so every array grows at least once
+    for (let r = 0; r < 60; r++) {
+      const n = r % 2 ? 1 : 50;
+      const instances = Array.from({ length: n }, (_, i) => {
+        const row = sent.length + i;
+        const instance: Record<string, unknown> = { x: row * 0.5, kind: ['A', 'B', 'é'][row % 3], flag: row % 4 === 0 };
+        // a number, then from row 700 on sometimes a string: stored as JSON from then on, earlier rows included
+        instance.mixed = row >= 700 && row % 5 === 0 ? `s${row}` : row;
+        if (row >= 1100) instance.late = row % 2 ? null : row;
+        return instance;
+      });
+      const predictions = instances.map((_, i) => ({ score: ((sent.length + i) % 10) / 10, label: (sent.length + i) % 2 }));
+      columns.add(`r${r}`, r < 30 ? 'v1' : 'v2', r < 40 ? T1 : T2, instances, predictions);
+      instances.forEach((features, i) => sent.push({ features, prediction: predictions[i] }));
+    }
+    const records = await roundTrip(columns);
+    expect(records).toHaveLength(sent.length);
+    expect(sent.length).toBeGreaterThan(1024);
+    records.forEach((record, row) => {
+      expect(record.features).toEqual({ late: null, ...sent[row].features });
+      expect(record.prediction).toEqual(sent[row].prediction);
+    });
+    expect(new Set(records.map((r) => r.request_id)).size).toBe(60);
+    expect(records.filter((r) => r.model_version === 'v2' && r.time === T2).length).toBeGreaterThan(0);
+  });
+
+  it('reused for another batch, keeps nothing of the last one: its fields, kinds, ids or rows', async () => {
+    const columns = new PredictionColumns('a', false, 8);
+    columns.add('r1', 'v1', T1, [{ x: 1, s: 'p', gone: 5 }, { x: 2, s: 'q', gone: 6 }, { x: 3, s: 'p', gone: 7 }], [{ score: 0.1 }, { score: 0.2 }, { score: 0.3 }]);
+    await roundTrip(columns);
+    columns.reuse('b', true);
+    // x now a string, s a number, gone absent, a new field, fewer rows
+    columns.add('r2', 'v2', T2, [{ x: 'text', s: 4, fresh: true }], [{ score: 0.9 }]);
+    expect(await roundTrip(columns)).toEqual([
+      { request_id: 'r2', index: 0, model: 'b', model_version: 'v2', time: T2, features: { x: 'text', s: 4, fresh: true }, prediction: { score: 0.9 }, shadow: true },
+    ]);
+    columns.reuse('c', false);
+    columns.add('r3', 'v3', T1, [{ s: 1 }, {}, { s: 3 }], [{ score: 0 }, { score: 1 }, { score: 0.5 }]);
+    expect((await roundTrip(columns)).map((r) => [r.request_id, r.index, r.features])).toEqual([
+      ['r3', 0, { s: 1 }],
+      ['r3', 1, { s: null }],
+      ['r3', 2, { s: 3 }],
+    ]);
+  });
+
   it('refuses a file that is not a prediction log batch', async () => {
     await expect(decodePredictionParquet(Buffer.from('not parquet at all'))).rejects.toThrow();
   });
