@@ -121,7 +121,9 @@ export function createScoringRouter(options: RouterOptions): ScoringRouter {
 
   /** /score and /predict: image files (an image model), or JSON {"instances": [...]}; /score may ask for explanations beside. */
   const scoreBody = async (request: HttpRequest, model: string | undefined, explainable = false) => {
-    const images = await imageInstancesOf(request.headers, request.body);
+    // a JSON body (the common case) is never images: no promise to wait for
+    const type = request.headers['content-type'];
+    const images = type === undefined || type.startsWith('application/json') ? null : await imageInstancesOf(request.headers, request.body);
     if (images) return { ...(await score(request, model, images, true)), explanations: undefined };
     const body = parseJsonBody(request.body) as { instances?: unknown; explain?: unknown; explain_top_k?: unknown };
     if (!body || typeof body !== 'object' || Array.isArray(body) || !('instances' in body)) {
