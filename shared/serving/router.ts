@@ -75,7 +75,7 @@ export function createScoringRouter(options: RouterOptions): ScoringRouter {
     if (Array.isArray(instances)) checkInstanceCount(instances.length);
     const server = await options.server();
     const requestId = requestIdOf(request.headers);
-    const { name, scorer } = pinned ?? (await server.scorerFor(model, requestId));
+    const { name, scorer } = pinned ?? servedNow(server, model, requestId) ?? (await server.scorerFor(model, requestId));
     if (images && !scorer.manifest.image) {
       throw new MloopError('unsupported_media_type', `${name} reads a table's features as JSON {"instances": [{feature: value, ...}]}, not image files`);
     }
@@ -348,6 +348,18 @@ function modelOf(raw: string): string {
     return decodeURIComponent(raw);
   } catch {
     throw new MloopError('invalid_argument', `the path segment "${raw.slice(0, 64)}" is not valid percent-encoding`);
+  }
+}
+
+/**
+ * The scorer as the server holds it now, without a promise: what scorerFor answers first. Null when it
+ * has none, and then scorerFor decides (it may look at the registry again, or throw the same error).
+ */
+function servedNow(server: ModelServer, model: string | undefined, requestId: string): { name: string; scorer: Scorer } | null {
+  try {
+    return server.resolve(model, requestId);
+  } catch {
+    return null;
   }
 }
 
