@@ -33,14 +33,27 @@ export class ScoringMetrics {
   private readonly requests: Counter<'route' | 'status'>;
   private readonly latency: Histogram<'route'>;
   private readonly rows: Counter<'model'>;
-  // Children are looked up once per label set: the hot path then only adds.
-  private readonly requestChildren = new Map<string, Counter.Internal>();
+  // The counters count in plain numbers, copied into prom-client when it collects: a prom-client child's
+  // inc() hashes its labels again on every call, which is most of what counting cost per request.
+  private readonly requestCounts = new Map<string, { route: RouteName; status: string; count: number }>();
+  private readonly rowCounts = new Map<string, number>();
+  // Histogram children are looked up once per route: prom-client offers no cheaper way to fill buckets.
   private readonly latencyChildren = new Map<string, Histogram.Internal<'route'>>();
-  private readonly rowChildren = new Map<string, Counter.Internal>();
 
   constructor(versions: () => Record<string, string>) {
     const registers = [this.registry];
-    this.requests = new Counter({ name: 'mloop_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'], registers });
+    const requestCounts = this.requestCounts;
+    const rowCounts = this.rowCounts;
+    this.requests = new Counter({
+      name: 'mloop_http_requests_total',
+      help: 'HTTP requests by route and status',
+      labelNames: ['route', 'status'],
+      registers,
+      collect() {
+        this.reset();
+        for (const { route, status, count } of requestCounts.values()) this.inc({ route, status }, count);
+      },
+    });
     this.latency = new Histogram({
       name: 'mloop_http_request_duration_seconds',
       help: 'Time from the request being read to the reply being written',
@@ -48,7 +61,16 @@ export class ScoringMetrics {
       buckets: LATENCY_BUCKETS,
       registers,
     });
-    this.rows = new Counter({ name: 'mloop_rows_scored_total', help: 'Instances scored, by model', labelNames: ['model'], registers });
+    this.rows = new Counter({
+      name: 'mloop_rows_scored_total',
+      help: 'Instances scored, by model',
+      labelNames: ['model'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [model, count] of rowCounts) this.inc({ model }, count);
+      },
+    });
     new Gauge({
       name: 'mloop_model_info',
       help: 'The version each model is served at (value 1)',
@@ -65,18 +87,16 @@ export class ScoringMetrics {
 
   observe(route: RouteName, status: number, seconds: number): void {
     const key = `${route} ${status}`;
-    let counter = this.requestChildren.get(key);
-    if (!counter) this.requestChildren.set(key, (counter = this.requests.labels(route, String(status))));
-    counter.inc();
+    const counted = this.requestCounts.get(key);
+    if (counted) counted.count++;
+    else this.requestCounts.set(key, { route, status: String(status), count: 1 });
     let histogram = this.latencyChildren.get(route);
     if (!histogram) this.latencyChildren.set(route, (histogram = this.latency.labels(route)));
     histogram.observe(seconds);
   }
 
   scored(model: string, count: number): void {
-    let counter = this.rowChildren.get(model);
-    if (!counter) this.rowChildren.set(model, (counter = this.rows.labels(model)));
-    counter.inc(count);
+    this.rowCounts.set(model, (this.rowCounts.get(model) ?? 0) + count);
   }
 
   text(): Promise<string> {

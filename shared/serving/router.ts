@@ -75,7 +75,7 @@ export function createScoringRouter(options: RouterOptions): ScoringRouter {
     if (Array.isArray(instances)) checkInstanceCount(instances.length);
     const server = await options.server();
     const requestId = requestIdOf(request.headers);
-    const { name, scorer } = pinned ?? (await server.scorerFor(model, requestId));
+    const { name, scorer } = pinned ?? servedNow(server, model, requestId) ?? (await server.scorerFor(model, requestId));
     if (images && !scorer.manifest.image) {
       throw new MloopError('unsupported_media_type', `${name} reads a table's features as JSON {"instances": [{feature: value, ...}]}, not image files`);
     }
@@ -121,7 +121,9 @@ export function createScoringRouter(options: RouterOptions): ScoringRouter {
 
   /** /score and /predict: image files (an image model), or JSON {"instances": [...]}; /score may ask for explanations beside. */
   const scoreBody = async (request: HttpRequest, model: string | undefined, explainable = false) => {
-    const images = await imageInstancesOf(request.headers, request.body);
+    // a JSON body (the common case) is never images: no promise to wait for
+    const type = request.headers['content-type'];
+    const images = type === undefined || type.startsWith('application/json') ? null : await imageInstancesOf(request.headers, request.body);
     if (images) return { ...(await score(request, model, images, true)), explanations: undefined };
     const body = parseJsonBody(request.body) as { instances?: unknown; explain?: unknown; explain_top_k?: unknown };
     if (!body || typeof body !== 'object' || Array.isArray(body) || !('instances' in body)) {
@@ -346,6 +348,18 @@ function modelOf(raw: string): string {
     return decodeURIComponent(raw);
   } catch {
     throw new MloopError('invalid_argument', `the path segment "${raw.slice(0, 64)}" is not valid percent-encoding`);
+  }
+}
+
+/**
+ * The scorer as the server holds it now, without a promise: what scorerFor answers first. Null when it
+ * has none, and then scorerFor decides (it may look at the registry again, or throw the same error).
+ */
+function servedNow(server: ModelServer, model: string | undefined, requestId: string): { name: string; scorer: Scorer } | null {
+  try {
+    return server.resolve(model, requestId);
+  } catch {
+    return null;
   }
 }
 
