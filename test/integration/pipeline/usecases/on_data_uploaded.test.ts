@@ -59,6 +59,7 @@ describe('the dataset config stored at ingest', () => {
         drift_share: 0.8,
         retrain_cooldown_hours: 6,
         auc_drop: 0.05,
+        mae_rise: 0.25,
         min_labels: 200,
         missing_rate_change: 0.05,
         features: {},
