@@ -63,6 +63,27 @@ export function startUp(env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
   return child;
 }
 
+/**
+ * `mloop serve --workers 2` on `home`, in a process group of its own (stop it with killGroup), resolved
+ * with its URL once it says it listens.
+ */
+export async function startServe(home: string, extra: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, MLOOP_HOME: home, MLOOP_LOG_LEVEL: 'warn', ...extra };
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--workers', '2'], { env, detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
+  trackUntilExit(child);
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const found = /mloop serve on (http:\/\/\S+) \(2 workers\)/.exec(out);
+      if (found) resolve(found[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`mloop serve exited with ${code}: ${out}`)));
+  });
+  return { child, url };
+}
+
 export async function stopGracefully(child: ChildProcess, timeoutMs = 15_000): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import fc from 'fast-check';
 import { configFor } from '../../shared/core/config';
@@ -9,7 +9,7 @@ import { promoteVersion, setAlias } from '../../shared/pipeline/usecases/registr
 import { createPlatform } from '../../shared/platform';
 import { installVersion } from '../../shared/pipeline/usecases/install_version';
 import { FRAUD_ROW, trainSmallModel } from '../support/trained_model';
-import { CLI, freePort, killGroup, tempHome, until } from './helpers';
+import { killGroup, startServe, tempHome, until } from './helpers';
 
 jest.setTimeout(120_000);
 
@@ -26,18 +26,7 @@ const score = (body: unknown, headers: Record<string, string> = {}) =>
 beforeAll(async () => {
   dir = await trainSmallModel(home);
   await installVersion(ctx, 'fraud', 'v1', dir);
-  const port = await freePort();
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, MLOOP_HOME: home, MLOOP_LOG_LEVEL: 'warn', MLOOP_PREDICTION_FLUSH_MS: '100' };
-  child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--workers', '2'], { env, detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
-  url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const found = /mloop serve on (http:\/\/\S+) \(2 workers\)/.exec(out);
-      if (found) resolve(found[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`mloop serve exited with ${code}: ${out}`)));
-  });
+  ({ child, url } = await startServe(home, { MLOOP_PREDICTION_FLUSH_MS: '100' }));
 });
 
 afterAll(async () => {

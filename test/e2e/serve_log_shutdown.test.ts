@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { configFor } from '../../shared/core/config';
 import { createLogger } from '../../shared/core/log';
@@ -7,7 +7,7 @@ import { PREDICTIONS_PREFIX, readPredictionObject, type PredictionRecord } from 
 import { createPlatform } from '../../shared/platform';
 import { installVersion } from '../../shared/pipeline/usecases/install_version';
 import { FRAUD_ROW, trainSmallModel } from '../support/trained_model';
-import { CLI, freePort, killGroup, tempHome } from './helpers';
+import { killGroup, startServe, tempHome } from './helpers';
 
 jest.setTimeout(120_000);
 
@@ -31,18 +31,9 @@ describe('mloop serve with the prediction log', () => {
   it('logs every row of every concurrent request exactly once, the last ones on SIGTERM', async () => {
     const dir = await trainSmallModel(home);
     await installVersion(ctx, 'fraud', 'v1', dir);
-    const port = await freePort();
-    const env = { PATH: process.env.PATH, HOME: process.env.HOME, MLOOP_HOME: home, MLOOP_LOG_LEVEL: 'warn', MLOOP_PREDICTION_FLUSH_MS: '3600000', MLOOP_PREDICTION_MAX_BUFFER: '7' };
-    child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--workers', '2'], { env, detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout!.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const found = /mloop serve on (http:\/\/\S+) \(2 workers\)/.exec(out);
-        if (found) resolve(found[1]);
-      });
-      child.once('exit', (code) => reject(new Error(`mloop serve exited with ${code}: ${out}`)));
-    });
+    const started = await startServe(home, { MLOOP_PREDICTION_FLUSH_MS: '3600000', MLOOP_PREDICTION_MAX_BUFFER: '7' });
+    child = started.child;
+    const url = started.url;
 
     // 16 clients, 300 requests of 1 to 4 rows, each row with an amount that says which request and row it is
     const sent = new Map<string, number>();
