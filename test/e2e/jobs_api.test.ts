@@ -43,8 +43,9 @@ describe('the jobs API on the local stack', () => {
       await writeFraudCsv(csv, { rows: 3000, seed: 11 });
       cli(['push', csv, '--model', 'fraud', '--wait'], env);
 
-      // a long run: many epochs of the network without early stopping, so it is cancelled mid-training
-      const body = { model: 'fraud', algorithm: 'mlp', params: { epochs: 2000, patience: 0 }, reason: 'jobs API e2e', tags: { suite: 'jobs' } };
+      // a long run: more epochs of the network than any test waits for, without early stopping, so it is
+      // cancelled mid-training however fast the machine trains (2 000 epochs once finished before the cancel)
+      const body = { model: 'fraud', algorithm: 'mlp', params: { epochs: 200_000, patience: 0 }, reason: 'jobs API e2e', tags: { suite: 'jobs' } };
       const started = await api<{ run_id: string; replayed: boolean }>('/runs', { method: 'POST', body, headers: { 'idempotency-key': 'e2e-long-run' } });
       expect(started).toMatchObject({ status: 201, body: { replayed: false } });
       const longRun = started.body.run_id;
@@ -61,7 +62,7 @@ describe('the jobs API on the local stack', () => {
       await until('the second run to be queued', async () => (await run(queued))?.status === 'queued');
       const dequeued = cliJson<RunDoc>(['runs', 'cancel', queued, '--reason', 'not needed'], env);
       expect(dequeued).toMatchObject({ status: 'cancelled', cancel_reason: 'not needed', cancelled_by: expect.stringMatching(/^cli:/), executions: [] });
-      const next = (await api<{ run_id: string }>('/runs', { method: 'POST', body: { model: 'fraud', algorithm: 'mlp', params: { epochs: 2000, patience: 0 }, reason: 'takes the slot' } })).body.run_id;
+      const next = (await api<{ run_id: string }>('/runs', { method: 'POST', body: { model: 'fraud', algorithm: 'mlp', params: { epochs: 200_000, patience: 0 }, reason: 'takes the slot' } })).body.run_id;
       await until('the third run to be queued', async () => (await run(next))?.status === 'queued');
 
       const filtered = cliJson<RunView[]>(['runs', '--status', 'running', '--limit', '20'], env);
