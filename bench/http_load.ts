@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { grown } from '../shared/data/grown';
 
 /**
  * A closed-loop HTTP/1.1 load tool for bench:serve: `connections` keep-alive sockets, each sending its
@@ -40,11 +41,7 @@ export async function httpLoad(url: string, bodies: string[], connections: numbe
   const deadline = started + seconds * 1000;
 
   const record = (ms: number) => {
-    if (done === latencies.length) {
-      const bigger = new Float64Array(latencies.length * 2);
-      bigger.set(latencies);
-      latencies = bigger;
-    }
+    if (done === latencies.length) latencies = grown(latencies);
     latencies[done++] = ms;
   };
 

@@ -1,3 +1,5 @@
+import { grown } from './grown';
+
 /**
  * Distinct byte strings → dense codes 0, 1, 2…, in order of first appearance, without making a string
  * per lookup: a category column of six million rows costs six million hash probes, not six million
@@ -86,10 +88,4 @@ export class ByteDictionary {
     this.table = new Int32Array(this.table.length * 2);
     for (let code = 0; code < this.size; code++) this.place(code, this.hashes[code]);
   }
-}
-
-function grown(array: Int32Array): Int32Array {
-  const bigger = new Int32Array(array.length * 2);
-  bigger.set(array);
-  return bigger;
 }

@@ -2,6 +2,7 @@ import { ByteDictionary } from './byte_dictionary';
 import { NumberDictionary } from './number_dictionary';
 import { fieldKey, fieldMissing, fieldNumber, fieldText, type Trimmed } from './record_cells';
 import type { CsvRecord } from './csv_scan';
+import { grown } from './grown';
 
 /**
  * What one streaming pass learns about a column, in memory that does not grow with the file: counts,
@@ -212,10 +213,4 @@ export class ColumnProfiler {
     for (const [value, { lines }] of this.counted()) if (lines.length > 0) this.lines.byValue.set(value, lines);
     return this.lines;
   }
-}
-
-function grown(counts: Float64Array): Float64Array<ArrayBuffer> {
-  const bigger = new Float64Array(counts.length * 2);
-  bigger.set(counts);
-  return bigger;
 }

@@ -5,6 +5,7 @@ import type { Context } from '../context';
 import { feedbackId } from '../store/monitoring_documents';
 import type { PredictionBatch } from '../store/prediction_parquet';
 import { predictionObjectPrefix, readPredictionColumns, readPredictionObject, type PredictionRecord } from '../store/prediction_records';
+import { grown } from '../../data/grown';
 
 /**
  * Reads the prediction log of a window one object at a time (Parquet batches, and NDJSON ones written
@@ -67,11 +68,7 @@ export async function scanWindow(
   const labelled = { labels: [] as number[], scores: [] as number[] };
   const valued = { labels: [] as number[], values: [] as number[] };
   const addScore = (served: number) => {
-    if (scored === scores.length) {
-      const bigger = new Float64Array(scores.length * 2);
-      bigger.set(scores);
-      scores = bigger;
-    }
+    if (scored === scores.length) scores = grown(scores);
     scores[scored++] = served;
   };
   const visit = (record: PredictionRecord) => {

@@ -1,5 +1,6 @@
 import { writeFlatParquet, type FlatColumn } from '../../data/parquet/flat_writer';
 import type { PredictionRecord } from './prediction_records';
+import { grown } from '../../data/grown';
 
 /**
  * The prediction log as Parquet: one file per flush, one row group, one column per feature and per
@@ -171,13 +172,6 @@ class FieldColumn {
         return { name, type: 'JSON', values: this.values!, defined, nullable: true };
     }
   }
-}
-
-function grown<T extends Uint8Array | Int32Array | Float64Array>(array: T, capacity: number): T {
-  if (array.length >= capacity) return array;
-  const bigger = new (array.constructor as new (n: number) => T)(capacity);
-  bigger.set(array);
-  return bigger;
 }
 
 /**
