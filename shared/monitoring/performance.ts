@@ -7,6 +7,8 @@ import { prAuc, rocAuc } from '../ml/metrics';
  */
 export interface PerformanceResult {
   labelled: number;
+  /** Labels fed back for these predictions that were neither 0 nor 1, left out of the metrics. */
+  unusable_labels: number;
   positives: number;
   auc: number | null;
   pr_auc: number | null;
@@ -22,14 +24,15 @@ export function assessPerformance(
   scores: ArrayLike<number>,
   referenceAuc: number | null,
   settings: { auc_drop: number; min_labels: number },
+  unusable = 0,
 ): PerformanceResult {
   let positives = 0;
   for (let i = 0; i < labels.length; i++) positives += labels[i] === 1 ? 1 : 0;
-  const base = { labelled: labels.length, positives, reference_auc: referenceAuc, auc_drop: settings.auc_drop };
+  const base = { labelled: labels.length, unusable_labels: unusable, positives, reference_auc: referenceAuc, auc_drop: settings.auc_drop };
   const negatives = labels.length - positives;
   if (labels.length < settings.min_labels || positives === 0 || negatives === 0) {
     const why = labels.length < settings.min_labels ? `${labels.length} of the ${settings.min_labels} labels needed` : 'labels of one class only';
-    return { ...base, auc: null, pr_auc: null, degraded: false, summary: `performance not judged: ${why}` };
+    return { ...base, auc: null, pr_auc: null, degraded: false, summary: `performance not judged: ${why}${ignored(unusable)}` };
   }
   const auc = rocAuc(labels, scores);
   const pr = prAuc(labels, scores);
@@ -40,6 +43,9 @@ export function assessPerformance(
     auc,
     pr_auc: pr,
     degraded,
-    summary: `live ROC AUC ${auc.toFixed(4)} (PR AUC ${pr.toFixed(4)}) on ${labels.length} labelled predictions, ${against}${degraded ? ': degraded' : ''}`,
+    summary: `live ROC AUC ${auc.toFixed(4)} (PR AUC ${pr.toFixed(4)}) on ${labels.length} labelled predictions, ${against}${degraded ? ': degraded' : ''}${ignored(unusable)}`,
   };
 }
+
+// said in the summary, so that labels sent in the wrong form are not taken for labels still to come
+const ignored = (unusable: number) => (unusable > 0 ? `; ${unusable} label${unusable === 1 ? '' : 's'} ignored (a binary model's labels are 0 or 1)` : '');

@@ -35,8 +35,11 @@ export interface WindowScan {
   current: CurrentData;
   /** Logged rows per model version. */
   versions: Record<string, number>;
-  /** Binary scores of `scoredBy` and the labels (0/1) fed back for them. */
-  labelled: { labels: number[]; scores: number[] };
+  /**
+   * Binary scores of `scoredBy` and the labels (0/1) fed back for them; `unusable` counts the labels fed
+   * back for binary scores that were neither 0 nor 1 (a regression's value sent to the wrong model, say).
+   */
+  labelled: { labels: number[]; scores: number[]; unusable: number };
   /** A regression's values served by `scoredBy` and the values fed back for them. */
   valued: { labels: number[]; values: number[] };
 }
@@ -65,7 +68,7 @@ export async function scanWindow(
   let scores = new Float64Array(1024);
   let scored = 0;
   let rows = 0;
-  const labelled = { labels: [] as number[], scores: [] as number[] };
+  const labelled = { labels: [] as number[], scores: [] as number[], unusable: 0 };
   const valued = { labels: [] as number[], values: [] as number[] };
   const addScore = (served: number) => {
     if (scored === scores.length) scores = grown(scores);
@@ -89,7 +92,7 @@ export async function scanWindow(
       if (label === 0 || label === 1) {
         labelled.labels.push(label);
         labelled.scores.push(score);
-      }
+      } else labelled.unusable++;
     } else {
       valued.labels.push(label);
       valued.values.push(served);
@@ -148,7 +151,7 @@ export async function scanWindow(
         if (label === 0 || label === 1) {
           labelled.labels.push(label);
           labelled.scores.push(s);
-        }
+        } else labelled.unusable++;
       } else {
         valued.labels.push(label);
         valued.values.push(served);

@@ -76,7 +76,7 @@ export async function monitorModel(ctx: Context, model: string, at: Date, tickId
   const result = enough ? compareToReference(reference, scan.current, settings) : null;
   const testMetrics = (await store.versions.get(model, version))?.metrics;
   const referenceAuc = typeof testMetrics?.auc === 'number' ? testMetrics.auc : null;
-  const performance = enough && manifest?.task !== 'regression' ? assessPerformance(scan.labelled.labels, scan.labelled.scores, referenceAuc, settings) : null;
+  const performance = enough && manifest?.task !== 'regression' ? assessPerformance(scan.labelled.labels, scan.labelled.scores, referenceAuc, settings, scan.labelled.unusable) : null;
   const referenceMae = typeof testMetrics?.mae === 'number' ? testMetrics.mae : null;
   const labelledError = enough && manifest?.task === 'regression' ? assessError(scan.valued.labels, scan.valued.values, referenceMae, settings) : null;
   const estimated = enough && scan.current.scores && servesProbabilities(manifest) ? estimatePerformance(scan.current.scores, manifest!.threshold!, referenceAuc, settings) : null;

@@ -19,6 +19,13 @@ describe('performance on the labelled window', () => {
     expect(ok.pr_auc).toBeCloseTo((1 + 1 + 3 / 4) / 3, 12);
     expect(ok.degraded).toBe(false);
     expect(assessPerformance(labels, scores, live + 0.051, settings).degraded).toBe(true);
-    expect(assessPerformance(labels, scores, null, settings)).toMatchObject({ degraded: false, reference_auc: null });
+    expect(assessPerformance(labels, scores, null, settings)).toMatchObject({ degraded: false, reference_auc: null, unusable_labels: 0 });
+  });
+
+  test('labels that were neither 0 nor 1 are counted and said, judged or not', () => {
+    const judged = assessPerformance([1, 0, 1, 0, 0, 1], [0.9, 0.3, 0.8, 0.2, 0.1, 0.7], 0.9, settings, 3);
+    expect(judged).toMatchObject({ labelled: 6, unusable_labels: 3, auc: 1 });
+    expect(judged.summary).toMatch(/; 3 labels ignored \(a binary model's labels are 0 or 1\)$/);
+    expect(assessPerformance([1], [0.9], 0.9, settings, 1).summary).toBe("performance not judged: 1 of the 6 labels needed; 1 label ignored (a binary model's labels are 0 or 1)");
   });
 });

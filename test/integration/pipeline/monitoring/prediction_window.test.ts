@@ -49,14 +49,15 @@ test('the window as drift columns: values by the reference kinds, missing counte
     ],
     null,
   );
-  const scan = await scanWindow(ctx, 'm', { from: new Date('2026-05-01T00:00:00Z'), to: new Date('2026-05-02T00:00:00Z') }, reference.features, 'v2', new Map([['r3#0', 1]]));
+  const scan = await scanWindow(ctx, 'm', { from: new Date('2026-05-01T00:00:00Z'), to: new Date('2026-05-02T00:00:00Z') }, reference.features, 'v2', new Map([['r3#0', 1], ['r2#0', 2]]));
   expect(scan.current.rows).toBe(4);
   expect(scan.versions).toEqual({ v1: 1, v2: 3 });
   expect(scan.current.features.get('amount')).toEqual({ kind: 'numeric', values: Float64Array.of(10, 5), missing: 2 });
   expect(scan.current.features.get('type')).toEqual({ kind: 'categorical', counts: new Map([['x', 2], ['y', 1], ['7', 1]]), missing: 0 });
-  // a regression's value is what its reference profiles as scores; labels only join binary scores
+  // a regression's value is what its reference profiles as scores; labels only join binary scores, and
+  // one that is not 0 or 1 is counted, not used
   expect(scan.current.scores).toEqual(Float64Array.of(0.7, 0.9, 42.5));
-  expect(scan.labelled).toEqual({ labels: [1], scores: [0.9] });
+  expect(scan.labelled).toEqual({ labels: [1], scores: [0.9], unusable: 1 });
 });
 
 test("an image model's window: properties from the logged features, predicted label and confidence from the served version's predictions", async () => {
@@ -102,7 +103,7 @@ test('a Parquet log reads, column by column, as the same records written as NDJS
     null,
   );
   const window = { from: new Date('2026-05-01T00:00:00Z'), to: new Date('2026-05-02T00:00:00Z') };
-  const labels = new Map<string, 0 | 1>([['r3#0', 1], ['r5#0', 0]]);
+  const labels = new Map<string, number>([['r3#0', 1], ['r5#0', 0], ['r2#0', 0.5]]);
   await put('2026-05-01', 'a.ndjson', records.map((r) => JSON.stringify(r)));
   const asLines = await scanWindow(ctx, 'm', window, reference.features, 'v2', labels);
   await ctx.platform.objects.delete(ctx.config.artifactsBucket, `${predictionObjectPrefix('m', '2026-05-01')}a.ndjson`);
@@ -116,5 +117,5 @@ test('a Parquet log reads, column by column, as the same records written as NDJS
   const asColumns = await scanWindow(ctx, 'm', window, reference.features, 'v2', labels);
   expect(asColumns).toEqual(asLines);
   expect(asColumns.current.rows).toBe(5);
-  expect(asColumns.labelled).toEqual({ labels: [1, 0], scores: [0.9, 0.4] });
+  expect(asColumns.labelled).toEqual({ labels: [1, 0], scores: [0.9, 0.4], unusable: 1 });
 });
