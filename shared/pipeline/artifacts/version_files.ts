@@ -41,7 +41,7 @@ export interface VersionInfo {
 function holdoutRows(data: PreparedData): HoldoutRow[] {
   const { y, text } = data.test;
   const label = (i: number): number | string => (data.task === 'multiclass' ? data.classes![y[i]] : y[i]);
-  return Array.from({ length: text.length }, (_, i) => ({ label: label(i), record: text.record(i) }));
+  return text.records().map((record, i) => ({ label: label(i), record }));
 }
 
 /** What the scorer serves as one number per row, on the test split: a binary score or a regression value (a cluster index is no score). */
