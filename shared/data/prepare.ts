@@ -1,7 +1,8 @@
 import { MloopError } from '../core/errors';
 import { ByteDictionary } from './byte_dictionary';
 import { fieldKey, fieldMissing, fieldNumber, fieldText, fieldTime, type Trimmed } from './record_cells';
-import { storedColumn, type ColumnData } from './column_summary';
+import { TextColumns } from './text_columns';
+import { trainColumnsOf, type NamedColumn } from './train_columns';
 import { ColumnStore } from './column_store';
 import { STOP, type Rejection } from './csv';
 import { readTable, type TableInput } from './table';
@@ -9,7 +10,7 @@ import type { CsvRecord } from './csv_scan';
 import type { DataOptions } from './data_options';
 import { badTime, missingTarget } from './csv_profile';
 import { encodeColumns } from './training_matrix';
-import { fitFeatureSpecs, type FeatureSpec, type TrainingColumn } from './encoding';
+import { encodedWidth, fitFeatureSpecs, type FeatureSpec, type TrainingColumn } from './encoding';
 import { allocateSample, StratifiedReservoir } from './sample';
 import type { DropReason, InferredSchema } from './schema';
 import { stratifiedSplit, timeSplit, type Split } from './split';
@@ -73,9 +74,9 @@ export interface PreparedData {
   train: SplitData;
   validation: SplitData;
   /** The holdout, also as the original strings of the feature columns, for scoring any model on it. */
-  test: SplitData & { records: Array<Record<string, string>> };
-  /** The training split's raw feature values, column by column: what reference.json profiles. */
-  trainColumns: Array<{ name: string } & ColumnData>;
+  test: SplitData & { text: TextColumns };
+  /** The training split's raw feature values, column by column: what reference.json profiles (computed when called). */
+  trainColumns: () => NamedColumn[];
   report: DataReport;
 }
 
@@ -210,20 +211,14 @@ export async function prepareTrainingData(open: () => Promise<TableInput>, cfg: 
   if (load.rows !== usable) throw changed(`${load.rows} usable rows, ${usable} before`);
 
   const split = splitRows(schema, y, times, seed);
-  const columns = new Map<string, TrainingColumn>(stores.map((s) => [s.column.name, s.training()]));
-  const specs = fitFeatureSpecs(schema, columns, split.train);
-  const encode = (rows: Uint32Array): SplitData => ({ X: encodeColumns(stores, specs, rows), y: Float32Array.from(rows, (row) => y[row]), n: rows.length });
-  // a slice column that is no feature (dropped, or the time column) is still read into the holdout's rows
-  const sliceOnly = schema.columns.filter((c) => c.kind === 'dropped' && c.index !== target.index && cfg.slices?.includes(c.name)).map((c) => ({ name: c.name, index: c.index }));
-  const train = encode(split.train);
-  const validationSplit = encode(split.validation);
-  const test = encode(split.test);
-  const trainColumns = stores.map((store) => ({ name: store.column.name, ...storedColumn(store, split.train) }));
+  const named = stores.map((store) => ({ name: store.column.name, index: store.column.index }));
+  const { specs, train, validation: validationSplit, test, trainColumns } = encodeStores(schema, stores, split, y);
   // the typed columns are no longer needed: let them go before the holdout's strings come in, so that
   // both are never held at once (at 1 M rows the peak was the sum)
-  const named = stores.map((store) => ({ name: store.column.name, index: store.column.index }));
   stores = [];
-  const records = await holdoutRecords(open, split.test, lines, named, sliceOnly);
+  // a slice column that is no feature (dropped, or the time column) is still read into the holdout's rows
+  const sliceOnly = schema.columns.filter((c) => c.kind === 'dropped' && c.index !== target.index && cfg.slices?.includes(c.name)).map((c) => ({ name: c.name, index: c.index }));
+  const text = await holdoutText(open, split.test, lines, named, sliceOnly);
 
   return {
     task: target.task,
@@ -233,7 +228,7 @@ export async function prepareTrainingData(open: () => Promise<TableInput>, cfg: 
     target: target.name,
     train,
     validation: validationSplit,
-    test: { ...test, records },
+    test: { ...test, text },
     trainColumns,
     report: {
       task: target.task,
@@ -250,46 +245,52 @@ export async function prepareTrainingData(open: () => Promise<TableInput>, cfg: 
   };
 }
 
-/** Distinct strings of one column the holdout's rows share (see holdoutRecords). */
-const MAX_SHARED_CELLS = 4096;
+/**
+ * The feature specs fitted on the training rows and the splits' matrices, from the typed columns; in a
+ * function of its own so that nothing of the columns outlives it but what it returns (an async
+ * function's locals live as long as it awaits).
+ */
+function encodeStores(schema: InferredSchema, stores: readonly ColumnStore[], split: Split, y: Float32Array) {
+  const columns = new Map<string, TrainingColumn>(stores.map((s) => [s.column.name, s.training()]));
+  const specs = fitFeatureSpecs(schema, columns, split.train);
+  const encode = (rows: Uint32Array): SplitData => ({ X: encodeColumns(stores, specs, rows), y: Float32Array.from(rows, (row) => y[row]), n: rows.length });
+  const train = encode(split.train);
+  return {
+    specs,
+    train,
+    validation: encode(split.validation),
+    test: encode(split.test),
+    trainColumns: trainColumnsOf(stores, specs, split.train, train.X, encodedWidth(specs)),
+  };
+}
 
 /**
  * The test rows as the file spells them, read in another pass by line number: keeping every row's
  * strings while loading would cost more memory than the whole encoded dataset, and the holdout is only
  * known once all rows are in.
  */
-async function holdoutRecords(
+async function holdoutText(
   open: () => Promise<TableInput>,
   test: Uint32Array,
   lines: Uint32Array,
   columns: ReadonlyArray<{ name: string; index: number }>,
   extra: ReadonlyArray<{ name: string; index: number }> = [],
-): Promise<Array<Record<string, string>>> {
+): Promise<TextColumns> {
   const order = Uint32Array.from(test.keys()).sort((a, b) => lines[test[a]] - lines[test[b]]);
-  const records = new Array<Record<string, string>>(test.length);
-  // one string per repeated cell (a category, a round amount) rather than one per row: the holdout's
-  // strings are the largest part of the prepared data's heap. A column of mostly distinct values stops
-  // being remembered at MAX_SHARED_CELLS.
   const all = [...columns, ...extra];
-  const shared = all.map(() => new Map<string, string>());
-  const cell = (rec: CsvRecord, k: number): string => {
-    const text = fieldText(rec, all[k].index);
-    const known = shared[k].get(text);
-    if (known !== undefined) return known;
-    if (shared[k].size < MAX_SHARED_CELLS) shared[k].set(text, text);
-    return text;
-  };
+  const text = new TextColumns(
+    all.map((c) => c.name),
+    test.length,
+  );
   let next = 0;
   if (test.length > 0) {
     await readTable(await open(), () => undefined, (rec) => {
       const k = order[next];
       if (rec.line !== lines[test[k]]) return;
-      const record: Record<string, string> = {};
-      for (let j = 0; j < all.length; j++) record[all[j].name] = cell(rec, j);
-      records[k] = record;
+      text.add(k, (j) => fieldText(rec, all[j].index));
       return ++next === order.length ? STOP : undefined;
     });
   }
   if (next !== test.length) throw changed('holdout rows are missing');
-  return records;
+  return text.seal();
 }

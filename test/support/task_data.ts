@@ -1,6 +1,7 @@
 import { encodeRecords, type FeatureSpec } from '../../shared/data/encoding';
 import type { PreparedData, Task } from '../../shared/data/prepare';
 import { seededRandom } from '../../shared/data/random';
+import { TextColumns } from '../../shared/data/text_columns';
 
 /**
  * Small synthetic datasets of each task, built directly as the data layer would hand them to a trainer:
@@ -57,8 +58,8 @@ export function taskData(task: Task, n = 1500, seed = 3): PreparedData {
     target: 'target',
     train: split(task, train, seed),
     validation: split(task, validation, seed + 1),
-    test: { ...testSplit, records: test.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)]))) },
-    trainColumns: [
+    test: { ...testSplit, text: TextColumns.fromRecords(test.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)])))) },
+    trainColumns: () => [
       ...(['a', 'b', 'amount'] as const).map((name) => ({ name, kind: 'numeric' as const, values: Float64Array.from(train, (r) => r[name]), missing: 0 })),
       { name: 'kind', kind: 'categorical' as const, counts: train.reduce((m, r) => m.set(r.kind, (m.get(r.kind) ?? 0) + 1), new Map<string, number>()), missing: 0 },
     ],

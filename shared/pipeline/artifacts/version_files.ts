@@ -39,9 +39,9 @@ export interface VersionInfo {
 }
 
 function holdoutRows(data: PreparedData): HoldoutRow[] {
-  const { y, records } = data.test;
+  const { y, text } = data.test;
   const label = (i: number): number | string => (data.task === 'multiclass' ? data.classes![y[i]] : y[i]);
-  return records.map((record, i) => ({ label: label(i), record }));
+  return text.records().map((record, i) => ({ label: label(i), record }));
 }
 
 /** What the scorer serves as one number per row, on the test split: a binary score or a regression value (a cluster index is no score). */
@@ -58,7 +58,7 @@ function holdoutExplanations(data: PreparedData, fitted: Candidate['fitted']): G
   const offsets = new Map<string, number>();
   data.specs.reduce((at, s) => (offsets.set(s.name, at), at + (s.kind === 'categorical' ? s.categories.length : 1)), 0);
   // a category as the holdout file spells it; a number as the model read it (a missing value's fill)
-  const valueOf = (i: number, feature: string) => (kinds.get(feature) === 'categorical' ? (data.test.records[i]?.[feature] ?? '') : data.test.X[i * width + offsets.get(feature)!]);
+  const valueOf = (i: number, feature: string) => (kinds.get(feature) === 'categorical' ? (data.test.text.cell(i, feature) ?? '') : data.test.X[i * width + offsets.get(feature)!]);
   return globalExplanations(explainer, data.test.X, width, data.test.n, valueOf);
 }
 
@@ -113,7 +113,7 @@ export function versionFiles(data: PreparedData, candidate: Candidate, plan: Tra
     { name: ARTIFACT_FILES.curves, data: JSON.stringify(evaluation.curves), contentType: 'application/json' },
     { name: ARTIFACT_FILES.report, data: renderReport(manifest, data.report, evaluation.curves, card), contentType: 'text/html' },
     { name: ARTIFACT_FILES.card, data: cardMarkdown(card), contentType: 'text/markdown; charset=utf-8' },
-    { name: REFERENCE_FILE, data: JSON.stringify(buildReference(data.trainColumns, servedScores(data, fitted))), contentType: 'application/json' },
+    { name: REFERENCE_FILE, data: JSON.stringify(buildReference(data.trainColumns(), servedScores(data, fitted))), contentType: 'application/json' },
     { name: ARTIFACT_FILES.manifest, data: text, contentType: 'application/json' },
   ];
   return { manifest, files };

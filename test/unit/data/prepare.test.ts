@@ -15,8 +15,8 @@ const count = (y: ArrayLike<number>, value: number) => Array.from(y).filter((v) 
 
 /** The holdout keeps the file's own strings, and re-encoding them gives exactly the training matrix. */
 function expectHoldoutMatches(data: PreparedData) {
-  expect(data.test.records).toHaveLength(data.test.n);
-  expect(Array.from(encodeRecords(data.test.records, data.specs))).toEqual(Array.from(data.test.X));
+  expect(data.test.text.records()).toHaveLength(data.test.n);
+  expect(Array.from(encodeRecords(data.test.text.records(), data.specs))).toEqual(Array.from(data.test.X));
 }
 
 describe('prepareTrainingData', () => {
@@ -52,8 +52,8 @@ describe('prepareTrainingData', () => {
     }
     expect(sum(train.y) / train.n).toBeCloseTo(report.positives! / 6000, 3);
 
-    expect(Object.keys(test.records[0])).toEqual(data.specs.map((s) => s.name));
-    expect(test.records[0].amount).toMatch(/^\d+\.\d\d$/);
+    expect(Object.keys(test.text.record(0))).toEqual(data.specs.map((s) => s.name));
+    expect(test.text.record(0).amount).toMatch(/^\d+\.\d\d$/);
     expectHoldoutMatches(data);
 
     expect(report.columns.find((c) => c.name === 'amount')).toMatchObject({ kind: 'numeric', missing: 0, min: expect.any(Number), mean: expect.any(Number) });
@@ -194,11 +194,11 @@ describe('prepareTrainingData for other tasks', () => {
     expectHoldoutMatches(a);
     const b = await prepareTrainingData(fromText(text), cfg, { sample: 1000, seed: 3 });
     expect(b.test.X).toEqual(a.test.X);
-    expect(b.test.records).toEqual(a.test.records);
+    expect(b.test.text.records()).toEqual(a.test.text.records());
     const c = await prepareTrainingData(fromText(text), cfg, { sample: 1000, seed: 4 });
     expect(c.test.X).not.toEqual(a.test.X);
     // the sample comes from the whole file, not its start
-    const xs = a.test.records.map((r) => Number(r.x));
+    const xs = a.test.text.records().map((r) => Number(r.x));
     expect(Math.max(...xs)).toBeGreaterThan(90);
   });
 
@@ -233,15 +233,41 @@ describe('prepareTrainingData for other tasks', () => {
     expect(data.report.time_range).toEqual({ column: 'when', from: day(Math.min(...times)), to: day(Math.max(...times)) });
   });
 
+  it("gives the training rows' raw columns and the holdout's own spellings, read back from the matrices and bytes it keeps", async () => {
+    // x: which file row a matrix row is (i + 0.5, which no id looks like); m: missing on every 7th row, spelt with trailing zeros; kind: a category
+    const cell = (i: number) => (i % 7 === 0 ? '' : `${(i * 0.25).toFixed(2)}`);
+    const kinds = ['a', 'b', 'é"c'];
+    const kindCell = (i: number) => (i % 3 === 2 ? '"é""c"' : kinds[i % 3]);
+    const rows = ['x,m,kind,y', ...Array.from({ length: 700 }, (_, i) => `${i + 0.5},${cell(i)},${kindCell(i)},${i % 5 === 0 ? 1 : 0}`)];
+    const data = await prepareTrainingData(fromText(rows.join('\n')), parseDatasetConfig({ target: 'y' }));
+    expect(data.specs.map((s) => s.name)).toEqual(['x', 'm', 'kind']);
+    const width = encodedWidth(data.specs);
+    const ids = Array.from({ length: data.train.n }, (_, i) => data.train.X[i * width] - 0.5);
+    const columns = data.trainColumns();
+    const m = columns.find((c) => c.name === 'm')!;
+    const present = ids.filter((i) => i % 7 !== 0);
+    expect(m).toEqual({ name: 'm', kind: 'numeric', values: Float32Array.from(present, (i) => i * 0.25), missing: ids.length - present.length });
+    expect(m.missing).toBeGreaterThan(0);
+    expect(columns.find((c) => c.name === 'x')).toEqual({ name: 'x', kind: 'numeric', values: Float32Array.from(ids, (i) => i + 0.5), missing: 0 });
+    const counts = new Map<string, number>();
+    for (const i of ids) counts.set(kinds[i % 3], (counts.get(kinds[i % 3]) ?? 0) + 1);
+    expect(columns.find((c) => c.name === 'kind')).toEqual({ name: 'kind', kind: 'categorical', counts, missing: 0 });
+    // the holdout's cells exactly as the file spells them (unquoted), row by row
+    const testIds = Array.from({ length: data.test.n }, (_, i) => data.test.X[i * width] - 0.5);
+    expect(data.test.text.records()).toEqual(testIds.map((i) => ({ x: String(i + 0.5), m: cell(i), kind: kinds[i % 3] })));
+    expect(data.test.text.cell(1, 'm')).toBe(cell(testIds[1]));
+    expectHoldoutMatches(data);
+  });
+
   it('keeps a slice column that is no feature in the holdout rows, and only there', async () => {
     const rows = ['segment,x,y', ...Array.from({ length: 200 }, (_, i) => `${i % 3 === 0 ? 'gold' : 'basic'},${i % 7},${i % 2 ? 'yes' : 'no'}`)];
     const sliced = await prepareTrainingData(fromText(rows.join('\n')), parseDatasetConfig({ target: 'y', drop: ['segment'], slices: ['segment'] }));
     expect(sliced.specs.map((s) => s.name)).toEqual(['x']);
     expect(sliced.dropped).toContainEqual({ name: 'segment', reason: 'user-drop' });
-    expect(new Set(sliced.test.records.map((r) => r.segment))).toEqual(new Set(['gold', 'basic']));
+    expect(new Set(sliced.test.text.records().map((r) => r.segment))).toEqual(new Set(['gold', 'basic']));
     expectHoldoutMatches(sliced);
     const plain = await prepareTrainingData(fromText(rows.join('\n')), parseDatasetConfig({ target: 'y', drop: ['segment'] }));
-    expect(plain.test.records[0]).not.toHaveProperty('segment');
+    expect(plain.test.text.records()[0]).not.toHaveProperty('segment');
     expect(plain.report.time_range).toBeUndefined();
   });
 

@@ -73,7 +73,7 @@ describe('sampling a large stream', () => {
     const width = encodedWidth(data.specs);
     expect(data.report).toMatchObject({ rows: 2000, rows_read: rows, rows_usable: rows, sampled: true });
     expect(data.train.X.length + data.validation.X.length + data.test.X.length).toBe(2000 * width);
-    expect(data.test.records).toHaveLength(data.test.n);
+    expect(data.test.text.records()).toHaveLength(data.test.n);
     // stratified: the sample's positive rate is the file's, to the row
     expect(data.report.positives).toBe(Math.round((positives * 2000) / rows));
   });

@@ -35,6 +35,15 @@ describe('stratifiedSplit', () => {
     for (const part of [train, validation, test]) expect(Array.from(part)).toEqual(Array.from(part).sort((a, b) => a - b));
   });
 
+  it('draws the rows it drew when each class was an array of numbers (a rerun keeps its holdout)', () => {
+    // pinned from the implementation before the typed arrays
+    const labels = Float32Array.from({ length: 2000 }, (_, i) => ((i * 7919) % 13 === 0 ? 1 : 0));
+    const { validation, test } = stratifiedSplit(labels, { train: 0.6, validation: 0.2, test: 0.2 }, 11);
+    expect(Array.from(test.slice(0, 12))).toEqual([0, 1, 3, 12, 13, 15, 20, 24, 27, 28, 30, 31]);
+    expect(test.length).toBe(400);
+    expect(validation.reduce((a, b) => a + b, 0)).toBe(408635);
+  });
+
   it('keeps the positive rate in every split', () => {
     const { train, validation, test } = stratifiedSplit(labels, { train: 0.6, validation: 0.2, test: 0.2 }, 3);
     const positives = (rows: Uint32Array) => rows.reduce((n, i) => n + labels[i], 0);

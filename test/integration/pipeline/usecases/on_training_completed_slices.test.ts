@@ -8,6 +8,7 @@ import { createLogger } from '../../../../shared/core/log';
 import { encodeRecords, type FeatureSpec } from '../../../../shared/data/encoding';
 import type { PreparedData } from '../../../../shared/data/prepare';
 import { seededRandom } from '../../../../shared/data/random';
+import { TextColumns } from '../../../../shared/data/text_columns';
 import { writeArtifact } from '../../../../shared/pipeline/artifacts/model_files';
 import { versionFiles } from '../../../../shared/pipeline/artifacts/version_files';
 import type { Context } from '../../../../shared/pipeline/context';
@@ -68,8 +69,8 @@ function data(seed: number, scrambled: 'north' | 'south'): PreparedData {
     target: 'churn',
     train: train.split,
     validation: validation.split,
-    test: { ...test.split, records: test.rows.map((r) => ({ a: String(r.a), b: String(r.b), region: r.region })) },
-    trainColumns: [
+    test: { ...test.split, text: TextColumns.fromRecords(test.rows.map((r) => ({ a: String(r.a), b: String(r.b), region: r.region }))) },
+    trainColumns: () => [
       ...(['a', 'b'] as const).map((name) => ({ name, kind: 'numeric' as const, values: Float64Array.from(train.rows, (r) => r[name]), missing: 0 })),
       { name: 'region', kind: 'categorical' as const, counts: train.rows.reduce((m, r) => m.set(r.region, (m.get(r.region) ?? 0) + 1), new Map<string, number>()), missing: 0 },
     ],

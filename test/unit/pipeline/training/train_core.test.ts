@@ -75,7 +75,7 @@ describe('the training core and the scorer, per task', () => {
         expect(values.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
         expect(p.probabilities[p.label]).toBe(Math.max(...values));
       }
-      const served = await scorer.scoreRecords(data.test.records);
+      const served = await scorer.scoreRecords(data.test.text.records());
       expect(worstDifference(served, candidate.fitted.predictions.test)).toBeLessThan(1e-5);
     } finally {
       await scorer.release();
@@ -90,7 +90,7 @@ describe('the training core and the scorer, per task', () => {
       const result = await scorer.predict(instances);
       if (!result.ok) throw new Error(JSON.stringify(result.errors));
       expect(result.predictions.every((p) => Object.keys(p).join() === 'value')).toBe(true);
-      const served = await scorer.scoreRecords(data.test.records);
+      const served = await scorer.scoreRecords(data.test.text.records());
       expect(worstDifference(served, candidate.fitted.predictions.test)).toBeLessThan(1e-5);
     } finally {
       await scorer.release();
@@ -118,7 +118,7 @@ describe('the training core and the scorer, per task', () => {
       expect(raw.manifest.calibration).toMatchObject({ requested: 'none', method: 'none', log_loss: { platt: null, isotonic: null } });
       expect(platt.manifest.calibration).toMatchObject({ requested: 'platt', method: 'platt', log_loss: { isotonic: null } });
       // what the served graph answers is the trainer's calibrated score, as the holdout's test rows show
-      const served = await platt.scorer.scoreRecords(platt.data.test.records);
+      const served = await platt.scorer.scoreRecords(platt.data.test.text.records());
       expect(worstDifference(served, platt.candidate.fitted.predictions.test)).toBeLessThan(1e-5);
     } finally {
       await raw.scorer.release();
@@ -166,7 +166,7 @@ describe('the training core and the scorer, per task', () => {
       expect(manifest).toMatchObject({ algorithm, output: { name: 'probability' }, selection });
       if (winner === 'blend') expect((manifest.trainer.params.blend as Array<{ family: string }>).map((m) => m.family)).toEqual(selection!.blend!.members.map((m) => m.family));
       else expect(manifest.trainer.params).toEqual(selection!.candidates.find((c) => c.family === winner)!.params);
-      const served = await scorer.scoreRecords(data.test.records);
+      const served = await scorer.scoreRecords(data.test.text.records());
       expect(worstDifference(served, candidate.fitted.predictions.test)).toBeLessThan(1e-5);
     } finally {
       await scorer.release();
@@ -180,7 +180,7 @@ describe('the training core and the scorer, per task', () => {
       expect(manifest.metrics.oob_score).toBeGreaterThan(0.6);
       expect(manifest.metrics.accuracy).toBeGreaterThan(0.6);
       expect(manifest.trainer.history).toHaveLength(20);
-      const served = await scorer.scoreRecords(data.test.records);
+      const served = await scorer.scoreRecords(data.test.text.records());
       expect(worstDifference(served, candidate.fitted.predictions.test)).toBeLessThan(1e-5);
     } finally {
       await scorer.release();

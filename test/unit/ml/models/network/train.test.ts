@@ -97,7 +97,7 @@ describe('training, ONNX export and scoring on synthetic fraud data', () => {
 
     const scorer = await loadScorer(model.onnx, manifestFor(data, model, algorithm));
     try {
-      const served = await scorer.scoreRecords(data.test.records);
+      const served = await scorer.scoreRecords(data.test.text.records());
       const own = model.predict(data.test.X, data.test.n);
       expect(served).toHaveLength(data.test.n);
       let worst = 0;
@@ -119,7 +119,7 @@ describe('training, ONNX export and scoring on synthetic fraud data', () => {
     const scorer = await loadScorer(model.onnx, manifestFor(data, model, 'mlp', 0.7));
     try {
       expect(scorer.version).toBe('v1');
-      const rows = data.test.records.slice(0, 20);
+      const rows = data.test.text.records().slice(0, 20);
       const json = rows.map((r) => ({ ...r, amount: Number(r.amount), step: Number(r.step), isFraud: 0, nameOrig: 'C1' }));
       const asNumbers = json.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k === 'type' || typeof v !== 'string' ? v : Number(v)])));
       const result = await scorer.predict(asNumbers);
