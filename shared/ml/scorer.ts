@@ -8,7 +8,8 @@ import { Explainer, type ClassChoice, type Explanation } from './explain/explain
 import { calibratorOf } from './calibration/calibrator';
 import { EXPLAINER_FILE, type ExplainerModel } from './explain/explainer_file';
 import type { Manifest } from './manifest';
-import { ONNX_DISTANCES, ONNX_INPUT, ONNX_OUTPUTS } from './onnx_io';
+import { ONNX_DISTANCES, ONNX_OUTPUTS } from './onnx_io';
+import { createOnnxSession, type OnnxSession } from './onnx_session';
 
 /**
  * Serves one model version with onnxruntime-node — and its anomaly detector, when one was trained
@@ -62,6 +63,11 @@ export interface Scorer {
   /** Validates a request body, then scores it. */
   predict(instances: unknown, options?: PredictOptions): Promise<PredictResult>;
   /**
+   * predict without a promise, where the model is scored on the caller's turn (a table's model whose
+   * onnxruntime runs synchronously, onnx_session.ts): a one-row request spends no microtask on it.
+   */
+  predictNow?(instances: unknown): PredictResult;
+  /**
    * Validates a request body, then explains each row (explain/explainer.ts): all its features' contributions,
    * or the `topK` largest; of a multiclass model, the class `choice` names, or every class. Fails with
    * failed_precondition for a version stored without explainer.json.
@@ -75,8 +81,8 @@ export interface Scorer {
 // One intra-op thread: requests are small and concurrent, and a scoring instance has few cores.
 const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1 };
 
-async function openSession(bytes: Uint8Array, manifest: Manifest, file: string, output: string): Promise<ort.InferenceSession> {
-  const session = await ort.InferenceSession.create(bytes, SESSION_OPTIONS);
+async function openSession(bytes: Uint8Array, manifest: Manifest, file: string, output: string): Promise<OnnxSession> {
+  const session = await createOnnxSession(bytes, SESSION_OPTIONS);
   const input = manifest.input.name;
   if (!session.inputNames.includes(input) || !session.outputNames.includes(output)) {
     await session.release();
@@ -111,9 +117,10 @@ function labelled(manifest: Manifest, out: Float32Array, n: number): Prediction[
   return predictions;
 }
 
+const CLUSTER_OUTPUTS = [ONNX_OUTPUTS.clustering, ONNX_DISTANCES];
+
 /** Both outputs of a clustering model from one run: each row's cluster and its distances to the k centroids. */
-async function clustered(session: ort.InferenceSession, features: Float32Array, n: number, width: number): Promise<ClusterPrediction[]> {
-  const result = await session.run({ [ONNX_INPUT]: new ort.Tensor('float32', features, [n, width]) });
+function clustered(result: Record<string, { data: unknown }>, n: number): ClusterPrediction[] {
   const cluster = result[ONNX_OUTPUTS.clustering].data as Float32Array;
   const distances = result[ONNX_DISTANCES].data as Float32Array;
   const k = distances.length / n;
@@ -146,7 +153,7 @@ export async function loadScorer(onnxBytes: Uint8Array, manifest: Manifest, anom
     await session.release();
     throw new MloopError('failed_precondition', `model.onnx of ${manifest.model} ${manifest.version} answers ${manifest.output.name} without ${ONNX_DISTANCES}`);
   }
-  let anomaly: ort.InferenceSession | null = null;
+  let anomaly: OnnxSession | null = null;
   try {
     if (manifest.unsupervised) anomaly = await openSession(anomalyBytes!, manifest, manifest.unsupervised.file, manifest.unsupervised.output);
   } catch (err) {
@@ -154,15 +161,44 @@ export async function loadScorer(onnxBytes: Uint8Array, manifest: Manifest, anom
     throw err;
   }
   const ignorable = [manifest.target, ...manifest.dropped.map((d) => d.name)];
-  const run = async (on: ort.InferenceSession, output: string, features: Float32Array, n: number) => {
-    const result = await on.run({ [manifest.input.name]: new ort.Tensor('float32', features, [n, width]) });
-    return result[output].data as Float32Array;
-  };
+  const input = manifest.input.name;
+  const modelOutput = [manifest.output.name];
+  const outputs = clustering ? CLUSTER_OUTPUTS : modelOutput;
+  const anomalyOutputs = manifest.unsupervised ? [manifest.unsupervised.output] : [];
+  const feeds = (features: Float32Array, n: number) => ({ [input]: new ort.Tensor('float32', features, [n, width]) });
 
   const scoreRecords = async (records: ArrayLike<Record<string, unknown>>): Promise<Float32Array> => {
     if (records.length === 0) return new Float32Array(0);
-    return run(session, manifest.output.name, encodeRecords(records, manifest.features), records.length);
+    const result = await session.run(feeds(encodeRecords(records, manifest.features), records.length), modelOutput);
+    return result[manifest.output.name].data as Float32Array;
   };
+
+  const predictions = (result: Record<string, { data: unknown }>, n: number): Prediction[] =>
+    clustering ? clustered(result, n) : labelled(manifest, result[manifest.output.name].data as Float32Array, n);
+  const withAnomaly = (predicted: Prediction[], result: Record<string, { data: unknown }>, n: number) => {
+    const scores = result[anomalyOutputs[0]].data as Float32Array;
+    for (let i = 0; i < n; i++) predicted[i].anomaly_score = scores[i];
+    return predicted;
+  };
+
+  // Scored synchronously, a one-row request encodes into one input tensor kept for the purpose: the run
+  // is over before another request can encode (encodeRecords zeroes the row first).
+  const runNow = session.runNow;
+  const anomalyNow = anomaly ? anomaly.runNow : null;
+  let predictNow: ((instances: unknown) => PredictResult) | undefined;
+  if (runNow && (!anomaly || anomalyNow)) {
+    const oneRow = new Float32Array(width);
+    const oneFeeds = feeds(oneRow, 1);
+    predictNow = (instances) => {
+      const checked = validateInstances(instances, manifest.features, ignorable);
+      if (!checked.ok) return checked;
+      const n = checked.records.length;
+      const x = n === 1 ? oneFeeds : feeds(encodeRecords(checked.records, manifest.features), n);
+      if (n === 1) encodeRecords(checked.records, manifest.features, oneRow);
+      const predicted = predictions(runNow(x, outputs), n);
+      return { ok: true, predictions: anomalyNow ? withAnomaly(predicted, anomalyNow(x, anomalyOutputs), n) : predicted };
+    };
+  }
 
   // built on the first explanation: its trees' paths are precomputed once
   let explainer: Explainer | null = null;
@@ -178,17 +214,15 @@ export async function loadScorer(onnxBytes: Uint8Array, manifest: Manifest, anom
       const n = checked.records.length;
       return { ok: true, explanations: explainer.explain(encodeRecords(checked.records, manifest.features), width, n, topK, choice) };
     },
+    predictNow,
     async predict(instances) {
+      if (predictNow) return predictNow(instances);
       const checked = validateInstances(instances, manifest.features, ignorable);
       if (!checked.ok) return checked;
       const n = checked.records.length;
-      const features = encodeRecords(checked.records, manifest.features);
-      const predictions: Prediction[] = clustering ? await clustered(session, features, n, width) : labelled(manifest, await run(session, manifest.output.name, features, n), n);
-      if (anomaly) {
-        const scores = await run(anomaly, manifest.unsupervised!.output, features, n);
-        for (let i = 0; i < n; i++) predictions[i].anomaly_score = scores[i];
-      }
-      return { ok: true, predictions };
+      const x = feeds(encodeRecords(checked.records, manifest.features), n);
+      const predicted = predictions(await session.run(x, outputs), n);
+      return { ok: true, predictions: anomaly ? withAnomaly(predicted, await anomaly.run(x, anomalyOutputs), n) : predicted };
     },
     release: async () => {
       await session.release();
@@ -228,8 +262,9 @@ async function loadImageScorer(onnxBytes: Uint8Array, manifest: Manifest, spec: 
   const session = await openSession(onnxBytes, manifest, 'model.onnx', manifest.output.name);
   const classes = manifest.classes!;
   const floats = imageFloats(spec);
+  const output = [manifest.output.name];
   const run = async (x: Float32Array, n: number) => {
-    const result = await session.run({ [manifest.input.name]: new ort.Tensor('float32', x, [n, spec.size, spec.size, spec.channels]) });
+    const result = await session.run({ [manifest.input.name]: new ort.Tensor('float32', x, [n, spec.size, spec.size, spec.channels]) }, output);
     return result[manifest.output.name].data as Float32Array;
   };
   /** Preprocessed images, or the errors of those that are not images. */

