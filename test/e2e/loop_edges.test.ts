@@ -203,6 +203,9 @@ describe('a trained model', () => {
         } catch {
           failures++;
         }
+        // A loaded model scores without leaving the caller's turn (no I/O in between), so a loop of awaits
+        // alone would never let the timers below run: requests arrive as I/O, one event loop turn apart.
+        await new Promise((resolve) => setImmediate(resolve));
       }
     });
     await new Promise((resolve) => setTimeout(resolve, 200));
