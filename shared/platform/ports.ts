@@ -24,6 +24,12 @@ export interface PutOptions {
   contentType?: string;
   /** Write only if the live generation is this one; `'0'` means "only if the object does not exist". */
   ifGenerationMatch?: string;
+  /**
+   * false: the object may be lost if the machine (not the process) stops within seconds of the write. The
+   * local store then leaves the write to the page cache instead of waiting for the disk; Cloud Storage
+   * has every write durable anyway. For data that is a sample whose unwritten buffer a crash loses anyway.
+   */
+  durable?: boolean;
 }
 
 export interface ByteRange {

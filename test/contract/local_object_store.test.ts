@@ -1,4 +1,6 @@
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { LocalObjectStore } from '../../shared/platform/local/object_store';
 import { localHome, type LocalHome } from './local_fixtures';
@@ -97,6 +99,32 @@ describe('LocalObjectStore on disk', () => {
     expect(await other.stat('data', 'models/m/1/model.onnx')).toEqual(written);
     expect(written.contentType).toBe('application/octet-stream');
     expect((await store.put('data', 'x.csv', 'a')).contentType).toBe('text/csv');
+  });
+
+  test("a large body's MD5, hashed a slice per turn while the file is written, is the whole body's", async () => {
+    const body = randomBytes(1_000_003);
+    for (const durable of [true, false]) {
+      const meta = await store.put('data', `big-${durable}`, body, { durable });
+      expect(meta.md5Hash).toBe(createHash('md5').update(body).digest('base64'));
+      expect(fs.readFileSync(path.join(root, 'data', `big-${durable}`)).equals(body)).toBe(true);
+    }
+  });
+
+  test('a durable write waits for the disk (file and folder); durable: false leaves it to the page cache', async () => {
+    const probe = await fsp.open(path.join(local.home, 'probe'), 'w');
+    const fileHandle = Object.getPrototypeOf(probe) as { sync: () => Promise<void> };
+    await probe.close();
+    const sync = jest.spyOn(fileHandle, 'sync');
+    try {
+      await store.put('data', 'kept', 'x');
+      expect(sync).toHaveBeenCalledTimes(2);
+      sync.mockClear();
+      await store.put('data', 'sample', 'y', { durable: false });
+      expect(sync).not.toHaveBeenCalled();
+      expect((await store.get('data', 'sample')).toString()).toBe('y');
+    } finally {
+      sync.mockRestore();
+    }
   });
 
   test('putFile of a missing local file is not_found', async () => {

@@ -70,6 +70,24 @@ describe('the prediction log', () => {
     await log.stop();
   });
 
+  it('writes each flush whole, though every file after the first is encoded in the memory of the one before', async () => {
+    const log = new PredictionLog(ctx, { sampleRate: 1, flushEveryMs: 60_000, maxBuffered: 1_000_000 });
+    now = new Date('2026-11-25T10:00:00.000Z');
+    const wide = Array.from({ length: 500 }, (_, i) => ({ a: i, b: `t${i % 3}`, c: i / 7 }));
+    log.record('w1', 'reuse', 'v1', wide, wide.map((_, i) => ({ score: i / 500 })));
+    await log.flush();
+    const [first] = await platform.objects.list(config.artifactsBucket, 'predictions/dt=2026-11-25/model=reuse/');
+    const firstBytes = await platform.objects.get(config.artifactsBucket, first.name);
+    log.record('w2', 'reuse', 'v1', [{ a: -1 }], [{ score: 0.25 }]);
+    await log.flush();
+    await log.stop();
+    expect((await platform.objects.get(config.artifactsBucket, first.name)).equals(firstBytes)).toBe(true);
+    const rows = await readPredictions(ctx, 'reuse', new Date('2026-11-25T00:00:00Z'), new Date('2026-11-25T23:00:00Z'));
+    expect(rows).toHaveLength(501);
+    expect(rows.filter((r) => r.request_id === 'w1').map((r) => r.features)).toEqual(wide);
+    expect(rows.filter((r) => r.request_id === 'w2').map((r) => [r.features, r.prediction])).toEqual([[{ a: -1 }, { score: 0.25 }]]);
+  });
+
   it('reads a log written before the upgrade (NDJSON) beside the Parquet batches written after it', async () => {
     now = new Date('2026-11-25T10:00:00.000Z');
     const old = (id: string, index: number, amount: number | null) =>

@@ -40,7 +40,35 @@ const MAGIC = Buffer.from('PAR1');
 const SCRATCH_BYTES = 64 * 1024;
 
 export function writeFlatParquet(columns: readonly FlatColumn[], rows: number, metadata: Record<string, string> = {}): Buffer {
-  const out = new Output(4096 + rows * columns.length * 12);
+  const steps = flatParquetSteps(columns, rows, metadata);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * The same file, written a column at a time with a turn of the event loop between columns: a server
+ * encoding its log batch (a few milliseconds for 10 000 rows) answers the requests that arrive meanwhile
+ * instead of holding them all until the file is done. The columns must not change until it resolves.
+ */
+export async function writeFlatParquetYielding(columns: readonly FlatColumn[], rows: number, metadata: Record<string, string> = {}, reuse?: Buffer): Promise<Buffer> {
+  const steps = flatParquetSteps(columns, rows, metadata, reuse);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/**
+ * The writer, pausing after each column. `reuse`: a file this wrote before and its caller is done with,
+ * whose memory the new file takes (grown if need be), so that a server writing a file every few hundred
+ * milliseconds does not hand the garbage collector megabytes of external memory each time.
+ */
+function* flatParquetSteps(columns: readonly FlatColumn[], rows: number, metadata: Record<string, string>, reuse?: Buffer): Generator<void, Buffer, void> {
+  const size = 4096 + rows * columns.length * 12;
+  const out = reuse ? new Output(Buffer.from(reuse.buffer, reuse.byteOffset, reuse.buffer.byteLength - reuse.byteOffset)).reset(size) : new Output(size);
   out.bytes(MAGIC);
   const chunks: Thrift[] = [];
   let totalBytes = 0;
@@ -49,6 +77,7 @@ export function writeFlatParquet(columns: readonly FlatColumn[], rows: number, m
     const chunk = writeColumn(out, column, rows);
     totalBytes += out.length - start;
     chunks.push(chunk);
+    yield;
   }
   const schema: Thrift[] = [
     [[4, 'binary', 'schema'], [5, 'i32', columns.length]],
@@ -259,8 +288,8 @@ class Output {
   private buffer: Buffer;
   length = 0;
 
-  constructor(size: number) {
-    this.buffer = Buffer.allocUnsafe(size);
+  constructor(sizeOrBuffer: number | Buffer) {
+    this.buffer = typeof sizeOrBuffer === 'number' ? Buffer.allocUnsafe(sizeOrBuffer) : sizeOrBuffer;
   }
 
   private room(n: number): void {

@@ -1,4 +1,4 @@
-import { writeFlatParquet, type FlatColumn } from '../../data/parquet/flat_writer';
+import { writeFlatParquet, writeFlatParquetYielding, type FlatColumn } from '../../data/parquet/flat_writer';
 import type { PredictionRecord } from './prediction_records';
 import { grown } from '../../data/grown';
 
@@ -294,6 +294,20 @@ export class PredictionColumns {
 
   /** The batch as one Parquet file. */
   encode(): Buffer {
+    const { columns, rows, metadata } = this.flatColumns();
+    return writeFlatParquet(columns, rows, metadata);
+  }
+
+  /**
+   * The same file, a column per turn of the event loop (see writeFlatParquetYielding): add nothing
+   * meanwhile. `reuse`: an earlier file no longer needed, whose memory this one takes.
+   */
+  encodeYielding(reuse?: Buffer): Promise<Buffer> {
+    const { columns, rows, metadata } = this.flatColumns();
+    return writeFlatParquetYielding(columns, rows, metadata, reuse);
+  }
+
+  private flatColumns(): { columns: FlatColumn[]; rows: number; metadata: Record<string, string> } {
     const n = this.rows;
     const columns: FlatColumn[] = [
       { name: 'request_id', values: this.requestCodes, dictionary: this.requestIds, type: 'STRING', nullable: false },
@@ -320,7 +334,7 @@ export class PredictionColumns {
       }
       if (this.wholes) columns.push({ name: WHOLE[group], values: Array.from({ length: n }, (_, i) => this.wholes![group][i] ?? null), type: 'STRING', nullable: true });
     }
-    return writeFlatParquet(columns, n, { [LAYOUT_KEY]: JSON.stringify(layout) });
+    return { columns, rows: n, metadata: { [LAYOUT_KEY]: JSON.stringify(layout) } };
   }
 }
 

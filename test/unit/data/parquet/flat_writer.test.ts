@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
-import { writeFlatParquet, type FlatColumn } from '../../../../shared/data/parquet/flat_writer';
+import { writeFlatParquet, writeFlatParquetYielding, type FlatColumn } from '../../../../shared/data/parquet/flat_writer';
 import { ensurePyarrowVenv, pyarrowPython } from '../../../support/pyarrow_venv';
 
 const ROWS = 300;
@@ -58,6 +58,30 @@ describe('a flat Parquet file in one pass', () => {
     const rows = await parquetReadObjects({ file: arrayBufferOf(writeFlatParquet(typedColumns, ROWS)) });
     expect(rows).toHaveLength(ROWS);
     rows.forEach((row, i) => expect(row).toEqual({ x: i / 3, y: i % 4 ? -i : null, i: i - 7, few: i % 4 ? ['a', 'b', 'ç'][i % 3] : null, many: names[i] }));
+  });
+
+  it('writes the same bytes a column per turn of the event loop, letting other work run between columns', async () => {
+    let done = false;
+    // a request arriving during the encoding: answered before the file is done
+    const answeredBeforeDone = new Promise<boolean>((resolve) => setImmediate(() => resolve(!done)));
+    const yielded = await writeFlatParquetYielding(columns, ROWS, { 'mloop.test': '{"a":1}' });
+    done = true;
+    expect(yielded.equals(bytes)).toBe(true);
+    expect(await answeredBeforeDone).toBe(true);
+  });
+
+  it("takes an earlier file's memory when handed it, and the new file reads right past the old one's bytes", async () => {
+    const first = await writeFlatParquetYielding(columns, ROWS);
+    const fewer: FlatColumn[] = [{ name: 'only', type: 'DOUBLE', values: Float64Array.from({ length: 10 }, (_, i) => i + 0.5), nullable: false }];
+    const second = await writeFlatParquetYielding(fewer, 10, {}, first);
+    expect(second.buffer).toBe(first.buffer);
+    expect(await parquetReadObjects({ file: arrayBufferOf(second) })).toEqual(Array.from({ length: 10 }, (_, i) => ({ only: i + 0.5 })));
+    // larger than the memory handed: grown, and still right
+    const wide = Array.from({ length: 40 }, (_, k): FlatColumn => ({ name: `c${k}`, type: 'DOUBLE', values: Float64Array.from({ length: 5_000 }, (_, i) => i * k), nullable: false }));
+    const third = await writeFlatParquetYielding(wide, 5_000, {}, second);
+    expect(third.buffer).not.toBe(second.buffer);
+    const rows = await parquetReadObjects({ file: arrayBufferOf(third) });
+    expect(rows[4_999]).toEqual(Object.fromEntries(wide.map((_, k) => [`c${k}`, 4_999 * k])));
   });
 
   it('writes an empty file that still reads', async () => {
