@@ -2,5 +2,6 @@ import type { Clock } from './ports';
 
 export const systemClock: Clock = {
   now: () => new Date(),
+  nowMs: Date.now,
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };

@@ -240,6 +240,8 @@ export interface ServiceDeployer {
 
 export interface Clock {
   now(): Date;
+  /** now() in milliseconds, without a Date: for a caller on every request. Absent: now().getTime(). */
+  nowMs?(): number;
   sleep(ms: number): Promise<void>;
 }
 

@@ -12,9 +12,16 @@ export interface PredictionLogOptions {
   maxBuffered: number;
 }
 
+interface Batch {
+  columns: PredictionColumns;
+  time: string;
+}
+
 export class PredictionLog {
   /** One batch per model, day and served/shadow: the objects to be, each one Parquet file. */
-  private batches = new Map<string, { columns: PredictionColumns; time: string }>();
+  private batches = new Map<string, Batch>();
+  /** the batch the last request went to, and what picked it */
+  private last?: { model: string; shadow: boolean; day: string; batch: Batch };
   private buffered = 0;
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
@@ -28,6 +35,7 @@ export class PredictionLog {
   dropped = 0;
   private lastMs = NaN;
   private lastTime = '';
+  private lastDay = '';
 
   constructor(
     private readonly ctx: Context,
@@ -47,13 +55,20 @@ export class PredictionLog {
   record(requestId: string, model: string, version: string, instances: unknown[], predictions: unknown[], shadow = false): void {
     if (this.options.sampleRate <= 0 || (this.options.sampleRate < 1 && this.random() >= this.options.sampleRate)) return;
     const time = this.timeNow();
-    const key = `${model}\u0000${time.slice(0, 10)}\u0000${shadow ? 1 : 0}`;
-    let batch = this.batches.get(key);
-    // sized for a full buffer and the requests that arrive before its flush's turn: most batches fill up
-    // before the timer writes them, and arrays grown by copying cost more than they save in memory
-    if (!batch) {
-      const columns = this.spare.pop()?.reuse(model, shadow) ?? new PredictionColumns(model, shadow, Math.min(this.options.maxBuffered, 50_000) * 2);
-      this.batches.set(key, (batch = { columns, time }));
+    const last = this.last;
+    let batch: Batch | undefined;
+    // a server's requests mostly go to one model on one day: the last batch, without building its key
+    if (last && last.model === model && last.shadow === shadow && last.day === this.lastDay) batch = last.batch;
+    else {
+      const key = `${model}\u0000${this.lastDay}\u0000${shadow ? 1 : 0}`;
+      batch = this.batches.get(key);
+      // sized for a full buffer and the requests that arrive before its flush's turn: most batches fill up
+      // before the timer writes them, and arrays grown by copying cost more than they save in memory
+      if (!batch) {
+        const columns = this.spare.pop()?.reuse(model, shadow) ?? new PredictionColumns(model, shadow, Math.min(this.options.maxBuffered, 50_000) * 2);
+        this.batches.set(key, (batch = { columns, time }));
+      }
+      this.last = { model, shadow, day: this.lastDay, batch };
     }
     batch.columns.add(requestId, version, time, instances, predictions);
     this.buffered += instances.length;
@@ -63,10 +78,12 @@ export class PredictionLog {
 
   /** The clock's time as ISO text, formatted once per millisecond however many requests share it. */
   private timeNow(): string {
-    const ms = this.ctx.platform.clock.now().getTime();
+    const clock = this.ctx.platform.clock;
+    const ms = clock.nowMs ? clock.nowMs() : clock.now().getTime();
     if (ms !== this.lastMs) {
       this.lastMs = ms;
       this.lastTime = new Date(ms).toISOString();
+      this.lastDay = this.lastTime.slice(0, 10);
     }
     return this.lastTime;
   }
@@ -88,6 +105,7 @@ export class PredictionLog {
     if (this.buffered === 0) return;
     const batches = this.batches;
     this.batches = new Map();
+    this.last = undefined;
     this.buffered = 0;
     for (const { columns, time } of batches.values()) {
       const { model, shadow, rows } = columns;
