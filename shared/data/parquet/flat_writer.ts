@@ -1,3 +1,5 @@
+import type { Utf8List } from '../utf8_list';
+
 /**
  * A Parquet file of flat columns (no nesting), written in one pass into one buffer: one row group, one
  * uncompressed data page (v1) per column, PLAIN values, strings dictionary-encoded when they repeat.
@@ -21,8 +23,11 @@ export interface FlatColumn {
   nullable: boolean;
   /** Which rows hold a value (1) and which are null (0), for values in a typed array, which has no null. */
   defined?: Uint8Array;
-  /** STRING values as indexes into these texts: what repeats is held once, from the request path on. */
-  dictionary?: readonly string[];
+  /**
+   * STRING values as indexes into these texts: what repeats is held once, from the request path on; as a
+   * Utf8List, texts kept as their bytes (one per request) are copied as they are.
+   */
+  dictionary?: readonly string[] | Utf8List;
 }
 
 // Parquet's PLAIN numbers are little-endian: a typed array's bytes are them on such a host
@@ -143,10 +148,11 @@ function writeColumn(out: Output, column: FlatColumn, rows: number): Thrift {
     }
   } else if (given && !(count > 0 && given.length <= count / 2)) {
     // an index per row into texts that barely repeat (one request id per row): plainly
-    for (let k = 0; k < count; k++) body.text(given[at(k) as number]);
+    if (Array.isArray(given)) for (let k = 0; k < count; k++) body.text((given as readonly string[])[at(k) as number]);
+    else for (let k = 0; k < count; k++) body.byteArray((given as Utf8List).bytes(at(k) as number));
   } else {
     let texts: string[] = [];
-    let dictionary: Iterable<string>;
+    let dictionary: Iterable<string> | Utf8List;
     let size: number;
     let indexes: Int32Array;
     if (given) {
@@ -170,7 +176,8 @@ function writeColumn(out: Output, column: FlatColumn, rows: number): Thrift {
     }
     if (count > 0 && size >= 0) {
       const page = new Output(64 + size * 16);
-      for (const text of dictionary) page.text(text);
+      if (isUtf8List(dictionary)) for (let i = 0; i < size; i++) page.byteArray(dictionary.bytes(i));
+      else for (const text of dictionary) page.text(text);
       dictionaryOffset = out.length;
       writePage(out, PAGE.DICTIONARY, page, [7, 'struct', [[1, 'i32', size], [2, 'i32', ENCODING.PLAIN_DICTIONARY]]]);
       // indexes: bit width, then RLE runs (runs are long: a request's rows share their id and time)
@@ -208,6 +215,10 @@ function writeColumn(out: Output, column: FlatColumn, rows: number): Thrift {
   ];
   if (dictionaryOffset !== null) meta.push([11, 'i64', dictionaryOffset]);
   return [[2, 'i64', dataOffset], [3, 'struct', meta]];
+}
+
+function isUtf8List(texts: Iterable<string> | Utf8List): texts is Utf8List {
+  return !(Symbol.iterator in texts);
 }
 
 function bytesOf(values: Float64Array | Int32Array): Uint8Array {
@@ -336,6 +347,14 @@ class Output {
     const written = this.buffer.write(text, start, 'utf8');
     this.buffer.writeUInt32LE(written, this.length);
     this.length = start + written;
+  }
+
+  /** A PLAIN byte array already in UTF-8: its length, then the bytes. */
+  byteArray(bytes: Uint8Array): void {
+    this.room(4 + bytes.length);
+    this.buffer.writeUInt32LE(bytes.length, this.length);
+    this.buffer.set(bytes, this.length + 4);
+    this.length += 4 + bytes.length;
   }
 
   rawText(text: string): void {

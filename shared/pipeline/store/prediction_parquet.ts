@@ -1,6 +1,7 @@
 import { writeFlatParquet, writeFlatParquetYielding, type FlatColumn } from '../../data/parquet/flat_writer';
 import type { PredictionRecord } from './prediction_records';
 import { grown } from '../../data/grown';
+import { Utf8List } from '../../data/utf8_list';
 
 /**
  * The prediction log as Parquet: one file per flush, one row group, one column per feature and per
@@ -182,8 +183,11 @@ class FieldColumn {
  */
 export class PredictionColumns {
   rows = 0;
-  /** one per request: ids are unique, so a dictionary of them would only hash each one for nothing */
-  private requestIds: string[] = [];
+  /**
+   * one per request: ids are unique, so a dictionary of them would only hash each one for nothing; kept
+   * as bytes, since a string per request held until the flush is what the garbage collector promotes
+   */
+  private readonly requestIds = new Utf8List();
   private requestCodes: Int32Array;
   private index: Int32Array;
   private versions = new Dictionary();
@@ -213,7 +217,7 @@ export class PredictionColumns {
   add(requestId: string, version: string, time: string, instances: readonly unknown[], predictions: readonly unknown[]): void {
     const n = instances.length;
     if (this.rows + n > this.capacity) this.grow(Math.max(this.capacity * 2, this.rows + n));
-    const request = this.requestIds.push(requestId) - 1;
+    const request = this.requestIds.push(requestId);
     const v = this.versions.code(version);
     const t = this.times.code(time);
     const start = this.rows;
@@ -244,7 +248,7 @@ export class PredictionColumns {
     this.model = model;
     this.shadow = shadow;
     this.rows = 0;
-    this.requestIds = [];
+    this.requestIds.clear();
     this.versions = new Dictionary();
     this.times = new Dictionary();
     this.wholes = null;

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { writeFlatParquet, writeFlatParquetYielding, type FlatColumn } from '../../../../shared/data/parquet/flat_writer';
+import { Utf8List } from '../../../../shared/data/utf8_list';
 import { ensurePyarrowVenv, pyarrowPython } from '../../../support/pyarrow_venv';
 
 const ROWS = 300;
@@ -82,6 +83,23 @@ describe('a flat Parquet file in one pass', () => {
     expect(third.buffer).not.toBe(second.buffer);
     const rows = await parquetReadObjects({ file: arrayBufferOf(third) });
     expect(rows[4_999]).toEqual(Object.fromEntries(wide.map((_, k) => [`c${k}`, 4_999 * k])));
+  });
+
+  it('writes texts kept as UTF-8 bytes (a Utf8List) as they are, plainly or as a dictionary', async () => {
+    const ids = new Utf8List(8);
+    for (let i = 0; i < ROWS; i++) ids.push(`req-${i}-ç✓`);
+    const few = new Utf8List(2);
+    for (const text of ['a', 'dé', '']) few.push(text);
+    const listColumns: FlatColumn[] = [
+      { name: 'unique', type: 'STRING', values: Int32Array.from({ length: ROWS }, (_, i) => i), dictionary: ids, nullable: false },
+      { name: 'repeated', type: 'STRING', values: Int32Array.from({ length: ROWS }, (_, i) => i % 3), dictionary: few, nullable: false },
+    ];
+    const file = arrayBufferOf(writeFlatParquet(listColumns, ROWS));
+    const encodings = (name: string) => parquetMetadata(file).row_groups[0].columns.find((c) => c.meta_data?.path_in_schema[0] === name)!.meta_data!.encodings;
+    expect(encodings('unique')).not.toContain('RLE_DICTIONARY');
+    expect(encodings('repeated')).toContain('RLE_DICTIONARY');
+    const rows = await parquetReadObjects({ file });
+    rows.forEach((row, i) => expect(row).toEqual({ unique: `req-${i}-ç✓`, repeated: ['a', 'dé', ''][i % 3] }));
   });
 
   it('writes an empty file that still reads', async () => {
