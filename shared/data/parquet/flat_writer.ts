@@ -73,7 +73,9 @@ export async function writeFlatParquetYielding(columns: readonly FlatColumn[], r
  */
 function* flatParquetSteps(columns: readonly FlatColumn[], rows: number, metadata: Record<string, string>, reuse?: Buffer): Generator<void, Buffer, void> {
   const size = 4096 + rows * columns.length * 12;
-  const out = reuse ? new Output(Buffer.from(reuse.buffer, reuse.byteOffset, reuse.buffer.byteLength - reuse.byteOffset)).reset(size) : new Output(size);
+  // a small Buffer may be a slice of Node's shared pool (Buffer.poolSize bytes), whose other bytes are other buffers'
+  const own = reuse !== undefined && reuse.buffer.byteLength > Buffer.poolSize;
+  const out = own ? new Output(Buffer.from(reuse.buffer, reuse.byteOffset, reuse.buffer.byteLength - reuse.byteOffset)).reset(size) : new Output(size);
   out.bytes(MAGIC);
   const chunks: Thrift[] = [];
   let totalBytes = 0;

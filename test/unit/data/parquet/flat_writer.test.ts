@@ -77,6 +77,14 @@ describe('a flat Parquet file in one pass', () => {
     const second = await writeFlatParquetYielding(fewer, 10, {}, first);
     expect(second.buffer).toBe(first.buffer);
     expect(await parquetReadObjects({ file: arrayBufferOf(second) })).toEqual(Array.from({ length: 10 }, (_, i) => ({ only: i + 0.5 })));
+    // a Buffer that may be a slice of Node's shared pool is not taken: the pool's other bytes are other buffers'
+    const pool = new ArrayBuffer(Buffer.poolSize);
+    const pooled = Buffer.from(pool, 0, 8);
+    const neighbour = Buffer.from(pool, 5_000, 9);
+    neighbour.write('neighbour');
+    const fromPooled = await writeFlatParquetYielding(fewer, 10, {}, pooled);
+    expect(fromPooled.buffer).not.toBe(pool);
+    expect(neighbour.toString()).toBe('neighbour');
     // larger than the memory handed: grown, and still right
     const wide = Array.from({ length: 40 }, (_, k): FlatColumn => ({ name: `c${k}`, type: 'DOUBLE', values: Float64Array.from({ length: 5_000 }, (_, i) => i * k), nullable: false }));
     const third = await writeFlatParquetYielding(wide, 5_000, {}, second);
