@@ -46,6 +46,10 @@ describe('GcsObjectStore end-to-end integrity', () => {
     const name = `${unique('sum')}/small.json`;
     await store.put('data', name, '{"a":1}');
     expect(fake.objects.verified.filter((v) => v.name === name)).toEqual([{ name, md5: true, crc32c: false }]);
+    // a body hashed over several turns of the event loop
+    const large = `${unique('sum')}/large.parquet`;
+    await store.put('data', large, Buffer.alloc(700 * 1024, 'x'));
+    expect(fake.objects.verified.filter((v) => v.name === large)).toEqual([{ name: large, md5: true, crc32c: false }]);
 
     const file = path.join(dir, 'upload.csv');
     fs.writeFileSync(file, Buffer.alloc(600 * 1024, 'a,b\n'));

@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { Storage, type File, type FileMetadata, type StorageOptions } from '@google-cloud/storage';
 import { MloopError, invalid, notFound, unavailable } from '../../core/errors';
 import { contentTypeFor } from '../content_types';
+import { md5Yielding } from '../md5';
 import type { ByteRange, ObjectMetadata, ObjectStore, PutOptions } from '../ports';
 import { fromHttp } from './errors';
 
@@ -43,7 +44,7 @@ export class GcsObjectStore implements ObjectStore {
       await file.save(body, {
         resumable: false,
         validation: 'crc32c',
-        metadata: { contentType: options.contentType ?? contentTypeFor(name), md5Hash: createHash('md5').update(body).digest('base64') },
+        metadata: { contentType: options.contentType ?? contentTypeFor(name), md5Hash: await md5Yielding(body) },
         preconditionOpts: generationMatch(options.ifGenerationMatch),
       });
     } catch (err) {

@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { MloopError, invalid, notFound, preconditionFailed } from '../../core/errors';
 import type { ByteRange, ObjectMetadata, ObjectStore, PutOptions } from '../ports';
 import { contentTypeFor } from '../content_types';
+import { md5Yielding } from '../md5';
 import { TMP_DIR, assertNoLinkEscape, bucketDir, objectPath } from './object_paths';
 import { nextGeneration, readRow, readRows, toMetadata, upsertRow } from './object_rows';
 import { immediate, type Db } from './sqlite';
@@ -183,18 +184,6 @@ export class LocalObjectStore implements ObjectStore {
       throw err;
     }
   }
-}
-
-/** Bytes hashed per turn of the event loop: about 0.4 ms. */
-const HASH_SLICE = 256 * 1024;
-
-async function md5Yielding(buffer: Buffer): Promise<string> {
-  const hash = createHash('md5');
-  for (let at = 0; at < buffer.length; at += HASH_SLICE) {
-    if (at > 0) await new Promise((resolve) => setImmediate(resolve));
-    hash.update(buffer.subarray(at, at + HASH_SLICE));
-  }
-  return hash.digest('base64');
 }
 
 async function writeStreamed(source: AsyncIterable<Buffer>, tmp: string): Promise<{ md5: string; size: number }> {
