@@ -1,3 +1,5 @@
+import { Utf8List } from './utf8_list';
+
 /**
  * The holdout's cells as the file spells them, column by column: each column's strings as UTF-8 bytes
  * end to end in one buffer, and where each row's ends. A row as an object of strings costs about 25
@@ -9,10 +11,8 @@
 const MAX_SHARED = 4096;
 
 export class TextColumns {
-  private bytes: Buffer[];
-  /** Per column, where the cell of the p-th row added ends (it starts where the one before ends). */
-  private readonly ends: Uint32Array[];
-  private readonly used: number[];
+  /** Per column, the cells in the order their rows were added. */
+  private readonly columns: Utf8List[];
   /** A row index → the order it was added in. */
   private readonly added: Uint32Array;
   private count = 0;
@@ -21,9 +21,7 @@ export class TextColumns {
     readonly names: readonly string[],
     readonly length: number,
   ) {
-    this.bytes = names.map(() => Buffer.allocUnsafe(Math.max(64, length * 8)));
-    this.ends = names.map(() => new Uint32Array(length));
-    this.used = names.map(() => 0);
+    this.columns = names.map(() => new Utf8List(length, 8));
     this.added = new Uint32Array(length);
   }
 
@@ -37,21 +35,8 @@ export class TextColumns {
 
   /** Adds row `row`, its cells in the order of `names`. */
   add(row: number, cells: (k: number) => string): void {
-    const p = this.count++;
-    this.added[row] = p;
-    for (let k = 0; k < this.names.length; k++) {
-      const text = cells(k);
-      let at = this.used[k];
-      // a UTF-8 character takes at most 3 bytes per UTF-16 unit
-      if (at + text.length * 3 > this.bytes[k].length) {
-        const bigger = Buffer.allocUnsafe(Math.max(this.bytes[k].length * 2, at + text.length * 3));
-        this.bytes[k].copy(bigger, 0, 0, at);
-        this.bytes[k] = bigger;
-      }
-      at += this.bytes[k].write(text, at, 'utf8');
-      this.ends[k][p] = at;
-      this.used[k] = at;
-    }
+    this.added[row] = this.count++;
+    for (let k = 0; k < this.names.length; k++) this.columns[k].push(cells(k));
   }
 
   /** The cell of `row` in column `name`, undefined for a column it does not hold. */
@@ -87,12 +72,11 @@ export class TextColumns {
 
   /** Trims the buffers to what the rows use, once all are added. */
   seal(): this {
-    this.bytes = this.bytes.map((b, k) => Buffer.from(b.subarray(0, this.used[k])));
+    for (const column of this.columns) column.trim();
     return this;
   }
 
   private text(row: number, k: number): string {
-    const p = this.added[row];
-    return this.bytes[k].toString('utf8', p === 0 ? 0 : this.ends[k][p - 1], this.ends[k][p]);
+    return this.columns[k].text(this.added[row]);
   }
 }

@@ -8,8 +8,9 @@ export class Utf8List {
   private ends: Int32Array;
   length = 0;
 
-  constructor(capacity = 1024) {
-    this.buffer = Buffer.allocUnsafe(capacity * 40);
+  /** `capacity` texts of about `bytesEach` bytes before anything is copied to grow. */
+  constructor(capacity = 1024, bytesEach = 40) {
+    this.buffer = Buffer.allocUnsafe(Math.max(64, capacity * bytesEach));
     this.ends = new Int32Array(capacity);
   }
 
@@ -33,11 +34,17 @@ export class Utf8List {
   }
 
   text(i: number): string {
-    return this.bytes(i).toString('utf8');
+    return this.buffer.toString('utf8', i === 0 ? 0 : this.ends[i - 1], this.ends[i]);
   }
 
   clear(): void {
     this.length = 0;
+  }
+
+  /** Its bytes cut to what the texts use, once no more will be pushed (a long-lived list). */
+  trim(): this {
+    this.buffer = Buffer.from(this.buffer.subarray(0, this.length === 0 ? 0 : this.ends[this.length - 1]));
+    return this;
   }
 }
 
