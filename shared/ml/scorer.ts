@@ -10,6 +10,7 @@ import { EXPLAINER_FILE, type ExplainerModel } from './explain/explainer_file';
 import type { Manifest } from './manifest';
 import { ONNX_DISTANCES, ONNX_OUTPUTS } from './onnx_io';
 import { createOnnxSession, type OnnxSession } from './onnx_session';
+import { probeRows, scoresAgree, treeScorer, type TreeScores } from './tree_scorer';
 
 /**
  * Serves one model version with onnxruntime-node — and its anomaly detector, when one was trained
@@ -55,6 +56,8 @@ export type PredictResult = { ok: true; predictions: Prediction[]; images?: Imag
 export interface Scorer {
   readonly version: string;
   readonly manifest: Manifest;
+  /** What scores the rows: a tree model's trees in JavaScript (tree_scorer.ts), or onnxruntime. */
+  readonly engine: 'trees' | 'onnxruntime';
   /**
    * The model's output for each record, row-major: P(positive) or the anomaly score [n], one
    * probability per class [n × K], or the value [n]. Values may be JSON values or CSV strings.
@@ -134,6 +137,17 @@ function unexplainable(manifest: Manifest): MloopError {
   return new MloopError('failed_precondition', `${manifest.model} ${manifest.version} (${manifest.algorithm}) cannot be explained: ${why}`);
 }
 
+// Rows the tree scorer is checked on against the ONNX graph before it serves: every kind of branch, ~1 ms.
+const PROBES = 256;
+
+/** The tree scorer of a tree model, if its scores agree with the ONNX graph's on probe rows. */
+function agreeingTreeScorer(model: ExplainerModel, manifest: Manifest, width: number, onnx: TreeScores): TreeScores | null {
+  const trees = treeScorer(model, manifest.task, calibratorOf(manifest.calibration));
+  if (!trees) return null;
+  const X = probeRows(model, width, PROBES);
+  return scoresAgree(trees(X, PROBES), onnx(X, PROBES)) ? trees : null;
+}
+
 /**
  * `anomalyBytes` is anomaly.onnx, required when the manifest lists an unsupervised model; `explainer` is
  * explainer.json's model, when the version has one.
@@ -167,8 +181,16 @@ export async function loadScorer(onnxBytes: Uint8Array, manifest: Manifest, anom
   const anomalyOutputs = manifest.unsupervised ? [manifest.unsupervised.output] : [];
   const feeds = (features: Float32Array, n: number) => ({ [input]: new ort.Tensor('float32', features, [n, width]) });
 
+  // A tree model is scored from its trees, by requests and holdouts alike, once they agree with the graph.
+  const runNow = session.runNow;
+  const trees =
+    anomaly || clustering || !explainerModel || !runNow
+      ? null
+      : agreeingTreeScorer(explainerModel, manifest, width, (X, n) => runNow(feeds(X, n), modelOutput)[manifest.output.name].data as Float32Array);
+
   const scoreRecords = async (records: ArrayLike<Record<string, unknown>>): Promise<Float32Array> => {
     if (records.length === 0) return new Float32Array(0);
+    if (trees) return trees(encodeRecords(records, manifest.features), records.length);
     const result = await session.run(feeds(encodeRecords(records, manifest.features), records.length), modelOutput);
     return result[manifest.output.name].data as Float32Array;
   };
@@ -183,7 +205,6 @@ export async function loadScorer(onnxBytes: Uint8Array, manifest: Manifest, anom
 
   // Scored synchronously, a one-row request encodes into one input tensor kept for the purpose: the run
   // is over before another request can encode (encodeRecords zeroes the row first).
-  const runNow = session.runNow;
   const anomalyNow = anomaly ? anomaly.runNow : null;
   let predictNow: ((instances: unknown) => PredictResult) | undefined;
   if (runNow && (!anomaly || anomalyNow)) {
@@ -193,8 +214,9 @@ export async function loadScorer(onnxBytes: Uint8Array, manifest: Manifest, anom
       const checked = validateInstances(instances, manifest.features, ignorable);
       if (!checked.ok) return checked;
       const n = checked.records.length;
-      const x = n === 1 ? oneFeeds : feeds(encodeRecords(checked.records, manifest.features), n);
-      if (n === 1) encodeRecords(checked.records, manifest.features, oneRow);
+      const X = encodeRecords(checked.records, manifest.features, n === 1 ? oneRow : undefined);
+      if (trees) return { ok: true, predictions: labelled(manifest, trees(X, n), n) };
+      const x = n === 1 ? oneFeeds : feeds(X, n);
       const predicted = predictions(runNow(x, outputs), n);
       return { ok: true, predictions: anomalyNow ? withAnomaly(predicted, anomalyNow(x, anomalyOutputs), n) : predicted };
     };
@@ -205,6 +227,7 @@ export async function loadScorer(onnxBytes: Uint8Array, manifest: Manifest, anom
   return {
     version: manifest.version,
     manifest,
+    engine: trees ? 'trees' : 'onnxruntime',
     scoreRecords,
     async explain(instances, topK, choice) {
       if (!explainerModel || clustering) throw unexplainable(manifest);
@@ -290,6 +313,7 @@ async function loadImageScorer(onnxBytes: Uint8Array, manifest: Manifest, spec: 
   return {
     version: manifest.version,
     manifest,
+    engine: 'onnxruntime',
     async scoreRecords(records) {
       if (records.length === 0) return new Float32Array(0);
       const decoded = await tensors(records);

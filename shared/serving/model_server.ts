@@ -149,7 +149,7 @@ export class ModelServer {
       const started = Date.now();
       const scorer = await openScorer(this.ctx, model, version);
       await (scorer.warm ? scorer.warm() : scorer.scoreRecords([warmupRecord(scorer.manifest.features)]));
-      this.ctx.log.info({ model, version, role, ms: Date.now() - started }, 'model loaded');
+      this.ctx.log.info({ model, version, role, engine: scorer.engine, ms: Date.now() - started }, 'model loaded');
       return scorer;
     })().finally(() => this.loading.delete(key));
     this.loading.set(key, task);

@@ -1,42 +1,19 @@
+import { flattenTrees, type FlatTrees, type TreeNodes } from './flat_trees';
+
 /**
- * Trees as TreeSHAP reads them, in flat typed arrays over the whole ensemble. Node k of tree t tests
- * `x[feature] ≤ threshold` (NaN going the way `defaultLeft` says); a child ≥ 0 is a node of the same
- * tree, a child < 0 the leaf ~child — gbdt's layout (models/gbdt/tree.ts). A cover is the number of
- * training rows that reached the node: path-dependent TreeSHAP weighs the unseen branch by it.
+ * Trees as TreeSHAP reads them: the walk's flat arrays (flat_trees.ts) and, per node, the number of
+ * training rows that reached it (its cover): path-dependent TreeSHAP weighs the unseen branch by it.
  *
  * Each leaf's path from the root is precomputed once, grouped by the feature it tests: for a row, a
  * leaf's part of the explanation then only needs which of the path's tests the row passes.
  */
-export interface TreeArrays {
-  /** The output (class) the tree adds to. */
-  output: number;
-  feature: ArrayLike<number>;
-  threshold: ArrayLike<number>;
-  defaultLeft: ArrayLike<number>;
-  left: ArrayLike<number>;
-  right: ArrayLike<number>;
+export interface TreeArrays extends TreeNodes {
   /** Rows that reached each internal node. */
   cover: ArrayLike<number>;
-  value: ArrayLike<number>;
   leafCover: ArrayLike<number>;
 }
 
-export interface TreeEnsemble {
-  outputs: number;
-  /** Raw score of each output before any tree. */
-  base: Float64Array;
-  trees: number;
-  treeOutput: Int32Array;
-  /** Global index of tree t's first node and leaf; t+1's is where t's end. */
-  nodeStart: Int32Array;
-  leafStart: Int32Array;
-  feature: Int32Array;
-  threshold: Float64Array;
-  defaultLeft: Uint8Array;
-  /** Local to the tree, as in TreeArrays. */
-  left: Int32Array;
-  right: Int32Array;
-  value: Float64Array;
+export interface TreeEnsemble extends FlatTrees {
   /** Each tree's mean leaf value over the training rows (cover-weighted): its part of the base value. */
   expected: Float64Array;
   /** Per leaf: its path's distinct features, [uniqueStart[l], uniqueStart[l+1]). */
@@ -63,28 +40,11 @@ export interface TreeEnsemble {
 }
 
 export function buildEnsemble(outputs: number, base: ArrayLike<number>, trees: readonly TreeArrays[]): TreeEnsemble {
-  const T = trees.length;
-  const nodeStart = new Int32Array(T + 1);
-  const leafStart = new Int32Array(T + 1);
-  trees.forEach((tree, t) => {
-    nodeStart[t + 1] = nodeStart[t] + tree.feature.length;
-    leafStart[t + 1] = leafStart[t] + tree.value.length;
-  });
-  const N = nodeStart[T];
+  const flat = flattenTrees(outputs, base, trees);
+  const { trees: T, nodeStart, leafStart } = flat;
   const L = leafStart[T];
   const e: TreeEnsemble = {
-    outputs,
-    base: Float64Array.from(base),
-    trees: T,
-    treeOutput: Int32Array.from(trees, (t) => t.output),
-    nodeStart,
-    leafStart,
-    feature: new Int32Array(N),
-    threshold: new Float64Array(N),
-    defaultLeft: new Uint8Array(N),
-    left: new Int32Array(N),
-    right: new Int32Array(N),
-    value: new Float64Array(L),
+    ...flat,
     expected: new Float64Array(T),
     uniqueStart: new Int32Array(L + 1),
     uniqueFeature: new Int32Array(0),
@@ -110,17 +70,9 @@ export function buildEnsemble(outputs: number, base: ArrayLike<number>, trees: r
     const l0 = leafStart[t];
     const nodes = tree.feature.length;
     e.maxNodes = Math.max(e.maxNodes, nodes);
-    for (let k = 0; k < nodes; k++) {
-      e.feature[n0 + k] = tree.feature[k];
-      e.threshold[n0 + k] = tree.threshold[k];
-      e.defaultLeft[n0 + k] = tree.defaultLeft[k];
-      e.left[n0 + k] = tree.left[k];
-      e.right[n0 + k] = tree.right[k];
-    }
     let total = 0;
     let weighted = 0;
     for (let l = 0; l < tree.value.length; l++) {
-      e.value[l0 + l] = tree.value[l];
       total += tree.leafCover[l];
       weighted += tree.leafCover[l] * tree.value[l];
     }

@@ -1,3 +1,4 @@
+import { rawScores } from './flat_trees';
 import type { TreeEnsemble } from './tree_ensemble';
 
 /**
@@ -47,10 +48,7 @@ export class TreeShap {
 
   /** Every output's raw score for the row X[at ...]: the base plus its trees' leaves, summed in double. */
   raw(X: ArrayLike<number>, at: number, out: Float64Array): Float64Array {
-    const e = this.ensemble;
-    out.set(e.base);
-    for (let t = 0; t < e.trees; t++) out[e.treeOutput[t]] += e.value[e.leafStart[t] + this.leafOf(t, X, at)];
-    return out;
+    return rawScores(this.ensemble, X, at, out);
   }
 
   /** The base value of an output: what it averages to over the training rows. */
@@ -135,18 +133,5 @@ export class TreeShap {
         }
       }
     }
-  }
-
-  private leafOf(t: number, X: ArrayLike<number>, at: number): number {
-    const e = this.ensemble;
-    const n0 = e.nodeStart[t];
-    if (e.nodeStart[t + 1] === n0) return 0;
-    let node = 0;
-    do {
-      const k = n0 + node;
-      const x = X[at + e.feature[k]];
-      node = x <= e.threshold[k] || (x !== x && e.defaultLeft[k] === 1) ? e.left[k] : e.right[k];
-    } while (node >= 0);
-    return ~node;
   }
 }

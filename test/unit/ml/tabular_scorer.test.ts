@@ -7,7 +7,10 @@ import type { Manifest } from '../../../shared/ml/manifest';
 import { exportLinearOnnx } from '../../../shared/ml/models/linear/onnx';
 import { predictLinear, type LinearModel } from '../../../shared/ml/models/linear/linear_model';
 import { ONNX_OUTPUTS } from '../../../shared/ml/onnx_io';
-import { loadScorer } from '../../../shared/ml/scorer';
+import type { ExplainerModel } from '../../../shared/ml/explain/explainer_file';
+import { trainGbdt } from '../../../shared/ml/models/gbdt/train';
+import { loadScorer, type Prediction } from '../../../shared/ml/scorer';
+import { FEATURES, rows as taskRows, taskData } from '../../support/task_data';
 
 /**
  * A table's model scored on the caller's turn (predictNow), one-row requests through one input tensor
@@ -69,6 +72,33 @@ describe('a table scorer', () => {
       expect(scorer.predictNow!([])).toMatchObject({ ok: false });
     } finally {
       await scorer.release();
+    }
+  });
+
+  it('scores a tree model from its trees when they agree with its graph, and with onnxruntime when they do not', async () => {
+    const data = taskData('binary', 2000, 31);
+    const trained = await trainGbdt(data, { num_iterations: 30, early_stopping_rounds: 0 });
+    const treeManifest = { ...manifest, features: FEATURES, input: { name: 'features', width: data.train.X.length / data.train.n }, threshold: 0.3 } as unknown as Manifest;
+    const explainer = trained.explainer as Extract<ExplainerModel, { kind: 'trees' }>;
+    // every leaf moved: a file that no longer matches the graph beside it
+    const stale: ExplainerModel = { ...explainer, trees: explainer.trees.map((t) => ({ ...t, value: t.value.map((v) => v + 0.2) })) };
+    const requests = [taskRows(1, 5), taskRows(3, 6), taskRows(150, 7)];
+    const onnxOnly = await loadScorer(trained.onnx, treeManifest);
+    const byTrees = await loadScorer(trained.onnx, treeManifest, undefined, explainer);
+    const byStale = await loadScorer(trained.onnx, treeManifest, undefined, stale);
+    try {
+      expect([onnxOnly.engine, byTrees.engine, byStale.engine]).toEqual(['onnxruntime', 'trees', 'onnxruntime']);
+      const scores = (result: ReturnType<NonNullable<typeof onnxOnly.predictNow>>) => (result.ok ? result.predictions.map((p: Prediction) => (p as { score: number }).score) : []);
+      for (const rows of requests) {
+        const expected = scores(onnxOnly.predictNow!(rows));
+        expect(expected).toHaveLength(rows.length);
+        scores(byTrees.predictNow!(rows)).forEach((score, i) => expect(Math.abs(score - expected[i])).toBeLessThan(1e-5));
+        expect(byTrees.predictNow!(rows)).toMatchObject({ ok: true, predictions: expected.map((s) => ({ label: s >= 0.3 ? 1 : 0 })) });
+        expect(scores(byStale.predictNow!(rows))).toEqual(expected);
+        Array.from(await byTrees.scoreRecords(rows)).forEach((score, i) => expect(Math.abs(score - expected[i])).toBeLessThan(1e-5));
+      }
+    } finally {
+      await Promise.all([onnxOnly.release(), byTrees.release(), byStale.release()]);
     }
   });
 });

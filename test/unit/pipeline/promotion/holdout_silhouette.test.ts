@@ -29,6 +29,7 @@ function scorerOf(onnx: Uint8Array, output: string, clusters: number): Scorer {
   return {
     version: 'v1',
     manifest,
+    engine: 'onnxruntime',
     scoreRecords: async (records) => runOnnx(onnx, encodeRecords(records, features), records.length, 2, output),
     predict: async () => ({ ok: false, errors: [] }),
     release: async () => undefined,
