@@ -224,10 +224,12 @@ export class PredictionColumns {
     this.requestCodes.fill(request, start, start + n);
     this.versionCodes.fill(v, start, start + n);
     this.timeCodes.fill(t, start, start + n);
+    // each group's columns looked up once a request, not once a row: a lookup keyed by a variable is a slow one
+    const { features, prediction } = this.order;
     for (let i = 0; i < n; i++) {
       this.index[start + i] = i;
-      this.spread('features', start + i, instances[i]);
-      this.spread('prediction', start + i, predictions[i]);
+      this.spread('features', features, start + i, instances[i]);
+      this.spread('prediction', prediction, start + i, predictions[i]);
     }
     this.rows += n;
   }
@@ -265,20 +267,20 @@ export class PredictionColumns {
     for (const field of this.fields.prediction.values()) field.grow(capacity);
   }
 
-  private spread(group: Group, row: number, value: unknown): void {
+  /** `order`: the group's fields in the order the last row listed them. */
+  private spread(group: Group, order: FieldColumn[], row: number, value: unknown): void {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       this.wholes ??= { features: [], prediction: [] };
       this.wholes[group][row] = JSON.stringify(value ?? null);
       return;
     }
-    const fields = this.fields[group];
-    const order = this.order[group];
     const object = value as Record<string, unknown>;
     let at = 0;
     for (const key in object) {
       // requests repeat one shape: the field at this position is most often the last row's
       let field: FieldColumn | undefined = order[at];
       if (field === undefined || field.key !== key) {
+        const fields = this.fields[group];
         field = fields.get(key);
         if (!field) fields.set(key, (field = this.spareField(group, key) ?? new FieldColumn(group, key, this.capacity)));
         order[at] = field;
