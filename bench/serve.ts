@@ -74,7 +74,7 @@ async function inProcess(ctx: Context, rows: Row[]): Promise<void> {
   };
   await single(5_000);
   const times = await single(50_000);
-  emit({ bench: 'in_process', rows_per_call: 1, calls: times.length, p50_ms: round(quantile(times, 0.5), 4), p99_ms: round(quantile(times, 0.99), 4) });
+  emit({ bench: 'in_process', engine: scorer.engine, rows_per_call: 1, calls: times.length, p50_ms: round(quantile(times, 0.5), 4), p99_ms: round(quantile(times, 0.99), 4) });
 
   const batch = rows.slice(0, 1000);
   await scorer.predict(batch);
@@ -84,7 +84,7 @@ async function inProcess(ctx: Context, rows: Row[]): Promise<void> {
     await scorer.predict(batch);
     scored += batch.length;
   }
-  emit({ bench: 'in_process', rows_per_call: 1000, rows_per_s: Math.round(scored / ((performance.now() - started) / 1000)) });
+  emit({ bench: 'in_process', engine: scorer.engine, rows_per_call: 1000, rows_per_s: Math.round(scored / ((performance.now() - started) / 1000)) });
 
   // What the model itself costs: one pre-encoded row straight into onnxruntime.
   const session = await ort.InferenceSession.create(readFileSync(path.join(WORK, 'gbdt', 'model.onnx')), { intraOpNumThreads: 1, interOpNumThreads: 1 });
