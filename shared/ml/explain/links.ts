@@ -1,6 +1,6 @@
 import type { Link } from './explainer_file';
 
-const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
+export const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 
 /** The served score of each output from the raw ones, as the model's ONNX graph maps them (in double). */
 export function applyLink(link: Link, raw: Float64Array, norm = 1): Float64Array {
