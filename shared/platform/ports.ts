@@ -30,6 +30,14 @@ export interface PutOptions {
    * has every write durable anyway. For data that is a sample whose unwritten buffer a crash loses anyway.
    */
   durable?: boolean;
+  /**
+   * false: the writer spends no CPU on checksums of the body. Cloud Storage then stores it without the
+   * client's MD5 and CRC32C to check the upload against (it still computes md5Hash on its side); the
+   * local store, standing in for it, hashes the file the first time `stat`, `list` or the bucket watcher
+   * reads its metadata. What `put` returns then has md5Hash '' on the local store. For data written often
+   * on a server's request path, that is a sample anyway: the prediction log.
+   */
+  checksum?: boolean;
 }
 
 export interface ByteRange {
@@ -54,6 +62,11 @@ export interface ObjectStore {
   /** null when the object does not exist. */
   stat(bucket: string, name: string): Promise<ObjectMetadata | null>;
   list(bucket: string, prefix?: string): Promise<ObjectMetadata[]>;
+  /**
+   * The names alone, in list's order: for a reader that fetches each object anyway (the monitor over the
+   * prediction log), Cloud Storage sends less, and the local store hashes no unhashed object for it.
+   */
+  listNames(bucket: string, prefix?: string): Promise<string[]>;
   delete(bucket: string, name: string, options?: { ifGenerationMatch?: string }): Promise<void>;
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -58,6 +59,24 @@ describe('GcsObjectStore end-to-end integrity', () => {
     expect(written).toMatchObject({ name: big, size: 600 * 1024, contentType: 'text/csv' });
     expect(fake.requests.some((r) => r.startsWith('POST /upload/storage/v1/b/data/o?') && r.includes('uploadType=resumable') && r.includes(encodeURIComponent(big)))).toBe(true);
     expect(fake.objects.verified.filter((v) => v.name === big)).toEqual([{ name: big, md5: true, crc32c: false }]);
+  });
+
+  test('checksum: false sends no MD5 to check the upload against, and the server still reports md5Hash', async () => {
+    const store = gcsStore();
+    const name = `${unique('log')}/batch.parquet`;
+    const written = await store.put('data', name, Buffer.from('columns'), { checksum: false, durable: false });
+    expect(fake.objects.verified.filter((v) => v.name === name)).toEqual([{ name, md5: false, crc32c: false }]);
+    expect(written.md5Hash).toBe(createHash('md5').update('columns').digest('base64'));
+  });
+
+  test('listNames asks for a partial response: the names only', async () => {
+    const store = gcsStore();
+    const prefix = `${unique('names')}/`;
+    await store.put('data', `${prefix}one.parquet`, 'x');
+    expect(await store.listNames('data', prefix)).toEqual([`${prefix}one.parquet`]);
+    const asked = fake.requests.map((r) => decodeURIComponent(r)).filter((r) => r.startsWith('GET /storage/v1/b/data/o?') && r.includes(prefix));
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toContain('fields=items(name),nextPageToken');
   });
 
   test('bytes that do not match the stored checksum are refused on download', async () => {

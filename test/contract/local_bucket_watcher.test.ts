@@ -117,6 +117,27 @@ describe('BucketWatcher', () => {
     expect(bus.published[1].data.generation).toBe(again.generation);
   });
 
+  test('an object written without checksums is announced with its MD5, hashed then and recorded', async () => {
+    const written = await store.put('data', 'datasets/log.csv', 'a\n1\n', { checksum: false });
+    expect(written.md5Hash).toBe('');
+    expect(await watcher.scanOnce()).toBe(1);
+    expect(bus.published[0].data).toMatchObject({ name: 'datasets/log.csv', generation: written.generation, md5Hash: md5('a\n1\n') });
+    expect(local.db.prepare('SELECT md5 FROM objects WHERE name = ?').get('datasets/log.csv')).toEqual({ md5: md5('a\n1\n') });
+  });
+
+  test('an unhashed object changed by hand before anyone read it never gets the new bytes\' MD5 under its old generation', async () => {
+    const written = await store.put('data', 'datasets/late.csv', 'old\n', { checksum: false });
+    copyIn('datasets/late.csv', 'new bytes\n', new Date(Date.now() - 60_000));
+    await expect(store.stat('data', 'datasets/late.csv')).rejects.toMatchObject({ code: 'unavailable' });
+    // the watcher's scans (the change must hold still through two) record the file as it is now: a new generation, hashed
+    await watcher.scanOnce();
+    expect(bus.published).toEqual([]);
+    expect(await watcher.scanOnce()).toBe(1);
+    const now = await store.stat('data', 'datasets/late.csv');
+    expect(now).toMatchObject({ md5Hash: md5('new bytes\n'), size: 10 });
+    expect(BigInt(now!.generation)).toBeGreaterThan(BigInt(written.generation));
+  });
+
   test('a file changed by hand gets a new generation and a new event', async () => {
     const first = await store.put('data', 'datasets/d.csv', 'old\n');
     await watcher.scanOnce();

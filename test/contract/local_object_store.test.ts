@@ -127,6 +127,16 @@ describe('LocalObjectStore on disk', () => {
     }
   });
 
+  test('an object written without checksums is hashed when stat or list read it, not when listNames does', async () => {
+    await store.put('data', 'log/a.parquet', 'columns', { checksum: false });
+    const md5Column = () => local.db.prepare('SELECT md5 FROM objects WHERE bucket = ? AND name = ?').get('data', 'log/a.parquet');
+    expect(await store.listNames('data', 'log/')).toEqual(['log/a.parquet']);
+    expect(md5Column()).toEqual({ md5: '' });
+    expect((await store.stat('data', 'log/a.parquet'))?.md5Hash).toBe(createHash('md5').update('columns').digest('base64'));
+    // recorded: the next reader finds it hashed
+    expect(md5Column()).toEqual({ md5: createHash('md5').update('columns').digest('base64') });
+  });
+
   test('putFile of a missing local file is not_found', async () => {
     await expectCode(store.putFile('data', 'x', path.join(local.home, 'no-such-file')), 'not_found');
   });

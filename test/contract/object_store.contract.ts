@@ -46,6 +46,26 @@ export function objectStoreContract(name: string, makeStore: () => Promise<Objec
       expect((await readAll(await store.createReadStream(bucket, name))).toString()).toBe('a,b\n1,2\n');
     });
 
+    test('written without checksums, an object still has its MD5 in stat and list, of the generation named', async () => {
+      const name = `${prefix}log.parquet`;
+      const written = await store.put(bucket, name, 'rows one', { checksum: false, durable: false });
+      expect(written).toMatchObject({ bucket, name, size: 8 });
+      expect(await store.stat(bucket, name)).toEqual({ ...written, md5Hash: md5('rows one') });
+      const replaced = await store.put(bucket, name, 'rows two!', { checksum: false });
+      expect(replaced.generation).not.toBe(written.generation);
+      expect(await store.list(bucket, prefix)).toEqual([{ ...replaced, md5Hash: md5('rows two!') }]);
+      expect((await store.get(bucket, name)).toString()).toBe('rows two!');
+    });
+
+    test('listNames gives list\'s names, in its order, under a prefix', async () => {
+      for (const name of ['b.parquet', 'a.parquet', 'sub/c.parquet']) await store.put(bucket, `${prefix}${name}`, name, { checksum: false });
+      await store.put(bucket, `${prefix.slice(0, -1)}-other/x`, 'x');
+      const names = await store.listNames(bucket, prefix);
+      expect(names).toEqual(['a.parquet', 'b.parquet', 'sub/c.parquet'].map((n) => `${prefix}${n}`));
+      expect(names).toEqual((await store.list(bucket, prefix)).map((o) => o.name));
+      expect(await store.listNames(bucket, `${prefix}none/`)).toEqual([]);
+    });
+
     test('a range read gives bytes [start, end) of the generation named', async () => {
       const bytes = Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 251));
       const first = await store.put(bucket, `${prefix}ranged.bin`, bytes);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { configFor } from '../../shared/core/config';
 import { createLogger } from '../../shared/core/log';
@@ -46,6 +47,22 @@ describe('the prediction log', () => {
     ]);
     const lastDay = await readPredictions(ctx, 'fraud', new Date('2026-11-22T00:00:00Z'), new Date('2026-11-22T23:00:00Z'));
     expect(lastDay.map((r) => r.request_id)).toEqual(['r2']);
+  });
+
+  it('writes its files without spending the server\'s CPU on checksums; listed, they have their MD5', async () => {
+    const put = jest.spyOn(platform.objects, 'put');
+    try {
+      const log = new PredictionLog(ctx, { sampleRate: 1, flushEveryMs: 60_000, maxBuffered: 1000 });
+      log.record('c1', 'checksummed', 'v1', [{ amount: 7 }], [{ score: 0.3, label: 0 }]);
+      await log.stop();
+      expect(put).toHaveBeenCalledTimes(1);
+      expect(put.mock.calls[0][3]).toMatchObject({ checksum: false, durable: false });
+      const [object] = await platform.objects.list(config.artifactsBucket, predictionObjectPrefix('checksummed', now.toISOString().slice(0, 10)));
+      const bytes = await platform.objects.get(config.artifactsBucket, object.name);
+      expect(object.md5Hash).toBe(createHash('md5').update(bytes).digest('base64'));
+    } finally {
+      put.mockRestore();
+    }
   });
 
   it('samples whole requests at the configured rate', async () => {

@@ -113,7 +113,7 @@ export async function startFakeGcs(buckets: string[]): Promise<FakeGcs> {
   }
 
   function list(bucket: string, query: URLSearchParams): Reply {
-    allowOnly(query, ['prefix', 'delimiter', 'maxResults', 'pageToken', 'includeTrailingDelimiter']);
+    allowOnly(query, ['prefix', 'delimiter', 'maxResults', 'pageToken', 'includeTrailingDelimiter', 'fields']);
     const prefix = query.get('prefix') ?? '';
     const delimiter = query.get('delimiter');
     const maxResults = Math.min(Number(query.get('maxResults') ?? 1000), 1000);
@@ -132,10 +132,9 @@ export async function startFakeGcs(buckets: string[]): Promise<FakeGcs> {
         break;
       }
     }
-    return {
-      status: 200,
-      json: { kind: 'storage#objects', ...(items.length && { items }), ...(prefixes.size && { prefixes: [...prefixes] }), ...(nextPageToken && { nextPageToken }) },
-    };
+    const json = { kind: 'storage#objects', ...(items.length && { items }), ...(prefixes.size && { prefixes: [...prefixes] }), ...(nextPageToken && { nextPageToken }) };
+    const fields = query.get('fields');
+    return { status: 200, json: fields === null ? json : partialList(json, fields) };
   }
 
   function getObject(req: http.IncomingMessage, bucket: string, name: string, query: URLSearchParams): Reply {
@@ -294,6 +293,26 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
 function header(req: http.IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * A partial response (the JSON API's `fields` selector), in the one form a list is asked for here:
+ * top-level fields, and `items(...)` with the object fields to keep. Any other syntax is refused.
+ */
+function partialList(json: Record<string, unknown>, fields: string): Record<string, unknown> {
+  const match = /^((?:[a-zA-Z]+|items\([a-zA-Z,]+\))(?:,(?:[a-zA-Z]+|items\([a-zA-Z,]+\)))*)$/.exec(fields);
+  if (!match) throw new Unsupported(`fields selector ${fields}`);
+  const picked: Record<string, unknown> = {};
+  for (const part of fields.match(/items\([^)]*\)|[a-zA-Z]+/g)!) {
+    if (!part.startsWith('items(')) {
+      if (json[part] !== undefined) picked[part] = json[part];
+      continue;
+    }
+    const keep = part.slice(6, -1).split(',');
+    const items = json.items as Array<Record<string, unknown>> | undefined;
+    if (items) picked.items = items.map((item) => Object.fromEntries(keep.filter((k) => item[k] !== undefined).map((k) => [k, item[k]])));
+  }
+  return picked;
 }
 
 function allowOnly(query: URLSearchParams, allowed: string[]): void {

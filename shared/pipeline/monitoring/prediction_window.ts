@@ -27,7 +27,7 @@ async function forEachObject(ctx: Context, model: string, from: Date, to: Date, 
   const { objects } = ctx.platform;
   for (let day = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate()); day <= to.getTime(); day += 86_400_000) {
     const prefix = predictionObjectPrefix(model, new Date(day).toISOString().slice(0, 10));
-    for (const object of await objects.list(ctx.config.artifactsBucket, prefix)) await visit(object.bucket, object.name);
+    for (const name of await objects.listNames(ctx.config.artifactsBucket, prefix)) await visit(ctx.config.artifactsBucket, name);
   }
 }
 

@@ -39,8 +39,8 @@ export async function readPredictions(ctx: Context, model: string, from: Date, t
   const toIso = to.toISOString();
   for (let day = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate())); day <= to; day = new Date(day.getTime() + 86_400_000)) {
     const prefix = predictionObjectPrefix(model, day.toISOString().slice(0, 10));
-    for (const object of await ctx.platform.objects.list(ctx.config.artifactsBucket, prefix)) {
-      for (const record of await readPredictionObject(ctx, object.bucket, object.name)) {
+    for (const name of await ctx.platform.objects.listNames(ctx.config.artifactsBucket, prefix)) {
+      for (const record of await readPredictionObject(ctx, ctx.config.artifactsBucket, name)) {
         if (record.time >= fromIso && record.time <= toIso) records.push(record);
       }
     }

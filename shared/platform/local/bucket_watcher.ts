@@ -7,6 +7,7 @@ import { TOPICS } from '../../core/events';
 import type { Logger } from '../../core/log';
 import type { EventBus } from '../ports';
 import { contentTypeFor } from '../content_types';
+import { hashedRow } from './deferred_md5';
 import { TMP_DIR, bucketDir, objectNameProblem, objectPath } from './object_paths';
 import { nextGeneration, readRow, readRows, upsertRow, type ObjectRow } from './object_rows';
 import { startPolling, type PollLoop } from './poll_loop';
@@ -158,7 +159,10 @@ export class BucketWatcher {
          ORDER BY name`,
       )
       .all({ bucket: this.bucket, prefix: this.prefix }) as ObjectRow[];
-    for (const row of pending) {
+    for (const listed of pending) {
+      // changed by hand before it was hashed, it is announced as the generation the next scans record
+      const row = await hashedRow(this.db, this.root, listed).catch(() => null);
+      if (!row) continue; // or removed since: there is no finalized object to announce
       // Cloud Storage's StorageObjectData, with the attributes of the CloudEvent that carries it.
       await this.bus.publish(
         TOPICS.objectFinalized,
