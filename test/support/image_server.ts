@@ -5,7 +5,7 @@ import { configFor } from '../../shared/core/config';
 import { createLogger } from '../../shared/core/log';
 import { installVersion } from '../../shared/pipeline/usecases/install_version';
 import { createPlatform } from '../../shared/platform';
-import { startServeWorker } from '../../cli/serve';
+import { startServeWorker } from '../../cli/serve_worker';
 import { writeImageModel } from './image_model';
 
 /**
