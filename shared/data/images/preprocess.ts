@@ -1,9 +1,10 @@
-import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import type { Metadata, OutputInfo } from 'sharp';
 import { MloopError } from '../../core/errors';
 import { exclusive, shared } from './decode_gate';
 import { imageFloats, type ImageSpec } from './image_spec';
 import { decodePlainPng } from './plain_png';
 import { quickHeader } from './quick_header';
+import { loadSharp } from './sharp_loader';
 import { imageProperties, type ImageProperties } from './image_properties';
 
 /**
@@ -23,10 +24,6 @@ import { imageProperties, type ImageProperties } from './image_properties';
  *   any pixel memory is allocated (a pixel bomb), and only JPEG, PNG and WebP are decoded (no SVG or TIFF
  *   from an untrusted upload).
  */
-// libvips' operation cache keys every call by its input: no two uploaded images are alike, so it only
-// costs (about a tenth of a small image's decode, measured on 28×28 PNGs) and holds memory
-sharp.cache(false);
-
 export const MAX_INPUT_PIXELS = 40_000_000;
 
 export const DECODED_FORMATS = ['jpeg', 'png', 'webp'] as const;
@@ -108,6 +105,7 @@ async function headerOf(bytes: Uint8Array, maxInputPixels: number): Promise<Imag
 }
 
 async function sharpHeader(bytes: Uint8Array, maxInputPixels: number): Promise<ImageHeader> {
+  const sharp = await loadSharp();
   let meta: Metadata;
   try {
     meta = await sharp(bytes, { limitInputPixels: maxInputPixels }).metadata();
@@ -140,6 +138,7 @@ async function preprocess(bytes: Uint8Array, spec: ImageSpec, options: Preproces
     return toFloats(plain.data, plain.channels, header, spec, options);
   }
   const header = await headerOf(bytes, maxInputPixels);
+  const sharp = await loadSharp();
   let raw: { data: Buffer; info: OutputInfo };
   try {
     // failOn 'error': truncated or corrupt data is refused, harmless warnings (stray bytes after the end) are not

@@ -22,8 +22,9 @@ const meta = JSON.parse(fs.readFileSync(META, 'utf8')) as Metafile;
 
 /** The packages a bundle's entry reaches, through static imports only or through any import. */
 function packagesOf(bundle: string, { dynamic }: { dynamic: boolean }): Set<string> {
-  const output = meta.outputs[`dist/functions/${bundle}.js`];
-  if (!output?.entryPoint) throw new Error(`dist/functions/${bundle}.js is not an entry of the build`);
+  const file = bundle.includes('/') ? `dist/${bundle}.js` : `dist/functions/${bundle}.js`;
+  const output = meta.outputs[file];
+  if (!output?.entryPoint) throw new Error(`${file} is not an entry of the build`);
   const packages = new Set<string>();
   const seen = new Set<string>();
   const visit = (file: string) => {
@@ -53,6 +54,12 @@ test.each(EVENT_FUNCTIONS)('the %s bundle loads neither onnxruntime-node nor Ten
   expect(loaded.filter((p) => HEAVY.test(p))).toEqual([]);
 });
 
+test("mloop serve's primary, which only forks and supervises, loads none of the scoring code its workers load", () => {
+  const primary = [...packagesOf('cli/serve', { dynamic: false })].filter((p) => !p.startsWith('node:'));
+  expect(primary.sort()).toEqual(['commander', 'pino', 'prom-client', 'zod']);
+  for (const worker of ['better-sqlite3', 'onnxruntime-node', 'sharp']) expect(packagesOf('cli/serve', { dynamic: true })).toContain(worker);
+});
+
 test('no function loads the Parquet reader when it starts, only when it reads a Parquet file', () => {
   for (const name of [...EVENT_FUNCTIONS, 'score', 'dashboard']) {
     expect([...packagesOf(name, { dynamic: false })].filter((p) => /^(hyparquet|zstddec)/.test(p))).toEqual([]);
@@ -66,10 +73,12 @@ test('onTrainingCompleted and score load onnxruntime when they open a model; sco
   expect([...packagesOf('score', { dynamic: true })].filter((p) => p.startsWith('@tensorflow/'))).toEqual([]);
 });
 
-test('score keeps sharp, which decodes uploaded images, external: the image installs its native prebuilt (see functions/score.Dockerfile)', () => {
+test('score keeps sharp, which decodes uploaded images, external and loaded at the first image: the image installs its native prebuilt (see functions/score.Dockerfile)', () => {
   expect(packagesOf('score', { dynamic: true })).toContain('sharp');
+  expect(packagesOf('score', { dynamic: false })).not.toContain('sharp');
   const bundle = fs.readFileSync(path.join(ROOT, 'dist', 'functions', 'score.js'), 'utf8');
-  expect(bundle).toMatch(/require\("sharp"\)/);
+  // loaded at the first image (sharp_loader.ts): a table's score function never pays for libvips
+  expect(bundle).toMatch(/import\("sharp"\)/);
   // bundled (esbuild marks each module it takes in with its path), sharp would look for its native
   // binding beside dist/functions/, where nothing installs it
   expect(bundle).not.toMatch(/node_modules\/sharp\//);
