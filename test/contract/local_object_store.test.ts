@@ -137,6 +137,14 @@ describe('LocalObjectStore on disk', () => {
     expect(md5Column()).toEqual({ md5: createHash('md5').update('columns').digest('base64') });
   });
 
+  test('an unhashed object whose file was deleted by hand is not listed nor stat-ed, and no read fails for it', async () => {
+    await store.put('data', 'log/gone.parquet', 'columns', { checksum: false });
+    await store.put('data', 'log/kept.parquet', 'kept', { checksum: false });
+    fs.rmSync(path.join(root, 'data', 'log', 'gone.parquet'));
+    expect((await store.list('data', 'log/')).map((o) => o.name)).toEqual(['log/kept.parquet']);
+    expect(await store.stat('data', 'log/gone.parquet')).toBeNull();
+  });
+
   test('putFile of a missing local file is not_found', async () => {
     await expectCode(store.putFile('data', 'x', path.join(local.home, 'no-such-file')), 'not_found');
   });

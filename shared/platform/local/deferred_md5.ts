@@ -17,9 +17,11 @@ export async function hashedRow(db: Db, root: string, row: ObjectRow): Promise<O
   for (let attempt = 0; attempt < 5; attempt++) {
     if (row.md5 !== UNHASHED) return row;
     const read = await readWithStat(objectPath(root, row.bucket, row.name));
-    const digest = read && { md5: await md5Yielding(read.bytes), size: read.size, mtimeMs: read.mtimeMs };
+    const digest = read && read !== 'missing' ? { md5: await md5Yielding(read.bytes), size: read.size, mtimeMs: read.mtimeMs } : null;
     const live = immediate(db, () => {
       const now = readRow(db, row.bucket, row.name);
+      // deleted by hand, the bucket watcher's next scan forgets its row: it is no object to report meanwhile
+      if (read === 'missing' && now?.generation === row.generation) return null;
       // the bytes hashed are this generation's only if the file read is the one its row describes
       if (!now || !digest || now.md5 !== UNHASHED || now.generation !== row.generation) return now;
       if (now.size !== digest.size || now.mtime_ms !== digest.mtimeMs) return now;
@@ -33,7 +35,7 @@ export async function hashedRow(db: Db, root: string, row: ObjectRow): Promise<O
   throw unavailable(`object ${row.bucket}/${row.name} kept changing while its MD5 was computed; try again`);
 }
 
-async function readWithStat(file: string): Promise<{ bytes: Buffer; size: number; mtimeMs: number } | null> {
+async function readWithStat(file: string): Promise<{ bytes: Buffer; size: number; mtimeMs: number } | 'missing' | null> {
   try {
     const handle = await fsp.open(file, 'r');
     try {
@@ -42,7 +44,8 @@ async function readWithStat(file: string): Promise<{ bytes: Buffer; size: number
     } finally {
       await handle.close();
     }
-  } catch {
-    return null; // replaced or removed meanwhile: the row read again says which
+  } catch (err) {
+    // replaced meanwhile (the row read again says so), or gone
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : null;
   }
 }
