@@ -300,8 +300,7 @@ function header(req: http.IncomingMessage, name: string): string | undefined {
  * top-level fields, and `items(...)` with the object fields to keep. Any other syntax is refused.
  */
 function partialList(json: Record<string, unknown>, fields: string): Record<string, unknown> {
-  const match = /^((?:[a-zA-Z]+|items\([a-zA-Z,]+\))(?:,(?:[a-zA-Z]+|items\([a-zA-Z,]+\)))*)$/.exec(fields);
-  if (!match) throw new Unsupported(`fields selector ${fields}`);
+  if (!/^(?:[a-zA-Z]+|items\([a-zA-Z,]+\))(?:,(?:[a-zA-Z]+|items\([a-zA-Z,]+\)))*$/.test(fields)) throw new Unsupported(`fields selector ${fields}`);
   const picked: Record<string, unknown> = {};
   for (const part of fields.match(/items\([^)]*\)|[a-zA-Z]+/g)!) {
     if (!part.startsWith('items(')) {
